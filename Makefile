@@ -1,0 +1,36 @@
+# `make demo` and `make test` install what they need on a fresh Debian 12 machine.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: system venv demo test test-fast lint bench serve clean
+
+system:
+	bash scripts/install-system-packages.sh
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[all,dev]'
+	touch $(STAMP)
+
+venv: system $(STAMP)
+
+demo: venv
+	$(VENV)/bin/mystery demo
+
+test: venv
+	$(PY) -m pytest -n 2 --dist loadgroup -ra $(PYTEST_ARGS)
+
+test-fast: venv
+	$(PY) -m pytest -m "not slow and not sip" -ra $(PYTEST_ARGS)
+
+lint: venv
+	$(VENV)/bin/ruff check mystery campaigns tests benchmarks
+
+bench: venv
+	for b in benchmarks/bench_*.py; do $(PY) $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) .pytest_cache reports/demo

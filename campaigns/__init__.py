@@ -1,0 +1,1 @@
+"""campaigns: outbound-call compliance audits and the real-time "may I call now?" guard."""

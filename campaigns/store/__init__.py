@@ -1,0 +1,1 @@
+"""Storage of the compliance product (tables, Alembic branch `campaigns`)."""

@@ -1,0 +1,1 @@
+"""Storage: SQLAlchemy Core, SQLite by default, PostgreSQL by URL, Alembic migrations."""

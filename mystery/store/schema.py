@@ -1,0 +1,117 @@
+"""Tables of the mystery-call product (SQLAlchemy Core). Migrations live in migrations/versions/."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+call_campaigns = Table(
+    "call_campaigns",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("client", String(200), nullable=False, default=""),
+    Column("scenario_path", Text, nullable=False, default=""),
+    Column("scenario", JSON, nullable=False),        # the parsed scenario as run
+    Column("created_at", String(40), nullable=False),
+    Column("finished_at", String(40)),
+    Column("status", String(20), nullable=False, default="running"),  # running, finished, interrupted
+)
+
+calls = Table(
+    "calls",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("call_key", String(64), nullable=False, unique=True),  # the dialer's call id
+    Column("campaign_id", Integer, ForeignKey("call_campaigns.id", ondelete="CASCADE")),
+    Column("line", String(200), nullable=False, default=""),
+    Column("target_uri", Text, nullable=False),
+    Column("started_at", String(40), nullable=False),
+    Column("outcome", String(40), nullable=False),
+    Column("sip_status", Integer),
+    Column("sip_reason", String(200), nullable=False, default=""),
+    Column("pdd_s", Float),
+    Column("ring_s", Float),
+    Column("time_to_answer_s", Float),
+    Column("talk_s", Float),
+    Column("talk_basis", String(20), nullable=False, default="sip"),
+    Column("ivr_s", Float),
+    Column("hold_s", Float),
+    Column("time_to_human_s", Float),
+    Column("wait_basis", String(40), nullable=False, default="time_to_answer (provisional)"),
+    Column("duration_s", Float),
+    Column("hangup_by", String(20), nullable=False, default=""),
+    Column("recording", Text),
+    Column("recording_offset_s", Float, nullable=False, default=0.0),
+    Column("extra", JSON, nullable=False),
+)
+
+sip_events = Table(
+    "sip_events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("call_id", Integer, ForeignKey("calls.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("seq", Integer, nullable=False),
+    Column("t_s", Float, nullable=False),
+    Column("at", String(40), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("status", Integer),
+    Column("detail", Text, nullable=False, default=""),
+    UniqueConstraint("call_id", "seq"),
+)
+
+segments = Table(
+    "segments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("call_id", Integer, ForeignKey("calls.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("start_s", Float, nullable=False),
+    Column("end_s", Float, nullable=False),
+    Column("label", String(40), nullable=False),
+    Column("confidence", Float, nullable=False),
+)
+
+words = Table(
+    "words",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("call_id", Integer, ForeignKey("calls.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("start_s", Float, nullable=False),
+    Column("end_s", Float, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("confidence", Float, nullable=False),
+    Column("channel", String(20), nullable=False, default="callee"),
+)
+
+scores = Table(
+    "scores",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("call_id", Integer, ForeignKey("calls.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("item", String(100), nullable=False),
+    Column("passed", Boolean, nullable=False),
+    Column("at_s", Float),
+    Column("quote", Text, nullable=False, default=""),
+)
+
+revenue_estimates = Table(
+    "revenue_estimates",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("campaign_id", Integer, ForeignKey("call_campaigns.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", String(40), nullable=False),
+    Column("estimate", JSON, nullable=False),
+)
