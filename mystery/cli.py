@@ -14,6 +14,7 @@ import click
 
 # name -> "module:attribute" of a click command; one entry per command.
 SUBCOMMANDS: dict[str, str] = {
+    "campaign": "mystery.campaign.command:campaign",
     "config": "mystery.config_command:config",
 }
 

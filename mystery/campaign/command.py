@@ -1,0 +1,69 @@
+"""`mystery campaign run SCENARIO.yaml`: dial every call of a scenario and store the results."""
+
+from __future__ import annotations
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from mystery.campaign.runner import campaign_key, run_campaign
+from mystery.campaign.scenario import Scenario, load_scenario
+from mystery.campaign.schedule import account_from_settings, schedule_calls
+from mystery.cli import settings_from
+from mystery.errors import exit_on_input_error
+from mystery.records import CallResult
+from mystery.store import repo
+from mystery.store.engine import open_store
+
+
+@click.group()
+def campaign() -> None:
+    """Campaigns of mystery calls."""
+
+
+def dial_scenario(settings, scenario: Scenario, name: str, concurrency: int,  # type: ignore[no-untyped-def]
+                  console: Console) -> tuple[int, list[CallResult]]:
+    """Create the campaign, dial it with a progress bar, return (campaign id, results)."""
+    engine = open_store(settings.database_url)
+    key = campaign_key(name)
+    plans = schedule_calls(scenario, settings.recordings_dir, account_from_settings(settings.sip), key)
+    campaign_id = repo.create_campaign(engine, name, scenario.to_json(), scenario.path, scenario.client)
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TextColumn("{task.fields[last]}"), TimeElapsedColumn())
+    with Progress(*columns, console=console) as progress:
+        task = progress.add_task(f"calling ({concurrency} at once)", total=len(plans), last="")
+
+        def advance(result: CallResult) -> None:
+            progress.update(task, advance=1, last=f"{result.line}: {result.outcome}")
+
+        run = run_campaign(engine, campaign_id, plans, concurrency, advance)
+    return campaign_id, list(run.results)
+
+
+def summary_table(results: list[CallResult]) -> Table:
+    table = Table("call", "line", "outcome", "SIP", "PDD s", "ring s", "answer s", "to human s", "talk s")
+
+    def fmt(value: float | None) -> str:
+        return "" if value is None else f"{value:.2f}"
+
+    for r in sorted(results, key=lambda r: r.call_id):
+        table.add_row(r.call_id, r.line, r.outcome, str(r.sip_status or ""), fmt(r.pdd_s), fmt(r.ring_s),
+                      fmt(r.time_to_answer_s), fmt(r.time_to_human_s), fmt(r.talk_s))
+    return table
+
+
+@campaign.command("run")
+@click.argument("scenario_file", type=click.Path(dir_okay=False))
+@click.option("--name", help="Campaign name (default: the scenario's name).")
+@click.option("--concurrency", type=click.IntRange(1, 256), help="Calls in flight at once.")
+@click.pass_context
+@exit_on_input_error
+def run(ctx: click.Context, scenario_file: str, name: str | None, concurrency: int | None) -> None:
+    """Dial every call of SCENARIO_FILE, store the results, print a summary."""
+    settings = settings_from(ctx)
+    scenario = load_scenario(scenario_file)
+    console = Console()
+    _, results = dial_scenario(settings, scenario, name or scenario.name,
+                               concurrency or scenario.concurrency, console)
+    console.print(summary_table(results))
