@@ -14,8 +14,10 @@ import click
 
 # name -> "module:attribute" of a click command; one entry per command.
 SUBCOMMANDS: dict[str, str] = {
+    "call": "mystery.dial.command:call",
     "campaign": "mystery.campaign.command:campaign",
     "config": "mystery.config_command:config",
+    "report": "mystery.report.command:report",
 }
 
 

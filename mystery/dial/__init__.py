@@ -1,0 +1,10 @@
+"""The dialer: one scripted, recorded, timed SIP call per worker process.
+
+`run_call(plan)` / `run_call_async(plan)` run `python -m mystery.dial.worker` and return a
+`mystery.records.CallResult`. Importing this package does not import pjsua2.
+"""
+
+from mystery.dial.plan import Account, CallPlan, Step, parse_plan
+from mystery.dial.runner import DialerCrashed, run_call, run_call_async
+
+__all__ = ["Account", "CallPlan", "DialerCrashed", "Step", "parse_plan", "run_call", "run_call_async"]

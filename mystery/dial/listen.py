@@ -1,0 +1,112 @@
+"""Live listening to the callee channel, so caller steps can wait for audio events (pure).
+
+The dialer feeds one level per 20 ms frame as it arrives (wall-clock time, dBFS). This is
+deliberately simple, energy only; the offline audio analysis does the real segmentation.
+
+- prompt ended: sound (a prompt, an announcement, a greeting), then at least N ms of silence.
+- silence: the callee has been quiet for N s.
+- human reached (heuristic): the callee starts to make sound shortly after the caller finished
+  a line, after a pause. A person answers a question; hold music does not stop and restart
+  because the caller spoke, and a recorded prompt does not wait for the caller. It can be
+  fooled by an IVR whose prompt happens to start right after the caller spoke.
+"""
+
+from __future__ import annotations
+
+import math
+from array import array
+from dataclasses import dataclass
+
+FRAME_S = 0.02
+ONSET_FRAMES = 2            # consecutive loud frames before sound starts (ignores clicks)
+HUMAN_PAUSE_S = 0.3         # quiet before a reply's onset
+HUMAN_MIN_S = 0.3           # a reply lasts at least this long
+HUMAN_WINDOW = (-0.5, 4.0)  # reply onset relative to the end of the caller's line
+
+
+def frame_dbfs(pcm16: bytes) -> float:
+    """Level of one frame of 16-bit little-endian PCM in dBFS (-inf for digital silence)."""
+    samples = array("h")
+    samples.frombytes(pcm16[: len(pcm16) // 2 * 2])
+    if not samples:
+        return -math.inf
+    power = sum(s * s for s in samples) / len(samples)
+    return 10 * math.log10(power / (32768.0 * 32768.0)) if power > 0 else -math.inf
+
+
+@dataclass(slots=True)
+class Burst:
+    """A stretch of sound on the callee channel; `end` is None while it lasts."""
+
+    start: float
+    end: float | None = None
+
+
+class Listener:
+    """Energy-based state of the callee channel, fed frame by frame."""
+
+    def __init__(self, level_dbfs: float = -45.0) -> None:
+        self.level_dbfs = level_dbfs
+        self.bursts: list[Burst] = []
+        self.first_frame: float | None = None
+        self.last_frame: float | None = None
+        self._loud_run = 0
+        self._loud_since = 0.0
+        self._quiet_since: float | None = None
+
+    def feed(self, t: float, dbfs: float) -> None:
+        """One frame that ended at wall time `t`."""
+        start = t - FRAME_S
+        if self.first_frame is None:
+            self.first_frame = start
+            self._quiet_since = start
+        self.last_frame = t
+        sounding = bool(self.bursts) and self.bursts[-1].end is None
+        if dbfs > self.level_dbfs:
+            if self._loud_run == 0:
+                self._loud_since = start
+            self._loud_run += 1
+            if not sounding and self._loud_run >= ONSET_FRAMES:
+                self.bursts.append(Burst(self._loud_since))
+                self._quiet_since = None
+        else:
+            self._loud_run = 0
+            if sounding:
+                self.bursts[-1].end = start
+                self._quiet_since = start
+
+    @property
+    def quiet_since(self) -> float | None:
+        """When the current silence began; None while there is sound or before any frame."""
+        return self._quiet_since
+
+    def prompt_ended(self, armed_at: float, min_silence_s: float, now: float) -> float | None:
+        """Time the callee's sound was followed by `min_silence_s` of silence, after arming."""
+        quiet = self._quiet_since
+        if quiet is None or not self.bursts or self.bursts[-1].end is None:
+            return None
+        if self.bursts[-1].end < armed_at:  # the last sound ended before we started waiting
+            return None
+        due = quiet + min_silence_s
+        return due if now >= due else None
+
+    def silence(self, armed_at: float, silence_s: float, now: float) -> float | None:
+        """Time the callee had been quiet for `silence_s` (counted from arming at the earliest)."""
+        if self._quiet_since is None:
+            return None
+        due = max(self._quiet_since, armed_at) + silence_s
+        return due if now >= due else None
+
+    def human_reached(self, armed_at: float, caller_turns: list[tuple[float, float]], now: float) -> float | None:
+        """Onset of a reply to the caller (see module docstring), or None."""
+        previous_end: float | None = None
+        for burst in self.bursts:
+            paused = previous_end is None or burst.start - previous_end >= HUMAN_PAUSE_S
+            previous_end = burst.end
+            lasting = (burst.end if burst.end is not None else now) - burst.start >= HUMAN_MIN_S
+            if burst.start < armed_at or not paused or not lasting:
+                continue
+            for _turn_start, turn_end in caller_turns:
+                if turn_end + HUMAN_WINDOW[0] <= burst.start <= turn_end + HUMAN_WINDOW[1]:
+                    return burst.start
+        return None

@@ -1,0 +1,61 @@
+"""Run a call in a dialer worker process, from blocking code or from asyncio.
+
+pjsua2 allows one Endpoint per process, so each call gets a fresh `python -m
+mystery.dial.worker`; a campaign runs many of them with `run_call_async` under a semaphore.
+The plan (which may carry the SIP password) goes over the worker's stdin, never argv.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+from typing import Any
+
+from mystery.dial.plan import CallPlan, parse_plan
+from mystery.errors import EXIT_BAD_INPUT, InputError
+from mystery.records import CallResult
+
+WORKER = [sys.executable, "-m", "mystery.dial.worker"]
+
+
+class DialerCrashed(RuntimeError):
+    """The worker died without a result (a bug or a signal, not a call outcome)."""
+
+
+def _plan_bytes(plan: CallPlan | dict[str, Any]) -> bytes:
+    data = plan.to_json() if isinstance(plan, CallPlan) else parse_plan(plan).to_json()
+    return json.dumps(data).encode()
+
+
+def _result(returncode: int, stdout: bytes, stderr: bytes) -> CallResult:
+    if returncode == EXIT_BAD_INPUT:
+        line = stderr.decode(errors="replace").strip().splitlines()[-1:] or ["error: bad input"]
+        message = line[0].removeprefix("error: ")
+        raise InputError("", None, message)
+    if returncode != 0:
+        tail = stderr.decode(errors="replace").strip().splitlines()[-5:]
+        raise DialerCrashed(f"dialer worker exited with {returncode}: " + " | ".join(tail))
+    return CallResult.from_json(json.loads(stdout))
+
+
+def run_call(plan: CallPlan | dict[str, Any], timeout_s: float | None = None) -> CallResult:
+    """Place one call in a worker process and wait for its result.
+
+    Raises InputError for bad input (exit 2 of the worker) and DialerCrashed otherwise;
+    every far-end or network outcome comes back as a CallResult.
+    """
+    payload = _plan_bytes(plan)
+    done = subprocess.run(WORKER, input=payload, capture_output=True, timeout=timeout_s, check=False)
+    return _result(done.returncode, done.stdout, done.stderr)
+
+
+async def run_call_async(plan: CallPlan | dict[str, Any]) -> CallResult:
+    """`run_call` for asyncio: the worker is a subprocess, the event loop stays free."""
+    payload = _plan_bytes(plan)
+    proc = await asyncio.create_subprocess_exec(
+        *WORKER, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    stdout, stderr = await proc.communicate(payload)
+    assert proc.returncode is not None
+    return _result(proc.returncode, stdout, stderr)

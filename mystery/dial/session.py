@@ -1,0 +1,450 @@
+"""One outbound call with pjsua2: the dialer's only pjsua2 code (besides mystery.sip.endpoint).
+
+Runs in a worker process (`python -m mystery.dial.worker`), never in the orchestrator: one
+Endpoint per process, polled from the main thread (`threadCnt=0`, `mainThreadOnly`), so
+callbacks run inside `libHandleEvents` and their `time.time()` stamps are within ~1 ms of the
+wire (sip_recipes.md). Callbacks only record facts; the loop decides, using the pure modules
+`steps`, `listen` and `outcome`.
+
+Recording: two mono recorders (caller, callee) created together and both fed by the null
+sound device, so they tick from the same conference frame and stay aligned; merged into one
+stereo WAV at the end (left caller, right callee).
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import datetime as dt
+import gc
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pjsua2 as pj
+
+from mystery.dial.listen import Listener, frame_dbfs
+from mystery.dial.outcome import CallFacts, judge
+from mystery.dial.plan import CallPlan
+from mystery.dial.recording import interleave
+from mystery.dial.steps import StepRunner
+from mystery.errors import InputError
+from mystery.records import CallResult, SipEvent
+from mystery.sip.endpoint import EndpointOptions, create_endpoint, destroy_endpoint
+
+POLL_MS = 5             # libHandleEvents wakes early on packets; 5 ms bounds timer lateness
+REGISTER_WAIT_S = 10.0
+DISCONNECT_WAIT_S = 5.0
+
+
+def utc_iso(t: float) -> str:
+    return dt.datetime.fromtimestamp(t, dt.UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """A caller line ready to play: the step's WAV at 8 kHz and its length."""
+
+    wav: Path
+    seconds: float
+
+
+class _Tap(pj.AudioMediaPort):
+    """Receives every callee frame from the conference bridge (bridge clock thread) and keeps its level."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.levels: collections.deque[tuple[float, float]] = collections.deque()
+
+    def onFrameReceived(self, frame: Any) -> None:  # noqa: N802 - pjsua2 name
+        t = time.time()
+        if frame.type == pj.PJMEDIA_FRAME_TYPE_AUDIO and frame.size:
+            level = frame_dbfs(bytes(frame.buf))
+        else:
+            level = -math.inf
+        self.levels.append((t, level))
+
+
+class _Call(pj.Call):
+    def __init__(self, account: pj.Account, session: Session) -> None:
+        super().__init__(account)
+        self.session = session
+
+    def onCallState(self, prm: Any) -> None:  # noqa: N802
+        self.session.on_call_state(self)
+
+    def onCallTsxState(self, prm: Any) -> None:  # noqa: N802
+        self.session.on_tsx(prm)
+
+    def onCallMediaState(self, prm: Any) -> None:  # noqa: N802
+        self.session.media_changed = True
+
+
+class _Account(pj.Account):
+    def __init__(self, session: Session) -> None:
+        super().__init__()
+        self.session = session
+
+    def onRegState(self, prm: Any) -> None:  # noqa: N802
+        self.session.on_reg_state(prm)
+
+
+class Session:
+    """Places one call per `CallPlan` and returns its CallResult."""
+
+    def __init__(self, plan: CallPlan, lines: dict[int, Line]) -> None:
+        self.plan = plan
+        self.lines = lines
+        self.events: list[tuple[float, str, int | None, str]] = []   # (wall time, kind, status, detail)
+        self.t_invite: float | None = None
+        self.facts = CallFacts()
+        self.media_changed = False
+        self.disconnected_at: float | None = None
+        self.confirmed = False
+        self.reg_status: int | None = None
+        self.reg_reason = ""
+        self.listener = Listener(plan.level_dbfs)
+        self.runner = StepRunner(plan.steps, self.listener)
+        self.ep: Any = None
+        self.call: Any = None
+        self.call_media: Any = None
+        self.players: list[Any] = []
+        self.local_hangup = ""
+
+    # --- callbacks: record facts only -----------------------------------------------------
+
+    def note(self, t: float, kind: str, status: int | None = None, detail: str = "") -> None:
+        self.events.append((t, kind, status, detail))
+
+    def on_tsx(self, prm: Any) -> None:
+        t = time.time()
+        body = prm.e.body.tsxState
+        tsx = body.tsx
+        kind = body.type
+        if kind == pj.PJSIP_EVENT_TX_MSG and tsx.role == pj.PJSIP_ROLE_UAC and tsx.state == pj.PJSIP_TSX_STATE_CALLING:
+            self.note(t, f"{tsx.method}_sent" if tsx.method != "INVITE" else "INVITE")
+            if tsx.method == "INVITE" and self.t_invite is None:
+                self.t_invite = t
+        elif kind == pj.PJSIP_EVENT_RX_MSG:
+            first = body.src.rdata.wholeMsg.split("\r\n", 1)[0]
+            if first.startswith("SIP/2.0 "):
+                parts = first.split(" ", 2)
+                code = int(parts[1])
+                reason = parts[2] if len(parts) > 2 else ""
+                self.note(t, str(code), code, f"{reason} ({tsx.method})")
+                if tsx.method == "INVITE":
+                    self._on_invite_response(t, code, reason)
+            else:
+                method = first.split(" ", 1)[0]
+                self.note(t, f"{method}_received")
+                if method == "BYE":
+                    self.facts.remote_bye = not self.local_hangup
+
+    def _on_invite_response(self, t: float, code: int, reason: str) -> None:
+        f, t0 = self.facts, self.t_invite or t
+        if f.first_response_s is None:
+            f.first_response_s = t - t0
+        if 180 <= code < 200 and f.first_provisional_s is None:
+            f.first_provisional_s = t - t0
+        if 200 <= code < 300 and f.answered_s is None:
+            f.answered_s = t - t0
+            self.runner.on_answered(t)
+
+    def on_call_state(self, call: Any) -> None:
+        t = time.time()
+        info = call.getInfo()
+        self.note(t, "state", info.lastStatusCode or None, info.stateText)
+        # the state callback runs ~0.1-0.4 ms before the transaction callback for the same response
+        if info.state in (pj.PJSIP_INV_STATE_EARLY, pj.PJSIP_INV_STATE_CONNECTING) and info.lastStatusCode:
+            self._on_invite_response(t, info.lastStatusCode, info.lastReason)
+        if info.state == pj.PJSIP_INV_STATE_DISCONNECTED and self.disconnected_at is None:
+            self.disconnected_at = t
+            self.facts.final_status = info.lastStatusCode or None
+            self.facts.final_reason = info.lastReason
+
+    def on_reg_state(self, prm: Any) -> None:
+        t = time.time()
+        self.reg_status, self.reg_reason = int(prm.code), str(prm.reason)
+        self.note(t, "REGISTER", int(prm.code), str(prm.reason))
+
+    # --- setup ------------------------------------------------------------------------------
+
+    def _account_config(self, sip_port: int, media: Any) -> Any:
+        a = self.plan.account
+        ac = pj.AccountConfig()
+        host = a.registrar.split(":", 1)[1] if a.registrar.startswith("sip") else a.registrar
+        if a.caller_id:
+            ac.idUri = a.caller_id
+        elif a.username and host:
+            ac.idUri = f"sip:{a.username}@{host.split(';')[0]}"
+        else:
+            ac.idUri = f"sip:mystery@{a.bind_ip}:{sip_port}"
+        if a.registrar:
+            ac.regConfig.registrarUri = a.registrar
+            ac.regConfig.registerOnAdd = True
+            ac.regConfig.retryIntervalSec = 0
+        if a.username:
+            ac.sipConfig.authCreds.append(pj.AuthCredInfo("digest", a.realm or "*", a.username, 0, a.password))
+        if a.outbound_proxy:
+            ac.sipConfig.proxies.append(a.outbound_proxy)
+        ac.mediaConfig.transportConfig = media
+        return ac
+
+    def _pump(self, ms: int = POLL_MS) -> None:
+        self.ep.libHandleEvents(ms)
+
+    def _register(self) -> bool:
+        deadline = time.time() + REGISTER_WAIT_S
+        while time.time() < deadline:
+            self._pump()
+            if self.reg_status is not None and self.reg_status >= 200:
+                return 200 <= self.reg_status < 300
+        self.reg_reason = self.reg_reason or "no response to REGISTER"
+        return False
+
+    # --- the call -----------------------------------------------------------------------------
+
+    def run(self) -> CallResult:
+        plan, account = self.plan, self.plan.account
+        options = EndpointOptions(bind_ip=account.bind_ip, sip_port=account.port, rtp_port=account.rtp_port,
+                                  codecs=tuple(account.codecs), log_file=plan.pjsip_log,
+                                  log_level=4 if plan.pjsip_log else 0)
+        try:
+            self.ep, sip_port, media = create_endpoint(options)
+        except OSError as error:
+            raise InputError("sip.port", None, f"{error} (is another process using it?)") from None
+        recordings = Path(plan.recordings_dir)
+        recordings.mkdir(parents=True, exist_ok=True)
+        acc = _Account(self)
+        try:
+            acc.create(self._account_config(sip_port, media))
+            if account.registrar and not self._register():
+                return self._registration_failed()
+            return self._call(acc, recordings)
+        finally:
+            self._shutdown(acc)
+
+    def _registration_failed(self) -> CallResult:
+        now = time.time()
+        self.t_invite = now
+        events = self._sip_events(now)
+        return CallResult(
+            call_id=self.plan.call_id, target_uri=self.plan.uri, outcome="failed", started_at=utc_iso(now),
+            line=self.plan.line, sip_status=self.reg_status or None,
+            sip_reason=f"registration failed: {self.reg_reason}", hangup_by="", events=events,
+            extra={"end_reason": "registration_failed"},
+        )
+
+    def _call(self, acc: Any, recordings: Path) -> CallResult:
+        plan = self.plan
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+        name = plan.recording_name or f"{stamp}-{plan.call_id[:12]}.wav"
+        final = recordings / name
+        caller_wav = recordings / f".{name}.caller.wav"
+        callee_wav = recordings / f".{name}.callee.wav"
+        caller_rec, callee_rec = pj.AudioMediaRecorder(), pj.AudioMediaRecorder()
+        caller_rec.createRecorder(str(caller_wav))
+        callee_rec.createRecorder(str(callee_wav))
+        clock = self.ep.audDevManager().getCaptureDevMedia()   # the null device: silence that keeps both ticking
+        clock.startTransmit(caller_rec)
+        clock.startTransmit(callee_rec)
+        rec_started = time.time()
+        tap = _Tap()
+        fmt = pj.MediaFormatAudio()
+        fmt.type, fmt.clockRate, fmt.channelCount = pj.PJMEDIA_TYPE_AUDIO, 8000, 1
+        fmt.bitsPerSample, fmt.frameTimeUsec = 16, 20000
+        tap.createPort("callee-tap", fmt)
+        self.recorders = (caller_rec, callee_rec, tap)
+
+        self.call = _Call(acc, self)
+        op = pj.CallOpParam(True)
+        op.opt.customCallId = plan.call_id
+        before = time.time()
+        try:
+            self.call.makeCall(plan.uri, op)
+        except pj.Error as error:
+            self.call.thisown = False      # never placed: its destructor would assert (sip_recipes.md)
+            self.call = None
+            self.facts.error = f"{error.title}: {error.reason}".strip(": ")
+            self.t_invite = before
+        if self.t_invite is None:
+            self.t_invite = before
+        t0 = self.t_invite
+        deadline = {"no_response": t0 + plan.no_response_s, "ring_timeout": t0 + plan.ring_timeout_s,
+                    "max_seconds": t0 + plan.max_seconds}
+        rtp_seen, rtp_count, next_rtp_check = time.time(), -1, 0.0
+        hung_up_at: float | None = None
+        while self.call is not None and self.disconnected_at is None:
+            self._pump()
+            now = time.time()
+            if self.media_changed:
+                self.media_changed = False
+                self._connect_media(caller_rec, callee_rec, tap, now)
+            while tap.levels:
+                self.listener.feed(*tap.levels.popleft())
+            if hung_up_at is not None:
+                if now - hung_up_at > DISCONNECT_WAIT_S:
+                    break
+                continue
+            for index in self.runner.due(now):
+                self._perform(index, caller_rec, time.time())
+            if self.local_hangup:
+                hung_up_at = now
+                continue
+            answered = self.facts.answered_s is not None
+            if not answered:
+                if self.facts.first_response_s is None and now >= deadline["no_response"]:
+                    self._hangup("no_response", now)
+                elif now >= deadline["ring_timeout"]:
+                    self._hangup("ring_timeout", now)
+            if now >= deadline["max_seconds"]:
+                self._hangup("max_seconds", now)
+            if answered and plan.rtp_timeout_s > 0 and now >= next_rtp_check and self.call_media is not None:
+                next_rtp_check = now + 0.5
+                count = self._rtp_packets()
+                if count != rtp_count:
+                    rtp_count, rtp_seen = count, now
+                elif now - rtp_seen >= plan.rtp_timeout_s:
+                    self._hangup("rtp_timeout", now)
+            if self.local_hangup:
+                hung_up_at = now
+        ended = self.disconnected_at or time.time()
+        # stop both recorders at the same moment: the file ends with the call
+        _disconnect((clock, self.call_media), (caller_rec, callee_rec, tap))
+        rec_stopped = time.time()
+        self.recorders = ()
+        self.players = []
+        self.call_media = None
+        caller_rec = callee_rec = tap = None
+        gc.collect()
+        settle = time.time() + 0.2      # let the 200 OK to our BYE (or the ACK) come in
+        while time.time() < settle:
+            self._pump()
+        duration = interleave(caller_wav, callee_wav, final)
+        caller_wav.unlink(missing_ok=True)
+        callee_wav.unlink(missing_ok=True)
+
+        self.facts.ended_s = ended - t0
+        self.facts.local_end = self.local_hangup
+        self.facts.steps_pending = self.runner.pending()
+        verdict = judge(self.facts)
+        steps = [
+            {"index": i, "action": p.step.action, "value": p.step.value, "on": p.step.on,
+             "armed_t_s": _rel(p.armed_at, t0), "event_t_s": _rel(p.event_at, t0),
+             "fired_t_s": _rel(p.fired_at, t0), "done_t_s": _rel(p.done_at, t0), "fired_by": p.fired_by}
+            for i, p in enumerate(self.runner.progress)
+        ]
+        return CallResult(
+            call_id=plan.call_id, target_uri=plan.uri, outcome=verdict.outcome, started_at=utc_iso(t0),
+            line=plan.line, sip_status=verdict.sip_status, sip_reason=verdict.sip_reason,
+            pdd_s=verdict.pdd_s, ring_s=verdict.ring_s, time_to_answer_s=verdict.time_to_answer_s,
+            talk_s=verdict.talk_s, talk_basis="sip", duration_s=verdict.duration_s,
+            hangup_by=verdict.hangup_by, recording=str(final), recording_offset_s=round(rec_started - t0, 4),
+            events=self._sip_events(t0),
+            extra={"end_reason": verdict.end_reason, "steps": steps,
+                   "recording_s": round(duration, 3), "recording_stopped_t_s": round(rec_stopped - t0, 4),
+                   "channels": {"left": "caller", "right": "callee"}},
+        )
+
+    def _connect_media(self, caller_rec: Any, callee_rec: Any, tap: Any, now: float) -> None:
+        if self.call is None:
+            return
+        info = self.call.getInfo()
+        for media in info.media:
+            if media.type == pj.PJMEDIA_TYPE_AUDIO and media.status == pj.PJSUA_CALL_MEDIA_ACTIVE:
+                am = self.call.getAudioMedia(media.index)
+                if self.call_media is not None and self.call_media.getPortId() == am.getPortId():
+                    return
+                am.startTransmit(callee_rec)
+                am.startTransmit(tap)
+                self.call_media = am
+                early = self.facts.answered_s is None
+                self.note(now, "media_active", None, "early media" if early else "")
+                if early:
+                    self.runner.on_early_media(now)
+                for player in self.players:
+                    player.startTransmit(am)
+                return
+
+    def _perform(self, index: int, caller_rec: Any, now: float) -> None:
+        step = self.runner.progress[index].step
+        if step.action == "dtmf":
+            self.note(now, "DTMF_sent", None, step.value)
+            try:
+                self.call.dialDtmf(step.value)
+            except pj.Error as error:
+                self.note(now, "DTMF_failed", None, error.reason)
+            self.runner.fired(index, now, 0.0)
+        elif step.action == "say":
+            line = self.lines[index]
+            player = pj.AudioMediaPlayer()
+            player.createPlayer(str(line.wav), pj.PJMEDIA_FILE_NO_LOOP)
+            if self.call_media is not None:
+                player.startTransmit(self.call_media)
+            player.startTransmit(caller_rec)
+            self.players.append(player)
+            self.note(now, "SAY_started", None, f"{line.seconds:.2f}s {step.value[:60]}")
+            self.runner.fired(index, now, line.seconds)
+        elif step.action == "hangup":
+            self.runner.fired(index, now, 0.0)
+            self._hangup("plan", now)
+        self.note(now, f"step:{step.on}", None, f"#{index} {step.action}")
+
+    def _hangup(self, reason: str, now: float) -> None:
+        if self.local_hangup or self.call is None:
+            return
+        self.local_hangup = reason
+        self.facts.remote_bye = False
+        if self.facts.answered_s is not None:
+            kind = "BYE_sent"
+        else:  # RFC 3261: no CANCEL before a provisional response; pjsip just abandons the INVITE
+            kind = "CANCEL_sent" if self.facts.first_response_s is not None else "INVITE_abandoned"
+        self.note(now, kind, None, reason)
+        try:
+            self.call.hangup(pj.CallOpParam())
+        except pj.Error as error:
+            self.note(now, "hangup_failed", None, error.reason)
+
+    def _rtp_packets(self) -> int:
+        try:
+            return int(self.call.getStreamStat(0).rtcp.rxStat.pkt)
+        except pj.Error:
+            return -1
+
+    def _sip_events(self, t0: float) -> tuple[SipEvent, ...]:
+        return tuple(
+            SipEvent(t_s=round(t - t0, 6), at=utc_iso(t), kind=kind, status=status, detail=detail)
+            for t, kind, status, detail in self.events
+        )
+
+    def _shutdown(self, acc: Any) -> None:
+        if self.call is not None and self.disconnected_at is None:
+            with contextlib.suppress(pj.Error):
+                self.call.hangup(pj.CallOpParam())
+            end = time.time() + 0.3
+            while time.time() < end:
+                self._pump()
+        self.recorders = ()
+        self.players = []
+        self.call_media = None
+        self.call = None
+        acc.shutdown()
+        gc.collect()
+        destroy_endpoint(self.ep)
+
+
+def _disconnect(sources: tuple[Any, ...], sinks: tuple[Any, ...]) -> None:
+    """stopTransmit every source to every sink (no loop variable may outlive this: a recorder's
+    WAV header is written only when its last reference goes)."""
+    for source in sources:
+        if source is None:
+            continue
+        for sink in sinks:
+            with contextlib.suppress(pj.Error):
+                source.stopTransmit(sink)
+
+
+def _rel(t: float | None, t0: float) -> float | None:
+    return None if t is None else round(t - t0, 4)

@@ -1,0 +1,71 @@
+"""The caller's lines as 8 kHz mono 16-bit WAV files, ready for a pjsua2 player.
+
+Text is spoken by espeak-ng and resampled by sox (espeak-ng writes 22.05 kHz); WAV files in
+other formats are converted by sox. Both tools are Debian packages (scripts/system-packages.txt).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import wave
+from pathlib import Path
+
+from mystery.errors import InputError
+
+RATE = 8000
+
+
+def check_wav(path: str, where: str) -> float:
+    """Duration in seconds of a readable PCM WAV file; InputError naming the file otherwise."""
+    try:
+        with wave.open(path, "rb") as wav:
+            if wav.getnframes() == 0:
+                raise InputError(where, None, f"{path}: WAV file has no audio")
+            return wav.getnframes() / float(wav.getframerate())
+    except FileNotFoundError:
+        raise InputError(where, None, f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(where, None, f"{path}: is a directory, expected a WAV file") from None
+    except PermissionError:
+        raise InputError(where, None, f"{path}: permission denied") from None
+    except (wave.Error, EOFError) as error:
+        raise InputError(where, None, f"{path}: not a PCM WAV file ({error})") from None
+
+
+def _needs(tool: str) -> str:
+    found = shutil.which(tool)
+    if not found:
+        raise InputError(tool, None, f"{tool} is not installed (Debian package: see scripts/system-packages.txt)")
+    return found
+
+
+def is_telephone_wav(path: Path) -> bool:
+    """True when `path` is already 8 kHz mono 16-bit PCM."""
+    with wave.open(str(path), "rb") as wav:
+        return (wav.getframerate(), wav.getnchannels(), wav.getsampwidth()) == (RATE, 1, 2)
+
+
+def to_telephone_wav(source: Path, target: Path) -> Path:
+    """`source` itself if already 8 kHz mono 16-bit, else a sox-converted copy at `target`."""
+    if is_telephone_wav(source):
+        return source
+    subprocess.run([_needs("sox"), str(source), "-r", str(RATE), "-c", "1", "-b", "16", str(target)],
+                   check=True, capture_output=True)
+    return target
+
+
+def render_text(text: str, target: Path, voice: str = "en", speed_wpm: int = 160) -> Path:
+    """Speak `text` with espeak-ng into an 8 kHz mono WAV at `target`."""
+    raw = target.with_suffix(".raw.wav")
+    subprocess.run([_needs("espeak-ng"), "-v", voice, "-s", str(speed_wpm), "-w", str(raw), text],
+                   check=True, capture_output=True)
+    subprocess.run([_needs("sox"), str(raw), "-r", str(RATE), "-c", "1", "-b", "16", str(target)],
+                   check=True, capture_output=True)
+    raw.unlink(missing_ok=True)
+    return target
+
+
+def wav_seconds(path: Path) -> float:
+    with wave.open(str(path), "rb") as wav:
+        return wav.getnframes() / float(wav.getframerate())
