@@ -1,0 +1,202 @@
+"""Fixtures for the dialer tests: SIPp as an independent UAS, and the dialer as a real subprocess.
+
+SIPp's `-trace_msg` file stamps every message it sends or receives (wall clock, microseconds):
+that is the ground truth the dialer's PDD / ring / time to answer are compared with.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import random
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+SCENARIOS = Path(__file__).parent / "scenarios"
+ACTORS = Path(__file__).parent / "actors"
+SIPP_PCAPS = Path("/usr/share/sip-tester")
+REPO = Path(__file__).resolve().parents[2]
+
+
+def free_port_pair() -> int:
+    """An even UDP port p with p and p+1 free (RTP + RTCP), for SIPp's -mp or a pjsua2 actor."""
+    for _ in range(200):
+        base = random.randrange(30000, 60000, 2)
+        try:
+            for port in (base, base + 1, base + 2, base + 3):
+                with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+                    sock.bind(("127.0.0.1", port))
+            return base
+        except OSError:
+            continue
+    raise OSError("no free port pair")
+
+
+def free_udp() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class TracedMessage:
+    t: float             # wall clock (time.time() scale)
+    sent: bool           # sent by SIPp (else received)
+    first_line: str
+
+    @property
+    def code(self) -> int | None:
+        parts = self.first_line.split(" ")
+        return int(parts[1]) if self.first_line.startswith("SIP/2.0") else None
+
+    @property
+    def method(self) -> str | None:
+        return None if self.first_line.startswith("SIP/2.0") else self.first_line.split(" ", 1)[0]
+
+
+def parse_sipp_trace(path: Path) -> list[TracedMessage]:
+    """Messages of a SIPp `-trace_msg` file, in order."""
+    messages: list[TracedMessage] = []
+    lines = path.read_text(errors="replace").splitlines()
+    for i, line in enumerate(lines):
+        if line.startswith("-----") and i + 3 < len(lines):
+            stamp = line.rstrip().split(" ", 1)[1].strip()
+            t = dt.datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S.%f").timestamp()  # SIPp writes local time
+            sent = "message sent" in lines[i + 1]
+            first = next((candidate for candidate in lines[i + 2:i + 5] if candidate.strip()), "")
+            messages.append(TracedMessage(t, sent, first.strip()))
+    return messages
+
+
+@dataclass
+class Sipp:
+    process: subprocess.Popen
+    port: int
+    media_port: int
+    trace: Path
+    workdir: Path
+
+    @property
+    def uri(self) -> str:
+        return f"sip:hotel@127.0.0.1:{self.port}"
+
+    def wait(self, timeout: float = 30.0) -> int:
+        try:
+            return self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+            raise
+
+    def messages(self) -> list[TracedMessage]:
+        return parse_sipp_trace(self.trace)
+
+
+@pytest.fixture
+def sipp_uas(tmp_path: Path) -> Iterator:
+    """Start SIPp as a UAS for one call: `sipp_uas("uas_answer.xml", RING_MS=300, ANSWER_MS=1500)`."""
+    if not shutil.which("sipp"):
+        pytest.fail("sipp is not installed (Debian package sip-tester)")
+    started: list[Sipp] = []
+
+    def start(scenario: str, **params: object) -> Sipp:
+        workdir = tmp_path / f"sipp{len(started)}"
+        workdir.mkdir()
+        (workdir / "pcap").symlink_to(SIPP_PCAPS)
+        text = (SCENARIOS / scenario).read_text()
+        for key, value in params.items():
+            text = text.replace(f"@{key}@", str(value))
+        (workdir / "scenario.xml").write_text(text)
+        port, media = free_udp(), free_port_pair()
+        trace = workdir / "messages.log"
+        process = subprocess.Popen(
+            ["sipp", "-sf", "scenario.xml", "-i", "127.0.0.1", "-p", str(port), "-mp", str(media), "-m", "1",
+             "-nostdin", "-trace_msg", "-message_file", str(trace), "-timeout", "60s"],
+            cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        sipp = Sipp(process, port, media, trace, workdir)
+        started.append(sipp)
+        time.sleep(0.2)   # let it bind
+        return sipp
+
+    yield start
+    for sipp in started:
+        if sipp.process.poll() is None:
+            sipp.process.kill()
+            sipp.process.wait()
+
+
+@dataclass
+class DialerRun:
+    returncode: int
+    result: dict | None
+    stdout: str
+    stderr: str
+
+
+def dialer_env(tmp_path: Path, **settings: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MYSTERY_")}
+    env["MYSTERY_RECORDINGS_DIR"] = str(tmp_path / "recordings")
+    env["MYSTERY_DATABASE_URL"] = f"sqlite:///{tmp_path / 'store.db'}"
+    env["PYTHONPATH"] = str(REPO)
+    env.update({f"MYSTERY_{k.upper()}": v for k, v in settings.items()})
+    return env
+
+
+@pytest.fixture
+def mystery_call(tmp_path: Path):
+    """Run `python -m mystery call ARGS --json` as a subprocess; returns a DialerRun."""
+
+    def run(*args: str, timeout: float = 90.0, json_output: bool = True, **settings: str) -> DialerRun:
+        command = [sys.executable, "-m", "mystery", "call", *args] + (["--json"] if json_output else [])
+        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, cwd=tmp_path,
+                              env=dialer_env(tmp_path, **settings))
+        result = json.loads(done.stdout) if done.returncode == 0 and json_output else None
+        return DialerRun(done.returncode, result, done.stdout, done.stderr)
+
+    return run
+
+
+@pytest.fixture
+def pjsua_uas(tmp_path: Path) -> Iterator:
+    """Start the tests' own pjsua2 UAS actor (actors/uas.py); `.finish()` returns its JSON log."""
+    started: list[subprocess.Popen] = []
+
+    class Actor:
+        def __init__(self, **options: object) -> None:
+            self.port = free_udp()
+            self.log = tmp_path / f"uas{len(started)}.json"
+            args = [sys.executable, str(ACTORS / "uas.py"), "--port", str(self.port),
+                    "--rtp-port", str(free_port_pair()), "--out", str(self.log)]
+            for key, value in options.items():
+                args += [f"--{key.replace('_', '-')}", str(value)]
+            self.process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                            env={**os.environ, "PYTHONPATH": str(REPO)})
+            started.append(self.process)
+            assert self.process.stdout is not None
+            ready = self.process.stdout.readline()   # "ready" once it listens
+            assert ready.strip() == "ready", self.process.stderr.read() if self.process.stderr else ready
+
+        @property
+        def uri(self) -> str:
+            return f"sip:hotel@127.0.0.1:{self.port}"
+
+        def finish(self, timeout: float = 30.0) -> dict:
+            code = self.process.wait(timeout=timeout)
+            stderr = self.process.stderr.read() if self.process.stderr else ""
+            assert code == 0, stderr[-2000:]
+            return json.loads(self.log.read_text())
+
+    yield Actor
+    for process in started:
+        if process.poll() is None:
+            process.kill()
+            process.wait()

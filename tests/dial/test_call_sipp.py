@@ -1,0 +1,155 @@
+"""`mystery call` against SIPp as an independent UAS: outcomes and timings vs SIPp's own clock."""
+
+from __future__ import annotations
+
+import wave
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.sip
+
+TOLERANCE_S = 0.020
+
+
+def first(messages, *, sent: bool, code: int | None = None, method: str | None = None) -> float:
+    for m in messages:
+        if m.sent == sent and (code is None or m.code == code) and (method is None or m.method == method):
+            return m.t
+    raise AssertionError(f"no {'sent' if sent else 'received'} {code or method} in SIPp trace")
+
+
+def wav_seconds(path: str) -> tuple[float, int]:
+    with wave.open(path) as w:
+        return w.getnframes() / w.getframerate(), w.getnchannels()
+
+
+def event_kinds(result: dict) -> list[str]:
+    return [e["kind"] for e in result["events"]]
+
+
+def test_delayed_answer_timings_match_sipp_within_20_ms(sipp_uas, mystery_call):
+    sipp = sipp_uas("uas_answer.xml", RING_MS=400, ANSWER_MS=1300)
+    run = mystery_call(sipp.uri, "--hangup-after", "2")
+    assert 0 == run.returncode, run.stderr
+    assert 0 == sipp.wait()
+    r = run.result
+    trace = sipp.messages()
+    invite = first(trace, sent=False, method="INVITE")
+    ringing = first(trace, sent=True, code=180)
+    ok = first(trace, sent=True, code=200)
+    bye = first(trace, sent=False, method="BYE")
+    assert "answered" == r["outcome"]
+    assert 200 == r["sip_status"]
+    assert "sip" == r["talk_basis"]
+    assert "caller" == r["hangup_by"]
+    assert abs(r["pdd_s"] - (ringing - invite)) <= TOLERANCE_S
+    assert abs(r["time_to_answer_s"] - (ok - invite)) <= TOLERANCE_S
+    assert abs(r["ring_s"] - (ok - ringing)) <= TOLERANCE_S
+    assert abs(r["talk_s"] - (bye - ok)) <= TOLERANCE_S
+    for kind in ("INVITE", "100", "180", "200", "BYE_sent"):
+        assert kind in event_kinds(r)
+
+
+def test_recording_is_two_aligned_channels_as_long_as_the_call(sipp_uas, mystery_call):
+    sipp = sipp_uas("uas_answer.xml", RING_MS=100, ANSWER_MS=400)
+    run = mystery_call(sipp.uri, "--say", "Hello, I would like to book a room@0.3", "--hangup-after", "3")
+    assert 0 == run.returncode, run.stderr
+    assert 0 == sipp.wait()
+    r = run.result
+    seconds, channels = wav_seconds(r["recording"])
+    assert 2 == channels
+    call_s = r["duration_s"] - r["recording_offset_s"]
+    assert abs(seconds - call_s) <= 0.2
+    assert Path(r["recording"]).parent == Path(run.result["recording"]).parent
+    # caller speech on the left only after the answer; callee (SIPp's pcap) on the right
+    with wave.open(r["recording"]) as w:
+        import array
+
+        frames = array.array("h", w.readframes(w.getnframes()))
+    left, right = frames[0::2], frames[1::2]
+    answer = int((r["time_to_answer_s"] - r["recording_offset_s"]) * 8000)
+    assert max(abs(s) for s in left[: answer - 800]) == 0          # silence while ringing
+    assert max(abs(s) for s in left[answer:]) > 1000                # the line we said
+    assert max(abs(s) for s in right[answer + 2400:]) > 1000        # the callee's audio
+
+
+def test_busy_is_an_outcome_with_exit_0(sipp_uas, mystery_call):
+    sipp = sipp_uas("uas_busy.xml", RING_MS=250, CODE=486, REASON="Busy Here")
+    run = mystery_call(sipp.uri)
+    assert 0 == run.returncode, run.stderr
+    assert 0 == sipp.wait()
+    r = run.result
+    assert ("busy", 486, "Busy Here") == (r["outcome"], r["sip_status"], r["sip_reason"])
+    assert r["pdd_s"] is None and r["time_to_answer_s"] is None and r["talk_s"] is None
+    assert Path(r["recording"]).exists()
+
+
+def test_decline_is_rejected_with_its_code(sipp_uas, mystery_call):
+    sipp = sipp_uas("uas_busy.xml", RING_MS=50, CODE=603, REASON="Decline")
+    run = mystery_call(sipp.uri)
+    assert 0 == run.returncode, run.stderr
+    assert 0 == sipp.wait()
+    assert ("rejected", 603) == (run.result["outcome"], run.result["sip_status"])
+
+
+def test_server_error_is_failed(sipp_uas, mystery_call):
+    sipp = sipp_uas("uas_busy.xml", RING_MS=50, CODE=503, REASON="Service Unavailable")
+    run = mystery_call(sipp.uri)
+    assert 0 == run.returncode, run.stderr
+    assert 0 == sipp.wait()
+    assert ("failed", 503) == (run.result["outcome"], run.result["sip_status"])
+
+
+def test_no_answer_cancels_at_ring_timeout(sipp_uas, mystery_call):
+    sipp = sipp_uas("uas_ring_forever.xml", RING_MS=300)
+    run = mystery_call(sipp.uri, "--ring-timeout", "2.5")
+    assert 0 == run.returncode, run.stderr
+    assert 0 == sipp.wait()
+    r = run.result
+    trace = sipp.messages()
+    invite = first(trace, sent=False, method="INVITE")
+    ringing = first(trace, sent=True, code=180)
+    cancel = first(trace, sent=False, method="CANCEL")
+    assert "no_answer" == r["outcome"]
+    assert "timeout" == r["hangup_by"]
+    assert 487 == r["sip_status"]
+    assert abs(r["pdd_s"] - (ringing - invite)) <= TOLERANCE_S
+    assert abs((cancel - invite) - 2.5) <= TOLERANCE_S
+    assert "CANCEL_sent" in event_kinds(r)
+
+
+def test_callee_hanging_up_before_the_script_ends_is_dropped(sipp_uas, mystery_call):
+    sipp = sipp_uas("uas_hangs_up.xml", RING_MS=200, TALK_MS=1500)
+    run = mystery_call(sipp.uri, "--dtmf", "1@5")
+    assert 0 == run.returncode, run.stderr
+    assert 0 == sipp.wait()
+    r = run.result
+    trace = sipp.messages()
+    assert ("dropped", "callee") == (r["outcome"], r["hangup_by"])
+    assert abs(r["talk_s"] - (first(trace, sent=True, method="BYE") - first(trace, sent=True, code=200))) <= TOLERANCE_S
+    assert "BYE_received" in event_kinds(r)
+
+
+def test_callee_hanging_up_after_the_script_is_a_normal_end(sipp_uas, mystery_call):
+    sipp = sipp_uas("uas_hangs_up.xml", RING_MS=200, TALK_MS=1500)
+    run = mystery_call(sipp.uri, "--dtmf", "1@0.5")
+    assert 0 == run.returncode, run.stderr
+    assert 0 == sipp.wait()
+    assert ("answered", "callee") == (run.result["outcome"], run.result["hangup_by"])
+
+
+def test_nothing_listening_is_failed_without_response(mystery_call, free_udp_port):
+    run = mystery_call(f"sip:hotel@127.0.0.1:{free_udp_port}", "--ring-timeout", "1.5")
+    assert 0 == run.returncode, run.stderr
+    r = run.result
+    assert ("failed", None) == (r["outcome"], r["sip_status"])
+    assert "no response" in r["sip_reason"]
+    assert r["duration_s"] == pytest.approx(1.5, abs=0.05)
+
+
+def test_unresolvable_host_is_failed(mystery_call):
+    run = mystery_call("sip:hotel@no-such-host.invalid", "--ring-timeout", "3")
+    assert 0 == run.returncode, run.stderr
+    assert "failed" == run.result["outcome"]
+    assert run.result["sip_reason"]
