@@ -182,7 +182,7 @@ def tornado(calls: Sequence[CallObservation], a: Assumptions, bootstrap_p: np.nd
     p10, p90 = np.percentile(bootstrap_p, [10, 90])
     factor = a.monthly_calls * (1 - a.retry_share.value) * a.intent_share.value * a.conversion.value \
         * a.booking_value_eur * a.displaced_share.value
-    bars.append(TornadoBar("n", f"Sample of {len(calls)} mystery calls (bootstrap P10-P90 of failure rate)",
+    bars.append(TornadoBar("n", f"Which {len(calls)} calls were sampled",
                            float(p10), float(p90), float(p10 * factor), float(p90 * factor)))
     return tuple(sorted(bars, key=lambda bar: bar.swing_eur, reverse=True))
 

@@ -1,0 +1,174 @@
+"""Write a campaign's report folder: index.html, calls.csv, recordings/ (and report.pdf).
+
+The folder is self-contained: recordings are copied next to the page and linked relatively,
+so it can be zipped and sent to a client. Files are written to temporary names and renamed
+at the end, so a failed run leaves no half-written report.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import os
+import shutil
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from mystery.records import CallResult
+from mystery.report.context import ReportContext, build_context
+from mystery.report.html import render_report
+from mystery.revenue.assumptions import Assumptions, apply_overrides, default_assumptions
+from mystery.revenue.estimate import RevenueEstimate, estimate_revenue
+from mystery.revenue.loss import observe
+
+CSV_COLUMNS = (
+    "number", "call_id", "line", "started_at", "started_local", "outcome", "sip_status", "sip_reason",
+    "pdd_s", "ring_s", "time_to_answer_s", "ivr_s", "hold_s", "time_to_human_s", "talk_s", "duration_s",
+    "wait_basis", "loss_probability", "weight", "script_score", "recording",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ReportFiles:
+    """What `write_report` produced."""
+
+    html: Path
+    csv: Path
+    recordings: tuple[Path, ...]
+    pdf: Path | None
+    context: ReportContext
+
+
+def campaign_assumptions(
+    campaign: Mapping[str, Any],
+    assumptions_file: Mapping[str, Any] | None = None,
+    assumptions_where: str = "assumptions",
+    calls_per_month: float | None = None,
+) -> Assumptions:
+    """Defaults < the scenario's `revenue:` section < an assumptions file < --calls-per-month."""
+    assumptions = default_assumptions(None)
+    scenario = campaign.get("scenario") or {}
+    section = scenario.get("revenue") if isinstance(scenario, Mapping) else None
+    if isinstance(section, Mapping):
+        assumptions = apply_overrides(assumptions, section, f"{campaign.get('scenario_path') or 'scenario'}: revenue")
+    if assumptions_file:
+        assumptions = apply_overrides(assumptions, assumptions_file, assumptions_where)
+    if calls_per_month is not None:
+        assumptions = apply_overrides(assumptions, {"calls_per_month": calls_per_month}, "--calls-per-month")
+    return assumptions
+
+
+def estimate_campaign(
+    calls: Sequence[CallResult], scores: Mapping[str, Sequence[Mapping[str, Any]]], assumptions: Assumptions
+) -> tuple[RevenueEstimate | None, str]:
+    """The estimate (or None) and a note saying why there is none or how to read it."""
+    observations = []
+    for call in calls:
+        verdicts = scores.get(call.call_id)
+        missed = frozenset(str(v["item"]) for v in verdicts if not v["passed"]) if verdicts else None
+        observations.append(observe(call, assumptions.timezone, missed))
+    if not observations:
+        return None, "No calls in this campaign: no estimate."
+    estimate = estimate_revenue(observations, assumptions)
+    note = ("Monthly call volume not given: figures are per 1,000 booking calls a month "
+            "(set calls_per_month or --calls-per-month)." if estimate.per_thousand_calls else "")
+    return estimate, note
+
+
+def write_report(
+    campaign: Mapping[str, Any],
+    calls: Sequence[CallResult],
+    scores: Mapping[str, Sequence[Mapping[str, Any]]],
+    assumptions: Assumptions,
+    out_dir: Path,
+    generated_at: str | None = None,
+    pdf: bool = False,
+) -> ReportFiles:
+    """Compute, render and write the report of one campaign into `out_dir`."""
+    estimate, note = estimate_campaign(calls, scores, assumptions)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    hrefs, copied = _copy_recordings(calls, out_dir)
+    context = build_context(
+        campaign, calls, scores, estimate, note, hrefs, assumptions.timezone,
+        generated_at or datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+    )
+    html_path, csv_path = out_dir / "index.html", out_dir / "calls.csv"
+    _write_atomically(csv_path, calls_csv(context, calls, estimate))
+    _write_atomically(html_path, render_report(context))
+    pdf_path = None
+    if pdf:
+        from mystery.report.pdf import print_to_pdf
+
+        pdf_path = print_to_pdf(html_path, out_dir / "report.pdf")
+    return ReportFiles(html_path, csv_path, tuple(copied), pdf_path, context)
+
+
+def calls_csv(context: ReportContext, calls: Sequence[CallResult], estimate: RevenueEstimate | None) -> str:
+    """One row per call with every measure, its loss probability and its weight in the sample."""
+    by_id = {c.call_id: c for c in calls}
+    weights = {c.call_id: c.weight for c in estimate.per_call} if estimate else {}
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for row in context.calls:
+        call = by_id[row.call_id]
+        writer.writerow({
+            "number": row.number, "call_id": row.call_id, "line": row.line, "started_at": call.started_at,
+            "started_local": row.started_local, "outcome": row.outcome, "sip_status": _cell(row.sip_status),
+            "sip_reason": call.sip_reason, "pdd_s": _cell(row.pdd_s), "ring_s": _cell(row.ring_s),
+            "time_to_answer_s": _cell(row.time_to_answer_s), "ivr_s": _cell(row.ivr_s), "hold_s": _cell(row.hold_s),
+            "time_to_human_s": _cell(row.time_to_human_s), "talk_s": _cell(row.talk_s),
+            "duration_s": _cell(row.duration_s), "wait_basis": row.wait_basis,
+            "loss_probability": _cell(row.loss_probability), "weight": _cell(weights.get(row.call_id)),
+            "script_score": _cell(row.score_share), "recording": row.recording_href or "",
+        })
+    return buffer.getvalue()
+
+
+def estimate_json(estimate: RevenueEstimate) -> dict[str, Any]:
+    """The estimate as plain JSON (for the store's revenue_estimates table)."""
+    data = dataclasses.asdict(estimate)
+    data["weakest_assumption"] = estimate.weakest_assumption
+    data["assumptions"].pop("hourly_profile", None)
+    return data
+
+
+def _cell(value: float | int | None) -> str:
+    if value is None:
+        return ""
+    return f"{value:.4f}".rstrip("0").rstrip(".") if isinstance(value, float) else str(value)
+
+
+def _copy_recordings(calls: Sequence[CallResult], out_dir: Path) -> tuple[dict[str, str | None], list[Path]]:
+    """Copy (or hard-link) each existing recording into out_dir/recordings/; relative hrefs."""
+    hrefs: dict[str, str | None] = {}
+    copied: list[Path] = []
+    target_dir = out_dir / "recordings"
+    for call in calls:
+        source = Path(call.recording) if call.recording else None
+        if source is None or not source.is_file():
+            hrefs[call.call_id] = None
+            continue
+        target_dir.mkdir(exist_ok=True)
+        target = target_dir / f"{_safe(call.call_id)}{source.suffix or '.wav'}"
+        if not target.exists() or target.stat().st_size != source.stat().st_size:
+            tmp = target.with_name(target.name + ".part")
+            shutil.copyfile(source, tmp)
+            os.replace(tmp, target)
+        hrefs[call.call_id] = f"recordings/{target.name}"
+        copied.append(target)
+    return hrefs, copied
+
+
+def _safe(name: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name)[:100] or "call"
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".part")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)

@@ -1,0 +1,92 @@
+"""`mystery report CAMPAIGN --out DIR`: read the store, write the report folder, print where."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from mystery.cli import settings_from
+from mystery.errors import InputError, exit_on_input_error
+
+
+def load_assumptions_file(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
+    """The YAML mapping of an assumptions file and the line of each top-level key (for errors)."""
+    import yaml
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise InputError(str(path), None, f"cannot read: {error.strerror}") from None
+    try:
+        node = yaml.compose(text)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        raise InputError(where, None, f"not valid YAML: {getattr(error, 'problem', error)}") from None
+    if data is None:
+        return {}, {}
+    if not isinstance(data, dict):
+        raise InputError(f"{path}:1", None, "expected a mapping of assumption names to values")
+    lines = {}
+    if isinstance(node, yaml.MappingNode):
+        lines = {key.value: key.start_mark.line + 1 for key, _ in node.value}
+    return data, lines
+
+
+@click.command("report")
+@click.argument("campaign")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Output folder (default: <reports_dir>/<campaign>).")
+@click.option("--calls-per-month", type=float, help="N: real booking calls a month to the line (PBX statistics).")
+@click.option("--assumptions", "assumptions_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="YAML file of lost-revenue assumptions (see docs/lost-revenue.md).")
+@click.option("--timezone", help="The hotel's time zone for hours of calls (default Europe/Paris).")
+@click.option("--pdf", is_flag=True, help="Also print report.pdf with headless Chromium.")
+@click.pass_context
+@exit_on_input_error
+def report(ctx: click.Context, campaign: str, out_dir: Path | None, calls_per_month: float | None,
+           assumptions_path: Path | None, timezone: str | None, pdf: bool) -> None:
+    """Write the HTML report (index.html), calls.csv and recordings of CAMPAIGN (name or id)."""
+    from mystery.report.build import campaign_assumptions, estimate_json, write_report
+    from mystery.revenue.assumptions import apply_overrides
+    from mystery.store import repo
+    from mystery.store.engine import make_engine, migrate
+
+    if calls_per_month is not None and calls_per_month <= 0:
+        raise InputError("--calls-per-month", None, f"expected a positive number, got {calls_per_month:g}")
+    file_values: dict[str, Any] = {}
+    file_lines: dict[str, int] = {}
+    if assumptions_path is not None:
+        file_values, file_lines = load_assumptions_file(assumptions_path)
+    settings = settings_from(ctx)
+    engine = make_engine(settings.database_url)
+    migrate(engine)
+    row = repo.find_campaign(engine, campaign)
+    calls = repo.load_calls(engine, row["id"])
+    scores = repo.load_scores(engine, row["id"])
+    try:
+        assumptions = campaign_assumptions(row, file_values, str(assumptions_path), calls_per_month)
+    except InputError as error:
+        line = file_lines.get((error.field or "").split(".")[0].split("[")[0])
+        if assumptions_path is not None and error.where == str(assumptions_path) and line:
+            raise InputError(f"{assumptions_path}:{line}", error.field, error.problem) from None
+        raise
+    if timezone:
+        assumptions = apply_overrides(assumptions, {"timezone": timezone}, "--timezone")
+    target = out_dir or Path(settings.reports_dir) / row["name"]
+    files = write_report(row, calls, scores, assumptions, target, pdf=pdf)
+    estimate = files.context.estimate
+    if estimate is not None:
+        repo.save_revenue_estimate(engine, row["id"], estimate_json(estimate))
+    click.echo(f"report: {files.html}")
+    click.echo(f"calls:  {files.csv} ({len(calls)} calls, {len(files.recordings)} recordings)")
+    if files.pdf:
+        click.echo(f"pdf:    {files.pdf}")
+    if estimate is not None:
+        money = estimate.access_loss_eur
+        unit = " per 1,000 calls" if estimate.per_thousand_calls else ""
+        click.echo(f"lost revenue/month{unit}: {money.central:,.0f} EUR (P10 {money.p10:,.0f}, "
+                   f"P50 {money.p50:,.0f}, P90 {money.p90:,.0f}); wait basis: {estimate.wait_basis}")
