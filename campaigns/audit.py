@@ -1,0 +1,207 @@
+"""Ingest and audit in one pass: read inputs, stream the log through the rules, hand out violations.
+
+`run_audit` is the library entry point the CLI wraps. Violations and rejected rows go to callbacks
+as they are found (nothing holds the whole log); the returned `AuditOutcome` has the counts, the
+per-rule statistics and what the summary and evidence pack print.
+"""
+
+from __future__ import annotations
+
+import platform
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from campaigns import __version__
+from campaigns.call import CallBuilder
+from campaigns.engine import Auditor, RuleStats
+from campaigns.facts import Facts
+from campaigns.ingest.dispositions import load_mapping
+from campaigns.ingest.inputs import InputCounts, load_input
+from campaigns.ingest.reader import LogReader
+from campaigns.ingest.text import file_sha256
+from campaigns.localtime import day_to_date, utc_iso
+from campaigns.records import Attempt, RejectedRow, Violation
+from campaigns.rules.load import load_packs
+from campaigns.rules.model import Pack
+from campaigns.ruleset import RuleSet
+
+INPUT_KINDS = ("persons", "oppositions", "consents", "campaigns")
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRequest:
+    """Everything an audit reads. inputs: kind -> path for persons, oppositions, consents, campaigns."""
+
+    log: Path
+    rules: tuple[str, ...]
+    log_format: str | None = None
+    source_tz: str | None = None
+    encoding: str = "utf-8"
+    inputs: dict[str, Path] = field(default_factory=dict)
+    dispositions: Path | None = None
+    params: dict[str, str] = field(default_factory=dict)
+    default_region: str = "FR"
+    reorder_hours: float = 6.0
+
+
+@dataclass(slots=True)
+class AuditOutcome:
+    """Counts and statistics of a finished audit."""
+
+    request: AuditRequest
+    packs: list[Pack]
+    log_format: str
+    reconciliation: list[str]
+    rows: int
+    attempts: int
+    rejected: int
+    input_rejected: int
+    violations: int
+    late: int
+    stats: dict[str, RuleStats]
+    by_campaign: dict[tuple[str, str], int]
+    unmapped: dict[str, int]
+    ignored_columns: list[str]
+    started_at: str
+    finished_at: str
+    checksums: dict[str, str]
+    suppression: list[dict[str, str]]
+    first_ts: float | None = None
+    last_ts: float | None = None
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.violations or self.rejected or self.input_rejected else 0
+
+    def parameters(self) -> dict[str, Any]:
+        return {rule.id: dict(rule.params) for pack in self.packs for rule in pack.rules}
+
+    def evidence_pack(self) -> dict[str, Any]:
+        """What makes the audit reproducible: inputs and their checksums, versions, packs, parameters."""
+        request = self.request
+        return {
+            "tool": {"name": "campaigns", "version": __version__, "python": platform.python_version(),
+                     "libraries": {name: _version(name) for name in ("phonenumbers", "holidays", "tzdata",
+                                                                      "sqlalchemy", "pyyaml")}},
+            "command": sys.argv,
+            "started_at": self.started_at, "finished_at": self.finished_at,
+            "inputs": {"log": {"path": str(request.log), "format": self.log_format, "sha256":
+                               self.checksums[str(request.log)], "source_tz": request.source_tz,
+                               "encoding": request.encoding},
+                       **{kind: {"path": str(path), "sha256": self.checksums[str(path)]}
+                          for kind, path in request.inputs.items()},
+                       **({"dispositions": {"path": str(request.dispositions),
+                                            "sha256": self.checksums[str(request.dispositions)]}}
+                          if request.dispositions else {})},
+            "packs": [{"name": p.name, "version": p.version, "file": Path(p.source_file).name,
+                       "sha256": file_sha256(Path(p.source_file))} for p in self.packs],
+            "parameter_overrides": request.params,
+            "rules": [rule.describe() for pack in self.packs for rule in pack.rules],
+            "counts": {"rows": self.rows, "attempts": self.attempts, "rejected": self.rejected,
+                       "violations": self.violations, "late": self.late},
+            "reorder_hours": request.reorder_hours, "default_region": request.default_region,
+        }
+
+
+def _version(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def load_facts(request: AuditRequest, facts: Facts) -> list[InputCounts]:
+    """Read persons, oppositions, consents and the campaign registry into `facts`."""
+    counts = []
+    for kind in INPUT_KINDS:
+        path = request.inputs.get(kind)
+        if path is not None:
+            counts.append(load_input(facts, kind, path))
+    return counts
+
+
+def run_audit(request: AuditRequest, on_violation: Callable[[Violation], None],
+              on_rejected: Callable[[RejectedRow], None]) -> AuditOutcome:
+    """Audit `request.log`; violations and rejected rows are handed out as they are found."""
+    started = datetime.now(UTC).isoformat(timespec="seconds")
+    facts = Facts()
+    facts.phones.default_region = request.default_region
+    input_counts = load_facts(request, facts)
+    for counts in input_counts:
+        for row in counts.rejected:
+            on_rejected(row)
+    packs = load_packs(request.rules, request.params)
+    extra = sorted({p for info in facts.registry.values() for p in info.packs} - {p.name for p in packs})
+    if extra:
+        packs = load_packs([*request.rules, *extra], request.params)
+    ruleset = RuleSet(packs, list(request.rules), facts)
+    mapping = load_mapping(request.dispositions) if request.dispositions else None
+    reader = LogReader(request.log, request.log_format, source_tz=request.source_tz, phones=facts.phones,
+                       registry=facts.registry, mapping=mapping, encoding=request.encoding)
+    auditor = Auditor(ruleset, facts, CallBuilder(facts.phones, facts), reorder_s=request.reorder_hours * 3600)
+    violations = 0
+    first_ts = last_ts = None
+    for item in reader:
+        if type(item) is Attempt:
+            ts = item.ts
+            if first_ts is None or ts < first_ts:
+                first_ts = ts
+            if last_ts is None or ts > last_ts:
+                last_ts = ts
+            for found in auditor.feed(item):
+                violations += 1
+                on_violation(found)
+        else:
+            on_rejected(item)  # type: ignore[arg-type]
+    for found in auditor.finish():
+        violations += 1
+        on_violation(found)
+    checksums = {str(request.log): file_sha256(request.log)}
+    for path in [*request.inputs.values(), *([request.dispositions] if request.dispositions else [])]:
+        checksums[str(path)] = file_sha256(path)
+    return AuditOutcome(
+        request=request, packs=packs, log_format=reader.format,
+        reconciliation=[reader.reconciliation(), *(c.line() for c in input_counts)],
+        rows=reader.rows, attempts=reader.attempts, rejected=reader.rejected,
+        input_rejected=sum(len(c.rejected) for c in input_counts), violations=violations, late=auditor.late,
+        stats=auditor.stats(), by_campaign=dict(auditor.by_campaign), unmapped=dict(reader.unmapped),
+        ignored_columns=reader.ignored_columns, started_at=started,
+        finished_at=datetime.now(UTC).isoformat(timespec="seconds"), checksums=checksums,
+        suppression=suppression_list(auditor, facts, last_ts), first_ts=first_ts, last_ts=last_ts)
+
+
+def suppression_list(auditor: Auditor, facts: Facts, now: float | None) -> list[dict[str, str]]:
+    """Numbers to stop calling as of the last call of the log: objections (every number of the person),
+    refusals still cooling off, and list entries."""
+    rows: dict[tuple[str, str], dict[str, str]] = {}
+
+    def add(phone: str, person_id: str, reason: str, since: str, until: str, principal: str) -> None:
+        rows.setdefault((phone, principal), {"phone": phone, "person_id": person_id, "principal": principal,
+                                             "reason": reason, "since": since, "until": until})
+
+    cooling_days = max((int(rule.params.get("days", 0)) for rule in auditor.rules.rules
+                        if rule.check == "cooling_off"), default=0)
+    for (principal, person_key), history in auditor.ledger.by_key.items():
+        person_id = person_key[2:] if person_key.startswith("p:") else ""
+        phones = facts.identity.phones_of_person.get(person_id) or []
+        if history.opt_out is not None:
+            for phone in phones or [history.opt_out.phone]:
+                add(phone, person_id, f"objection (call {history.opt_out.call_id})", utc_iso(history.opt_out.ts),
+                    "", principal)
+        refusal = history.refusal
+        if refusal is not None and cooling_days and now is not None:
+            until = day_to_date(refusal.day + cooling_days + 1)
+            if until > day_to_date(int(now // 86400)):
+                for phone in phones or [refusal.phone]:
+                    add(phone, person_id, f"refusal (call {refusal.call_id})", utc_iso(refusal.ts),
+                        until.isoformat(), principal)
+    for phone, entries in facts.oppositions.items():
+        for entry in entries:
+            add(phone, facts.identity.person_of_phone.get(phone, ""), f"{entry.source} list",
+                entry.listed_at.isoformat(), "", "")
+    return sorted(rows.values(), key=lambda r: (r["phone"], r["principal"]))

@@ -1,0 +1,1 @@
+"""Check functions: pure judgements of one call (or one campaign) against one rule."""

@@ -1,0 +1,54 @@
+"""The shape every check has: parse its parameters once, then judge one call.
+
+A check is pure: (call, rule, prepared params, history, facts) -> Finding, NotEvaluated or None
+(compliant). The audit and the guard call the same functions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from campaigns.call import Call
+from campaigns.facts import Facts
+from campaigns.history import PersonHistory
+from campaigns.records import Finding
+
+
+@dataclass(frozen=True, slots=True)
+class NotEvaluated:
+    """The rule could not be judged for this call; reason names the missing field."""
+
+    reason: str
+
+
+Outcome = Finding | NotEvaluated | None
+Evaluate = Callable[[Call, Any, Any, "PersonHistory | None", Facts], Outcome]
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """name: what rule packs write in `check:`; prepare: params -> parsed form; evaluate: the test."""
+
+    name: str
+    doc: str
+    prepare: Callable[[Mapping[str, Any]], Any]
+    evaluate: Evaluate
+
+
+def no_params(params: Mapping[str, Any]) -> Mapping[str, Any]:
+    return params
+
+
+def days_of(items: Any) -> frozenset[int]:
+    """['sat', 'sun'] -> {5, 6}."""
+    from campaigns.localtime import WEEKDAYS
+
+    out = set()
+    for item in items or ():
+        name = str(item).lower()[:3]
+        if name not in WEEKDAYS:
+            raise ValueError(f"expected a weekday (mon..sun), got {item!r}")
+        out.add(WEEKDAYS.index(name))
+    return frozenset(out)

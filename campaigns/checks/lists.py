@@ -1,0 +1,84 @@
+"""Permission to call at all: opposition / do-not-call lists (per number) and prior consent."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from campaigns.call import Call
+from campaigns.checks.base import Check, Outcome
+from campaigns.facts import Facts
+from campaigns.history import PersonHistory
+from campaigns.records import Finding
+
+
+@dataclass(frozen=True, slots=True)
+class ListParams:
+    sources: frozenset[str]
+    effect_s: float
+    person_wide: bool
+
+
+def prepare_list(params: Mapping[str, Any]) -> ListParams:
+    return ListParams(frozenset(params["sources"]), float(params.get("effect_days", 0)) * 86400,
+                      bool(params.get("person_wide", False)))
+
+
+def eval_opposition_list(call: Call, rule: Any, p: ListParams, history: PersonHistory | None,
+                         facts: Facts) -> Outcome:
+    ts = call.attempt.ts
+    entries = facts.list_entries(call.phone.e164, call.person_id, p.sources, p.person_wide)
+    pending = None
+    for entry in entries:
+        effective = entry.listed_at.timestamp() + p.effect_s
+        if effective <= ts:
+            return Finding(rule.id, f"{entry.phone} is on the {entry.source} list since {entry.listed_at.date()} "
+                                    f"(effective after {p.effect_s / 86400:g} days)",
+                           {"list_entry": {"phone": entry.phone, "listed_at": entry.listed_at.isoformat(),
+                                           "source": entry.source, "file": entry.file, "line": entry.line},
+                            "effect_days": p.effect_s / 86400}, None, True)
+        pending = entry
+    del pending  # a registration not yet effective is not a breach
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentParams:
+    scopes: frozenset[str]
+    max_age_s: float | None
+
+
+def prepare_consent(params: Mapping[str, Any]) -> ConsentParams:
+    age = params.get("max_age_days")
+    return ConsentParams(frozenset(params.get("scopes", ["canvassing", "all"])),
+                         float(age) * 86400 if age not in (None, "") else None)
+
+
+def eval_consent(call: Call, rule: Any, p: ConsentParams, history: PersonHistory | None,
+                 facts: Facts) -> Outcome:
+    ts = call.attempt.ts
+    seen = []
+    for consent in facts.consents_for(call.phone.e164, call.person_id):
+        if consent.scope not in p.scopes:
+            continue
+        given = consent.given_at.timestamp()
+        withdrawn = consent.withdrawn_at.timestamp() if consent.withdrawn_at else None
+        if given <= ts and (withdrawn is None or withdrawn > ts) and (p.max_age_s is None or ts - given <= p.max_age_s):
+            return None
+        seen.append({"given_at": consent.given_at.isoformat(),
+                     "withdrawn_at": consent.withdrawn_at.isoformat() if consent.withdrawn_at else None,
+                     "scope": consent.scope, "file": consent.file, "line": consent.line})
+    why = "no consent on file for this person or number" if not seen else "no consent valid at the time of the call"
+    return Finding(rule.id, f"canvassing call without prior consent: {why}",
+                   {"consents_seen": seen, "scopes_accepted": sorted(p.scopes),
+                    "max_age_days": p.max_age_s / 86400 if p.max_age_s else None,
+                    "person_key": call.person_key}, None, True)
+
+
+CHECKS = (
+    Check("opposition_list", "no call to a number registered on the list (after its effect delay)",
+          prepare_list, eval_opposition_list),
+    Check("consent", "a consent of the right scope given before the call and not withdrawn",
+          prepare_consent, eval_consent),
+)

@@ -1,0 +1,241 @@
+"""Calling windows, closed days and public holidays, judged in every candidate zone of the callee.
+
+When a number maps to several zones the call must be inside the window in all of them (the most
+restrictive reading, reference section 6). A number with no known zone is "not evaluated".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from campaigns.calendars import FR_COUNTRIES, french_calendar, holiday_name
+from campaigns.call import Call
+from campaigns.checks.base import Check, NotEvaluated, Outcome, days_of
+from campaigns.facts import Facts
+from campaigns.history import PersonHistory
+from campaigns.localtime import WEEKDAYS, Local, day_to_date, local, local_iso, parse_windows, wall_to_utc
+from campaigns.records import Finding
+
+Windows = tuple[tuple[int, int], ...]
+NO_ZONE = NotEvaluated("callee time zone unknown (number maps to no zone; add a region or an override)")
+
+
+@dataclass(frozen=True, slots=True)
+class WindowParams:
+    by_weekday: tuple[Windows, ...]  # index 0 = Monday; () = closed all day
+    whole_call: bool
+    exempt_scope: str
+    text: str
+
+
+def _fmt(windows: Windows) -> str:
+    return ", ".join(f"{s // 60:02d}:{s % 60:02d}-{e // 60:02d}:{e % 60:02d}" for s, e in windows) or "closed"
+
+
+def prepare_windows(params: Mapping[str, Any]) -> WindowParams:
+    """`windows` (every day) or `windows_by_day` ({weekdays|mon..sun: [...]})."""
+    if "windows_by_day" in params:
+        per_day: list[Windows] = [()] * 7
+        for key, items in params["windows_by_day"].items():
+            days = range(5) if key == "weekdays" else sorted(days_of([key]))
+            for day in days:
+                per_day[day] = parse_windows(items or [])
+    else:
+        per_day = [parse_windows(params["windows"])] * 7
+    text = "; ".join(f"{WEEKDAYS[d]} {_fmt(w)}" for d, w in enumerate(per_day))
+    return WindowParams(tuple(per_day), params.get("window_edge", "start") == "whole_call",
+                        str(params.get("exempt_consent_scope", "")), text)
+
+
+def _inside(windows: Windows, minute: int) -> bool:
+    return any(start <= minute < end for start, end in windows)
+
+
+def has_scope_consent(call: Call, facts: Facts, scope: str) -> bool:
+    """A consent of `scope`, given before the call and not withdrawn at its time."""
+    if not scope:
+        return False
+    ts = call.attempt.ts
+    for consent in facts.consents_for(call.phone.e164, call.person_id):
+        if consent.scope == scope and consent.given_at.timestamp() <= ts and (
+                consent.withdrawn_at is None or consent.withdrawn_at.timestamp() > ts):
+            return True
+    return False
+
+
+def next_open(zone: str, ts: float, is_open_day: Callable[[int, int], Windows]) -> float | None:
+    """Earliest epoch >= ts inside a window in `zone`; is_open_day(day, weekday) gives the windows."""
+    here = local(zone, ts)
+    for step in range(0, 40):
+        day = here.day + step
+        weekday = (day + 3) % 7
+        for start, end in is_open_day(day, weekday):
+            minute = max(start, here.minute if step == 0 else start)
+            if minute < end:
+                return max(ts, wall_to_utc(zone, day, minute))
+    return None
+
+
+def _evidence(call: Call, extra: dict[str, Any]) -> dict[str, Any]:
+    return {"local_time": call.local_times(), "zones": [z.zone for z in call.locals], **extra}
+
+
+def eval_time_of_day(call: Call, rule: Any, p: WindowParams, history: PersonHistory | None,
+                     facts: Facts) -> Outcome:
+    if not call.locals:
+        return NO_ZONE
+    bad: list[Local] = []
+    for here in call.locals:
+        windows = p.by_weekday[here.weekday]
+        if not windows:
+            continue  # a closed day is the closed-days rule's finding, not this one's
+        if not _inside(windows, here.minute):
+            bad.append(here)
+        elif p.whole_call and call.attempt.duration_s:
+            end = local(here.zone, call.attempt.ts + call.attempt.duration_s)
+            if end.day != here.day or not _inside(windows, max(end.minute - 1, here.minute)):
+                bad.append(here)
+    if not bad or has_scope_consent(call, facts, p.exempt_scope):
+        return None
+    ts = call.attempt.ts
+    not_before = max((next_open(z.zone, ts, lambda d, w: p.by_weekday[w]) or ts) for z in bad)
+    where = ", ".join(f"{local_iso(z.zone, ts)[11:16]} in {z.zone}" for z in bad)
+    return Finding(rule.id, f"called at {where}, outside {_fmt(p.by_weekday[bad[0].weekday])}",
+                   _evidence(call, {"windows": p.text, "outside_in": [z.zone for z in bad]}), not_before)
+
+
+@dataclass(frozen=True, slots=True)
+class ClosedParams:
+    days: frozenset[int]
+    exempt_scope: str
+
+
+def prepare_closed(params: Mapping[str, Any]) -> ClosedParams:
+    return ClosedParams(days_of(params.get("days", ["sat", "sun"])), str(params.get("exempt_consent_scope", "")))
+
+
+def eval_closed_days(call: Call, rule: Any, p: ClosedParams, history: PersonHistory | None,
+                     facts: Facts) -> Outcome:
+    if not call.locals:
+        return NO_ZONE
+    bad = [z for z in call.locals if z.weekday in p.days]
+    if not bad or has_scope_consent(call, facts, p.exempt_scope):
+        return None
+    ts = call.attempt.ts
+    open_day = lambda d, w: () if w in p.days else ((0, 1440),)  # noqa: E731
+    not_before = max((next_open(z.zone, ts, open_day) or ts) for z in bad)
+    names = sorted({WEEKDAYS[z.weekday] for z in bad})
+    return Finding(rule.id, f"called on a closed day ({', '.join(names)})",
+                   _evidence(call, {"weekday": names, "closed_days": sorted(WEEKDAYS[d] for d in p.days)}),
+                   not_before)
+
+
+@dataclass(frozen=True, slots=True)
+class HolidayParams:
+    calendar: str  # "fr" or "country"
+    alsace_moselle: str
+    exempt_scope: str
+
+
+def prepare_holiday(params: Mapping[str, Any]) -> HolidayParams:
+    mode = str(params.get("alsace_moselle", "by_region"))
+    if mode not in {"by_region", "always", "never"}:
+        raise ValueError(f"alsace_moselle: expected by_region, always or never, got {mode!r}")
+    return HolidayParams(str(params.get("calendar", "fr")), mode, str(params.get("exempt_consent_scope", "")))
+
+
+def calendar_for(call: Call, p: HolidayParams) -> str:
+    if p.calendar == "fr" and call.phone.country in FR_COUNTRIES:
+        return french_calendar(call.phone.country, call.region, p.alsace_moselle)
+    if call.phone.country == "US":
+        state = call.region if len(call.region) == 2 else call.phone.us_state
+        return f"US-{state}" if state else "US"
+    return call.phone.country
+
+
+def eval_holiday(call: Call, rule: Any, p: HolidayParams, history: PersonHistory | None,
+                 facts: Facts) -> Outcome:
+    if not call.locals:
+        return NO_ZONE
+    if not call.phone.country:
+        return NotEvaluated("callee country unknown")
+    key = calendar_for(call, p)
+    hits = [(z, holiday_name(key, z.day)) for z in call.locals]
+    hits = [(z, name) for z, name in hits if name]
+    if not hits or has_scope_consent(call, facts, p.exempt_scope):
+        return None
+    ts = call.attempt.ts
+    open_day = lambda d, w: () if holiday_name(key, d) else ((0, 1440),)  # noqa: E731
+    not_before = max((next_open(z.zone, ts, open_day) or ts) for z, _ in hits)
+    zone, name = hits[0]
+    return Finding(rule.id, f"called on a public holiday: {name} ({day_to_date(zone.day)}, calendar {key})",
+                   _evidence(call, {"holiday": name, "date": str(day_to_date(zone.day)), "calendar": key}),
+                   not_before)
+
+
+@dataclass(frozen=True, slots=True)
+class StateRule:
+    windows: WindowParams
+    closed: frozenset[int]
+    holidays: bool
+    citation: str
+    certainty: str
+
+
+def prepare_states(params: Mapping[str, Any]) -> dict[str, StateRule]:
+    out = {}
+    for state, spec in params["states"].items():
+        out[str(state)] = StateRule(prepare_windows(spec), days_of(spec.get("closed", [])),
+                                    bool(spec.get("holidays", False)), str(spec.get("citation", "")),
+                                    str(spec.get("certainty", "U")))
+    return out
+
+
+def eval_state_hours(call: Call, rule: Any, table: dict[str, StateRule], history: PersonHistory | None,
+                     facts: Facts) -> Outcome:
+    if call.phone.country != "US":
+        return None
+    state = call.region if len(call.region) == 2 else call.phone.us_state
+    if not state:
+        return NotEvaluated("field region absent and the number gives no US state")
+    spec = table.get(state)
+    if spec is None:
+        return None
+    if not call.locals:
+        return NO_ZONE
+    ts = call.attempt.ts
+    key = f"US-{state}"
+    problems = []
+    for here in call.locals:
+        if here.weekday in spec.closed:
+            problems.append(f"{WEEKDAYS[here.weekday]} is closed in {state}")
+        elif spec.holidays and holiday_name(key, here.day):
+            problems.append(f"{holiday_name(key, here.day)} is a holiday in {state}")
+        elif not _inside(spec.windows.by_weekday[here.weekday], here.minute):
+            problems.append(f"{local_iso(here.zone, ts)[11:16]} in {here.zone} is outside "
+                            f"{_fmt(spec.windows.by_weekday[here.weekday])}")
+    if not problems:
+        return None
+
+    def open_day(day: int, weekday: int) -> Windows:
+        if weekday in spec.closed or (spec.holidays and holiday_name(key, day)):
+            return ()
+        return spec.windows.by_weekday[weekday]
+
+    not_before = max((next_open(z.zone, ts, open_day) or ts) for z in call.locals)
+    return Finding(rule.id, f"{state}: " + "; ".join(problems),
+                   _evidence(call, {"state": state, "state_citation": spec.citation,
+                                    "state_certainty": spec.certainty, "windows": spec.windows.text}),
+                   not_before)
+
+
+CHECKS = (
+    Check("time_of_day", "call start (or whole call) inside the daily windows in every candidate zone",
+          prepare_windows, eval_time_of_day),
+    Check("closed_days", "no call on the listed weekdays in any candidate zone", prepare_closed, eval_closed_days),
+    Check("holiday", "no call on a public holiday of the callee's calendar", prepare_holiday, eval_holiday),
+    Check("state_hours", "US state windows, closed days and holidays that differ from the federal rule",
+          prepare_states, eval_state_hours),
+)

@@ -1,0 +1,150 @@
+"""The batch audit: attempts in time order -> violations, with per-rule statistics.
+
+Attempts are judged in start-time order because a call's history is what came before it. Logs are
+usually close to that order (rows are often written at hang-up), so a bounded reorder buffer
+(`reorder_s`, default 6 h) sorts them without holding the file; rows later than that are still
+judged, counted in `late`, and reported, since their history may be incomplete.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from campaigns.call import Call, CallBuilder
+from campaigns.checks.base import NotEvaluated
+from campaigns.checks.registry import AGGREGATE_CHECKS
+from campaigns.facts import Facts
+from campaigns.history import Ledger
+from campaigns.localtime import local_iso, utc_iso
+from campaigns.records import Attempt, Finding, Violation
+from campaigns.ruleset import RuleSet
+
+
+@dataclass(slots=True)
+class RuleStats:
+    """Per rule: attempts judged, violations, and why it did not run on the others."""
+
+    evaluated: int = 0
+    violations: int = 0
+    not_evaluated: Counter[str] = field(default_factory=Counter)
+    out_of_scope: Counter[str] = field(default_factory=Counter)
+
+
+def violation(call: Call, finding: Finding) -> Violation:
+    a = call.attempt
+    local = local_iso(call.locals[0].zone, a.ts) if call.locals else utc_iso(a.ts)
+    return Violation(a.call_id, finding.rule, a.phone, call.person_id, call.person_basis, a.campaign, a.principal,
+                     local, tuple(z.zone for z in call.locals), finding.message, finding.evidence, a.source, a.line,
+                     utc_iso(a.ts))
+
+
+class Auditor:
+    """Feed attempts (any order within `reorder_s`), collect violations; `finish()` adds campaign rules."""
+
+    def __init__(self, rules: RuleSet, facts: Facts, builder: CallBuilder, reorder_s: float = 6 * 3600) -> None:
+        self.rules = rules
+        self.facts = facts
+        self.builder = builder
+        self.ledger = Ledger()
+        self.reorder_s = reorder_s
+        self._heap: list[tuple[float, int, Attempt]] = []
+        self._seq = 0
+        self._newest = float("-inf")
+        self._done_until = float("-inf")
+        self.late = 0
+        self.judged = 0
+        self._plan_counts: Counter[tuple[Any, ...]] = Counter()
+        self._evaluated: Counter[str] = Counter()
+        self._not_evaluated: Counter[tuple[str, str]] = Counter()
+        self._violations: Counter[str] = Counter()
+        self.by_campaign: Counter[tuple[str, str]] = Counter()
+        self._aggregate_state: dict[str, dict[Any, Any]] = {}
+        self._aggregate_rules: dict[str, Any] = {}
+
+    def run(self, attempts: Iterable[Attempt]) -> Iterator[Violation]:
+        for attempt in attempts:
+            yield from self.feed(attempt)
+        yield from self.finish()
+
+    def feed(self, attempt: Attempt) -> list[Violation]:
+        ts = attempt.ts
+        if ts < self._done_until:
+            self.late += 1
+            return self.judge(attempt)
+        self._seq += 1
+        heapq.heappush(self._heap, (ts, self._seq, attempt))
+        if ts > self._newest:
+            self._newest = ts
+        horizon = self._newest - self.reorder_s
+        out: list[Violation] = []
+        heap = self._heap
+        while heap and heap[0][0] <= horizon:
+            ready = heapq.heappop(heap)[2]
+            self._done_until = ready.ts
+            out.extend(self.judge(ready))
+        return out
+
+    def judge(self, attempt: Attempt) -> list[Violation]:
+        """Run every applicable rule on one attempt, then add it to the history."""
+        call = self.builder.build(attempt)
+        key, plan = self.rules.plan_for(call)
+        self._plan_counts[key] += 1
+        self.judged += 1
+        history = self.ledger.get(attempt.principal, call.person_key)
+        facts = self.facts
+        out: list[Violation] = []
+        for rule, evaluate, prepared in plan.active:
+            outcome = evaluate(call, rule, prepared, history, facts)
+            if outcome is None:
+                continue
+            if isinstance(outcome, NotEvaluated):
+                self._not_evaluated[(rule.id, outcome.reason)] += 1
+                continue
+            self._violations[rule.id] += 1
+            self.by_campaign[(attempt.campaign, rule.id)] += 1
+            out.append(violation(call, outcome))
+        for rule, prepared in plan.aggregates:
+            state = self._aggregate_state.setdefault(rule.id, {})
+            self._aggregate_rules[rule.id] = rule
+            AGGREGATE_CHECKS[rule.check].add(state, call, prepared)
+        self.ledger.record(attempt, call.person_key, call.day)
+        return out
+
+    def finish(self) -> list[Violation]:
+        """Judge what is left in the reorder buffer, then the campaign-level rules."""
+        out: list[Violation] = []
+        while self._heap:
+            ready = heapq.heappop(self._heap)[2]
+            self._done_until = ready.ts
+            out.extend(self.judge(ready))
+        for rule_id, state in self._aggregate_state.items():
+            rule = self._aggregate_rules[rule_id]
+            for campaign, finding in AGGREGATE_CHECKS[rule.check].finish(state, rule, rule.prepared):
+                self._violations[rule_id] += 1
+                self.by_campaign[(campaign, rule_id)] += 1
+                out.append(Violation("", rule_id, "", "", "", campaign, "", "", (), finding.message, finding.evidence,
+                                     "", 0, ""))
+        return out
+
+    def stats(self) -> dict[str, RuleStats]:
+        """Statistics per rule id, expanded from the per-plan counts."""
+        out: dict[str, RuleStats] = {rule.id: RuleStats() for rule in self.rules.rules}
+        for key, count in self._plan_counts.items():
+            plan = self.rules._plans[key]
+            for rule, _, _ in plan.active:
+                out[rule.id].evaluated += count
+            for rule, _ in plan.aggregates:
+                out[rule.id].evaluated += count
+            for rule_id, reason in plan.skipped:
+                target = out[rule_id].not_evaluated if reason.startswith("not evaluated") else out[rule_id].out_of_scope
+                target[reason.split(": ", 1)[1]] += count
+        for (rule_id, reason), count in self._not_evaluated.items():
+            out[rule_id].not_evaluated[reason] += count
+            out[rule_id].evaluated -= count
+        for rule_id, count in self._violations.items():
+            out[rule_id].violations = count
+        return out

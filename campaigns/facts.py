@@ -1,0 +1,54 @@
+"""Inputs that do not change during an audit: who is who, lists, consents, the campaign registry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from campaigns.identity import Identity
+from campaigns.phones import PhoneBook
+from campaigns.records import CampaignInfo, Consent, Opposition
+
+
+@dataclass(slots=True)
+class Facts:
+    """Everything a check may look up besides the call and its history.
+
+    present: names of the inputs that were given (persons, oppositions, consents, campaigns);
+    a rule that needs an absent input reports "not evaluated", never "compliant".
+    """
+
+    identity: Identity = field(default_factory=Identity)
+    oppositions: dict[str, list[Opposition]] = field(default_factory=dict)
+    consents: dict[str, list[Consent]] = field(default_factory=dict)
+    registry: dict[str, CampaignInfo] = field(default_factory=dict)
+    present: set[str] = field(default_factory=set)
+    phones: PhoneBook = field(default_factory=PhoneBook)
+
+    def add_opposition(self, entry: Opposition) -> None:
+        self.oppositions.setdefault(entry.phone, []).append(entry)
+
+    def add_consent(self, consent: Consent) -> None:
+        if consent.phone:
+            self.consents.setdefault("n:" + consent.phone, []).append(consent)
+        if consent.person_id:
+            self.consents.setdefault("p:" + consent.person_id, []).append(consent)
+
+    def list_entries(self, phone: str, person_id: str, sources: frozenset[str], person_wide: bool) -> list[Opposition]:
+        """List entries for the number, or for every number of the person when `person_wide`."""
+        phones = [phone]
+        if person_wide and person_id:
+            phones = self.identity.phones_of_person.get(person_id, [phone])
+            if phone not in phones:
+                phones = [phone, *phones]
+        found = []
+        for number in phones:
+            for entry in self.oppositions.get(number, ()):
+                if entry.source in sources:
+                    found.append(entry)
+        return found
+
+    def consents_for(self, phone: str, person_id: str) -> list[Consent]:
+        found = list(self.consents.get("n:" + phone, ()))
+        if person_id:
+            found.extend(c for c in self.consents.get("p:" + person_id, ()) if c not in found)
+        return found

@@ -1,0 +1,1 @@
+"""Ingest: dialer logs and the audit's other inputs, streamed, every row accounted for."""

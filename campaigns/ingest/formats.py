@@ -1,0 +1,249 @@
+"""One row converter per dialer log format: fields -> Attempt, or RowError(field, reason).
+
+Formats (reference section 8): `generic` (documented CSV with header), `vicidial` (vicidial_log
+export with header), `asterisk` (cdr-csv Master.csv, no header), `freeswitch` (mod_cdr_csv
+"example" template, no header). `detect` picks one from the first line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from campaigns.ingest.times import TimeError, to_epoch
+from campaigns.phones import PhoneBook, PhoneError
+from campaigns.records import DIAL_MODES, PURPOSES, Attempt, CampaignInfo
+
+GENERIC_REQUIRED = ("call_id", "start", "callee", "caller_id", "campaign", "purpose", "disposition",
+                    "duration_s", "agent")
+GENERIC_OPTIONAL = ("principal", "dial_mode", "ring_s", "talk_s", "region", "attempt_id", "lead")
+VICIDIAL_COLUMNS = ("uniqueid", "lead_id", "list_id", "campaign_id", "call_date", "start_epoch", "end_epoch",
+                    "length_in_sec", "status", "phone_code", "phone_number", "user", "comments", "processed",
+                    "user_group", "term_reason", "alt_dial")
+ASTERISK_COLUMNS = ("accountcode", "src", "dst", "dcontext", "clid", "channel", "dstchannel", "lastapp", "lastdata",
+                    "start", "answer", "end", "duration", "billsec", "disposition", "amaflags", "uniqueid",
+                    "userfield")
+FREESWITCH_COLUMNS = ("caller_id_name", "caller_id_number", "destination_number", "context", "start_stamp",
+                      "answer_stamp", "end_stamp", "duration", "billsec", "hangup_cause", "uuid", "bleg_uuid",
+                      "accountcode", "read_codec", "write_codec")
+FORMATS = ("generic", "vicidial", "asterisk", "freeswitch")
+NEEDS_SOURCE_TZ = {"asterisk", "freeswitch"}
+
+
+class RowError(ValueError):
+    """A row that cannot become an attempt."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(reason)
+        self.field = field
+        self.reason = reason
+
+
+Convert = Callable[[int, list[str]], Attempt]
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What every converter needs: file name, zone for naive times, numbers, registry, code map."""
+
+    source: str
+    zone: ZoneInfo | None
+    phones: PhoneBook
+    registry: Mapping[str, CampaignInfo]
+    mapping: Mapping[str, str]
+    format: str
+
+
+def detect(first_fields: list[str]) -> str | None:
+    """Guess the format from the first row; None if unknown."""
+    lowered = [f.strip().lower() for f in first_fields]
+    if tuple(lowered[:len(GENERIC_REQUIRED)]) == GENERIC_REQUIRED:
+        return "generic"
+    if "phone_number" in lowered and "status" in lowered:
+        return "vicidial"
+    if len(first_fields) >= 15 and _looks_like_time(first_fields[9]) and len(first_fields) <= 18:
+        return "asterisk"
+    if len(first_fields) >= 12 and _looks_like_time(first_fields[4]):
+        return "freeswitch"
+    return None
+
+
+def _looks_like_time(text: str) -> bool:
+    return len(text) >= 19 and text[4] == "-" and text[7] == "-" and text[13] == ":"
+
+
+def _number(text: str, field: str) -> float | None:
+    if text == "":
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise RowError(field, f"expected a number of seconds, got {text!r}") from None
+    if value < 0:
+        raise RowError(field, f"expected a non-negative number, got {text!r}")
+    return value
+
+
+def _time(text: str, field: str, zone: ZoneInfo | None) -> float:
+    try:
+        return to_epoch(text, zone)
+    except TimeError as error:
+        raise RowError(field, str(error)) from None
+
+
+def _phone(phones: PhoneBook, text: str, field: str) -> str:
+    if not text.strip():
+        raise RowError(field, "empty phone number")
+    try:
+        return phones.lookup(text).e164
+    except PhoneError as error:
+        raise RowError(field, str(error)) from None
+
+
+def _disposition(ctx: Context, code: str, field: str) -> str:
+    mapped = ctx.mapping.get(code)
+    if mapped is None:
+        raise RowError(field, f"unmapped {ctx.format} disposition code {code!r} (add `{code},<disposition>` to "
+                              "a --dispositions file; codes are never guessed)")
+    return mapped
+
+
+def _campaign(ctx: Context, campaign: str, principal: str, purpose: str) -> tuple[str, str]:
+    info = ctx.registry.get(campaign)
+    principal = principal or (info.principal if info else "") or campaign
+    purpose = purpose or (info.purpose if info else "") or "unknown"
+    return principal, purpose
+
+
+def generic(header: list[str], ctx: Context) -> tuple[Convert, list[str]]:
+    """Converter for the documented CSV; returns it and the header columns it ignores."""
+    names = [h.strip().lower() for h in header]
+    width = len(names)
+    optional = {name: names.index(name) for name in GENERIC_OPTIONAL if name in names}
+    ignored = [n for n in names[len(GENERIC_REQUIRED):] if n not in GENERIC_OPTIONAL]
+    i_principal = optional.get("principal", -1)
+    i_mode = optional.get("dial_mode", -1)
+    i_ring = optional.get("ring_s", -1)
+    i_talk = optional.get("talk_s", -1)
+    i_region = optional.get("region", -1)
+    i_lead = optional.get("lead", -1)
+    zone, phones, mapping, registry = ctx.zone, ctx.phones, ctx.mapping, ctx.registry
+    source = ctx.source
+    purposes = frozenset(PURPOSES)
+    modes = frozenset(DIAL_MODES)
+
+    def convert(line: int, f: list[str]) -> Attempt:
+        if len(f) != width:
+            if len(f) < width:
+                raise RowError("row", f"expected {width} fields, got {len(f)} (truncated line?)")
+            raise RowError("row", f"expected {width} fields, got {len(f)} (unquoted comma?)")
+        call_id = f[0]
+        if not call_id:
+            raise RowError("call_id", "empty")
+        ts = _time(f[1], "start", zone)
+        phone = _phone(phones, f[2], "callee")
+        purpose = f[5]
+        if purpose not in purposes:
+            raise RowError("purpose", f"expected one of {', '.join(PURPOSES)}, got {purpose!r}")
+        code = f[6]
+        disposition = mapping.get(code)
+        if disposition is None:
+            raise RowError("disposition", f"unknown disposition {code!r}; expected one of "
+                                          f"{', '.join(sorted(set(mapping.values())))} or a code from --dispositions")
+        campaign = f[4]
+        principal = f[i_principal] if i_principal >= 0 else ""
+        if not principal:
+            info = registry.get(campaign)
+            principal = info.principal if info and info.principal else campaign
+        mode = f[i_mode] if i_mode >= 0 else ""
+        if mode and mode not in modes:
+            raise RowError("dial_mode", f"expected one of {', '.join(DIAL_MODES)}, got {mode!r}")
+        return Attempt(call_id, source, line, ts, phone, f[2], f[3], campaign, principal, purpose, disposition, code,
+                       _number(f[7], "duration_s"), _number(f[i_ring], "ring_s") if i_ring >= 0 else None,
+                       _number(f[i_talk], "talk_s") if i_talk >= 0 else None, mode, f[8],
+                       f[i_region] if i_region >= 0 else "", f[i_lead] if i_lead >= 0 else "")
+
+    return convert, ignored
+
+
+def vicidial(header: list[str], ctx: Context) -> tuple[Convert, list[str]]:
+    names = [h.strip().lower() for h in header]
+    col = {name: i for i, name in enumerate(names)}
+    if "start_epoch" not in col and "call_date" not in col:
+        raise RowError("header", "a vicidial export needs start_epoch or call_date")
+    ignored = [n for n in names if n not in VICIDIAL_COLUMNS]
+
+    def get(f: list[str], name: str) -> str:
+        i = col.get(name, -1)
+        return f[i].strip() if 0 <= i < len(f) else ""
+
+    def convert(line: int, f: list[str]) -> Attempt:
+        if len(f) != len(names):
+            raise RowError("row", f"expected {len(names)} fields, got {len(f)} (truncated line?)")
+        epoch = get(f, "start_epoch")
+        if epoch:
+            try:
+                ts = float(epoch)
+            except ValueError:
+                raise RowError("start_epoch", f"expected epoch seconds, got {epoch!r}") from None
+        else:
+            ts = _time(get(f, "call_date"), "call_date", ctx.zone)
+        number, code = get(f, "phone_number"), get(f, "phone_code")
+        raw = f"+{code}{number.lstrip('0')}" if code and not number.startswith("+") else number
+        phone = _phone(ctx.phones, raw, "phone_number")
+        status = get(f, "status")
+        disposition = _disposition(ctx, status, "status")
+        campaign = get(f, "campaign_id")
+        principal, purpose = _campaign(ctx, campaign, "", "")
+        call_id = get(f, "uniqueid") or f"{ctx.source}:{line}"
+        return Attempt(call_id, ctx.source, line, ts, phone, number, "", campaign, principal, purpose, disposition,
+                       status, _number(get(f, "length_in_sec"), "length_in_sec"), None, None, "", get(f, "user"), "",
+                       get(f, "lead_id"))
+
+    return convert, ignored
+
+
+def asterisk(ctx: Context) -> Convert:
+    def convert(line: int, f: list[str]) -> Attempt:
+        if not 15 <= len(f) <= 18:
+            raise RowError("row", f"expected 15 to 18 Master.csv fields, got {len(f)} (truncated line?)")
+        callee = f[2]
+        if not callee or not any(ch.isdigit() for ch in callee):
+            # originate-based dialers leave dst empty: the number is the last part of Dial(...)'s argument
+            callee = f[8].split(",")[0].rsplit("/", 1)[-1]
+        phone = _phone(ctx.phones, callee, "dst")
+        ts = _time(f[9], "start", ctx.zone)
+        disposition = _disposition(ctx, f[14].strip(), "disposition")
+        duration = _number(f[12], "duration")
+        billsec = _number(f[13], "billsec")
+        ring = duration - billsec if duration is not None and billsec is not None else None
+        campaign = f[0]
+        principal, purpose = _campaign(ctx, campaign, "", "")
+        call_id = f[16] if len(f) > 16 and f[16] else f"{ctx.source}:{line}"
+        return Attempt(call_id, ctx.source, line, ts, phone, callee, f[1], campaign, principal, purpose, disposition,
+                       f[14], duration, ring, billsec, "", "", "", "")
+
+    return convert
+
+
+def freeswitch(ctx: Context) -> Convert:
+    def convert(line: int, f: list[str]) -> Attempt:
+        if len(f) < 13:
+            raise RowError("row", f"expected 15 mod_cdr_csv fields, got {len(f)} (truncated line?)")
+        phone = _phone(ctx.phones, f[2], "destination_number")
+        ts = _time(f[4], "start_stamp", ctx.zone)
+        cause = f[9].strip()
+        if cause == "NORMAL_CLEARING" and cause not in ctx.mapping:
+            disposition = "answered" if f[5].strip() else "no_answer"
+        else:
+            disposition = _disposition(ctx, cause, "hangup_cause")
+        duration = _number(f[7], "duration")
+        billsec = _number(f[8], "billsec")
+        ring = duration - billsec if duration is not None and billsec is not None else None
+        campaign = f[12]
+        principal, purpose = _campaign(ctx, campaign, "", "")
+        return Attempt(f[10] or f"{ctx.source}:{line}", ctx.source, line, ts, phone, f[2], f[1], campaign, principal,
+                       purpose, disposition, cause, duration, ring, billsec, "", "", "", "")
+
+    return convert

@@ -1,0 +1,98 @@
+"""The callee's wall clock: UTC epoch -> local day, minute and weekday in an IANA zone.
+
+Offsets come from `zoneinfo` (never fixed offsets, so DST days are right) and are cached per
+zone and quarter hour of UTC: every real transition falls on a quarter hour, and a million
+rows then cost one dict lookup each instead of a `datetime.astimezone`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from functools import cache
+from typing import NamedTuple
+from zoneinfo import ZoneInfo
+
+EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_offsets: dict[tuple[str, int], int] = {}
+
+
+class Local(NamedTuple):
+    """A moment in one zone. day: days since 1970-01-01 (local); minute: of the local day;
+    weekday: 0 = Monday; offset: seconds east of UTC."""
+
+    zone: str
+    day: int
+    minute: int
+    weekday: int
+    offset: int
+
+
+@cache
+def zone_info(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def utc_offset(zone: str, ts: float) -> int:
+    """Seconds east of UTC in `zone` at epoch `ts`."""
+    key = (zone, int(ts // 900))
+    offset = _offsets.get(key)
+    if offset is None:
+        moment = datetime.fromtimestamp(key[1] * 900, UTC).astimezone(zone_info(zone))
+        offset = int(moment.utcoffset().total_seconds())  # type: ignore[union-attr]
+        _offsets[key] = offset
+    return offset
+
+
+def local(zone: str, ts: float) -> Local:
+    offset = utc_offset(zone, ts)
+    seconds = int(ts) + offset
+    day, second_of_day = divmod(seconds, 86400)
+    return Local(zone, day, second_of_day // 60, (day + 3) % 7, offset)
+
+
+def day_to_date(day: int) -> date:
+    return date.fromordinal(day + EPOCH_ORDINAL)
+
+
+def date_to_day(value: date) -> int:
+    return value.toordinal() - EPOCH_ORDINAL
+
+
+def local_iso(zone: str, ts: float) -> str:
+    """ISO 8601 local time with its offset, for evidence."""
+    return datetime.fromtimestamp(ts, zone_info(zone)).isoformat(timespec="seconds")
+
+
+def utc_iso(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def wall_to_utc(zone: str, day: int, minute: int) -> float:
+    """Epoch of local wall-clock `minute` on local `day`; a time skipped by DST maps past the gap."""
+    start = datetime.combine(day_to_date(day), datetime.min.time()) + timedelta(minutes=minute)
+    aware = start.replace(tzinfo=zone_info(zone))
+    ts = aware.timestamp()
+    # In a spring-forward gap zoneinfo uses the earlier offset, which lands after the gap: that is
+    # the first real instant at or after the wall time, which is what "next allowed" needs.
+    return ts
+
+
+def parse_hhmm(text: str) -> int:
+    """'10:00' -> 600; '24:00' allowed as the end of a day."""
+    hours, _, minutes = text.strip().partition(":")
+    value = int(hours) * 60 + int(minutes or 0)
+    if not 0 <= value <= 1440:
+        raise ValueError(f"expected HH:MM between 00:00 and 24:00, got {text!r}")
+    return value
+
+
+def parse_windows(items: list[str]) -> tuple[tuple[int, int], ...]:
+    """['10:00-13:00', '14:00-20:00'] -> ((600, 780), (840, 1200)); start inclusive, end exclusive."""
+    windows = []
+    for item in items:
+        start, _, end = str(item).partition("-")
+        if not end:
+            raise ValueError(f"expected HH:MM-HH:MM, got {item!r}")
+        windows.append((parse_hhmm(start), parse_hhmm(end)))
+    return tuple(windows)

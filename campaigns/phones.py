@@ -1,0 +1,154 @@
+"""Phone numbers: E.164 normalization and the callee's candidate time zones, cached per number.
+
+`phonenumbers` costs 30-60 us per number, so a log of a million rows parses each distinct
+number once (`PhoneBook.lookup`). Known defects of the time-zone metadata are corrected here
+(reference compliance_rules.md section 6): Morocco, Algeria, Libya, Palestine and Nicaragua map
+to a neighbour's zone with other DST rules; French overseas numbers written in the national
+metropolitan form (0692..., +33 692...) must be re-homed to their own country codes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import phonenumbers
+from phonenumbers import PhoneNumberType
+from phonenumbers import timezone as phone_timezone
+
+ZONE_OVERRIDES: dict[int, tuple[str, ...]] = {
+    212: ("Africa/Casablanca",),  # metadata says Atlantic/Canary: 1 h off half the year
+    213: ("Africa/Algiers",),  # metadata says Europe/Paris; Algeria has no DST
+    218: ("Africa/Tripoli",),  # metadata says Europe/Bucharest; Libya has no DST
+    970: ("Asia/Hebron",),  # metadata says Europe/Bucharest; Palestine has its own DST
+    505: ("America/Managua",),  # metadata says America/Chicago; Nicaragua has no DST
+}
+"""Country calling code -> zones that replace what `phonenumbers` returns."""
+
+FR_OVERSEAS_PREFIXES: dict[str, str] = {
+    "262": "RE", "692": "RE", "693": "RE",
+    "269": "YT", "639": "YT",
+    "590": "GP", "690": "GP", "691": "GP",
+    "594": "GF", "694": "GF",
+    "596": "MQ", "696": "MQ", "697": "MQ",
+}
+"""National significant prefixes (after the leading 0) of numbers that belong to an overseas
+department although written like metropolitan ones."""
+
+_KINDS = {
+    PhoneNumberType.MOBILE: "mobile",
+    PhoneNumberType.FIXED_LINE: "fixed",
+    PhoneNumberType.FIXED_LINE_OR_MOBILE: "fixed_or_mobile",
+    PhoneNumberType.VOIP: "voip",
+    PhoneNumberType.TOLL_FREE: "toll_free",
+}
+
+US_STATES = {
+    "Alabama": "AL", "Alaska": "AK", "Arizona": "AZ", "Arkansas": "AR", "California": "CA",
+    "Colorado": "CO", "Connecticut": "CT", "Delaware": "DE", "Florida": "FL", "Georgia": "GA",
+    "Hawaii": "HI", "Idaho": "ID", "Illinois": "IL", "Indiana": "IN", "Iowa": "IA", "Kansas": "KS",
+    "Kentucky": "KY", "Louisiana": "LA", "Maine": "ME", "Maryland": "MD", "Massachusetts": "MA",
+    "Michigan": "MI", "Minnesota": "MN", "Mississippi": "MS", "Missouri": "MO", "Montana": "MT",
+    "Nebraska": "NE", "Nevada": "NV", "New Hampshire": "NH", "New Jersey": "NJ", "New Mexico": "NM",
+    "New York": "NY", "North Carolina": "NC", "North Dakota": "ND", "Ohio": "OH", "Oklahoma": "OK",
+    "Oregon": "OR", "Pennsylvania": "PA", "Rhode Island": "RI", "South Carolina": "SC",
+    "South Dakota": "SD", "Tennessee": "TN", "Texas": "TX", "Utah": "UT", "Vermont": "VT",
+    "Virginia": "VA", "Washington": "WA", "West Virginia": "WV", "Wisconsin": "WI", "Wyoming": "WY",
+    "Washington D.C.": "DC",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class PhoneInfo:
+    """What the number alone says about the callee.
+
+    e164: normalized number; country: ISO region (FR, RE, US...) or "" when unknown;
+    zones: candidate IANA zones, () when unknown (no window can be evaluated);
+    kind: mobile, fixed, fixed_or_mobile, voip, toll_free or unknown; valid: phonenumbers' verdict.
+    """
+
+    e164: str
+    country: str
+    zones: tuple[str, ...]
+    kind: str
+    valid: bool
+
+    @property
+    def us_state(self) -> str:
+        """USPS state code from the number's rate centre ("" if not a US number or unknown)."""
+        return _us_state(self.e164) if self.country == "US" else ""
+
+
+class PhoneError(ValueError):
+    """The text is not a phone number at all."""
+
+
+def _fix_french_overseas(raw: str, default_region: str) -> tuple[str, str]:
+    """Re-home 0692.../+33692... style numbers to their overseas country; returns (text, region)."""
+    digits = raw.replace(" ", "").replace(".", "").replace("-", "")
+    if digits.startswith("+33") and digits[3:6] in FR_OVERSEAS_PREFIXES:
+        return "0" + digits[3:], FR_OVERSEAS_PREFIXES[digits[3:6]]
+    if default_region == "FR" and digits.startswith("0") and digits[1:4] in FR_OVERSEAS_PREFIXES:
+        return digits, FR_OVERSEAS_PREFIXES[digits[1:4]]
+    return raw, default_region
+
+
+def _parse(raw: str, default_region: str) -> phonenumbers.PhoneNumber:
+    text, region = _fix_french_overseas(raw, default_region)
+    if text.startswith("00"):
+        text = "+" + text[2:]
+    try:
+        return phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException as error:
+        raise PhoneError(f"not a phone number: {raw!r} ({error})") from None
+
+
+def describe(raw: str, default_region: str = "FR") -> PhoneInfo:
+    """Normalize `raw` and find its candidate zones (no cache: use PhoneBook in loops)."""
+    number = _parse(raw.strip(), default_region)
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    region = phonenumbers.region_code_for_number(number) or ""
+    kind = _KINDS.get(phonenumbers.number_type(number), "unknown")
+    valid = phonenumbers.is_valid_number(number)
+    zones: tuple[str, ...] = ()
+    if number.country_code in ZONE_OVERRIDES:
+        zones = ZONE_OVERRIDES[number.country_code]
+    elif valid:
+        zones = tuple(z for z in phone_timezone.time_zones_for_number(number) if z != "Etc/Unknown")
+    return PhoneInfo(e164=e164, country=region, zones=tuple(sorted(zones)), kind=kind, valid=valid)
+
+
+class PhoneBook:
+    """Per-run cache of `describe`; errors are cached too (as PhoneError instances)."""
+
+    def __init__(self, default_region: str = "FR") -> None:
+        self.default_region = default_region
+        self._cache: dict[str, PhoneInfo | PhoneError] = {}
+
+    def lookup(self, raw: str) -> PhoneInfo:
+        """PhoneInfo for `raw`; raises PhoneError if it is not a number."""
+        hit = self._cache.get(raw)
+        if hit is None:
+            try:
+                hit = describe(raw, self.default_region)
+            except PhoneError as error:
+                hit = error
+            else:
+                self._cache[hit.e164] = hit  # the audit looks numbers up again by their E.164 form
+            self._cache[raw] = hit
+        if isinstance(hit, PhoneError):
+            raise hit
+        return hit
+
+    def __len__(self) -> int:
+        return len(self._cache)
+
+
+@lru_cache(maxsize=65536)
+def _us_state(e164: str) -> str:
+    from phonenumbers import geocoder  # large data set: loaded only when a US state rule needs it
+
+    text = geocoder.description_for_number(phonenumbers.parse(e164), "en")
+    if ", " in text:
+        return text.rsplit(", ", 1)[1]
+    return US_STATES.get(text, "")

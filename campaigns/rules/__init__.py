@@ -1,0 +1,1 @@
+"""Rule packs: YAML data plus the check functions they name."""

@@ -1,0 +1,105 @@
+"""Which rules apply to a call, and why the others do not: pack selection, purpose, country, date.
+
+The choice depends only on (packs of the campaign, purpose, callee country, local date), so it is
+computed once per distinct key and reused: a million calls make a few hundred plans.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from campaigns.call import Call
+from campaigns.checks.base import Evaluate
+from campaigns.checks.registry import AGGREGATE_CHECKS, CHECKS
+from campaigns.facts import Facts
+from campaigns.localtime import day_to_date
+from campaigns.rules.model import Pack, Rule
+from mystery.errors import InputError
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """active: (rule, evaluate, prepared) to run; aggregates: campaign-level rules to feed;
+    skipped: (rule id, "out of scope: ..." or "not evaluated: ...") for the rules that do not run."""
+
+    active: tuple[tuple[Rule, Evaluate, Any], ...]
+    aggregates: tuple[tuple[Rule, Any], ...]
+    skipped: tuple[tuple[str, str], ...]
+
+
+class RuleSet:
+    """The loaded packs, the audit's default pack names, and the facts (to know which inputs exist)."""
+
+    def __init__(self, packs: list[Pack], default_packs: list[str], facts: Facts) -> None:
+        self.packs = {pack.name: pack for pack in packs}
+        self.facts = facts
+        self.default = self._closure(default_packs)
+        self._plans: dict[tuple[Any, ...], Plan] = {}
+        self._by_campaign: dict[str, tuple[str, ...]] = {}
+
+    def _closure(self, names: list[str] | tuple[str, ...]) -> tuple[str, ...]:
+        out: list[str] = []
+
+        def visit(name: str) -> None:
+            if name in out:
+                return
+            if name not in self.packs:
+                raise InputError("campaigns registry", "packs", f"pack {name!r} is not loaded; add it to --rules")
+            out.append(name)
+            for included in self.packs[name].includes:
+                visit(included)
+
+        for name in names:
+            visit(name)
+        return tuple(out)
+
+    @property
+    def rules(self) -> list[Rule]:
+        return [rule for pack in self.packs.values() for rule in pack.rules]
+
+    def packs_for(self, campaign: str) -> tuple[str, ...]:
+        hit = self._by_campaign.get(campaign)
+        if hit is None:
+            info = self.facts.registry.get(campaign)
+            hit = self._closure(info.packs) if info and info.packs else self.default
+            self._by_campaign[campaign] = hit
+        return hit
+
+    def plan_for(self, call: Call) -> tuple[tuple[Any, ...], Plan]:
+        attempt = call.attempt
+        key = (self.packs_for(attempt.campaign), attempt.purpose, call.phone.country, call.day)
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = self._plans[key] = self._make_plan(*key)
+        return key, plan
+
+    def _make_plan(self, pack_names: tuple[str, ...], purpose: str, country: str, day: int) -> Plan:
+        active, aggregates, skipped = [], [], []
+        when = day_to_date(day)
+        for name in pack_names:
+            for rule in self.packs[name].rules:
+                reason = self._skip_reason(rule, purpose, country, when)
+                if reason:
+                    skipped.append((rule.id, reason))
+                elif rule.check in AGGREGATE_CHECKS:
+                    aggregates.append((rule, rule.prepared))
+                else:
+                    active.append((rule, CHECKS[rule.check].evaluate, rule.prepared))
+        return Plan(tuple(active), tuple(aggregates), tuple(skipped))
+
+    def _skip_reason(self, rule: Rule, purpose: str, country: str, when: Any) -> str:
+        if not rule.applies_on(when):
+            return f"out of scope: not in force on {when}"
+        if rule.purposes and purpose not in rule.purposes:
+            if purpose == "unknown":
+                return "not evaluated: field purpose absent (give it in the log or the campaigns registry)"
+            return f"out of scope: purpose {purpose} (rule covers {', '.join(sorted(rule.purposes))})"
+        if rule.countries and country not in rule.countries:
+            if not country:
+                return "not evaluated: callee country unknown (invalid number)"
+            return f"out of scope: callee country {country}"
+        for need in rule.needs:
+            if need not in self.facts.present:
+                return f"not evaluated: field {need} absent (no --{need} file)"
+        return ""

@@ -1,0 +1,118 @@
+"""Records in, rows out: the only module of `campaigns` that writes SQL.
+
+An audit run is written in one transaction: a failed audit leaves nothing half-written.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import Connection, Engine
+
+from campaigns.records import Attempt, RejectedRow, Violation
+from campaigns.store import schema
+
+BATCH = 2000
+
+
+class RunRecorder:
+    """Buffers violations and rejected rows of one audit and writes them in batches."""
+
+    def __init__(self, connection: Connection, log_path: str, packs: list[str], params: dict[str, str]) -> None:
+        self.connection = connection
+        result = connection.execute(schema.audit_runs.insert().values(
+            started_at=_now(), log_path=log_path, packs=packs, params=params))
+        self.run_id = int(result.inserted_primary_key[0])
+        self._violations: list[dict[str, Any]] = []
+        self._rejected: list[dict[str, Any]] = []
+
+    def violation(self, v: Violation) -> None:
+        self._violations.append({
+            "run_id": self.run_id, "call_id": v.call_id, "rule": v.rule, "phone": v.phone, "person_id": v.person_id,
+            "campaign": v.campaign, "principal": v.principal, "local_time": v.local_time, "message": v.message,
+            "evidence": v.evidence, "source": v.source, "line": v.line, "started_at_utc": v.started_at_utc})
+        if len(self._violations) >= BATCH:
+            self._flush()
+
+    def rejected(self, row: RejectedRow) -> None:
+        self._rejected.append({"run_id": self.run_id, "source": row.source, "line": row.line, "field": row.field,
+                               "reason": row.reason})
+        if len(self._rejected) >= BATCH:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._violations:
+            self.connection.execute(schema.violations.insert(), self._violations)
+            self._violations = []
+        if self._rejected:
+            self.connection.execute(schema.rejected_rows.insert(), self._rejected)
+            self._rejected = []
+
+    def finish(self, *, log_sha256: str, log_format: str, evidence: dict[str, Any], summary: dict[str, Any],
+               rows: int, attempts: int, rejected: int, violations: int, exit_code: int) -> None:
+        self._flush()
+        self.connection.execute(schema.audit_runs.update().where(schema.audit_runs.c.id == self.run_id).values(
+            finished_at=_now(), log_sha256=log_sha256, log_format=log_format, evidence=evidence, summary=summary,
+            rows=rows, attempts=attempts, rejected=rejected, violations=violations, exit_code=exit_code))
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def load_violations(engine: Engine, run_id: int) -> list[dict[str, Any]]:
+    """Violations of a run, in a stable order, as plain dicts (for comparisons and exports)."""
+    v = schema.violations
+    query = sa.select(v.c.call_id, v.c.rule, v.c.phone, v.c.person_id, v.c.campaign, v.c.principal, v.c.local_time,
+                      v.c.message, v.c.evidence, v.c.source, v.c.line, v.c.started_at_utc).where(
+        v.c.run_id == run_id).order_by(v.c.started_at_utc, v.c.call_id, v.c.rule)
+    with engine.connect() as connection:
+        return [dict(row._mapping) for row in connection.execute(query)]
+
+
+def load_run(engine: Engine, run_id: int) -> dict[str, Any]:
+    with engine.connect() as connection:
+        row = connection.execute(sa.select(schema.audit_runs).where(schema.audit_runs.c.id == run_id)).one()
+        return dict(row._mapping)
+
+
+def load_rejected(engine: Engine, run_id: int) -> list[dict[str, Any]]:
+    r = schema.rejected_rows
+    with engine.connect() as connection:
+        rows = connection.execute(sa.select(r.c.source, r.c.line, r.c.field, r.c.reason).where(
+            r.c.run_id == run_id).order_by(r.c.source, r.c.line))
+        return [dict(row._mapping) for row in rows]
+
+
+def save_guard_attempt(engine: Engine, attempt: Attempt, started_at: str) -> bool:
+    """Insert a guard attempt; False if its attempt_id was already recorded (idempotent POST)."""
+    row = {"attempt_id": attempt.call_id, "phone": attempt.phone, "campaign": attempt.campaign,
+           "principal": attempt.principal, "purpose": attempt.purpose, "disposition": attempt.disposition,
+           "started_at": started_at, "ts": attempt.ts, "duration_s": attempt.duration_s, "region": attempt.region,
+           "received_at": _now()}
+    with engine.begin() as connection:
+        exists = connection.execute(sa.select(schema.guard_attempts.c.attempt_id).where(
+            schema.guard_attempts.c.attempt_id == attempt.call_id)).first()
+        if exists:
+            return False
+        connection.execute(schema.guard_attempts.insert().values(**row))
+    return True
+
+
+def load_guard_attempts(engine: Engine) -> list[dict[str, Any]]:
+    with engine.connect() as connection:
+        rows = connection.execute(sa.select(schema.guard_attempts).order_by(schema.guard_attempts.c.ts))
+        return [dict(row._mapping) for row in rows]
+
+
+def save_decisions(engine: Engine, decisions: list[dict[str, Any]]) -> None:
+    if decisions:
+        with engine.begin() as connection:
+            connection.execute(schema.guard_decisions.insert(), decisions)
+
+
+def count_decisions(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return int(connection.execute(sa.select(sa.func.count()).select_from(schema.guard_decisions)).scalar_one())

@@ -1,0 +1,1 @@
+"""Alembic revisions of the `campaigns` branch (a package so that installs ship them)."""
