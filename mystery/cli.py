@@ -18,6 +18,7 @@ SUBCOMMANDS: dict[str, str] = {
     "campaign": "mystery.campaign.command:campaign",
     "config": "mystery.config_command:config",
     "report": "mystery.report.command:report",
+    "switchboard": "mystery.switchboard.command:switchboard",
 }
 
 
