@@ -44,7 +44,10 @@ def prepare_windows(params: Mapping[str, Any]) -> WindowParams:
                 per_day[day] = parse_windows(items or [])
     else:
         per_day = [parse_windows(params["windows"])] * 7
-    text = "; ".join(f"{WEEKDAYS[d]} {_fmt(w)}" for d, w in enumerate(per_day))
+    if len(set(per_day)) == 1:
+        text = f"every day {_fmt(per_day[0])}"
+    else:
+        text = "; ".join(f"{WEEKDAYS[d]} {_fmt(w)}" for d, w in enumerate(per_day))
     return WindowParams(tuple(per_day), params.get("window_edge", "start") == "whole_call",
                         str(params.get("exempt_consent_scope", "")), text)
 

@@ -1,0 +1,311 @@
+"""HTTP face of the guard (aiohttp): GET /v1/check, POST /v1/attempts, GET /v1/openapi.json.
+
+API keys in `X-API-Key` (or `Authorization: Bearer`). Every decision is logged to the store in
+batches (a background task, so a question never waits on a database commit). Any internal error on
+/v1/check answers `allowed: false` (fail-closed) with status 500.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import signal
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from campaigns import __version__
+from campaigns.guard.decide import Guard
+from campaigns.ingest.times import TimeError, to_epoch
+from campaigns.localtime import utc_iso
+from campaigns.phones import PhoneError
+from campaigns.records import DISPOSITIONS, PURPOSES, Attempt
+
+GUARD_KEY: web.AppKey[Guard] = web.AppKey("guard", Guard)
+STATE_KEY: web.AppKey[dict[str, Any]] = web.AppKey("state", dict)
+PUBLIC_PATHS = {"/v1/openapi.json", "/v1/health"}
+
+
+@dataclass(frozen=True, slots=True)
+class GuardConfig:
+    """rules: pack names; params: overrides; inputs: kind -> path; api_keys: accepted keys."""
+
+    rules: tuple[str, ...]
+    api_keys: tuple[str, ...]
+    database_url: str
+    params: dict[str, str] = field(default_factory=dict)
+    inputs: dict[str, Path] = field(default_factory=dict)
+    default_region: str = "FR"
+    flush_s: float = 0.5
+
+
+def _error(status: int, message: str) -> web.Response:
+    return web.json_response({"error": message}, status=status)
+
+
+def _key_id(key: str) -> str:
+    """Decisions log which key asked without storing the key itself."""
+    return hashlib.sha256(key.encode()).hexdigest()[:12]
+
+
+@web.middleware
+async def authenticate(request: web.Request, handler: Any) -> web.StreamResponse:
+    if request.path in PUBLIC_PATHS:
+        return await handler(request)
+    key = request.headers.get("X-API-Key", "")
+    if not key and request.headers.get("Authorization", "").startswith("Bearer "):
+        key = request.headers["Authorization"][7:]
+    if not key:
+        return _error(401, "missing API key: send it in the X-API-Key header")
+    if key not in request.app[STATE_KEY]["keys"]:
+        return _error(401, "unknown API key")
+    request["key_id"] = request.app[STATE_KEY]["keys"][key]
+    return await handler(request)
+
+
+def _parse_at(text: str | None) -> float:
+    if not text:
+        return time.time()
+    try:
+        return to_epoch(text.replace(" ", "+") if text.count(" ") == 1 and "T" in text else text, None)
+    except TimeError as error:
+        raise web.HTTPBadRequest(text=json.dumps({"error": f"at: {error} (ISO 8601 with offset, e.g. "
+                                                           "2026-03-16T10:30:00+01:00)"}),
+                                 content_type="application/json") from None
+
+
+async def check(request: web.Request) -> web.Response:
+    guard = request.app[GUARD_KEY]
+    query = request.query
+    for name in ("phone", "campaign"):
+        if not query.get(name):
+            return _error(400, f"missing query parameter {name!r}")
+    ts = _parse_at(query.get("at"))
+    try:
+        attempt = guard.question(query["phone"], query["campaign"], ts, query.get("purpose", ""),
+                                 query.get("principal", ""), query.get("region", ""), query.get("caller_id", ""),
+                                 query.get("dial_mode", ""))
+    except PhoneError as error:
+        return _error(400, f"phone: {error}")
+    except ValueError as error:
+        return _error(400, str(error))
+    try:
+        decision = guard.decide(attempt)
+    except Exception as error:  # noqa: BLE001 - fail closed: any bug answers "not allowed"
+        print(f"guard: internal error on {attempt.phone}: {error!r}", file=sys.stderr)
+        body = {"allowed": False, "reasons": [{"rule": "guard.internal_error", "message": "internal error: the "
+                                               "guard fails closed", "permanent": False}],
+                "next_allowed_at": None, "permanent_block": False}
+        _log(request, attempt, body)
+        return web.json_response(body, status=500)
+    body = decision.as_json()
+    body["at"] = utc_iso(ts)
+    _log(request, attempt, body)
+    return web.json_response(body)
+
+
+def _log(request: web.Request, attempt: Attempt, body: dict[str, Any]) -> None:
+    request.app[STATE_KEY]["decisions"].append({
+        "decided_at": datetime.now(UTC).isoformat(timespec="milliseconds"), "api_key": request.get("key_id", ""),
+        "phone": attempt.phone, "campaign": attempt.campaign, "at": utc_iso(attempt.ts),
+        "allowed": bool(body["allowed"]), "reasons": [r["rule"] for r in body["reasons"]],
+        "next_allowed_at": body["next_allowed_at"], "permanent_block": bool(body["permanent_block"])})
+
+
+async def post_attempt(request: web.Request) -> web.Response:
+    from campaigns.store.repo import save_guard_attempt
+
+    guard = request.app[GUARD_KEY]
+    try:
+        data = await request.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return _error(400, "body: expected a JSON object")
+    if not isinstance(data, dict):
+        return _error(400, "body: expected a JSON object")
+    for name in ("attempt_id", "phone", "campaign", "started_at", "disposition"):
+        if not data.get(name):
+            return _error(400, f"missing field {name!r}")
+    disposition = str(data["disposition"])
+    if disposition not in DISPOSITIONS:
+        return _error(400, f"disposition: expected one of {', '.join(DISPOSITIONS)}, got {disposition!r}")
+    try:
+        ts = to_epoch(str(data["started_at"]), None)
+        base = guard.question(str(data["phone"]), str(data["campaign"]), ts, str(data.get("purpose", "")),
+                              str(data.get("principal", "")), str(data.get("region", "")))
+        duration = float(data["duration_s"]) if data.get("duration_s") not in (None, "") else None
+    except TimeError as error:
+        return _error(400, f"started_at: {error}")
+    except PhoneError as error:
+        return _error(400, f"phone: {error}")
+    except ValueError as error:
+        return _error(400, str(error))
+    attempt = base._replace(call_id=str(data["attempt_id"]), disposition=disposition, disposition_raw=disposition,
+                            duration_s=duration, source="guard")
+    if attempt.call_id in guard.recorded:
+        return web.json_response({"recorded": False, "attempt_id": attempt.call_id, "duplicate": True})
+    guard.record(attempt)  # claims the id before awaiting, so a concurrent repeat is a duplicate
+    engine = request.app[STATE_KEY]["engine"]
+    stored = await asyncio.get_running_loop().run_in_executor(None, save_guard_attempt, engine, attempt,
+                                                              str(data["started_at"]))
+    if not stored:  # recorded by an earlier run of the guard: already in the replayed history
+        return web.json_response({"recorded": False, "attempt_id": attempt.call_id, "duplicate": True})
+    return web.json_response({"recorded": True, "attempt_id": attempt.call_id, "duplicate": False}, status=201)
+
+
+async def openapi(request: web.Request) -> web.Response:
+    return web.json_response(OPENAPI)
+
+
+async def health(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok", "version": __version__})
+
+
+async def _flush_decisions(app: web.Application) -> None:
+    from campaigns.store.repo import save_decisions
+
+    state = app[STATE_KEY]
+    batch, state["decisions"] = state["decisions"], []
+    if batch:
+        await asyncio.get_running_loop().run_in_executor(None, save_decisions, state["engine"], batch)
+
+
+async def _decision_logger(app: web.Application) -> Any:
+    async def loop() -> None:
+        while True:
+            await asyncio.sleep(app[STATE_KEY]["flush_s"])
+            try:
+                await _flush_decisions(app)
+            except Exception as error:  # noqa: BLE001 - a logging hiccup must not stop the guard
+                print(f"guard: decision log write failed: {error!r}", file=sys.stderr)
+
+    task = asyncio.create_task(loop())
+    yield
+    task.cancel()
+    await _flush_decisions(app)
+
+
+def make_app(guard: Guard, engine: Any, api_keys: tuple[str, ...], flush_s: float = 0.5) -> web.Application:
+    app = web.Application(middlewares=[authenticate])
+    app[GUARD_KEY] = guard
+    app[STATE_KEY] = {"engine": engine, "decisions": [], "keys": {k: _key_id(k) for k in api_keys},
+                      "flush_s": flush_s}
+    app.router.add_get("/v1/check", check)
+    app.router.add_post("/v1/attempts", post_attempt)
+    app.router.add_get("/v1/openapi.json", openapi)
+    app.router.add_get("/v1/health", health)
+    app.cleanup_ctx.append(_decision_logger)
+    return app
+
+
+def build_guard(config: GuardConfig) -> tuple[Guard, Any]:
+    """Load rules and inputs, open the store, replay recorded attempts into the history."""
+    from campaigns.audit import AuditRequest, load_facts
+    from campaigns.facts import Facts
+    from campaigns.rules.load import load_packs
+    from campaigns.ruleset import RuleSet
+    from campaigns.store.repo import load_guard_attempts
+    from mystery.store.engine import open_store
+
+    facts = Facts()
+    facts.phones.default_region = config.default_region
+    load_facts(AuditRequest(log=Path("-"), rules=config.rules, inputs=config.inputs), facts)
+    packs = load_packs(config.rules, config.params)
+    guard = Guard(RuleSet(packs, list(config.rules), facts), facts)
+    engine = open_store(config.database_url)
+    for row in load_guard_attempts(engine):
+        attempt = guard.question(row["phone"], row["campaign"], row["ts"], row["purpose"], row["principal"],
+                                 row["region"])
+        guard.record(attempt._replace(call_id=row["attempt_id"], disposition=row["disposition"],
+                                      duration_s=row["duration_s"], source="guard"))
+    return guard, engine
+
+
+def serve(config: GuardConfig, host: str, port: int) -> None:
+    guard, engine = build_guard(config)
+    app = make_app(guard, engine, config.api_keys, config.flush_s)
+
+    async def run() -> None:
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, host, port)
+        await site.start()
+        bound = runner.addresses[0][1]
+        print(f"guard listening on http://{host}:{bound}", flush=True)
+        stop = asyncio.Event()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            asyncio.get_running_loop().add_signal_handler(signum, stop.set)
+        try:
+            await stop.wait()
+        finally:
+            await runner.cleanup()  # flushes the decision log
+
+    asyncio.run(run())
+
+
+_DECISION = {
+    "type": "object",
+    "required": ["allowed", "reasons", "next_allowed_at", "permanent_block"],
+    "properties": {
+        "allowed": {"type": "boolean"},
+        "reasons": {"type": "array", "items": {"type": "object", "properties": {
+            "rule": {"type": "string"}, "message": {"type": "string"}, "citation": {"type": "string"},
+            "certainty": {"type": "string", "enum": ["V", "S", "U", "V/S", "S/U", "V/U"]},
+            "evidence": {"type": "object"}, "until": {"type": ["string", "null"], "format": "date-time"},
+            "permanent": {"type": "boolean"}}}},
+        "next_allowed_at": {"type": ["string", "null"], "format": "date-time"},
+        "permanent_block": {"type": "boolean"},
+        "not_evaluated": {"type": "array", "items": {"type": "object"}},
+    },
+}
+_ERROR = {"type": "object", "properties": {"error": {"type": "string"}}}
+OPENAPI: dict[str, Any] = {
+    "openapi": "3.1.0",
+    "info": {"title": "campaigns guard", "version": __version__,
+             "description": "May this number be called now? The same rule packs as `campaigns audit`."},
+    "components": {"securitySchemes": {"apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"}}},
+    "security": [{"apiKey": []}],
+    "paths": {
+        "/v1/check": {"get": {
+            "summary": "Is a call to this number allowed at `at` (default now)?",
+            "parameters": [
+                {"name": "phone", "in": "query", "required": True, "schema": {"type": "string"},
+                 "description": "E.164 or national number"},
+                {"name": "campaign", "in": "query", "required": True, "schema": {"type": "string"}},
+                {"name": "at", "in": "query", "schema": {"type": "string", "format": "date-time"},
+                 "description": "ISO 8601 with offset; default now"},
+                {"name": "purpose", "in": "query", "schema": {"type": "string", "enum": list(PURPOSES)},
+                 "description": "default: the campaigns registry"},
+                {"name": "principal", "in": "query", "schema": {"type": "string"}},
+                {"name": "region", "in": "query", "schema": {"type": "string"},
+                 "description": "department / state of the callee"},
+                {"name": "caller_id", "in": "query", "schema": {"type": "string"}},
+                {"name": "dial_mode", "in": "query", "schema": {"type": "string"}},
+            ],
+            "responses": {"200": {"description": "decision", "content": {"application/json": {"schema": _DECISION}}},
+                          "400": {"description": "bad request", "content": {"application/json": {"schema": _ERROR}}},
+                          "401": {"description": "missing or unknown API key"},
+                          "500": {"description": "internal error: allowed is false (fail-closed)",
+                                  "content": {"application/json": {"schema": _DECISION}}}}}},
+        "/v1/attempts": {"post": {
+            "summary": "Record an attempt so counters stay current (idempotent on attempt_id)",
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["attempt_id", "phone", "campaign", "started_at", "disposition"],
+                "properties": {"attempt_id": {"type": "string"}, "phone": {"type": "string"},
+                               "campaign": {"type": "string"}, "started_at": {"type": "string", "format": "date-time"},
+                               "disposition": {"type": "string", "enum": list(DISPOSITIONS)},
+                               "purpose": {"type": "string", "enum": list(PURPOSES)}, "principal": {"type": "string"},
+                               "duration_s": {"type": "number"}, "region": {"type": "string"}}}}}},
+            "responses": {"201": {"description": "recorded"}, "200": {"description": "already recorded (duplicate)"},
+                          "400": {"description": "bad request", "content": {"application/json": {"schema": _ERROR}}},
+                          "401": {"description": "missing or unknown API key"}}}},
+        "/v1/openapi.json": {"get": {"summary": "This description", "security": [],
+                                     "responses": {"200": {"description": "OpenAPI 3.1"}}}},
+        "/v1/health": {"get": {"summary": "Liveness", "security": [], "responses": {"200": {"description": "ok"}}}},
+    },
+}

@@ -1,0 +1,126 @@
+""""May I call this number now?" with the audit's own rules, and when it may be called next.
+
+No I/O here: the HTTP layer (`app.py`) reads requests and writes logs. A question is judged as a
+hypothetical attempt at `at`, through the same CallBuilder, RuleSet and check functions as the
+batch audit, against the same Ledger kept current by recorded attempts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from campaigns.call import CallBuilder
+from campaigns.checks.base import NotEvaluated
+from campaigns.facts import Facts
+from campaigns.history import Ledger
+from campaigns.localtime import utc_iso
+from campaigns.records import PURPOSES, Attempt, Finding
+from campaigns.ruleset import RuleSet
+
+MAX_STEPS = 60
+HORIZON_S = 400 * 86400
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """allowed: may dial at `at`; reasons: the findings that block it; next_allowed_at: earliest UTC time
+    every rule allows (None when a block has no expiry); permanent_block: such a block exists."""
+
+    allowed: bool
+    reasons: list[dict[str, Any]]
+    next_allowed_at: str | None
+    permanent_block: bool
+    not_evaluated: list[dict[str, str]] = field(default_factory=list)
+    phone: str = ""
+    person_key_basis: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        return {"allowed": self.allowed, "reasons": self.reasons, "next_allowed_at": self.next_allowed_at,
+                "permanent_block": self.permanent_block, "not_evaluated": self.not_evaluated, "phone": self.phone,
+                "person_key_basis": self.person_key_basis}
+
+
+class Guard:
+    """Rules + facts + the running history of attempts."""
+
+    def __init__(self, rules: RuleSet, facts: Facts) -> None:
+        self.rules = rules
+        self.facts = facts
+        self.builder = CallBuilder(facts.phones, facts)
+        self.ledger = Ledger()
+        self.recorded: set[str] = set()
+
+    def question(self, phone: str, campaign: str, ts: float, purpose: str = "", principal: str = "",
+                 region: str = "", caller_id: str = "", dial_mode: str = "") -> Attempt:
+        """The hypothetical attempt a question describes (raises PhoneError / ValueError on bad input)."""
+        e164 = self.facts.phones.lookup(phone).e164
+        info = self.facts.registry.get(campaign)
+        purpose = purpose or (info.purpose if info else "") or "unknown"
+        if purpose not in (*PURPOSES, "unknown"):
+            raise ValueError(f"purpose: expected one of {', '.join(PURPOSES)}, got {purpose!r}")
+        principal = principal or (info.principal if info else "") or campaign
+        return Attempt("?", "guard", 0, ts, e164, phone, caller_id, campaign, principal, purpose, "answered", "",
+                       None, None, None, dial_mode, "", region, "")
+
+    def findings(self, attempt: Attempt) -> tuple[list[Finding], list[dict[str, str]], str]:
+        call = self.builder.build(attempt)
+        _, plan = self.rules.plan_for(call)
+        history = self.ledger.get(attempt.principal, call.person_key)
+        found, skipped = [], []
+        for rule, evaluate, prepared in plan.active:
+            outcome = evaluate(call, rule, prepared, history, self.facts)
+            if outcome is None:
+                continue
+            if isinstance(outcome, NotEvaluated):
+                skipped.append({"rule": rule.id, "reason": outcome.reason})
+            else:
+                found.append(outcome)
+        skipped += [{"rule": rule.id, "reason": "campaign-level rule: judged by the audit"}
+                    for rule, _ in plan.aggregates]
+        skipped += [{"rule": rule_id, "reason": reason} for rule_id, reason in plan.skipped
+                    if reason.startswith("not evaluated")]
+        return found, skipped, call.person_basis
+
+    def decide(self, attempt: Attempt) -> Decision:
+        found, skipped, basis = self.findings(attempt)
+        by_id = {rule.id: rule for rule in self.rules.rules}
+        reasons = [{"rule": f.rule, "message": f.message, "citation": by_id[f.rule].citation,
+                    "certainty": by_id[f.rule].certainty, "evidence": f.evidence,
+                    "until": utc_iso(f.not_before) if f.not_before and not f.permanent else None,
+                    "permanent": f.permanent} for f in found]
+        if not found:
+            return Decision(True, [], None, False, skipped, attempt.phone, basis)
+        permanent = any(f.permanent or f.not_before is None for f in found)
+        next_at = None if permanent else self._next_allowed(attempt, found)
+        return Decision(False, reasons, utc_iso(next_at) if next_at is not None else None,
+                        permanent or next_at is None, skipped, attempt.phone, basis)
+
+    def _next_allowed(self, attempt: Attempt, found: list[Finding]) -> float | None:
+        """Earliest time every rule allows: jump to the latest `not_before`, re-judge, repeat."""
+        start = attempt.ts
+        ts = start
+        for _ in range(MAX_STEPS):
+            blocking = [f.not_before for f in found]
+            if any(b is None for b in blocking):
+                return None
+            ts = max(ts, *blocking)  # type: ignore[type-var]
+            if ts - start > HORIZON_S:
+                return None
+            found = self.findings(attempt._replace(ts=ts))[0]
+            if not found:
+                return ts
+            if any(f.permanent for f in found):
+                return None
+            if max(f.not_before or ts for f in found) <= ts:
+                ts += 60  # a check that cannot name a later time: step a minute
+        return None
+
+    def record(self, attempt: Attempt) -> bool:
+        """Add an attempt to the history; False if its id was already recorded (idempotent)."""
+        if attempt.call_id in self.recorded:
+            return False
+        self.recorded.add(attempt.call_id)
+        call = self.builder.build(attempt)
+        self.ledger.record(attempt, call.person_key, call.day)
+        return True
