@@ -35,7 +35,8 @@ class Call(pj.Call):
             state["disconnected"] = True
 
     def onCallMediaState(self, prm):  # noqa: N802
-        for media in self.getInfo().media:
+        info = self.getInfo()   # keep it: iterating a temporary's .media reads freed memory
+        for media in info.media:
             if media.type == pj.PJMEDIA_TYPE_AUDIO and media.status == pj.PJSUA_CALL_MEDIA_ACTIVE:
                 state["media"] = self.getAudioMedia(media.index)
 
@@ -79,6 +80,7 @@ def main() -> int:
     account.create(cfg)
     print("ready", file=out, flush=True)
     players = []
+    player = None
     deadline = time.time() + args.wait
     answered_at = None
     pending = {"prompt": args.prompt, "reply": args.reply}
@@ -116,6 +118,7 @@ def main() -> int:
     while time.time() < end:
         ep.libHandleEvents(5)
     players.clear()
+    player = None  # noqa: F841 - the last player must not outlive libDestroy
     state.clear()
     gc.collect()
     destroy_endpoint(ep)
