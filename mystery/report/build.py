@@ -24,6 +24,7 @@ from mystery.report.html import render_report
 from mystery.revenue.assumptions import Assumptions, apply_overrides, default_assumptions
 from mystery.revenue.estimate import RevenueEstimate, estimate_revenue
 from mystery.revenue.loss import observe
+from mystery.revenue.staffing import staffing_plan
 
 CSV_COLUMNS = (
     "number", "call_id", "line", "started_at", "started_local", "outcome", "sip_status", "sip_reason",
@@ -95,6 +96,7 @@ def write_report(
     context = build_context(
         campaign, calls, scores, estimate, note, hrefs, assumptions.timezone,
         generated_at or datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        staffing_plan(assumptions) if estimate is not None else (),
     )
     html_path, csv_path = out_dir / "index.html", out_dir / "calls.csv"
     _write_atomically(csv_path, calls_csv(context, calls, estimate))

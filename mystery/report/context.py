@@ -18,6 +18,9 @@ import numpy as np
 from mystery.records import CallResult, Word
 from mystery.revenue.estimate import RevenueEstimate
 from mystery.revenue.loss import PERSON_OUTCOMES, WAIT_BASIS_HUMAN
+from mystery.revenue.staffing import HourPlan
+
+DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 OUTCOME_LABELS = {
     "human": "Reached a person",
@@ -175,6 +178,32 @@ class Headline:
 
 
 @dataclass(frozen=True, slots=True)
+class StaffingGrid:
+    """Agents needed per hour of day (rows) and day of week (columns), busy hours only."""
+
+    hours: tuple[int, ...]
+    cells: tuple[tuple[HourPlan | None, ...], ...]   # [row][day]
+    peak: HourPlan
+    agent_hours_per_week: int
+    handle_s: float
+
+
+def staffing_grid(plans: Sequence[HourPlan], handle_s: float, min_share_of_peak: float = 0.1) -> StaffingGrid | None:
+    """Keep the hours whose busiest day has at least 10 % of the peak hour's calls."""
+    if not plans:
+        return None
+    by_hour = {p.hour_of_week: p for p in plans}
+    peak = max(plans, key=lambda p: p.calls_per_hour)
+    hours = tuple(
+        h for h in range(24)
+        if max((by_hour[d * 24 + h].calls_per_hour for d in range(7) if d * 24 + h in by_hour), default=0.0)
+        >= min_share_of_peak * peak.calls_per_hour
+    )
+    cells = tuple(tuple(by_hour.get(d * 24 + h) for d in range(7)) for h in hours)
+    return StaffingGrid(hours, cells, peak, sum(p.agents_needed for p in plans), handle_s)
+
+
+@dataclass(frozen=True, slots=True)
 class ReportContext:
     """Everything the template needs; built by `build_context`."""
 
@@ -193,6 +222,7 @@ class ReportContext:
     estimate_note: str
     has_transcripts: bool
     has_scores: bool
+    staffing: StaffingGrid | None
 
 
 def wait_stats(values: Sequence[float | None]) -> WaitStats:
@@ -294,6 +324,7 @@ def build_context(
     recording_hrefs: Mapping[str, str | None],
     timezone: str,
     generated_at: str,
+    staffing: Sequence[HourPlan] = (),
 ) -> ReportContext:
     """Assemble the report's numbers. `recording_hrefs` maps call id -> relative link (or None)."""
     loss_by_call = {c.call_id: c.loss_probability for c in estimate.per_call} if estimate else {}
@@ -366,6 +397,7 @@ def build_context(
         estimate_note=estimate_note,
         has_transcripts=any(r.transcript for r in rows),
         has_scores=any(r.verdicts for r in rows),
+        staffing=staffing_grid(staffing, estimate.assumptions.handle_time_s.value) if estimate else None,
     )
 
 

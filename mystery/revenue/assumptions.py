@@ -109,6 +109,10 @@ class Assumptions:
     adr_eur: Parameter
     nights: Parameter
     rooms: Parameter
+    handle_time_s: Parameter = fixed(
+        "AHT", "Mean handling time of a booking call (staffing only)", 240.0, "s",
+        "Assumed 4 minutes; replace with the PBX's average handling time.",
+    )
     hourly_profile: tuple[float, ...] = field(default_factory=default_hotel_profile)
     hourly_profile_source: str = "Default hotel profile (office hours weighted); replace with PBX statistics."
     handling_multipliers: tuple[tuple[str, float], ...] = DEFAULT_HANDLING_MULTIPLIERS
@@ -142,6 +146,7 @@ class Assumptions:
             self.adr_eur,
             self.nights,
             self.rooms,
+            self.handle_time_s,
         )
 
 
@@ -201,6 +206,7 @@ _FIELDS = {
     "adr_eur",
     "nights",
     "rooms",
+    "handle_time_s",
 }
 _SHARES = {"retry_share", "conversion", "intent_share", "displaced_share", "voicemail_loss"}
 

@@ -172,3 +172,17 @@ def test_an_empty_campaign_renders_a_page_without_an_estimate(tmp_path: Path, ca
     soup = BeautifulSoup(files.html.read_text(encoding="utf-8"), "html.parser")
     assert files.context.estimate is None
     assert "No calls in this campaign" in text(soup, "#revenue")
+
+
+def test_staffing_what_if_shows_agents_needed_per_hour(rendered) -> None:  # type: ignore[no-untyped-def]
+    from mystery.revenue.staffing import staffing_plan
+
+    files, soup = rendered
+    plans = {p.hour_of_week: p for p in staffing_plan(files.context.estimate.assumptions)}
+    cells = soup.select("#staffing-table td[data-hour]")
+    assert cells
+    for cell in cells:
+        assert str(plans[int(cell["data-hour"])].agents_needed) == cell.get_text(strip=True)
+    peak = max(plans.values(), key=lambda p: p.calls_per_hour)
+    assert str(peak.agents_needed) == text(soup, "#peak-agents")
+    assert format_money(peak.last_agent_eur_per_hour) == text(soup, "#peak-agent-value")
