@@ -7,6 +7,7 @@ computed once per distinct key and reused: a million calls make a few hundred pl
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from campaigns.call import Call
@@ -33,6 +34,8 @@ class RuleSet:
 
     def __init__(self, packs: list[Pack], default_packs: list[str], facts: Facts) -> None:
         self.packs = {pack.name: pack for pack in packs}
+        # a pack given as a path (`--rules my-policy.yaml`) is known by its file too
+        self._aliases = {pack.source_file: pack.name for pack in packs}
         self.facts = facts
         self.default = self._closure(default_packs)
         self._plans: dict[tuple[Any, ...], Plan] = {}
@@ -42,6 +45,7 @@ class RuleSet:
         out: list[str] = []
 
         def visit(name: str) -> None:
+            name = self._aliases.get(str(Path(name)), name)
             if name in out:
                 return
             if name not in self.packs:

@@ -1,0 +1,65 @@
+"""Fixtures of the compliance tests: small input files written per test, and the CLI run in-process."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from campaigns.cli import main
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "campaigns"
+GENERIC_HEADER = "call_id,start,callee,caller_id,campaign,purpose,disposition,duration_s,agent"
+
+
+@dataclass
+class AuditRun:
+    """What `campaigns audit --format json` produced."""
+
+    exit_code: int
+    violations: list[dict[str, Any]]
+    summary: dict[str, Any]
+    stderr: str
+
+    def rules_of(self, call_id: str) -> list[str]:
+        return sorted(v["rule"] for v in self.violations if v["call_id"] == call_id)
+
+    def count(self, rule: str) -> int:
+        return sum(1 for v in self.violations if v["rule"] == rule)
+
+
+@pytest.fixture
+def write(tmp_path: Path) -> Callable[[str, str], Path]:
+    """write(name, text) -> path of a file in the test's tmp dir."""
+
+    def _write(name: str, text: str) -> Path:
+        path = tmp_path / name
+        path.write_text(text.strip() + "\n", encoding="utf-8")
+        return path
+
+    return _write
+
+
+@pytest.fixture
+def audit(tmp_path: Path) -> Callable[..., AuditRun]:
+    """audit(log, rules, *extra_args, database_url=None) runs `campaigns audit --format json` in-process."""
+
+    def _audit(log: Path, rules: str, *args: str, database_url: str | None = None) -> AuditRun:
+        out = tmp_path / "violations.jsonl"
+        summary = tmp_path / "summary.json"
+        cli = ["--database-url", database_url] if database_url else []
+        store = [] if database_url else ["--no-store"]
+        result = CliRunner().invoke(main, [*cli, "audit", "--log", str(log), "--rules", rules, "--format", "json",
+                                           "--output", str(out), "--summary", str(summary), *store, *args])
+        if result.exception and not isinstance(result.exception, SystemExit):
+            raise result.exception
+        violations = [json.loads(line) for line in out.read_text().splitlines()] if out.exists() else []
+        data = json.loads(summary.read_text()) if summary.exists() else {}
+        return AuditRun(result.exit_code, violations, data, result.stderr)
+
+    return _audit
