@@ -1,0 +1,143 @@
+"""The trunk account: REGISTER and INVITE with digest authentication through a real kamailio.
+
+kamailio (Debian package) runs from a generated config: a registrar that challenges REGISTER
+(401) and a proxy that challenges INVITE (407) for one fixed user, then relays the call to
+SIPp as the far end. No database: `pv_www_authenticate` checks a password from the config.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.dial.conftest import free_udp
+
+pytestmark = pytest.mark.sip
+
+USER, PASSWORD, REALM = "shopper", "s3cret-Pa55-w0rd", "mystery.test"
+
+CONFIG = """#!KAMAILIO
+debug=2
+log_stderror=yes
+children=1
+auto_aliases=no
+listen=udp:127.0.0.1:{port}
+mpath="/usr/lib/x86_64-linux-gnu/kamailio/modules/"
+loadmodule "tm.so"
+loadmodule "sl.so"
+loadmodule "rr.so"
+loadmodule "pv.so"
+loadmodule "maxfwd.so"
+loadmodule "textops.so"
+loadmodule "siputils.so"
+loadmodule "xlog.so"
+loadmodule "auth.so"
+loadmodule "usrloc.so"
+loadmodule "registrar.so"
+modparam("usrloc", "db_mode", 0)
+
+request_route {{
+    if (!mf_process_maxfwd_header("10")) {{ sl_send_reply("483", "Too Many Hops"); exit; }}
+    if (has_totag()) {{
+        if (loose_route()) {{ t_relay(); exit; }}
+        if (is_method("ACK")) {{ if (t_check_trans()) {{ t_relay(); }} exit; }}
+        sl_send_reply("404", "Not here");
+        exit;
+    }}
+    if (is_method("CANCEL")) {{ if (t_check_trans()) {{ t_relay(); }} exit; }}
+    if (is_method("REGISTER")) {{
+        if (!pv_www_authenticate("{realm}", "{password}", "0") || $au != "{user}") {{
+            www_challenge("{realm}", "0");
+            exit;
+        }}
+        save("location");
+        xlog("L_NOTICE", "registered $au\\n");
+        exit;
+    }}
+    if (is_method("INVITE")) {{
+        if (!pv_proxy_authenticate("{realm}", "{password}", "0") || $au != "{user}") {{
+            proxy_challenge("{realm}", "0");
+            exit;
+        }}
+        consume_credentials();
+        record_route();
+        $du = "sip:127.0.0.1:{uas_port}";
+        xlog("L_NOTICE", "relaying INVITE from $fu to $ru\\n");
+        t_relay();
+        exit;
+    }}
+    sl_send_reply("405", "Method Not Allowed");
+}}
+"""
+
+
+@pytest.fixture
+def kamailio(tmp_path: Path):
+    """Start kamailio in the foreground; yields a function(uas_port) -> (port, log path)."""
+    if not shutil.which("kamailio"):
+        pytest.fail("kamailio is not installed (Debian package kamailio)")
+    processes: list[subprocess.Popen] = []
+
+    def start(uas_port: int) -> tuple[int, Path]:
+        port = free_udp()
+        cfg = tmp_path / "kamailio.cfg"
+        cfg.write_text(CONFIG.format(port=port, realm=REALM, password=PASSWORD, user=USER, uas_port=uas_port))
+        log = tmp_path / "kamailio.log"
+        process = subprocess.Popen(
+            ["kamailio", "-f", str(cfg), "-DD", "-E", "-Y", str(tmp_path), "-P", str(tmp_path / "kamailio.pid"),
+             "-m", "32", "-M", "8"], stdout=log.open("w"), stderr=subprocess.STDOUT)
+        processes.append(process)
+        deadline = time.time() + 10
+        while "SO_RCVBUF is finally" not in log.read_text() and time.time() < deadline:
+            assert process.poll() is None, log.read_text()[-2000:]
+            time.sleep(0.1)
+        return port, log
+
+    yield start
+    for process in processes:
+        process.terminate()
+        assert 0 == process.wait(timeout=10)
+
+
+def trunk_settings(port: int, password: str = PASSWORD) -> dict[str, str]:
+    return {"sip_registrar": f"sip:127.0.0.1:{port}", "sip_username": USER, "sip_password": password,
+            "sip_realm": REALM, "sip_outbound_proxy": f"sip:127.0.0.1:{port};lr",
+            "sip_caller_id": f"sip:{USER}@{REALM}"}
+
+
+def test_registers_and_calls_through_kamailio_with_digest_auth(sipp_uas, kamailio, mystery_call, tmp_path):
+    sipp = sipp_uas("uas_answer.xml", RING_MS=200, ANSWER_MS=500)
+    port, log = kamailio(sipp.port)
+    run = mystery_call(f"sip:hotel@{REALM}", "--hangup-after", "1", **trunk_settings(port))
+    assert 0 == run.returncode, run.stderr
+    assert 0 == sipp.wait()
+    r = run.result
+    kinds = [(e["kind"], e["status"]) for e in r["events"]]
+    assert ("REGISTER", 200) in kinds
+    assert 2 == sum(1 for kind, _ in kinds if kind == "INVITE")       # the first one was challenged (407)
+    assert ("answered", 200) == (r["outcome"], r["sip_status"])
+    text = log.read_text()
+    assert f"registered {USER}" in text
+    assert f"relaying INVITE from sip:{USER}@{REALM} to sip:hotel@{REALM}" in text
+    invite = next(m for m in sipp.messages() if m.method == "INVITE")
+    assert r["time_to_answer_s"] > 0.7 and invite.t > 0
+    # the secret is in nothing the dialer printed or wrote
+    assert PASSWORD not in run.stdout + run.stderr
+    for path in (tmp_path / "recordings").rglob("*"):
+        assert PASSWORD.encode() not in path.read_bytes(), path
+
+
+def test_wrong_password_is_a_failed_registration_not_a_crash(kamailio, mystery_call, tmp_path):
+    port, _ = kamailio(free_udp())
+    wrong = "not-" + PASSWORD
+    run = mystery_call(f"sip:hotel@{REALM}", **trunk_settings(port, password=wrong))
+    assert 0 == run.returncode, run.stderr
+    r = run.result
+    assert "failed" == r["outcome"]
+    assert r["sip_status"] in (401, 403)
+    assert "registration failed" in r["sip_reason"]
+    assert wrong not in run.stdout + run.stderr
