@@ -1,0 +1,118 @@
+"""The live listener and the step runner, fed synthetic frame levels (pure)."""
+
+from __future__ import annotations
+
+import math
+from array import array
+
+import pytest
+
+from mystery.dial.listen import Listener, frame_dbfs
+from mystery.dial.plan import Step
+from mystery.dial.steps import StepRunner
+
+LOUD, QUIET = -20.0, -70.0
+
+
+def feed(listener: Listener, start: float, end: float, level: float) -> None:
+    """Frames ending every 20 ms in (start, end]."""
+    t = start + 0.02
+    while t <= end + 1e-9:
+        listener.feed(round(t, 3), level)
+        t += 0.02
+
+
+def test_frame_level_of_full_scale_square_wave_is_zero_dbfs():
+    assert 0.0 == pytest.approx(frame_dbfs(array("h", [32767, -32767] * 80).tobytes()), abs=0.01)
+    assert -math.inf == frame_dbfs(bytes(320))
+
+
+def test_prompt_ended_needs_sound_then_the_silence():
+    listener = Listener(-45)
+    feed(listener, 0.0, 2.0, LOUD)
+    feed(listener, 2.0, 2.5, QUIET)
+    assert listener.prompt_ended(0.0, 0.7, now=2.5) is None
+    feed(listener, 2.5, 3.0, QUIET)
+    assert 2.0 + 0.7 == pytest.approx(listener.prompt_ended(0.0, 0.7, now=3.0))
+
+
+def test_prompt_that_ended_before_arming_does_not_count():
+    listener = Listener(-45)
+    feed(listener, 0.0, 1.0, LOUD)
+    feed(listener, 1.0, 4.0, QUIET)
+    assert listener.prompt_ended(armed_at=2.0, min_silence_s=0.5, now=4.0) is None
+
+
+def test_a_click_is_not_sound():
+    listener = Listener(-45)
+    feed(listener, 0.0, 1.0, QUIET)
+    listener.feed(1.02, LOUD)
+    feed(listener, 1.02, 3.0, QUIET)
+    assert [] == listener.bursts
+
+
+def test_silence_counts_from_arming_at_the_earliest():
+    listener = Listener(-45)
+    feed(listener, 0.0, 5.0, QUIET)
+    assert listener.silence(armed_at=2.0, silence_s=3.0, now=4.9) is None
+    assert 5.0 == pytest.approx(listener.silence(armed_at=2.0, silence_s=3.0, now=5.0))
+
+
+def test_human_reached_is_a_reply_after_the_caller_spoke():
+    listener = Listener(-45)
+    feed(listener, 0.0, 2.0, LOUD)      # greeting / prompt
+    feed(listener, 2.0, 5.0, QUIET)     # the caller speaks 3.0-4.5
+    feed(listener, 5.0, 6.0, LOUD)      # reply
+    turns = [(3.0, 4.5)]
+    assert 5.0 == pytest.approx(listener.human_reached(0.0, turns, now=6.0))
+    assert listener.human_reached(0.0, [], now=6.0) is None
+
+
+def test_music_that_never_pauses_is_not_a_human():
+    listener = Listener(-45)
+    feed(listener, 0.0, 20.0, LOUD)
+    assert listener.human_reached(0.0, [(3.0, 4.5)], now=20.0) is None
+
+
+def test_timed_steps_fire_at_their_offset_after_the_answer():
+    runner = StepRunner((Step("dtmf", "1", "answered", 2.0), Step("dtmf", "2", "answered", 1.0)), Listener())
+    runner.on_answered(10.0)
+    assert [] == runner.due(10.5)
+    assert [1] == runner.due(11.0)
+    runner.fired(1, 11.0)
+    assert [0] == runner.due(12.0)
+
+
+def test_sequential_step_waits_for_the_line_before_it():
+    listener = Listener(-45)
+    steps = (Step("say", "hello", "answered", 0.0), Step("dtmf", "1", "silence", silence_s=1.0))
+    runner = StepRunner(steps, listener)
+    runner.on_answered(0.0)
+    feed(listener, 0.0, 4.0, QUIET)
+    assert [0] == runner.due(0.0)
+    runner.fired(0, 0.0, duration_s=2.5)     # the caller talks until 2.5
+    assert [] == runner.due(3.4)
+    assert [1] == runner.due(3.5)
+
+
+def test_timeout_fallback_fires_when_the_event_never_comes():
+    listener = Listener(-45)
+    runner = StepRunner((Step("dtmf", "1", "human_reached", timeout_s=5.0),), listener)
+    runner.on_answered(0.0)
+    feed(listener, 0.0, 6.0, LOUD)
+    assert [] == runner.due(4.9)
+    assert [0] == runner.due(5.0)
+    assert "timeout_s" == runner.progress[0].fired_by
+
+
+def test_early_media_steps_go_at_the_answer_when_there_was_none():
+    runner = StepRunner((Step("dtmf", "1", "early_media", 0.5),), Listener())
+    runner.on_answered(3.0)
+    assert [0] == runner.due(3.5)
+
+
+def test_pending_ignores_hangup_steps():
+    runner = StepRunner((Step("dtmf", "1", "answered"), Step("hangup", on="answered", offset_s=9)), Listener())
+    runner.on_answered(0.0)
+    runner.fired(0, 0.0)
+    assert not runner.pending()
