@@ -88,11 +88,16 @@ def write_report(
     out_dir: Path,
     generated_at: str | None = None,
     pdf: bool = False,
+    recordings_dir: Path | None = None,
 ) -> ReportFiles:
-    """Compute, render and write the report of one campaign into `out_dir`."""
+    """Compute, render and write the report of one campaign into `out_dir`.
+
+    A recording stored as a relative path that does not exist from the current directory is
+    also looked for in `recordings_dir` (the settings' recordings folder).
+    """
     estimate, note = estimate_campaign(calls, scores, assumptions)
     out_dir.mkdir(parents=True, exist_ok=True)
-    hrefs, copied = _copy_recordings(calls, out_dir)
+    hrefs, copied = _copy_recordings(calls, out_dir, recordings_dir)
     context = build_context(
         campaign, calls, scores, estimate, note, hrefs, assumptions.timezone,
         generated_at or datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -145,14 +150,28 @@ def _cell(value: float | int | None) -> str:
     return f"{value:.4f}".rstrip("0").rstrip(".") if isinstance(value, float) else str(value)
 
 
-def _copy_recordings(calls: Sequence[CallResult], out_dir: Path) -> tuple[dict[str, str | None], list[Path]]:
-    """Copy (or hard-link) each existing recording into out_dir/recordings/; relative hrefs."""
+def _find_recording(recording: str | None, recordings_dir: Path | None) -> Path | None:
+    if not recording:
+        return None
+    path = Path(recording)
+    if path.is_file():
+        return path
+    if recordings_dir is not None and not path.is_absolute():
+        for candidate in (recordings_dir / path, recordings_dir / path.name):
+            if candidate.is_file():
+                return candidate
+    return None
+
+
+def _copy_recordings(calls: Sequence[CallResult], out_dir: Path,
+                     recordings_dir: Path | None = None) -> tuple[dict[str, str | None], list[Path]]:
+    """Copy each existing recording into out_dir/recordings/; links relative to the page."""
     hrefs: dict[str, str | None] = {}
     copied: list[Path] = []
     target_dir = out_dir / "recordings"
     for call in calls:
-        source = Path(call.recording) if call.recording else None
-        if source is None or not source.is_file():
+        source = _find_recording(call.recording, recordings_dir)
+        if source is None:
             hrefs[call.call_id] = None
             continue
         target_dir.mkdir(exist_ok=True)

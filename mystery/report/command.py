@@ -77,7 +77,8 @@ def report(ctx: click.Context, campaign: str, out_dir: Path | None, calls_per_mo
     if timezone:
         assumptions = apply_overrides(assumptions, {"timezone": timezone}, "--timezone")
     target = out_dir or Path(settings.reports_dir) / row["name"]
-    files = write_report(row, calls, scores, assumptions, target, pdf=pdf)
+    files = write_report(row, calls, scores, assumptions, target, pdf=pdf,
+                         recordings_dir=Path(settings.recordings_dir))
     estimate = files.context.estimate
     if estimate is not None:
         repo.save_revenue_estimate(engine, row["id"], estimate_json(estimate))

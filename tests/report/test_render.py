@@ -186,3 +186,18 @@ def test_staffing_what_if_shows_agents_needed_per_hour(rendered) -> None:  # typ
     peak = max(plans.values(), key=lambda p: p.calls_per_hour)
     assert str(peak.agents_needed) == text(soup, "#peak-agents")
     assert format_money(peak.last_agent_eur_per_hour) == text(soup, "#peak-agent-value")
+
+
+def test_a_relative_recording_path_is_found_in_the_recordings_folder(
+        tmp_path: Path, fixture_calls, campaign: dict, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "elsewhere").mkdir()
+    relative = [replace(fixture_calls[0], recording="recordings/call-01.wav")]
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    lost = write_report(campaign, relative, {}, campaign_assumptions(campaign), tmp_path / "a")
+    found = write_report(campaign, relative, {}, campaign_assumptions(campaign), tmp_path / "b",
+                         recordings_dir=tmp_path)
+    assert () == lost.recordings
+    assert (tmp_path / "b" / "recordings" / "call-01.wav",) == found.recordings
