@@ -170,6 +170,6 @@ def apply_overrides(packs: list[Pack], overrides: Mapping[str, str]) -> list[Pac
                 if rule_id == rule.id:
                     params[param] = yaml.safe_load(raw) if isinstance(raw, str) else raw
                     changed = True
-            rules.append(prepare(dataclasses.replace(rule, params=params), "--param", rule.id) if changed else rule)
+            rules.append(prepare(dataclasses.replace(rule, params=params), "--param", "") if changed else rule)
         out.append(dataclasses.replace(pack, rules=tuple(rules)))
     return out
