@@ -29,6 +29,14 @@ def format_share(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.0f} %"
 
 
+SYMBOLS = {"tau": "τ", "rho": "ρ", "q_vm": "q_vm", "n": "sample"}
+
+
+def format_symbol(symbol: str) -> str:
+    """Greek letters for the model's symbols ('tau' -> 'τ')."""
+    return SYMBOLS.get(symbol, symbol)
+
+
 def environment() -> jinja2.Environment:
     """Templates from the package; autoescape on for every template, undefined names fail."""
     env = jinja2.Environment(
@@ -41,6 +49,8 @@ def environment() -> jinja2.Environment:
     env.filters["money"] = format_money
     env.filters["seconds"] = format_seconds
     env.filters["share"] = format_share
+    env.filters["symbol"] = format_symbol
+    env.globals["phase_colour"] = lambda kind: charts.PHASE_COLOURS.get(kind, "#d1d5db")
     return env
 
 
