@@ -52,6 +52,7 @@ class TracedMessage:
     t: float             # wall clock (time.time() scale)
     sent: bool           # sent by SIPp (else received)
     first_line: str
+    call_id: str = ""
 
     @property
     def code(self) -> int | None:
@@ -73,7 +74,14 @@ def parse_sipp_trace(path: Path) -> list[TracedMessage]:
             t = dt.datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S.%f").timestamp()  # SIPp writes local time
             sent = "message sent" in lines[i + 1]
             first = next((candidate for candidate in lines[i + 2:i + 5] if candidate.strip()), "")
-            messages.append(TracedMessage(t, sent, first.strip()))
+            call_id = ""
+            for following in lines[i + 2:]:
+                if following.startswith("-----"):
+                    break
+                if following.lower().startswith(("call-id:", "i:")):
+                    call_id = following.split(":", 1)[1].strip()
+                    break
+            messages.append(TracedMessage(t, sent, first.strip(), call_id))
     return messages
 
 
@@ -108,18 +116,21 @@ def sipp_uas(tmp_path: Path) -> Iterator:
         pytest.fail("sipp is not installed (Debian package sip-tester)")
     started: list[Sipp] = []
 
-    def start(scenario: str, **params: object) -> Sipp:
+    def start(scenario: str, calls: int = 1, **params: object) -> Sipp:
         workdir = tmp_path / f"sipp{len(started)}"
         workdir.mkdir()
         (workdir / "pcap").symlink_to(SIPP_PCAPS)
         text = (SCENARIOS / scenario).read_text()
+        for key in ("RING_MS", "ANSWER_MS"):   # a fixed delay unless a range is given
+            if key in params:
+                params.setdefault(key.replace("_MS", "_MAX_MS"), params[key])
         for key, value in params.items():
             text = text.replace(f"@{key}@", str(value))
         (workdir / "scenario.xml").write_text(text)
         port, media = free_udp(), free_port_pair()
         trace = workdir / "messages.log"
         process = subprocess.Popen(
-            ["sipp", "-sf", "scenario.xml", "-i", "127.0.0.1", "-p", str(port), "-mp", str(media), "-m", "1",
+            ["sipp", "-sf", "scenario.xml", "-i", "127.0.0.1", "-p", str(port), "-mp", str(media), "-m", str(calls),
              "-nostdin", "-trace_msg", "-message_file", str(trace), "-timeout", "60s"],
             cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         sipp = Sipp(process, port, media, trace, workdir)

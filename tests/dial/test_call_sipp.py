@@ -153,3 +153,27 @@ def test_unresolvable_host_is_failed(mystery_call):
     assert 0 == run.returncode, run.stderr
     assert "failed" == run.result["outcome"]
     assert run.result["sip_reason"]
+
+
+def test_early_media_is_recorded_and_counts_as_post_dial_delay(sipp_uas, mystery_call):
+    sipp = sipp_uas("uas_early_media.xml", RING_MS=300, ANSWER_MS=3000)
+    run = mystery_call(sipp.uri, "--dtmf", "1@early_media+0.5", "--hangup-after", "1")
+    assert 0 == run.returncode, run.stderr
+    assert 0 == sipp.wait()
+    r = run.result
+    trace = sipp.messages()
+    invite = first(trace, sent=False, method="INVITE")
+    assert abs(r["pdd_s"] - (first(trace, sent=True, code=183) - invite)) <= TOLERANCE_S
+    assert abs(r["time_to_answer_s"] - (first(trace, sent=True, code=200) - invite)) <= TOLERANCE_S
+    media = [e for e in r["events"] if e["kind"] == "media_active"]
+    assert "early media" == media[0]["detail"]
+    step = r["extra"]["steps"][0]
+    assert step["fired_t_s"] < r["time_to_answer_s"]              # DTMF went out before the answer
+    with wave.open(r["recording"]) as w:
+        import array
+
+        frames = array.array("h", w.readframes(w.getnframes()))
+    right = frames[1::2]
+    start = int((r["pdd_s"] + 0.5 - r["recording_offset_s"]) * 8000)
+    end = int((r["time_to_answer_s"] - r["recording_offset_s"]) * 8000)
+    assert max(abs(s) for s in right[start:end]) > 1000             # early media on the callee channel
