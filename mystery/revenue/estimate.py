@@ -83,6 +83,7 @@ class RevenueEstimate:
     unanswered_wilson_high: float
     wait_basis: str
     reweighted: bool
+    profile_coverage: float | None         # share of real traffic in the hours the calls sampled
     tornado: tuple[TornadoBar, ...]
     handling_loss_eur: float | None
     handling_calls_scored: int
@@ -236,6 +237,7 @@ def estimate_revenue(calls: Sequence[CallObservation], assumptions: Assumptions)
         unanswered_wilson_high=high,
         wait_basis=wait_basis(calls),
         reweighted=arrays.reweighted,
+        profile_coverage=float(profile[np.unique(arrays.buckets)].sum()) if arrays.reweighted else None,
         tornado=tornado(calls, a, boot),
         handling_loss_eur=handling,
         handling_calls_scored=scored,

@@ -100,3 +100,11 @@ def test_booking_value_is_adr_times_nights_times_rooms() -> None:
     a = default_assumptions(1000)
     assert math.isclose(119 * 1.8, a.booking_value_eur)
     assert math.isclose(119 * 1.8 * 2, apply_overrides(a, {"rooms": 2}, "t").booking_value_eur)
+
+
+def test_profile_coverage_is_the_real_traffic_share_of_the_sampled_hours() -> None:
+    profile = profile_with({10: 1, 13: 1, 15: 2})
+    a = apply_overrides(default_assumptions(1000), {"hourly_profile": profile}, "test")
+    calls = [CallObservation("a", "busy", hour_of_week=10), CallObservation("b", "busy", hour_of_week=10)]
+    assert pytest.approx(0.25) == estimate_revenue(calls, a).profile_coverage
+    assert estimate_revenue([CallObservation("c", "busy")], a).profile_coverage is None
