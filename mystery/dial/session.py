@@ -330,6 +330,9 @@ class Session:
         self.facts.local_end = self.local_hangup
         self.facts.steps_pending = self.runner.pending()
         verdict = judge(self.facts)
+        # a hint for later analysis, not an outcome: the callee's first reply to a caller line
+        reply = (self.listener.human_reached(self.runner.answered_at, self.runner.caller_turns, ended)
+                 if self.runner.answered_at is not None else None)
         steps = [
             {"index": i, "action": p.step.action, "value": p.step.value, "on": p.step.on,
              "armed_t_s": _rel(p.armed_at, t0), "event_t_s": _rel(p.event_at, t0),
@@ -343,7 +346,7 @@ class Session:
             talk_s=verdict.talk_s, talk_basis="sip", duration_s=verdict.duration_s,
             hangup_by=verdict.hangup_by, recording=str(final), recording_offset_s=round(rec_started - t0, 4),
             events=self._sip_events(t0),
-            extra={"end_reason": verdict.end_reason, "steps": steps,
+            extra={"end_reason": verdict.end_reason, "steps": steps, "reply_onset_t_s": _rel(reply, t0),
                    "recording_s": round(duration, 3), "recording_stopped_t_s": round(rec_stopped - t0, 4),
                    "channels": {"left": "caller", "right": "callee"}},
         )
@@ -373,9 +376,15 @@ class Session:
         if step.action == "dtmf":
             self.note(now, "DTMF_sent", None, step.value)
             try:
-                self.call.dialDtmf(step.value)
-            except pj.Error as error:
-                self.note(now, "DTMF_failed", None, error.reason)
+                self.call.dialDtmf(step.value)        # RFC 4733 telephone-events in the RTP
+            except pj.Error:
+                info = pj.CallSendDtmfParam()         # far end offered no telephone-event: SIP INFO
+                info.method, info.digits = pj.PJSUA_DTMF_METHOD_SIP_INFO, step.value
+                try:
+                    self.call.sendDtmf(info)
+                    self.note(time.time(), "DTMF_sent_info", None, step.value)
+                except pj.Error as error:
+                    self.note(time.time(), "DTMF_failed", None, error.reason)
             self.runner.fired(index, now, 0.0)
         elif step.action == "say":
             line = self.lines[index]
