@@ -177,3 +177,14 @@ def test_early_media_is_recorded_and_counts_as_post_dial_delay(sipp_uas, mystery
     start = int((r["pdd_s"] + 0.5 - r["recording_offset_s"]) * 8000)
     end = int((r["time_to_answer_s"] - r["recording_offset_s"]) * 8000)
     assert max(abs(s) for s in right[start:end]) > 1000             # early media on the callee channel
+
+
+def test_dtmf_falls_back_to_sip_info_without_telephone_event(sipp_uas, mystery_call):
+    sipp = sipp_uas("uas_answer_info_dtmf.xml", RING_MS=50, ANSWER_MS=100)
+    run = mystery_call(sipp.uri, "--dtmf", "7@0.3", "--hangup-after", "1.5")
+    assert 0 == run.returncode, run.stderr
+    assert 0 == sipp.wait()                      # SIPp got the INFO it waited for
+    info = [m for m in sipp.messages() if m.method == "INFO"]
+    assert 1 == len(info)
+    assert "Signal=7" in sipp.trace.read_text()
+    assert "DTMF_sent_info" in event_kinds(run.result)
