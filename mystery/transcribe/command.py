@@ -1,0 +1,122 @@
+"""`mystery transcribe` and `mystery models`: thin wrappers over `mystery.transcribe`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from mystery.cli import settings_from
+from mystery.errors import exit_on_input_error
+from mystery.transcribe.models import (
+    ENGINES,
+    VOSK_CATALOG_URL,
+    available_models,
+    download_model,
+    fetch_catalog,
+    install_from,
+)
+from mystery.transcribe.recording import CHANNEL_NAMES, load_spans, transcribe_recording
+from mystery.transcribe.spans import SPEECH_LABELS
+
+
+@click.command()
+@click.argument("wav", type=click.Path(path_type=Path))
+@click.option("--channel", type=click.Choice(CHANNEL_NAMES),
+              help="Channel to transcribe; default: callee (right) of a stereo call, else mono.")
+@click.option("--engine", type=click.Choice(ENGINES), help="Speech engine (default: settings asr.engine).")
+@click.option("--model", "model", type=click.Path(path_type=Path, file_okay=False),
+              help="Model folder; default: the one for --language in asr.models / asr.model_dir.")
+@click.option("--language", help="Language of the line, e.g. fr, en, ko (default: settings asr.language).")
+@click.option("--segments", type=click.Path(path_type=Path, dir_okay=False),
+              help="Segmenter JSON; only its speech segments are transcribed (default: the whole file).")
+@click.option("--labels", default=",".join(sorted(SPEECH_LABELS)), show_default=True,
+              help="Segment labels that are transcribed.")
+@click.option("--checklist", type=click.Path(path_type=Path, dir_okay=False),
+              help="Also score the transcript against this script checklist (YAML).")
+@click.option("--var", "variables", multiple=True, metavar="NAME=VALUE",
+              help="Checklist variable, e.g. --var hotel='Hotel du Parc' (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON: words with times and confidence.")
+@click.pass_context
+@exit_on_input_error
+def transcribe(ctx: click.Context, wav: Path, channel: str | None, engine: str | None, model: Path | None,
+               language: str | None, segments: Path | None, labels: str, checklist: Path | None,
+               variables: tuple[str, ...], as_json: bool) -> None:
+    """Transcribe the speech of a call recording offline: words with start, end and confidence."""
+    settings = settings_from(ctx)
+    asr = settings.asr
+    spans = load_spans(segments, [x.strip() for x in labels.split(",") if x.strip()]) if segments else None
+    transcript = transcribe_recording(
+        wav, engine=engine or asr.engine, language=language or asr.language, model_dir=Path(asr.model_dir),
+        language_dirs=asr.models, model=model, channel=channel, spans=spans)
+    scorecard = None
+    if checklist is not None:
+        from mystery.score.checklist import load_checklist, parse_variables
+        from mystery.score.scorecard import score_call
+
+        scorecard = score_call(load_checklist(checklist), transcript.words, variables=parse_variables(variables))
+    if as_json:
+        out = transcript.to_json()
+        if scorecard is not None:
+            out["score"] = scorecard.to_json()
+        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"# {transcript.engine} {transcript.model} ({transcript.language}), channel {transcript.channel}: "
+               f"{transcript.speech_s:.1f} s of speech decoded out of {transcript.audio_s:.1f} s")
+    for span in transcript.spans:
+        words = [w.text for w in transcript.words if span.start_s <= w.start_s <= span.end_s]
+        click.echo(f"[{span.start_s:7.2f} - {span.end_s:7.2f}] {span.label}: {' '.join(words)}")
+    if scorecard is not None:
+        click.echo(scorecard.describe())
+
+
+@click.group()
+def models() -> None:
+    """List and install offline speech models (vosk folders, CTranslate2 Whisper folders)."""
+
+
+@models.command("list")
+@click.option("--remote", is_flag=True, help="Also list the models the vosk site offers (needs internet).")
+@click.option("--catalog", default=VOSK_CATALOG_URL, show_default=True, help="URL of the vosk model list.")
+@click.pass_context
+@exit_on_input_error
+def list_models(ctx: click.Context, remote: bool, catalog: str) -> None:
+    """Models this machine can use, in order of preference, and where each comes from."""
+    asr = settings_from(ctx).asr
+    found = available_models(Path(asr.model_dir), asr.models)
+    if not found:
+        click.echo(f"no models in {asr.model_dir}/ (see `mystery models install --help`)")
+    for m in found:
+        click.echo(f"{m.name:32} {m.engine:8} {m.language or '?':4} {m.source:30} {m.path}")
+    if remote:
+        for entry in fetch_catalog(catalog):
+            if str(entry.get("obsolete", "false")) != "true":
+                click.echo(f"remote  {entry['name']:40} {entry.get('lang', '?'):8} {entry.get('size_text', '')}")
+
+
+@models.command("install")
+@click.argument("name", required=False)
+@click.option("--from", "source", type=click.Path(path_type=Path),
+              help="Install from a local zip/tar archive or model folder instead of downloading.")
+@click.option("--name", "as_name", help="Folder name under the model directory (default: the model's name).")
+@click.option("--sha256", help="Expected sha256 of the downloaded zip (checked on top of the site's md5).")
+@click.option("--catalog", default=VOSK_CATALOG_URL, show_default=True, help="URL of the vosk model list.")
+@click.option("--force", is_flag=True, help="Replace a model already installed under that name.")
+@click.pass_context
+@exit_on_input_error
+def install(ctx: click.Context, name: str | None, source: Path | None, as_name: str | None,
+            sha256: str | None, catalog: str, force: bool) -> None:
+    """Install NAME from the vosk site (checksum-verified), or a local archive/folder with --from."""
+    asr = settings_from(ctx).asr
+    model_dir = Path(asr.model_dir)
+    if source is not None:
+        model = install_from(source, model_dir, name=as_name or name, force=force)
+    elif name:
+        model = download_model(name, model_dir, catalog_url=catalog, sha256=sha256, force=force)
+    else:
+        raise click.UsageError("give a model NAME to download, or --from ARCHIVE_OR_DIR")
+    click.echo(f"installed {model.name} ({model.engine}, language {model.language or '?'}) in {model.path}")
+    if model.language and model.language not in asr.models:
+        click.echo(f"it is used for --language {model.language}; to pin it: asr: {{models: {{{model.language}: "
+                   f"{model.path}}}}} in mystery.yaml")
