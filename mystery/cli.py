@@ -19,6 +19,8 @@ SUBCOMMANDS: dict[str, str] = {
     "config": "mystery.config_command:config",
     "report": "mystery.report.command:report",
     "switchboard": "mystery.switchboard.command:switchboard",
+    "transcribe": "mystery.transcribe.command:transcribe",
+    "models": "mystery.transcribe.command:models",
 }
 
 
