@@ -29,12 +29,15 @@ Evaluate = Callable[[Call, Any, Any, "PersonHistory | None", Facts], Outcome]
 
 @dataclass(frozen=True, slots=True)
 class Check:
-    """name: what rule packs write in `check:`; prepare: params -> parsed form; evaluate: the test."""
+    """name: what rule packs write in `check:`; prepare: params -> parsed form; evaluate: the test;
+    next_time: for checks whose findings leave `not_before` unset to keep the audit fast, the
+    earliest epoch the rule could allow the call again (asked only by the guard)."""
 
     name: str
     doc: str
     prepare: Callable[[Mapping[str, Any]], Any]
     evaluate: Evaluate
+    next_time: Callable[[Call, Any, Any, PersonHistory | None, Facts], float | None] | None = None
 
 
 def no_params(params: Mapping[str, Any]) -> Mapping[str, Any]:

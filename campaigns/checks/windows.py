@@ -103,10 +103,22 @@ def eval_time_of_day(call: Call, rule: Any, p: WindowParams, history: PersonHist
     if not bad or has_scope_consent(call, facts, p.exempt_scope):
         return None
     ts = call.attempt.ts
-    not_before = max((next_open(z.zone, ts, lambda d, w: p.by_weekday[w]) or ts) for z in bad)
     where = ", ".join(f"{local_iso(z.zone, ts)[11:16]} in {z.zone}" for z in bad)
     return Finding(rule.id, f"called at {where}, outside {_fmt(p.by_weekday[bad[0].weekday])}",
-                   _evidence(call, {"windows": p.text, "outside_in": [z.zone for z in bad]}), not_before)
+                   _evidence(call, {"windows": p.text, "outside_in": [z.zone for z in bad]}))
+
+
+def _latest_open(call: Call, open_day: Callable[[int, int], Windows]) -> float | None:
+    """Next time the window is open in every candidate zone (each zone's next opening; the guard
+    re-judges at the latest of them until all agree)."""
+    ts = call.attempt.ts
+    times = [next_open(z.zone, ts, open_day) for z in call.locals]
+    return None if any(t is None for t in times) else max(times)  # type: ignore[type-var]
+
+
+def next_time_of_day(call: Call, rule: Any, p: WindowParams, history: PersonHistory | None,
+                     facts: Facts) -> float | None:
+    return _latest_open(call, lambda d, w: p.by_weekday[w])
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,13 +138,14 @@ def eval_closed_days(call: Call, rule: Any, p: ClosedParams, history: PersonHist
     bad = [z for z in call.locals if z.weekday in p.days]
     if not bad or has_scope_consent(call, facts, p.exempt_scope):
         return None
-    ts = call.attempt.ts
-    open_day = lambda d, w: () if w in p.days else ((0, 1440),)  # noqa: E731
-    not_before = max((next_open(z.zone, ts, open_day) or ts) for z in bad)
     names = sorted({WEEKDAYS[z.weekday] for z in bad})
     return Finding(rule.id, f"called on a closed day ({', '.join(names)})",
-                   _evidence(call, {"weekday": names, "closed_days": sorted(WEEKDAYS[d] for d in p.days)}),
-                   not_before)
+                   _evidence(call, {"weekday": names, "closed_days": sorted(WEEKDAYS[d] for d in p.days)}))
+
+
+def next_closed_days(call: Call, rule: Any, p: ClosedParams, history: PersonHistory | None,
+                     facts: Facts) -> float | None:
+    return _latest_open(call, lambda d, w: () if w in p.days else ((0, 1440),))
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,13 +182,15 @@ def eval_holiday(call: Call, rule: Any, p: HolidayParams, history: PersonHistory
     hits = [(z, name) for z, name in hits if name]
     if not hits or has_scope_consent(call, facts, p.exempt_scope):
         return None
-    ts = call.attempt.ts
-    open_day = lambda d, w: () if holiday_name(key, d) else ((0, 1440),)  # noqa: E731
-    not_before = max((next_open(z.zone, ts, open_day) or ts) for z, _ in hits)
     zone, name = hits[0]
     return Finding(rule.id, f"called on a public holiday: {name} ({day_to_date(zone.day)}, calendar {key})",
-                   _evidence(call, {"holiday": name, "date": str(day_to_date(zone.day)), "calendar": key}),
-                   not_before)
+                   _evidence(call, {"holiday": name, "date": str(day_to_date(zone.day)), "calendar": key}))
+
+
+def next_holiday(call: Call, rule: Any, p: HolidayParams, history: PersonHistory | None,
+                 facts: Facts) -> float | None:
+    key = calendar_for(call, p)
+    return _latest_open(call, lambda d, w: () if holiday_name(key, d) else ((0, 1440),))
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,24 +236,32 @@ def eval_state_hours(call: Call, rule: Any, table: dict[str, StateRule], history
                             f"{_fmt(spec.windows.by_weekday[here.weekday])}")
     if not problems:
         return None
+    return Finding(rule.id, f"{state}: " + "; ".join(problems),
+                   _evidence(call, {"state": state, "state_citation": spec.citation,
+                                    "state_certainty": spec.certainty, "windows": spec.windows.text}))
+
+
+def next_state_hours(call: Call, rule: Any, table: dict[str, StateRule], history: PersonHistory | None,
+                     facts: Facts) -> float | None:
+    state = call.region if len(call.region) == 2 else call.phone.us_state
+    spec = table[state]
+    key = f"US-{state}"
 
     def open_day(day: int, weekday: int) -> Windows:
         if weekday in spec.closed or (spec.holidays and holiday_name(key, day)):
             return ()
         return spec.windows.by_weekday[weekday]
 
-    not_before = max((next_open(z.zone, ts, open_day) or ts) for z in call.locals)
-    return Finding(rule.id, f"{state}: " + "; ".join(problems),
-                   _evidence(call, {"state": state, "state_citation": spec.citation,
-                                    "state_certainty": spec.certainty, "windows": spec.windows.text}),
-                   not_before)
+    return _latest_open(call, open_day)
 
 
 CHECKS = (
     Check("time_of_day", "call start (or whole call) inside the daily windows in every candidate zone",
-          prepare_windows, eval_time_of_day),
-    Check("closed_days", "no call on the listed weekdays in any candidate zone", prepare_closed, eval_closed_days),
-    Check("holiday", "no call on a public holiday of the callee's calendar", prepare_holiday, eval_holiday),
+          prepare_windows, eval_time_of_day, next_time_of_day),
+    Check("closed_days", "no call on the listed weekdays in any candidate zone", prepare_closed, eval_closed_days,
+          next_closed_days),
+    Check("holiday", "no call on a public holiday of the callee's calendar", prepare_holiday, eval_holiday,
+          next_holiday),
     Check("state_hours", "US state windows, closed days and holidays that differ from the federal rule",
-          prepare_states, eval_state_hours),
+          prepare_states, eval_state_hours, next_state_hours),
 )

@@ -7,11 +7,13 @@ batch audit, against the same Ledger kept current by recorded attempts.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
 from campaigns.call import CallBuilder
 from campaigns.checks.base import NotEvaluated
+from campaigns.checks.registry import CHECKS
 from campaigns.facts import Facts
 from campaigns.history import Ledger
 from campaigns.localtime import utc_iso
@@ -74,8 +76,13 @@ class Guard:
                 continue
             if isinstance(outcome, NotEvaluated):
                 skipped.append({"rule": rule.id, "reason": outcome.reason})
-            else:
-                found.append(outcome)
+                continue
+            if outcome.not_before is None and not outcome.permanent:
+                next_time = CHECKS[rule.check].next_time
+                if next_time is not None:
+                    outcome = dataclasses.replace(outcome, not_before=next_time(call, rule, prepared, history,
+                                                                                 self.facts))
+            found.append(outcome)
         skipped += [{"rule": rule.id, "reason": "campaign-level rule: judged by the audit"}
                     for rule, _ in plan.aggregates]
         skipped += [{"rule": rule_id, "reason": reason} for rule_id, reason in plan.skipped

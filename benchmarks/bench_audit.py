@@ -1,0 +1,120 @@
+"""Audit speed and memory on a generated log, as ratios to plain `csv` parsing of the same file.
+
+    python benchmarks/bench_audit.py                 # 1,000,000 rows (the issue's benchmark)
+    python benchmarks/bench_audit.py --rows 100000   # quick run
+
+The log is the generic CSV: one attempt per row over 60 days, `rows / 10` persons with one or two
+numbers each (so per-person counting and the per-number cache are exercised), canvassing, all
+dispositions, rows written in hang-up order (slightly out of start order, as real logs are).
+Each phase runs in its own interpreter so that peak RSS (ru_maxrss) belongs to that phase alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+HEADER = "call_id,start,callee,caller_id,campaign,purpose,disposition,duration_s,agent\n"
+DISPOSITIONS = (["no_answer"] * 40 + ["answered"] * 25 + ["busy"] * 10 + ["voicemail"] * 15 + ["failed"] * 4 +
+                ["refused"] * 4 + ["abandoned"] * 1 + ["opt_out"] * 1)
+
+
+def generate(path: Path, rows: int, seed: int = 1) -> dict[str, int]:
+    rng = random.Random(seed)
+    persons = max(rows // 10, 1)
+    numbers = [[f"+336{p:08d}"] + ([f"+331{p:08d}"] if p % 3 == 0 else []) for p in range(persons)]
+    start = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)
+    span = 60 * 86400
+    step = span / rows
+    distinct = set()
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        handle.write(HEADER)
+        for i in range(rows):
+            # spread over the day: 07:00-20:00 UTC (08:00-22:00 Paris), jitter keeps rows a little out of order
+            offset = i * step + rng.uniform(-600, 600)
+            moment = start + timedelta(seconds=offset)
+            moment = moment.replace(hour=7 + (moment.hour % 13))
+            phone = rng.choice(numbers[rng.randrange(persons)])
+            distinct.add(phone)
+            disposition = rng.choice(DISPOSITIONS)
+            handle.write(f"c{i},{moment.isoformat()},{phone},+33162000001,camp{i % 7},canvassing,{disposition},"
+                         f"{rng.randrange(0, 300)},ag{i % 50}\n")
+    return {"rows": rows, "persons": persons, "distinct_numbers": len(distinct)}
+
+
+def phase_csv(path: Path) -> dict[str, float]:
+    import csv
+
+    t0 = time.perf_counter()
+    count = 0
+    with open(path, encoding="utf-8", newline="") as handle:
+        for _row in csv.reader(handle):
+            count += 1
+    return {"seconds": time.perf_counter() - t0, "rows": count}
+
+
+def phase_audit(path: Path) -> dict[str, float]:
+    from campaigns.audit import AuditRequest, run_audit
+
+    counts = {"violations": 0, "rejected": 0}
+
+    def on_violation(_v: object) -> None:
+        counts["violations"] += 1
+
+    def on_rejected(_r: object) -> None:
+        counts["rejected"] += 1
+
+    t0 = time.perf_counter()
+    outcome = run_audit(AuditRequest(log=path, rules=("fr-2023",)), on_violation, on_rejected)
+    seconds = time.perf_counter() - t0
+    return {"seconds": seconds, "rows": outcome.rows, "attempts": outcome.attempts, **counts}
+
+
+def _child(phase: str, path: Path) -> dict[str, float]:
+    out = subprocess.run([sys.executable, __file__, "--phase", phase, str(path)], capture_output=True, text=True,
+                         check=True, env={**os.environ, "PYTHONHASHSEED": "0"})
+    return json.loads(out.stdout)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--json", help="also write the results to this file")
+    parser.add_argument("--phase", choices=["csv", "audit"], help=argparse.SUPPRESS)
+    parser.add_argument("path", nargs="?", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.phase:
+        result = phase_csv(Path(args.path)) if args.phase == "csv" else phase_audit(Path(args.path))
+        result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(json.dumps(result))
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        log = Path(tmp) / "log.csv"
+        shape = generate(log, args.rows)
+        size_mb = log.stat().st_size / 1e6
+        parsed = _child("csv", log)
+        audited = _child("audit", log)
+    result = {
+        "benchmark": "audit fr-2023 vs plain csv parsing", **shape, "file_mb": round(size_mb, 1),
+        "csv_seconds": round(parsed["seconds"], 2), "audit_seconds": round(audited["seconds"], 2),
+        "ratio": round(audited["seconds"] / parsed["seconds"], 2),
+        "rows_per_second": round(audited["rows"] / audited["seconds"]),
+        "csv_peak_rss_mb": round(parsed["peak_rss_mb"], 1), "audit_peak_rss_mb": round(audited["peak_rss_mb"], 1),
+        "violations": audited["violations"], "rejected": audited["rejected"], "python": sys.version.split()[0],
+    }
+    print(json.dumps(result, indent=1))
+    if args.json:
+        Path(args.json).write_text(json.dumps(result, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,31 @@
+"""Number normalization: the fast path must agree with phonenumbers' public API on every number."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from campaigns.phones import PhoneBook, PhoneError, describe, describe_slow
+
+SAMPLES = ["+33612345678", "+33142345678", "+12085551234", "+447700900123", "+212612345678", "+262692123456",
+           "+590690123456", "0692123456", "+33692123456", "+4930123456", "+390612345678", "+78001234567",
+           "+14165550100", "+61212345678", "+819012345678", "+5511987654321", "06 12 34 56 78", "0033612345678"]
+
+
+def test_fast_normalization_agrees_with_the_reference_path():
+    rng = random.Random(3)
+    numbers = SAMPLES + [f"+{rng.choice([1, 33, 44, 49, 34, 39, 7, 81, 86, 91, 212, 262, 590])}"
+                         f"{rng.randrange(10**8, 10**10)}" for _ in range(2000)]
+
+    assert [] == [n for n in numbers if describe(n) != describe_slow(n)]
+
+
+def test_numbers_are_e164_and_cached_under_both_spellings():
+    book = PhoneBook("FR")
+    info = book.lookup("06 12 34 56 78")
+
+    assert ("+33612345678", "FR", ("Europe/Paris",), "mobile") == (info.e164, info.country, info.zones, info.kind)
+    assert info is book.lookup("+33612345678")
+    with pytest.raises(PhoneError):
+        book.lookup("not a number")
