@@ -92,10 +92,14 @@ def call(ctx: click.Context, sip_uri: str, dtmf: tuple[str, ...], say: tuple[str
     Every outcome the far end or the network produces (busy, rejected, no answer,
     unreachable, dropped) exits 0; bad input exits 2 with one line.
     """
+    import importlib.util
+
     from mystery.cli import settings_from
     from mystery.dial.runner import run_call
     from mystery.dial.worker import check_lines
 
+    if importlib.util.find_spec("pjsua2") is None:
+        raise click.ClickException("`mystery call` needs pjsua2: pip install 'mystery[sip]'")
     check_uri(sip_uri)
     steps = _ordered_steps(ctx.meta.get("raw_args", []), dtmf, say)
     settings = settings_from(ctx)

@@ -74,3 +74,13 @@ def test_unknown_plan_field_is_refused():
 def test_say_value_is_a_file_when_it_ends_in_wav(tmp_path):
     assert say_is_file("greeting.WAV")
     assert not say_is_file("Hello, do you have a room?")
+
+
+def test_orchestrator_side_of_the_dialer_does_not_load_pjsua2():
+    import subprocess
+    import sys
+
+    code = ("import sys, mystery.dial, mystery.dial.command, mystery.dial.steps, mystery.dial.outcome; "
+            "print('pjsua2' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "False" == done.stdout.strip()
