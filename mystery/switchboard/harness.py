@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -111,7 +112,8 @@ def running_switchboard(
     reader.start()
     reader.join(startup_timeout_s)
     if not lines or not lines[0].strip():
-        proc.kill()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)  # serve, its workers and kamailio share this group
         proc.wait()
         detail = stderr_path.read_text()[-2000:] if workdir else ""
         raise SwitchboardFailed(f"switchboard did not become ready (exit {proc.returncode}): {detail}")

@@ -125,7 +125,7 @@ class Simulator:
                 "--cache-dir", str(self.cache_dir),
             ]
             with open(self.workdir / f"worker-{i}.stderr", "w") as err:
-                proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err, text=True, start_new_session=True)
+                proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err, text=True)
             self.workers.append((i, proc, port))
         for i, proc, _port in self.workers:
             line = self._read_ready(proc, f"worker {i}")
@@ -139,7 +139,6 @@ class Simulator:
         runtime.mkdir(exist_ok=True)
         self.proxy = subprocess.Popen(
             kamailio_command(cfg_file, runtime), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-            start_new_session=True,
         )
         reader = threading.Thread(target=self._read_proxy_log, args=(self.proxy.stderr,), daemon=True)
         reader.start()
@@ -160,22 +159,23 @@ class Simulator:
 
     def _read_ready(self, proc: subprocess.Popen[str], who: str) -> str:
         assert proc.stdout is not None
+        stdout = proc.stdout
         result: list[str] = []
+        got = threading.Event()
 
         def read() -> None:
             # pjlib prints a banner on stdout before our JSON line
-            for line in proc.stdout:  # type: ignore[union-attr]
-                if line.startswith('{"event"'):
+            for line in stdout:
+                if not result and line.startswith('{"event"'):
                     result.append(line)
-                    break
-            # keep draining so a chatty child never blocks on a full pipe
-            for _line in proc.stdout:  # type: ignore[union-attr]
-                pass
+                    got.set()
+            got.set()  # EOF: the child died
 
-        t = threading.Thread(target=read, daemon=True)
+        t = threading.Thread(target=read, daemon=True)  # keeps draining so the child never blocks on the pipe
         t.start()
-        t.join(self.opts.startup_timeout_s)
-        if not result or not result[0]:
+        self._threads.append(t)
+        got.wait(self.opts.startup_timeout_s)
+        if not result:
             raise ServeError(f"{who} did not start; see {self.workdir}/worker-*.stderr")
         return result[0]
 

@@ -14,9 +14,11 @@ import argparse
 import asyncio
 import contextlib
 import json
+import os
 import signal
 import sys
 import time
+import traceback
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -38,23 +40,34 @@ class CallerEar(pj.AudioMediaPort):
 
     ``onFrameReceived`` runs on the conference-bridge clock thread; it only updates
     plain attributes (atomic under the GIL) and never calls pjsua2.
+
+    Ports are pooled and reused, never destroyed while the bridge runs: destroying one
+    races with the clock thread still delivering frames to it.
     """
 
-    def __init__(self, threshold_rms: float = 400.0, min_speech_s: float = 0.25, end_silence_s: float = 0.6) -> None:
+    def __init__(self, name: str, threshold_rms: float = 400.0, min_speech_s: float = 0.25,
+                 end_silence_s: float = 0.6) -> None:
         super().__init__()
         self.threshold_sq = threshold_rms * threshold_rms
         self.min_speech_s = min_speech_s
         self.end_silence_s = end_silence_s
+        self.listening = False
+        self.reset()
+        fmt = pj.MediaFormatAudio()
+        fmt.init(pj.PJMEDIA_FORMAT_PCM, 8000, 1, 20000, 16)
+        self.createPort(name, fmt)
+
+    def reset(self) -> None:
+        """Forget the previous call."""
         self.in_spurt = False
         self.spurt_start = 0.0
         self.last_voiced = 0.0
         self.voiced_s = 0.0
         self.turns: list[tuple[float, float]] = []
-        fmt = pj.MediaFormatAudio()
-        fmt.init(pj.PJMEDIA_FORMAT_PCM, 8000, 1, 20000, 16)
-        self.createPort("caller-ear", fmt)
 
     def onFrameReceived(self, frame: pj.MediaFrame) -> None:  # noqa: N802 - pjsua2 callback name
+        if not self.listening or frame.type != pj.PJMEDIA_FRAME_TYPE_AUDIO:
+            return
         now = time.time()
         data = bytes(frame.buf)
         n = len(data) // 2
@@ -153,7 +166,7 @@ class CallSession:
                 am = self.call.getAudioMedia(mi.index)
                 if self.audio is None:
                     self.audio = am
-                    self.ear = CallerEar()
+                    self.ear = self.worker.borrow_ear()
                     am.startTransmit(self.ear)
                 self.media_ready.set()
 
@@ -351,6 +364,8 @@ class Worker:
         self.sessions: dict[str, CallSession] = {}
         self.stopping = False
         self.renderer = ThreadPoolExecutor(max_workers=2, thread_name_prefix="render")
+        self.free_ears: list[CallerEar] = []
+        self.all_ears: list[CallerEar] = []
         self.loop: asyncio.AbstractEventLoop
 
     def on_incoming(self, account: pj.Account, prm: Any) -> None:
@@ -378,8 +393,10 @@ class Worker:
         except asyncio.CancelledError:
             pass
         except Exception as exc:  # a bug must not take the other calls down
-            session.truth.note(f"flow error: {exc!r}", time.time())
-            print(f"worker {self.worker_id}: flow error on {session.call_key}: {exc!r}", file=sys.stderr)
+            detail = exc.info() if isinstance(exc, pj.Error) else repr(exc)
+            session.truth.note(f"flow error: {detail}", time.time())
+            print(f"worker {self.worker_id}: flow error on {session.call_key}: {detail}", file=sys.stderr)
+            traceback.print_exc(file=sys.stderr)
             session.hangup("error")
 
     def finish_call(self, session: CallSession, ended: float) -> None:
@@ -395,13 +412,27 @@ class Worker:
             session.truth.phases.append(Phase("caller_speech", start, end))
         record = session.truth.finish(ended)
         append_record(self.truth_path, record)
-        if session.ear is not None and session.audio is not None:
-            with contextlib.suppress(pj.Error):
-                session.audio.stopTransmit(session.ear)
+        if session.ear is not None:
+            if session.audio is not None:
+                with contextlib.suppress(pj.Error):
+                    session.audio.stopTransmit(session.ear)
+            self.return_ear(session.ear)
         session.ear = None
         session.audio = None
         session.call.session = None
         self.sessions.pop(session.call_key, None)
+
+    def borrow_ear(self) -> CallerEar:
+        ear = self.free_ears.pop() if self.free_ears else CallerEar(f"ear-{len(self.all_ears)}")
+        if ear not in self.all_ears:
+            self.all_ears.append(ear)
+        ear.reset()
+        ear.listening = True
+        return ear
+
+    def return_ear(self, ear: CallerEar) -> None:
+        ear.listening = False
+        self.free_ears.append(ear)
 
     def _idle_ms(self) -> int:
         """How long pjsua2 may block: until the next asyncio timer, at most 20 ms."""
@@ -431,9 +462,15 @@ class Worker:
         for sig in (signal.SIGTERM, signal.SIGINT):
             self.loop.add_signal_handler(sig, stop.set)
         print(json.dumps({"event": "ready", "worker": self.worker_id, "sip_port": port}), flush=True)
+        parent = os.getppid()
+        next_parent_check = time.monotonic() + 1.0
         while not stop.is_set():
             self.ep.libHandleEvents(self._idle_ms())
             await asyncio.sleep(0)
+            if time.monotonic() >= next_parent_check:
+                next_parent_check = time.monotonic() + 1.0
+                if os.getppid() != parent:  # serve died without stopping us: do not linger
+                    stop.set()
         await self.shutdown()
         return 0
 
@@ -458,6 +495,9 @@ class Worker:
         self.renderer.shutdown(wait=False, cancel_futures=True)
         self.seats.close()
         self.account = None
+        for ear in self.all_ears:
+            ear.listening = False
+            ear.thisown = False  # leaked on purpose: see CallerEar
         destroy_endpoint(self.ep)
 
 

@@ -95,7 +95,7 @@ _OK_TO_BYE = """  <send>
 _CANCEL = """  <send>
     <![CDATA[
       CANCEL sip:[service]@[remote_ip]:[remote_port] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch-1]
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch-4]
       From: sipp <sip:sipp@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
       To: <sip:[service]@[remote_ip]:[remote_port]>
       Call-ID: [call_id]
