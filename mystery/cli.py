@@ -17,6 +17,7 @@ SUBCOMMANDS: dict[str, str] = {
     "call": "mystery.dial.command:call",
     "campaign": "mystery.campaign.command:campaign",
     "config": "mystery.config_command:config",
+    "demo": "mystery.demo.command:demo",
     "report": "mystery.report.command:report",
     "switchboard": "mystery.switchboard.command:switchboard",
     "transcribe": "mystery.transcribe.command:transcribe",

@@ -9,9 +9,6 @@ what it measured.
 from __future__ import annotations
 
 import asyncio
-import json
-import os
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,14 +16,9 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine
 
 from mystery.dial.plan import CallPlan
+from mystery.dial.runner import run_call_async
 from mystery.records import CallResult
 from mystery.store import repo
-
-WORKER = [sys.executable, "-m", "mystery.dial.worker"]
-
-
-class DialerCrashed(RuntimeError):
-    """The dialer process died without printing a result (a bug, never a call outcome)."""
 
 
 @dataclass(frozen=True)
@@ -35,29 +27,11 @@ class CampaignRun:
     results: tuple[CallResult, ...]
 
 
-async def dial(plan: CallPlan) -> CallResult:
-    """Place one call in a fresh dialer process; its JSON result becomes a CallResult."""
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    process = await asyncio.create_subprocess_exec(
-        *WORKER, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE, env=env)
-    payload = json.dumps(plan.to_json()).encode()
-    stdout, stderr = await process.communicate(payload)
-    if process.returncode != 0 or not stdout.strip():
-        tail = stderr.decode(errors="replace").strip().splitlines()[-3:]
-        raise DialerCrashed(f"dialer for {plan.call_id} exited {process.returncode}: {' | '.join(tail)}")
-    data = json.loads(stdout.decode().strip().splitlines()[-1])
-    data.setdefault("call_id", plan.call_id)
-    data.setdefault("line", plan.line)
-    data.setdefault("target_uri", plan.uri)
-    return CallResult.from_json(data)
-
-
 async def run_calls(
     plans: list[CallPlan],
     concurrency: int,
     on_result: Callable[[CallResult], None],
-    dialer: Callable[[CallPlan], object] = dial,
+    dialer: Callable[[CallPlan], object] = run_call_async,
 ) -> list[CallResult]:
     """Dial every plan with at most `concurrency` in flight; `on_result` sees each as it ends."""
     semaphore = asyncio.Semaphore(concurrency)
