@@ -53,9 +53,12 @@ def transcribe(ctx: click.Context, wav: Path, channel: str | None, engine: str |
     scorecard = None
     if checklist is not None:
         from mystery.score.checklist import load_checklist, parse_variables
-        from mystery.score.scorecard import score_call
+        from mystery.score.scorecard import live_words, score_call
 
-        scorecard = score_call(load_checklist(checklist), transcript.words, variables=parse_variables(variables))
+        spans = [(s.start_s, s.end_s, s.label) for s in transcript.spans]
+        answer = next((a for a, _, label in spans if label == "live_human"), None)
+        scorecard = score_call(load_checklist(checklist), live_words(transcript.words, spans), answer_s=answer,
+                               variables=parse_variables(variables))
     if as_json:
         out = transcript.to_json()
         if scorecard is not None:

@@ -1,0 +1,222 @@
+"""Scoring a call's transcript against a checklist: one verdict per item, with time and quote.
+
+Pure functions over records: the same transcript and checklist always give the same scorecard,
+so last month's calls can be re-scored when the client changes the script.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from mystery.records import Word
+from mystery.score.checklist import Checklist, ChecklistItem, Rule, fill_rule
+from mystery.score.match import (
+    Match,
+    TokenStream,
+    find_keyword,
+    find_phrase,
+    find_regex,
+    normalize_text,
+    phrase_windows,
+    tokenize,
+)
+
+SPEAKER_CHANNELS = {"agent": {"callee", "mono"}, "caller": {"caller", "mono"}, "any": None}
+"""Whose words count for an item: the agent is heard on the callee channel (or a mono recording)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """What was (or nearly was) said for one rule.
+
+    rule: the rule in words (`phrase 'junior suite'`). start_s, end_s: on the recording's clock.
+    quote: the recognised words with a little context. score: 100 exact, lower for fuzzy matches;
+    for a failed item this is the closest candidate found.
+    """
+
+    rule: str
+    start_s: float
+    end_s: float
+    quote: str
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """The outcome of one checklist item for one call.
+
+    passed: the item's rules matched (any / all, by the right speaker, in time).
+    evidence: the matches that satisfied it, or for a miss the closest candidates (may be empty).
+    reason: one sentence: what matched where, or why it did not count.
+    """
+
+    item_id: str
+    title: str
+    passed: bool
+    weight: float
+    evidence: tuple[Evidence, ...]
+    reason: str
+
+    @property
+    def at_s(self) -> float | None:
+        return self.evidence[0].start_s if self.evidence and self.passed else None
+
+    @property
+    def quote(self) -> str:
+        return self.evidence[0].quote if self.evidence else ""
+
+
+@dataclass(frozen=True, slots=True)
+class Scorecard:
+    """All verdicts of one call. answer_s: the time `within_s` limits are counted from."""
+
+    checklist: str
+    verdicts: tuple[Verdict, ...]
+    answer_s: float
+
+    @property
+    def score_pct(self) -> float:
+        total = sum(v.weight for v in self.verdicts)
+        return 100.0 * sum(v.weight for v in self.verdicts if v.passed) / total if total else 0.0
+
+    @property
+    def missed(self) -> tuple[str, ...]:
+        return tuple(v.item_id for v in self.verdicts if not v.passed)
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "checklist": self.checklist, "score_pct": round(self.score_pct, 1), "answer_s": round(self.answer_s, 3),
+            "verdicts": [{"item": v.item_id, "title": v.title, "passed": v.passed, "weight": v.weight,
+                          "at_s": None if v.at_s is None else round(v.at_s, 3), "quote": v.quote, "reason": v.reason,
+                          "evidence": [{"rule": e.rule, "start_s": round(e.start_s, 3), "end_s": round(e.end_s, 3),
+                                        "quote": e.quote, "score": round(e.score, 1)} for e in v.evidence]}
+                         for v in self.verdicts],
+        }
+
+    def describe(self) -> str:
+        lines = [f"score {self.score_pct:.0f}% ({self.checklist})"]
+        for v in self.verdicts:
+            mark = "PASS" if v.passed else "MISS"
+            lines.append(f"  {mark} {v.item_id:24} {v.reason}")
+        return "\n".join(lines)
+
+
+def _matches(stream: TokenStream, rule: Rule, patterns: Sequence[str]) -> list[Match]:
+    found: list[Match] = []
+    for pattern in patterns:
+        if rule.kind == "keywords":
+            found += find_keyword(stream, pattern)
+        elif rule.kind == "phrases":
+            found += find_phrase(stream, pattern, rule.min_score)
+        else:
+            found += find_regex(stream, pattern)
+    return sorted(found, key=lambda m: (m.first, -m.score))
+
+
+def _evidence(stream: TokenStream, rule: Rule, m: Match) -> Evidence:
+    return Evidence(f"{rule.describe()} ~ {m.pattern!r}" if rule.kind == "phrases" else rule.describe(),
+                    m.start_s(stream), m.end_s(stream), m.quote(stream), m.score)
+
+
+def _near_miss(stream: TokenStream, rule: Rule, patterns: Sequence[str]) -> Evidence | None:
+    if rule.kind != "phrases":
+        return None
+    windows = [w for p in patterns for w in phrase_windows(stream, p)]
+    if not windows:
+        return None
+    best = max(windows, key=lambda w: (w.score, -w.first))
+    return _evidence(stream, rule, best)
+
+
+def score_item(item: ChecklistItem, words: Sequence[Word], answer_s: float,
+               variables: Mapping[str, str]) -> Verdict:
+    """The verdict of one item over the call's words."""
+    channels = SPEAKER_CHANNELS[item.speaker]
+    stream = tokenize([w for w in words if channels is None or w.channel in channels])
+    deadline = None if item.within_s is None else answer_s + item.within_s
+    normalised_vars = {k: normalize_text(v) for k, v in variables.items()}
+    hits: list[Evidence] = []
+    misses: list[str] = []
+    near: list[Evidence] = []
+    for rule in item.rules:
+        patterns = fill_rule(rule, normalised_vars)
+        found = _matches(stream, rule, patterns)
+        in_time = [m for m in found if deadline is None or m.start_s(stream) <= deadline]
+        if in_time:
+            hits.append(_evidence(stream, rule, in_time[0]))
+        elif found:
+            late = _evidence(stream, rule, found[0])
+            near.append(late)
+            misses.append(f"{rule.describe()} said at {late.start_s:.1f} s, later than {item.within_s:g} s "
+                          f"after the answer ({answer_s:.1f} s)")
+        else:
+            candidate = _near_miss(stream, rule, patterns)
+            if candidate is not None:
+                near.append(candidate)
+            misses.append(f"{rule.describe()} not said" + (
+                f" (closest: {candidate.quote!r} at {candidate.start_s:.1f} s, score {candidate.score:.0f} "
+                f"< {rule.min_score:g})" if candidate is not None else ""))
+    passed = bool(hits) if item.require == "any" else not misses
+    if passed:
+        hits.sort(key=lambda e: e.start_s)
+        reason = f"at {hits[0].start_s:.1f} s: {hits[0].quote!r}"
+        return Verdict(item.id, item.title, True, item.weight, tuple(hits), reason)
+    if item.require == "all" and hits:
+        misses.insert(0, f"only {len(hits)} of {len(item.rules)} required rules matched")
+    near.sort(key=lambda e: -e.score)
+    return Verdict(item.id, item.title, False, item.weight, tuple(near[:1] + hits), "; ".join(misses))
+
+
+def score_call(checklist: Checklist, words: Sequence[Word], answer_s: float | None = None,
+               variables: Mapping[str, str] | None = None) -> Scorecard:
+    """Score one call. `answer_s`: when a live person answered (recording clock); by default the
+    first agent word. `variables` (e.g. the line's hotel name) override the checklist's."""
+    ordered = sorted(words, key=lambda w: (w.start_s, w.end_s))
+    if answer_s is None:
+        agent = [w for w in ordered if w.channel in SPEAKER_CHANNELS["agent"]]
+        answer_s = agent[0].start_s if agent else 0.0
+    merged = {**dict(checklist.variables), **(variables or {})}
+    verdicts = tuple(score_item(item, ordered, answer_s, merged) for item in checklist.items)
+    return Scorecard(checklist.name, verdicts, answer_s)
+
+
+@dataclass(frozen=True, slots=True)
+class LineScore:
+    """Scores of all scored calls to one line: the number a client reads per hotel / per number.
+
+    item_pass_rates: (item id, share of calls where it passed), in checklist order.
+    """
+
+    line: str
+    calls: int
+    mean_pct: float
+    min_pct: float
+    max_pct: float
+    item_pass_rates: tuple[tuple[str, float], ...]
+
+
+def score_lines(scored: Iterable[tuple[str, Scorecard]]) -> tuple[LineScore, ...]:
+    """Per-line aggregates of (line, scorecard) pairs, lines sorted by name."""
+    by_line: dict[str, list[Scorecard]] = {}
+    for line, card in scored:
+        by_line.setdefault(line, []).append(card)
+    out = []
+    for line in sorted(by_line):
+        cards = by_line[line]
+        pcts = [c.score_pct for c in cards]
+        item_ids = list(dict.fromkeys(v.item_id for c in cards for v in c.verdicts))
+        rates = tuple((i, sum(1 for c in cards for v in c.verdicts if v.item_id == i and v.passed)
+                       / sum(1 for c in cards for v in c.verdicts if v.item_id == i)) for i in item_ids)
+        out.append(LineScore(line, len(cards), sum(pcts) / len(pcts), min(pcts), max(pcts), rates))
+    return tuple(out)
+
+
+def live_words(words: Iterable[Word], spans: Iterable[tuple[float, float, str]]) -> tuple[Word, ...]:
+    """Words said inside live-human spans (when the segmenter found any): a recorded IVR greeting
+    that names the hotel must not count as the agent's greeting."""
+    live = [(a, b) for a, b, label in spans if label == "live_human"]
+    words = tuple(words)
+    if not live:
+        return words
+    return tuple(w for w in words if any(a <= (w.start_s + w.end_s) / 2 <= b for a, b in live))
