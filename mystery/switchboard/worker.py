@@ -33,6 +33,7 @@ from mystery.switchboard.seats import Seats
 from mystery.switchboard.truth import CallTruth, Phase, append_record
 
 SIMULATED_HEADER = "X-Mystery-Simulated"
+PJSIP_ESESSIONTERMINATED = 171140
 
 
 class CallerEar(pj.AudioMediaPort):
@@ -392,12 +393,20 @@ class Worker:
             await flow.run()
         except asyncio.CancelledError:
             pass
+        except pj.Error as exc:
+            if exc.status == PJSIP_ESESSIONTERMINATED or session.disconnected:
+                # the caller left between two steps; DISCONNECTED is on its way
+                session.truth.note(f"call ended before the next step: {exc.reason}", time.time())
+                return
+            self._flow_failed(session, exc.info())
         except Exception as exc:  # a bug must not take the other calls down
-            detail = exc.info() if isinstance(exc, pj.Error) else repr(exc)
-            session.truth.note(f"flow error: {detail}", time.time())
-            print(f"worker {self.worker_id}: flow error on {session.call_key}: {detail}", file=sys.stderr)
-            traceback.print_exc(file=sys.stderr)
-            session.hangup("error")
+            self._flow_failed(session, repr(exc))
+
+    def _flow_failed(self, session: CallSession, detail: str) -> None:
+        session.truth.note(f"flow error: {detail}", time.time())
+        print(f"worker {self.worker_id}: flow error on {session.call_key}: {detail}", file=sys.stderr)
+        traceback.print_exc(file=sys.stderr)
+        session.hangup("error")
 
     def finish_call(self, session: CallSession, ended: float) -> None:
         if session.task is not None and not session.task.done():

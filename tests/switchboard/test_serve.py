@@ -16,7 +16,7 @@ from mystery.switchboard import running_switchboard
 from .conftest import LINES
 from .sipp import answered_call, run_sipp
 
-pytestmark = pytest.mark.sip
+pytestmark = [pytest.mark.sip, pytest.mark.xdist_group("switchboard")]
 
 
 def test_a_full_switchboard_answers_503_never_a_fake_busy(tmp_path: Path, render_cache: Path) -> None:

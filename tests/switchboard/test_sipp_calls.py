@@ -17,7 +17,7 @@ from mystery.switchboard import RunningSwitchboard
 
 from .sipp import SippRun, answered_call, cancelled_call, refused_call, run_sipp
 
-pytestmark = pytest.mark.sip
+pytestmark = [pytest.mark.sip, pytest.mark.xdist_group("switchboard")]
 
 
 def truth_for(sb: RunningSwitchboard, call_ids: set[str], timeout_s: float = 10) -> dict[str, dict[str, Any]]:
