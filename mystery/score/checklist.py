@@ -53,8 +53,9 @@ class Rule:
     min_score: float = DEFAULT_MIN_SCORE
     where: str = ""
 
-    def describe(self) -> str:
-        shown = " | ".join(self.patterns)
+    def describe(self, patterns: tuple[str, ...] | None = None) -> str:
+        """`phrase 'a | b'`; pass the filled patterns to show variables' values."""
+        shown = " | ".join(self.patterns if patterns is None else patterns)
         return f"{self.kind[:-1] if self.kind != 'regex' else 'regex'} {shown!r}"
 
 

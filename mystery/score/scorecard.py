@@ -115,8 +115,8 @@ def _matches(stream: TokenStream, rule: Rule, patterns: Sequence[str]) -> list[M
 
 
 def _evidence(stream: TokenStream, rule: Rule, m: Match) -> Evidence:
-    return Evidence(f"{rule.describe()} ~ {m.pattern!r}" if rule.kind == "phrases" else rule.describe(),
-                    m.start_s(stream), m.end_s(stream), m.quote(stream), m.score)
+    described = f"{rule.kind[:-1]} {m.pattern!r}" if rule.kind != "regex" else rule.describe((m.pattern,))
+    return Evidence(described, m.start_s(stream), m.end_s(stream), m.quote(stream), m.score)
 
 
 def _near_miss(stream: TokenStream, rule: Rule, patterns: Sequence[str]) -> Evidence | None:
@@ -148,13 +148,13 @@ def score_item(item: ChecklistItem, words: Sequence[Word], answer_s: float,
         elif found:
             late = _evidence(stream, rule, found[0])
             near.append(late)
-            misses.append(f"{rule.describe()} said at {late.start_s:.1f} s, later than {item.within_s:g} s "
+            misses.append(f"{rule.describe(patterns)} said at {late.start_s:.1f} s, later than {item.within_s:g} s "
                           f"after the answer ({answer_s:.1f} s)")
         else:
             candidate = _near_miss(stream, rule, patterns)
             if candidate is not None:
                 near.append(candidate)
-            misses.append(f"{rule.describe()} not said" + (
+            misses.append(f"{rule.describe(patterns)} not said" + (
                 f" (closest: {candidate.quote!r} at {candidate.start_s:.1f} s, score {candidate.score:.0f} "
                 f"< {rule.min_score:g})" if candidate is not None else ""))
     passed = bool(hits) if item.require == "any" else not misses

@@ -47,18 +47,22 @@ def transcribe(ctx: click.Context, wav: Path, channel: str | None, engine: str |
     settings = settings_from(ctx)
     asr = settings.asr
     spans = load_spans(segments, [x.strip() for x in labels.split(",") if x.strip()]) if segments else None
+    script = None
+    if checklist is not None:  # read before the slow part, so a typo fails at once
+        from mystery.score.checklist import load_checklist, parse_variables
+
+        script = (load_checklist(checklist), parse_variables(variables))
     transcript = transcribe_recording(
         wav, engine=engine or asr.engine, language=language or asr.language, model_dir=Path(asr.model_dir),
         language_dirs=asr.models, model=model, channel=channel, spans=spans)
     scorecard = None
-    if checklist is not None:
-        from mystery.score.checklist import load_checklist, parse_variables
+    if script is not None:
         from mystery.score.scorecard import live_words, score_call
 
-        spans = [(s.start_s, s.end_s, s.label) for s in transcript.spans]
-        answer = next((a for a, _, label in spans if label == "live_human"), None)
-        scorecard = score_call(load_checklist(checklist), live_words(transcript.words, spans), answer_s=answer,
-                               variables=parse_variables(variables))
+        decoded = [(s.start_s, s.end_s, s.label) for s in transcript.spans]
+        answer = next((a for a, _, label in decoded if label == "live_human"), None)
+        scorecard = score_call(script[0], live_words(transcript.words, decoded), answer_s=answer,
+                               variables=script[1])
     if as_json:
         out = transcript.to_json()
         if scorecard is not None:

@@ -1,0 +1,76 @@
+"""`mystery transcribe` from the command line: a two-channel call, the segmenter's JSON, bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from mystery.cli import main
+from tests.transcribe.conftest import RATE, asterisk_prompt, hold_music, write_wav
+
+
+def stereo_call(tmp: Path) -> tuple[Path, float, float]:
+    """Left: the caller (silence); right: hold music then an Asterisk prompt at 20 s."""
+    prompt = asterisk_prompt("queue-thankyou")
+    callee = hold_music(30.0)
+    start = 20.0
+    callee[int(start * RATE):int(start * RATE) + len(prompt)] = prompt
+    stereo = np.stack([np.zeros_like(callee), callee], axis=1)
+    return write_wav(tmp / "call.wav", stereo), start, start + len(prompt) / RATE
+
+
+@pytest.mark.asr
+def test_only_the_segmenters_speech_is_transcribed_from_the_callee_channel(
+        tmp_workdir: Path, whisper_model: Path, asterisk_sounds: Path) -> None:
+    wav, start, end = stereo_call(tmp_workdir)
+    segments = [{"start_s": 0.0, "end_s": start, "label": "hold_music"},
+                {"start_s": start, "end_s": end, "label": "announcement"},
+                {"start_s": end, "end_s": 30.0, "label": "hold_music"}]
+    (tmp_workdir / "segments.json").write_text(json.dumps({"segments": segments}))
+    result = CliRunner().invoke(main, ["transcribe", str(wav), "--engine", "whisper", "--language", "en",
+                                       "--segments", "segments.json", "--json"])
+    assert 0 == result.exit_code, result.output
+    out = json.loads(result.output)
+    assert ("whisper", "whisper-tiny.en", "callee") == (out["engine"], out["model"], out["channel"])
+    assert 1 == len(out["spans"]) and "announcement" == out["spans"][0]["label"]
+    assert out["speech_s"] < 3.0 < 30.0 == pytest.approx(out["audio_s"])
+    assert "thank you for your patience" == " ".join(w["text"] for w in out["words"]).lower()
+    assert all(start - 0.2 <= w["start_s"] <= w["end_s"] <= end + 0.2 for w in out["words"])
+    assert all(0.0 < w["confidence"] <= 1.0 for w in out["words"])
+
+
+def test_a_broken_segments_file_is_one_line_with_file_and_line(tmp_workdir: Path, asterisk_sounds: Path) -> None:
+    wav, _, _ = stereo_call(tmp_workdir)
+    (tmp_workdir / "segments.json").write_text('[\n  {"start_s": 1.0,\n   "end_s": }\n]\n')
+    result = CliRunner().invoke(main, ["transcribe", str(wav), "--segments", "segments.json"])
+    assert 2 == result.exit_code
+    assert "error: segments.json:3: invalid JSON: Expecting value\n" == result.output
+
+
+def test_a_segment_that_ends_before_it_starts_is_named(tmp_workdir: Path, asterisk_sounds: Path) -> None:
+    wav, _, _ = stereo_call(tmp_workdir)
+    (tmp_workdir / "segments.json").write_text(json.dumps([{"start_s": 1, "end_s": 3, "label": "live_human"},
+                                                           {"start_s": 9, "end_s": 4, "label": "live_human"}]))
+    result = CliRunner().invoke(main, ["transcribe", str(wav), "--segments", "segments.json"])
+    assert 2 == result.exit_code
+    assert "error: segments.json: segments[1].end_s: expected 0 <= start_s < end_s, got 9.0 .. 4.0\n" == result.output
+
+
+def test_the_right_channel_of_a_mono_file_is_refused(tmp_workdir: Path) -> None:
+    write_wav(tmp_workdir / "mono.wav", np.zeros(RATE, dtype=np.float32))
+    result = CliRunner().invoke(main, ["transcribe", "mono.wav", "--channel", "right"])
+    assert 2 == result.exit_code
+    assert ("error: mono.wav: --channel: the file is mono; right needs a two-channel recording "
+            "(use --channel mono)\n") == result.output
+
+
+def test_a_missing_model_for_the_language_says_how_to_get_one(tmp_workdir: Path) -> None:
+    write_wav(tmp_workdir / "mono.wav", np.zeros(RATE, dtype=np.float32))
+    result = CliRunner().invoke(main, ["transcribe", "mono.wav", "--language", "fr", "--engine", "vosk"])
+    assert 2 == result.exit_code
+    assert result.output.startswith("error: --language: no vosk model for 'fr' in models/ or the settings; ")
+    assert "mystery models install" in result.output
