@@ -5,10 +5,18 @@ deliberately simple, energy only; the offline audio analysis does the real segme
 
 - prompt ended: sound (a prompt, an announcement, a greeting), then at least N ms of silence.
 - silence: the callee has been quiet for N s.
-- human reached (heuristic): the callee starts to make sound shortly after the caller finished
-  a line, after a pause. A person answers a question; hold music does not stop and restart
-  because the caller spoke, and a recorded prompt does not wait for the caller. It can be
-  fooled by an IVR whose prompt happens to start right after the caller spoke.
+- human reached (heuristic), whichever comes first:
+  (a) a reply: the callee starts to make sound shortly after the caller finished a line, after
+      a pause. A person answers a question; hold music does not stop and restart because the
+      caller spoke, and a recorded prompt does not wait for the caller. Event time: the onset.
+  (b) a greeting after hold: after a long stretch of sound (>= 6 s with no gap of 0.5 s: hold
+      music, or hold music running into a greeting) that went on after arming, the callee falls
+      silent for 0.8 s, i.e. someone greeted and now waits for the caller. Announcements inside
+      the music do not count because the music goes on after them. Event time: when that
+      pause reaches 0.8 s.
+  It can be fooled by an IVR prompt that starts right after the caller spoke, by a recorded
+  prompt longer than 6 s followed by silence (arm the step after the menu's last DTMF), or by
+  hold music that stops for good with no one there.
 """
 
 from __future__ import annotations
@@ -22,6 +30,9 @@ ONSET_FRAMES = 2            # consecutive loud frames before sound starts (ignor
 HUMAN_PAUSE_S = 0.3         # quiet before a reply's onset
 HUMAN_MIN_S = 0.3           # a reply lasts at least this long
 HUMAN_WINDOW = (-0.5, 4.0)  # reply onset relative to the end of the caller's line
+HOLD_MIN_S = 6.0            # sound this long (gaps < BRIDGE_S bridged) is hold music, not a prompt
+BRIDGE_S = 0.5
+GREETING_PAUSE_S = 0.8      # a greeting after hold ends with the speaker waiting this long
 
 
 def frame_dbfs(pcm16: bytes) -> float:
@@ -98,7 +109,27 @@ class Listener:
         return due if now >= due else None
 
     def human_reached(self, armed_at: float, caller_turns: list[tuple[float, float]], now: float) -> float | None:
-        """Onset of a reply to the caller (see module docstring), or None."""
+        """Time a live person was detected (see module docstring), or None."""
+        reply = self._reply_onset(armed_at, caller_turns, now)
+        greeting = self._greeting_after_hold(armed_at, now)
+        found = [t for t in (reply, greeting) if t is not None]
+        return min(found) if found else None
+
+    def _greeting_after_hold(self, armed_at: float, now: float) -> float | None:
+        quiet = self._quiet_since
+        if quiet is None or not self.bursts or now < quiet + GREETING_PAUSE_S:
+            return None
+        stretch_start = stretch_end = None
+        for burst in self.bursts:       # bridge short gaps: music and speech both dip between notes/words
+            end = burst.end if burst.end is not None else now
+            if stretch_end is None or burst.start - stretch_end >= BRIDGE_S:
+                stretch_start = burst.start
+            stretch_end = end
+            if stretch_end > armed_at and stretch_end - stretch_start >= HOLD_MIN_S:
+                return quiet + GREETING_PAUSE_S      # the current pause follows the hold (or ends it)
+        return None
+
+    def _reply_onset(self, armed_at: float, caller_turns: list[tuple[float, float]], now: float) -> float | None:
         previous_end: float | None = None
         for burst in self.bursts:
             paused = previous_end is None or burst.start - previous_end >= HUMAN_PAUSE_S

@@ -84,3 +84,21 @@ def test_timeout_fallback_fires_a_step_whose_event_never_comes(pjsua_uas, myster
     assert 0 == run.returncode, run.stderr
     assert ["5"] == [d["digit"] for d in log["digits"]]
     assert log["digits"][0]["t"] - log["answered_sent"] == pytest.approx(1.5, abs=0.15)
+
+
+def test_human_reached_fires_when_a_greeting_after_hold_music_pauses(pjsua_uas, mystery_call, tmp_path):
+    import subprocess
+
+    music = tmp_path / "hold.wav"   # 8 s of Debian's music on hold
+    subprocess.run(["sox", "/usr/share/asterisk/moh/manolo_camp-morning_coffee.wav", str(music), "trim", "20", "8"],
+                   check=True)
+    uas = pjsua_uas(ring_ms=100, answer_ms=200, prompt=str(music), prompt_at=0.2, reply=LINE, reply_at=8.4,
+                    hangup_after=13)
+    run = mystery_call(uas.uri, "--dtmf", "9@human_reached")
+    log = uas.finish()
+    assert 0 == run.returncode, run.stderr
+    _, last_sound = sound_span(LINE)
+    greeting_end = log["reply_started"] + last_sound
+    assert ["9"] == [d["digit"] for d in log["digits"]]
+    late = log["digits"][0]["t"] - (greeting_end + 0.8)
+    assert -0.05 <= late <= 0.3, late

@@ -116,3 +116,41 @@ def test_pending_ignores_hangup_steps():
     runner.on_answered(0.0)
     runner.fired(0, 0.0)
     assert not runner.pending()
+
+
+def test_greeting_after_hold_music_is_a_human():
+    listener = Listener(-45)
+    feed(listener, 0.0, 20.0, LOUD)       # hold music with announcements mixed in
+    feed(listener, 20.0, 20.4, QUIET)
+    feed(listener, 20.4, 23.0, LOUD)      # "Good evening, Grand Hotel, Sophie speaking"
+    feed(listener, 23.0, 23.7, QUIET)
+    assert listener.human_reached(1.0, [], now=23.7) is None
+    feed(listener, 23.7, 24.0, QUIET)
+    assert 23.8 == pytest.approx(listener.human_reached(1.0, [], now=24.0))
+
+
+def test_prompt_then_silence_without_hold_is_not_a_human():
+    listener = Listener(-45)
+    feed(listener, 0.0, 4.0, LOUD)        # "press 1 for reservations"
+    feed(listener, 4.0, 10.0, QUIET)
+    assert listener.human_reached(0.0, [], now=10.0) is None
+
+
+def test_hold_music_that_ended_before_arming_does_not_count():
+    listener = Listener(-45)
+    feed(listener, 0.0, 10.0, LOUD)
+    feed(listener, 10.0, 12.0, QUIET)
+    feed(listener, 12.0, 14.0, LOUD)
+    feed(listener, 14.0, 16.0, QUIET)
+    assert listener.human_reached(11.0, [], now=16.0) is None
+
+
+def test_music_with_short_dips_is_still_one_hold_stretch():
+    listener = Listener(-45)
+    t = 0.0
+    for _ in range(8):                    # 0.8 s notes with 0.2 s decays: no single burst reaches 6 s
+        feed(listener, t, t + 0.8, LOUD)
+        feed(listener, t + 0.8, t + 1.0, QUIET)
+        t += 1.0
+    feed(listener, t, t + 1.0, QUIET)
+    assert (t - 0.2) + 0.8 == pytest.approx(listener.human_reached(0.5, [], now=t + 1.0))
