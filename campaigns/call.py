@@ -37,28 +37,21 @@ class Call(NamedTuple):
 
 
 class CallBuilder:
-    """Turns attempts into Calls, caching per-number and per-minute work."""
+    """Turns attempts into Calls (numbers are cached by the PhoneBook, offsets by localtime)."""
 
     def __init__(self, phones: PhoneBook, facts: Facts) -> None:
         self.phones = phones
         self.facts = facts
-        self._locals: dict[tuple[tuple[str, ...], int], tuple[Local, ...]] = {}
-
-    def locals_at(self, zones: tuple[str, ...], ts: float) -> tuple[Local, ...]:
-        minute = int(ts // 60)
-        key = (zones, minute)
-        hit = self._locals.get(key)
-        if hit is None:
-            hit = tuple(local(zone, minute * 60) for zone in zones)
-            if len(self._locals) > 500_000:
-                self._locals.clear()
-            self._locals[key] = hit
-        return hit
 
     def build(self, attempt: Attempt) -> Call:
         info = self.phones.lookup(attempt.phone)
         person_key, basis, person_id = self.facts.identity.key(info.e164, attempt.lead)
-        locals_ = self.locals_at(info.zones, attempt.ts) if info.zones else ()
+        zones = info.zones
+        ts = attempt.ts
+        if len(zones) == 1:
+            locals_: tuple[Local, ...] = (local(zones[0], ts),)
+        else:
+            locals_ = tuple(local(zone, ts) for zone in zones)
         day = locals_[0].day if locals_ else int(attempt.ts // 86400)
         region = attempt.region or (self.facts.identity.region(person_id) if person_id else "")
         return Call(attempt, info, person_key, basis, person_id, locals_, day, region)

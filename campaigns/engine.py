@@ -34,6 +34,9 @@ class RuleStats:
     out_of_scope: Counter[str] = field(default_factory=Counter)
 
 
+NO_FACTS = Facts()
+
+
 def violation(call: Call, finding: Finding) -> Violation:
     a = call.attempt
     local = local_iso(call.locals[0].zone, a.ts) if call.locals else utc_iso(a.ts)
@@ -64,6 +67,7 @@ class Auditor:
         self.by_campaign: Counter[tuple[str, str]] = Counter()
         self._aggregate_state: dict[str, dict[Any, Any]] = {}
         self._aggregate_rules: dict[str, Any] = {}
+        self._clock_memo: dict[tuple[Any, ...], tuple[Any, ...]] = {}
 
     def run(self, attempts: Iterable[Attempt]) -> Iterator[Violation]:
         for attempt in attempts:
@@ -97,7 +101,21 @@ class Auditor:
         history = self.ledger.get(attempt.principal, call.person_key)
         facts = self.facts
         out: list[Violation] = []
-        for rule, evaluate, prepared in plan.active:
+        suspects = plan.rest
+        if plan.clock:
+            # Clock rules give the same verdict for every call of the same minute and zones: judge them
+            # once per minute without consents (NO_FACTS), then fully only where they may fail.
+            memo_key = (key, call.phone.zones, int(attempt.ts // 60), call.region)
+            failing = self._clock_memo.get(memo_key)
+            if failing is None:
+                failing = tuple(entry for entry in plan.clock
+                                if entry[1](call, entry[0], entry[2], None, NO_FACTS) is not None)
+                if len(self._clock_memo) > 50_000:
+                    self._clock_memo.clear()
+                self._clock_memo[memo_key] = failing
+            if failing:
+                suspects = failing + suspects
+        for rule, evaluate, prepared in suspects:
             outcome = evaluate(call, rule, prepared, history, facts)
             if outcome is None:
                 continue

@@ -21,12 +21,15 @@ from mystery.errors import InputError
 
 @dataclass(frozen=True, slots=True)
 class Plan:
-    """active: (rule, evaluate, prepared) to run; aggregates: campaign-level rules to feed;
+    """active: (rule, evaluate, prepared) to run; clock: the subset whose verdict depends only on the
+    callee's clock (the audit memoizes them); aggregates: campaign-level rules to feed;
     skipped: (rule id, "out of scope: ..." or "not evaluated: ...") for the rules that do not run."""
 
     active: tuple[tuple[Rule, Evaluate, Any], ...]
     aggregates: tuple[tuple[Rule, Any], ...]
     skipped: tuple[tuple[str, str], ...]
+    clock: tuple[tuple[Rule, Evaluate, Any], ...] = ()
+    rest: tuple[tuple[Rule, Evaluate, Any], ...] = ()
 
 
 class RuleSet:
@@ -90,7 +93,10 @@ class RuleSet:
                     aggregates.append((rule, rule.prepared))
                 else:
                     active.append((rule, CHECKS[rule.check].evaluate, rule.prepared))
-        return Plan(tuple(active), tuple(aggregates), tuple(skipped))
+        clock = tuple(entry for entry in active
+                      if CHECKS[entry[0].check].clock_only and CHECKS[entry[0].check].clock_only(entry[2]))
+        rest = tuple(entry for entry in active if entry not in clock)
+        return Plan(tuple(active), tuple(aggregates), tuple(skipped), clock, rest)
 
     def _skip_reason(self, rule: Rule, purpose: str, country: str, when: Any) -> str:
         if not rule.applies_on(when):

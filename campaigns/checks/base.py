@@ -31,13 +31,16 @@ Evaluate = Callable[[Call, Any, Any, "PersonHistory | None", Facts], Outcome]
 class Check:
     """name: what rule packs write in `check:`; prepare: params -> parsed form; evaluate: the test;
     next_time: for checks whose findings leave `not_before` unset to keep the audit fast, the
-    earliest epoch the rule could allow the call again (asked only by the guard)."""
+    earliest epoch the rule could allow the call again (asked only by the guard); clock_only: see below."""
 
     name: str
     doc: str
     prepare: Callable[[Mapping[str, Any]], Any]
     evaluate: Evaluate
     next_time: Callable[[Call, Any, Any, PersonHistory | None, Facts], float | None] | None = None
+    clock_only: Callable[[Any], bool] | None = None
+    """Given the prepared params: does the verdict depend only on the callee's clock (zones, minute,
+    region), apart from consent exemptions? Then the audit memoizes passes per minute."""
 
 
 def no_params(params: Mapping[str, Any]) -> Mapping[str, Any]:

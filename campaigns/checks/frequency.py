@@ -69,6 +69,8 @@ def _state_of(call: Call) -> str:
 
 def eval_frequency(call: Call, rule: Any, p: FrequencyParams, history: PersonHistory | None,
                    facts: Facts) -> Outcome:
+    if history is None or len(history.attempts) < p.max_attempts:
+        return None  # fewer earlier attempts than the cap, whatever the window
     if call.attempt.disposition == "failed" and not p.count_failed:
         return None
     if p.states:

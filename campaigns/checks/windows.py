@@ -257,11 +257,11 @@ def next_state_hours(call: Call, rule: Any, table: dict[str, StateRule], history
 
 CHECKS = (
     Check("time_of_day", "call start (or whole call) inside the daily windows in every candidate zone",
-          prepare_windows, eval_time_of_day, next_time_of_day),
+          prepare_windows, eval_time_of_day, next_time_of_day, lambda p: not p.whole_call),
     Check("closed_days", "no call on the listed weekdays in any candidate zone", prepare_closed, eval_closed_days,
-          next_closed_days),
+          next_closed_days, lambda p: True),
     Check("holiday", "no call on a public holiday of the callee's calendar", prepare_holiday, eval_holiday,
-          next_holiday),
+          next_holiday, lambda p: True),
     Check("state_hours", "US state windows, closed days and holidays that differ from the federal rule",
-          prepare_states, eval_state_hours, next_state_hours),
+          prepare_states, eval_state_hours, next_state_hours, lambda p: True),
 )

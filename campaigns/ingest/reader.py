@@ -28,7 +28,7 @@ class LogReader:
                  mapping: Mapping[str, str] | None = None, encoding: str = "utf-8") -> None:
         self.path = Path(path)
         self.encoding = encoding
-        self.phones = phones or PhoneBook()
+        self.phones = phones if phones is not None else PhoneBook()
         self.registry = registry or {}
         first = self._first_row()
         detected = formats.detect(first) if first is not None else None

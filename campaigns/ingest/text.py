@@ -23,15 +23,6 @@ class CsvRows:
     def __init__(self, path: Path, encoding: str = "utf-8") -> None:
         self.path = path
         self.encoding = encoding
-        self.bad_lines: set[int] = set()
-        self._line = 0
-
-    def _lines(self, handle) -> Iterator[str]:  # type: ignore[no-untyped-def]
-        for line in handle:
-            self._line += 1
-            if not line.isascii() and any("\udc80" <= ch <= "\udcff" for ch in line):
-                self.bad_lines.add(self._line)
-            yield line
 
     def __iter__(self) -> Iterator[tuple[int, list[str], str]]:
         try:
@@ -40,24 +31,25 @@ class CsvRows:
             raise InputError(str(self.path), None, f"cannot read: {error.strerror}") from None
         except LookupError:
             raise InputError("--encoding", None, f"unknown encoding {self.encoding!r}") from None
+        bad_bytes = (f"not valid {self.encoding} (a byte could not be decoded; re-export the file as UTF-8 or "
+                     "pass --encoding latin-1)")
         with handle:
-            reader = csv.reader(self._lines(handle))
-            bad = self.bad_lines
+            reader = csv.reader(handle)
             while True:
                 try:
-                    fields = next(reader)
-                except StopIteration:
+                    for fields in reader:
+                        # undecodable bytes arrive as lone surrogates; only non-ASCII rows need the scan
+                        if "".join(fields).isascii() or not _has_surrogate(fields):
+                            yield reader.line_num, fields, ""
+                        else:
+                            yield reader.line_num, fields, bad_bytes
                     return
                 except csv.Error as error:
-                    yield self._line, [], f"unreadable CSV: {error}"
-                    continue
-                line = self._line
-                if bad and line in bad:
-                    bad.discard(line)
-                    yield line, fields, (f"not valid {self.encoding} (a byte could not be decoded; re-export the "
-                                         f"file as UTF-8 or pass --encoding latin-1)")
-                    continue
-                yield line, fields, ""
+                    yield reader.line_num, [], f"unreadable CSV: {error}"
+
+
+def _has_surrogate(fields: list[str]) -> bool:
+    return any("\udc80" <= ch <= "\udcff" for text in fields for ch in text)
 
 
 def file_sha256(path: Path) -> str:
