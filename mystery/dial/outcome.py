@@ -18,7 +18,7 @@ TIMERS = {"ring_timeout", "no_response", "max_seconds", "rtp_timeout"}
 class CallFacts:
     """What happened, in seconds from the INVITE (None = never happened).
 
-    local_end: why the dialer itself ended the call: "", "plan" (a hangup step),
+    local_end: why the dialer itself ended the call: "", "plan" (a hangup step), "stopped" (SIGTERM),
     "ring_timeout", "no_response", "max_seconds", "rtp_timeout".
     """
 
@@ -72,6 +72,8 @@ def judge(f: CallFacts) -> Verdict:
         else:
             outcome, by, end = "answered", "caller", f.local_end or "plan"
             # a plan that ends with its own hangup (or max_seconds while listening) is a normal end
+    elif f.local_end == "stopped":
+        outcome, by, end, status, reason = "failed", "caller", "stopped", None, "stopped before the answer (signal)"
     elif f.error:
         outcome, by, end, status, reason = "failed", "", "error", None, f.error
     elif f.first_response_s is None and f.local_end in {"no_response", "ring_timeout", "max_seconds"}:

@@ -112,6 +112,7 @@ class Session:
         self.call_media: Any = None
         self.players: list[Any] = []
         self.local_hangup = ""
+        self.stop_requested = False     # set by the worker's SIGTERM/SIGINT handler
 
     # --- callbacks: record facts only -----------------------------------------------------
 
@@ -294,6 +295,8 @@ class Session:
                 hung_up_at = now
                 continue
             answered = self.facts.answered_s is not None
+            if self.stop_requested:
+                self._hangup("stopped", now)
             if not answered:
                 if self.facts.first_response_s is None and now >= deadline["no_response"]:
                     self._hangup("no_response", now)

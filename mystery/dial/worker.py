@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -52,7 +53,15 @@ def run(plan: CallPlan) -> dict:
 
     with tempfile.TemporaryDirectory(prefix="mystery-lines-") as tmp:
         lines = prepare_lines(plan, Path(tmp))
-        result = Session(plan, lines).run()
+        session = Session(plan, lines)
+
+        def stop(signum: int, frame: object) -> None:
+            # hang up cleanly: the result is still printed and the recording finished
+            session.stop_requested = True
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        result = session.run()
     return result.to_json()
 
 

@@ -188,3 +188,30 @@ def test_dtmf_falls_back_to_sip_info_without_telephone_event(sipp_uas, mystery_c
     assert 1 == len(info)
     assert "Signal=7" in sipp.trace.read_text()
     assert "DTMF_sent_info" in event_kinds(run.result)
+
+
+def test_sigterm_hangs_up_and_still_prints_the_result(sipp_uas, tmp_path):
+    import json
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.dial.conftest import dialer_env
+
+    sipp = sipp_uas("uas_answer.xml", RING_MS=50, ANSWER_MS=100)
+    plan = {"uri": sipp.uri, "recordings_dir": str(tmp_path / "recordings"), "max_seconds": 30}
+    worker = subprocess.Popen([sys.executable, "-m", "mystery.dial.worker"], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=dialer_env(tmp_path))
+    assert worker.stdin is not None
+    worker.stdin.write(json.dumps(plan))
+    worker.stdin.close()
+    time.sleep(2.5)
+    worker.send_signal(signal.SIGTERM)
+    assert worker.stdout is not None
+    stdout = worker.stdout.read()
+    assert 0 == worker.wait(timeout=20)
+    assert 0 == sipp.wait()
+    r = json.loads(stdout)
+    assert ("answered", "stopped") == (r["outcome"], r["extra"]["end_reason"])
+    assert [] == [p.name for p in (tmp_path / "recordings").iterdir() if p.name.startswith(".")]
