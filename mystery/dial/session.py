@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import dataclasses
 import datetime as dt
 import gc
 import math
@@ -29,6 +30,7 @@ from mystery.dial.listen import Listener, frame_dbfs
 from mystery.dial.outcome import CallFacts, judge
 from mystery.dial.plan import CallPlan
 from mystery.dial.recording import interleave
+from mystery.dial.siplog import parse_pjsip_log
 from mystery.dial.steps import StepRunner
 from mystery.errors import InputError
 from mystery.records import CallResult, SipEvent
@@ -207,11 +209,11 @@ class Session:
 
     # --- the call -----------------------------------------------------------------------------
 
-    def run(self) -> CallResult:
+    def run(self, log_file: Path) -> CallResult:
+        """Place the call; pjsip's message log goes to `log_file` and becomes `extra.sip_messages`."""
         plan, account = self.plan, self.plan.account
         options = EndpointOptions(bind_ip=account.bind_ip, sip_port=account.port, rtp_port=account.rtp_port,
-                                  codecs=tuple(account.codecs), log_file=plan.pjsip_log,
-                                  log_level=4 if plan.pjsip_log else 0)
+                                  codecs=tuple(account.codecs), log_file=str(log_file), log_level=4)
         try:
             self.ep, sip_port, media = create_endpoint(options)
         except OSError as error:
@@ -222,10 +224,22 @@ class Session:
         try:
             acc.create(self._account_config(sip_port, media))
             if account.registrar and not self._register():
-                return self._registration_failed()
-            return self._call(acc, recordings)
+                result = self._registration_failed()
+            else:
+                result = self._call(acc, recordings)
         finally:
             self._shutdown(acc)
+        return self._with_wire_log(result, log_file)
+
+    def _with_wire_log(self, result: CallResult, log_file: Path) -> CallResult:
+        t0 = self.t_invite or time.time()
+        try:
+            messages = parse_pjsip_log(log_file.read_text(errors="replace"), t0)
+        except OSError:
+            messages = []
+        wire = [{"t_s": round(m.t - t0, 3), "at": utc_iso(m.t), "direction": "sent" if m.sent else "received",
+                 "message": m.summary, "cseq": m.cseq, "peer": m.peer} for m in messages]
+        return dataclasses.replace(result, extra={**result.extra, "sip_messages": wire})
 
     def _registration_failed(self) -> CallResult:
         now = time.time()

@@ -61,7 +61,8 @@ def run(plan: CallPlan) -> dict:
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
-        result = session.run()
+        log_file = Path(plan.pjsip_log) if plan.pjsip_log else Path(tmp) / "pjsip.log"
+        result = session.run(log_file)
     return result.to_json()
 
 

@@ -120,6 +120,9 @@ def test_registers_and_calls_through_kamailio_with_digest_auth(sipp_uas, kamaili
     assert ("REGISTER", 200) in kinds
     assert 2 == sum(1 for kind, _ in kinds if kind == "INVITE")       # the first one was challenged (407)
     assert ("answered", 200) == (r["outcome"], r["sip_status"])
+    wire = [(m["direction"], m["message"]) for m in r["extra"]["sip_messages"]]
+    assert ("received", "401 REGISTER") in wire and ("received", "407 INVITE") in wire
+    assert ("sent", "ACK") in wire
     text = log.read_text()
     assert f"registered {USER}" in text
     assert f"relaying INVITE from sip:{USER}@{REALM} to sip:hotel@{REALM}" in text
