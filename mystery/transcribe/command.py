@@ -17,8 +17,8 @@ from mystery.transcribe.models import (
     fetch_catalog,
     install_from,
 )
-from mystery.transcribe.recording import CHANNEL_NAMES, load_spans, transcribe_recording
-from mystery.transcribe.spans import SPEECH_LABELS
+from mystery.transcribe.recording import CHANNEL_NAMES, load_segments, transcribe_recording
+from mystery.transcribe.spans import SPEECH_LABELS, spans_from_segments
 
 
 @click.command()
@@ -46,7 +46,12 @@ def transcribe(ctx: click.Context, wav: Path, channel: str | None, engine: str |
     """Transcribe the speech of a call recording offline: words with start, end and confidence."""
     settings = settings_from(ctx)
     asr = settings.asr
-    spans = load_spans(segments, [x.strip() for x in labels.split(",") if x.strip()]) if segments else None
+    found = load_segments(segments) if segments else None
+    spans = spans_from_segments(found, [x.strip() for x in labels.split(",") if x.strip()]) if found else None
+    if found is not None and spans is None:
+        spans = ()  # a segments file with no speech: nothing to decode
+    # when the live person answered, for "within N seconds of the answer" rules
+    answer = next((s.start_s for s in found or () if s.label == "live_human"), None)
     script = None
     if checklist is not None:  # read before the slow part, so a typo fails at once
         from mystery.score.checklist import load_checklist, parse_variables
@@ -60,7 +65,6 @@ def transcribe(ctx: click.Context, wav: Path, channel: str | None, engine: str |
         from mystery.score.scorecard import live_words, score_call
 
         decoded = [(s.start_s, s.end_s, s.label) for s in transcript.spans]
-        answer = next((a for a, _, label in decoded if label == "live_human"), None)
         scorecard = score_call(script[0], live_words(transcript.words, decoded), answer_s=answer,
                                variables=script[1])
     if as_json:

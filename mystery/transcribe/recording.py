@@ -73,15 +73,20 @@ def segments_from_json(document: Any, path: Path) -> list[Segment]:
     return out
 
 
-def load_spans(path: Path, labels: Iterable[str] = SPEECH_LABELS) -> tuple[SpeechSpan, ...]:
-    """Speech spans from a segments JSON file (see `segments_from_json`)."""
+def load_segments(path: Path) -> list[Segment]:
+    """Segments from a segments JSON file (see `segments_from_json`)."""
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except OSError as error:
         raise InputError(str(path), "--segments", f"cannot read: {error.strerror}") from None
     except json.JSONDecodeError as error:
         raise InputError(f"{path}:{error.lineno}", None, f"invalid JSON: {error.msg}") from None
-    return spans_from_segments(segments_from_json(document, path), labels)
+    return segments_from_json(document, path)
+
+
+def load_spans(path: Path, labels: Iterable[str] = SPEECH_LABELS) -> tuple[SpeechSpan, ...]:
+    """Speech spans from a segments JSON file."""
+    return spans_from_segments(load_segments(path), labels)
 
 
 def open_transcriber(model: SpeechModel, language: str, beam_size: int = 5) -> Transcriber:

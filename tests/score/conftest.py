@@ -9,6 +9,7 @@ import yaml
 
 from mystery.records import Word
 from mystery.score.checklist import Checklist, load_checklist
+from tests.transcribe.conftest import whisper_model  # noqa: F401 - shared fixture for the audio path
 
 DATA = Path(__file__).parent / "data"
 HOTEL_EN = Path(__file__).parents[2] / "mystery" / "score" / "checklists" / "hotel_en.yaml"
