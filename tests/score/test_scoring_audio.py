@@ -70,4 +70,4 @@ def test_spoken_agent_lines_are_transcribed_and_scored_with_the_expected_verdict
     assert "grand hotel" in verdicts["greeting"]["quote"].lower()
     assert verdicts["rate"]["at_s"] > verdicts["availability"]["at_s"] > verdicts["greeting"]["at_s"]
     assert all(v["reason"] for v in verdicts.values())
-    assert all(w["channel"] == "callee" and w["start_s"] >= 20.0 for w in out["words"])
+    assert all(w["channel"] == "callee" and w["start_s"] >= 20.0 - 0.15 for w in out["words"])  # no hold music words
