@@ -47,6 +47,60 @@ def free_udp() -> int:
         return int(sock.getsockname()[1])
 
 
+def udp_packets(pcap: Path) -> list[tuple[float, int, int, bytes]]:
+    """(kernel timestamp, source port, destination port, payload) of each IPv4 UDP packet in a pcap."""
+    import struct
+
+    data = pcap.read_bytes()
+    if len(data) < 24:
+        return []
+    magic = struct.unpack("<I", data[:4])[0]
+    endian = "<" if magic in (0xA1B2C3D4, 0xA1B23C4D) else ">"
+    nanos = magic in (0xA1B23C4D, 0x4D3CB2A1)
+    linktype = struct.unpack(endian + "I", data[20:24])[0]
+    link_len = {1: 14, 113: 16, 276: 20, 0: 4}[linktype]
+    packets, offset = [], 24
+    while offset + 16 <= len(data):
+        seconds, fraction, caplen = struct.unpack(endian + "III", data[offset:offset + 12])
+        packet = data[offset + 16:offset + 16 + caplen]
+        offset += 16 + caplen
+        ip = packet[link_len:]
+        if len(ip) < 20 or ip[0] >> 4 != 4 or ip[9] != 17:
+            continue
+        udp = ip[(ip[0] & 0x0F) * 4:]
+        source, destination = struct.unpack(">HH", udp[:4])
+        packets.append((seconds + fraction / (1e9 if nanos else 1e6), source, destination, udp[8:]))
+    return packets
+
+
+class Capture:
+    """tcpdump on lo for a BPF filter, as a context manager; `.packets()` after the block."""
+
+    def __init__(self, path: Path, *bpf: str) -> None:
+        self.path, self.bpf = path, bpf
+
+    @staticmethod
+    def available() -> bool:
+        return bool(shutil.which("tcpdump")) and os.geteuid() == 0
+
+    def __enter__(self) -> Capture:
+        self.process = subprocess.Popen(["tcpdump", "-i", "lo", "-U", "-w", str(self.path), *self.bpf],
+                                        stderr=subprocess.PIPE, text=True)
+        assert self.process.stderr is not None
+        deadline = time.time() + 10
+        while "listening on" not in self.process.stderr.readline() and time.time() < deadline:
+            pass
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        time.sleep(0.3)
+        self.process.send_signal(2)
+        self.process.wait(timeout=10)
+
+    def packets(self) -> list[tuple[float, int, int, bytes]]:
+        return udp_packets(self.path)
+
+
 @dataclass
 class TracedMessage:
     t: float             # wall clock (time.time() scale)
