@@ -58,8 +58,11 @@ def to_telephone_wav(source: Path, target: Path) -> Path:
 def render_text(text: str, target: Path, voice: str = "en", speed_wpm: int = 160) -> Path:
     """Speak `text` with espeak-ng into an 8 kHz mono WAV at `target`."""
     raw = target.with_suffix(".raw.wav")
-    subprocess.run([_needs("espeak-ng"), "-v", voice, "-s", str(speed_wpm), "-w", str(raw), text],
-                   check=True, capture_output=True)
+    spoken = subprocess.run([_needs("espeak-ng"), "-v", voice, "-s", str(speed_wpm), "-w", str(raw), text],
+                            capture_output=True, text=True)
+    if spoken.returncode != 0 or not raw.exists():
+        problem = (spoken.stderr.strip().splitlines() or ["espeak-ng failed"])[-1]
+        raise InputError("voice", None, f"espeak-ng cannot speak with voice {voice!r}: {problem}")
     subprocess.run([_needs("sox"), str(raw), "-r", str(RATE), "-c", "1", "-b", "16", str(target)],
                    check=True, capture_output=True)
     raw.unlink(missing_ok=True)

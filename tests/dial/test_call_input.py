@@ -75,3 +75,9 @@ def test_worker_refuses_unknown_step_trigger(tmp_path):
                           capture_output=True, env=dialer_env(tmp_path), cwd=tmp_path, timeout=60)
     assert 2 == done.returncode
     assert "steps[0]: on: expected one of answered" in done.stderr
+
+
+@pytest.mark.sip
+def test_unknown_espeak_voice_is_refused(mystery_call, tmp_path):
+    run = mystery_call("sip:hotel@127.0.0.1:5999", "--say", "hello@1", "--voice", "xx-nonexistent")
+    assert_refused(run, tmp_path, "voice", "xx-nonexistent")
