@@ -3,7 +3,7 @@
     python benchmarks/bench_audit.py                 # 1,000,000 rows (the benchmark)
     python benchmarks/bench_audit.py --rows 100000   # quick run
 
-The log is the generic CSV: one attempt per row over 60 days (95 % inside the French calling
+The log is the generic CSV (one principal, 7 campaigns): one attempt per row over 60 days (95 % inside the French calling
 windows, 5 % anywhere), `rows / 10` persons with one or two
 numbers each (so per-person counting and the per-number cache are exercised), canvassing, all
 dispositions, rows written in hang-up order (slightly out of start order, as real logs are).
@@ -25,7 +25,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-HEADER = "call_id,start,callee,caller_id,campaign,purpose,disposition,duration_s,agent\n"
+HEADER = "call_id,start,callee,caller_id,campaign,purpose,disposition,duration_s,agent,principal\n"
 DISPOSITIONS = (["no_answer"] * 40 + ["answered"] * 25 + ["busy"] * 10 + ["voicemail"] * 15 + ["failed"] * 4 +
                 ["refused"] * 4 + ["abandoned"] * 1 + ["opt_out"] * 1)
 
@@ -56,7 +56,7 @@ def generate(path: Path, rows: int, seed: int = 1) -> dict[str, int]:
             distinct.add(phone)
             disposition = rng.choice(DISPOSITIONS)
             handle.write(f"c{i},{moment.isoformat()},{phone},+33162000001,camp{i % 7},canvassing,{disposition},"
-                         f"{rng.randrange(0, 300)},ag{i % 50}\n")
+                         f"{rng.randrange(0, 300)},ag{i % 50},acme\n")
     return {"rows": rows, "persons": persons, "distinct_numbers": len(distinct)}
 
 

@@ -36,6 +36,9 @@ class Call(NamedTuple):
         return " / ".join(f"{local_iso(z.zone, self.attempt.ts)} {z.zone}" for z in self.locals)
 
 
+_new = tuple.__new__  # C-level NamedTuple construction: one Call per log row
+
+
 class CallBuilder:
     """Turns attempts into Calls (numbers are cached by the PhoneBook, offsets by localtime)."""
 
@@ -48,10 +51,10 @@ class CallBuilder:
         person_key, basis, person_id = self.facts.identity.key(info.e164, attempt.lead)
         zones = info.zones
         ts = attempt.ts
-        if len(zones) == 1:
-            locals_: tuple[Local, ...] = (local(zones[0], ts),)
+        if len(zones) <= 1:
+            locals_: tuple[Local, ...] = (local(zones[0], ts),) if zones else ()
         else:
             locals_ = tuple(local(zone, ts) for zone in zones)
         day = locals_[0].day if locals_ else int(attempt.ts // 86400)
         region = attempt.region or (self.facts.identity.region(person_id) if person_id else "")
-        return Call(attempt, info, person_key, basis, person_id, locals_, day, region)
+        return _new(Call, (attempt, info, person_key, basis, person_id, locals_, day, region))

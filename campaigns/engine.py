@@ -52,7 +52,7 @@ class Auditor:
         self.rules = rules
         self.facts = facts
         self.builder = builder
-        self.ledger = Ledger()
+        self.ledger = Ledger(rules.lookback_s())
         self.reorder_s = reorder_s
         self._heap: list[tuple[float, int, Attempt]] = []
         self._seq = 0

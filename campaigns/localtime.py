@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _offsets: dict[tuple[str, int], int] = {}
+_new = tuple.__new__  # builds NamedTuples in C, skipping their Python-level __new__ on hot paths
 
 
 class Local(NamedTuple):
@@ -48,7 +49,7 @@ def local(zone: str, ts: float) -> Local:
     offset = utc_offset(zone, ts)
     seconds = int(ts) + offset
     day, second_of_day = divmod(seconds, 86400)
-    return Local(zone, day, second_of_day // 60, (day + 3) % 7, offset)
+    return _new(Local, (zone, day, second_of_day // 60, (day + 3) % 7, offset))
 
 
 def day_to_date(day: int) -> date:

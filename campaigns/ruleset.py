@@ -61,6 +61,15 @@ class RuleSet:
             visit(name)
         return tuple(out)
 
+    def lookback_s(self) -> float:
+        """How far back any loaded rule looks at earlier attempts (plus a day), so the history can
+        forget the rest: a million-row log then costs memory for a month of attempts, not all."""
+        out = 86400.0
+        for rule in self.rules:
+            for attr, scale in (("window_days", 86400.0), ("window_s", 1.0), ("gap_s", 1.0), ("hold_s", 1.0)):
+                out = max(out, float(getattr(rule.prepared, attr, 0) or 0) * scale + 86400.0)
+        return out
+
     @property
     def rules(self) -> list[Rule]:
         return [rule for pack in self.packs.values() for rule in pack.rules]

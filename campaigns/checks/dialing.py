@@ -82,7 +82,7 @@ def prepare_redial(params: Mapping[str, Any]) -> RedialParams:
 def eval_redial(call: Call, rule: Any, p: RedialParams, history: PersonHistory | None, facts: Facts) -> Outcome:
     if history is None:
         return None
-    past = history.abandoned.get(call.phone.e164)
+    past = history.abandoned.get(call.phone.e164) if history.abandoned else None
     ts = call.attempt.ts
     if past is None or past.ts >= ts or ts - past.ts >= p.hold_s:
         return None

@@ -50,7 +50,7 @@ class Guard:
         self.rules = rules
         self.facts = facts
         self.builder = CallBuilder(facts.phones, facts)
-        self.ledger = Ledger()
+        self.ledger = Ledger(rules.lookback_s())
         self.recorded: set[str] = set()
 
     def question(self, phone: str, campaign: str, ts: float, purpose: str = "", principal: str = "",

@@ -42,6 +42,7 @@ class RowError(ValueError):
 
 
 Convert = Callable[[int, list[str]], Attempt]
+_new = tuple.__new__  # C-level NamedTuple construction for the per-row Attempt
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,10 +183,11 @@ def generic(header: list[str], ctx: Context) -> tuple[Convert, list[str]]:
             duration = float(text)
         else:
             duration = _number(text, "duration_s")
-        return Attempt(call_id, source, line, moment.timestamp(), phone, raw, f[3], campaign, principal, purpose,
-                       disposition, code, duration, _number(f[i_ring], "ring_s") if i_ring >= 0 else None,
-                       _number(f[i_talk], "talk_s") if i_talk >= 0 else None, mode, f[8],
-                       f[i_region] if i_region >= 0 else "", f[i_lead] if i_lead >= 0 else "")
+        return _new(Attempt, (call_id, source, line, moment.timestamp(), phone, raw, f[3], campaign, principal,
+                              purpose, disposition, code, duration,
+                              _number(f[i_ring], "ring_s") if i_ring >= 0 else None,
+                              _number(f[i_talk], "talk_s") if i_talk >= 0 else None, mode, f[8],
+                              f[i_region] if i_region >= 0 else "", f[i_lead] if i_lead >= 0 else ""))
 
     return convert, ignored
 
