@@ -96,6 +96,7 @@ request_route {{
     if (t_check_trans()) {{
         exit;
     }}
+    xlog("L_ERR", "{marker} {{\"event\": \"invite\", \"call_id\": \"$ci\", \"line\": \"$rU\", \"at\": $TV(Sn)}}\n");
     if (!ds_select_dst("1", "4", "{workers}")) {{
         xlog("L_ERR", "{marker} {{\"event\": \"no_worker\", \"call_id\": \"$ci\", \"line\": \"$rU\", \"at\": $TV(Sn)}}\n");
         sl_send_reply("503", "{reason}");

@@ -103,7 +103,20 @@ def append_record(path: Path, record: dict[str, Any]) -> None:
 
 
 def read_records(path: Path) -> list[dict[str, Any]]:
-    """All records of a ground-truth file (for tests and the demo's self-check)."""
+    """All records of a ground-truth file (for tests and the demo's self-check).
+
+    Call records gain ``proxy_invite_at``: when kamailio received the INVITE, the time a
+    caller's own post-dial delay counts from (``invite_at`` is the worker's, after the proxy
+    and any failover to a free worker).
+    """
     if not path.exists():
         return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    records = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    proxy_invites: dict[str, float] = {}
+    for r in records:
+        if r.get("kind") == "proxy" and r.get("event") == "invite":
+            proxy_invites.setdefault(r["call_id"], r["at"])
+    for r in records:
+        if r.get("kind") == "call":
+            r["proxy_invite_at"] = proxy_invites.get(r["call_id"])
+    return records

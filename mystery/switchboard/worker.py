@@ -36,6 +36,10 @@ SIMULATED_HEADER = "X-Mystery-Simulated"
 PJSIP_ESESSIONTERMINATED = 171140
 
 
+class CallGone(Exception):
+    """A SIP step was asked for after the call ended (the flow is being cancelled)."""
+
+
 class CallerEar(pj.AudioMediaPort):
     """Hears the caller: per 20 ms frame energy -> talk spurts (start, end) for turn taking.
 
@@ -145,7 +149,7 @@ class CallSession:
 
     def __init__(self, worker: Worker, call: SwitchboardCall, call_key: str, truth: CallTruth) -> None:
         self.worker = worker
-        self.call = call
+        self.call: SwitchboardCall | None = call
         self.call_key = call_key
         self.truth = truth
         self.audio: pj.AudioMedia | None = None
@@ -153,6 +157,7 @@ class CallSession:
         self.digits: asyncio.Queue[str] = asyncio.Queue()
         self.ear: CallerEar | None = None
         self.recorder: pj.AudioMediaRecorder | None = None
+        self.recordings: list[Path] = []
         self.players: list[Any] = []
         self.we_hung_up = False
         self.disconnected = False
@@ -161,6 +166,8 @@ class CallSession:
     # -- callbacks (main thread, inside libHandleEvents)
 
     def on_media(self) -> None:
+        if self.call is None:
+            return
         info = self.call.getInfo()
         for mi in info.media:
             if mi.type == pj.PJMEDIA_TYPE_AUDIO and mi.status == pj.PJSUA_CALL_MEDIA_ACTIVE:
@@ -176,6 +183,8 @@ class CallSession:
         self.digits.put_nowait(digit)
 
     def on_state(self) -> None:
+        if self.call is None:
+            return
         info = self.call.getInfo()
         if info.state == pj.PJSIP_INV_STATE_DISCONNECTED and not self.disconnected:
             self.disconnected = True
@@ -188,6 +197,11 @@ class CallSession:
             if self.task is not None and not self.task.done():
                 self.task.cancel()
             self.worker.loop.call_soon(self.worker.finish_call, self, ended)
+            # Drop the pj.Call now, inside the DISCONNECTED callback as pjsua2 wants: its slot
+            # is reused by the next INVITE, and a Call object destroyed later would hang up
+            # that new call (603 Decline) through the reused id.
+            self.call.session = None
+            self.call = None
 
     # -- primitives
 
@@ -195,6 +209,8 @@ class CallSession:
         return time.time()
 
     def _send(self, status: int, reason: str = "", simulated: bool = False, final: bool = False) -> float:
+        if self.call is None:
+            raise CallGone(f"cannot send {status}: the call has ended")
         op = pj.CallOpParam()
         op.statusCode = status
         if reason:
@@ -228,7 +244,7 @@ class CallSession:
         return self._send(status, reason, simulated=simulated, final=True)
 
     def hangup(self, reason: str) -> float:
-        if self.disconnected or self.we_hung_up:
+        if self.disconnected or self.we_hung_up or self.call is None:
             return time.time()
         self.we_hung_up = True
         self.truth.set(hangup_by="switchboard")
@@ -302,6 +318,7 @@ class CallSession:
     def start_recording(self, path: Path) -> None:
         self.recorder = pj.AudioMediaRecorder()
         self.recorder.createRecorder(str(path))
+        self.recordings.append(path)
         if self.audio is not None:
             self.audio.startTransmit(self.recorder)
 
@@ -331,6 +348,16 @@ class SwitchboardAccount(pj.Account):
 
     def onIncomingCall(self, prm: Any) -> None:  # noqa: N802
         self.worker.on_incoming(self, prm)
+
+
+def _wav_complete(path: Path) -> bool:
+    """True once a recorder has written its WAV header (RIFF size = file size - 8)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(8)
+        return len(head) == 8 and int.from_bytes(head[4:8], "little") == path.stat().st_size - 8
+    except OSError:
+        return False
 
 
 def _request_user(whole_msg: str) -> str:
@@ -393,6 +420,8 @@ class Worker:
             await flow.run()
         except asyncio.CancelledError:
             pass
+        except CallGone as exc:
+            session.truth.note(f"call ended before the next step: {exc}", time.time())
         except pj.Error as exc:
             if exc.status == PJSIP_ESESSIONTERMINATED or session.disconnected:
                 # the caller left between two steps; DISCONNECTED is on its way
@@ -408,11 +437,16 @@ class Worker:
         traceback.print_exc(file=sys.stderr)
         session.hangup("error")
 
-    def finish_call(self, session: CallSession, ended: float) -> None:
+    def finish_call(self, session: CallSession, ended: float, waited_s: float = 0.0) -> None:
         if session.task is not None and not session.task.done():
-            self.loop.call_later(0.01, self.finish_call, session, ended)
+            self.loop.call_later(0.01, self.finish_call, session, ended, waited_s + 0.01)
             return
         session.stop_recording()
+        # pjmedia 2.15 destroys a recorder's port on the next bridge tick; the truth record
+        # (which tests read at once) must not land before the voicemail WAV is complete
+        if waited_s < 1.0 and not all(_wav_complete(p) for p in session.recordings):
+            self.loop.call_later(0.02, self.finish_call, session, ended, waited_s + 0.02)
+            return
         for player in list(session.players):
             if isinstance(player, Player):
                 player.close()
@@ -428,7 +462,6 @@ class Worker:
             self.return_ear(session.ear)
         session.ear = None
         session.audio = None
-        session.call.session = None
         self.sessions.pop(session.call_key, None)
 
     def borrow_ear(self) -> CallerEar:
@@ -499,7 +532,9 @@ class Worker:
             await asyncio.sleep(0)
             session.truth.set(hangup_by=session.truth.record["hangup_by"] or "switchboard")
             append_record(self.truth_path, session.truth.finish(time.time()))
-            session.call.session = None
+            if session.call is not None:
+                session.call.session = None
+                session.call = None
         self.sessions.clear()
         self.renderer.shutdown(wait=False, cancel_futures=True)
         self.seats.close()

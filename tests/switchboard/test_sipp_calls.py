@@ -67,9 +67,11 @@ def test_ring_delay_matches_sipp_timestamps_over_24_calls_with_more_than_4_at_on
         ringing = first(msgs, sent=False, status=180)
         ok = first(msgs, sent=False, status=200)
         ring_errors.append(abs((ok - ringing) - (rec["answered_at"] - rec["first_provisional_at"])))
-        pdd_errors.append(abs((ringing - invite) - (rec["first_provisional_at"] - rec["invite_at"])))
-        # the switchboard keeps to its own plan (SIPp's clock is compared below, in percentiles)
-        assert rec["planned"]["ring_s"] == pytest.approx(rec["answered_at"] - rec["first_provisional_at"], abs=0.02)
+        # the caller's post-dial delay starts when the proxy got the INVITE, before any failover
+        pdd_errors.append(abs((ringing - invite) - (rec["first_provisional_at"] - rec["proxy_invite_at"])))
+        # the switchboard keeps to its plan; a loaded machine may only make it late, never early
+        late = (rec["answered_at"] - rec["first_provisional_at"]) - rec["planned"]["ring_s"]
+        assert -0.002 < late < 0.1
     numbers = {
         "calls": len(ring_errors),
         "ring_error_ms": {"p50": 1000 * statistics.median(ring_errors), "p95": 1000 * percentile(ring_errors, 0.95),
