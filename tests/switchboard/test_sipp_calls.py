@@ -170,16 +170,34 @@ def test_ivr_receives_rfc2833_digit_and_follows_the_choice(
     assert ("ivr_dead_end", "caller") == (rec["outcome"], rec["hangup_by"])
 
 
-def test_early_media_sends_183_then_answers(switchboard: RunningSwitchboard, tmp_path: Path, sipp_ports: tuple[int, int]) -> None:
-    run = call(switchboard, tmp_path, sipp_ports, "early", answered_call(500))
+@pytest.mark.parametrize(("line", "kind", "ring_s"), [("early", "ringback", 1.0), ("early_announce", "announcement", 1.5)])
+def test_early_media_sends_183_then_answers(
+    switchboard: RunningSwitchboard, tmp_path: Path, sipp_ports: tuple[int, int], line: str, kind: str, ring_s: float
+) -> None:
+    run = call(switchboard, tmp_path, sipp_ports, line, answered_call(500))
     assert 0 == run.returncode, run.stderr[-2000:]
     (call_id, msgs), = run.by_call().items()
     rec = truth_for(switchboard, {call_id})[call_id]
     assert [183] == [p["status"] for p in rec["provisional"]]
     (early,) = phases(rec, "early_media")
+    assert kind == early["detail"]["kind"]
     sipp_early = first(msgs, sent=False, status=200) - first(msgs, sent=False, status=183)
     assert early["end"] - early["start"] == pytest.approx(sipp_early, abs=0.02)
-    assert sipp_early == pytest.approx(1.0, abs=0.05)
+    assert sipp_early == pytest.approx(ring_s, abs=0.05)
+    if kind == "announcement":
+        (announcement,) = phases(rec, "announcement")
+        assert early["start"] <= announcement["start"] < announcement["end"] <= early["end"]
+
+
+def test_line_outside_opening_hours_plays_the_closed_message(
+    switchboard: RunningSwitchboard, tmp_path: Path, sipp_ports: tuple[int, int]
+) -> None:
+    run = call(switchboard, tmp_path, sipp_ports, "nighttime", answered_call(10000))
+    assert 0 == run.returncode, run.stderr[-2000:]
+    (call_id,) = run.by_call()
+    rec = truth_for(switchboard, {call_id})[call_id]
+    assert ("closed_message", None) == (rec["outcome"], rec["agent"])
+    assert ["outside opening hours"] == [n["text"] for n in rec["notes"] if "hours" in n["text"]]
 
 
 def test_agent_replies_after_the_caller_stops_talking(
