@@ -4,7 +4,7 @@
     python benchmarks/bench_audit.py --rows 100000   # quick run
 
 The log is the generic CSV (one principal, 7 campaigns): one attempt per row over 60 days (95 % inside the French calling
-windows, 5 % anywhere), `rows / 10` persons with one or two
+windows, 5 % anywhere), `rows / 5` persons with one or two
 numbers each (so per-person counting and the per-number cache are exercised), canvassing, all
 dispositions, rows written in hang-up order (slightly out of start order, as real logs are).
 Each phase runs in its own interpreter so that peak RSS (ru_maxrss) belongs to that phase alone.
@@ -24,15 +24,17 @@ import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 HEADER = "call_id,start,callee,caller_id,campaign,purpose,disposition,duration_s,agent,principal\n"
+PARIS = ZoneInfo("Europe/Paris")
 DISPOSITIONS = (["no_answer"] * 40 + ["answered"] * 25 + ["busy"] * 10 + ["voicemail"] * 15 + ["failed"] * 4 +
                 ["refused"] * 4 + ["abandoned"] * 1 + ["opt_out"] * 1)
 
 
 def generate(path: Path, rows: int, seed: int = 1) -> dict[str, int]:
     rng = random.Random(seed)
-    persons = max(rows // 10, 1)
+    persons = max(rows // 5, 1)
     numbers = [[f"+336{p:08d}"] + ([f"+331{p:08d}"] if p % 3 == 0 else []) for p in range(persons)]
     start = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)
     span = 60 * 86400
@@ -47,11 +49,11 @@ def generate(path: Path, rows: int, seed: int = 1) -> dict[str, int]:
             if rng.random() < 0.95:
                 while day.weekday() >= 5:
                     day += timedelta(days=2)
-                minute = rng.choice((rng.randrange(9 * 60, 12 * 60), rng.randrange(13 * 60, 19 * 60)))
+                minute = rng.choice((rng.randrange(10 * 60 + 10, 12 * 60 + 50), rng.randrange(14 * 60 + 10, 19 * 60 + 50)))
             else:
-                minute = rng.randrange(6 * 60, 21 * 60)
-            moment = day.replace(hour=0, minute=0, second=0) + timedelta(minutes=minute,
-                                                                          seconds=rng.uniform(-600, 600))
+                minute = rng.randrange(7 * 60, 22 * 60)
+            midnight = datetime.combine(day.date(), datetime.min.time(), PARIS)
+            moment = midnight + timedelta(minutes=minute, seconds=rng.randrange(-600, 600))
             phone = rng.choice(numbers[rng.randrange(persons)])
             distinct.add(phone)
             disposition = rng.choice(DISPOSITIONS)
