@@ -1,0 +1,343 @@
+"""Segment a recorded call into phases: ringback, IVR prompt, announcement, hold music, voicemail, human.
+
+Evidence, strongest first:
+1. tones (ring cadence, voicemail beep) and music/speech/noise per sound unit (`sounds.py`);
+2. repetition: a speech unit that matches a stretch of *another* call on the same line (the
+   fingerprint library) or another stretch of the same call is a recording, never a person;
+3. position: speech while queued (music before it) is an announcement; before any queue, an IVR
+   prompt; speech right before a beep is a voicemail greeting;
+4. turn-taking: unrecorded speech that the caller answers, and that speaks again after the caller,
+   is a live human; from there on the callee is human until music or a recording comes back.
+
+Pure: arrays (and a read-only library) in, segments out. What the library should remember from
+this call is returned as `Stretch`es; `remember()` stores them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from mystery.audio.features import FRAME_S, frame_features
+from mystery.audio.fingerprint import FingerprintLibrary, Landmarks, Match, landmarks
+from mystery.audio.sounds import Unit, audible, runs, sound_units, speech_frames
+from mystery.records import Segment
+
+MIN_MATCH_SCORE = 0.05
+MIN_MATCH_HITS = 12
+TURN_WINDOW_S = 3.0      # the caller's reply starts within this after the callee stops, and vice versa
+MAX_ATTACHED_GAP_S = 5.0  # longer silences between different phases are reported as silence
+
+
+@dataclass(frozen=True, slots=True)
+class Stretch:
+    """A stretch of this call for the fingerprint library."""
+
+    label: str
+    start_frame: int
+    end_frame: int
+    marks: Landmarks
+
+
+@dataclass(frozen=True)
+class CallAnalysis:
+    """Segments of one recording and what the library should learn from it."""
+
+    segments: tuple[Segment, ...]
+    duration_s: float
+    stretches: tuple[Stretch, ...] = ()
+    repeated_items: tuple[int, ...] = ()          # library items this call matched
+    caller_speech: tuple[tuple[float, float], ...] = ()
+    notes: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass
+class _Piece:
+    """A unit on its way to a label."""
+
+    unit: Unit
+    label: str = ""
+    confidence: float = 0.5
+    recorded: bool = False
+    music_match: bool = False
+    marks: Landmarks | None = None
+    why: str = ""
+
+
+def _drop_stray_tones(units: list[Unit]) -> list[Unit]:
+    """Tones inside a speech or music unit are vowels or notes; short 'ring' tones are too."""
+    body = [u for u in units if u.kind in ("speech", "music", "noise")]
+    kept = []
+    for u in units:
+        if u.kind in ("ring", "beep", "tone"):
+            inside = any(b.start < u.start and u.end < b.end - 5 for b in body)
+            if inside or (u.kind == "ring" and u.seconds < 0.3):
+                continue
+        kept.append(u)
+    return kept
+
+
+def _split_on_matches(piece: _Piece, matches: list[Match], power: np.ndarray) -> list[_Piece]:
+    """A recording cut off by a person (no pause between) is one unit: split it where the match ends."""
+    u = piece.unit
+    covered_end = max((m.end_frame for m in matches if m.start_frame <= u.start + 50), default=None)
+    if covered_end is None or u.end - covered_end < 50:
+        return [piece]
+    head = Unit(u.kind, u.start, covered_end, u.music_odds)
+    tail = Unit(u.kind, covered_end, u.end, u.music_odds)
+    return [_Piece(head, recorded=True, marks=landmarks(power, head.start, head.end), why="match (split)"),
+            _Piece(tail, marks=landmarks(power, tail.start, tail.end), why="after a match")]
+
+
+def _speaks_between(mask: np.ndarray, a: int, b: int) -> bool:
+    a, b = max(a, 0), min(b, len(mask))
+    return b > a and bool(mask[a:b].any())
+
+
+def segment_call(
+    callee: np.ndarray,
+    caller: np.ndarray | None = None,
+    library: FingerprintLibrary | None = None,
+    call_id: str = "call",
+) -> CallAnalysis:
+    """Label the callee channel (float samples, 8 kHz); `caller` (same length) gives turn-taking."""
+    f = frame_features(callee)
+    n = f.n
+    units = _drop_stray_tones(sound_units(f))
+    caller_mask = np.zeros(n, bool)
+    if caller is not None and len(caller):
+        cm = speech_frames(frame_features(caller))
+        caller_mask[: min(n, len(cm))] = cm[:n]
+    pieces = [_Piece(u) for u in units]
+    # fingerprints of speech and music units
+    for p in pieces:
+        if p.unit.kind in ("speech", "music") and p.unit.end - p.unit.start >= 20:
+            p.marks = landmarks(f.power, p.unit.start, p.unit.end)
+    repeated: set[int] = set()
+    if library is not None and len(library):
+        split: list[_Piece] = []
+        for p in pieces:
+            if p.marks is None:
+                split.append(p)
+                continue
+            found = library.match(p.marks, exclude_call=call_id, min_hits=MIN_MATCH_HITS, min_score=MIN_MATCH_SCORE)
+            if not found:
+                split.append(p)
+                continue
+            repeated.update(m.item.item_id for m in found)
+            if p.unit.kind == "speech" and any(m.item.label == "hold_music" for m in found[:1]):
+                p.music_match = True
+            p.recorded, p.why = True, f"matches {found[0].item.call_id} ({found[0].item.label}, {found[0].hits} hits)"
+            p.confidence = min(0.99, 0.8 + found[0].score)
+            split.extend(_split_on_matches(p, found, f.power) if p.unit.kind == "speech" else [p])
+        pieces = split
+    _match_within_call(pieces, f.power)
+    pieces = _split_answered_music(pieces, caller_mask, audible(f), f.power)
+    _label(pieces, caller_mask, have_caller=caller is not None)
+    segments = _timeline(pieces, n)
+    stretches = tuple(
+        Stretch(p.label, p.unit.start, p.unit.end, p.marks)
+        for p in pieces if p.marks is not None and len(p.marks.hashes) and p.label in _REMEMBERED
+    )
+    return CallAnalysis(
+        segments=tuple(segments), duration_s=len(callee) / 8000, stretches=stretches,
+        repeated_items=tuple(sorted(repeated)),
+        caller_speech=tuple((s * FRAME_S, e * FRAME_S) for s, e in runs(caller_mask)),
+        notes={"units": [(p.unit.kind, round(p.unit.start_s, 2), round(p.unit.end_s, 2), p.label, p.why)
+                         for p in pieces]},
+    )
+
+
+_REMEMBERED = frozenset({"ivr_prompt", "announcement", "hold_music", "voicemail_greeting", "live_human"})
+
+
+def remember(library: FingerprintLibrary, call_id: str, analysis: CallAnalysis) -> None:
+    """Add this call's stretches to the line's library (human speech too: if it ever repeats, it was a recording)."""
+    for s in analysis.stretches:
+        library.add(call_id, s.label, s.marks, s.end_frame - s.start_frame, s.start_frame)
+    for item_id in analysis.repeated_items:
+        library.mark_repeated(item_id)
+
+
+def _match_within_call(pieces: list[_Piece], power: np.ndarray) -> None:
+    """Periodic announcements and repeated menus repeat inside one call too."""
+    local = FingerprintLibrary()
+    splits: dict[int, list[_Piece]] = {}
+    owners = [i for i, p in enumerate(pieces) if p.marks is not None and p.unit.kind == "speech"]
+    for i in owners:
+        local.add(str(i), "speech", pieces[i].marks, pieces[i].unit.end - pieces[i].unit.start,  # type: ignore[arg-type]
+                  pieces[i].unit.start)
+    for i in owners:
+        if pieces[i].recorded:
+            continue
+        found = local.match(pieces[i].marks, exclude_call=str(i), min_hits=MIN_MATCH_HITS,  # type: ignore[arg-type]
+                            min_score=MIN_MATCH_SCORE)
+        if found:
+            pieces[i].recorded = True
+            pieces[i].confidence = min(0.95, 0.75 + found[0].score)
+            pieces[i].why = f"repeats unit at {pieces[int(found[0].item.call_id)].unit.start_s:.1f}s"
+            parts = _split_on_matches(pieces[i], found, power)
+            if len(parts) > 1:
+                splits[i] = parts
+    for i in sorted(splits, reverse=True):
+        pieces[i:i + 1] = splits[i]
+
+
+def _split_answered_music(pieces: list[_Piece], caller: np.ndarray, active: np.ndarray,
+                          power: np.ndarray) -> list[_Piece]:
+    """Music that the caller answers ends with a person: split it at its last pause.
+
+    Nobody answers hold music, so caller speech right after a "music" unit means the unit's
+    tail was a greeting that the music/speech features could not tell from the music before it.
+    """
+    out: list[_Piece] = []
+    turn = int(TURN_WINDOW_S / FRAME_S)
+    for p in pieces:
+        u = p.unit
+        if u.kind != "music" or p.recorded or not _speaks_between(caller, u.end - 25, u.end + turn):
+            out.append(p)
+            continue
+        gaps = [s for s, e in runs(~active[u.start:u.end]) if e - s >= 4 and 40 <= (u.end - u.start - e) <= 400]
+        if not gaps:
+            out.append(p)
+            continue
+        cut = u.start + gaps[-1] + 1
+        while cut < u.end and not active[cut]:
+            cut += 1
+        head, tail = Unit("music", u.start, cut, u.music_odds), Unit("speech", cut, u.end, 0.0)
+        out.append(_Piece(head, marks=landmarks(power, head.start, head.end), why=p.why))
+        out.append(_Piece(tail, marks=landmarks(power, tail.start, tail.end), why="music answered by the caller"))
+    return out
+
+
+def _label(pieces: list[_Piece], caller: np.ndarray, have_caller: bool) -> None:
+    """Give every piece a label, walking the call in order."""
+    pieces.sort(key=lambda p: p.unit.start)
+    turn = int(TURN_WINDOW_S / FRAME_S)
+    speech_idx = [i for i, p in enumerate(pieces) if p.unit.kind == "speech"]
+    # short unmatched "music" inside speech is a flat-voiced word, not a queue
+    music_starts = [p.unit.start for p in pieces
+                    if p.music_match or p.unit.kind == "music" and (p.recorded or p.unit.seconds >= 3.0)]
+    next_start = {id(p): q.unit for p, q in zip(pieces, pieces[1:], strict=False)}
+    # a voicemail beep is followed by the silence in which the caller leaves the message
+    sound_after = [p.unit.start for p in pieces if p.unit.kind not in ("beep",)]
+    beeps = [p.unit.start for p in pieces if p.unit.kind == "beep" and not any(
+        0 <= s - p.unit.end < int(1.5 / FRAME_S) for s in sound_after)]
+    human = False
+    for p in pieces:
+        u = p.unit
+        if u.kind == "ring":
+            p.label, p.confidence = "ringback", 0.95
+            continue
+        if u.kind in ("beep", "tone"):
+            p.label, p.confidence = ("voicemail_greeting", 0.9) if u.start in beeps else ("noise", 0.6)
+            continue
+        if u.kind == "noise":
+            p.label, p.confidence = "noise", 0.7
+            continue
+        if u.kind == "music" or p.music_match:
+            p.label = "hold_music"
+            p.confidence = max(p.confidence, min(0.95, 0.5 + abs(u.music_odds) / 10))
+            human = False
+            continue
+        queued = any(s < u.start for s in music_starts)
+        music_later = any(s >= u.end for s in music_starts)
+        beep_next = any(0 <= b - u.end <= int(2.0 / FRAME_S) for b in beeps)
+        if beep_next:
+            p.label, p.confidence = "voicemail_greeting", 0.9
+            continue
+        following = next_start.get(id(p))
+        queue_intro = following is not None and following.kind == "music" and following.start - u.end < 30
+        if p.recorded:
+            p.label = "announcement" if queued or queue_intro else "ivr_prompt"
+            human = False
+            continue
+        if human:
+            p.label, p.confidence, p.why = "live_human", 0.85, "conversation goes on"
+            continue
+        if queued and music_later or queue_intro and not _speaks_between(caller, u.start - turn, u.end):
+            p.label, p.confidence, p.why = "announcement", 0.75, "between stretches of music"
+            continue
+        # turn-taking: the caller replies to this unit, and the callee speaks again after the caller
+        later = [pieces[j] for j in speech_idx if pieces[j].unit.start >= u.end]
+        replied = _speaks_between(caller, u.end - 10, u.end + turn)
+        answered = replied and any(
+            _speaks_between(caller, u.end - 10, q.unit.start) and not q.recorded for q in later[:2])
+        caller_before = _speaks_between(caller, u.start - turn, u.start + 10)
+        if not music_later and (answered or (caller_before and replied)):
+            p.label, p.confidence, p.why, human = "live_human", 0.85, "turn-taking with the caller", True
+            continue
+        if not music_later and not have_caller and not any(q.recorded for q in later):
+            # no caller channel (mono recording): the last unrecorded speech after the queue is a person
+            p.label, p.confidence, p.why, human = "live_human", 0.6, "last speech, no caller channel", True
+            continue
+        p.label, p.confidence = ("announcement", 0.6) if queued else ("ivr_prompt", 0.6)
+        p.why = p.why or "recorded-like position, no turn-taking"
+    # a greeting split by a pause into several units: everything contiguous before the beep is the greeting
+    for i, p in enumerate(pieces):
+        if p.unit.kind in ("beep", "tone") and p.label == "voicemail_greeting":
+            j = i - 1
+            while j >= 0 and pieces[j].unit.kind == "speech" and pieces[j].label != "live_human" and \
+                    (pieces[j + 1].unit.start - pieces[j].unit.end) * FRAME_S < 2.0:
+                pieces[j].label = "voicemail_greeting"
+                j -= 1
+
+
+def _timeline(pieces: list[_Piece], n: int) -> list[Segment]:
+    """Paint labels on frames, fill the pauses inside a phase, and cut segments."""
+    labels = np.full(n, "", dtype=object)
+    conf = np.zeros(n)
+    order = {"noise": 0, "hold_music": 1}
+    for p in sorted(pieces, key=lambda p: (order.get(p.label, 2), p.unit.kind in ("ring", "beep"))):
+        labels[p.unit.start:p.unit.end] = p.label
+        conf[p.unit.start:p.unit.end] = p.confidence
+    painted = [(s, e) for s, e in runs(labels != "")]
+    if not painted:
+        return [Segment(0.0, round(n * FRAME_S, 2), "silence", 0.9)] if n else []
+    spans: list[list] = []
+    for s, e in painted:
+        k = s
+        while k < e:
+            j = k
+            while j < e and labels[j] == labels[k]:
+                j += 1
+            spans.append([k, j, labels[k], float(np.mean(conf[k:j]))])
+            k = j
+    out: list[list] = []
+    max_gap = int(MAX_ATTACHED_GAP_S / FRAME_S)
+    first = spans[0]
+    if first[0] * FRAME_S > 0.6:
+        out.append([0, first[0], "silence", 0.8])
+    else:
+        first[0] = 0
+    for span in spans:
+        if not out or out[-1][2] == "silence" and out[-1][1] < span[0]:
+            out.append(span)
+            continue
+        prev = out[-1]
+        gap = span[0] - prev[1]
+        if prev[2] == span[2] and (gap <= max_gap or span[2] == "live_human"):
+            prev[3] = (prev[3] * (prev[1] - prev[0]) + span[3] * (span[1] - span[0])) / (span[1] - prev[0])
+            prev[1] = span[1]
+        elif prev[2] == "ringback":
+            cut = max(prev[1], span[0] - 25)       # the answer: about half a second before the next sound
+            prev[1] = min(prev[1] + 200, cut)
+            if cut > prev[1]:
+                out.append([prev[1], cut, "silence", 0.5])
+            span[0] = cut
+            out.append(span)
+        elif gap > max_gap and prev[2] != "live_human" or prev[2] == "voicemail_greeting" and gap > 25:
+            out.append([prev[1], span[0], "silence", 0.7])
+            out.append(span)
+        else:
+            prev[1] = span[0]
+            out.append(span)
+    last = out[-1]
+    tail = n - last[1]
+    if last[2] == "voicemail_greeting" and tail > 25 or last[2] == "ringback" and tail > 250:
+        out.append([last[1], n, "silence", 0.7])
+    else:
+        last[1] = n
+    return [Segment(round(s * FRAME_S, 2), round(e * FRAME_S, 2), str(lab), round(float(c), 2))
+            for s, e, lab, c in out if e > s]

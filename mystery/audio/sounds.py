@@ -1,0 +1,198 @@
+"""First pass over a channel: cut it into sound units (tone, music, speech, noise) between silences.
+
+Tones come first because VADs call them speech: a frame whose energy sits in one or two narrow
+peaks is a tone; ring tones are tones of 330-500 Hz, a voicemail beep a single 500-2500 Hz tone
+of 0.15-1.5 s. The rest of the audible frames are speech, music or noise, chosen per frame from
+windowed features and smoothed with a Viterbi pass so that a unit does not flicker.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.ndimage import uniform_filter1d
+
+from mystery.audio.features import (
+    FRAME_S,
+    FrameFeatures,
+    note_persistence,
+    pause_ratio,
+    syllable_modulation,
+    window_mean,
+)
+
+# Logistic weights (music vs speech) over [pause_ratio(3 s), syllable_modulation(3 s),
+# persistence(3 s), persistence(1 s), tonality(1 s), pause_ratio(1 s), syllable_modulation(1 s),
+# persistence(0.3 s)], fitted on 18 synthetic calls built from Debian's Asterisk prompts, espeak-ng
+# voices and three of the five opsound tracks; 98 % of frames right on 18 other calls, and 97 %+
+# music recall on the two held-out tracks.
+_MUSIC_W = np.array([-4.04, -6.67, 35.03, -1.28, -12.08, -7.07, 0.29, 4.83])
+_MUSIC_B = -14.73
+_NOISE_FLATNESS = 0.3
+_SWITCH_PENALTY = 40.0       # log-odds units: a unit changes kind only on sustained evidence
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """A run of one kind of sound. Frames are 20 ms; `end` is exclusive."""
+
+    kind: str                # ring, beep, tone, speech, music, noise
+    start: int
+    end: int
+    music_odds: float = 0.0  # mean log-odds music vs speech over the unit
+
+    @property
+    def start_s(self) -> float:
+        return self.start * FRAME_S
+
+    @property
+    def end_s(self) -> float:
+        return self.end * FRAME_S
+
+    @property
+    def seconds(self) -> float:
+        return (self.end - self.start) * FRAME_S
+
+
+def runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """[start, end) of each run of True."""
+    if not len(mask):
+        return []
+    edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
+    return list(zip(np.flatnonzero(edges == 1).tolist(), np.flatnonzero(edges == -1).tolist(), strict=True))
+
+
+def close_gaps(mask: np.ndarray, max_gap: int) -> np.ndarray:
+    """Fill runs of False no longer than `max_gap` frames between two runs of True."""
+    out = mask.copy()
+    spans = runs(mask)
+    for (_, e1), (s2, _) in zip(spans, spans[1:], strict=False):
+        if s2 - e1 <= max_gap:
+            out[e1:s2] = True
+    return out
+
+
+def drop_short(mask: np.ndarray, min_len: int) -> np.ndarray:
+    out = mask.copy()
+    for s, e in runs(mask):
+        if e - s < min_len:
+            out[s:e] = False
+    return out
+
+
+def audible(f: FrameFeatures) -> np.ndarray:
+    """Frames clearly above the line's own noise floor."""
+    floor = float(np.percentile(f.energy_db, 5))
+    threshold = max(-50.0, min(floor + 10.0, -35.0))
+    mask = f.energy_db > threshold
+    return drop_short(close_gaps(mask, 3), 3)
+
+
+def music_log_odds(f: FrameFeatures) -> np.ndarray:
+    """Per frame: log-odds that the sound is music rather than speech."""
+    persistence = note_persistence(f.power, 50)
+    x = np.stack([
+        pause_ratio(f.energy_db, 150),
+        syllable_modulation(f.energy_db, 150),
+        window_mean(persistence, 150),
+        persistence,
+        window_mean(f.tonality, 50),
+        pause_ratio(f.energy_db, 50),
+        syllable_modulation(f.energy_db, 50),
+        note_persistence(f.power, 15),
+    ], axis=1)
+    return np.clip(x @ _MUSIC_W + _MUSIC_B, -8, 8)
+
+
+def _tone_kind(peak: float, seconds: float) -> str:
+    if 330 <= peak <= 520:
+        return "ring"
+    if 520 < peak <= 2500 and 0.12 <= seconds <= 1.6:
+        return "beep"
+    return "tone"
+
+
+def tone_frames(f: FrameFeatures, active: np.ndarray) -> np.ndarray:
+    """Frames of steady tones: nearly all energy in two narrow peaks that do not move for 140 ms.
+
+    Vowels and held notes can be as peaky for a frame or two, but their peaks and level move.
+    """
+    tonal = uniform_filter1d(f.tonality.astype(np.float64), 3) > 0.9
+    mask = drop_short(close_gaps(active & tonal, 2), 7)
+    for s, e in runs(mask):
+        hz = f.peak_hz[s:e]
+        steady = np.median(np.abs(hz - np.median(hz))) < 8 and np.std(f.energy_db[s + 1: e - 1]) < 2.5
+        if not steady:
+            mask[s:e] = False
+    return mask
+
+
+def _viterbi(scores: np.ndarray, penalty: float) -> np.ndarray:
+    """Best state path for per-frame scores (frames x states) with a fixed price per switch."""
+    n, k = scores.shape
+    back = np.zeros((n, k), np.int8)
+    total = scores[0].copy()
+    for t in range(1, n):
+        stay = total
+        best_prev = int(np.argmax(total))
+        switch = total[best_prev] - penalty
+        choose_switch = switch > stay
+        back[t] = np.where(choose_switch, best_prev, np.arange(k))
+        total = np.where(choose_switch, switch, stay) + scores[t]
+    path = np.zeros(n, np.int8)
+    path[-1] = int(np.argmax(total))
+    for t in range(n - 1, 0, -1):
+        path[t - 1] = back[t, path[t]]
+    return path
+
+
+def sound_units(f: FrameFeatures) -> list[Unit]:
+    """Cut a channel into units of tone, speech, music and noise (silence is what lies between)."""
+    active = audible(f)
+    tone_mask = tone_frames(f, active)
+    units: list[Unit] = []
+    for s, e in runs(tone_mask):
+        peak = float(np.median(f.peak_hz[s:e]))
+        units.append(Unit(_tone_kind(peak, (e - s) * FRAME_S), s, e))
+    rest = active & ~tone_mask
+    odds = music_log_odds(f)
+    flat = window_mean(f.flatness, 25)
+    # a "blob" is sound with pauses under 0.8 s; inside it the kind changes only on strong evidence
+    for s, e in runs(close_gaps(rest, 40)):
+        frames = np.flatnonzero(rest[s:e]) + s
+        if len(frames) < 5:
+            continue
+        o = odds[frames]
+        scores = np.stack([-o / 2, o / 2, np.maximum(-o / 2, o / 2) + 40 * (flat[frames] - _NOISE_FLATNESS)], 1)
+        path = _viterbi(scores, _SWITCH_PENALTY)
+        kinds = np.array(["speech", "music", "noise"])[path]
+        start = 0
+        for i in range(1, len(frames) + 1):
+            if i == len(frames) or kinds[i] != kinds[start]:
+                a, b = frames[start], frames[i - 1] + 1
+                units.append(Unit(str(kinds[start]), int(a), int(b), float(np.mean(o[start:i]))))
+                start = i
+    units.sort(key=lambda u: u.start)
+    return _merge_neighbours(units)
+
+
+def _merge_neighbours(units: list[Unit]) -> list[Unit]:
+    """Join consecutive units of the same kind split only by the tone mask or a short pause."""
+    merged: list[Unit] = []
+    for u in units:
+        if merged and merged[-1].kind == u.kind and u.kind in ("music", "noise") and u.start - merged[-1].end <= 40:
+            last = merged[-1]
+            frames = (last.end - last.start) + (u.end - u.start)
+            odds = (last.music_odds * (last.end - last.start) + u.music_odds * (u.end - u.start)) / frames
+            merged[-1] = Unit(u.kind, last.start, u.end, odds)
+        else:
+            merged.append(u)
+    return merged
+
+
+def speech_frames(f: FrameFeatures) -> np.ndarray:
+    """Frames where this channel carries speech (tones and DTMF excluded): used for the caller."""
+    active = audible(f) & (f.energy_db > -45)
+    speech = active & ~tone_frames(f, active) & f.vad
+    return drop_short(close_gaps(speech, 15), 10)
