@@ -333,32 +333,34 @@ class CallFlow:
         turn_no = 0
 
         async def say(text: str, kind: str) -> float:
+            """Speak one turn; returns when it started: a caller talking over it is heard too."""
             nonlocal turn_no
             path = await renders[text]
+            started = self.s.now()
             await self.s.play(path, "agent_speech", turn=turn_no, kind=kind, text=text)
             turn_no += 1
-            return self.s.now()
+            return started
 
         try:
             await asyncio.sleep(pool.reply_delay.sample(self.rng))
-            last_end = await say(persona.greeting, "greeting")
+            last_turn = await say(persona.greeting, "greeting")
             replies = list(persona.replies)
             asked_again = False
             while replies:
                 if self.s.now() - start >= persona.max_talk_s:
                     break
-                turn = await self.s.caller_turn(after=last_end, timeout=pool.patience_s)
+                turn = await self.s.caller_turn(after=last_turn, timeout=pool.patience_s)
                 if turn is None:
                     if asked_again:
                         break
                     asked_again = True
-                    last_end = await say(persona.prompt_again, "prompt_again")
+                    last_turn = await say(persona.prompt_again, "prompt_again")
                     continue
                 await asyncio.sleep(pool.reply_delay.sample(self.rng))
-                last_end = await say(replies.pop(0), "reply")
+                last_turn = await say(replies.pop(0), "reply")
             if not replies:
                 # the caller's last answer before the goodbye
-                await self.s.caller_turn(after=last_end, timeout=pool.patience_s)
+                await self.s.caller_turn(after=last_turn, timeout=pool.patience_s)
                 await asyncio.sleep(pool.reply_delay.sample(self.rng))
             await say(persona.closing, "closing")
             if not pool.hangs_up:

@@ -114,7 +114,7 @@ class Simulator:
         state = self.workdir / "state.sqlite"
         create_seats(state, {q.name: q.agents for q in self.cfg.queues.values()})
         self.truth.parent.mkdir(parents=True, exist_ok=True)
-        self.truth.touch()
+        self.truth.write_text("")  # one run, one ground truth
         rtp_base = random.Random().randrange(20000, 40000, 2)
         for i in range(self.opts.workers):
             port = free_udp_port()
