@@ -28,18 +28,16 @@ def prepare_list(params: Mapping[str, Any]) -> ListParams:
 def eval_opposition_list(call: Call, rule: Any, p: ListParams, history: PersonHistory | None,
                          facts: Facts) -> Outcome:
     ts = call.attempt.ts
-    entries = facts.list_entries(call.phone.e164, call.person_id, p.sources, p.person_wide)
-    pending = None
-    for entry in entries:
-        effective = entry.listed_at.timestamp() + p.effect_s
-        if effective <= ts:
+    if not p.person_wide and call.phone.e164 not in facts.oppositions:
+        return None  # the common case, without building a list
+    # a registration not yet effective (listed_at + effect_days after the call) is not a breach
+    for entry in facts.list_entries(call.phone.e164, call.person_id, p.sources, p.person_wide):
+        if entry.listed_at.timestamp() + p.effect_s <= ts:
             return Finding(rule.id, f"{entry.phone} is on the {entry.source} list since {entry.listed_at.date()} "
                                     f"(effective after {p.effect_s / 86400:g} days)",
                            {"list_entry": {"phone": entry.phone, "listed_at": entry.listed_at.isoformat(),
                                            "source": entry.source, "file": entry.file, "line": entry.line},
                             "effect_days": p.effect_s / 86400}, None, True)
-        pending = entry
-    del pending  # a registration not yet effective is not a breach
     return None
 
 

@@ -197,6 +197,9 @@ def vicidial(header: list[str], ctx: Context) -> tuple[Convert, list[str]]:
     col = {name: i for i, name in enumerate(names)}
     if "start_epoch" not in col and "call_date" not in col:
         raise RowError("header", "a vicidial export needs start_epoch or call_date")
+    if "start_epoch" not in col and ctx.zone is None:
+        raise RowError("header", "call_date is server local time with no offset and there is no start_epoch "
+                                 "column; pass --source-tz ZONE")
     ignored = [n for n in names if n not in VICIDIAL_COLUMNS]
 
     def get(f: list[str], name: str) -> str:
