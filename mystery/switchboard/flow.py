@@ -35,7 +35,7 @@ from mystery.switchboard.config import (
     Voicemail,
 )
 from mystery.switchboard.persona import Persona, call_rng, choose_persona
-from mystery.switchboard.render import render_prompt, render_ringback, render_speech, wav_duration_s
+from mystery.switchboard.render import render_prompt, render_ringback, render_speech
 from mystery.switchboard.seats import Seats
 from mystery.switchboard.truth import CallTruth
 
@@ -394,8 +394,3 @@ class CallFlow:
             await asyncio.sleep(3600 if node.hangup_after_s is None else node.hangup_after_s)
         finally:
             self.truth.close(phase, self.s.now())
-
-
-def prompt_duration(path: Path) -> float:
-    """Seconds of audio in a rendered prompt."""
-    return wav_duration_s(path)

@@ -26,7 +26,7 @@ from typing import IO, Any
 
 from mystery.switchboard.config import Switchboard, iter_prompts, load_switchboard
 from mystery.switchboard.proxy import LOG_MARKER, dispatcher_list, kamailio_command, kamailio_config
-from mystery.switchboard.render import render_prompt, render_ringback
+from mystery.switchboard.render import default_cache_dir, render_prompt, render_ringback
 from mystery.switchboard.seats import create_seats
 from mystery.switchboard.truth import append_record
 
@@ -99,8 +99,6 @@ class Simulator:
         self.cfg = load_switchboard(opts.config)  # bad input fails here, before any process starts
         self.workdir = Path(opts.workdir or tempfile.mkdtemp(prefix="mystery-switchboard-"))
         self.workdir.mkdir(parents=True, exist_ok=True)
-        from mystery.switchboard.render import default_cache_dir
-
         self.cache_dir = Path(opts.cache_dir or default_cache_dir())
         self.truth = Path(opts.truth or self.workdir / "ground_truth.jsonl")
         self.workers: list[tuple[int, subprocess.Popen[str], int]] = []
