@@ -97,10 +97,12 @@ class Simulator:
     def __init__(self, opts: ServeOptions) -> None:
         self.opts = opts
         self.cfg = load_switchboard(opts.config)  # bad input fails here, before any process starts
-        self.workdir = Path(opts.workdir or tempfile.mkdtemp(prefix="mystery-switchboard-"))
+        # absolute: kamailio runs in its own directory and reads the paths in its config
+        self.workdir = Path(opts.workdir or tempfile.mkdtemp(prefix="mystery-switchboard-")).resolve()
         self.workdir.mkdir(parents=True, exist_ok=True)
-        self.cache_dir = Path(opts.cache_dir or default_cache_dir())
-        self.truth = Path(opts.truth or self.workdir / "ground_truth.jsonl")
+        self.cache_dir = Path(opts.cache_dir or default_cache_dir()).resolve()
+        self.truth = Path(opts.truth or self.workdir / "ground_truth.jsonl").resolve()
+        self.config = Path(opts.config).resolve()
         self.workers: list[tuple[int, subprocess.Popen[str], int]] = []
         self.proxy: subprocess.Popen[str] | None = None
         self.port = opts.port or free_udp_port()
@@ -117,7 +119,7 @@ class Simulator:
         for i in range(self.opts.workers):
             port = free_udp_port()
             cmd = [
-                sys.executable, "-m", "mystery.switchboard.worker", "--config", str(self.opts.config),
+                sys.executable, "-m", "mystery.switchboard.worker", "--config", str(self.config),
                 "--sip-port", str(port), "--rtp-port", str(rtp_base + 400 * i), "--worker-id", str(i),
                 "--state", str(state), "--truth", str(self.truth), "--workdir", str(self.workdir),
                 "--cache-dir", str(self.cache_dir),
