@@ -152,7 +152,7 @@ class Auditor:
         """Statistics per rule id, expanded from the per-plan counts."""
         out: dict[str, RuleStats] = {rule.id: RuleStats() for rule in self.rules.rules}
         for key, count in self._plan_counts.items():
-            plan = self.rules._plans[key]
+            plan = self.rules.plan(key)
             for rule, _, _ in plan.active:
                 out[rule.id].evaluated += count
             for rule, _ in plan.aggregates:

@@ -90,6 +90,10 @@ class RuleSet:
             plan = self._plans[key] = self._make_plan(*key)
         return key, plan
 
+    def plan(self, key: tuple[Any, ...]) -> Plan:
+        """The plan made for `key` (a key returned by plan_for)."""
+        return self._plans[key]
+
     def _make_plan(self, pack_names: tuple[str, ...], purpose: str, country: str, day: int) -> Plan:
         active, aggregates, skipped = [], [], []
         when = day_to_date(day)

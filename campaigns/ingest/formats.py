@@ -150,11 +150,9 @@ def generic(header: list[str], ctx: Context) -> tuple[Convert, list[str]]:
         try:
             moment = fromiso(f[1])
         except ValueError:
-            raise RowError("start", f"not an ISO 8601 date-time: {f[1]!r}") from None
-        if moment.tzinfo is None:
-            if zone is None:
-                raise RowError("start", f"{f[1]!r} has no UTC offset; pass --source-tz ZONE")
-            moment = moment.replace(tzinfo=zone)
+            moment = None
+        # naive times and bad ones take the shared path (source zone, error messages)
+        ts = moment.timestamp() if moment is not None and moment.tzinfo is not None else _time(f[1], "start", zone)
         raw = f[2]
         try:
             phone = lookup(raw).e164
@@ -183,7 +181,7 @@ def generic(header: list[str], ctx: Context) -> tuple[Convert, list[str]]:
             duration = float(text)
         else:
             duration = _number(text, "duration_s")
-        return _new(Attempt, (call_id, source, line, moment.timestamp(), phone, raw, f[3], campaign, principal,
+        return _new(Attempt, (call_id, source, line, ts, phone, raw, f[3], campaign, principal,
                               purpose, disposition, code, duration,
                               _number(f[i_ring], "ring_s") if i_ring >= 0 else None,
                               _number(f[i_talk], "talk_s") if i_talk >= 0 else None, mode, f[8],
