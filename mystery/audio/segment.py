@@ -318,10 +318,12 @@ def _timeline(pieces: list[_Piece], n: int) -> list[Segment]:
         prev = out[-1]
         gap = span[0] - prev[1]
         if prev[2] == span[2] and (gap <= max_gap or span[2] == "live_human"):
-            prev[3] = (prev[3] * (prev[1] - prev[0]) + span[3] * (span[1] - span[0])) / (span[1] - prev[0])
+            a, b = prev[1] - prev[0], span[1] - span[0]
+            prev[3] = (prev[3] * a + span[3] * b) / (a + b)
             prev[1] = span[1]
         elif prev[2] == "ringback":
-            cut = max(prev[1], span[0] - 25)       # the answer: about half a second before the next sound
+            # the answer: about half a second before the next sound; a person starts at their first word
+            cut = span[0] if span[2] == "live_human" else max(prev[1], span[0] - 25)
             prev[1] = min(prev[1] + 200, cut)
             if cut > prev[1]:
                 out.append([prev[1], cut, "silence", 0.5])
