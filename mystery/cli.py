@@ -22,6 +22,7 @@ SUBCOMMANDS: dict[str, str] = {
     "switchboard": "mystery.switchboard.command:switchboard",
     "transcribe": "mystery.transcribe.command:transcribe",
     "models": "mystery.transcribe.command:models",
+    "analyse": "mystery.audio.command:analyse",
 }
 
 
