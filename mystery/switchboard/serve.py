@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import shutil
 import signal
 import socket
 import subprocess
@@ -20,10 +21,12 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from mystery.errors import InputError
 from mystery.switchboard.config import Switchboard, iter_prompts, load_switchboard
 from mystery.switchboard.proxy import LOG_MARKER, dispatcher_list, kamailio_command, kamailio_config
 from mystery.switchboard.render import default_cache_dir, render_prompt, render_ringback
@@ -48,6 +51,14 @@ class ServeOptions:
     startup_timeout_s: float = 20.0
 
 
+def _check_port_free(port: int) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError as exc:
+            raise InputError("--port", None, f"127.0.0.1:{port} (UDP) is not free: {exc.strerror}") from None
+
+
 def free_udp_port() -> int:
     """A UDP port on 127.0.0.1 that was free a moment ago."""
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
@@ -64,15 +75,15 @@ def prerender(cfg: Switchboard, cache_dir: Path) -> int:
     return len(prompts)
 
 
-def probe_sip(port: int, timeout_s: float) -> bool:
-    """Send OPTIONS to 127.0.0.1:port until something answers."""
+def probe_sip(port: int, timeout_s: float, alive: Callable[[], bool] = lambda: True) -> bool:
+    """Send OPTIONS to 127.0.0.1:port until something answers (or ``alive()`` turns false)."""
     deadline = time.time() + timeout_s
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         s.bind(("127.0.0.1", 0))
         s.settimeout(0.2)
         local = s.getsockname()[1]
         n = 0
-        while time.time() < deadline:
+        while time.time() < deadline and alive():
             n += 1
             msg = (
                 f"OPTIONS sip:127.0.0.1:{port} SIP/2.0\r\n"
@@ -106,6 +117,11 @@ class Simulator:
         self.workers: list[tuple[int, subprocess.Popen[str], int]] = []
         self.proxy: subprocess.Popen[str] | None = None
         self.port = opts.port or free_udp_port()
+        if opts.port:
+            _check_port_free(opts.port)
+        for tool in ("kamailio", "espeak-ng", "sox"):
+            if shutil.which(tool) is None and not (tool == "kamailio" and Path("/usr/sbin/kamailio").exists()):
+                raise ServeError(f"{tool} is not installed (Debian: apt-get install {tool})")
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
 
@@ -143,7 +159,8 @@ class Simulator:
         reader = threading.Thread(target=self._read_proxy_log, args=(self.proxy.stderr,), daemon=True)
         reader.start()
         self._threads.append(reader)
-        if not probe_sip(self.port, self.opts.startup_timeout_s):
+        proxy = self.proxy
+        if not probe_sip(self.port, self.opts.startup_timeout_s, lambda: proxy.poll() is None):
             raise ServeError(f"kamailio did not answer on 127.0.0.1:{self.port}; see {self.workdir / 'kamailio.log'}")
         return {
             "event": "ready",

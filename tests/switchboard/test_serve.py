@@ -113,3 +113,19 @@ def _scenario(tmp_path: Path) -> Path:
     path = tmp_path / "ring.xml"
     path.write_text(cancelled_call(15000))
     return path
+
+
+def test_port_in_use_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        port = taken.getsockname()[1]
+        proc = subprocess.run(
+            [sys.executable, "-m", "mystery", "switchboard", "serve", "--config", str(LINES), "--port", str(port),
+             "--workdir", str(tmp_path / "sb")],
+            capture_output=True, text=True, timeout=30,
+        )
+    assert 2 == proc.returncode
+    assert [f"error: --port: 127.0.0.1:{port} (UDP) is not free: Address already in use"] == proc.stderr.strip().splitlines()
+    assert "" == proc.stdout
