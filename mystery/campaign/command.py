@@ -38,6 +38,9 @@ def dial_scenario(settings, scenario: Scenario, name: str, concurrency: int,  # 
             progress.update(task, advance=1, last=f"{result.line}: {result.outcome}")
 
         run = run_campaign(engine, campaign_id, plans, concurrency, advance)
+    for crash in run.crashed:
+        console.print(f"[red]dialer crashed twice on {crash.plan.call_id} ({crash.plan.line}); not stored:[/red] "
+                      f"{crash.error}")
     return campaign_id, list(run.results)
 
 

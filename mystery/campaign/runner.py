@@ -9,14 +9,14 @@ what it measured.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine
 
 from mystery.dial.plan import CallPlan
-from mystery.dial.runner import run_call_async
+from mystery.dial.runner import DialerCrashed, run_call_async
 from mystery.records import CallResult
 from mystery.store import repo
 
@@ -25,21 +25,44 @@ from mystery.store import repo
 class CampaignRun:
     campaign_id: int
     results: tuple[CallResult, ...]
+    crashed: tuple[CrashedCall, ...] = ()
+
+
+@dataclass(frozen=True)
+class CrashedCall:
+    """A call whose dialer process died twice without a result: a bug to report, not an outcome."""
+
+    plan: CallPlan
+    error: str
 
 
 async def run_calls(
     plans: list[CallPlan],
     concurrency: int,
     on_result: Callable[[CallResult], None],
-    dialer: Callable[[CallPlan], object] = run_call_async,
+    dialer: Callable[[CallPlan], Awaitable[CallResult]] = run_call_async,
+    crashed: list[CrashedCall] | None = None,
 ) -> list[CallResult]:
-    """Dial every plan with at most `concurrency` in flight; `on_result` sees each as it ends."""
+    """Dial every plan with at most `concurrency` in flight; `on_result` sees each as it ends.
+
+    A dialer process that dies without a result is retried once; if it dies again the call
+    goes to `crashed` (when given) and the campaign carries on, else the error is raised.
+    """
     semaphore = asyncio.Semaphore(concurrency)
     results: list[CallResult] = []
 
     async def one(plan: CallPlan) -> None:
         async with semaphore:
-            result = await dialer(plan)  # type: ignore[misc]
+            try:
+                result = await dialer(plan)
+            except DialerCrashed:
+                try:
+                    result = await dialer(plan)
+                except DialerCrashed as error:
+                    if crashed is None:
+                        raise
+                    crashed.append(CrashedCall(plan, str(error)))
+                    return
         results.append(result)
         on_result(result)
 
@@ -61,13 +84,14 @@ def run_campaign(
         if progress is not None:
             progress(result)
 
+    crashed: list[CrashedCall] = []
     try:
-        results = asyncio.run(run_calls(plans, concurrency, store))
+        results = asyncio.run(run_calls(plans, concurrency, store, crashed=crashed))
     except BaseException:
         repo.finish_campaign(engine, campaign_id, status="interrupted")
         raise
-    repo.finish_campaign(engine, campaign_id)
-    return CampaignRun(campaign_id, tuple(sorted(results, key=lambda r: r.call_id)))
+    repo.finish_campaign(engine, campaign_id, status="finished" if not crashed else "finished_with_errors")
+    return CampaignRun(campaign_id, tuple(sorted(results, key=lambda r: r.call_id)), tuple(crashed))
 
 
 def campaign_key(name: str) -> str:
