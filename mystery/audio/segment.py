@@ -134,6 +134,7 @@ def segment_call(
         pieces = split
     _match_within_call(pieces, f.power)
     pieces = _split_answered_music(pieces, caller_mask, audible(f), f.power)
+    pieces = _split_voice_changes(pieces, audible(f), f.power)
     _label(pieces, caller_mask, have_caller=caller is not None)
     segments = _timeline(pieces, n)
     stretches = tuple(
@@ -208,6 +209,55 @@ def _split_answered_music(pieces: list[_Piece], caller: np.ndarray, active: np.n
         head, tail = Unit("music", u.start, cut, u.music_odds), Unit("speech", cut, u.end, 0.0)
         out.append(_Piece(head, marks=landmarks(power, head.start, head.end), why=p.why))
         out.append(_Piece(tail, marks=landmarks(power, tail.start, tail.end), why="music answered by the caller"))
+    return out
+
+
+def _band_log_energy(power: np.ndarray) -> np.ndarray:
+    """16 log-spaced bands from 150 to 3600 Hz: a coarse voice colour per frame."""
+    edges = np.unique(np.geomspace(10, 230, 17).astype(int))
+    bands = np.add.reduceat(power[:, edges[0]:edges[-1]].astype(np.float64), edges[:-1] - edges[0], axis=1)
+    return np.log(bands + 1e-10)
+
+
+def _delta_bic(x: np.ndarray, k: int, penalty: float = 1.0) -> float:
+    """BIC gain of modelling x[:k] and x[k:] with two diagonal Gaussians instead of one (speaker change)."""
+    n, d = x.shape
+
+    def logdet(part: np.ndarray) -> float:
+        return float(np.sum(np.log(part.var(axis=0) + 1e-6)))
+
+    gain = 0.5 * (n * logdet(x) - k * logdet(x[:k]) - (n - k) * logdet(x[k:]))
+    return gain - penalty * 0.5 * (2 * d) * np.log(n)
+
+
+def _split_voice_changes(pieces: list[_Piece], active: np.ndarray, power: np.ndarray) -> list[_Piece]:
+    """A recording cut off by a person without a pause: split an unrecorded unit that follows a
+    queue or prompt where the voice changes (BIC over band energies, at a pause of the unit)."""
+    out: list[_Piece] = []
+    for i, p in enumerate(pieces):
+        u = p.unit
+        before = pieces[i - 1] if i else None
+        after_queue = before is not None and (before.unit.kind == "music" or before.recorded) and \
+            u.start - before.unit.end < 75
+        if u.kind != "speech" or p.recorded or not after_queue or u.seconds < 4.0:
+            out.append(p)
+            continue
+        idx = np.flatnonzero(active[u.start:u.end]) + u.start
+        x = _band_log_energy(power[idx])
+        pauses = np.flatnonzero(np.diff(idx) > 3) + 1
+        candidates = [k for k in pauses if 75 <= k <= len(idx) - 75]
+        if not candidates:
+            out.append(p)
+            continue
+        gains = [_delta_bic(x, k, penalty=2.5) for k in candidates]
+        best = int(np.argmax(gains))
+        if gains[best] <= 0:
+            out.append(p)
+            continue
+        cut = int(idx[candidates[best]])
+        head, tail = Unit("speech", u.start, cut, u.music_odds), Unit("speech", cut, u.end, u.music_odds)
+        out.append(_Piece(head, marks=landmarks(power, head.start, head.end), why="voice changes after it"))
+        out.append(_Piece(tail, marks=landmarks(power, tail.start, tail.end), why="another voice"))
     return out
 
 
