@@ -12,6 +12,7 @@ import random
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
@@ -255,6 +256,7 @@ class Switchboard:
     name: str
     hotel: str
     seed: int
+    timezone: str
     sounds_dir: Path
     moh_dir: Path
     ivr_voice: Voice
@@ -548,18 +550,20 @@ def _clock(ctx: _Ctx, value: Any, line: int, path: str) -> str:
     raise ctx.fail(line, path, f"expected HH:MM, got {value!r}")
 
 
-def _hours(ctx: _Ctx, value: Any, line: int, path: str, sb: dict[str, Any]) -> Hours:
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+def _zone(ctx: _Ctx, name: str, line: int, path: str) -> None:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ctx.fail(line, path, f"unknown time zone {name!r}") from None
 
+
+def _hours(ctx: _Ctx, value: Any, line: int, path: str, sb: dict[str, Any]) -> Hours:
     m = _mapping(ctx, value, line, path, {"open", "close", "days", "timezone", "closed"})
     for req in ("open", "close", "closed"):
         if req not in m:
             raise ctx.fail(line, f"{path}.{req}", "required")
-    tz = str(m.get("timezone", "UTC"))
-    try:
-        ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ctx.fail(_line_of(m, "timezone", line), f"{path}.timezone", f"unknown time zone {tz!r}") from None
+    tz = str(m.get("timezone", sb["timezone"]))
+    _zone(ctx, tz, _line_of(m, "timezone", line), f"{path}.timezone")
     raw_days = m.get("days", list(_DAYS))
     days = set()
     for d in raw_days if isinstance(raw_days, list) else [raw_days]:
@@ -722,7 +726,8 @@ def parse_switchboard(text: str, source: str = "<string>") -> Switchboard:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else 1
         raise ctx.fail(line, "(yaml)", str(getattr(exc, "problem", exc))) from None
-    top = {"name", "hotel", "seed", "sounds_dir", "moh_dir", "ivr_voice", "variables", "lines", "queues", "agents"}
+    top = {"name", "hotel", "seed", "timezone", "sounds_dir", "moh_dir", "ivr_voice", "variables", "lines", "queues",
+           "agents"}
     m = _mapping(ctx, doc, 1, "(top)", top)
 
     def at(key: str) -> int:
@@ -733,7 +738,12 @@ def parse_switchboard(text: str, source: str = "<string>") -> Switchboard:
     for key, d in (("sounds_dir", sounds_dir), ("moh_dir", moh_dir)):
         if not d.is_dir():
             raise ctx.fail(at(key), key, f"no such directory {str(d)!r}")
-    sb: dict[str, Any] = {"sounds_dir": sounds_dir, "moh_dir": moh_dir, "queue_refs": [], "pool_refs": [], "goto_refs": []}
+    timezone = str(m.get("timezone", "UTC"))
+    _zone(ctx, timezone, at("timezone"), "timezone")
+    sb: dict[str, Any] = {
+        "sounds_dir": sounds_dir, "moh_dir": moh_dir, "timezone": timezone,
+        "queue_refs": [], "pool_refs": [], "goto_refs": [],
+    }
 
     iv = _mapping(ctx, m.get("ivr_voice", {}), at("ivr_voice"), "ivr_voice", {"voice", "speed_wpm", "pitch"})
     ivr_voice = Voice(
@@ -787,6 +797,7 @@ def parse_switchboard(text: str, source: str = "<string>") -> Switchboard:
         name=str(m.get("name", Path(source).stem)),
         hotel=str(m.get("hotel", "Grand Hotel")),
         seed=_int(ctx, seed, at("seed"), "seed"),
+        timezone=timezone,
         sounds_dir=sounds_dir,
         moh_dir=moh_dir,
         ivr_voice=ivr_voice,

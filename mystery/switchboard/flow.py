@@ -314,7 +314,7 @@ class CallFlow:
         pool = self.cfg.pools[pool_name]
         seq = self.seats.next_seq(f"pool:{pool_name}")
         values = {"hotel": self.cfg.hotel, **self.cfg.variables}
-        return choose_persona(pool, seq, self.rng, values, datetime.now())
+        return choose_persona(pool, seq, self.rng, values, datetime.now(ZoneInfo(self.cfg.timezone)))
 
     async def _agent(self, pool: Any, seat: int | None, queue: str | None) -> None:
         persona = self._persona(pool.name)
