@@ -29,18 +29,8 @@ def analyse_campaign(engine: Engine, settings: object, campaign_id: int, console
 
 def report_campaign(engine: Engine, settings: object, campaign_id: int, out_dir: Path) -> ReportOutcome:
     """Write the HTML/CSV report of a stored campaign and store its revenue estimate."""
-    from mystery.report.build import campaign_assumptions, estimate_json, write_report
+    from mystery.report.build import estimate_line, report_from_store
 
-    row = repo.find_campaign(engine, str(campaign_id))
-    calls = repo.load_calls(engine, campaign_id)
-    scores = repo.load_scores(engine, campaign_id)
-    files = write_report(row, calls, scores, campaign_assumptions(row), out_dir,
-                         recordings_dir=Path(settings.recordings_dir))  # type: ignore[attr-defined]
-    estimate = files.context.estimate
-    summary = "no lost-revenue estimate"
-    if estimate is not None:
-        repo.save_revenue_estimate(engine, campaign_id, estimate_json(estimate))
-        money = estimate.access_loss_eur
-        summary = (f"Lost revenue: {money.central:,.0f} EUR/month (P10 {money.p10:,.0f} - P90 {money.p90:,.0f}); "
-                   f"wait basis: {estimate.wait_basis}")
-    return ReportOutcome(files.html, summary)
+    files = report_from_store(engine, str(campaign_id), out_dir, Path(settings.reports_dir),  # type: ignore[attr-defined]
+                              Path(settings.recordings_dir))  # type: ignore[attr-defined]
+    return ReportOutcome(files.html, estimate_line(files.context.estimate))

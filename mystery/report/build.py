@@ -193,3 +193,46 @@ def _write_atomically(path: Path, text: str) -> None:
     tmp = path.with_name(path.name + ".part")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)
+
+
+def report_from_store(
+    engine: Any,
+    campaign: str,
+    out_dir: Path | None,
+    reports_dir: Path,
+    recordings_dir: Path,
+    assumptions_file: Mapping[str, Any] | None = None,
+    assumptions_where: str = "assumptions",
+    calls_per_month: float | None = None,
+    timezone: str | None = None,
+    pdf: bool = False,
+) -> ReportFiles:
+    """Load a stored campaign (name or id), write its report and store its revenue estimate.
+
+    The output folder defaults to `reports_dir/<campaign name>`.
+    """
+    from mystery.revenue.assumptions import apply_overrides
+    from mystery.store import repo
+
+    row = repo.find_campaign(engine, campaign)
+    calls = repo.load_calls(engine, row["id"])
+    scores = repo.load_scores(engine, row["id"])
+    assumptions = campaign_assumptions(row, assumptions_file, assumptions_where, calls_per_month)
+    if timezone:
+        assumptions = apply_overrides(assumptions, {"timezone": timezone}, "--timezone")
+    files = write_report(row, calls, scores, assumptions, out_dir or reports_dir / row["name"], pdf=pdf,
+                         recordings_dir=recordings_dir)
+    if files.context.estimate is not None:
+        repo.save_revenue_estimate(engine, row["id"], estimate_json(files.context.estimate))
+    return files
+
+
+def estimate_line(estimate: RevenueEstimate | None) -> str:
+    """One line for a terminal: the monthly loss with its range and the wait basis."""
+    if estimate is None:
+        return "no lost-revenue estimate"
+    money = estimate.access_loss_eur
+    unit = " per 1,000 calls" if estimate.per_thousand_calls else ""
+    return (f"lost revenue/month{unit}: {money.central:,.0f} EUR (P10 {money.p10:,.0f}, "
+            f"P50 {money.p50:,.0f}, P90 {money.p90:,.0f}); wait basis: {estimate.wait_basis}")
+

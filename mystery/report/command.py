@@ -50,10 +50,8 @@ def load_assumptions_file(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
 def report(ctx: click.Context, campaign: str, out_dir: Path | None, calls_per_month: float | None,
            assumptions_path: Path | None, timezone: str | None, pdf: bool) -> None:
     """Write the HTML report (index.html), calls.csv and recordings of CAMPAIGN (name or id)."""
-    from mystery.report.build import campaign_assumptions, estimate_json, write_report
-    from mystery.revenue.assumptions import apply_overrides
-    from mystery.store import repo
-    from mystery.store.engine import make_engine, migrate
+    from mystery.report.build import estimate_line, report_from_store
+    from mystery.store.engine import open_store
 
     if calls_per_month is not None and calls_per_month <= 0:
         raise InputError("--calls-per-month", None, f"expected a positive number, got {calls_per_month:g}")
@@ -62,32 +60,19 @@ def report(ctx: click.Context, campaign: str, out_dir: Path | None, calls_per_mo
     if assumptions_path is not None:
         file_values, file_lines = load_assumptions_file(assumptions_path)
     settings = settings_from(ctx)
-    engine = make_engine(settings.database_url)
-    migrate(engine)
-    row = repo.find_campaign(engine, campaign)
-    calls = repo.load_calls(engine, row["id"])
-    scores = repo.load_scores(engine, row["id"])
+    engine = open_store(settings.database_url)
     try:
-        assumptions = campaign_assumptions(row, file_values, str(assumptions_path), calls_per_month)
+        files = report_from_store(engine, campaign, out_dir, Path(settings.reports_dir),
+                                  Path(settings.recordings_dir), file_values, str(assumptions_path),
+                                  calls_per_month, timezone, pdf)
     except InputError as error:
         line = file_lines.get((error.field or "").split(".")[0].split("[")[0])
         if assumptions_path is not None and error.where == str(assumptions_path) and line:
             raise InputError(f"{assumptions_path}:{line}", error.field, error.problem) from None
         raise
-    if timezone:
-        assumptions = apply_overrides(assumptions, {"timezone": timezone}, "--timezone")
-    target = out_dir or Path(settings.reports_dir) / row["name"]
-    files = write_report(row, calls, scores, assumptions, target, pdf=pdf,
-                         recordings_dir=Path(settings.recordings_dir))
-    estimate = files.context.estimate
-    if estimate is not None:
-        repo.save_revenue_estimate(engine, row["id"], estimate_json(estimate))
     click.echo(f"report: {files.html}")
-    click.echo(f"calls:  {files.csv} ({len(calls)} calls, {len(files.recordings)} recordings)")
+    click.echo(f"calls:  {files.csv} ({len(files.context.calls)} calls, {len(files.recordings)} recordings)")
     if files.pdf:
         click.echo(f"pdf:    {files.pdf}")
-    if estimate is not None:
-        money = estimate.access_loss_eur
-        unit = " per 1,000 calls" if estimate.per_thousand_calls else ""
-        click.echo(f"lost revenue/month{unit}: {money.central:,.0f} EUR (P10 {money.p10:,.0f}, "
-                   f"P50 {money.p50:,.0f}, P90 {money.p90:,.0f}); wait basis: {estimate.wait_basis}")
+    if files.context.estimate is not None:
+        click.echo(estimate_line(files.context.estimate))
