@@ -147,6 +147,7 @@ def audit(ctx: click.Context, log: str, log_format: str | None, source_tz: str |
             from mystery.store.engine import open_store
 
             engine = open_store(_database_url(ctx))
+            stack.callback(engine.dispose)
             connection = stack.enter_context(engine.begin())
             recorder = RunRecorder(connection, str(request.log), list(request.rules), request.params)
         stream = stack.enter_context(_atomic_output(output, sys.stdout))
@@ -214,7 +215,8 @@ def ingest(file: str, log_format: str | None, source_tz: str | None, encoding: s
     mapping = load_mapping(Path(dispositions)) if dispositions else None
     reader = LogReader(file, log_format, source_tz=source_tz, phones=PhoneBook(default_region), mapping=mapping,
                        encoding=encoding)
-    with _atomic_output(output, open(os.devnull, "w")) as handle:  # noqa: SIM115
+    with contextlib.ExitStack() as stack:
+        handle = stack.enter_context(_atomic_output(output, stack.enter_context(open(os.devnull, "w"))))
         writer = csv.writer(handle)
         writer.writerow([*Attempt._fields, "started_at_utc"])
         for item in reader:

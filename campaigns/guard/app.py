@@ -29,6 +29,7 @@ from campaigns.records import DISPOSITIONS, PURPOSES, Attempt
 
 GUARD_KEY: web.AppKey[Guard] = web.AppKey("guard", Guard)
 STATE_KEY: web.AppKey[dict[str, Any]] = web.AppKey("state", dict)
+KEY_ID: web.RequestKey[str] = web.RequestKey("key_id", str)
 PUBLIC_PATHS = {"/v1/openapi.json", "/v1/health"}
 
 
@@ -65,7 +66,7 @@ async def authenticate(request: web.Request, handler: Any) -> web.StreamResponse
         return _error(401, "missing API key: send it in the X-API-Key header")
     if key not in request.app[STATE_KEY]["keys"]:
         return _error(401, "unknown API key")
-    request["key_id"] = request.app[STATE_KEY]["keys"][key]
+    request[KEY_ID] = request.app[STATE_KEY]["keys"][key]
     return await handler(request)
 
 
@@ -112,7 +113,7 @@ async def check(request: web.Request) -> web.Response:
 
 def _log(request: web.Request, attempt: Attempt, body: dict[str, Any]) -> None:
     request.app[STATE_KEY]["decisions"].append({
-        "decided_at": datetime.now(UTC).isoformat(timespec="milliseconds"), "api_key": request.get("key_id", ""),
+        "decided_at": datetime.now(UTC).isoformat(timespec="milliseconds"), "api_key": request.get(KEY_ID, ""),
         "phone": attempt.phone, "campaign": attempt.campaign, "at": utc_iso(attempt.ts),
         "allowed": bool(body["allowed"]), "reasons": [r["rule"] for r in body["reasons"]],
         "next_allowed_at": body["next_allowed_at"], "permanent_block": bool(body["permanent_block"])})

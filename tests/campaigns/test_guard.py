@@ -65,7 +65,10 @@ def guard(inputs, tmp_path) -> Iterator[dict[str, Any]]:  # type: ignore[no-unty
         yield {"base": line.split()[-1], "database_url": url, "process": process}
     finally:
         process.terminate()
-        assert 0 == process.wait(timeout=20)
+        code = process.wait(timeout=20)
+        process.stdout.close()  # type: ignore[union-attr]
+        process.stderr.close()  # type: ignore[union-attr]
+        assert 0 == code
 
 
 def _call(method: str, url: str, body: dict[str, Any] | None = None, key: str | None = KEY) -> tuple[int, Any]:
@@ -136,7 +139,9 @@ def test_attempts_are_idempotent_and_decisions_are_logged(inputs, guard):  # typ
         _check(base, phone="+33699887766", campaign="solar", at="2026-03-16T11:00:00+01:00")
     guard["process"].terminate()
     assert 0 == guard["process"].wait(timeout=20)
-    assert 3 == count_decisions(make_engine(guard["database_url"]))
+    engine = make_engine(guard["database_url"])
+    assert 3 == count_decisions(engine)
+    engine.dispose()
 
 
 def test_bad_requests_get_400_with_a_clear_message_and_keys_are_required(guard):  # type: ignore[no-untyped-def]
@@ -174,10 +179,12 @@ async def test_an_internal_error_fails_closed(tmp_path: Path) -> None:
 
     facts = Facts()
     guard = BrokenGuard(RuleSet(load_packs(["fr-2023"]), ["fr-2023"], facts), facts)
-    app = make_app(guard, open_store(f"sqlite:///{tmp_path / 'g.db'}"), (KEY,))
+    engine = open_store(f"sqlite:///{tmp_path / 'g.db'}")
+    app = make_app(guard, engine, (KEY,))
     async with TestClient(TestServer(app, host="127.0.0.1")) as client:
         response = await client.get("/v1/check", params={"phone": "+33142345678", "campaign": "x"},
                                     headers={"X-API-Key": KEY})
         body = await response.json()
+    engine.dispose()
     assert (500, False) == (response.status, body["allowed"])
     assert "guard.internal_error" == body["reasons"][0]["rule"]

@@ -61,11 +61,13 @@ def test_rejected_rows_are_stored_with_the_run(tmp_path, audit, database_url):  
     run = audit(log, "fr-2023", database_url=database_url)
     engine = make_engine(database_url)
     stored = load_rejected(engine, run.summary["run_id"])
+    counts = tuple(load_run(engine, run.summary["run_id"])[k] for k in ("rows", "attempts", "rejected"))
+    engine.dispose()
 
     assert 9 == len(stored)
     assert {"source": str(log), "line": 6, "field": "row", "reason": "expected 9 fields, got 3 (truncated line?)"} \
         == stored[3]
-    assert (11, 2, 9) == tuple(load_run(engine, run.summary["run_id"])[k] for k in ("rows", "attempts", "rejected"))
+    assert (11, 2, 9) == counts
 
 
 def test_latin1_file_reads_cleanly_with_the_encoding_option(tmp_path, audit):  # type: ignore[no-untyped-def]

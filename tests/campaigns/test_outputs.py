@@ -27,7 +27,8 @@ def test_csv_and_html_outputs_carry_the_violation_and_its_evidence(write, tmp_pa
     assert 1 == _run("--log", str(log), "--rules", "fr-2023", "--format", "csv", "--output", str(out_csv)).exit_code
     assert 1 == _run("--log", str(log), "--rules", "fr-2023", "--format", "html", "--output", str(out_html)).exit_code
 
-    rows = list(csv.DictReader(out_csv.open()))
+    with out_csv.open() as handle:
+        rows = list(csv.DictReader(handle))
     assert [("late", "fr-2023.hours", "+33687654321")] == [(r["call_id"], r["rule"], r["phone"]) for r in rows]
     assert "2026-03-16T20:30:00+01:00 Europe/Paris" == json.loads(rows[0]["evidence"])["local_time"]
     page = BeautifulSoup(out_html.read_text(), "html.parser")

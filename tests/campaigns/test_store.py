@@ -15,8 +15,10 @@ ARGS = ("--source-tz", "Europe/Paris", "--dispositions", str(DATA / "vicidial_di
 def _stored(audit, database_url):  # type: ignore[no-untyped-def]
     run = audit(DATA / "vicidial_log.csv", "fr-2023,fr-2026", *ARGS, database_url=database_url)
     engine = make_engine(database_url)
-    rows = load_violations(engine, run.summary["run_id"])
-    return run, rows, load_run(engine, run.summary["run_id"])
+    try:
+        return run, load_violations(engine, run.summary["run_id"]), load_run(engine, run.summary["run_id"])
+    finally:
+        engine.dispose()
 
 
 def test_stored_violations_match_the_report(audit, database_url):  # type: ignore[no-untyped-def]
