@@ -171,8 +171,9 @@ class FingerprintLibrary:
             offset = int(uniq[idx] % 1_000_000) - 500_000
             agree = (items == item_id) & (np.abs(offsets - offset) <= 1)
             frames = marks.frames[q[agree]]
+            targets = frames + (marks.hashes[q[agree]] & 0x3F).astype(np.int32)   # the paired peak's frame
             # the span the agreeing hashes cover (a stored item may be longer than what repeats)
-            start, end = int(frames.min()), int(frames.max()) + 8
+            start, end = int(frames.min()), int(targets.max()) + 3
             in_overlap = int(np.count_nonzero((marks.frames >= start) & (marks.frames < end)))
             score = hits / max(in_overlap, 1)
             if score >= min_score:
