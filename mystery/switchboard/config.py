@@ -14,9 +14,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
-
 from mystery.errors import InputError
+from mystery.yamlfile import LocatedYaml, load_located_yaml
 
 DEFAULT_SOUNDS_DIR = "/usr/share/asterisk/sounds/en"
 DEFAULT_MOH_DIR = "/usr/share/asterisk/moh"
@@ -269,41 +268,35 @@ class Switchboard:
 # --------------------------------------------------------------------------- YAML with line numbers
 
 
-class _Map(dict):
+class _Map(dict):  # type: ignore[type-arg]
     line: int
     lines: dict[Any, int]
 
 
-class _Seq(list):
+class _Seq(list):  # type: ignore[type-arg]
     line: int
     lines: list[int]
 
 
-class _Loader(yaml.SafeLoader):
-    pass
+def _with_lines(doc: LocatedYaml) -> Any:
+    """The document as dicts/lists that carry their own line numbers (``_Map``/``_Seq``)."""
 
+    def walk(value: Any, path: tuple[str | int, ...]) -> Any:
+        line = doc.lines.get(path, 1)
+        if isinstance(value, dict):
+            out = _Map()
+            out.line, out.lines = line, {}
+            for key, item in value.items():
+                out[key] = walk(item, (*path, key))
+                out.lines[key] = doc.lines.get((*path, key), line)
+            return out
+        if isinstance(value, list):
+            seq = _Seq(walk(item, (*path, i)) for i, item in enumerate(value))
+            seq.line, seq.lines = line, [doc.lines.get((*path, i), line) for i in range(len(value))]
+            return seq
+        return value
 
-def _construct_map(loader: _Loader, node: yaml.MappingNode) -> _Map:
-    loader.flatten_mapping(node)
-    out = _Map()
-    out.line = node.start_mark.line + 1
-    out.lines = {}
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        out[key] = loader.construct_object(value_node, deep=True)
-        out.lines[key] = key_node.start_mark.line + 1
-    return out
-
-
-def _construct_seq(loader: _Loader, node: yaml.SequenceNode) -> _Seq:
-    out = _Seq(loader.construct_object(child, deep=True) for child in node.value)
-    out.line = node.start_mark.line + 1
-    out.lines = [child.start_mark.line + 1 for child in node.value]
-    return out
-
-
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_map)
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_seq)
+    return walk(doc.data, ())
 
 
 class _Ctx:
@@ -717,15 +710,11 @@ def _line(ctx: _Ctx, user: str, value: Any, line: int, path: str, sb: dict[str, 
     )
 
 
-def parse_switchboard(text: str, source: str = "<string>") -> Switchboard:
-    """Parse and validate a switchboard YAML document."""
-    ctx = _Ctx(source)
-    try:
-        doc = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader derives from SafeLoader
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark else 1
-        raise ctx.fail(line, "(yaml)", str(getattr(exc, "problem", exc))) from None
+def parse_switchboard(located: LocatedYaml) -> Switchboard:
+    """Validate a switchboard YAML document (read with ``mystery.yamlfile``)."""
+    ctx = _Ctx(located.path)
+    source = located.path
+    doc = _with_lines(located)
     top = {"name", "hotel", "seed", "timezone", "sounds_dir", "moh_dir", "ivr_voice", "variables", "lines", "queues",
            "agents"}
     m = _mapping(ctx, doc, 1, "(top)", top)
@@ -810,12 +799,7 @@ def parse_switchboard(text: str, source: str = "<string>") -> Switchboard:
 
 def load_switchboard(path: str | Path) -> Switchboard:
     """Read and validate a switchboard YAML file."""
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"{p}:1", "(file)", f"cannot read: {exc.strerror or exc}") from None
-    return parse_switchboard(text, str(p))
+    return parse_switchboard(load_located_yaml(path))
 
 
 def iter_prompts(cfg: Switchboard) -> list[Prompt]:

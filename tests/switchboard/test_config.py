@@ -19,7 +19,6 @@ from mystery.switchboard.config import (
     QueueRef,
     iter_prompts,
     load_switchboard,
-    parse_switchboard,
 )
 from mystery.switchboard.flow import is_open
 from mystery.switchboard.harness import SCENARIOS_DIR
@@ -61,16 +60,20 @@ def test_test_lines_load() -> None:
         ("lines:\n  a:\n    then: {goto: b}\n", 3, "lines.a.then.goto", "unknown line 'b'"),
         ("lines:\n  a: {then: busy, hours: {open: '9am', close: '18:00', closed: busy}}\n", 2, "lines.a.hours.open",
          "expected HH:MM"),
-        ("lines:\n  a: {then: busy\n", 3, "(yaml)", ""),
+        ("lines:\n  a: {then: busy\n", 3, None, "invalid YAML"),
     ],
 )
-def test_bad_config_names_file_line_and_field(text: str, line: int, field: str, problem: str) -> None:
+def test_bad_config_names_file_line_and_field(
+    tmp_path: Path, text: str, line: int, field: str | None, problem: str
+) -> None:
+    path = tmp_path / "hotel.yaml"
+    path.write_text(text)
     with pytest.raises(InputError) as caught:
-        parse_switchboard(text, "hotel.yaml")
-    assert f"hotel.yaml:{line}" == caught.value.where
+        load_switchboard(path)
+    assert f"{path}:{line}" == caught.value.where
     assert field == caught.value.field
     assert problem in caught.value.problem
-    assert str(caught.value).startswith(f"hotel.yaml:{line}: {field}: ")
+    assert str(caught.value).startswith(f"{path}:{line}: {field + ': ' if field else ''}")
 
 
 def test_unreadable_file_is_an_input_error(tmp_path: Path) -> None:
