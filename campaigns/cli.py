@@ -242,7 +242,8 @@ def rules_command(packs: str | None) -> None:
     for pack in load_packs(_packs(packs) if packs else available_packs()):
         click.echo(f"{pack.name} ({pack.version}): {pack.title}" + ("" if pack.enabled_by_default else " [opt-in]"))
         for rule in pack.rules:
-            window = f"{rule.in_force.start or '...'} to {rule.in_force.end or '...'}"
+            start, end = rule.in_force.start, rule.in_force.end
+            window = f"in force {start or '...'} to {end or '...'}" if start or end else "always in force"
             click.echo(f"  {rule.id} [{rule.certainty}] {window}: {rule.title}")
             click.echo(f"      {rule.citation}")
             click.echo(f"      params: {dict(rule.params)}")
