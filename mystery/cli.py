@@ -23,6 +23,7 @@ SUBCOMMANDS: dict[str, str] = {
     "transcribe": "mystery.transcribe.command:transcribe",
     "models": "mystery.transcribe.command:models",
     "analyse": "mystery.audio.command:analyse",
+    "web": "mystery.web.command:web",
 }
 
 
