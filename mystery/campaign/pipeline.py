@@ -1,19 +1,29 @@
 """After the calls: analyse stored recordings, then value and report the campaign.
 
 Analysis runs after dialling, never during it, so it cannot disturb live call timing, and it
-can be re-run on stored calls with a better model.
+can be re-run on stored calls with a better model. It makes two passes per line: the first
+teaches the line's fingerprint library every stretch of every call, the second labels each
+call against the others (a recorded prompt repeats across calls, a live person never does),
+so the first call of a campaign benefits as much as the last.
 """
 
 from __future__ import annotations
 
+import dataclasses
+from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import Console
+from rich.progress import Progress
 from sqlalchemy import Engine
 
-from mystery.records import CallResult
+from mystery.records import CallResult, Segment
 from mystery.store import repo
+
+REFINABLE = {"answered", "dropped"}
+"""SIP outcomes that audio can refine (a busy or unanswered call has nothing to listen to)."""
 
 
 @dataclass(frozen=True)
@@ -22,9 +32,73 @@ class ReportOutcome:
     summary: str
 
 
+def apply_audio(result: CallResult, segments: tuple[Segment, ...], measures: object) -> CallResult:
+    """The call with measures from audio replacing the SIP-based provisional ones. Pure."""
+    m = measures
+    outcome = result.outcome
+    if outcome in REFINABLE and m.outcome in {"human", "voicemail", "ivr_dead_end", "abandoned_in_queue"}:  # type: ignore[attr-defined]
+        outcome = m.outcome  # type: ignore[attr-defined]
+    answered = result.time_to_answer_s is not None
+    return dataclasses.replace(
+        result,
+        outcome=outcome,
+        segments=segments,
+        ivr_s=m.ivr_s if answered else None,  # type: ignore[attr-defined]
+        hold_s=m.hold_s if answered else None,  # type: ignore[attr-defined]
+        time_to_human_s=m.time_to_human_s,  # type: ignore[attr-defined]
+        talk_s=m.talk_s if m.talk_s is not None else (0.0 if answered else None),  # type: ignore[attr-defined]
+        talk_basis="audio",
+        wait_basis="time_to_human",
+    )
+
+
+def analyse_recordings(calls: list[CallResult], fingerprints_dir: Path,
+                       advance: Callable[[], None] = lambda: None) -> list[CallResult]:
+    """Segment and measure every answered, recorded call; returns all calls (others unchanged).
+
+    Calls are grouped by line: each line has its own fingerprint library under
+    `fingerprints_dir/<line>`, which keeps what it learnt for the next campaign.
+    """
+    from mystery.audio.fingerprint import FingerprintLibrary
+    from mystery.audio.segment import remember, segment_call
+    from mystery.audio.wav import read_channels
+    from mystery.measure.phases import measure_phases
+
+    recorded = [c for c in calls if c.recording and Path(c.recording).exists() and c.time_to_answer_s is not None]
+    by_line: dict[str, list[CallResult]] = defaultdict(list)
+    for call in recorded:
+        by_line[call.line].append(call)
+    analysed: dict[str, CallResult] = {}
+    for line, line_calls in by_line.items():
+        library = FingerprintLibrary(fingerprints_dir / (line or "unknown"))
+        audio = {c.call_id: read_channels(Path(c.recording), "right") for c in line_calls}  # type: ignore[arg-type]
+        for call in line_calls:  # pass 1: learn every stretch of every call
+            ch = audio[call.call_id]
+            remember(library, call.call_id, segment_call(ch.callee, ch.caller, library, call.call_id))
+            advance()
+        library.save()
+        for call in line_calls:  # pass 2: label each call against the others
+            ch = audio[call.call_id]
+            analysis = segment_call(ch.callee, ch.caller, library, call.call_id)
+            answer_s = max(0.0, (call.time_to_answer_s or 0.0) - call.recording_offset_s)
+            measures = measure_phases(analysis.segments, ch.duration_s, call.recording_offset_s, answer_s)
+            analysed[call.call_id] = apply_audio(call, tuple(analysis.segments), measures)
+            advance()
+    return [analysed.get(c.call_id, c) for c in calls]
+
+
 def analyse_campaign(engine: Engine, settings: object, campaign_id: int, console: Console) -> list[CallResult]:
-    """The campaign's calls with audio measures where the audio analysis is installed."""
-    return repo.load_calls(engine, campaign_id)
+    """Analyse a stored campaign's recordings (see analyse_recordings), store and return the calls."""
+    calls = repo.load_calls(engine, campaign_id)
+    work = 2 * sum(1 for c in calls if c.recording and c.time_to_answer_s is not None)
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task("analysing recordings", total=work)
+        results = analyse_recordings(calls, Path(settings.fingerprints_dir),  # type: ignore[attr-defined]
+                                     lambda: progress.advance(task))
+    for before, after in zip(calls, results, strict=True):
+        if after is not before:
+            repo.replace_analysis(engine, after.call_id, after)
+    return results
 
 
 def report_campaign(engine: Engine, settings: object, campaign_id: int, out_dir: Path) -> ReportOutcome:
