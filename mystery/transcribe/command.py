@@ -9,6 +9,7 @@ import click
 
 from mystery.cli import settings_from
 from mystery.errors import exit_on_input_error
+from mystery.records import Segment
 from mystery.transcribe.models import (
     ENGINES,
     VOSK_CATALOG_URL,
@@ -16,9 +17,18 @@ from mystery.transcribe.models import (
     download_model,
     fetch_catalog,
     install_from,
+    resolve_model,
 )
-from mystery.transcribe.recording import CHANNEL_NAMES, load_segments, transcribe_recording
-from mystery.transcribe.spans import SPEECH_LABELS, spans_from_segments
+from mystery.transcribe.recording import (
+    CHANNEL_NAMES,
+    load_segments,
+    resolve_channel,
+    segment_speech,
+    transcribe_recording,
+)
+from mystery.transcribe.spans import SPEECH_LABELS, SpeechSpan, spans_from_segments
+
+AUTO_PAD_S = 0.5  # segments found on the fly: a late boundary must not cut a first word
 
 
 @click.command()
@@ -30,7 +40,8 @@ from mystery.transcribe.spans import SPEECH_LABELS, spans_from_segments
               help="Model folder; default: the one for --language in asr.models / asr.model_dir.")
 @click.option("--language", help="Language of the line, e.g. fr, en, ko (default: settings asr.language).")
 @click.option("--segments", type=click.Path(path_type=Path, dir_okay=False),
-              help="Segmenter JSON; only its speech segments are transcribed (default: the whole file).")
+              help="Segments JSON (e.g. from `mystery analyse --json`); default: run the segmenter now.")
+@click.option("--whole-file", is_flag=True, help="Decode the whole channel, without segmentation.")
 @click.option("--labels", default=",".join(sorted(SPEECH_LABELS)), show_default=True,
               help="Segment labels that are transcribed.")
 @click.option("--checklist", type=click.Path(path_type=Path, dir_okay=False),
@@ -41,24 +52,36 @@ from mystery.transcribe.spans import SPEECH_LABELS, spans_from_segments
 @click.pass_context
 @exit_on_input_error
 def transcribe(ctx: click.Context, wav: Path, channel: str | None, engine: str | None, model: Path | None,
-               language: str | None, segments: Path | None, labels: str, checklist: Path | None,
+               language: str | None, segments: Path | None, whole_file: bool, labels: str, checklist: Path | None,
                variables: tuple[str, ...], as_json: bool) -> None:
-    """Transcribe the speech of a call recording offline: words with start, end and confidence."""
-    settings = settings_from(ctx)
-    asr = settings.asr
-    found = load_segments(segments) if segments else None
-    spans = spans_from_segments(found, [x.strip() for x in labels.split(",") if x.strip()]) if found else None
-    if found is not None and spans is None:
-        spans = ()  # a segments file with no speech: nothing to decode
-    # when the live person answered, for "within N seconds of the answer" rules
-    answer = next((s.start_s for s in found or () if s.label == "live_human"), None)
+    """Transcribe the speech of a call recording offline: words with start, end and confidence.
+
+    Only speech is decoded: the segments of --segments, or those the segmenter finds now.
+    """
+    asr = settings_from(ctx).asr
+    if segments and whole_file:
+        raise click.UsageError("--segments and --whole-file cannot be combined: choose which audio is decoded")
+    engine, language = engine or asr.engine, language or asr.language
+    speech_labels = [x.strip() for x in labels.split(",") if x.strip()]
+    # Every input is checked before the slow part (segmentation, model loading, decoding).
     script = None
-    if checklist is not None:  # read before the slow part, so a typo fails at once
+    if checklist is not None:
         from mystery.score.checklist import load_checklist, parse_variables
 
         script = (load_checklist(checklist), parse_variables(variables))
+    found: list[Segment] | None = load_segments(segments) if segments else None
+    resolve_channel(wav, channel)
+    resolve_model(engine, language, Path(asr.model_dir), asr.models, model)
+    spans: tuple[SpeechSpan, ...] | None = None  # None = the whole channel
+    if found is not None:
+        spans = spans_from_segments(found, speech_labels)
+    elif not whole_file:
+        found = segment_speech(wav, channel)
+        spans = spans_from_segments(found, speech_labels, pad_s=AUTO_PAD_S)
+    # when the live person answered, for "within N seconds of the answer" rules
+    answer = next((s.start_s for s in found or () if s.label == "live_human"), None)
     transcript = transcribe_recording(
-        wav, engine=engine or asr.engine, language=language or asr.language, model_dir=Path(asr.model_dir),
+        wav, engine=engine, language=language, model_dir=Path(asr.model_dir),
         language_dirs=asr.models, model=model, channel=channel, spans=spans)
     scorecard = None
     if script is not None:

@@ -23,6 +23,26 @@ CHANNELS = {"left": 0, "caller": 0, "right": 1, "callee": 1}
 CHANNEL_NAMES = ("left", "right", "caller", "callee", "mono")
 
 
+def resolve_channel(path: Path, channel: str | None = None) -> str:
+    """"callee", "caller" or "mono" for a file and a --channel choice, from the header alone."""
+    import soundfile
+
+    try:
+        n_channels = soundfile.info(str(path)).channels
+    except (OSError, RuntimeError, soundfile.LibsndfileError) as error:
+        raise InputError(str(path), None, f"cannot read audio: {error}") from None
+    if channel is None:
+        return "callee" if n_channels == 2 else "mono"
+    if channel not in CHANNEL_NAMES:
+        raise InputError("--channel", None, f"expected one of {', '.join(CHANNEL_NAMES)}, got {channel!r}")
+    if channel == "mono":
+        return "mono"
+    if n_channels < 2:
+        raise InputError(str(path), "--channel", f"the file is mono; {channel} needs a two-channel recording "
+                         "(use --channel mono)")
+    return ("caller", "callee")[CHANNELS[channel]]
+
+
 def read_channel(path: Path, channel: str | None = None) -> ChannelAudio:
     """One channel of a WAV as float32. Default: the callee (right) of a stereo file, or the mono file."""
     import soundfile
@@ -87,6 +107,19 @@ def load_segments(path: Path) -> list[Segment]:
 def load_spans(path: Path, labels: Iterable[str] = SPEECH_LABELS) -> tuple[SpeechSpan, ...]:
     """Speech spans from a segments JSON file."""
     return spans_from_segments(load_segments(path), labels)
+
+
+def segment_speech(path: Path, channel: str | None = None) -> list[Segment]:
+    """Segments from the segmenter (`mystery analyse`): the callee's labelled segments for the
+    callee (or mono) channel; for the caller channel, the caller's turns labelled "speech"."""
+    from mystery.audio.command import analyse_file
+
+    side = resolve_channel(path, channel)
+    result = analyse_file(path, "mono" if side == "mono" else "right", learn=False)
+    if side == "caller":
+        return [Segment(float(a), float(b), "speech") for a, b in result["caller_speech"]]  # type: ignore[union-attr]
+    return [Segment(float(s["start_s"]), float(s["end_s"]), str(s["label"]), float(s.get("confidence", 1.0)))
+            for s in result["segments"]]  # type: ignore[union-attr]
 
 
 def open_transcriber(model: SpeechModel, language: str, beam_size: int = 5) -> Transcriber:

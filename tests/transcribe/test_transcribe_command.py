@@ -74,3 +74,23 @@ def test_a_missing_model_for_the_language_says_how_to_get_one(tmp_workdir: Path)
     assert 2 == result.exit_code
     assert result.output.startswith("error: --language: no vosk model for 'fr' in models/ or the settings; ")
     assert "mystery models install" in result.output
+
+
+@pytest.mark.asr
+def test_without_segments_the_segmenter_runs_and_the_hold_music_is_not_decoded(
+        tmp_workdir: Path, whisper_model: Path, asterisk_sounds: Path) -> None:
+    wav, start, end = stereo_call(tmp_workdir)
+    result = CliRunner().invoke(main, ["transcribe", str(wav), "--engine", "whisper", "--language", "en", "--json"])
+    assert 0 == result.exit_code, result.output
+    out = json.loads(result.output)
+    assert out["speech_s"] < 10.0  # of a 30 s call that is music except for one 1.6 s prompt
+    assert any(s["start_s"] <= start + 0.5 and s["end_s"] >= end - 0.5 for s in out["spans"])
+    assert "thank you for your patience" in " ".join(w["text"] for w in out["words"]).lower()
+
+
+def test_segments_and_whole_file_together_are_refused(tmp_workdir: Path) -> None:
+    write_wav(tmp_workdir / "mono.wav", np.zeros(RATE, dtype=np.float32))
+    Path("s.json").write_text("[]")
+    result = CliRunner().invoke(main, ["transcribe", "mono.wav", "--segments", "s.json", "--whole-file"])
+    assert 2 == result.exit_code
+    assert "--segments and --whole-file cannot be combined" in result.output
