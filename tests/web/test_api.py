@@ -1,0 +1,62 @@
+"""JSON endpoints: campaigns, the calls of one campaign, and errors as JSON."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from aiohttp.test_utils import TestClient
+
+from tests.web.conftest import CAMPAIGN, SCORES, SECOND
+
+
+async def test_api_campaigns(client: TestClient) -> None:
+    response = await client.get("/api/campaigns")
+    assert 200 == response.status
+    data = {c["name"]: c for c in (await response.json())["campaigns"]}
+    assert [CAMPAIGN, SECOND] == list(data)
+    lumiere = data[CAMPAIGN]
+    assert 4 == lumiere["calls"]
+    assert {"human": 2, "voicemail": 1, "busy": 1} == lumiere["outcomes"]
+    assert abs(4.61 - lumiere["median_time_to_answer_s"]) < 1e-9
+    assert abs(63.45 - lumiere["median_time_to_human_s"]) < 1e-9
+    estimate = lumiere["estimate"]
+    assert estimate["p10_eur"] <= estimate["p50_eur"] <= estimate["p90_eur"]
+    assert estimate["per_thousand_calls"] is False          # the scenario gives calls_per_month
+    assert f"/api/campaigns/{quote(CAMPAIGN, safe='')}/calls" == lumiere["calls_url"]
+    assert 0 == data[SECOND]["calls"]
+    assert data[SECOND]["estimate"] is None
+
+
+async def test_api_calls_of_a_campaign(client: TestClient) -> None:
+    response = await client.get(f"/api/campaigns/{quote(CAMPAIGN, safe='')}/calls")
+    assert 200 == response.status
+    data = await response.json()
+    assert CAMPAIGN == data["campaign"]["name"]
+    calls = {c["call_id"]: c for c in data["calls"]}
+    assert ["call-01", "call-02", "call-03", "call-04"] == list(calls)
+    first = calls["call-01"]
+    assert SCORES == first["verdicts"]
+    assert ["INVITE", "180", "200", "BYE_sent"] == [e["kind"] for e in first["events"]]
+    assert 3 == len(first["segments"])
+    assert "<script>alert(1)</script>" == first["words"][-1]["text"]   # JSON carries data, not markup
+    assert "/recordings/lumiere/call-01.wav" == first["recording_url"]
+    assert "/calls/call-01" == first["html_url"]
+    assert calls["call-04"]["recording_url"] is None
+    assert all(0.0 <= c["loss_probability"] <= 1.0 for c in data["calls"])
+    by_id = await client.get("/api/campaigns/1/calls")
+    assert 4 == len((await by_id.json())["calls"])
+
+
+async def test_api_errors_are_json(client: TestClient) -> None:
+    cases = [
+        ("GET", "/api/campaigns/nope/calls", 404, "no campaign 'nope'"),
+        ("GET", "/api/nothing", 404, "no page at /api/nothing"),
+        ("POST", "/api/campaigns", 405, "POST is not allowed on /api/campaigns"),
+    ]
+    for method, path, status, message in cases:
+        response = await client.request(method, path)
+        assert status == response.status, path
+        assert "application/json" == response.content_type
+        error = (await response.json())["error"]
+        assert status == error["status"]
+        assert error["message"].startswith(message), error
