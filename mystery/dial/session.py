@@ -19,6 +19,8 @@ import dataclasses
 import datetime as dt
 import gc
 import math
+import os
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -255,10 +257,12 @@ class Session:
     def _call(self, acc: Any, recordings: Path) -> CallResult:
         plan = self.plan
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-        name = plan.recording_name or f"{stamp}-{plan.call_id[:12]}.wav"
+        safe_id = re.sub(r"[^A-Za-z0-9._-]", "_", plan.call_id)[:80]
+        name = plan.recording_name or f"{stamp}-{safe_id}.wav"
         final = recordings / name
-        caller_wav = recordings / f".{name}.caller.wav"
-        callee_wav = recordings / f".{name}.callee.wav"
+        # per-process temporaries: two workers must never share them, even with equal names
+        caller_wav = recordings / f".{name}.{os.getpid()}.caller.wav"
+        callee_wav = recordings / f".{name}.{os.getpid()}.callee.wav"
         caller_rec, callee_rec = pj.AudioMediaRecorder(), pj.AudioMediaRecorder()
         caller_rec.createRecorder(str(caller_wav))
         callee_rec.createRecorder(str(callee_wav))

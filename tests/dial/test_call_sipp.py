@@ -215,3 +215,23 @@ def test_sigterm_hangs_up_and_still_prints_the_result(sipp_uas, tmp_path):
     r = json.loads(stdout)
     assert ("answered", "stopped") == (r["outcome"], r["extra"]["end_reason"])
     assert [] == [p.name for p in (tmp_path / "recordings").iterdir() if p.name.startswith(".")]
+
+
+def test_parallel_calls_with_similar_ids_keep_their_own_recordings(sipp_uas, tmp_path):
+    import asyncio
+
+    from mystery.dial import CallPlan, Step, run_call_async
+
+    sipp = sipp_uas("uas_answer.xml", calls=3, RING_MS=50, ANSWER_MS=100)
+    plans = [CallPlan(uri=sipp.uri, steps=(Step("hangup", on="answered", offset_s=1.0),),
+                      recordings_dir=str(tmp_path / "recordings"), call_id=f"campaign-frontdesk-{n}")
+             for n in range(3)]
+
+    async def dial_all():
+        return await asyncio.gather(*(run_call_async(plan) for plan in plans))
+
+    results = asyncio.run(dial_all())
+    assert 0 == sipp.wait()
+    assert ["answered"] * 3 == [r.outcome for r in results]
+    assert 3 == len({r.recording for r in results})
+    assert all(Path(r.recording).exists() for r in results)
