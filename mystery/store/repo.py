@@ -69,8 +69,8 @@ def save_call(engine: Engine, result: CallResult, campaign_id: int | None = None
     return call_id
 
 
-def _insert_children(conn: Any, call_id: int, result: CallResult) -> None:
-    if result.events:
+def _insert_children(conn: Any, call_id: int, result: CallResult, events: bool = True) -> None:
+    if events and result.events:
         conn.execute(insert(sip_events), [
             {"call_id": call_id, "seq": i, "t_s": e.t_s, "at": e.at, "kind": e.kind, "status": e.status,
              "detail": e.detail} for i, e in enumerate(result.events)])
@@ -93,14 +93,7 @@ def replace_analysis(engine: Engine, call_key: str, result: CallResult) -> None:
         conn.execute(update(calls).where(calls.c.id == call_id).values(**values))
         conn.execute(delete(segments).where(segments.c.call_id == call_id))
         conn.execute(delete(words).where(words.c.call_id == call_id))
-        if result.segments:
-            conn.execute(insert(segments), [
-                {"call_id": call_id, "start_s": s.start_s, "end_s": s.end_s, "label": s.label,
-                 "confidence": s.confidence} for s in result.segments])
-        if result.words:
-            conn.execute(insert(words), [
-                {"call_id": call_id, "start_s": w.start_s, "end_s": w.end_s, "text": w.text,
-                 "confidence": w.confidence, "channel": w.channel} for w in result.words])
+        _insert_children(conn, call_id, result, events=False)  # SIP events never change
 
 
 def load_calls(engine: Engine, campaign_id: int | None = None) -> list[CallResult]:

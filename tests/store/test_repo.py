@@ -58,3 +58,15 @@ def test_scores_replace_earlier_verdicts(database_url: str) -> None:
     repo.save_scores(engine, "c1", [{"item": "greeting", "passed": True, "at_s": 4.0, "quote": "bonjour"}])
     assert {"c1": [{"item": "greeting", "passed": True, "at_s": 4.0, "quote": "bonjour"}]} == repo.load_scores(
         engine, campaign_id)
+
+
+def test_a_reanalysis_replaces_segments_and_words_but_keeps_sip_events(database_url: str) -> None:
+    import dataclasses
+
+    engine = open_store(database_url)
+    campaign_id = repo.create_campaign(engine, "nov", {})
+    repo.save_call(engine, sample_call(), campaign_id)
+    redone = dataclasses.replace(sample_call(), outcome="human", time_to_human_s=4.1, talk_basis="audio",
+                                 segments=(Segment(0.0, 3.5, "ringback", 0.7),), words=())
+    repo.replace_analysis(engine, "c1", redone)
+    assert [redone] == repo.load_calls(engine, campaign_id)
