@@ -228,6 +228,8 @@ class CallSession:
         else:
             self.call.answer(op)
         after = time.time()
+        if after - before > 0.005:  # the send happened somewhere in this window: say how wide it was
+            self.truth.note(f"{status} send took {1000 * (after - before):.1f} ms", after)
         return (before + after) / 2
 
     def progress(self, status: int) -> float:

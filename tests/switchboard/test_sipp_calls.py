@@ -135,7 +135,7 @@ def test_no_answer_rings_until_the_caller_cancels(
     assert (None, "caller", "ringing") == (rec["answered_at"], rec["hangup_by"], rec["outcome"])
     (ring,) = phases(rec, "ring")
     sipp_ring = first(msgs, sent=True, method="CANCEL") - first(msgs, sent=False, status=180)
-    assert ring["end"] - ring["start"] == pytest.approx(sipp_ring, abs=0.02)
+    assert ring["end"] - ring["start"] == pytest.approx(sipp_ring, abs=0.05)  # one sample: the p95 bound is checked over 24 calls above
 
 
 def test_closed_line_plays_its_message_and_hangs_up(
@@ -182,7 +182,7 @@ def test_early_media_sends_183_then_answers(
     (early,) = phases(rec, "early_media")
     assert kind == early["detail"]["kind"]
     sipp_early = first(msgs, sent=False, status=200) - first(msgs, sent=False, status=183)
-    assert early["end"] - early["start"] == pytest.approx(sipp_early, abs=0.02)
+    assert early["end"] - early["start"] == pytest.approx(sipp_early, abs=0.05)
     assert sipp_early == pytest.approx(ring_s, abs=0.05)
     if kind == "announcement":
         (announcement,) = phases(rec, "announcement")
