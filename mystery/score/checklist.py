@@ -1,6 +1,6 @@
 """The client's script checklist ("bible de discours"), read from YAML with exact error locations.
 
-    checklist: hotel-reservation-en
+    checklist: hotel_booking
     language: en
     variables: {hotel: Grand Hotel}
     items:
@@ -207,6 +207,20 @@ def checklist_from_yaml(doc: LocatedYaml) -> Checklist:
 def load_checklist(path: str | Path) -> Checklist:
     """Read and validate a checklist YAML file."""
     return checklist_from_yaml(load_located_yaml(path))
+
+
+CHECKLISTS_DIR = Path(__file__).parent / "checklists"
+
+
+def find_checklist(name_or_path: str, base_dir: Path | None = None) -> Path:
+    """A checklist file: a path (relative to `base_dir`, e.g. the scenario's folder, or the current
+    one) or the name of a checklist shipped in mystery/score/checklists (`hotel_booking`)."""
+    relative = [base_dir / name_or_path] if base_dir is not None else []
+    for candidate in (*relative, Path(name_or_path), CHECKLISTS_DIR / f"{name_or_path}.yaml"):
+        if candidate.is_file():
+            return candidate
+    shipped = ", ".join(sorted(p.stem for p in CHECKLISTS_DIR.glob("*.yaml")))
+    raise InputError(name_or_path, "checklist", f"no such file, and not a shipped checklist ({shipped})")
 
 
 def parse_variables(pairs: Iterable[str]) -> dict[str, str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from mystery.records import Word
+from mystery.records import CallResult, Word
 from mystery.score.checklist import Checklist, ChecklistItem, Rule, fill_rule
 from mystery.score.match import (
     Match,
@@ -220,3 +220,11 @@ def live_words(words: Iterable[Word], spans: Iterable[tuple[float, float, str]])
     if not live:
         return words
     return tuple(w for w in words if any(a <= (w.start_s + w.end_s) / 2 <= b for a, b in live))
+
+
+def score_recorded_call(checklist: Checklist, call: CallResult, variables: Mapping[str, str] | None = None) -> Scorecard:
+    """Score an analysed, transcribed call: only words said in live-human segments count, and
+    `within_s` limits start when the live person answered (the first live_human segment)."""
+    spans = [(s.start_s, s.end_s, s.label) for s in call.segments]
+    answer = next((a for a, _, label in spans if label == "live_human"), None)
+    return score_call(checklist, live_words(call.words, spans), answer_s=answer, variables=variables)

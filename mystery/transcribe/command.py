@@ -44,15 +44,15 @@ AUTO_PAD_S = 0.5  # segments found on the fly: a late boundary must not cut a fi
 @click.option("--whole-file", is_flag=True, help="Decode the whole channel, without segmentation.")
 @click.option("--labels", default=",".join(sorted(SPEECH_LABELS)), show_default=True,
               help="Segment labels that are transcribed.")
-@click.option("--checklist", type=click.Path(path_type=Path, dir_okay=False),
-              help="Also score the transcript against this script checklist (YAML).")
+@click.option("--checklist", help="Also score the transcript against this script checklist: a YAML file or "
+              "the name of a shipped one (hotel_booking).")
 @click.option("--var", "variables", multiple=True, metavar="NAME=VALUE",
               help="Checklist variable, e.g. --var hotel='Hotel du Parc' (repeatable).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON: words with times and confidence.")
 @click.pass_context
 @exit_on_input_error
 def transcribe(ctx: click.Context, wav: Path, channel: str | None, engine: str | None, model: Path | None,
-               language: str | None, segments: Path | None, whole_file: bool, labels: str, checklist: Path | None,
+               language: str | None, segments: Path | None, whole_file: bool, labels: str, checklist: str | None,
                variables: tuple[str, ...], as_json: bool) -> None:
     """Transcribe the speech of a call recording offline: words with start, end and confidence.
 
@@ -66,9 +66,9 @@ def transcribe(ctx: click.Context, wav: Path, channel: str | None, engine: str |
     # Every input is checked before the slow part (segmentation, model loading, decoding).
     script = None
     if checklist is not None:
-        from mystery.score.checklist import load_checklist, parse_variables
+        from mystery.score.checklist import find_checklist, load_checklist, parse_variables
 
-        script = (load_checklist(checklist), parse_variables(variables))
+        script = (load_checklist(find_checklist(checklist)), parse_variables(variables))
     found: list[Segment] | None = load_segments(segments) if segments else None
     resolve_channel(wav, channel)
     resolve_model(engine, language, Path(asr.model_dir), asr.models, model)

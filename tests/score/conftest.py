@@ -12,7 +12,7 @@ from mystery.score.checklist import Checklist, load_checklist
 from tests.transcribe.conftest import whisper_model  # noqa: F401 - shared fixture for the audio path
 
 DATA = Path(__file__).parent / "data"
-HOTEL_EN = Path(__file__).parents[2] / "mystery" / "score" / "checklists" / "hotel_en.yaml"
+HOTEL_BOOKING = Path(__file__).parents[2] / "mystery" / "score" / "checklists" / "hotel_booking.yaml"
 WORD_S = 0.35
 
 
@@ -34,4 +34,4 @@ def load_transcript(name: str) -> tuple[float, tuple[Word, ...]]:
 
 @pytest.fixture(scope="session")
 def hotel_checklist() -> Checklist:
-    return load_checklist(HOTEL_EN)
+    return load_checklist(HOTEL_BOOKING)

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from mystery.cli import main
 from mystery.errors import InputError
 from mystery.score.checklist import load_checklist
-from tests.score.conftest import HOTEL_EN
+from tests.score.conftest import HOTEL_BOOKING
 
 GOOD_ITEM = """\
   - id: greeting
@@ -29,7 +29,7 @@ def error_of(tmp_path: Path, text: str) -> str:
 
 
 def test_the_example_hotel_checklist_has_the_seven_items_of_the_brief() -> None:
-    checklist = load_checklist(HOTEL_EN)
+    checklist = load_checklist(HOTEL_BOOKING)
     assert ["greeting", "agent_name", "availability", "rate", "upsell", "contact_details", "closing"] == [
         i.id for i in checklist.items]
     assert (("hotel", "Grand Hotel"),) == checklist.variables

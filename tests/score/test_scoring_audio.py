@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from mystery.cli import main
-from tests.score.conftest import HOTEL_EN
+from tests.score.conftest import HOTEL_BOOKING
 from tests.transcribe.conftest import RATE, hold_music, speak, write_wav
 
 pytestmark = [pytest.mark.asr, pytest.mark.slow]
@@ -57,7 +57,7 @@ def test_spoken_agent_lines_are_transcribed_and_scored_with_the_expected_verdict
     wav, segments = build_call(tmp_workdir)
     Path("segments.json").write_text(json.dumps(segments))
     result = CliRunner().invoke(main, ["transcribe", str(wav), "--engine", "whisper", "--language", "en",
-                                       "--segments", "segments.json", "--checklist", str(HOTEL_EN), "--json"])
+                                       "--segments", "segments.json", "--checklist", str(HOTEL_BOOKING), "--json"])
     assert 0 == result.exit_code, result.output
     out = json.loads(result.output)
     verdicts = {v["item"]: v for v in out["score"]["verdicts"]}
@@ -71,3 +71,22 @@ def test_spoken_agent_lines_are_transcribed_and_scored_with_the_expected_verdict
     assert verdicts["rate"]["at_s"] > verdicts["availability"]["at_s"] > verdicts["greeting"]["at_s"]
     assert all(v["reason"] for v in verdicts.values())
     assert all(w["channel"] == "callee" and w["start_s"] >= 20.0 - 0.15 for w in out["words"])  # no hold music words
+
+
+def test_a_stored_call_is_transcribed_from_its_segments_and_scored(tmp_path: Path, whisper_model: Path) -> None:
+    from mystery.records import CallResult, Segment
+    from mystery.score.checklist import find_checklist, load_checklist
+    from mystery.score.scorecard import score_recorded_call
+    from mystery.transcribe.call import CallTranscription
+
+    wav, segments = build_call(tmp_path)
+    call = CallResult("c1", "sip:reservations@127.0.0.1", "human", "2026-11-23T18:00:00Z", line="reservations",
+                      recording=str(wav), segments=tuple(Segment(s["start_s"], s["end_s"], s["label"])  # type: ignore[arg-type]
+                                                         for s in segments))
+    transcribed = CallTranscription("whisper", tmp_path / "models")(call, "en")
+    assert transcribed.words and all(w.channel == "callee" for w in transcribed.words)
+    card = score_recorded_call(load_checklist(find_checklist("hotel_booking")), transcribed)
+    assert ("upsell", "contact_details") == card.missed
+    assert pytest.approx(segments[1]["start_s"]) == card.answer_s
+    stored = card.to_json()["verdicts"]
+    assert {"item", "passed", "at_s", "quote"} <= set(stored[0])  # what store.repo.save_scores takes
