@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import subprocess
+import threading
 import wave
 from pathlib import Path
 
@@ -36,8 +37,13 @@ def _publish(tmp: Path, final: Path) -> Path:
     return final
 
 
+def _unique() -> str:
+    # several workers, and two render threads of one worker, may render the same file at once
+    return f"{os.getpid()}.{threading.get_ident()}"
+
+
 def _tmp(final: Path) -> Path:
-    return final.with_name(f".{final.name}.{os.getpid()}.tmp.wav")
+    return final.with_name(f".{final.name}.{_unique()}.tmp.wav")
 
 
 def render_speech(text: str, voice: Voice, cache_dir: Path) -> Path:
@@ -46,7 +52,7 @@ def render_speech(text: str, voice: Voice, cache_dir: Path) -> Path:
     if final.exists():
         return final
     cache_dir.mkdir(parents=True, exist_ok=True)
-    raw = final.with_name(f".{final.name}.{os.getpid()}.raw.wav")
+    raw = final.with_name(f".{final.name}.{_unique()}.raw.wav")
     tmp = _tmp(final)
     try:
         subprocess.run(
