@@ -98,3 +98,14 @@ def test_scores_aggregate_per_line(hotel_checklist: Checklist) -> None:
     rates = dict(paris.item_pass_rates)
     assert (1.0, 0.5, 0.5) == (rates["greeting"], rates["upsell"], rates["contact_details"])
     assert list(ALL_ITEMS) == [item for item, _ in paris.item_pass_rates]
+
+
+def test_a_french_agent_scores_100_percent_on_the_french_checklist_whatever_the_accents() -> None:
+    from mystery.score.checklist import find_checklist, load_checklist
+
+    french = load_checklist(find_checklist("hotel_booking_fr"))
+    answer_s, words = load_transcript("agent_fr_complete.yaml")
+    card = score_call(french, words, answer_s=answer_s)
+    assert () == card.missed
+    upsell = next(v for v in card.verdicts if v.item_id == "upsell")
+    assert "petit-déjeuner" in upsell.quote  # quotes keep the words as recognised
