@@ -180,6 +180,10 @@ def resolve_model(engine: str, language: str, model_dir: Path,
         if found != engine:
             raise InputError(str(explicit), "--model", f"is a {found} model, but --engine is {engine}")
         return SpeechModel(explicit.name, found, language, explicit, "command line")
+    configured = (language_dirs or {}).get(language)
+    if configured is not None and not _settings_models({language: configured}, model_dir):
+        raise InputError("asr.models", language, f"{configured!r} is not a vosk or Whisper model folder "
+                         f"(looked in . and {model_dir}/); fix the setting or install the model there")
     for model in available_models(model_dir, language_dirs):
         if model.engine == engine and model.language == language:
             verify_packaged(model)

@@ -233,3 +233,16 @@ def test_the_real_korean_model_installed_from_a_folder_is_used_for_korean(
     assert "vosk-model-small-ko-0.22" == transcript["model"]
     assert transcript["words"]
     shutil.rmtree(tmp_workdir / "models")
+
+
+def test_a_language_mapped_in_the_settings_to_a_missing_folder_names_the_setting(tmp_path: Path) -> None:
+    with pytest.raises(InputError) as error:
+        resolve_model("vosk", "fr", tmp_path / "models", {"fr": "vosk-model-fr-typo"})
+    assert str(error.value).startswith("asr.models: fr: 'vosk-model-fr-typo' is not a vosk or Whisper model folder")
+
+
+def test_a_language_mapped_in_the_settings_wins_over_the_model_dir(tmp_path: Path) -> None:
+    make_vosk_layout(tmp_path / "models", "vosk-model-small-fr-0.22")
+    pinned = make_vosk_layout(tmp_path / "elsewhere", "my-french-model")
+    chosen = resolve_model("vosk", "fr", tmp_path / "models", {"fr": str(pinned)})
+    assert (pinned, "settings") == (chosen.path, chosen.source)
