@@ -28,7 +28,7 @@ from campaigns.localtime import day_to_date, utc_iso
 from campaigns.records import Attempt, RejectedRow, Violation
 from campaigns.rules.load import load_packs
 from campaigns.rules.model import Pack
-from campaigns.ruleset import RuleSet
+from campaigns.ruleset import LOG_FIELDS, RuleSet
 
 INPUT_KINDS = ("persons", "oppositions", "consents", "campaigns")
 
@@ -143,6 +143,7 @@ def run_audit(request: AuditRequest, on_violation: Callable[[Violation], None],
     mapping = load_mapping(request.dispositions) if request.dispositions else None
     reader = LogReader(request.log, request.log_format, source_tz=request.source_tz, phones=facts.phones,
                        registry=facts.registry, mapping=mapping, encoding=request.encoding)
+    facts.present |= reader.fields_present & LOG_FIELDS
     auditor = Auditor(ruleset, facts, CallBuilder(facts.phones, facts), reorder_s=request.reorder_hours * 3600)
     violations = 0
     first_ts = last_ts = None

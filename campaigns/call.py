@@ -45,10 +45,17 @@ class CallBuilder:
     def __init__(self, phones: PhoneBook, facts: Facts) -> None:
         self.phones = phones
         self.facts = facts
+        self._keys: dict[str, tuple[str, str, str]] = {}  # number -> identity, for rows without a lead id
 
     def build(self, attempt: Attempt) -> Call:
         info = self.phones.lookup(attempt.phone)
-        person_key, basis, person_id = self.facts.identity.key(info.e164, attempt.lead)
+        if attempt.lead:
+            person_key, basis, person_id = self.facts.identity.key(info.e164, attempt.lead)
+        else:
+            known = self._keys.get(info.e164)
+            if known is None:
+                known = self._keys[info.e164] = self.facts.identity.key(info.e164)
+            person_key, basis, person_id = known
         zones = info.zones
         ts = attempt.ts
         if len(zones) <= 1:

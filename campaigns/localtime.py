@@ -8,7 +8,7 @@ rows then cost one dict lookup each instead of a `datetime.astimezone`.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -60,11 +60,13 @@ def date_to_day(value: date) -> int:
     return value.toordinal() - EPOCH_ORDINAL
 
 
+@lru_cache(maxsize=8192)
 def local_iso(zone: str, ts: float) -> str:
     """ISO 8601 local time with its offset, for evidence."""
     return datetime.fromtimestamp(ts, zone_info(zone)).isoformat(timespec="seconds")
 
 
+@lru_cache(maxsize=8192)
 def utc_iso(ts: float) -> str:
     return datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 

@@ -18,6 +18,9 @@ from campaigns.localtime import day_to_date
 from campaigns.rules.model import Pack, Rule
 from mystery.errors import InputError
 
+LOG_FIELDS = frozenset({"dial_mode", "ring_s", "talk_s", "region", "caller_id"})
+"""Optional log columns a rule may need; a log without the column leaves the rule not evaluated."""
+
 
 @dataclass(frozen=True, slots=True)
 class Plan:
@@ -43,6 +46,7 @@ class RuleSet:
         self.default = self._closure(default_packs)
         self._plans: dict[tuple[Any, ...], Plan] = {}
         self._by_campaign: dict[str, tuple[str, ...]] = {}
+        self._fast: dict[tuple[Any, ...], tuple[tuple[Any, ...], Plan]] = {}  # by campaign, not pack names
 
     def _closure(self, names: list[str] | tuple[str, ...]) -> tuple[str, ...]:
         out: list[str] = []
@@ -84,11 +88,15 @@ class RuleSet:
 
     def plan_for(self, call: Call) -> tuple[tuple[Any, ...], Plan]:
         attempt = call.attempt
-        key = (self.packs_for(attempt.campaign), attempt.purpose, call.phone.country, call.day)
-        plan = self._plans.get(key)
-        if plan is None:
-            plan = self._plans[key] = self._make_plan(*key)
-        return key, plan
+        fast_key = (attempt.campaign, attempt.purpose, call.phone.country, call.day)
+        hit = self._fast.get(fast_key)
+        if hit is None:
+            key = (self.packs_for(attempt.campaign), attempt.purpose, call.phone.country, call.day)
+            plan = self._plans.get(key)
+            if plan is None:
+                plan = self._plans[key] = self._make_plan(*key)
+            hit = self._fast[fast_key] = (key, plan)
+        return hit
 
     def plan(self, key: tuple[Any, ...]) -> Plan:
         """The plan made for `key` (a key returned by plan_for)."""
@@ -124,5 +132,7 @@ class RuleSet:
             return f"out of scope: callee country {country}"
         for need in rule.needs:
             if need not in self.facts.present:
+                if need in LOG_FIELDS:
+                    return f"not evaluated: field {need} absent from the log"
                 return f"not evaluated: field {need} absent (no --{need} file)"
         return ""

@@ -209,13 +209,14 @@ def build_guard(config: GuardConfig) -> tuple[Guard, Any]:
     from campaigns.audit import AuditRequest, load_facts
     from campaigns.facts import Facts
     from campaigns.rules.load import load_packs
-    from campaigns.ruleset import RuleSet
+    from campaigns.ruleset import LOG_FIELDS, RuleSet
     from campaigns.store.repo import load_guard_attempts
     from mystery.store.engine import open_store
 
     facts = Facts()
     facts.phones.default_region = config.default_region
     load_facts(AuditRequest(log=Path("-"), rules=config.rules, inputs=config.inputs), facts)
+    facts.present |= LOG_FIELDS  # questions may carry dial_mode, region...: judged per request
     packs = load_packs(config.rules, config.params)
     guard = Guard(RuleSet(packs, list(config.rules), facts), facts)
     engine = open_store(config.database_url)

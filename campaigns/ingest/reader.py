@@ -53,12 +53,14 @@ class LogReader:
         self.unmapped: Counter[str] = Counter()
         self.ignored_columns: list[str] = []
         self.header: list[str] = []
+        self.fields_present: set[str] = {"caller_id", "ring_s", "talk_s"} if log_format in NEEDS_SOURCE_TZ else set()
         if self.has_header:
             self.header = first or []
             if log_format == "generic" and tuple(h.strip().lower() for h in self.header[:9]) != \
                     formats.GENERIC_REQUIRED:
                 raise InputError(f"{self.path}:1", "header", "expected the columns "
                                  f"{','.join(formats.GENERIC_REQUIRED)} in this order, got {','.join(self.header)}")
+            self.fields_present = {h.strip().lower() for h in self.header}
 
     def _first_row(self) -> list[str] | None:
         for _line, fields, problem in CsvRows(self.path, self.encoding):

@@ -208,3 +208,19 @@ def test_the_suppression_export_lists_objections_on_every_number_and_live_refusa
     assert ["+33142345678,P,acme,objection (call stop),2026-03-16T10:00:00Z,",
             "+33612345678,P,acme,objection (call stop),2026-03-16T10:00:00Z,",
             "+33687654321,,acme,refusal (call no),2026-03-16T10:30:00Z,2026-05-16"] == lines[1:]
+
+
+def test_automated_calls_must_show_an_npv_number_and_a_log_without_dial_mode_is_not_evaluated(write, audit):  # type: ignore[no-untyped-def]
+    base = "call_id,start,callee,caller_id,campaign,purpose,disposition,duration_s,agent"
+    with_mode = write("modes.csv", base + ",dial_mode\n"
+                      "npv,2026-03-16T11:00:00+01:00,+33142345678,+33162000001,c,survey,answered,30,a1,predictive\n"
+                      "mobile,2026-03-16T11:05:00+01:00,+33142345679,+33612345678,c,survey,answered,30,a1,predictive\n"
+                      "manual,2026-03-16T11:10:00+01:00,+33142345670,+33612345678,c,survey,answered,30,a1,manual")
+    without = write("plain.csv", base + "\nx,2026-03-16T11:00:00+01:00,+33142345678,+33612345678,c,survey,answered,30,a1")
+
+    run = audit(with_mode, "fr-2023")
+    assert ([], ["fr-2023.caller_id"], []) == (run.rules_of("npv"), run.rules_of("mobile"), run.rules_of("manual"))
+    assert "mobile" == next(v for v in run.violations if v["call_id"] == "mobile")["evidence"]["caller_id_kind"]
+    plain = audit(without, "fr-2023")
+    rule = next(r for r in plain.summary["rules"] if r["rule"] == "fr-2023.caller_id")
+    assert {"field dial_mode absent from the log": 1} == rule["not_evaluated"]
