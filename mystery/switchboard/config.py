@@ -256,6 +256,7 @@ class Switchboard:
     hotel: str
     seed: int
     timezone: str
+    max_call_s: float
     sounds_dir: Path
     moh_dir: Path
     ivr_voice: Voice
@@ -715,8 +716,8 @@ def parse_switchboard(located: LocatedYaml) -> Switchboard:
     ctx = _Ctx(located.path)
     source = located.path
     doc = _with_lines(located)
-    top = {"name", "hotel", "seed", "timezone", "sounds_dir", "moh_dir", "ivr_voice", "variables", "lines", "queues",
-           "agents"}
+    top = {"name", "hotel", "seed", "timezone", "max_call_s", "sounds_dir", "moh_dir", "ivr_voice", "variables",
+           "lines", "queues", "agents"}
     m = _mapping(ctx, doc, 1, "(top)", top)
 
     def at(key: str) -> int:
@@ -787,6 +788,7 @@ def parse_switchboard(located: LocatedYaml) -> Switchboard:
         hotel=str(m.get("hotel", "Grand Hotel")),
         seed=_int(ctx, seed, at("seed"), "seed"),
         timezone=timezone,
+        max_call_s=_number(ctx, m.get("max_call_s", 900), at("max_call_s"), "max_call_s", 1),
         sounds_dir=sounds_dir,
         moh_dir=moh_dir,
         ivr_voice=ivr_voice,

@@ -419,9 +419,12 @@ class Worker:
 
     async def _run_flow(self, flow: CallFlow, session: CallSession) -> None:
         try:
-            await flow.run()
+            # a caller that vanished without BYE must not hold a slot forever
+            await asyncio.wait_for(flow.run(), timeout=self.cfg.max_call_s)
         except asyncio.CancelledError:
             pass
+        except TimeoutError:
+            session.hangup(f"max_call_s ({self.cfg.max_call_s:g} s) reached")
         except CallGone as exc:
             session.truth.note(f"call ended before the next step: {exc}", time.time())
         except pj.Error as exc:

@@ -129,3 +129,15 @@ def test_port_in_use_is_one_line_and_exit_2(tmp_path: Path) -> None:
     assert 2 == proc.returncode
     assert [f"error: --port: 127.0.0.1:{port} (UDP) is not free: Address already in use"] == proc.stderr.strip().splitlines()
     assert "" == proc.stdout
+
+
+def test_a_call_longer_than_max_call_s_is_hung_up(tmp_path: Path, render_cache: Path) -> None:
+    config = tmp_path / "short.yaml"
+    config.write_text("max_call_s: 1.5\nlines:\n  forever:\n    ring_s: 0.2\n    then: {dead_end: {prompt: beep}}\n")
+    with running_switchboard(config, workers=1, workdir=tmp_path / "sb", cache_dir=render_cache) as sb:
+        run = run_sipp(tmp_path / "sipp", f"127.0.0.1:{sb.port}", "forever", answered_call(10000),
+                       local_port=_port(), media_port=_port())
+    assert 0 == run.returncode, run.stderr[-1500:]
+    (rec,) = sb.records()
+    assert ("switchboard", "ivr_dead_end") == (rec["hangup_by"], rec["outcome"])
+    assert rec["ended_at"] - rec["invite_at"] == pytest.approx(1.5, abs=0.2)
