@@ -22,6 +22,7 @@ from mystery.transcribe.models import (
 from mystery.transcribe.recording import (
     CHANNEL_NAMES,
     load_segments,
+    recording_of_call,
     resolve_channel,
     segment_speech,
     transcribe_recording,
@@ -32,7 +33,7 @@ AUTO_PAD_S = 0.5  # segments found on the fly: a late boundary must not cut a fi
 
 
 @click.command()
-@click.argument("wav", type=click.Path(path_type=Path))
+@click.argument("wav", metavar="CALL_OR_WAV", type=click.Path(path_type=Path))
 @click.option("--channel", type=click.Choice(CHANNEL_NAMES),
               help="Channel to transcribe; default: callee (right) of a stereo call, else mono.")
 @click.option("--engine", type=click.Choice(ENGINES), help="Speech engine (default: settings asr.engine).")
@@ -56,9 +57,14 @@ def transcribe(ctx: click.Context, wav: Path, channel: str | None, engine: str |
                variables: tuple[str, ...], as_json: bool) -> None:
     """Transcribe the speech of a call recording offline: words with start, end and confidence.
 
-    Only speech is decoded: the segments of --segments, or those the segmenter finds now.
+    CALL_OR_WAV is a WAV file or the JSON of a call (`mystery call --json`), whose recording and
+    segments are used. Only speech is decoded: the segments of --segments or of the call, or
+    those the segmenter finds now.
     """
     asr = settings_from(ctx).asr
+    call_segments: list[Segment] | None = None
+    if wav.suffix.lower() == ".json":
+        wav, call_segments = recording_of_call(wav)
     if segments and whole_file:
         raise click.UsageError("--segments and --whole-file cannot be combined: choose which audio is decoded")
     engine, language = engine or asr.engine, language or asr.language
@@ -69,7 +75,7 @@ def transcribe(ctx: click.Context, wav: Path, channel: str | None, engine: str |
         from mystery.score.checklist import find_checklist, load_checklist, parse_variables
 
         script = (load_checklist(find_checklist(checklist)), parse_variables(variables))
-    found: list[Segment] | None = load_segments(segments) if segments else None
+    found: list[Segment] | None = load_segments(segments) if segments else call_segments
     resolve_channel(wav, channel)
     resolve_model(engine, language, Path(asr.model_dir), asr.models, model)
     spans: tuple[SpeechSpan, ...] | None = None  # None = the whole channel

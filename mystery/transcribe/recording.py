@@ -122,6 +122,30 @@ def segment_speech(path: Path, channel: str | None = None) -> list[Segment]:
             for s in result["segments"]]  # type: ignore[union-attr]
 
 
+def recording_of_call(path: Path) -> tuple[Path, list[Segment] | None]:
+    """The recording and segments (None if not analysed yet) of a call's JSON (`mystery call --json`).
+
+    Segment times are on the recording's clock, as the analysis writes them.
+    """
+    from mystery.records import CallResult
+
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+        call = CallResult.from_json(document)
+    except OSError as error:
+        raise InputError(str(path), None, f"cannot read: {error.strerror}") from None
+    except json.JSONDecodeError as error:
+        raise InputError(f"{path}:{error.lineno}", None, f"invalid JSON: {error.msg}") from None
+    except (TypeError, KeyError) as error:
+        raise InputError(str(path), None, f"not the JSON of a call (mystery call --json): {error}") from None
+    if not call.recording:
+        raise InputError(str(path), "recording", "the call has no recording (it was not answered, or not recorded)")
+    recording = Path(call.recording)
+    if not recording.is_absolute() and not recording.exists():
+        recording = path.parent / recording
+    return recording, (list(call.segments) or None)
+
+
 def open_transcriber(model: SpeechModel, language: str, beam_size: int = 5) -> Transcriber:
     """Load the engine adapter for a model (the engine library is imported only here, lazily)."""
     if model.engine == "vosk":

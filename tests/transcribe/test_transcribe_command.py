@@ -94,3 +94,28 @@ def test_segments_and_whole_file_together_are_refused(tmp_workdir: Path) -> None
     result = CliRunner().invoke(main, ["transcribe", "mono.wav", "--segments", "s.json", "--whole-file"])
     assert 2 == result.exit_code
     assert "--segments and --whole-file cannot be combined" in result.output
+
+
+@pytest.mark.asr
+def test_a_calls_json_gives_the_recording_and_its_segments(
+        tmp_workdir: Path, whisper_model: Path, asterisk_sounds: Path) -> None:
+    wav, start, end = stereo_call(tmp_workdir)
+    call = {"call_id": "c1", "target_uri": "sip:desk@127.0.0.1", "outcome": "human",
+            "started_at": "2026-11-23T18:00:00Z", "recording": wav.name, "recording_offset_s": 0.4,
+            "segments": [{"start_s": 0.0, "end_s": start, "label": "hold_music", "confidence": 0.9},
+                         {"start_s": start, "end_s": end, "label": "announcement", "confidence": 0.9}]}
+    Path("call.json").write_text(json.dumps(call))
+    result = CliRunner().invoke(main, ["transcribe", "call.json", "--engine", "whisper", "--language", "en", "--json"])
+    assert 0 == result.exit_code, result.output
+    out = json.loads(result.output)
+    assert [("announcement", pytest.approx(start - 0.15))] == [(s["label"], s["start_s"]) for s in out["spans"]]
+    assert "thank you for your patience" == " ".join(w["text"] for w in out["words"]).lower()
+
+
+def test_a_call_without_recording_is_one_line(tmp_workdir: Path) -> None:
+    Path("call.json").write_text(json.dumps({"call_id": "c2", "target_uri": "sip:x@127.0.0.1", "outcome": "busy",
+                                             "started_at": "2026-11-23T18:00:00Z"}))
+    result = CliRunner().invoke(main, ["transcribe", "call.json"])
+    assert 2 == result.exit_code
+    assert ("error: call.json: recording: the call has no recording (it was not answered, or not recorded)\n"
+            == result.output)
