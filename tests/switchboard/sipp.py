@@ -150,11 +150,16 @@ def answered_call(hold_ms: int, dtmf: list[tuple[str, int]] | None = None, speec
     return "".join(body)
 
 
+def _ack_for_error(messages_since_invite: int) -> str:
+    """ACK of a non-2xx final response: same transaction, so the INVITE's branch (RFC 3261 17.1.1.3)."""
+    return _ACK.replace("branch=[branch]", f"branch=[branch-{messages_since_invite}]")
+
+
 def refused_call(status: int) -> str:
     """INVITE expecting a final error ``status`` (e.g. 486); ACKs it."""
     return "".join([
         _HEAD.format(name=f"refused-{status}"), _INVITE, _ringing(),
-        f'  <recv response="{status}" rtd="true"/>\n', _ACK.replace("CSeq: 1 ACK", "CSeq: 1 ACK"), _TAIL,
+        f'  <recv response="{status}" rtd="true"/>\n', _ack_for_error(5), _TAIL,
     ])
 
 
@@ -164,7 +169,7 @@ def cancelled_call(after_ms: int) -> str:
         _HEAD.format(name="cancelled"), _INVITE,
         '  <recv response="100" optional="true"/>\n', '  <recv response="180"/>\n',
         f'  <pause milliseconds="{after_ms}"/>\n', _CANCEL,
-        '  <recv response="200"/>\n', '  <recv response="487"/>\n', _ACK, _TAIL,
+        '  <recv response="200"/>\n', '  <recv response="487"/>\n', _ack_for_error(7), _TAIL,
     ])
 
 
