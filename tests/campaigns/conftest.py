@@ -13,7 +13,6 @@ from click.testing import CliRunner
 
 from campaigns.cli import main
 
-DATA = Path(__file__).resolve().parents[1] / "data" / "campaigns"
 GENERIC_HEADER = "call_id,start,callee,caller_id,campaign,purpose,disposition,duration_s,agent"
 
 

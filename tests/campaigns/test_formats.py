@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from click.testing import CliRunner
 
 from campaigns.cli import main
 from campaigns.ingest.reader import LogReader
 from campaigns.records import Attempt, RejectedRow
-from tests.campaigns.conftest import DATA
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "campaigns"
 
 REGISTRY = str(DATA / "campaigns_registry.csv")
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from campaigns.store.repo import load_run, load_violations
 from mystery.store.engine import make_engine
-from tests.campaigns.conftest import DATA
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "campaigns"
 
 ARGS = ("--source-tz", "Europe/Paris", "--dispositions", str(DATA / "vicidial_dispositions.csv"),
         "--campaigns", str(DATA / "campaigns_registry.csv"))
