@@ -70,15 +70,27 @@ async def authenticate(request: web.Request, handler: Any) -> web.StreamResponse
     return await handler(request)
 
 
+def _unplussed(text: str) -> str:
+    """An unencoded '+' in a query string arrives as a space: put it back."""
+    return "+" + text.strip() if text.startswith(" ") else text.replace(" ", "+")
+
+
+def _epoch(text: str, field: str) -> float:
+    """ISO 8601 with offset -> epoch; ValueError with a message naming the field."""
+    try:
+        return to_epoch(text, None)
+    except TimeError:
+        raise ValueError(f"{field}: expected ISO 8601 with a UTC offset, e.g. 2026-03-16T10:30:00+01:00, "
+                         f"got {text!r}") from None
+
+
 def _parse_at(text: str | None) -> float:
     if not text:
         return time.time()
     try:
-        return to_epoch(text.replace(" ", "+") if text.count(" ") == 1 and "T" in text else text, None)
-    except TimeError as error:
-        raise web.HTTPBadRequest(text=json.dumps({"error": f"at: {error} (ISO 8601 with offset, e.g. "
-                                                           "2026-03-16T10:30:00+01:00)"}),
-                                 content_type="application/json") from None
+        return _epoch(_unplussed(text), "at")
+    except ValueError as error:
+        raise web.HTTPBadRequest(text=json.dumps({"error": str(error)}), content_type="application/json") from None
 
 
 async def check(request: web.Request) -> web.Response:
@@ -89,7 +101,7 @@ async def check(request: web.Request) -> web.Response:
             return _error(400, f"missing query parameter {name!r}")
     ts = _parse_at(query.get("at"))
     try:
-        attempt = guard.question(query["phone"], query["campaign"], ts, query.get("purpose", ""),
+        attempt = guard.question(_unplussed(query["phone"]), query["campaign"], ts, query.get("purpose", ""),
                                  query.get("principal", ""), query.get("region", ""), query.get("caller_id", ""),
                                  query.get("dial_mode", ""))
     except PhoneError as error:
@@ -136,12 +148,10 @@ async def post_attempt(request: web.Request) -> web.Response:
     if disposition not in DISPOSITIONS:
         return _error(400, f"disposition: expected one of {', '.join(DISPOSITIONS)}, got {disposition!r}")
     try:
-        ts = to_epoch(str(data["started_at"]), None)
+        ts = _epoch(str(data["started_at"]), "started_at")
         base = guard.question(str(data["phone"]), str(data["campaign"]), ts, str(data.get("purpose", "")),
                               str(data.get("principal", "")), str(data.get("region", "")))
         duration = float(data["duration_s"]) if data.get("duration_s") not in (None, "") else None
-    except TimeError as error:
-        return _error(400, f"started_at: {error}")
     except PhoneError as error:
         return _error(400, f"phone: {error}")
     except ValueError as error:

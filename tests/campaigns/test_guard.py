@@ -150,8 +150,13 @@ def test_bad_requests_get_400_with_a_clear_message_and_keys_are_required(guard):
         "GET", f"{base}/v1/check?phone=%2B33142345678&campaign=solar", key=None)
     assert (401, {"error": "unknown API key"}) == _call("GET", f"{base}/v1/check?phone=1&campaign=s", key="nope")
     assert (400, {"error": "missing query parameter 'campaign'"}) == _check(base, phone="+33142345678")
-    status, body = _check(base, phone="+33142345678", campaign="solar", at="tomorrow")
-    assert 400 == status and body["error"].startswith("at: not an ISO 8601 date-time: 'tomorrow'")
+    assert (400, {"error": "at: expected ISO 8601 with a UTC offset, e.g. 2026-03-16T10:30:00+01:00, got "
+                           "'tomorrow'"}) == _check(base, phone="+33142345678", campaign="solar", at="tomorrow")
+    status, body = _check(base, phone="+33142345678", campaign="solar", at="2026-03-16T10:30:00")
+    assert 400 == status and "expected ISO 8601 with a UTC offset" in body["error"]
+    # an unencoded '+' arrives as a space and is put back
+    status, body = _call("GET", f"{base}/v1/check?phone=+33142345678&campaign=solar&at=2026-03-16T10:30:00+01:00")
+    assert (200, "+33142345678", True) == (status, body["phone"], body["allowed"])
     status, body = _call("POST", f"{base}/v1/attempts", {"attempt_id": "z", "phone": "+33142345678",
                                                          "campaign": "solar", "started_at": "2026-03-16T10:00:00Z",
                                                          "disposition": "hung_up"})
