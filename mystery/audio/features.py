@@ -95,13 +95,16 @@ def window_mean(values: np.ndarray, frames: int) -> np.ndarray:
 
 
 def pause_ratio(energy_db: np.ndarray, frames: int = 75) -> np.ndarray:
-    """Share of frames in a window 12 dB or more below the window's loud frames.
+    """Share of frames in a window that are dips: 12 dB or more below the loudest frame on *both*
+    sides within 200 ms.
 
-    Speech stops between syllables and words; music and tones hardly ever do.
+    Speech dips between syllables and words; music and tones hardly ever do, and a fade-in or
+    fade-out (level rising or falling on one side only) is not a dip.
     """
-    loud = maximum_filter1d(energy_db, frames, mode="nearest")
-    loud = uniform_filter1d(loud, frames, mode="nearest")
-    return window_mean((energy_db < loud - 12).astype(np.float64), frames)
+    before = maximum_filter1d(energy_db, 11, origin=5, mode="nearest")
+    after = maximum_filter1d(energy_db, 11, origin=-5, mode="nearest")
+    dip = energy_db < np.minimum(before, after) - 12
+    return window_mean(dip.astype(np.float64), frames)
 
 
 def syllable_modulation(energy_db: np.ndarray, frames: int = 100) -> np.ndarray:

@@ -78,12 +78,20 @@ def _drop_stray_tones(units: list[Unit]) -> list[Unit]:
     return kept
 
 
-def _split_on_matches(piece: _Piece, matches: list[Match], power: np.ndarray) -> list[_Piece]:
-    """A recording cut off by a person (no pause between) is one unit: split it where the match ends."""
+def _split_on_matches(piece: _Piece, matches: list[Match], power: np.ndarray, active: np.ndarray) -> list[_Piece]:
+    """A recording cut off by a person is one unit when the pause is short: split it where the match ends.
+
+    The last hashes of a match end a little before the recording does, so the cut moves on to
+    the next pause (60 ms or more) within a second, where the person starts.
+    """
     u = piece.unit
     covered_end = max((m.end_frame for m in matches if m.start_frame <= u.start + 50), default=None)
     if covered_end is None or u.end - covered_end < 50:
         return [piece]
+    silent = ~active[covered_end - 5: min(covered_end + 50, u.end - 25)]
+    pauses = [e for s, e in runs(silent) if e - s >= 3 and e < len(silent)]
+    if pauses:
+        covered_end = covered_end - 5 + pauses[0]
     head = Unit(u.kind, u.start, covered_end, u.music_odds)
     tail = Unit(u.kind, covered_end, u.end, u.music_odds)
     return [_Piece(head, recorded=True, marks=landmarks(power, head.start, head.end), why="match (split)"),
@@ -105,6 +113,7 @@ def segment_call(
     f = frame_features(callee)
     n = f.n
     units = _drop_stray_tones(sound_units(f))
+    active = audible(f)
     caller_mask = np.zeros(n, bool)
     if caller is not None and len(caller):
         cm = speech_frames(frame_features(caller))
@@ -130,11 +139,11 @@ def segment_call(
                 p.music_match = True
             p.recorded, p.why = True, f"matches {found[0].item.call_id} ({found[0].item.label}, {found[0].hits} hits)"
             p.confidence = min(0.99, 0.8 + found[0].score)
-            split.extend(_split_on_matches(p, found, f.power) if p.unit.kind == "speech" else [p])
+            split.extend(_split_on_matches(p, found, f.power, active) if p.unit.kind == "speech" else [p])
         pieces = split
-    _match_within_call(pieces, f.power)
-    pieces = _split_answered_music(pieces, caller_mask, audible(f), f.power)
-    pieces = _split_voice_changes(pieces, audible(f), f.power)
+    _match_within_call(pieces, f.power, active, caller_mask)
+    pieces = _split_answered_music(pieces, caller_mask, active, f.power)
+    pieces = _split_voice_changes(pieces, active, f.power)
     _label(pieces, caller_mask, have_caller=caller is not None)
     segments = _timeline(pieces, n)
     stretches = tuple(
@@ -161,7 +170,7 @@ def remember(library: FingerprintLibrary, call_id: str, analysis: CallAnalysis) 
         library.mark_repeated(item_id)
 
 
-def _match_within_call(pieces: list[_Piece], power: np.ndarray) -> None:
+def _match_within_call(pieces: list[_Piece], power: np.ndarray, active: np.ndarray, caller: np.ndarray) -> None:
     """Periodic announcements and repeated menus repeat inside one call too."""
     local = FingerprintLibrary()
     splits: dict[int, list[_Piece]] = {}
@@ -169,8 +178,11 @@ def _match_within_call(pieces: list[_Piece], power: np.ndarray) -> None:
     for i in owners:
         local.add(str(i), "speech", pieces[i].marks, pieces[i].unit.end - pieces[i].unit.start,  # type: ignore[arg-type]
                   pieces[i].unit.start)
+    turn = int(TURN_WINDOW_S / FRAME_S)
     for i in owners:
-        if pieces[i].recorded:
+        u = pieces[i].unit
+        # a phrase the caller answers is a person's, even if the simulator's agent says it twice
+        if pieces[i].recorded or _speaks_between(caller, u.end - 10, u.end + turn):
             continue
         found = local.match(pieces[i].marks, exclude_call=str(i), min_hits=MIN_MATCH_HITS,  # type: ignore[arg-type]
                             min_score=MIN_MATCH_SCORE)
@@ -178,7 +190,7 @@ def _match_within_call(pieces: list[_Piece], power: np.ndarray) -> None:
             pieces[i].recorded = True
             pieces[i].confidence = min(0.95, 0.75 + found[0].score)
             pieces[i].why = f"repeats unit at {pieces[int(found[0].item.call_id)].unit.start_s:.1f}s"
-            parts = _split_on_matches(pieces[i], found, power)
+            parts = _split_on_matches(pieces[i], found, power, active)
             if len(parts) > 1:
                 splits[i] = parts
     for i in sorted(splits, reverse=True):
@@ -269,7 +281,6 @@ def _label(pieces: list[_Piece], caller: np.ndarray, have_caller: bool) -> None:
     # short unmatched "music" inside speech is a flat-voiced word, not a queue
     music_starts = [p.unit.start for p in pieces
                     if p.music_match or p.unit.kind == "music" and (p.recorded or p.unit.seconds >= 3.0)]
-    next_start = {id(p): q.unit for p, q in zip(pieces, pieces[1:], strict=False)}
     # a voicemail beep is followed by the silence in which the caller leaves the message
     sound_after = [p.unit.start for p in pieces if p.unit.kind not in ("beep",)]
     beeps = [p.unit.start for p in pieces if p.unit.kind == "beep" and not any(
@@ -297,16 +308,14 @@ def _label(pieces: list[_Piece], caller: np.ndarray, have_caller: bool) -> None:
         if beep_next:
             p.label, p.confidence = "voicemail_greeting", 0.9
             continue
-        following = next_start.get(id(p))
-        queue_intro = following is not None and following.kind == "music" and following.start - u.end < 30
         if p.recorded:
-            p.label = "announcement" if queued or queue_intro else "ivr_prompt"
+            p.label = "announcement" if queued else "ivr_prompt"
             human = False
             continue
         if human:
             p.label, p.confidence, p.why = "live_human", 0.85, "conversation goes on"
             continue
-        if queued and music_later or queue_intro and not _speaks_between(caller, u.start - turn, u.end):
+        if queued and music_later:
             p.label, p.confidence, p.why = "announcement", 0.75, "between stretches of music"
             continue
         # turn-taking: the caller replies to this unit, and the callee speaks again after the caller
@@ -317,6 +326,11 @@ def _label(pieces: list[_Piece], caller: np.ndarray, have_caller: bool) -> None:
         caller_before = _speaks_between(caller, u.start - turn, u.start + 10)
         if not music_later and (answered or (caller_before and replied)):
             p.label, p.confidence, p.why, human = "live_human", 0.85, "turn-taking with the caller", True
+            continue
+        if not music_later and not any(q.recorded for q in later) and not _speaks_between(caller, u.start, len(caller)) \
+                and later and (later[0].unit.start - u.end) * FRAME_S >= 2.0:
+            # nobody answers, and the callee speaks again after a long pause: a person asking "hello?"
+            p.label, p.confidence, p.why, human = "live_human", 0.6, "speaks again to a silent caller", True
             continue
         if not music_later and not have_caller and not any(q.recorded for q in later):
             # no caller channel (mono recording): the last unrecorded speech after the queue is a person

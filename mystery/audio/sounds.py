@@ -27,8 +27,8 @@ from mystery.audio.features import (
 # persistence(0.3 s)], fitted on 18 synthetic calls built from Debian's Asterisk prompts, espeak-ng
 # voices and three of the five opsound tracks; 98 % of frames right on 18 other calls, and 97 %+
 # music recall on the two held-out tracks.
-_MUSIC_W = np.array([-4.04, -6.67, 35.03, -1.28, -12.08, -7.07, 0.29, 4.83])
-_MUSIC_B = -14.73
+_MUSIC_W = np.array([1.82, -2.54, 41.54, 3.22, -9.12, -9.4, -0.17, 4.79])
+_MUSIC_B = -29.9
 _NOISE_FLATNESS = 0.3
 _SWITCH_PENALTY = 40.0       # log-odds units: a unit changes kind only on sustained evidence
 
@@ -174,7 +174,21 @@ def sound_units(f: FrameFeatures) -> list[Unit]:
                 units.append(Unit(str(kinds[start]), int(a), int(b), float(np.mean(o[start:i]))))
                 start = i
     units.sort(key=lambda u: u.start)
-    return _merge_neighbours(units)
+    return _merge_neighbours(_short_music_is_speech(units))
+
+
+def _short_music_is_speech(units: list[Unit], shortest_s: float = 2.0) -> list[Unit]:
+    """A 'music' unit shorter than 2 s is the steady start or end of a flat voice (TTS, a held vowel):
+    hold music plays for longer. Glue it to the speech it touches, or call it speech."""
+    out: list[Unit] = []
+    for u in units:
+        if u.kind == "music" and u.seconds < shortest_s:
+            u = Unit("speech", u.start, u.end, u.music_odds)
+        if out and u.kind == "speech" and out[-1].kind == "speech" and u.start - out[-1].end <= 15:
+            last = out.pop()
+            u = Unit("speech", last.start, max(last.end, u.end), min(last.music_odds, u.music_odds))
+        out.append(u)
+    return out
 
 
 def _snap_to_pauses(kinds: np.ndarray, frames: np.ndarray, reach: int = 75) -> np.ndarray:
