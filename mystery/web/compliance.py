@@ -38,6 +38,14 @@ class RunPage:
     offset: int
     limit: int
 
+    def rule_info(self, rule: str) -> dict[str, Any]:
+        """Title, citation and evaluated count of a rule, from the run's stored summary (may be empty)."""
+        summary = self.run.get("summary") or {}
+        for info in summary.get("rules", []) if isinstance(summary, dict) else []:
+            if isinstance(info, dict) and info.get("rule") == rule:
+                return info
+        return {}
+
 
 def list_runs(engine: Engine) -> list[dict[str, Any]]:
     """Every audit run, newest first, without the bulky JSON columns."""

@@ -6,11 +6,14 @@ estimate and the report context the same way `mystery report` does (mystery.repo
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, select
 
@@ -21,6 +24,8 @@ from mystery.revenue.staffing import staffing_plan
 from mystery.store import repo
 from mystery.store.schema import calls as calls_table
 from mystery.web.recordings import recording_href
+
+T = TypeVar("T")
 
 
 class NotFound(LookupError):
@@ -47,6 +52,36 @@ class LiveCampaign:
         raise NotFound(f"no call {call_key!r} in campaign {self.name!r}")
 
 
+class Memo:
+    """Results by a digest of everything they are computed from (bounded, thread-safe).
+
+    The Monte Carlo estimate (about a second per 200 calls) and the staffing plan (half a
+    second) are deterministic, so a page shown again with an unchanged store reuses them; any
+    change (a new call, a re-analysis, new verdicts, other assumptions) changes the digest.
+    """
+
+    def __init__(self, size: int = 128) -> None:
+        self.size = size
+        self._items: OrderedDict[str, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, inputs: tuple[Any, ...], compute: Callable[[], T]) -> T:
+        key = hashlib.sha256(repr(inputs).encode()).hexdigest()
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]  # type: ignore[no-any-return]
+        value = compute()
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return value
+
+
+MEMO = Memo()
+
+
 def find_campaign(engine: Engine, name: str) -> dict[str, Any]:
     """The campaign row by name or id; NotFound (with the known names) otherwise."""
     from mystery.errors import InputError
@@ -57,10 +92,12 @@ def find_campaign(engine: Engine, name: str) -> dict[str, Any]:
         raise NotFound(error.problem) from None
 
 
-def load_campaign(engine: Engine, row: Mapping[str, Any], recordings_dir: Path) -> LiveCampaign:
+def load_campaign(engine: Engine, row: Mapping[str, Any], recordings_dir: Path,
+                  staffing: bool = True) -> LiveCampaign:
     """Calls, verdicts and estimate of a campaign row; recordings linked under /recordings/.
 
     A row with id None stands for the calls stored without a campaign (`mystery call`).
+    `staffing=False` leaves out the staffing grid (the campaigns list does not show it).
     """
     if row["id"] is None:
         with engine.connect() as conn:
@@ -72,12 +109,15 @@ def load_campaign(engine: Engine, row: Mapping[str, Any], recordings_dir: Path) 
         calls = tuple(repo.load_calls(engine, row["id"]))
         scores = repo.load_scores(engine, row["id"])
     assumptions = campaign_assumptions(row)
-    estimate, note = estimate_campaign(calls, scores, assumptions)
+    estimate, note = MEMO.get(("estimate", sorted(row.items()), calls, sorted(scores.items()), assumptions),
+                              lambda: estimate_campaign(calls, scores, assumptions))
+    plan = MEMO.get(("staffing", assumptions), lambda: staffing_plan(assumptions)) \
+        if staffing and estimate is not None else ()
     hrefs = {call.call_id: recording_href(call.recording, recordings_dir) for call in calls}
     context = build_context(
         row, calls, scores, estimate, note, hrefs, assumptions.timezone,
         datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC (live)"),
-        staffing_plan(assumptions) if estimate is not None else (),
+        plan,
     )
     return LiveCampaign(row, calls, scores, context)
 

@@ -37,7 +37,10 @@ def recording_href(recording: str | None, root: Path) -> str | None:
         return None
     base = root.resolve()
     path = Path(recording)
-    candidates = [path] if path.is_absolute() else [path, base / path, base / path.name]
+    # relative: from where the dialer ran, or any tail of it under the folder
+    # ("recordings/demo-1/call.wav" with recordings_dir=/srv/recordings -> /srv/recordings/demo-1/call.wav)
+    candidates = [path] if path.is_absolute() else [path] + [
+        base.joinpath(*path.parts[i:]) for i in range(len(path.parts))]
     for candidate in candidates:
         resolved = candidate.resolve()
         if resolved.is_relative_to(base) and resolved.is_file() and resolved.suffix.lower() in SUFFIXES:

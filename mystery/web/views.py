@@ -30,7 +30,7 @@ async def summaries(request: web.Request) -> list[dict]:
     engine, recordings = request.app[ENGINE], request.app[RECORDINGS]
 
     def load() -> list[dict]:
-        return [live.campaign_summary(live.load_campaign(engine, row, recordings))
+        return [live.campaign_summary(live.load_campaign(engine, row, recordings, staffing=False))
                 for row in repo.list_campaigns(engine)]
 
     return await asyncio.to_thread(load)

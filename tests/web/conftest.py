@@ -30,6 +30,9 @@ SCORES = [
     {"item": "rate_quoted", "passed": False, "at_s": None, "quote": ""},
 ]
 
+SUMMARY = {"rules": [{"rule": "fr-2023.hours", "title": "Calls only 10:00-13:00 and 14:00-20:00",
+                      "citation": "C. consom. art. D223-9", "evaluated": 4, "violations": 1}]}
+
 
 def write_wav(path: Path, seconds: float = 1.0, rate: int = 8000) -> Path:
     """Two-channel 16-bit WAV: silence left (caller), a 440 Hz tone right (callee)."""
@@ -101,7 +104,7 @@ def build_store(database_url: str, tmp_path: Path) -> Store:
                 zones=("Europe/Paris",), message=f"finding {i} <b>bold</b>", evidence={"earlier": [f"A{i - 1}"]},
                 source="logs/dialer.csv", line=10 + i, started_at_utc=f"2026-11-2{i}T20:0{i}:00Z"))
         recorder.rejected(RejectedRow("logs/dialer.csv", 4, "phone", "not a phone number: 'abc'"))
-        recorder.finish(log_sha256="ab" * 32, log_format="generic", evidence={}, summary={}, rows=5, attempts=4,
+        recorder.finish(log_sha256="ab" * 32, log_format="generic", evidence={}, summary=SUMMARY, rows=5, attempts=4,
                         rejected=1, violations=3, exit_code=1)
         run_id = recorder.run_id
     settings = load_settings(env={}, overrides={"database_url": database_url, "recordings_dir": str(recordings)})

@@ -6,7 +6,9 @@ from urllib.parse import quote
 
 from aiohttp.test_utils import TestClient
 
-from tests.web.conftest import CAMPAIGN, SCORES, SECOND
+from mystery.records import CallResult
+from mystery.store import repo
+from tests.web.conftest import CAMPAIGN, SCORES, SECOND, Store
 
 
 async def test_api_campaigns(client: TestClient) -> None:
@@ -60,3 +62,19 @@ async def test_api_errors_are_json(client: TestClient) -> None:
         error = (await response.json())["error"]
         assert status == error["status"]
         assert error["message"].startswith(message), error
+
+
+async def test_pages_follow_the_store_live(client: TestClient, store: Store) -> None:
+    """Estimates are memoised by their inputs: a new call or new verdicts show up at once."""
+    before = (await (await client.get("/api/campaigns")).json())["campaigns"][0]
+    again = (await (await client.get("/api/campaigns")).json())["campaigns"][0]
+    assert before == again
+    repo.save_scores(store.engine, "call-02", [{"item": "rate_quoted", "passed": True, "at_s": 99.0}])
+    campaign_id = repo.find_campaign(store.engine, CAMPAIGN)["id"]
+    repo.save_call(store.engine, CallResult(call_id="call-05", target_uri="sip:r@127.0.0.1", outcome="no_answer",
+                                            started_at="2026-11-23T17:00:00+00:00", duration_s=40.0), campaign_id)
+    after = (await (await client.get("/api/campaigns")).json())["campaigns"][0]
+    assert 5 == after["calls"]
+    assert {"human": 2, "voicemail": 1, "busy": 1, "no_answer": 1} == after["outcomes"]
+    assert abs(0.75 - after["script_score"]) < 1e-9       # (1/2 + 1/1) / 2
+    assert before["estimate"]["central_eur"] != after["estimate"]["central_eur"]

@@ -106,6 +106,10 @@ async def test_compliance_runs_list_and_run_page(client: TestClient, store: Stor
     soup = await page(client, f"/compliance/runs/{store.run_id}")
     counts = {r["data-rule"]: r.select("td")[1].text for r in soup.select("#rule-counts tbody tr")}
     assert {"fr-2023.frequency": "2", "fr-2023.hours": "1"} == counts
+    hours = soup.select_one('#rule-counts tr[data-rule="fr-2023.hours"]').select("td")
+    assert ["4", "Calls only 10:00-13:00 and 14:00-20:00"] == [hours[2].text, hours[3].text]
+    assert "C. consom. art. D223-9" in soup.select_one("#rule-fr-2023\\.hours .citation").text
+    assert "—" == soup.select_one('#rule-counts tr[data-rule="fr-2023.frequency"]').select("td")[2].text
     shown = {t["data-rule"]: len(t.select("tbody tr")) for t in soup.select("table.violations")}
     assert {"fr-2023.frequency": 2, "fr-2023.hours": 1} == shown
     assert "finding 1 &lt;b&gt;bold&lt;/b&gt;" in str(soup)

@@ -37,6 +37,8 @@ def test_recording_href_links_only_files_inside_the_folder(store: Store, secret:
     root = store.recordings
     assert "/recordings/lumiere/call-01.wav" == recording_href(str(root / "lumiere" / "call-01.wav"), root)
     assert "/recordings/lumiere/call-01.wav" == recording_href("lumiere/call-01.wav", root)
+    # as the dialer stores it: relative to where it ran, starting with the folder's own name
+    assert "/recordings/lumiere/call-01.wav" == recording_href("somewhere/recordings/lumiere/call-01.wav", root)
     spaced = write_wav(root / "a b#c.wav")
     assert "/recordings/a%20b%23c.wav" == recording_href(str(spaced), root)
     assert recording_href(str(secret), root) is None
