@@ -22,6 +22,7 @@ import math
 import os
 import re
 import time
+from array import array
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,7 +32,7 @@ import pjsua2 as pj
 from mystery.dial.listen import Listener, frame_dbfs
 from mystery.dial.outcome import CallFacts, judge
 from mystery.dial.plan import CallPlan
-from mystery.dial.recording import interleave
+from mystery.dial.recording import clock_gaps, interleave
 from mystery.dial.siplog import parse_pjsip_log
 from mystery.dial.steps import StepRunner
 from mystery.errors import InputError
@@ -61,9 +62,11 @@ class _Tap(pj.AudioMediaPort):
     def __init__(self) -> None:
         super().__init__()
         self.levels: collections.deque[tuple[float, float]] = collections.deque()
+        self.ticks = array("d")      # wall time of every bridge tick, to find frames the clock skipped
 
     def onFrameReceived(self, frame: Any) -> None:  # noqa: N802 - pjsua2 name
         t = time.time()
+        self.ticks.append(t)
         if frame.type == pj.PJMEDIA_FRAME_TYPE_AUDIO and frame.size:
             level = frame_dbfs(bytes(frame.buf))
         else:
@@ -267,14 +270,15 @@ class Session:
         caller_rec.createRecorder(str(caller_wav))
         callee_rec.createRecorder(str(callee_wav))
         clock = self.ep.audDevManager().getCaptureDevMedia()   # the null device: silence that keeps both ticking
-        clock.startTransmit(caller_rec)
-        clock.startTransmit(callee_rec)
-        rec_started = time.time()
         tap = _Tap()
         fmt = pj.MediaFormatAudio()
         fmt.type, fmt.clockRate, fmt.channelCount = pj.PJMEDIA_TYPE_AUDIO, 8000, 1
         fmt.bitsPerSample, fmt.frameTimeUsec = 16, 20000
         tap.createPort("callee-tap", fmt)
+        clock.startTransmit(caller_rec)
+        clock.startTransmit(callee_rec)
+        clock.startTransmit(tap)          # the tap ticks with the recorders from the first frame
+        rec_started = time.time()
         self.recorders = (caller_rec, callee_rec, tap)
 
         self.call = _Call(acc, self)
@@ -335,6 +339,7 @@ class Session:
         # stop both recorders at the same moment: the file ends with the call
         _disconnect((clock, self.call_media), (caller_rec, callee_rec, tap))
         rec_stopped = time.time()
+        ticks = list(tap.ticks)
         self.recorders = ()
         self.players = []
         self.call_media = None
@@ -343,7 +348,9 @@ class Session:
         settle = time.time() + 0.2      # let the 200 OK to our BYE (or the ACK) come in
         while time.time() < settle:
             self._pump()
-        duration = interleave(caller_wav, callee_wav, final)
+        ticks.append(rec_stopped)         # a clock still behind at the end lost those frames too
+        gaps = clock_gaps(ticks)
+        duration = interleave(caller_wav, callee_wav, final, gaps)
         caller_wav.unlink(missing_ok=True)
         callee_wav.unlink(missing_ok=True)
 
@@ -368,7 +375,8 @@ class Session:
             hangup_by=verdict.hangup_by, recording=str(final), recording_offset_s=round(rec_started - t0, 4),
             events=self._sip_events(t0),
             extra={"end_reason": verdict.end_reason, "steps": steps, "reply_onset_t_s": _rel(reply, t0),
-                   "recording_s": round(duration, 3), "recording_stopped_t_s": round(rec_stopped - t0, 4),
+                   "recording_s": round(duration, 3),
+                   "clock_gaps": [[round(ticks[i] - t0, 3), n * 0.02] for i, n in gaps], "recording_stopped_t_s": round(rec_stopped - t0, 4),
                    "channels": {"left": "caller", "right": "callee"}},
         )
 
