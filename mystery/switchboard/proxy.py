@@ -64,6 +64,9 @@ request_route {{
         exit;
     }}
     if (has_totag()) {{
+        if (is_method("ACK")) {{
+            t_check_trans();  # an ACK of an error reply belongs to its transaction: absorbed, script stops
+        }}
         if (loose_route()) {{
             t_relay();
             exit;
@@ -77,9 +80,6 @@ request_route {{
             exit;
         }}
         if (is_method("ACK")) {{
-            if (t_check_trans()) {{
-                t_relay();
-            }}
             exit;
         }}
         sl_send_reply("481", "Call/Transaction Does Not Exist");
