@@ -74,3 +74,17 @@ def test_get_renders_one_path_and_exits(sqlite_store: Store, tmp_path: Path) -> 
     assert 2 == run.returncode
     assert "no call &#39;nope&#39; in the store" in run.stdout
     assert "error: GET /calls/nope: HTTP 404" == run.stderr.strip().splitlines()[-1]
+
+
+def test_port_in_use_is_bad_input(sqlite_store: Store, tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        run = subprocess.run([sys.executable, "-m", "mystery", "web", "--port", str(port)], cwd=tmp_path,
+                             env=environment(sqlite_store), capture_output=True, text=True, timeout=300, check=False)
+    assert 2 == run.returncode
+    assert "" == run.stdout
+    assert run.stderr.startswith(f"error: --port: cannot listen on 127.0.0.1:{port}: ")
