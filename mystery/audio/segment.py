@@ -88,10 +88,17 @@ def _split_on_matches(piece: _Piece, matches: list[Match], power: np.ndarray, ac
     covered_end = max((m.end_frame for m in matches if m.start_frame <= u.start + 50), default=None)
     if covered_end is None or u.end - covered_end < 50:
         return [piece]
-    silent = ~active[covered_end - 5: min(covered_end + 50, u.end - 25)]
-    pauses = [e for s, e in runs(silent) if e - s >= 3 and e < len(silent)]
-    if pauses:
-        covered_end = covered_end - 5 + pauses[0]
+    # a person starts after a pause: the first 0.3 s pause after the match (music that goes on past
+    # the stored copy is still music), else the first short pause within a second, else the match end
+    silent = ~active[covered_end - 5: u.end - 25]
+    long_pauses = [e for s, e in runs(silent) if e - s >= 15 and e < len(silent)]
+    short_pauses = [e for s, e in runs(silent[:55]) if e - s >= 3 and e < len(silent)]
+    if long_pauses:
+        covered_end = covered_end - 5 + long_pauses[0]
+    elif short_pauses:
+        covered_end = covered_end - 5 + short_pauses[0]
+    if u.end - covered_end < 25:
+        return [piece]
     head = Unit(u.kind, u.start, covered_end, u.music_odds)
     tail = Unit(u.kind, covered_end, u.end, u.music_odds)
     return [_Piece(head, recorded=True, marks=landmarks(power, head.start, head.end), why="match (split)"),
