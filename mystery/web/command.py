@@ -1,8 +1,8 @@
 """`mystery web [--host H] [--port P] [--get PATH]`: serve the dashboard, or render one path and exit.
 
 `--port 0` binds a free port; the bound URL is printed on stdout (`serving on http://...`), so
-scripts and tests can read it. `--get PATH` (a Datasette habit) runs the app in this process
-on a loopback port of its own, prints the response body and exits: 0 for success, 2 for a
+scripts and tests can read it. `--get PATH` (a Datasette habit) sends one request through the app in this
+process (over a Unix socket, no port), prints the response body and exits: 0 for success, 2 for a
 4xx answer (bad path or parameter), 1 for a server error.
 """
 
@@ -44,12 +44,25 @@ def web(ctx: click.Context, host: str | None, port: int | None, get_path: str | 
 
 
 async def get_once(app, path: str) -> tuple[int, bytes]:  # type: ignore[no-untyped-def]
-    """Status and body of GET `path`, redirects followed."""
-    from aiohttp.test_utils import TestClient, TestServer
+    """Status and body of GET `path` (redirects followed), over a Unix socket in a temporary
+    folder: the request goes through the whole app (router, middleware) and no port is opened."""
+    import tempfile
 
-    async with TestClient(TestServer(app, host="127.0.0.1", port=0)) as client:
-        response = await client.get(path)
-        return response.status, await response.read()
+    import aiohttp
+    from aiohttp import web as aioweb
+
+    runner = aioweb.AppRunner(app, access_log=None)
+    await runner.setup()
+    try:
+        with tempfile.TemporaryDirectory(prefix="mystery-web-") as folder:
+            socket_path = f"{folder}/web.sock"
+            await aioweb.UnixSite(runner, socket_path).start()
+            connector = aiohttp.UnixConnector(path=socket_path)
+            async with aiohttp.ClientSession(connector=connector) as session, \
+                    session.get("http://localhost" + path) as response:
+                return response.status, await response.read()
+    finally:
+        await runner.cleanup()
 
 
 async def serve(app, host: str, port: int) -> None:  # type: ignore[no-untyped-def]
