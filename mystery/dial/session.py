@@ -454,7 +454,7 @@ class Session:
     def _sip_events(self, t0: float) -> tuple[SipEvent, ...]:
         return tuple(
             SipEvent(t_s=round(t - t0, 6), at=utc_iso(t), kind=kind, status=status, detail=detail)
-            for t, kind, status, detail in self.events
+            for t, kind, status, detail in sorted(self.events, key=lambda event: event[0])
         )
 
     def _shutdown(self, acc: Any) -> None:
