@@ -227,7 +227,7 @@ def test_the_real_korean_model_installed_from_a_folder_is_used_for_korean(
     resolved = resolve_model("vosk", "ko", tmp_workdir / "models")
     assert ("model_dir", "vosk-model-small-ko-0.22") == (resolved.source, resolved.name)
     write_wav(tmp_workdir / "ko.wav", speak_to("안녕하세요 감사합니다", voice="ko"))
-    out = CliRunner().invoke(main, ["transcribe", "ko.wav", "--language", "ko", "--json"], env=env)
+    out = CliRunner().invoke(main, ["transcribe", "ko.wav", "--language", "ko", "--whole-file", "--json"], env=env)
     assert 0 == out.exit_code, out.output
     transcript = json.loads(out.output)
     assert "vosk-model-small-ko-0.22" == transcript["model"]

@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from mystery.cli import main
+from mystery.transcribe.accuracy import word_error_rate
 from tests.transcribe.conftest import RATE, asterisk_prompt, hold_music, write_wav
 
 
@@ -21,6 +22,12 @@ def stereo_call(tmp: Path) -> tuple[Path, float, float]:
     callee[int(start * RATE):int(start * RATE) + len(prompt)] = prompt
     stereo = np.stack([np.zeros_like(callee), callee], axis=1)
     return write_wav(tmp / "call.wav", stereo), start, start + len(prompt) / RATE
+
+
+def heard_the_prompt(out: dict[str, object]) -> bool:
+    """Whisper on CPU is not bit-for-bit repeatable ("patience" / "patients"): allow one word in five."""
+    heard = " ".join(str(w["text"]) for w in out["words"])  # type: ignore[attr-defined]
+    return word_error_rate("Thank you for your patience", heard)[0] <= 0.2
 
 
 @pytest.mark.asr
@@ -38,7 +45,7 @@ def test_only_the_segmenters_speech_is_transcribed_from_the_callee_channel(
     assert ("whisper", "whisper-tiny.en", "callee") == (out["engine"], out["model"], out["channel"])
     assert 1 == len(out["spans"]) and "announcement" == out["spans"][0]["label"]
     assert out["speech_s"] < 3.0 < 30.0 == pytest.approx(out["audio_s"])
-    assert "thank you for your patience" == " ".join(w["text"] for w in out["words"]).lower()
+    assert heard_the_prompt(out)
     assert all(start - 0.2 <= w["start_s"] <= w["end_s"] <= end + 0.2 for w in out["words"])
     assert all(0.0 < w["confidence"] <= 1.0 for w in out["words"])
 
@@ -85,7 +92,7 @@ def test_without_segments_the_segmenter_runs_and_the_hold_music_is_not_decoded(
     out = json.loads(result.output)
     assert out["speech_s"] < 10.0  # of a 30 s call that is music except for one 1.6 s prompt
     assert any(s["start_s"] <= start + 0.5 and s["end_s"] >= end - 0.5 for s in out["spans"])
-    assert "thank you for your patience" in " ".join(w["text"] for w in out["words"]).lower()
+    assert heard_the_prompt(out)
 
 
 def test_segments_and_whole_file_together_are_refused(tmp_workdir: Path) -> None:
@@ -109,7 +116,7 @@ def test_a_calls_json_gives_the_recording_and_its_segments(
     assert 0 == result.exit_code, result.output
     out = json.loads(result.output)
     assert [("announcement", pytest.approx(start - 0.15))] == [(s["label"], s["start_s"]) for s in out["spans"]]
-    assert "thank you for your patience" == " ".join(w["text"] for w in out["words"]).lower()
+    assert heard_the_prompt(out)
 
 
 def test_a_call_without_recording_is_one_line(tmp_workdir: Path) -> None:
