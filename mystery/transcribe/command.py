@@ -75,7 +75,7 @@ def transcribe(ctx: click.Context, wav: Path, channel: str | None, engine: str |
         from mystery.score.checklist import find_checklist, load_checklist, parse_variables
 
         script = (load_checklist(find_checklist(checklist)), parse_variables(variables))
-    found: list[Segment] | None = load_segments(segments) if segments else call_segments
+    found: list[Segment] | None = load_segments(segments) if segments else (None if whole_file else call_segments)
     resolve_channel(wav, channel)
     resolve_model(engine, language, Path(asr.model_dir), asr.models, model)
     spans: tuple[SpeechSpan, ...] | None = None  # None = the whole channel
