@@ -65,13 +65,19 @@ class _Tap(pj.AudioMediaPort):
         self.ticks = array("d")      # wall time of every bridge tick, to find frames the clock skipped
 
     def onFrameReceived(self, frame: Any) -> None:  # noqa: N802 - pjsua2 name
+        # The bridge clock thread can call in while the object is being torn down (seen on a
+        # call refused in 2 ms): an exception escaping a director callback kills the process.
+        ticks = getattr(self, "ticks", None)
+        levels = getattr(self, "levels", None)
+        if ticks is None or levels is None:
+            return
         t = time.time()
-        self.ticks.append(t)
+        ticks.append(t)
         if frame.type == pj.PJMEDIA_FRAME_TYPE_AUDIO and frame.size:
             level = frame_dbfs(bytes(frame.buf))
         else:
             level = -math.inf
-        self.levels.append((t, level))
+        levels.append((t, level))
 
 
 class _Call(pj.Call):
