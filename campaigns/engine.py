@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import heapq
 from collections import Counter
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,18 +60,12 @@ class Auditor:
         self.late = 0
         self.judged = 0
         self._plan_counts: Counter[tuple[Any, ...]] = Counter()
-        self._evaluated: Counter[str] = Counter()
         self._not_evaluated: Counter[tuple[str, str]] = Counter()
         self._violations: Counter[str] = Counter()
         self.by_campaign: Counter[tuple[str, str]] = Counter()
         self._aggregate_state: dict[str, dict[Any, Any]] = {}
         self._aggregate_rules: dict[str, Any] = {}
         self._clock_memo: dict[tuple[Any, ...], tuple[Any, ...]] = {}
-
-    def run(self, attempts: Iterable[Attempt]) -> Iterator[Violation]:
-        for attempt in attempts:
-            yield from self.feed(attempt)
-        yield from self.finish()
 
     def feed(self, attempt: Attempt) -> list[Violation]:
         ts = attempt.ts
