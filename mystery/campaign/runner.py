@@ -9,6 +9,7 @@ what it measured.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,6 +20,8 @@ from mystery.dial.plan import CallPlan
 from mystery.dial.runner import DialerCrashed, run_call_async
 from mystery.records import CallResult
 from mystery.store import repo
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -42,23 +45,26 @@ async def run_calls(
     on_result: Callable[[CallResult], None],
     dialer: Callable[[CallPlan], Awaitable[CallResult]] = run_call_async,
     crashed: list[CrashedCall] | None = None,
+    retries: int = 1,
 ) -> list[CallResult]:
     """Dial every plan with at most `concurrency` in flight; `on_result` sees each as it ends.
 
-    A dialer process that dies without a result is retried once; if it dies again the call
-    goes to `crashed` (when given) and the campaign carries on, else the error is raised.
+    A dialer process that dies without a result is retried `retries` times; if it dies again
+    the call goes to `crashed` (when given) and the campaign carries on, else the error is raised.
     """
     semaphore = asyncio.Semaphore(concurrency)
     results: list[CallResult] = []
 
     async def one(plan: CallPlan) -> None:
         async with semaphore:
-            try:
-                result = await dialer(plan)
-            except DialerCrashed:
+            for attempt in range(retries + 1):
                 try:
                     result = await dialer(plan)
+                    break
                 except DialerCrashed as error:
+                    log.warning("dialer crashed on %s (attempt %d): %s", plan.call_id, attempt + 1, error)
+                    if attempt < retries:
+                        continue
                     if crashed is None:
                         raise
                     crashed.append(CrashedCall(plan, str(error)))

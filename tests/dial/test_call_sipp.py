@@ -28,6 +28,7 @@ def event_kinds(result: dict) -> list[str]:
     return [e["kind"] for e in result["events"]]
 
 
+@pytest.mark.timing
 def test_delayed_answer_timings_match_sipp_within_20_ms(sipp_uas, mystery_call):
     sipp = sipp_uas("uas_answer.xml", RING_MS=400, ANSWER_MS=1300)
     run = mystery_call(sipp.uri, "--hangup-after", "2")

@@ -67,6 +67,7 @@ def show(title: str, errors: dict[str, list[float]]) -> None:
               f"p95 {percentile(values, 0.95) * 1000:6.2f}  max {max(values) * 1000:6.2f}  (n={len(values)})")
 
 
+@pytest.mark.timing
 def test_pdd_and_answer_times_match_sipp_p95_within_20_ms(sipp_uas, tmp_path):
     sipp = sipp_uas("uas_answer.xml", calls=CALLS, RING_MS=50, RING_MAX_MS=1500, ANSWER_MS=100, ANSWER_MAX_MS=2500)
     plans = [CallPlan(uri=sipp.uri, steps=(Step("hangup", on="answered", offset_s=0.5),), ring_timeout_s=15,

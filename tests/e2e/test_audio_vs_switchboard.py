@@ -22,6 +22,7 @@ from mystery.campaign.runner import run_calls
 from mystery.dial.plan import CallPlan, parse_step
 from mystery.records import CallResult
 from mystery.switchboard.harness import running_switchboard
+
 from .switchboard_truth import true_time_to_human, truth_phases
 
 pytestmark = [pytest.mark.sip, pytest.mark.slow, pytest.mark.xdist_group("switchboard_audio")]
@@ -54,7 +55,7 @@ def analysed(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[CallResult,
                           recordings_dir=str(recordings), line=name.split("-")[0], call_id=f"eval-{name}-{i}",
                           recording_name=f"eval-{name}-{i}.wav")
                  for name, (count, call_steps) in MIX.items() for i in range(count)]
-        results = asyncio.run(run_calls(plans, 8, lambda _: None))
+        results = asyncio.run(run_calls(plans, 8, lambda _: None, retries=0))
     truth = {r["call_id"]: r for r in switchboard.records()}
     calls = analyse_recordings(results, tmp_path_factory.mktemp("fingerprints"))
     return [(c, truth[c.call_id]) for c in calls]

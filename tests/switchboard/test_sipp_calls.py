@@ -50,6 +50,7 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
+@pytest.mark.timing
 def test_ring_delay_matches_sipp_timestamps_over_24_calls_with_more_than_4_at_once(
     switchboard: RunningSwitchboard, tmp_path: Path, sipp_ports: tuple[int, int]
 ) -> None:
