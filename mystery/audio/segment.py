@@ -315,9 +315,13 @@ def _label(pieces: list[_Piece], caller: np.ndarray, have_caller: bool) -> None:
         if beep_next:
             p.label, p.confidence = "voicemail_greeting", 0.9
             continue
+        if p.recorded and human:
+            # a person's stock phrase ("are you still there?") can repeat across calls of a simulator;
+            # the conversation only ends with music (hold) or a beep (transfer to voicemail)
+            p.label, p.confidence, p.why = "live_human", 0.7, "repeated phrase inside a conversation"
+            continue
         if p.recorded:
             p.label = "announcement" if queued else "ivr_prompt"
-            human = False
             continue
         if human:
             p.label, p.confidence, p.why = "live_human", 0.85, "conversation goes on"
@@ -334,8 +338,10 @@ def _label(pieces: list[_Piece], caller: np.ndarray, have_caller: bool) -> None:
         if not music_later and (answered or (caller_before and replied)):
             p.label, p.confidence, p.why, human = "live_human", 0.85, "turn-taking with the caller", True
             continue
+        ends = [u.end] + [q.unit.end for q in later]
+        long_pause = any((q.unit.start - e) * FRAME_S >= 2.0 for q, e in zip(later, ends, strict=False))
         if not music_later and not any(q.recorded for q in later) and not _speaks_between(caller, u.start, len(caller)) \
-                and later and (later[0].unit.start - u.end) * FRAME_S >= 2.0:
+                and long_pause:
             # nobody answers, and the callee speaks again after a long pause: a person asking "hello?"
             p.label, p.confidence, p.why, human = "live_human", 0.6, "speaks again to a silent caller", True
             continue

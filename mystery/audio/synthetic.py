@@ -60,6 +60,7 @@ class LineProfile:
     music: str
     voicemail: tuple[str, ...]
     dead_end: tuple[str, ...]
+    music_restarts: bool = False
 
 
 LINES = (
@@ -95,6 +96,18 @@ LINES = (
         music="reno_project-system",
         voicemail=("vm-nobodyavail", "vm-leavemsg"),
         dead_end=("im-sorry", "cannot-complete-as-dialed", "vm-goodbye"),
+    ),
+    LineProfile(
+        name="harbour-hotel",
+        ring="eu",
+        ivr=("say:Thank you for calling the Harbour Hotel.", "say:For bookings press one, for events press two."),
+        queue_intro=("say:All our colleagues are busy, please stay on the line.",),
+        announcement=("say:Your call matters to us. Someone will answer very soon.",),
+        announce_every_s=8.0,
+        music="macroform-robot_dity",
+        voicemail=("say:You have reached the Harbour Hotel, please leave your message after the tone.",),
+        dead_end=("say:Events are closed today. Goodbye.",),
+        music_restarts=True,
     ),
 )
 
@@ -258,7 +271,14 @@ class _Timeline:
 
 
 def _prompt(names: tuple[str, ...], gain_db: float) -> np.ndarray:
-    return np.concatenate([asterisk_sound(n) for n in names]) * _db(gain_db)
+    """Asterisk prompt files, or "say:TEXT" spoken by the line's own espeak-ng voice (a TTS switchboard)."""
+    parts = []
+    for n in names:
+        if n.startswith("say:"):
+            parts += [speak(n[4:], "en-gb", "f4", 165, 55), np.zeros(int(0.35 * RATE), np.float32)]
+        else:
+            parts.append(asterisk_sound(n))
+    return np.concatenate(parts) * _db(gain_db)
 
 
 def _dtmf(rng: np.random.Generator) -> np.ndarray:
@@ -288,7 +308,9 @@ def _queue(tl: _Timeline, line: LineProfile, gain: float, hold_s: float, rng: np
     """Music with periodic announcements for `hold_s` seconds; the agent may cut anything off."""
     end = tl.n + int(hold_s * RATE)
     music = asterisk_sound(line.music) * _db(gain + float(rng.uniform(-4, 2)))
-    pos = int(rng.uniform(0, len(music)))
+    # some switchboards restart the track (and its fade-in) after every announcement
+    restart = line.music_restarts or rng.random() < 0.2
+    pos = 0 if restart else int(rng.uniform(0, len(music)))
 
     def put(label: str, audio: np.ndarray) -> None:
         tl.add(label, audio[: max(end - tl.n, 0)])
@@ -298,7 +320,7 @@ def _queue(tl: _Timeline, line: LineProfile, gain: float, hold_s: float, rng: np
         put("announcement", np.zeros(int(rng.uniform(0.1, 0.4) * RATE), np.float32))
         n = int(line.announce_every_s * RATE)
         put("hold_music", np.take(music, np.arange(pos, pos + n), mode="wrap"))
-        pos = (pos + n) % len(music)
+        pos = 0 if restart else (pos + n) % len(music)
         put("hold_music", np.zeros(int(rng.uniform(0.1, 0.4) * RATE), np.float32))
         put("announcement", _prompt(line.announcement, gain))
 
