@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import vosk
@@ -34,18 +35,24 @@ class VoskTranscriber:
 
     engine = "vosk"
 
-    def __init__(self, model_dir: Path, language: str, model_name: str | None = None) -> None:
+    def __init__(self, model_dir: Path, language: str, model_name: str | None = None, threads: int = 2) -> None:
         self.model_dir = Path(model_dir)
         self.model = model_name or self.model_dir.name
         self.language = language
+        self.threads = max(1, threads)
         self._model = _load(str(self.model_dir))
 
     def transcribe(self, audio: ChannelAudio, spans: Sequence[SpeechSpan]) -> tuple[Word, ...]:
         audio8k = audio.at_rate(RATE)
-        words: list[Word] = []
-        for span in spans:
-            words.extend(offset_words(self._decode(pcm16(audio8k.cut(span)), audio.channel), span))
-        return tuple(words)
+
+        def decode(span: SpeechSpan) -> tuple[Word, ...]:
+            return offset_words(self._decode(pcm16(audio8k.cut(span)), audio.channel), span)
+
+        if self.threads == 1 or len(spans) < 2:
+            return tuple(w for span in spans for w in decode(span))
+        # Recognisers share the model and libvosk runs without the GIL, so spans decode in parallel.
+        with ThreadPoolExecutor(max_workers=self.threads) as pool:
+            return tuple(w for words in pool.map(decode, spans) for w in words)
 
     def _decode(self, pcm: bytes, channel: str) -> list[Word]:
         recognizer = vosk.KaldiRecognizer(self._model, RATE)

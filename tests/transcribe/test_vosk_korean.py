@@ -94,3 +94,18 @@ def test_only_speech_spans_are_decoded_and_word_times_follow_the_recording(korea
         assert abs((b.start_s - a.start_s) - start_s) < 0.05
     assert all(span.start_s <= w.start_s <= w.end_s <= span.end_s for w in in_call.words)
     assert pytest.approx(span.duration_s) == in_call.speech_s
+
+
+def test_several_spans_decode_in_parallel_and_come_back_in_order(korean, speak_to) -> None:
+    first, second = speak_to("안녕하세요", voice="ko"), speak_to("감사합니다", voice="ko")
+    call = hold_music(25.0)
+    spans = []
+    for at, clip in ((3.0, first), (15.0, second)):
+        call[int(at * RATE):int(at * RATE) + len(clip)] = clip
+        spans.append(SpeechSpan(at, at + len(clip) / RATE, "live_human"))
+    transcript = transcribe_spans(korean, ChannelAudio(call, RATE), spans)
+    assert 2 == korean.threads
+    for span in spans:
+        assert any(span.start_s <= w.start_s <= w.end_s <= span.end_s for w in transcript.words)
+    assert all(any(s.start_s <= w.start_s <= s.end_s for s in spans) for w in transcript.words)
+    assert [w.start_s for w in transcript.words] == sorted(w.start_s for w in transcript.words)
