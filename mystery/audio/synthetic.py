@@ -315,14 +315,17 @@ def _queue(tl: _Timeline, line: LineProfile, gain: float, hold_s: float, rng: np
     def put(label: str, audio: np.ndarray) -> None:
         tl.add(label, audio[: max(end - tl.n, 0)])
 
-    put("announcement", _prompt(line.queue_intro, gain))
+    # the message before the queue is a prompt (the simulator and the brief say so: the queue starts
+    # with its music); the queue's own announcements come between stretches of music
+    put("ivr_prompt", _prompt(line.queue_intro, gain))
+    put("ivr_prompt", np.zeros(int(rng.uniform(0.1, 0.4) * RATE), np.float32))
     while tl.n < end:
-        put("announcement", np.zeros(int(rng.uniform(0.1, 0.4) * RATE), np.float32))
         n = int(line.announce_every_s * RATE)
         put("hold_music", np.take(music, np.arange(pos, pos + n), mode="wrap"))
         pos = 0 if restart else (pos + n) % len(music)
         put("hold_music", np.zeros(int(rng.uniform(0.1, 0.4) * RATE), np.float32))
         put("announcement", _prompt(line.announcement, gain))
+        put("announcement", np.zeros(int(rng.uniform(0.1, 0.4) * RATE), np.float32))
 
 
 def _conversation(tl: _Timeline, rng: np.random.Generator) -> None:
