@@ -251,33 +251,44 @@ def _delta_bic(x: np.ndarray, k: int, penalty: float = 1.0) -> float:
 
 def _split_voice_changes(pieces: list[_Piece], active: np.ndarray, power: np.ndarray) -> list[_Piece]:
     """A recording cut off by a person without a pause: split an unrecorded unit that follows a
-    queue or prompt where the voice changes (BIC over band energies, at a pause of the unit)."""
+    queue or prompt where the voice changes (BIC over band energies, at a pause of the unit).
+
+    A greeting is short, so a long unit after a queue is split on weaker evidence, and its tail
+    again while it stays long.
+    """
     out: list[_Piece] = []
     for i, p in enumerate(pieces):
-        u = p.unit
         before = pieces[i - 1] if i else None
         after_queue = before is not None and (before.unit.kind == "music" or before.recorded) and \
-            u.start - before.unit.end < 75
-        if u.kind != "speech" or p.recorded or not after_queue or u.seconds < 4.0:
-            out.append(p)
-            continue
-        idx = np.flatnonzero(active[u.start:u.end]) + u.start
-        x = _band_log_energy(power[idx])
-        pauses = np.flatnonzero(np.diff(idx) > 3) + 1
-        candidates = [k for k in pauses if 75 <= k <= len(idx) - 75]
-        if not candidates:
-            out.append(p)
-            continue
-        gains = [_delta_bic(x, k, penalty=2.5) for k in candidates]
-        best = int(np.argmax(gains))
-        if gains[best] <= 0:
-            out.append(p)
-            continue
-        cut = int(idx[candidates[best]])
-        head, tail = Unit("speech", u.start, cut, u.music_odds), Unit("speech", cut, u.end, u.music_odds)
-        out.append(_Piece(head, marks=landmarks(power, head.start, head.end), why="voice changes after it"))
-        out.append(_Piece(tail, marks=landmarks(power, tail.start, tail.end), why="another voice"))
+            p.unit.start - before.unit.end < 75
+        while p.unit.kind == "speech" and not p.recorded and after_queue and p.unit.seconds >= 4.0:
+            parts = _split_at_voice_change(p, active, power)
+            if parts is None:
+                break
+            out.append(parts[0])
+            p = parts[1]
+            after_queue = p.unit.seconds > 6.0
+        out.append(p)
     return out
+
+
+def _split_at_voice_change(p: _Piece, active: np.ndarray, power: np.ndarray) -> tuple[_Piece, _Piece] | None:
+    u = p.unit
+    idx = np.flatnonzero(active[u.start:u.end]) + u.start
+    x = _band_log_energy(power[idx])
+    pauses = np.flatnonzero(np.diff(idx) > 3) + 1
+    candidates = [k for k in pauses if 75 <= k <= len(idx) - 75]
+    if not candidates:
+        return None
+    penalty = 1.0 if u.seconds > 6.0 else 2.5
+    gains = [_delta_bic(x, k, penalty=penalty) for k in candidates]
+    best = int(np.argmax(gains))
+    if gains[best] <= 0:
+        return None
+    cut = int(idx[candidates[best]])
+    head, tail = Unit("speech", u.start, cut, u.music_odds), Unit("speech", cut, u.end, u.music_odds)
+    return (_Piece(head, marks=landmarks(power, head.start, head.end), why="voice changes after it"),
+            _Piece(tail, marks=landmarks(power, tail.start, tail.end), why="another voice"))
 
 
 def _label(pieces: list[_Piece], caller: np.ndarray, have_caller: bool) -> None:
