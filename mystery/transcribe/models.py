@@ -223,7 +223,15 @@ def _safe_extract(archive: Path, target: Path) -> None:
         return
     if tarfile.is_tarfile(archive):
         with tarfile.open(archive) as t:
-            t.extractall(target, filter="data")  # "data" refuses absolute paths, .. and devices
+            if not hasattr(tarfile, "data_filter"):  # Python < 3.11.4: check members ourselves
+                for member in t.getmembers():
+                    dest = (target / member.name).resolve()
+                    if not dest.is_relative_to(target.resolve()) or not (member.isfile() or member.isdir()):
+                        raise InputError(str(archive), member.name, "archive member is not a plain file inside "
+                                         "the model folder")
+                t.extractall(target)  # noqa: S202 - members checked above
+            else:
+                t.extractall(target, filter="data")  # "data" refuses absolute paths, .. and devices
         return
     raise InputError(str(archive), None, "not a zip or tar archive, and not a folder")
 

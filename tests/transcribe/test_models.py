@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import http.server
+import io
 import json
 import shutil
 import tarfile
@@ -246,3 +247,16 @@ def test_a_language_mapped_in_the_settings_wins_over_the_model_dir(tmp_path: Pat
     pinned = make_vosk_layout(tmp_path / "elsewhere", "my-french-model")
     chosen = resolve_model("vosk", "fr", tmp_path / "models", {"fr": str(pinned)})
     assert (pinned, "settings") == (chosen.path, chosen.source)
+
+
+def test_a_tar_that_escapes_its_folder_is_refused(tmp_path: Path) -> None:
+    evil = tmp_path / "evil.tar"
+    with tarfile.open(evil, "w") as t:
+        data = b"gotcha"
+        member = tarfile.TarInfo("../outside.txt")
+        member.size = len(data)
+        t.addfile(member, io.BytesIO(data))
+    with pytest.raises(InputError):
+        install_from(evil, tmp_path / "models")
+    assert not (tmp_path / "outside.txt").exists()
+    assert [] == list((tmp_path / "models").iterdir())
