@@ -231,7 +231,10 @@ def _safe_extract(archive: Path, target: Path) -> None:
                                          "the model folder")
                 t.extractall(target)  # noqa: S202 - members checked above
             else:
-                t.extractall(target, filter="data")  # "data" refuses absolute paths, .. and devices
+                try:
+                    t.extractall(target, filter="data")  # "data" refuses absolute paths, .. and devices
+                except tarfile.FilterError as error:
+                    raise InputError(str(archive), None, f"unsafe archive member: {error}") from None
         return
     raise InputError(str(archive), None, "not a zip or tar archive, and not a folder")
 
