@@ -124,11 +124,11 @@ async def check(request: web.Request) -> web.Response:
 
 
 def _log(request: web.Request, attempt: Attempt, body: dict[str, Any]) -> None:
-    request.app[STATE_KEY]["decisions"].append({
-        "decided_at": datetime.now(UTC).isoformat(timespec="milliseconds"), "api_key": request.get(KEY_ID, ""),
-        "phone": attempt.phone, "campaign": attempt.campaign, "at": utc_iso(attempt.ts),
-        "allowed": bool(body["allowed"]), "reasons": [r["rule"] for r in body["reasons"]],
-        "next_allowed_at": body["next_allowed_at"], "permanent_block": bool(body["permanent_block"])})
+    """Queue the decision as a plain tuple (repo.DECISION_COLUMNS order); the logger task writes it."""
+    request.app[STATE_KEY]["decisions"].append((
+        datetime.now(UTC).isoformat(timespec="milliseconds"), request.get(KEY_ID, ""), attempt.phone,
+        attempt.campaign, utc_iso(attempt.ts), bool(body["allowed"]), json.dumps([r["rule"] for r in body["reasons"]]),
+        body["next_allowed_at"], bool(body["permanent_block"])))
 
 
 async def post_attempt(request: web.Request) -> web.Response:
@@ -178,12 +178,14 @@ async def health(request: web.Request) -> web.Response:
 
 
 async def _flush_decisions(app: web.Application) -> None:
-    from campaigns.store.repo import save_decisions
-
     state = app[STATE_KEY]
     batch, state["decisions"] = state["decisions"], []
     if batch:
-        await asyncio.get_running_loop().run_in_executor(None, save_decisions, state["engine"], batch)
+        try:
+            await asyncio.get_running_loop().run_in_executor(None, state["write_decisions"], batch)
+        except Exception:
+            state["decisions"][:0] = batch  # kept for the next flush (and the one at shutdown)
+            raise
 
 
 async def _decision_logger(app: web.Application) -> Any:
@@ -204,8 +206,10 @@ async def _decision_logger(app: web.Application) -> Any:
 def make_app(guard: Guard, engine: Any, api_keys: tuple[str, ...], flush_s: float = 0.1) -> web.Application:
     app = web.Application(middlewares=[authenticate])
     app[GUARD_KEY] = guard
+    from campaigns.store.repo import decision_writer
+
     app[STATE_KEY] = {"engine": engine, "decisions": [], "keys": {k: _key_id(k) for k in api_keys},
-                      "flush_s": flush_s}
+                      "flush_s": flush_s, "write_decisions": decision_writer(engine)}
     app.router.add_get("/v1/check", check)
     app.router.add_post("/v1/attempts", post_attempt)
     app.router.add_get("/v1/openapi.json", openapi)

@@ -47,3 +47,37 @@ def test_sqlite_and_postgresql_hold_the_same_results(audit, tmp_path, postgres_u
 
     assert on_sqlite == on_postgres
     assert run_sqlite["summary"]["rules"] == run_postgres["summary"]["rules"]
+
+
+def test_guard_decision_log_fast_writer_stores_what_sqlalchemy_stores(database_url):  # type: ignore[no-untyped-def]
+    """The guard writes decisions through the driver's executemany (repo.decision_writer); the rows must read
+    back exactly as rows inserted by SQLAlchemy's own insert path, on SQLite and PostgreSQL."""
+    import json
+
+    import sqlalchemy as sa
+
+    from campaigns.store import schema
+    from campaigns.store.repo import DECISION_COLUMNS, decision_writer
+    from mystery.store.engine import open_store
+
+    rows = [("2026-03-02T09:00:00.000+00:00", "abc123", "+33600000001", "solar", "2026-03-02T09:00:00Z", True,
+             json.dumps([]), None, False),
+            ("2026-03-02T09:00:01.000+00:00", "abc123", "+33600000002", "solar", "2026-03-02T21:00:00Z", False,
+             json.dumps(["fr-2023.hours", "fr-2023.frequency"]), "2026-03-03T09:00:00Z", False),
+            ("2026-03-02T09:00:02.000+00:00", "", "+33600000003", "c'amp \"x\"", "2026-03-02T10:00:00Z", False,
+             json.dumps(["gdpr.objection"]), None, True)]
+    engine = open_store(database_url)
+    try:
+        decision_writer(engine)(rows)
+        decision_writer(engine)([])  # nothing to write is not an error
+        with engine.begin() as connection:
+            connection.execute(schema.guard_decisions.insert(), [
+                {**dict(zip(DECISION_COLUMNS, row, strict=True)), "reasons": json.loads(row[6])} for row in rows])
+            stored = connection.execute(sa.select(*(schema.guard_decisions.c[name] for name in DECISION_COLUMNS))
+                                        .order_by(schema.guard_decisions.c.id)).all()
+    finally:
+        engine.dispose()
+    assert 6 == len(stored)
+    assert stored[:3] == stored[3:]
+    assert ["fr-2023.hours", "fr-2023.frequency"] == stored[1].reasons
+    assert (True, False, False) == tuple(row.allowed for row in stored[:3])
