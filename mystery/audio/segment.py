@@ -299,10 +299,13 @@ def _label(pieces: list[_Piece], caller: np.ndarray, have_caller: bool) -> None:
     # short unmatched "music" inside speech is a flat-voiced word, not a queue
     music_starts = [p.unit.start for p in pieces
                     if p.music_match or p.unit.kind == "music" and (p.recorded or p.unit.seconds >= 3.0)]
-    # a voicemail beep is followed by the silence in which the caller leaves the message
+    # a voicemail beep comes right after a greeting and before the silence in which the caller
+    # leaves the message
     sound_after = [p.unit.start for p in pieces if p.unit.kind not in ("beep",)]
+    speech = [p.unit for p in pieces if p.unit.kind == "speech"]
     beeps = [p.unit.start for p in pieces if p.unit.kind == "beep" and not any(
-        0 <= s - p.unit.end < int(1.5 / FRAME_S) for s in sound_after)]
+        0 <= s - p.unit.end < int(1.5 / FRAME_S) for s in sound_after) and any(
+        q.start < p.unit.start and p.unit.start - q.end <= int(2.0 / FRAME_S) for q in speech)]
     human = False
     for p in pieces:
         u = p.unit
