@@ -2,7 +2,7 @@
 
 WER = (substitutions + deletions + insertions) / reference words, after both sides are put in
 one spelling: lower case, no punctuation, digits written as words ("press 1" = "press one"),
-bracketed stage directions ("[beep]", "(tone plays)") dropped, keys spoken ("*" = "star", "#" = "pound").
+bracketed stage directions ("[beep]", "(tone plays)", "<beep ascending>") dropped, keys spoken ("*" = "star", "#" = "pound").
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def number_words(n: int) -> str:
 
 def normalize_for_wer(text: str) -> list[str]:
     """The words of `text` in the common spelling used for WER."""
-    text = re.sub(r"\[[^\]]*\]|\([^)]*\)", " ", text)
+    text = re.sub(r"\[[^\]]*\]|\([^)]*\)|<[^>]*>", " ", text)
     text = text.replace("*", " star ").replace("#", " pound ")  # how telephone prompts say the keys
     text = unicodedata.normalize("NFKD", text.replace("’", "'"))
     text = "".join(c for c in text if not unicodedata.combining(c)).lower()
