@@ -45,14 +45,21 @@ def dial_scenario(settings, scenario: Scenario, name: str, concurrency: int,  # 
 
 
 def summary_table(results: list[CallResult]) -> Table:
-    table = Table("call", "line", "outcome", "SIP", "PDD s", "ring s", "answer s", "to human s", "talk s")
+    """One row per call: outcome and the waits, in seconds (blank where the phase never happened)."""
+    table = Table(title="Calls", title_justify="left")
+    table.add_column("#", justify="right")
+    table.add_column("line", no_wrap=True)
+    table.add_column("outcome", no_wrap=True)
+    for header in ("SIP", "PDD", "ring", "answer", "human", "talk"):
+        table.add_column(header, justify="right", no_wrap=True)
 
     def fmt(value: float | None) -> str:
-        return "" if value is None else f"{value:.2f}"
+        return "" if value is None else f"{value:.1f}"
 
     for r in sorted(results, key=lambda r: r.call_id):
-        table.add_row(r.call_id, r.line, r.outcome, str(r.sip_status or ""), fmt(r.pdd_s), fmt(r.ring_s),
-                      fmt(r.time_to_answer_s), fmt(r.time_to_human_s), fmt(r.talk_s))
+        table.add_row(r.call_id.rsplit("-", 1)[-1], r.line, r.outcome, str(r.sip_status or ""), fmt(r.pdd_s),
+                      fmt(r.ring_s), fmt(r.time_to_answer_s), fmt(r.time_to_human_s), fmt(r.talk_s))
+    table.caption = "seconds; PDD, ring and answer from SIP; human (INVITE to first word of a person) and talk from audio"
     return table
 
 
