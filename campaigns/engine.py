@@ -39,9 +39,9 @@ NO_FACTS = Facts()
 def violation(call: Call, finding: Finding) -> Violation:
     a = call.attempt
     local = local_iso(call.locals[0].zone, a.ts) if call.locals else utc_iso(a.ts)
+    # call.phone.zones: the zones of call.locals, in the same order (locals is () exactly when zones is)
     return Violation(a.call_id, finding.rule, a.phone, call.person_id, call.person_basis, a.campaign, a.principal,
-                     local, tuple(z.zone for z in call.locals), finding.message, finding.evidence, a.source, a.line,
-                     utc_iso(a.ts))
+                     local, call.phone.zones, finding.message, finding.evidence, a.source, a.line, utc_iso(a.ts))
 
 
 class Auditor:

@@ -9,6 +9,8 @@ metropolitan form (0692..., +33 692...) must be re-homed to their own country co
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -20,7 +22,6 @@ from phonenumbers import (
     is_number_type_geographical,
 )
 from phonenumbers import timezone as phone_timezone
-from phonenumbers.phonenumberutil import _number_type_helper  # pinned version; avoids 3 repeated lookups
 
 ZONE_OVERRIDES: dict[int, tuple[str, ...]] = {
     212: ("Africa/Casablanca",),  # metadata says Atlantic/Canary: 1 h off half the year
@@ -124,6 +125,56 @@ def _parse_e164(text: str) -> phonenumbers.PhoneNumber | None:
     return None
 
 
+_SPECIAL_TYPES = (("premium_rate", PhoneNumberType.PREMIUM_RATE), ("toll_free", PhoneNumberType.TOLL_FREE),
+                  ("shared_cost", PhoneNumberType.SHARED_COST), ("voip", PhoneNumberType.VOIP),
+                  ("personal_number", PhoneNumberType.PERSONAL_NUMBER), ("pager", PhoneNumberType.PAGER),
+                  ("uan", PhoneNumberType.UAN), ("voicemail", PhoneNumberType.VOICEMAIL))
+_Desc = tuple[frozenset[int], Callable[[str], object] | None] | None
+_compiled_metadata: dict[int, tuple[PhoneMetadata, _Desc, tuple[tuple[_Desc, int], ...], _Desc, _Desc, bool]] = {}
+
+
+def _desc(desc: object) -> _Desc:
+    """(possible lengths, compiled fullmatch) of a PhoneNumberDesc; None when there is no description."""
+    if desc is None:
+        return None
+    pattern = desc.national_number_pattern  # type: ignore[attr-defined]
+    return frozenset(desc.possible_length), (re.compile(pattern).fullmatch if pattern else None)  # type: ignore[attr-defined]
+
+
+def _matches(nsn: str, desc: _Desc) -> bool:
+    """phonenumbers' _is_number_matching_desc with the pattern compiled once."""
+    if desc is None:
+        return False
+    lengths, fullmatch = desc
+    if lengths and len(nsn) not in lengths:
+        return False
+    return fullmatch is not None and fullmatch(nsn) is not None
+
+
+def number_type(nsn: str, metadata: PhoneMetadata) -> int:
+    """phonenumbers' `_number_type_helper` (same order of tests, same answers: a test checks it on generated
+    numbers of every region) with each region's patterns compiled once instead of looked up per test."""
+    hit = _compiled_metadata.get(id(metadata))
+    if hit is None or hit[0] is not metadata:
+        hit = _compiled_metadata[id(metadata)] = (
+            metadata, _desc(metadata.general_desc),
+            tuple((_desc(getattr(metadata, name)), kind) for name, kind in _SPECIAL_TYPES),
+            _desc(metadata.fixed_line), _desc(metadata.mobile), bool(metadata.same_mobile_and_fixed_line_pattern))
+    _, general, specials, fixed, mobile, same = hit
+    if not _matches(nsn, general):
+        return PhoneNumberType.UNKNOWN
+    for desc, kind in specials:
+        if _matches(nsn, desc):
+            return kind
+    if _matches(nsn, fixed):
+        if same or _matches(nsn, mobile):
+            return PhoneNumberType.FIXED_LINE_OR_MOBILE
+        return PhoneNumberType.FIXED_LINE
+    if not same and _matches(nsn, mobile):
+        return PhoneNumberType.MOBILE
+    return PhoneNumberType.UNKNOWN
+
+
 def describe(raw: str, default_region: str = "FR") -> PhoneInfo:
     """Normalize `raw` and find its candidate zones (no cache: use PhoneBook in loops).
 
@@ -139,21 +190,21 @@ def describe(raw: str, default_region: str = "FR") -> PhoneInfo:
     region = phonenumbers.region_code_for_number(number) or ""
     metadata = PhoneMetadata.metadata_for_region_or_calling_code(number.country_code, region)
     nsn = phonenumbers.national_significant_number(number)
-    number_type = _number_type_helper(nsn, metadata) if metadata else PhoneNumberType.UNKNOWN
-    if fast and number_type == PhoneNumberType.UNKNOWN:
+    kind_code = number_type(nsn, metadata) if metadata else PhoneNumberType.UNKNOWN
+    if fast and kind_code == PhoneNumberType.UNKNOWN:
         return describe_slow(text, default_region)  # let the full parser have the last word
-    valid = number_type != PhoneNumberType.UNKNOWN
+    valid = kind_code != PhoneNumberType.UNKNOWN
     zones: tuple[str, ...] = ()
     if number.country_code in ZONE_OVERRIDES:
         zones = ZONE_OVERRIDES[number.country_code]
     elif valid:
-        if is_number_type_geographical(number_type, number.country_code):
+        if is_number_type_geographical(kind_code, number.country_code):
             found = phone_timezone.time_zones_for_geographical_number(number)
         else:
             found = phone_timezone._country_level_time_zones_for_number(number)
         zones = tuple(z for z in found if z != "Etc/Unknown")
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    return PhoneInfo(e164=e164, country=region, zones=tuple(sorted(zones)), kind=_KINDS.get(number_type, "unknown"),
+    return PhoneInfo(e164=e164, country=region, zones=tuple(sorted(zones)), kind=_KINDS.get(kind_code, "unknown"),
                      valid=valid)
 
 

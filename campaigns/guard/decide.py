@@ -7,7 +7,6 @@ batch audit, against the same Ledger kept current by recorded attempts.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,6 +51,8 @@ class Guard:
         self.builder = CallBuilder(facts.phones, facts)
         self.ledger = Ledger(rules.lookback_s())
         self.recorded: set[str] = set()
+        self._by_id = {rule.id: rule for rule in rules.rules}
+        self._static_skips: dict[int, list[dict[str, str]]] = {}
 
     def question(self, phone: str, campaign: str, ts: float, purpose: str = "", principal: str = "",
                  region: str = "", caller_id: str = "", dial_mode: str = "") -> Attempt:
@@ -80,18 +81,21 @@ class Guard:
             if outcome.not_before is None and not outcome.permanent:
                 next_time = CHECKS[rule.check].next_time
                 if next_time is not None:
-                    outcome = dataclasses.replace(outcome, not_before=next_time(call, rule, prepared, history,
-                                                                                 self.facts))
+                    outcome = Finding(outcome.rule, outcome.message, outcome.evidence,
+                                      next_time(call, rule, prepared, history, self.facts), outcome.permanent)
             found.append(outcome)
-        skipped += [{"rule": rule.id, "reason": "campaign-level rule: judged by the audit"}
-                    for rule, _ in plan.aggregates]
-        skipped += [{"rule": rule_id, "reason": reason} for rule_id, reason in plan.skipped
-                    if reason.startswith("not evaluated")]
+        static = self._static_skips.get(id(plan))
+        if static is None:  # what a plan always skips: built once per plan (plans live as long as the RuleSet)
+            static = self._static_skips[id(plan)] = (
+                [{"rule": rule.id, "reason": "campaign-level rule: judged by the audit"} for rule, _ in plan.aggregates]
+                + [{"rule": rule_id, "reason": reason} for rule_id, reason in plan.skipped
+                   if reason.startswith("not evaluated")])
+        skipped += static
         return found, skipped, call.person_basis
 
     def decide(self, attempt: Attempt) -> Decision:
         found, skipped, basis = self.findings(attempt)
-        by_id = {rule.id: rule for rule in self.rules.rules}
+        by_id = self._by_id
         reasons = [{"rule": f.rule, "message": f.message, "citation": by_id[f.rule].citation,
                     "certainty": by_id[f.rule].certainty, "evidence": f.evidence,
                     "until": utc_iso(f.not_before) if f.not_before and not f.permanent else None,

@@ -29,3 +29,31 @@ def test_numbers_are_e164_and_cached_under_both_spellings():
     assert info is book.lookup("+33612345678")
     with pytest.raises(PhoneError):
         book.lookup("not a number")
+
+
+def test_compiled_number_type_agrees_with_phonenumbers_on_every_region():
+    """phones.number_type (patterns compiled once) must give phonenumbers' own type for every region's
+    metadata, on example numbers and on random national numbers of every possible length."""
+    import phonenumbers
+    from phonenumbers import PhoneMetadata
+    from phonenumbers.phonenumberutil import _number_type_helper
+
+    from campaigns.phones import number_type
+
+    rng = random.Random(5)
+    checked = 0
+    disagree = []
+    for region in sorted(phonenumbers.SUPPORTED_REGIONS):
+        metadata = PhoneMetadata.metadata_for_region(region)
+        samples = []
+        for kind in range(12):
+            example = phonenumbers.example_number_for_type(region, kind)
+            if example is not None:
+                samples.append(phonenumbers.national_significant_number(example))
+        samples += [str(rng.randrange(10 ** (n - 1), 10 ** n)) for n in range(4, 14) for _ in range(8)]
+        for nsn in samples:
+            checked += 1
+            if number_type(nsn, metadata) != _number_type_helper(nsn, metadata):
+                disagree.append((region, nsn))
+    assert checked > 20000
+    assert [] == disagree

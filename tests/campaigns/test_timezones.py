@@ -106,3 +106,45 @@ def test_a_number_with_no_zone_is_not_evaluated_rather_than_compliant(write, aud
     hours = next(r for r in run.summary["rules"] if r["rule"] == "uk.tps")
     assert {"callee country unknown (invalid number)": 1} == hours["not_evaluated"]
     assert [] == run.violations
+
+
+def test_fast_evidence_times_agree_with_zoneinfo_in_every_zone():
+    """local_iso / utc_iso format whole seconds from the cached offsets; they must print what zoneinfo
+    prints, in every IANA zone, at random instants and around every offset change from 1990 to 2040."""
+    import random
+    from zoneinfo import available_timezones
+
+    from campaigns.localtime import local_iso, local_iso_reference, utc_iso, utc_iso_reference
+
+    rng = random.Random(11)
+    start, end = 631152000, 2208988800  # 1990 .. 2040
+    disagree = []
+    checked = 0
+    for zone in sorted(available_timezones()):
+        instants = [rng.randrange(start, end) for _ in range(40)]
+        # offset changes: scan every 12 h, then check the seconds around each change found
+        previous = local_iso_reference(zone, start)[19:]
+        for ts in range(start, end, 12 * 3600) if zone in ("Europe/Paris", "America/New_York",
+                                                           "Australia/Lord_Howe", "Asia/Kathmandu") else ():
+            offset = local_iso_reference(zone, ts)[19:]
+            if offset != previous:
+                low, high = ts - 12 * 3600, ts
+                while high - low > 1:
+                    middle = (low + high) // 2
+                    if local_iso_reference(zone, middle)[19:] == previous:
+                        low = middle
+                    else:
+                        high = middle
+                instants += [high - 1, high, high + 1, high + 899, high + 900]
+            previous = offset
+        for ts in instants:
+            checked += 1
+            if local_iso(zone, ts) != local_iso_reference(zone, ts):
+                disagree.append((zone, ts))
+    for ts in [0, 1, 59.5, 86399.999999, -1, -86400.5, 1773225000, 1773225000.25, 4102444800, 4102444799] + [
+            rng.randrange(0, 4102444800) for _ in range(2000)]:
+        checked += 1
+        if utc_iso(ts) != utc_iso_reference(ts):
+            disagree.append(("UTC", ts))
+    assert checked > 20000
+    assert [] == disagree
