@@ -17,6 +17,13 @@ from mystery.store import repo
 from mystery.store.engine import open_store
 
 
+def wide_console() -> Console:
+    """A console at least 110 columns wide, so tables stay readable when output is piped or logged."""
+    import shutil
+
+    return Console(width=max(110, shutil.get_terminal_size((110, 24)).columns))
+
+
 @click.group()
 def campaign() -> None:
     """Campaigns of mystery calls."""
@@ -67,13 +74,34 @@ def summary_table(results: list[CallResult]) -> Table:
 @click.argument("scenario_file", type=click.Path(dir_okay=False))
 @click.option("--name", help="Campaign name (default: the scenario's name).")
 @click.option("--concurrency", type=click.IntRange(1, 256), help="Calls in flight at once.")
+@click.option("--no-analysis", is_flag=True, help="Only dial and store; analyse later with `campaign analyse`.")
 @click.pass_context
 @exit_on_input_error
-def run(ctx: click.Context, scenario_file: str, name: str | None, concurrency: int | None) -> None:
-    """Dial every call of SCENARIO_FILE, store the results, print a summary."""
+def run(ctx: click.Context, scenario_file: str, name: str | None, concurrency: int | None,
+        no_analysis: bool) -> None:
+    """Dial every call of SCENARIO_FILE, analyse the recordings, store everything, print a summary."""
+    from mystery.campaign.pipeline import process_campaign
+
     settings = settings_from(ctx)
     scenario = load_scenario(scenario_file)
-    console = Console()
-    _, results = dial_scenario(settings, scenario, name or scenario.name,
-                               concurrency or scenario.concurrency, console)
+    console = wide_console()
+    campaign_id, results = dial_scenario(settings, scenario, name or scenario.name,
+                                         concurrency or scenario.concurrency, console)
+    if not no_analysis:
+        results = process_campaign(open_store(settings.database_url), settings, campaign_id, console)
     console.print(summary_table(results))
+
+
+@campaign.command("analyse")
+@click.argument("campaign_name")
+@click.pass_context
+@exit_on_input_error
+def analyse(ctx: click.Context, campaign_name: str) -> None:
+    """Re-analyse a stored campaign's recordings (segments, measures, transcripts, scores)."""
+    from mystery.campaign.pipeline import process_campaign
+
+    settings = settings_from(ctx)
+    engine = open_store(settings.database_url)
+    row = repo.find_campaign(engine, campaign_name)
+    console = wide_console()
+    console.print(summary_table(process_campaign(engine, settings, row["id"], console)))

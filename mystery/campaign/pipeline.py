@@ -101,6 +101,85 @@ def analyse_campaign(engine: Engine, settings: object, campaign_id: int, console
     return results
 
 
+CLOSED_CUES = ("closed", "opening hours", "open every day", "open from", "office hours",
+               "fermé", "fermés", "horaires d'ouverture", "nous sommes ouverts")
+"""Words of a closed-hours message: an answered call that only heard recordings saying these is
+`closed_message`, not an IVR dead end."""
+
+
+def refine_with_words(call: CallResult) -> CallResult:
+    """Outcomes the words decide: a recorded message saying the office is closed. Pure."""
+    if call.outcome != "ivr_dead_end" or not call.words:
+        return call
+    text = " ".join(w.text.lower() for w in call.words)
+    if any(cue in text for cue in CLOSED_CUES):
+        return dataclasses.replace(call, outcome="closed_message")
+    return call
+
+
+def pick_transcriber(asr: object, language: str) -> tuple[str, str] | tuple[None, str]:
+    """(engine, note): the configured engine if it has a model for the language, else the other one."""
+    from mystery.errors import InputError
+    from mystery.transcribe.models import ENGINES, resolve_model
+
+    preferred = asr.engine  # type: ignore[attr-defined]
+    errors = []
+    for engine in (preferred, *[e for e in ENGINES if e != preferred]):
+        try:
+            model = resolve_model(engine, language, Path(asr.model_dir), asr.models)  # type: ignore[attr-defined]
+        except InputError as error:
+            errors.append(error.problem)
+            continue
+        note = "" if engine == preferred else f" (no {preferred} model for {language!r})"
+        return engine, f"{engine} model {model.name}{note}"
+    return None, "; ".join(errors)
+
+
+def transcribe_and_score(engine: Engine, settings: object, campaign_id: int, console: Console) -> list[CallResult]:
+    """Transcribe the speech of every analysed call, refine outcomes, score agents; store all of it."""
+    from mystery.score.checklist import find_checklist, load_checklist
+    from mystery.score.scorecard import score_recorded_call
+    from mystery.transcribe.call import CallTranscription
+
+    row = repo.find_campaign(engine, str(campaign_id))
+    scenario = row["scenario"] or {}
+    lines = scenario.get("lines", {})
+    calls = repo.load_calls(engine, campaign_id)
+    todo = [c for c in calls if c.segments and c.recording]
+    checklist = None
+    if scenario.get("checklist"):
+        base = Path(row["scenario_path"]).parent if row["scenario_path"] else None
+        checklist = load_checklist(find_checklist(scenario["checklist"], base))
+    asr = settings.asr  # type: ignore[attr-defined]
+    transcribers: dict[str, CallTranscription | None] = {}
+    done: dict[str, CallResult] = {}
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task("transcribing speech", total=len(todo))
+        for call in todo:
+            language = lines.get(call.line, {}).get("language", asr.language)
+            if language not in transcribers:
+                chosen, note = pick_transcriber(asr, language)
+                console.print(f"transcription ({language}): {note if chosen else 'skipped: ' + note}")
+                transcribers[language] = None if chosen is None else CallTranscription(
+                    chosen, Path(asr.model_dir), asr.models)
+            transcriber = transcribers[language]
+            updated = refine_with_words(transcriber(call, language)) if transcriber else call
+            repo.replace_analysis(engine, call.call_id, updated)
+            if checklist is not None and updated.outcome == "human":
+                variables = {**scenario.get("variables", {}), **lines.get(call.line, {}).get("variables", {})}
+                card = score_recorded_call(checklist, updated, variables)
+                repo.save_scores(engine, call.call_id, card.to_json()["verdicts"])  # type: ignore[arg-type]
+            done[call.call_id] = updated
+            progress.advance(task)
+    return [done.get(c.call_id, c) for c in calls]
+
+
+def process_campaign(engine: Engine, settings: object, campaign_id: int, console: Console) -> list[CallResult]:
+    """Everything after the calls: audio analysis, then transcripts, outcomes from words, scores."""
+    analyse_campaign(engine, settings, campaign_id, console)
+    return transcribe_and_score(engine, settings, campaign_id, console)
+
+
 def report_campaign(engine: Engine, settings: object, campaign_id: int, out_dir: Path) -> ReportOutcome:
     """Write the HTML/CSV report of a stored campaign and store its revenue estimate."""
     from mystery.report.build import estimate_line, report_from_store

@@ -20,6 +20,7 @@ calls:                             # call groups; each runs `count` times
 revenue:                           # assumptions of the lost-revenue model (see docs/lost-revenue.md)
   calls_per_month: 1200
 checklist: hotel_booking           # script checklist to score agents against (optional)
+variables: {hotel: Grand Hotel Paris}   # fill the checklist's {placeholders}; a line may override
 ```
 """
 
@@ -34,7 +35,7 @@ from mystery.dial.plan import Step, check_uri, parse_step
 from mystery.errors import InputError
 from mystery.yamlfile import LocatedYaml, load_located_yaml
 
-TOP_LEVEL = {"name", "client", "concurrency", "lines", "calls", "revenue", "checklist", "description"}
+TOP_LEVEL = {"name", "client", "concurrency", "lines", "calls", "revenue", "checklist", "variables", "description"}
 GROUP_FIELDS = {"line", "count", "steps", "ring_timeout_s", "max_seconds", "label"}
 
 
@@ -45,6 +46,7 @@ class Line:
     name: str
     uri: str
     language: str = "en"
+    variables: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +70,7 @@ class Scenario:
     concurrency: int = 4
     revenue: dict[str, Any] = field(default_factory=dict)
     checklist: str = ""
+    variables: dict[str, str] = field(default_factory=dict)
     path: str = ""
 
     @property
@@ -118,7 +121,8 @@ def parse_scenario(doc: LocatedYaml) -> Scenario:
             uri = check_uri(str(spec["uri"]), "uri")
         except InputError as error:
             raise doc.error((*keys, "uri"), error.problem) from None
-        lines[line_name] = Line(line_name, uri, str(spec.get("language", "en")))
+        lines[line_name] = Line(line_name, uri, str(spec.get("language", "en")),
+                                _variables(doc, (*keys, "variables"), spec.get("variables")))
 
     if not isinstance(data["calls"], list) or not data["calls"]:
         raise doc.error(("calls",), "expected a list of call groups")
@@ -156,8 +160,17 @@ def parse_scenario(doc: LocatedYaml) -> Scenario:
     return Scenario(
         name=name.strip(), lines=lines, groups=tuple(groups), client=str(data.get("client", "")),
         concurrency=_positive_int(doc, ("concurrency",), data.get("concurrency", 4), 256),
-        revenue=revenue, checklist=str(data.get("checklist", "") or ""), path=doc.path,
+        revenue=revenue, checklist=str(data.get("checklist", "") or ""),
+        variables=_variables(doc, ("variables",), data.get("variables")), path=doc.path,
     )
+
+
+def _variables(doc: LocatedYaml, keys: tuple[str | int, ...], raw: Any) -> dict[str, str]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict) or not all(isinstance(v, str | int | float) for v in raw.values()):
+        raise doc.error(keys, "expected a mapping of names to texts, e.g. {hotel: Grand Hotel}")
+    return {str(k): str(v) for k, v in raw.items()}
 
 
 def load_scenario(path: str | Path) -> Scenario:

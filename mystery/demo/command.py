@@ -13,9 +13,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import click
-from rich.console import Console
 
-from mystery.campaign.command import dial_scenario, summary_table
+from mystery.campaign.command import dial_scenario, summary_table, wide_console
 from mystery.campaign.scenario import load_scenario
 from mystery.cli import settings_from
 from mystery.errors import exit_on_input_error
@@ -31,12 +30,12 @@ DEMO_SCENARIO = Path(__file__).parent / "grand_hotel.yaml"
 @exit_on_input_error
 def demo(ctx: click.Context, out_dir: Path, concurrency: int | None) -> None:
     """Run a demo campaign against the built-in switchboard simulator and write its report."""
-    from mystery.campaign.pipeline import analyse_campaign, report_campaign
+    from mystery.campaign.pipeline import process_campaign, report_campaign
     from mystery.store.engine import open_store
     from mystery.switchboard.harness import running_switchboard
 
     settings = settings_from(ctx)
-    console = Console()
+    console = wide_console()
     started = time.monotonic()
     name = datetime.now(UTC).strftime("demo-%Y%m%d-%H%M%S")
     workdir = (Path(settings.recordings_dir) / name / "switchboard").resolve()  # kamailio changes dir
@@ -50,7 +49,7 @@ def demo(ctx: click.Context, out_dir: Path, concurrency: int | None) -> None:
         campaign_id, results = dial_scenario(settings, scenario, name, concurrency or scenario.concurrency, console)
     dial_s = time.monotonic() - started
     engine = open_store(settings.database_url)
-    results = analyse_campaign(engine, settings, campaign_id, console)
+    results = process_campaign(engine, settings, campaign_id, console)
     console.print(summary_table(results))
     report = report_campaign(engine, settings, campaign_id, out_dir)
     console.print(report.summary)

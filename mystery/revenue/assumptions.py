@@ -75,8 +75,8 @@ def default_hotel_profile() -> tuple[float, ...]:
 
 
 DEFAULT_HANDLING_MULTIPLIERS: tuple[tuple[str, float], ...] = (
-    ("availability_offered", 0.6),
-    ("rate_quoted", 0.75),
+    ("availability", 0.6),           # ids of the shipped checklist (mystery/score/checklists)
+    ("rate", 0.75),
     ("contact_details", 0.9),
 )
 """Checklist item -> conversion multiplier when the agent missed it (model section 3)."""

@@ -72,13 +72,13 @@ def make_calls(recordings: Path) -> list[CallResult]:
 SCORES = {
     "call-01": [
         {"item": "greeting_with_hotel_name", "passed": True, "at_s": 23.0, "quote": "Hôtel Lumière bonjour"},
-        {"item": "availability_offered", "passed": False, "at_s": None, "quote": ""},
-        {"item": "rate_quoted", "passed": True, "at_s": 35.2, "quote": "189 euros the night"},
+        {"item": "availability", "passed": False, "at_s": None, "quote": ""},
+        {"item": "rate", "passed": True, "at_s": 35.2, "quote": "189 euros the night"},
     ],
     "call-08": [
         {"item": "greeting_with_hotel_name", "passed": True, "at_s": 9.7, "quote": "Lumière, good morning"},
-        {"item": "availability_offered", "passed": True, "at_s": 20.0, "quote": "we have a double"},
-        {"item": "rate_quoted", "passed": True, "at_s": 25.0, "quote": "149 euros"},
+        {"item": "availability", "passed": True, "at_s": 20.0, "quote": "we have a double"},
+        {"item": "rate", "passed": True, "at_s": 25.0, "quote": "149 euros"},
     ],
 }
 

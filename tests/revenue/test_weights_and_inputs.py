@@ -60,7 +60,7 @@ def test_a_stored_call_prefers_time_to_human_and_marks_time_to_answer_provisiona
 def test_handling_loss_is_separate_and_uses_the_checklist_multipliers() -> None:
     a = default_assumptions(1000, adr_eur=100.0, nights=1.0)
     perfect = CallObservation("p", "human", wait_s=0.0, missed_items=frozenset())
-    sloppy = CallObservation("s", "human", wait_s=0.0, missed_items=frozenset({"availability_offered", "rate_quoted"}))
+    sloppy = CallObservation("s", "human", wait_s=0.0, missed_items=frozenset({"availability", "rate"}))
     both = estimate_revenue([perfect, sloppy], a)
     # Half the calls lose (1 - 0.6 x 0.75) of their conversion.
     expected = 1000 * 0.5 * (1 - 0.6 * 0.75) * 0.8 * 0.35 * 100 * 0.6

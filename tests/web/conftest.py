@@ -27,7 +27,7 @@ CAMPAIGN = "Hôtel Lumière — booking line 1/2"
 SECOND = "empty <campaign>"
 SCORES = [
     {"item": "greeting_with_hotel_name", "passed": True, "at_s": 23.0, "quote": "Hôtel Lumière bonjour"},
-    {"item": "rate_quoted", "passed": False, "at_s": None, "quote": ""},
+    {"item": "rate", "passed": False, "at_s": None, "quote": ""},
 ]
 
 SUMMARY = {"rules": [{"rule": "fr-2023.hours", "title": "Calls only 10:00-13:00 and 14:00-20:00",

@@ -69,7 +69,7 @@ async def test_pages_follow_the_store_live(client: TestClient, store: Store) -> 
     before = (await (await client.get("/api/campaigns")).json())["campaigns"][0]
     again = (await (await client.get("/api/campaigns")).json())["campaigns"][0]
     assert before == again
-    repo.save_scores(store.engine, "call-02", [{"item": "rate_quoted", "passed": True, "at_s": 99.0}])
+    repo.save_scores(store.engine, "call-02", [{"item": "rate", "passed": True, "at_s": 99.0}])
     campaign_id = repo.find_campaign(store.engine, CAMPAIGN)["id"]
     repo.save_call(store.engine, CallResult(call_id="call-05", target_uri="sip:r@127.0.0.1", outcome="no_answer",
                                             started_at="2026-11-23T17:00:00+00:00", duration_s=40.0), campaign_id)
