@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from mystery.records import CallResult, Word
+from mystery.records import CallResult, Segment, Word
 from mystery.revenue.estimate import RevenueEstimate
 from mystery.revenue.loss import PERSON_OUTCOMES, WAIT_BASIS_HUMAN
 from mystery.revenue.staffing import HourPlan
@@ -71,11 +71,16 @@ class Phase:
 
 @dataclass(frozen=True, slots=True)
 class Utterance:
-    """Consecutive words of one side of the call (a gap of more than 1 s starts a new one)."""
+    """Consecutive words of one speaker (a gap of more than 1 s starts a new one).
+
+    `who` is Caller, Agent (a live person), Recording (IVR prompt, announcement, voicemail
+    greeting) or Callee (the far end, where the audio analysis did not say which).
+    """
 
     start_s: float
     channel: str
     text: str
+    who: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -301,17 +306,37 @@ def _duration(call: CallResult) -> float:
     return max((c for c in candidates if c is not None), default=0.0)
 
 
-def utterances(words: Sequence[Word], offset_s: float, gap_s: float = 1.0) -> tuple[Utterance, ...]:
-    """Group words into turns per channel, in time order, times from the INVITE."""
+SPEAKERS = {"live_human": "Agent", "ivr_prompt": "Recording", "announcement": "Recording",
+            "voicemail_greeting": "Recording"}
+
+
+def speaker(word: Word, segments: Sequence[Segment]) -> str:
+    """Who said a word: the caller, or on the callee side the label of the segment it falls in."""
+    if word.channel == "caller":
+        return "Caller"
+    middle = (word.start_s + word.end_s) / 2
+    label = next((s.label for s in segments if s.start_s <= middle <= s.end_s), "")
+    return SPEAKERS.get(label, "Callee")
+
+
+def utterances(words: Sequence[Word], offset_s: float, segments: Sequence[Segment] = (),
+               gap_s: float = 1.0) -> tuple[Utterance, ...]:
+    """Group words into turns per speaker, in time order, times from the INVITE."""
     out: list[Utterance] = []
-    current: list[Word] = []
+    current: list[tuple[Word, str]] = []
+
+    def flush() -> None:
+        first, who = current[0]
+        out.append(Utterance(first.start_s + offset_s, first.channel, " ".join(w.text for w, _ in current), who))
+
     for word in sorted(words, key=lambda w: w.start_s):
-        if current and (word.channel != current[-1].channel or word.start_s - current[-1].end_s > gap_s):
-            out.append(Utterance(current[0].start_s + offset_s, current[0].channel, " ".join(w.text for w in current)))
+        who = speaker(word, segments)
+        if current and (who != current[-1][1] or word.start_s - current[-1][0].end_s > gap_s):
+            flush()
             current = []
-        current.append(word)
+        current.append((word, who))
     if current:
-        out.append(Utterance(current[0].start_s + offset_s, current[0].channel, " ".join(w.text for w in current)))
+        flush()
     return tuple(out)
 
 
@@ -356,7 +381,7 @@ def build_context(
             recording_href=href,
             recording_note=note,
             phases=call_phases(call),
-            transcript=utterances(call.words, call.recording_offset_s),
+            transcript=utterances(call.words, call.recording_offset_s, call.segments),
             verdicts=verdicts,
         ))
     lines = tuple(_line_stats(line, [r for r in rows if r.line == line]) for line in sorted({r.line for r in rows}))
