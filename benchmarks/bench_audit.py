@@ -108,6 +108,7 @@ def main() -> None:
         result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(json.dumps(result))
         return
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         log = Path(tmp) / "log.csv"
         shape = generate(log, args.rows)
@@ -123,6 +124,7 @@ def main() -> None:
         "rows_per_second": round(audited["rows"] / audited["seconds"]),
         "csv_peak_rss_mb": round(parsed["peak_rss_mb"], 1), "audit_peak_rss_mb": round(audited["peak_rss_mb"], 1),
         "violations": audited["violations"], "rejected": audited["rejected"], "python": sys.version.split()[0],
+        "load_average_before_after": [round(load_before, 2), round(os.getloadavg()[0], 2)], "cpus": os.cpu_count(),
     }
     print(json.dumps(result, indent=1))
     if args.json:

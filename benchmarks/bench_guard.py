@@ -2,6 +2,7 @@
 
     python benchmarks/bench_guard.py                     # 1,000 req/s for 10 s
     python benchmarks/bench_guard.py --rate 500 --seconds 3
+    python benchmarks/bench_guard.py --sweep 250,500,750,1000 --seconds 6   # the highest rate with p99 < 5 ms
 
 How the load is generated: the guard runs as its own process (`python -m campaigns guard serve
 --port 0`, rules fr-2023, a persons file and a Bloctel list, 2,000 attempts POSTed first so that
@@ -13,6 +14,8 @@ t0 + i / rate and sent then whether or not earlier answers came back, so a slow 
 the load down (no coordinated omission). Latency is measured from the scheduled send time to the end of the
 response body. Numbers and times are drawn from 10,000 numbers over 60 days. Before the load, 500
 requests sent one at a time give the service time without queueing (`sequential_*`).
+Each run also reports the guard's CPU time per request (from /proc, guard process only, decision
+log thread included), the CPU share of the guard and of the load generator, and the load average.
 """
 
 from __future__ import annotations
