@@ -26,6 +26,11 @@ from mystery.records import Segment
 
 MIN_MATCH_SCORE = 0.05
 MIN_MATCH_HITS = 12
+MIN_MATCH_S = 0.6        # a few hashes agreeing over a syllable are chance (same voice, same words)
+# inside one call a voice repeats its own pitch and words ("thank you for calling ..." in the greeting
+# and the closing of the same agent): only a long, dense repeat is a replayed recording
+MIN_SELF_MATCH_HITS = 30
+MIN_SELF_MATCH_S = 1.0
 TURN_WINDOW_S = 3.0      # the caller's reply starts within this after the callee stops, and vice versa
 MAX_ATTACHED_GAP_S = 5.0  # longer silences between different phases are reported as silence
 
@@ -138,6 +143,7 @@ def segment_call(
                 split.append(p)
                 continue
             found = library.match(p.marks, exclude_call=call_id, min_hits=MIN_MATCH_HITS, min_score=MIN_MATCH_SCORE)
+            found = [m for m in found if (m.end_frame - m.start_frame) * FRAME_S >= MIN_MATCH_S]
             if not found:
                 split.append(p)
                 continue
@@ -191,8 +197,9 @@ def _match_within_call(pieces: list[_Piece], power: np.ndarray, active: np.ndarr
         # a phrase the caller answers is a person's, even if the simulator's agent says it twice
         if pieces[i].recorded or _speaks_between(caller, u.end - 10, u.end + turn):
             continue
-        found = local.match(pieces[i].marks, exclude_call=str(i), min_hits=MIN_MATCH_HITS,  # type: ignore[arg-type]
+        found = local.match(pieces[i].marks, exclude_call=str(i), min_hits=MIN_SELF_MATCH_HITS,  # type: ignore[arg-type]
                             min_score=MIN_MATCH_SCORE)
+        found = [m for m in found if (m.end_frame - m.start_frame) * FRAME_S >= MIN_SELF_MATCH_S]
         if found:
             pieces[i].recorded = True
             pieces[i].confidence = min(0.95, 0.75 + found[0].score)
@@ -306,6 +313,7 @@ def _label(pieces: list[_Piece], caller: np.ndarray, have_caller: bool) -> None:
     beeps = [p.unit.start for p in pieces if p.unit.kind == "beep" and not any(
         0 <= s - p.unit.end < int(1.5 / FRAME_S) for s in sound_after) and any(
         q.start < p.unit.start and p.unit.start - q.end <= int(2.0 / FRAME_S) for q in speech)]
+    caller_onsets = [s for s, _ in runs(caller)]
     human = False
     for p in pieces:
         u = p.unit
@@ -346,8 +354,13 @@ def _label(pieces: list[_Piece], caller: np.ndarray, have_caller: bool) -> None:
         # turn-taking: the caller replies to this unit, and the callee speaks again after the caller
         later = [pieces[j] for j in speech_idx if pieces[j].unit.start >= u.end]
         replied = _speaks_between(caller, u.end - 10, u.end + turn)
-        answered = replied and any(
-            _speaks_between(caller, u.end - 10, q.unit.start) and not q.recorded for q in later[:2])
+        # the caller's turn belongs to the callee sound it follows: a turn that starts during this unit
+        # or in the pause after it (before the callee's next sound) answers this unit, and the callee
+        # speaking again after that turn is a conversation
+        next_sound = min([q.unit.start for q in pieces if q.unit.start >= u.end and q.unit.kind != "noise"]
+                         + [len(caller)])
+        turns = [s for s in caller_onsets if u.start <= s < min(next_sound, u.end + turn)]
+        answered = bool(turns) and any(not q.recorded and q.unit.start > turns[0] for q in later[:2])
         caller_before = _speaks_between(caller, u.start - turn, u.start + 10)
         if not music_later and (answered or (caller_before and replied)):
             p.label, p.confidence, p.why, human = "live_human", 0.85, "turn-taking with the caller", True
@@ -365,6 +378,17 @@ def _label(pieces: list[_Piece], caller: np.ndarray, have_caller: bool) -> None:
             continue
         p.label, p.confidence = ("announcement", 0.6) if queued else ("ivr_prompt", 0.6)
         p.why = p.why or "recorded-like position, no turn-taking"
+    # a person's first utterance split by short pauses into several units: the caller answers its last
+    # unit, but the person started at the first one (unrecorded speech right before it)
+    for i, p in enumerate(pieces):
+        if p.label != "live_human" or (i and pieces[i - 1].label == "live_human"):
+            continue
+        j = i - 1
+        while j >= 0 and pieces[j].unit.kind == "speech" and not pieces[j].recorded and \
+                pieces[j].label in ("announcement", "ivr_prompt") and \
+                pieces[j + 1].unit.start - pieces[j].unit.end <= int(0.5 / FRAME_S):
+            pieces[j].label, pieces[j].why = "live_human", "start of the person's first utterance"
+            j -= 1
     # a greeting split by a pause into several units: everything contiguous before the beep is the greeting
     for i, p in enumerate(pieces):
         if p.unit.kind in ("beep", "tone") and p.label == "voicemail_greeting":

@@ -174,7 +174,7 @@ def sound_units(f: FrameFeatures) -> list[Unit]:
                 units.append(Unit(str(kinds[start]), int(a), int(b), float(np.mean(o[start:i]))))
                 start = i
     units.sort(key=lambda u: u.start)
-    return _merge_neighbours(_short_music_is_speech(units))
+    return _boundaries_at_long_pauses(_merge_neighbours(_short_music_is_speech(units)), active)
 
 
 def _short_music_is_speech(units: list[Unit], shortest_s: float = 2.0) -> list[Unit]:
@@ -189,6 +189,32 @@ def _short_music_is_speech(units: list[Unit], shortest_s: float = 2.0) -> list[U
             u = Unit("speech", last.start, max(last.end, u.end), min(last.music_odds, u.music_odds))
         out.append(u)
     return out
+
+
+def _boundaries_at_long_pauses(units: list[Unit], active: np.ndarray, min_pause: int = 15,
+                               music_reach: int = 100, speech_reach: int = 30) -> list[Unit]:
+    """Move a music -> speech boundary to the longest pause (0.3 s or more) near it.
+
+    The music features are windowed over seconds, so they call the first words after the music
+    "music" (or the last notes "speech") even across a clear silence: the queue stops, a pause,
+    then a person (or an announcement) starts. Reach: 2 s back into the music, 0.6 s into the speech.
+    """
+    out = list(units)
+    body = [i for i, u in enumerate(out) if u.kind in ("music", "speech", "noise")]   # tones lie inside them
+    for i, j in zip(body, body[1:], strict=False):
+        a, b = out[i], out[j]
+        if (a.kind, b.kind) != ("music", "speech") or b.start - a.end > min_pause:
+            continue
+        lo, hi = max(a.start + 1, a.end - music_reach), min(b.end - 1, b.start + speech_reach)
+        pauses = [(e - s, lo + s, lo + e) for s, e in runs(~active[lo:hi]) if e - s >= min_pause]
+        if not pauses:
+            continue
+        _, ps, pe = max(pauses)
+        if ps <= a.end and pe >= b.start:    # the pause between them already is the boundary
+            continue
+        # the tail of a after its pause goes to b, or the head of b before its pause to a
+        out[i], out[j] = Unit(a.kind, a.start, ps, a.music_odds), Unit(b.kind, pe, b.end, b.music_odds)
+    return [u for u in out if u.end > u.start]
 
 
 def _snap_to_pauses(kinds: np.ndarray, frames: np.ndarray, reach: int = 75) -> np.ndarray:
