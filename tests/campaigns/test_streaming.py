@@ -37,6 +37,7 @@ def _audit(log):  # type: ignore[no-untyped-def]
 
 def test_freezing_the_history_out_of_the_collector_finds_the_same_violations(tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
     log = _generated_log(tmp_path / "log.csv")
+    threshold = gc.get_threshold()
     reference, count = _audit(log)  # 4,000 rows: below FREEZE_EVERY, nothing is frozen
 
     monkeypatch.setattr(audit_module, "FREEZE_EVERY", 7)
@@ -47,3 +48,4 @@ def test_freezing_the_history_out_of_the_collector_finds_the_same_violations(tmp
                                                "fr-2023.frequency", "fr-2023.refusal", "gdpr.objection"}
     assert (reference, count) == (frozen, frozen_count)
     assert 0 == gc.get_freeze_count()  # everything handed back to the collector
+    assert threshold == gc.get_threshold()
