@@ -90,9 +90,13 @@ def _split_on_matches(piece: _Piece, matches: list[Match], power: np.ndarray, ac
     the next pause (60 ms or more) within a second, where the person starts.
     """
     u = piece.unit
-    covered_end = max((m.end_frame for m in matches if m.start_frame <= u.start + 50), default=None)
+    covered_end = max((m.end_frame for m in matches if m.start_frame <= u.start + 100), default=None)
     if covered_end is None or u.end - covered_end < 50:
         return [piece]
+    # the library may hold the recording in pieces (cut differently on other calls): chain the matches
+    for m in sorted(matches, key=lambda m: m.start_frame):
+        if covered_end < m.end_frame and m.start_frame <= covered_end + 50:
+            covered_end = m.end_frame
     # a person starts after a pause: the first 0.3 s pause after the match (music that goes on past
     # the stored copy is still music), else the first short pause within a second, else the match end
     silent = ~active[covered_end - 5: u.end - 25]
@@ -148,12 +152,16 @@ def segment_call(
                 split.append(p)
                 continue
             repeated.update(m.item.item_id for m in found)
+            if p.unit.kind == "music" and found[0].item.label in _SPOKEN:
+                # a flat recorded voice the music features took for music: the library knows it is a prompt
+                p.unit = Unit("speech", p.unit.start, p.unit.end, p.unit.music_odds)
             if p.unit.kind == "speech" and any(m.item.label == "hold_music" for m in found[:1]):
                 p.music_match = True
             p.recorded, p.why = True, f"matches {found[0].item.call_id} ({found[0].item.label}, {found[0].hits} hits)"
             p.confidence = min(0.99, 0.8 + found[0].score)
             split.extend(_split_on_matches(p, found, f.power, active) if p.unit.kind == "speech" else [p])
         pieces = split
+        pieces = _unknown_short_music_is_speech(pieces, f.power)
     _match_within_call(pieces, f.power, active, caller_mask)
     pieces = _split_answered_music(pieces, caller_mask, active, f.power)
     pieces = _split_voice_changes(pieces, active, f.power)
@@ -170,6 +178,25 @@ def segment_call(
         notes={"units": [(p.unit.kind, round(p.unit.start_s, 2), round(p.unit.end_s, 2), p.label, p.why)
                          for p in pieces]},
     )
+
+
+_SPOKEN = frozenset({"ivr_prompt", "announcement", "voicemail_greeting", "live_human"})
+
+
+def _unknown_short_music_is_speech(pieces: list[_Piece], power: np.ndarray) -> list[_Piece]:
+    """Short 'music' that no call on the line ever played, running straight into speech, is the
+    start of that speech (a steady first vowel): the line's hold music is in its library."""
+    out: list[_Piece] = []
+    for i, p in enumerate(pieces):
+        nxt = next((q for q in pieces[i + 1:] if q.unit.kind not in ("ring", "beep", "tone")), None)
+        if p.unit.kind == "music" and not p.recorded and p.unit.seconds < 3.0 and nxt is not None and \
+                nxt.unit.kind == "speech" and not nxt.recorded and 0 <= nxt.unit.start - p.unit.end <= 15:
+            merged = Unit("speech", p.unit.start, nxt.unit.end, min(p.unit.music_odds, nxt.unit.music_odds))
+            nxt.unit, nxt.why = merged, "starts with a steady voice"
+            nxt.marks = landmarks(power, merged.start, merged.end)
+            continue
+        out.append(p)
+    return out
 
 
 _REMEMBERED = frozenset({"ivr_prompt", "announcement", "hold_music", "voicemail_greeting", "live_human"})
@@ -199,7 +226,10 @@ def _match_within_call(pieces: list[_Piece], power: np.ndarray, active: np.ndarr
             continue
         found = local.match(pieces[i].marks, exclude_call=str(i), min_hits=MIN_SELF_MATCH_HITS,  # type: ignore[arg-type]
                             min_score=MIN_MATCH_SCORE)
-        found = [m for m in found if (m.end_frame - m.start_frame) * FRAME_S >= MIN_SELF_MATCH_S]
+        # a replay repeats whole (or is cut short by a person): the repeat covers most of one of the two;
+        # a voice saying the same words inside longer sentences covers a part of each
+        found = [m for m in found if (m.end_frame - m.start_frame) * FRAME_S >= MIN_SELF_MATCH_S and
+                 m.end_frame - m.start_frame >= 0.6 * min(m.item.n_frames, u.end - u.start)]
         if found:
             pieces[i].recorded = True
             pieces[i].confidence = min(0.95, 0.75 + found[0].score)
@@ -313,7 +343,8 @@ def _label(pieces: list[_Piece], caller: np.ndarray, have_caller: bool) -> None:
     beeps = [p.unit.start for p in pieces if p.unit.kind == "beep" and not any(
         0 <= s - p.unit.end < int(1.5 / FRAME_S) for s in sound_after) and any(
         q.start < p.unit.start and p.unit.start - q.end <= int(2.0 / FRAME_S) for q in speech)]
-    caller_onsets = [s for s, _ in runs(caller)]
+    caller_turns = runs(caller)
+    caller_onsets = [s for s, _ in caller_turns]
     human = False
     for p in pieces:
         u = p.unit
@@ -360,7 +391,9 @@ def _label(pieces: list[_Piece], caller: np.ndarray, have_caller: bool) -> None:
         next_sound = min([q.unit.start for q in pieces if q.unit.start >= u.end and q.unit.kind != "noise"]
                          + [len(caller)])
         turns = [s for s in caller_onsets if u.start <= s < min(next_sound, u.end + turn)]
-        answered = bool(turns) and any(not q.recorded and q.unit.start > turns[0] for q in later[:2])
+        turn_end = next((e for s, e in caller_turns if s == turns[0]), 0) if turns else 0
+        answered = bool(turns) and (any(not q.recorded and q.unit.start > turns[0] for q in later[:2])
+                                    or u.end - turn_end >= int(1.0 / FRAME_S))  # goes on after the caller
         caller_before = _speaks_between(caller, u.start - turn, u.start + 10)
         if not music_later and (answered or (caller_before and replied)):
             p.label, p.confidence, p.why, human = "live_human", 0.85, "turn-taking with the caller", True

@@ -203,7 +203,7 @@ def _boundaries_at_long_pauses(units: list[Unit], active: np.ndarray, min_pause:
     body = [i for i, u in enumerate(out) if u.kind in ("music", "speech", "noise")]   # tones lie inside them
     for i, j in zip(body, body[1:], strict=False):
         a, b = out[i], out[j]
-        if (a.kind, b.kind) != ("music", "speech") or b.start - a.end > min_pause:
+        if (a.kind, b.kind) != ("music", "speech") or b.start - a.end > 3 * min_pause:
             continue
         lo, hi = max(a.start + 1, a.end - music_reach), min(b.end - 1, b.start + speech_reach)
         pauses = [(e - s, lo + s, lo + e) for s, e in runs(~active[lo:hi]) if e - s >= min_pause]
