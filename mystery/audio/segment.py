@@ -373,6 +373,11 @@ def _label(pieces: list[_Piece], caller: np.ndarray, have_caller: bool) -> None:
             # the conversation only ends with music (hold) or a beep (transfer to voicemail)
             p.label, p.confidence, p.why = "live_human", 0.7, "repeated phrase inside a conversation"
             continue
+        if p.recorded and not music_later and _talked_with(u, pieces, caller_turns, turn):
+            # a voice the line has heard before (a TTS agent, a stock greeting) that the caller talks to and
+            # that answers the caller with new words is a person, not a replayed prompt
+            p.label, p.confidence, p.why, human = "live_human", 0.7, "repeated voice in a conversation", True
+            continue
         if p.recorded:
             p.label = "announcement" if queued else "ivr_prompt"
             continue
@@ -430,6 +435,20 @@ def _label(pieces: list[_Piece], caller: np.ndarray, have_caller: bool) -> None:
                     (pieces[j + 1].unit.start - pieces[j].unit.end) * FRAME_S < 2.0:
                 pieces[j].label = "voicemail_greeting"
                 j -= 1
+
+
+def _talked_with(u: Unit, pieces: list[_Piece], caller_turns: list[tuple[int, int]], turn: int) -> bool:
+    """The caller's turn starts during `u` or in the pause after it, and the callee then says something
+    unrecorded that goes on after the caller has finished (an answer, not more of the recording)."""
+    next_sound = min([q.unit.start for q in pieces if q.unit.start >= u.end and q.unit.kind != "noise"],
+                     default=u.end + turn)
+    turns = [(s, e) for s, e in caller_turns if u.start <= s < min(next_sound, u.end + turn)]
+    if not turns:
+        return False
+    _, turn_end = turns[0]
+    return any(q.unit.kind == "speech" and not q.recorded and q.unit.start >= u.end and
+               q.unit.end - turn_end >= 25 and q.unit.start - turn_end <= turn
+               for q in pieces)
 
 
 def _timeline(pieces: list[_Piece], n: int) -> list[Segment]:
