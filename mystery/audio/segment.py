@@ -422,9 +422,11 @@ def _label(pieces: list[_Piece], caller: np.ndarray, have_caller: bool) -> None:
         if p.label != "live_human" or (i and pieces[i - 1].label == "live_human"):
             continue
         j = i - 1
+        # a greeting is a sentence or two: never walk back further than 6 s
         while j >= 0 and pieces[j].unit.kind == "speech" and not pieces[j].recorded and \
                 pieces[j].label in ("announcement", "ivr_prompt") and \
-                pieces[j + 1].unit.start - pieces[j].unit.end <= int(0.5 / FRAME_S):
+                pieces[j + 1].unit.start - pieces[j].unit.end <= int(0.5 / FRAME_S) and \
+                p.unit.start - pieces[j].unit.start <= int(6.0 / FRAME_S):
             pieces[j].label, pieces[j].why = "live_human", "start of the person's first utterance"
             j -= 1
     # a greeting split by a pause into several units: everything contiguous before the beep is the greeting
