@@ -212,6 +212,8 @@ def _boundaries_at_long_pauses(units: list[Unit], active: np.ndarray, min_pause:
         _, ps, pe = max(pauses)
         if ps <= a.end and pe >= b.start:    # the pause between them already is the boundary
             continue
+        if pe <= a.end and b.start - a.end >= min_pause:   # a clear pause already ends the music
+            continue
         # the tail of a after its pause goes to b, or the head of b before its pause to a
         out[i], out[j] = Unit(a.kind, a.start, ps, a.music_odds), Unit(b.kind, pe, b.end, b.music_odds)
     return [u for u in out if u.end > u.start]
