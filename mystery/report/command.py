@@ -13,27 +13,15 @@ from mystery.errors import InputError, exit_on_input_error
 
 def load_assumptions_file(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
     """The YAML mapping of an assumptions file and the line of each top-level key (for errors)."""
-    import yaml
+    from mystery.yamlfile import load_located_yaml
 
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise InputError(str(path), None, f"cannot read: {error.strerror}") from None
-    try:
-        node = yaml.compose(text)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark else str(path)
-        raise InputError(where, None, f"not valid YAML: {getattr(error, 'problem', error)}") from None
-    if data is None:
+    doc = load_located_yaml(path)
+    if doc.data is None:
         return {}, {}
-    if not isinstance(data, dict):
+    if not isinstance(doc.data, dict):
         raise InputError(f"{path}:1", None, "expected a mapping of assumption names to values")
-    lines = {}
-    if isinstance(node, yaml.MappingNode):
-        lines = {key.value: key.start_mark.line + 1 for key, _ in node.value}
-    return data, lines
+    lines = {key[0]: line for key, line in doc.lines.items() if len(key) == 1 and isinstance(key[0], str)}
+    return doc.data, lines
 
 
 @click.command("report")
