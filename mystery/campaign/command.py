@@ -7,6 +7,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from mystery.campaign.priority import yield_cpu_to_calls
 from mystery.campaign.runner import campaign_key, run_campaign
 from mystery.campaign.scenario import Scenario, load_scenario
 from mystery.campaign.schedule import account_from_settings, schedule_calls
@@ -22,6 +23,21 @@ def wide_console() -> Console:
     import shutil
 
     return Console(width=max(110, shutil.get_terminal_size((110, 24)).columns))
+
+
+NORMAL_PRIORITY = click.option(
+    "--normal-priority", is_flag=True,
+    help="Analyse at normal CPU priority. By default analysis runs at idle priority (SCHED_IDLE, nice 19) "
+         "so that calls placed on this machine at the same time keep their timing.")
+
+
+def yield_cpu_unless(normal_priority: bool, console: Console) -> None:
+    """Move this process to idle CPU priority for the analysis, unless asked not to; say so if refused."""
+    if normal_priority:
+        return
+    change = yield_cpu_to_calls()
+    if change.problem:
+        console.print(f"[yellow]analysis priority: {change.policy} ({change.problem})[/yellow]")
 
 
 @click.group()
@@ -75,10 +91,11 @@ def summary_table(results: list[CallResult]) -> Table:
 @click.option("--name", help="Campaign name (default: the scenario's name).")
 @click.option("--concurrency", type=click.IntRange(1, 256), help="Calls in flight at once.")
 @click.option("--no-analysis", is_flag=True, help="Only dial and store; analyse later with `campaign analyse`.")
+@NORMAL_PRIORITY
 @click.pass_context
 @exit_on_input_error
 def run(ctx: click.Context, scenario_file: str, name: str | None, concurrency: int | None,
-        no_analysis: bool) -> None:
+        no_analysis: bool, normal_priority: bool) -> None:
     """Dial every call of SCENARIO_FILE, analyse the recordings, store everything, print a summary."""
     from mystery.campaign.pipeline import process_campaign
 
@@ -88,20 +105,23 @@ def run(ctx: click.Context, scenario_file: str, name: str | None, concurrency: i
     campaign_id, results = dial_scenario(settings, scenario, name or scenario.name,
                                          concurrency or scenario.concurrency, console)
     if not no_analysis:
+        yield_cpu_unless(normal_priority, console)  # after the dialling: its dialers keep their priority
         results = process_campaign(open_store(settings.database_url), settings, campaign_id, console)
     console.print(summary_table(results))
 
 
 @campaign.command("analyse")
 @click.argument("campaign_name")
+@NORMAL_PRIORITY
 @click.pass_context
 @exit_on_input_error
-def analyse(ctx: click.Context, campaign_name: str) -> None:
+def analyse(ctx: click.Context, campaign_name: str, normal_priority: bool) -> None:
     """Re-analyse a stored campaign's recordings (segments, measures, transcripts, scores)."""
+    console = wide_console()
+    yield_cpu_unless(normal_priority, console)  # first, so loading the models gives way too
     from mystery.campaign.pipeline import process_campaign
 
     settings = settings_from(ctx)
     engine = open_store(settings.database_url)
     row = repo.find_campaign(engine, campaign_name)
-    console = wide_console()
     console.print(summary_table(process_campaign(engine, settings, row["id"], console)))

@@ -1,0 +1,112 @@
+"""Analysis gives way to live calls: it runs at idle CPU priority unless told otherwise.
+
+Each test runs in a fresh interpreter: a process cannot raise its priority back without
+privileges, and the test runner must keep its own.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "SCHED_IDLE"), reason="SCHED_IDLE is Linux-only")
+
+
+def run_python(code: str, tmp_path: Path) -> dict:  # type: ignore[type-arg]
+    """Run `code` in a fresh interpreter (cwd tmp_path); it prints one JSON line last."""
+    done = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=120)
+    assert 0 == done.returncode, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def test_every_thread_and_child_moves_to_idle_priority(tmp_path: Path) -> None:
+    seen = run_python("""
+        import json, os, subprocess, sys, threading
+        from mystery.campaign.priority import read_thread_priorities, yield_cpu_to_calls
+        stop = threading.Event()
+        before = threading.Thread(target=stop.wait); before.start()   # e.g. a BLAS pool started on import
+        change = yield_cpu_to_calls()
+        after = threading.Thread(target=stop.wait); after.start()     # e.g. a speech model's threads
+        child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+        threads, child_threads = read_thread_priorities(os.getpid()), read_thread_priorities(child.pid)
+        child.kill(); stop.set()
+        print(json.dumps({"change": [change.policy, change.nice, change.threads, change.problem],
+                          "threads": [[t.policy, t.nice] for t in threads],
+                          "child": [[t.policy, t.nice] for t in child_threads]}))
+    """, tmp_path)
+    assert ["idle", 19, 2, ""] == seen["change"]
+    assert [["idle", 19]] * 3 == seen["threads"]
+    assert [["idle", 19]] == seen["child"]
+
+
+def test_thread_priorities_of_a_process_that_has_gone_are_empty() -> None:
+    from mystery.campaign.priority import read_thread_priorities
+
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    assert [] == read_thread_priorities(child.pid)
+
+
+# Runs a `mystery campaign` command with the dialling and the analysis replaced by probes that
+# record the priority they run at; the command's own code (flags, order) is the real one.
+PROBE = """
+    import json, os, sys
+    from click.testing import CliRunner
+    import mystery.campaign.command as command
+    import mystery.campaign.pipeline as pipeline
+    from mystery.campaign.priority import read_thread_priorities
+    from mystery.cli import main
+    from mystery.store import repo
+    from mystery.store.engine import open_store
+
+    seen = {}
+    def probe(step):
+        seen[step] = sorted({t.policy for t in read_thread_priorities(os.getpid())})
+    def fake_dial(settings, scenario, name, concurrency, console):
+        probe("dialling")
+        return repo.create_campaign(open_store(settings.database_url), name, {}), []
+    def fake_process(engine, settings, campaign_id, console):
+        probe("analysis")
+        return []
+    command.dial_scenario, pipeline.process_campaign = fake_dial, fake_process
+    open("scenario.yaml", "w").write("name: probe\\nlines: {frontdesk: sip:frontdesk@127.0.0.1:5080}\\n"
+                                      "calls: [{line: frontdesk, count: 1}]\\n")
+    url = "sqlite:///" + os.path.abspath("probe.db")
+    result = CliRunner().invoke(main, ["--database-url", url, "campaign", *sys.argv[1:]])
+    assert result.exit_code == 0, result.output + repr(result.exception)
+    print(json.dumps(seen))
+"""
+
+
+def run_command(tmp_path: Path, *args: str) -> dict:  # type: ignore[type-arg]
+    (tmp_path / "probe.py").write_text(textwrap.dedent(PROBE))
+    done = subprocess.run([sys.executable, "probe.py", *args], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=120)
+    assert 0 == done.returncode, done.stderr + done.stdout
+    return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def test_campaign_run_dials_at_normal_priority_then_analyses_at_idle_priority(tmp_path: Path) -> None:
+    assert {"dialling": ["normal"], "analysis": ["idle"]} == run_command(tmp_path, "run", "scenario.yaml")
+
+
+def test_campaign_run_with_normal_priority_analyses_at_normal_priority(tmp_path: Path) -> None:
+    seen = run_command(tmp_path, "run", "scenario.yaml", "--normal-priority")
+    assert {"dialling": ["normal"], "analysis": ["normal"]} == seen
+
+
+def test_campaign_analyse_runs_at_idle_priority(tmp_path: Path) -> None:
+    run_command(tmp_path, "run", "scenario.yaml", "--no-analysis")
+    assert {"analysis": ["idle"]} == run_command(tmp_path, "analyse", "probe")
+
+
+def test_campaign_analyse_with_normal_priority_runs_at_normal_priority(tmp_path: Path) -> None:
+    run_command(tmp_path, "run", "scenario.yaml", "--no-analysis")
+    assert {"analysis": ["normal"]} == run_command(tmp_path, "analyse", "probe", "--normal-priority")
