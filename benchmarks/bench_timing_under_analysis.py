@@ -11,6 +11,8 @@ calls (not measured) is stored as campaigns; then each round places the same mix
   B  `mystery campaign analyse` looping over the warm-up campaigns the way the product runs it
      beside live calls: at idle CPU priority (SCHED_IDLE, nice 19; mystery/campaign/priority.py)
   C  the same loop with `--normal-priority`: what the idle priority saves
+  D  (optional) SCHED_IDLE and nice 19 set from outside, every CPU allowed: what leaving one
+     CPU free saves
 
 `--analysers N` runs N loops side by side in B and C (N campaigns analysed at once).
 
@@ -54,10 +56,20 @@ from mystery.store import repo  # noqa: E402
 from mystery.store.engine import open_store  # noqa: E402
 from mystery.switchboard.harness import running_switchboard  # noqa: E402
 
-PHASES = {
-    "A": ("no analysis", None),
-    "B": ("analysis at idle priority (the product's default)", []),
-    "C": ("analysis at normal priority (--normal-priority)", ["--normal-priority"]),
+
+def idle_on_every_cpu() -> None:
+    """In the analysis job before exec: SCHED_IDLE and nice 19 but every CPU (phase D)."""
+    os.setpriority(os.PRIO_PROCESS, 0, 19)
+    os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+
+
+# phase -> (label, `campaign analyse` flags or None for no analysis, what the job does before exec)
+PHASES: dict[str, tuple[str, list[str] | None, Any]] = {
+    "A": ("no analysis", None, None),
+    "B": ("analysis as the product runs it: idle priority, one CPU left free", [], None),
+    "C": ("analysis at normal priority (--normal-priority)", ["--normal-priority"], None),
+    "D": ("analysis at idle priority on every CPU (SCHED_IDLE + nice 19, no CPU left free)",
+          ["--normal-priority"], idle_on_every_cpu),
 }
 
 
@@ -99,6 +111,7 @@ class AnalysisLoop:
     campaigns: list[tuple[str, float]]  # (name, seconds of audio)
     workdir: Path
     flags: list[str]
+    before_exec: Any = None
     jobs: list[dict[str, Any]] = field(default_factory=list)
     policies: set[str] = field(default_factory=set)
     transcription: str = ""
@@ -129,7 +142,7 @@ class AnalysisLoop:
         with open(out, "w") as sink:
             proc = subprocess.Popen([sys.executable, "-m", "mystery", "--database-url", self.store_url, "campaign",
                                      "analyse", name, *self.flags], cwd=self.workdir, env=env, stdout=sink,
-                                    stderr=subprocess.STDOUT)
+                                    stderr=subprocess.STDOUT, preexec_fn=self.before_exec)
         status, rusage, killed = None, None, False
         while status is None:
             pid, raw, usage = os.wait4(proc.pid, os.WNOHANG)
@@ -137,7 +150,8 @@ class AnalysisLoop:
                 status, rusage = os.waitstatus_to_exitcode(raw), usage
                 break
             if time.monotonic() - started > 2.0:  # past the interpreter's start
-                self.policies.update(t.policy for t in read_thread_priorities(proc.pid))
+                self.policies.update(f"{t.policy} nice {t.nice} cpus {','.join(map(str, t.cpus))}"
+                                     for t in read_thread_priorities(proc.pid))
             if self._stop.is_set() and not killed:
                 os.kill(proc.pid, signal.SIGKILL)
                 killed = True
@@ -149,7 +163,8 @@ class AnalysisLoop:
         done = status == 0
         if not done and not killed:
             log(f"analysis job {name} failed ({status}): {text[-500:]}")
-        return {"campaign": name, "completed": done, "killed": killed, "audio_s": audio_s if done else 0.0,
+        return {"campaign": name, "started_at": time.time() - (time.monotonic() - started), "ended_at": time.time(),
+                "completed": done, "killed": killed, "audio_s": audio_s if done else 0.0,
                 "cpu_s": rusage.ru_utime + rusage.ru_stime if rusage else 0.0,
                 "wall_s": time.monotonic() - started}
 
@@ -222,7 +237,7 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=24, help="calls per phase and round (24 = the e2e mix)")
     parser.add_argument("--concurrency", type=int, default=8, help="calls in flight at once")
     parser.add_argument("--rounds", type=int, default=1, help="repeat the phases, interleaved")
-    parser.add_argument("--phases", default="ABC", help="which phases, in order (A, B, C)")
+    parser.add_argument("--phases", default="ABC", help="which phases, in order (A, B, C, D)")
     parser.add_argument("--warmup", type=int, default=0, help="warm-up calls (default: --concurrency)")
     parser.add_argument("--job-calls", type=int, default=3, help="calls per analysis job (one line each)")
     parser.add_argument("--analysers", type=int, default=1, help="analysis loops side by side in B and C")
@@ -240,6 +255,7 @@ def main() -> None:
         per_phase: dict[str, dict[str, Any]] = {p: {"calls": 0, "unexpected_outcomes": 0, "wall_s": 0.0,
                                                     "load1": [], "cpu_busy": [], "analysis": []} for p in phases}
         phase_results: list[tuple[str, list[CallResult]]] = []
+        timeline: list[dict[str, Any]] = []  # analysis jobs, for --keep
         with running_switchboard("demo_hotel", workers=3, workdir=work / "switchboard") as switchboard:
             warmup = args.warmup or args.concurrency
             log(f"warm-up: {warmup} calls")
@@ -248,8 +264,8 @@ def main() -> None:
             log(f"analysis material: {len(campaigns)} campaigns, {sum(a for _, a in campaigns):.0f} s of audio")
             for rnd in range(args.rounds):
                 for p in phases:
-                    label, flags = PHASES[p]
-                    loops = [AnalysisLoop(url, campaigns, work, flags) for _ in range(args.analysers)
+                    label, flags, before_exec = PHASES[p]
+                    loops = [AnalysisLoop(url, campaigns, work, flags, before_exec) for _ in range(args.analysers)
                              if flags is not None]
                     for loop in loops:
                         loop.start()
@@ -261,20 +277,30 @@ def main() -> None:
                     tag = f"{p}{rnd + 1}"
                     results = dial(plans_for(tag, args.calls, switchboard.uri, work / "recordings"),
                                    args.concurrency)
-                    wall = time.monotonic() - started
+                    wall, calls_to = time.monotonic() - started, time.time()
                     busy1, total1 = cpu_times()
                     entry = per_phase[p]
                     for loop in loops:
                         loop.stop()
                         entry["analysis"].append(loop.summary(wall + args.lead_s))
+                        timeline += [{"phase": tag, **job} for job in loop.jobs]
                     entry["calls"] += len(results)
                     entry["unexpected_outcomes"] += sum(r.outcome != MIX[r.line][3] for r in results)
                     entry["wall_s"] += wall
                     entry["load1"] += [round(load_start, 2), round(os.getloadavg()[0], 2)]
                     entry["cpu_busy"].append(round((busy1 - busy0) / max(1.0, total1 - total0), 2))
                     phase_results.append((p, results))
+                    timeline.append({"phase": tag, "calls_from": calls_to - wall, "calls_to": calls_to})
                     time.sleep(2.0)  # the switchboard writes a call's truth when the call ends
         truth = {r["call_id"]: r for r in switchboard.records()}
+        if args.keep:  # every call and job, to see which call was late when
+            with open(work / "calls.jsonl", "w") as f:
+                for _, results in phase_results:
+                    for r in results:
+                        one = errors_ms([r], truth)
+                        f.write(json.dumps({"call_id": r.call_id, "started_at": r.started_at,
+                                            "pdd_error_ms": one["pdd"], "tta_error_ms": one["time_to_answer"]}) + "\n")
+            (work / "timeline.json").write_text(json.dumps(timeline, indent=1))
 
     rounds_detail = []
     for p, results in phase_results:

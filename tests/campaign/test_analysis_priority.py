@@ -38,12 +38,25 @@ def test_every_thread_and_child_moves_to_idle_priority(tmp_path: Path) -> None:
         threads, child_threads = read_thread_priorities(os.getpid()), read_thread_priorities(child.pid)
         child.kill(); stop.set()
         print(json.dumps({"change": [change.policy, change.nice, change.threads, change.problem],
-                          "threads": [[t.policy, t.nice] for t in threads],
-                          "child": [[t.policy, t.nice] for t in child_threads]}))
+                          "cpus": list(change.cpus),
+                          "threads": [[t.policy, t.nice, list(t.cpus)] for t in threads],
+                          "child": [[t.policy, t.nice, list(t.cpus)] for t in child_threads]}))
     """, tmp_path)
     assert ["idle", 19, 2, ""] == seen["change"]
-    assert [["idle", 19]] * 3 == seen["threads"]
-    assert [["idle", 19]] == seen["child"]
+    assert [["idle", 19, seen["cpus"]]] * 3 == seen["threads"]
+    assert [["idle", 19, seen["cpus"]]] == seen["child"]
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="needs two CPUs to leave one free")
+def test_one_cpu_is_left_to_the_calls(tmp_path: Path) -> None:
+    allowed = os.sched_getaffinity(0)
+    seen = run_python("""
+        import json, os
+        from mystery.campaign.priority import yield_cpu_to_calls
+        print(json.dumps(list(yield_cpu_to_calls().cpus)))
+    """, tmp_path)
+    assert len(allowed) - 1 == len(seen)
+    assert set(seen) < allowed
 
 
 def test_thread_priorities_of_a_process_that_has_gone_are_empty() -> None:
