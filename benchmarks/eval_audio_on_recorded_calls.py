@@ -3,7 +3,7 @@
     python benchmarks/eval_audio_on_recorded_calls.py DIR [--verbose]
 
 Prints label accuracy (share of the truth's duration), time-to-human error p50/p95/max,
-false-human calls and outcomes, the same numbers tests/e2e/test_audio_vs_switchboard.py checks.
+false-human calls, the seconds mislabelled per (truth, reported) pair, and outcomes, the same numbers tests/e2e/test_audio_vs_switchboard.py checks.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ def main() -> None:
     cpu_s = time.process_time() - started
     total = right = 0.0
     errors, false_humans = [], []
+    confusion: dict[tuple[str, str], float] = {}
     for call in calls:
         record = truth.get(call.call_id)
         if record is None:
@@ -51,6 +52,8 @@ def main() -> None:
         duration = sum(p.end_s - p.start_s for p in phases)
         total += duration
         right += ev.label_accuracy * duration
+        for pair, seconds in ev.confusion_s.items():
+            confusion[pair] = confusion.get(pair, 0.0) + seconds
         true_tth = true_time_to_human(call, record)
         if true_tth is not None and call.time_to_human_s is not None:
             errors.append(call.time_to_human_s - true_tth)
@@ -68,6 +71,8 @@ def main() -> None:
         "tth_abs_error_p95_s": round(float(np.percentile(e, 95)), 3) if len(e) else None,
         "tth_abs_error_max_s": round(float(e.max()), 3) if len(e) else None,
         "false_human_calls": false_humans,
+        "mislabelled_seconds": {f"{t or '-'} as {g or '-'}": round(sec, 1) for (t, g), sec in
+                                sorted(confusion.items(), key=lambda kv: -kv[1]) if t != g and sec >= 0.5},
         "analysis_cpu_per_call_second": round(cpu_s / max(audio_s, 1e-9), 4),
     }, indent=2))
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from mystery.audio.features import FRAME_S, frame_features
+from mystery.audio.features import FRAME_S, frame_features, note_persistence
 from mystery.audio.fingerprint import FingerprintLibrary, Landmarks, Match, landmarks
 from mystery.audio.sounds import Unit, audible, runs, sound_units, speech_frames
 from mystery.records import Segment
@@ -114,6 +114,51 @@ def _split_on_matches(piece: _Piece, matches: list[Match], power: np.ndarray, ac
             _Piece(tail, marks=landmarks(power, tail.start, tail.end), why="after a match")]
 
 
+def _give_music_head_back(piece: _Piece, music: _Piece, held: np.ndarray, energy_db: np.ndarray,
+                          active: np.ndarray, reach: int = 150, context: int = 150) -> None:
+    """A recording that follows music may start with the music's last notes: give them back.
+
+    The music features are windowed over seconds and move a music -> announcement change back into
+    the music, to a pause between two notes. The library cannot tell (a queue that plays the same
+    music before the same announcement on every call stores the notes with it), but the notes can:
+    music holds its notes, a voice glides. The change is where a two-level step fit of the per-frame
+    note persistence (`held`) over the unit's first seconds puts it, at the jump in level just before.
+    """
+    u, m = piece.unit, music.unit
+    if u.start - m.end > 40:
+        return
+    end = min(u.start + reach, u.end - 50)
+    region = np.flatnonzero(active[u.start:end]) + u.start
+    before = held[np.flatnonzero(active[max(m.start, u.start - context):m.end]) + max(m.start, u.start - context)]
+    after = held[np.flatnonzero(active[end:min(u.end, end + context)]) + end]
+    if len(region) < 20 or len(before) < 25 or len(after) < 25:
+        return
+    left, right = float(np.mean(before)), float(np.mean(after))
+    if left - right < 0.1:
+        return
+    values = held[region]
+    head = np.cumsum(np.concatenate([[0.0], (values - left) ** 2]))
+    tail = np.cumsum(np.concatenate([[0.0], (values - right) ** 2])[::-1])[::-1]
+    costs = head + tail    # costs[k]: the first k sounding frames are music
+    k = int(np.argmin(costs))
+    if k < 10 or k >= len(region):
+        return
+    head_level, tail_level = float(np.mean(values[:k])), float(np.mean(values[k:]))
+    if head_level < (left + right) / 2 or head_level - tail_level < 0.12:
+        return    # the head sounds like the recording that follows it
+    cut = int(region[k])
+    # a recording starts with a jump in level over the music; else at the quietest frame near the cut
+    lo, hi = max(u.start + 2, cut - 20), min(end - 2, cut + 7)
+    rise = energy_db[lo + 1:hi + 1] - energy_db[lo - 2:hi - 2]
+    if len(rise) and float(rise.max()) >= 10.0:
+        cut = lo + int(np.argmax(rise))
+    else:
+        lo, hi = max(u.start + 1, cut - 6), min(end, cut + 7)
+        cut = lo + int(np.argmin(energy_db[lo:hi]))
+    music.unit = Unit("music", m.start, cut, m.music_odds)
+    piece.unit = Unit(u.kind, cut, u.end, u.music_odds)
+
+
 def _speaks_between(mask: np.ndarray, a: int, b: int) -> bool:
     a, b = max(a, 0), min(b, len(mask))
     return b > a and bool(mask[a:b].any())
@@ -130,6 +175,7 @@ def segment_call(
     n = f.n
     units = _drop_stray_tones(sound_units(f))
     active = audible(f)
+    held = note_persistence(f.power, 1)
     caller_mask = np.zeros(n, bool)
     if caller is not None and len(caller):
         cm = speech_frames(frame_features(caller))
@@ -157,6 +203,9 @@ def segment_call(
                 p.unit = Unit("speech", p.unit.start, p.unit.end, p.unit.music_odds)
             if p.unit.kind == "speech" and any(m.item.label == "hold_music" for m in found[:1]):
                 p.music_match = True
+            if p.unit.kind == "speech" and split and split[-1].unit.kind == "music" and \
+                    found[0].item.label in ("announcement", "ivr_prompt"):
+                _give_music_head_back(p, split[-1], held, f.energy_db, active)
             p.recorded, p.why = True, f"matches {found[0].item.call_id} ({found[0].item.label}, {found[0].hits} hits)"
             p.confidence = min(0.99, 0.8 + found[0].score)
             split.extend(_split_on_matches(p, found, f.power, active) if p.unit.kind == "speech" else [p])

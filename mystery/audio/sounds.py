@@ -89,9 +89,11 @@ def audible(f: FrameFeatures) -> np.ndarray:
     return drop_short(close_gaps(mask, 3), 3)
 
 
-def music_log_odds(f: FrameFeatures) -> np.ndarray:
+def music_log_odds(f: FrameFeatures, short_persistence: np.ndarray | None = None) -> np.ndarray:
     """Per frame: log-odds that the sound is music rather than speech."""
     persistence = note_persistence(f.power, 50)
+    if short_persistence is None:
+        short_persistence = note_persistence(f.power, 15)
     x = np.stack([
         pause_ratio(f.energy_db, 150),
         syllable_modulation(f.energy_db, 150),
@@ -100,7 +102,7 @@ def music_log_odds(f: FrameFeatures) -> np.ndarray:
         window_mean(f.tonality, 50),
         pause_ratio(f.energy_db, 50),
         syllable_modulation(f.energy_db, 50),
-        note_persistence(f.power, 15),
+        short_persistence,
     ], axis=1)
     return np.clip(x @ _MUSIC_W + _MUSIC_B, -8, 8)
 
@@ -157,6 +159,7 @@ def sound_units(f: FrameFeatures) -> list[Unit]:
         units.append(Unit(_tone_kind(peak, (e - s) * FRAME_S), s, e))
     rest = active & ~tone_mask
     odds = music_log_odds(f)
+    held = note_persistence(f.power, 1)   # per frame: averaged over sounding frames only, never over silence
     flat = window_mean(f.flatness, 25)
     # a "blob" is sound with pauses under 0.8 s; inside it the kind changes only on strong evidence
     for s, e in runs(close_gaps(rest, 40)):
@@ -166,7 +169,7 @@ def sound_units(f: FrameFeatures) -> list[Unit]:
         o = odds[frames]
         scores = np.stack([-o / 2, o / 2, np.maximum(-o / 2, o / 2) + 40 * (flat[frames] - _NOISE_FLATNESS)], 1)
         path = _viterbi(scores, _SWITCH_PENALTY)
-        kinds = _snap_to_pauses(np.array(["speech", "music", "noise"])[path], frames)
+        kinds = _snap_to_pauses(np.array(["speech", "music", "noise"])[path], frames, active, held)
         start = 0
         for i in range(1, len(frames) + 1):
             if i == len(frames) or kinds[i] != kinds[start]:
@@ -193,7 +196,7 @@ def _short_music_is_speech(units: list[Unit], shortest_s: float = 2.0) -> list[U
 
 def _boundaries_at_long_pauses(units: list[Unit], active: np.ndarray, min_pause: int = 15,
                                music_reach: int = 100, speech_reach: int = 30) -> list[Unit]:
-    """Move a music -> speech boundary to the longest pause (0.3 s or more) near it.
+    """Move a music -> speech boundary to a pause (0.3 s or more) near it.
 
     The music features are windowed over seconds, so they call the first words after the music
     "music" (or the last notes "speech") even across a clear silence: the queue stops, a pause,
@@ -210,6 +213,8 @@ def _boundaries_at_long_pauses(units: list[Unit], active: np.ndarray, min_pause:
         if not pauses:
             continue
         _, ps, pe = max(pauses)
+        while pe < b.end and not active[pe]:   # the search window may cut the pause short
+            pe += 1
         if ps <= a.end and pe >= b.start:    # the pause between them already is the boundary
             continue
         if pe <= a.end and b.start - a.end >= min_pause:   # a clear pause already ends the music
@@ -219,26 +224,55 @@ def _boundaries_at_long_pauses(units: list[Unit], active: np.ndarray, min_pause:
     return [u for u in out if u.end > u.start]
 
 
-def _snap_to_pauses(kinds: np.ndarray, frames: np.ndarray, reach: int = 75) -> np.ndarray:
-    """Move each change of kind to the nearest pause (60 ms or more) within 1.5 s.
+def _step_fit(cuts: list[tuple[int, int]], sounding: np.ndarray, before: np.ndarray, after: np.ndarray,
+              held: np.ndarray) -> tuple[int, int] | None:
+    """Of the cuts (pause start, pause end), the one whose two sides best fit the levels of `held`
+    before and after the ambiguous stretch (a two-level step fit over its sounding frames);
+    None when the two levels are too close (or too little sound) to tell."""
+    if len(before) < 10 or len(after) < 10:
+        return None
+    left, right = float(np.mean(before)), float(np.mean(after))
+    if abs(left - right) < 0.1:
+        return None
+    values = held[sounding]
+    costs = [float(np.sum((values[sounding < ps] - left) ** 2) + np.sum((values[sounding >= pe] - right) ** 2))
+             for ps, pe in cuts]
+    return cuts[int(np.argmin(costs))]
+
+
+def _snap_to_pauses(kinds: np.ndarray, frames: np.ndarray, active: np.ndarray, held: np.ndarray,
+                    reach: int = 75, context: int = 75) -> np.ndarray:
+    """Move each change of kind to a pause (60 ms or more of silence) within 1.5 s.
 
     The windowed features see a change before it happens; music stops and a person starts
-    speaking at a pause far more often than in the middle of a sound.
+    speaking at a pause far more often than in the middle of a sound. Of the pauses within
+    reach, the one that best splits the per-frame note persistence (`held`: music holds notes,
+    speech glides) into the two kinds' own levels wins over the nearest: the last words before
+    the music ("... please hold.") sit between two pauses and the windowed features already
+    call them music. Gaps left by a steady note that the tone mask took out are not pauses.
     """
     kinds = kinds.copy()
-    pauses = np.flatnonzero(np.diff(frames) > 3) + 1      # index of the first frame after each pause
+    gaps = np.flatnonzero(np.diff(frames) > 3) + 1      # index of the first frame after each gap
+    pauses = np.array([k for k in gaps if not active[frames[k - 1] + 1: frames[k]].all()], dtype=np.int64)
     if not len(pauses):
         return kinds
     for c in np.flatnonzero(kinds[1:] != kinds[:-1]) + 1:
         if kinds[c] == kinds[c - 1]:
             continue
-        near = pauses[np.argmin(np.abs(frames[pauses] - frames[c]))]
-        if abs(int(frames[near]) - int(frames[c])) > reach or near == c:
+        near = pauses[np.abs(frames[pauses] - frames[c]) <= reach]
+        if not len(near) or c in near:   # no pause near, or the change already is at one
             continue
-        if near > c:
-            kinds[c:near] = kinds[c - 1]
+        best = int(near[np.argmin(np.abs(frames[near] - frames[c]))])
+        if {str(kinds[c - 1]), str(kinds[c])} == {"speech", "music"} and len(near) > 1:
+            lo, hi = int(near.min()), int(near.max())
+            chosen = _step_fit([(int(frames[k]), int(frames[k])) for k in near], frames[lo:hi],
+                               held[frames[max(0, lo - context):lo]], held[frames[hi:hi + context]], held)
+            if chosen is not None:
+                best = int(near[np.flatnonzero(frames[near] == chosen[0])[0]])
+        if best > c:
+            kinds[c:best] = kinds[c - 1]
         else:
-            kinds[near:c] = kinds[c]
+            kinds[best:c] = kinds[c]
     return kinds
 
 
