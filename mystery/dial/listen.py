@@ -14,9 +14,13 @@ deliberately simple, energy only; the offline audio analysis does the real segme
       silent for 0.8 s, i.e. someone greeted and now waits for the caller. Announcements inside
       the music do not count because the music goes on after them. Event time: when that
       pause reaches 0.8 s.
-  It can be fooled by an IVR prompt that starts right after the caller spoke, by a recorded
-  prompt longer than 6 s followed by silence (arm the step after the menu's last DTMF), or by
-  hold music that stops for good with no one there.
+  (c) a greeting that waits: sound that started after arming (0.6 s or more, gaps < 0.5 s
+      bridged) and then 2 s of silence: a person who answered the line ("Grand Hotel, Sophie
+      speaking, how may I help you?") and now waits for the caller. Music and announcements do
+      not leave such pauses between them. Event time: when that pause reaches 2 s.
+  It can be fooled by an IVR prompt that starts right after the caller spoke, by an IVR menu
+  that waits for a key (arm the step after the menu's last DTMF), or by hold music that stops
+  for good with no one there.
 """
 
 from __future__ import annotations
@@ -33,6 +37,8 @@ HUMAN_WINDOW = (-0.5, 4.0)  # reply onset relative to the end of the caller's li
 HOLD_MIN_S = 6.0            # sound this long (gaps < BRIDGE_S bridged) is hold music, not a prompt
 BRIDGE_S = 0.5
 GREETING_PAUSE_S = 0.8      # a greeting after hold ends with the speaker waiting this long
+GREETED_PAUSE_S = 2.0       # a person who answered the line waits this long for the caller
+GREETED_MIN_S = 0.6
 
 
 def frame_dbfs(pcm16: bytes) -> float:
@@ -112,7 +118,8 @@ class Listener:
         """Time a live person was detected (see module docstring), or None."""
         reply = self._reply_onset(armed_at, caller_turns, now)
         greeting = self._greeting_after_hold(armed_at, now)
-        found = [t for t in (reply, greeting) if t is not None]
+        waiting = self._greeting_then_wait(armed_at, now)
+        found = [t for t in (reply, greeting, waiting) if t is not None]
         return min(found) if found else None
 
     def _greeting_after_hold(self, armed_at: float, now: float) -> float | None:
@@ -128,6 +135,22 @@ class Listener:
             if stretch_end > armed_at and stretch_end - stretch_start >= HOLD_MIN_S:
                 return quiet + GREETING_PAUSE_S      # the current pause follows the hold (or ends it)
         return None
+
+    def _greeting_then_wait(self, armed_at: float, now: float) -> float | None:
+        quiet = self._quiet_since
+        if quiet is None or not self.bursts or now < quiet + GREETED_PAUSE_S:
+            return None
+        start = end = None
+        for burst in reversed(self.bursts):   # the last stretch of sound, short gaps bridged
+            burst_end = burst.end if burst.end is not None else now
+            if end is None:
+                end = burst_end
+            elif start is not None and start - burst_end >= BRIDGE_S:
+                break
+            start = burst.start
+        if start is None or end is None or start < armed_at or end - start < GREETED_MIN_S:
+            return None
+        return quiet + GREETED_PAUSE_S
 
     def _reply_onset(self, armed_at: float, caller_turns: list[tuple[float, float]], now: float) -> float | None:
         previous_end: float | None = None

@@ -129,11 +129,31 @@ def test_greeting_after_hold_music_is_a_human():
     assert 23.8 == pytest.approx(listener.human_reached(1.0, [], now=24.0))
 
 
-def test_prompt_then_silence_without_hold_is_not_a_human():
+def test_a_greeting_then_a_wait_for_the_caller_is_a_human():
     listener = Listener(-45)
-    feed(listener, 0.0, 4.0, LOUD)        # "press 1 for reservations"
+    feed(listener, 0.0, 0.5, QUIET)
+    feed(listener, 0.5, 1.8, LOUD)        # "Grand Hotel, Sophie speaking,"
+    feed(listener, 1.8, 2.1, QUIET)
+    feed(listener, 2.1, 3.0, LOUD)        # "how may I help you?"
+    feed(listener, 3.0, 4.9, QUIET)
+    assert listener.human_reached(0.0, [], now=4.9) is None
+    feed(listener, 4.9, 5.1, QUIET)
+    assert 5.0 == pytest.approx(listener.human_reached(0.0, [], now=5.1))
+
+
+def test_prompt_then_music_after_a_short_pause_is_not_a_human():
+    listener = Listener(-45)
+    feed(listener, 0.0, 4.0, LOUD)        # "all our agents are busy, please hold"
+    feed(listener, 4.0, 5.3, QUIET)       # the music fades in
+    feed(listener, 5.3, 9.0, LOUD)
+    assert listener.human_reached(0.0, [], now=9.0) is None
+
+
+def test_a_greeting_that_began_before_arming_is_not_waited_for():
+    listener = Listener(-45)
+    feed(listener, 0.0, 4.0, LOUD)        # "press 1 for reservations" (armed after the key press)
     feed(listener, 4.0, 10.0, QUIET)
-    assert listener.human_reached(0.0, [], now=10.0) is None
+    assert listener.human_reached(4.5, [], now=10.0) is None
 
 
 def test_hold_music_that_ended_before_arming_does_not_count():
@@ -141,8 +161,8 @@ def test_hold_music_that_ended_before_arming_does_not_count():
     feed(listener, 0.0, 10.0, LOUD)
     feed(listener, 10.0, 12.0, QUIET)
     feed(listener, 12.0, 14.0, LOUD)
-    feed(listener, 14.0, 16.0, QUIET)
-    assert listener.human_reached(11.0, [], now=16.0) is None
+    feed(listener, 14.0, 15.5, QUIET)     # shorter than a greeting's wait for the caller
+    assert listener.human_reached(11.0, [], now=15.5) is None
 
 
 def test_music_with_short_dips_is_still_one_hold_stretch():
