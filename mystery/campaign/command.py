@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from mystery.campaign.priority import yield_cpu_to_calls
+from mystery.campaign.priority import wait_for_calls_to_end, yield_cpu_to_calls
 from mystery.campaign.runner import campaign_key, run_campaign
 from mystery.campaign.scenario import Scenario, load_scenario
 from mystery.campaign.schedule import account_from_settings, schedule_calls
@@ -25,19 +27,27 @@ def wide_console() -> Console:
     return Console(width=max(110, shutil.get_terminal_size((110, 24)).columns))
 
 
-NORMAL_PRIORITY = click.option(
-    "--normal-priority", is_flag=True,
-    help="Analyse at normal CPU priority. By default analysis runs at idle priority (SCHED_IDLE, nice 19) "
-         "so that calls placed on this machine at the same time keep their timing.")
+def beside_calls_options(command: Callable[..., None]) -> Callable[..., None]:
+    """--no-wait and --normal-priority: how the analysis may share the machine with live calls."""
+    command = click.option(
+        "--normal-priority", is_flag=True,
+        help="Analyse at normal CPU priority on every CPU. By default analysis runs at idle priority "
+             "(SCHED_IDLE, nice 19) and leaves one CPU free, so calls placed on this machine keep their timing.")(command)
+    return click.option(
+        "--no-wait", is_flag=True,
+        help="Start the analysis even while calls are being placed on this machine (by default it waits "
+             "until no dialer has run for 2 s).")(command)
 
 
-def yield_cpu_unless(normal_priority: bool, console: Console) -> None:
-    """Move this process to idle CPU priority for the analysis, unless asked not to; say so if refused."""
-    if normal_priority:
-        return
-    change = yield_cpu_to_calls()
-    if change.problem:
-        console.print(f"[yellow]analysis priority: {change.policy} ({change.problem})[/yellow]")
+def make_way_for_calls(no_wait: bool, normal_priority: bool, console: Console) -> None:
+    """Before the analysis: wait for this machine's live calls to end, drop to idle CPU priority."""
+    if not normal_priority:
+        change = yield_cpu_to_calls()
+        if change.problem:
+            console.print(f"[yellow]analysis priority: {change.policy} ({change.problem})[/yellow]")
+    if not no_wait:
+        wait_for_calls_to_end(on_wait=lambda live: console.print(
+            f"waiting for {live} live call(s) on this machine to end before analysing (--no-wait: analyse now)"))
 
 
 @click.group()
@@ -91,11 +101,11 @@ def summary_table(results: list[CallResult]) -> Table:
 @click.option("--name", help="Campaign name (default: the scenario's name).")
 @click.option("--concurrency", type=click.IntRange(1, 256), help="Calls in flight at once.")
 @click.option("--no-analysis", is_flag=True, help="Only dial and store; analyse later with `campaign analyse`.")
-@NORMAL_PRIORITY
+@beside_calls_options
 @click.pass_context
 @exit_on_input_error
 def run(ctx: click.Context, scenario_file: str, name: str | None, concurrency: int | None,
-        no_analysis: bool, normal_priority: bool) -> None:
+        no_analysis: bool, no_wait: bool, normal_priority: bool) -> None:
     """Dial every call of SCENARIO_FILE, analyse the recordings, store everything, print a summary."""
     from mystery.campaign.pipeline import process_campaign
 
@@ -105,20 +115,20 @@ def run(ctx: click.Context, scenario_file: str, name: str | None, concurrency: i
     campaign_id, results = dial_scenario(settings, scenario, name or scenario.name,
                                          concurrency or scenario.concurrency, console)
     if not no_analysis:
-        yield_cpu_unless(normal_priority, console)  # after the dialling: its dialers keep their priority
+        make_way_for_calls(no_wait, normal_priority, console)  # after the dialling: its dialers keep their priority
         results = process_campaign(open_store(settings.database_url), settings, campaign_id, console)
     console.print(summary_table(results))
 
 
 @campaign.command("analyse")
 @click.argument("campaign_name")
-@NORMAL_PRIORITY
+@beside_calls_options
 @click.pass_context
 @exit_on_input_error
-def analyse(ctx: click.Context, campaign_name: str, normal_priority: bool) -> None:
+def analyse(ctx: click.Context, campaign_name: str, no_wait: bool, normal_priority: bool) -> None:
     """Re-analyse a stored campaign's recordings (segments, measures, transcripts, scores)."""
     console = wide_console()
-    yield_cpu_unless(normal_priority, console)  # first, so loading the models gives way too
+    make_way_for_calls(no_wait, normal_priority, console)  # first, so loading the models gives way too
     from mystery.campaign.pipeline import process_campaign
 
     settings = settings_from(ctx)

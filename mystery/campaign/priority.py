@@ -1,20 +1,23 @@
-"""Run the after-call work (audio analysis, transcription) at idle CPU priority.
+"""Keep the after-call work (audio analysis, transcription) out of the way of live calls.
 
 The dialer stamps SIP events as its packets arrive; a dialer process that waits for a core
-stamps them late. Analysis is CPU-heavy and can run while calls are placed on the same machine
-(`mystery campaign analyse` beside a campaign, another campaign's analysis step), so it gives
-way: every thread of the process moves to Linux's SCHED_IDLE class (it runs only on a core
-nothing else wants), to nice 19 (where SCHED_IDLE is missing, and for tools that only show
-nice), and off one CPU. The last one matters as much as the others: on a virtual machine whose
-every vCPU is busy, a woken dialer waits for its CPU (up to 100-300 ms measured on the 2-vCPU
-test machine) whatever the guest's priorities say, while one vCPU left idle takes it at once.
-Threads and child processes started later inherit all three. Measured in
-`benchmarks/bench_timing_under_analysis.py`; numbers in docs/dialer.md.
+stamps them late. Analysis is CPU-heavy and could run while calls are placed on the same machine
+(`mystery campaign analyse` beside a campaign, another campaign's analysis step), so it
+- waits until no dialer worker has run on this machine for 2 s (`wait_for_calls_to_end`): it runs
+  after the calls;
+- runs at idle CPU priority (`yield_cpu_to_calls`): every thread moves to Linux's SCHED_IDLE class
+  (it runs only on a core nothing else wants), to nice 19 (where SCHED_IDLE is missing, and for
+  tools that only show nice), and off one CPU, for calls that start while it runs. Leaving a CPU
+  matters: on the 2-vCPU test machine, with both vCPUs busy a woken process waited up to
+  100-300 ms whatever the guest's priorities said. Threads and children inherit all three.
+Measured in `benchmarks/bench_timing_under_analysis.py`; numbers in docs/dialer.md.
 """
 
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -124,3 +127,45 @@ def read_thread_priorities(pid: int) -> list[ThreadPriority]:
             continue
         found.append(ThreadPriority(int(tid), _POLICY_NAMES.get(policy, str(policy)), nice, cpus))
     return sorted(found, key=lambda t: t.tid)
+
+
+DIALER_MODULE = "mystery.dial.worker"
+"""The dialer's worker module: one such process per live call (mystery/dial/runner.py)."""
+
+
+def live_dialers(proc: Path = Path("/proc")) -> list[int]:
+    """Process ids of the dialer workers running on this machine, any campaign or user: its live calls."""
+    found = []
+    for entry in proc.iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            args = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue  # gone meanwhile, or not ours to read
+        if DIALER_MODULE.encode() in args:
+            found.append(int(entry.name))
+    return sorted(found)
+
+
+def wait_for_calls_to_end(quiet_s: float = 2.0, poll_s: float = 0.5,
+                          on_wait: Callable[[int], None] = lambda _: None) -> float:
+    """Block until no dialer worker has run on this machine for `quiet_s`; return the seconds waited.
+
+    `on_wait(live)` is told once, when there are live calls to wait for. The quiet time spans
+    the instant between one call of a campaign ending and the next one starting.
+    """
+    started = time.monotonic()
+    quiet_since = started
+    told = False
+    while True:
+        live = live_dialers()
+        now = time.monotonic()
+        if live:
+            quiet_since = now
+            if not told:
+                on_wait(len(live))
+                told = True
+        elif now - quiet_since >= quiet_s or not told:
+            return now - started
+        time.sleep(poll_s)

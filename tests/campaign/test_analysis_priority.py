@@ -70,7 +70,7 @@ def test_thread_priorities_of_a_process_that_has_gone_are_empty() -> None:
 # Runs a `mystery campaign` command with the dialling and the analysis replaced by probes that
 # record the priority they run at; the command's own code (flags, order) is the real one.
 PROBE = """
-    import json, os, sys
+    import json, os, subprocess, sys, threading, time
     from click.testing import CliRunner
     import mystery.campaign.command as command
     import mystery.campaign.pipeline as pipeline
@@ -80,8 +80,17 @@ PROBE = """
     from mystery.store.engine import open_store
 
     seen = {}
+    dialer, started = None, time.monotonic()
+    if os.environ.get("PROBE_LIVE_CALL_S"):  # a real dialer worker, waiting for its plan: a live call
+        dialer = subprocess.Popen([sys.executable, "-m", "mystery.dial.worker"], stdin=subprocess.PIPE)
+        call_ends = threading.Timer(float(os.environ["PROBE_LIVE_CALL_S"]), dialer.kill)
+        call_ends.daemon = True
+        call_ends.start()
     def probe(step):
         seen[step] = sorted({t.policy for t in read_thread_priorities(os.getpid())})
+        if dialer is not None:
+            seen["dialer_live"] = dialer.poll() is None
+            seen["after_s"] = time.monotonic() - started
     def fake_dial(settings, scenario, name, concurrency, console):
         probe("dialling")
         return repo.create_campaign(open_store(settings.database_url), name, {}), []
@@ -93,33 +102,65 @@ PROBE = """
                                       "calls: [{line: frontdesk, count: 1}]\\n")
     url = "sqlite:///" + os.path.abspath("probe.db")
     result = CliRunner().invoke(main, ["--database-url", url, "campaign", *sys.argv[1:]])
+    if dialer is not None:
+        dialer.kill()
     assert result.exit_code == 0, result.output + repr(result.exception)
     print(json.dumps(seen))
 """
 
 
-def run_command(tmp_path: Path, *args: str) -> dict:  # type: ignore[type-arg]
+def run_command(tmp_path: Path, *args: str, live_call_s: float = 0) -> dict:  # type: ignore[type-arg]
     (tmp_path / "probe.py").write_text(textwrap.dedent(PROBE))
+    env = {**os.environ, "PROBE_LIVE_CALL_S": str(live_call_s) if live_call_s else ""}
     done = subprocess.run([sys.executable, "probe.py", *args], cwd=tmp_path, capture_output=True, text=True,
-                          timeout=120)
+                          timeout=300, env=env)
     assert 0 == done.returncode, done.stderr + done.stdout
     return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
+# --no-wait where the test is about priority: other programs may be placing calls on this machine
+
+
 def test_campaign_run_dials_at_normal_priority_then_analyses_at_idle_priority(tmp_path: Path) -> None:
-    assert {"dialling": ["normal"], "analysis": ["idle"]} == run_command(tmp_path, "run", "scenario.yaml")
+    seen = run_command(tmp_path, "run", "scenario.yaml", "--no-wait")
+    assert {"dialling": ["normal"], "analysis": ["idle"]} == seen
 
 
 def test_campaign_run_with_normal_priority_analyses_at_normal_priority(tmp_path: Path) -> None:
-    seen = run_command(tmp_path, "run", "scenario.yaml", "--normal-priority")
+    seen = run_command(tmp_path, "run", "scenario.yaml", "--normal-priority", "--no-wait")
     assert {"dialling": ["normal"], "analysis": ["normal"]} == seen
 
 
 def test_campaign_analyse_runs_at_idle_priority(tmp_path: Path) -> None:
     run_command(tmp_path, "run", "scenario.yaml", "--no-analysis")
-    assert {"analysis": ["idle"]} == run_command(tmp_path, "analyse", "probe")
+    assert {"analysis": ["idle"]} == run_command(tmp_path, "analyse", "probe", "--no-wait")
 
 
 def test_campaign_analyse_with_normal_priority_runs_at_normal_priority(tmp_path: Path) -> None:
     run_command(tmp_path, "run", "scenario.yaml", "--no-analysis")
-    assert {"analysis": ["normal"]} == run_command(tmp_path, "analyse", "probe", "--normal-priority")
+    assert {"analysis": ["normal"]} == run_command(tmp_path, "analyse", "probe", "--normal-priority", "--no-wait")
+
+
+def test_campaign_analyse_waits_until_the_live_calls_have_ended(tmp_path: Path) -> None:
+    run_command(tmp_path, "run", "scenario.yaml", "--no-analysis")
+    seen = run_command(tmp_path, "analyse", "probe", live_call_s=1.5)
+    assert False is seen["dialer_live"]
+    assert seen["after_s"] >= 1.5 + 2.0 - 0.5  # the call, then 2 s without a dialer (polled every 0.5 s)
+
+
+def test_campaign_analyse_with_no_wait_starts_beside_live_calls(tmp_path: Path) -> None:
+    run_command(tmp_path, "run", "scenario.yaml", "--no-analysis")
+    seen = run_command(tmp_path, "analyse", "probe", "--no-wait", live_call_s=30)
+    assert True is seen["dialer_live"]
+
+
+def test_a_dialer_worker_counts_as_a_live_call_until_it_ends() -> None:
+    from mystery.campaign.priority import live_dialers
+
+    worker = subprocess.Popen([sys.executable, "-m", "mystery.dial.worker"], stdin=subprocess.PIPE)
+    try:
+        assert worker.pid in live_dialers()
+    finally:
+        worker.kill()
+        worker.wait()
+    assert worker.pid not in live_dialers()
