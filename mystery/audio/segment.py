@@ -68,6 +68,7 @@ class _Piece:
     music_match: bool = False
     marks: Landmarks | None = None
     why: str = ""
+    heard_as: str = ""   # the label of the library item it matches (another call's stretch)
 
 
 def _drop_stray_tones(units: list[Unit]) -> list[Unit]:
@@ -110,7 +111,8 @@ def _split_on_matches(piece: _Piece, matches: list[Match], power: np.ndarray, ac
         return [piece]
     head = Unit(u.kind, u.start, covered_end, u.music_odds)
     tail = Unit(u.kind, covered_end, u.end, u.music_odds)
-    return [_Piece(head, recorded=True, marks=landmarks(power, head.start, head.end), why="match (split)"),
+    return [_Piece(head, recorded=True, marks=landmarks(power, head.start, head.end), why="match (split)",
+                   heard_as=piece.heard_as),
             _Piece(tail, marks=landmarks(power, tail.start, tail.end), why="after a match")]
 
 
@@ -206,7 +208,8 @@ def segment_call(
             if p.unit.kind == "speech" and split and split[-1].unit.kind == "music" and \
                     found[0].item.label in ("announcement", "ivr_prompt"):
                 _give_music_head_back(p, split[-1], held, f.energy_db, active)
-            p.recorded, p.why = True, f"matches {found[0].item.call_id} ({found[0].item.label}, {found[0].hits} hits)"
+            p.recorded, p.heard_as = True, found[0].item.label
+            p.why = f"matches {found[0].item.call_id} ({found[0].item.label}, {found[0].hits} hits)"
             p.confidence = min(0.99, 0.8 + found[0].score)
             split.extend(_split_on_matches(p, found, f.power, active) if p.unit.kind == "speech" else [p])
         pieces = split
@@ -395,8 +398,11 @@ def _label(pieces: list[_Piece], caller: np.ndarray, have_caller: bool) -> None:
     caller_turns = runs(caller)
     caller_onsets = [s for s, _ in caller_turns]
     human = False
-    for p in pieces:
+    human_end = 0    # end of the last piece labelled live_human
+    for idx, p in enumerate(pieces):
         u = p.unit
+        if idx and pieces[idx - 1].label == "live_human":
+            human_end = pieces[idx - 1].unit.end
         if u.kind == "ring":
             p.label, p.confidence = "ringback", 0.95
             continue
@@ -405,6 +411,12 @@ def _label(pieces: list[_Piece], caller: np.ndarray, have_caller: bool) -> None:
             continue
         if u.kind == "noise":
             p.label, p.confidence = "noise", 0.7
+            continue
+        if u.kind == "music" and human and not p.recorded and not p.music_match and u.seconds < 4.0 and \
+                u.start - human_end <= int(4.0 / FRAME_S):
+            # a few seconds of "music" no call on the line ever played, inside a conversation: a flat
+            # voice (a TTS agent's goodbye); an agent's hold music lasts longer or is in the library
+            p.label, p.confidence, p.why = "live_human", 0.6, "short unheard 'music' inside a conversation"
             continue
         if u.kind == "music" or p.music_match:
             p.label = "hold_music"
@@ -454,8 +466,9 @@ def _label(pieces: list[_Piece], caller: np.ndarray, have_caller: bool) -> None:
             continue
         ends = [u.end] + [q.unit.end for q in later]
         long_pause = any((q.unit.start - e) * FRAME_S >= 2.0 for q, e in zip(later, ends, strict=False))
-        if not music_later and not any(q.recorded for q in later) and not _speaks_between(caller, u.start, len(caller)) \
-                and long_pause:
+        # (a later phrase heard on another call as a person's, "thank you for calling", is no recording)
+        if not music_later and not any(q.recorded and q.heard_as != "live_human" for q in later) and \
+                not _speaks_between(caller, u.start, len(caller)) and long_pause:
             # nobody answers, and the callee speaks again after a long pause: a person asking "hello?"
             p.label, p.confidence, p.why, human = "live_human", 0.6, "speaks again to a silent caller", True
             continue

@@ -177,7 +177,7 @@ def sound_units(f: FrameFeatures) -> list[Unit]:
                 units.append(Unit(str(kinds[start]), int(a), int(b), float(np.mean(o[start:i]))))
                 start = i
     units.sort(key=lambda u: u.start)
-    return _boundaries_at_long_pauses(_merge_neighbours(_short_music_is_speech(units)), active)
+    return _boundaries_at_long_pauses(_merge_neighbours(_short_music_is_speech(units)), active, held)
 
 
 def _short_music_is_speech(units: list[Unit], shortest_s: float = 2.0) -> list[Unit]:
@@ -194,7 +194,7 @@ def _short_music_is_speech(units: list[Unit], shortest_s: float = 2.0) -> list[U
     return out
 
 
-def _boundaries_at_long_pauses(units: list[Unit], active: np.ndarray, min_pause: int = 15,
+def _boundaries_at_long_pauses(units: list[Unit], active: np.ndarray, held: np.ndarray, min_pause: int = 15,
                                music_reach: int = 100, speech_reach: int = 30) -> list[Unit]:
     """Move a music -> speech boundary to a pause (0.3 s or more) near it.
 
@@ -217,8 +217,15 @@ def _boundaries_at_long_pauses(units: list[Unit], active: np.ndarray, min_pause:
             pe += 1
         if ps <= a.end and pe >= b.start:    # the pause between them already is the boundary
             continue
-        if pe <= a.end and b.start - a.end >= min_pause:   # a clear pause already ends the music
-            continue
+        if pe <= a.end and b.start - a.end >= min_pause:
+            # a clear pause already ends the music, unless what lies between the two pauses glides
+            # like the speech after it rather than holding notes like the music before it
+            sounding = np.flatnonzero(active[pe:a.end]) + pe
+            chosen = _step_fit([(ps, pe), (a.end, b.start)], sounding,
+                               held[np.flatnonzero(active[max(a.start, ps - 150):ps]) + max(a.start, ps - 150)],
+                               held[np.flatnonzero(active[b.start:b.start + 150]) + b.start], held)
+            if a.end - pe > 50 or chosen != (ps, pe):
+                continue
         # the tail of a after its pause goes to b, or the head of b before its pause to a
         out[i], out[j] = Unit(a.kind, a.start, ps, a.music_odds), Unit(b.kind, pe, b.end, b.music_odds)
     return [u for u in out if u.end > u.start]
