@@ -8,10 +8,13 @@ the ground-truth comparison of tests/e2e/test_calls_against_switchboard.py. A wa
 calls (not measured) is stored as campaigns; then each round places the same mix in each phase:
 
   A  nothing else running (but whatever else this machine's users run: see `load1`)
-  B  `mystery campaign analyse` looping over the warm-up campaigns the way the product runs it
-     beside live calls: at idle CPU priority (SCHED_IDLE, nice 19; mystery/campaign/priority.py)
-  C  the same loop with `--normal-priority`: what the idle priority saves
-  D  (optional) SCHED_IDLE and nice 19 set from outside, every CPU allowed: what leaving one
+  B  `mystery campaign analyse` looping over the warm-up campaigns as the product runs it
+     (mystery/campaign/priority.py): a job started before the calls goes on at idle priority
+     (SCHED_IDLE, nice 19, one CPU left free); the next ones wait until the calls have ended
+  C  the same loop with `--no-wait --normal-priority`: analysis beside the calls, normal priority
+  D  `--no-wait`: beside the calls at idle priority, one CPU left free (the product's fallback
+     for calls that start while an analysis runs)
+  E  (optional) SCHED_IDLE and nice 19 set from outside, every CPU allowed: what leaving one
      CPU free saves
 
 `--analysers N` runs N loops side by side in B and C (N campaigns analysed at once).
@@ -51,6 +54,7 @@ from e2e.test_calls_against_switchboard import MIX  # noqa: E402
 from mystery.campaign.priority import read_thread_priorities  # noqa: E402
 from mystery.campaign.runner import CrashedCall, run_calls  # noqa: E402
 from mystery.dial.plan import CallPlan  # noqa: E402
+from mystery.dial.runner import DialerCrashed, run_call_async  # noqa: E402
 from mystery.records import CallResult  # noqa: E402
 from mystery.store import repo  # noqa: E402
 from mystery.store.engine import open_store  # noqa: E402
@@ -58,7 +62,7 @@ from mystery.switchboard.harness import running_switchboard  # noqa: E402
 
 
 def idle_on_every_cpu() -> None:
-    """In the analysis job before exec: SCHED_IDLE and nice 19 but every CPU (phase D)."""
+    """In the analysis job before exec: SCHED_IDLE and nice 19 but every CPU (phase E)."""
     os.setpriority(os.PRIO_PROCESS, 0, 19)
     os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
 
@@ -66,10 +70,13 @@ def idle_on_every_cpu() -> None:
 # phase -> (label, `campaign analyse` flags or None for no analysis, what the job does before exec)
 PHASES: dict[str, tuple[str, list[str] | None, Any]] = {
     "A": ("no analysis", None, None),
-    "B": ("analysis as the product runs it: idle priority, one CPU left free", [], None),
-    "C": ("analysis at normal priority (--normal-priority)", ["--normal-priority"], None),
-    "D": ("analysis at idle priority on every CPU (SCHED_IDLE + nice 19, no CPU left free)",
-          ["--normal-priority"], idle_on_every_cpu),
+    "B": ("analysis as the product runs it: new jobs wait for the calls to end, the running one goes on "
+          "at idle priority with one CPU left free", [], None),
+    "C": ("analysis beside the calls at normal priority (--no-wait --normal-priority)",
+          ["--no-wait", "--normal-priority"], None),
+    "D": ("analysis beside the calls at idle priority, one CPU left free (--no-wait)", ["--no-wait"], None),
+    "E": ("analysis beside the calls at idle priority on every CPU (SCHED_IDLE + nice 19 set from outside)",
+          ["--no-wait", "--normal-priority"], idle_on_every_cpu),
 }
 
 
@@ -95,12 +102,22 @@ def plans_for(tag: str, n: int, uri: Any, recordings: Path) -> list[CallPlan]:
     return plans
 
 
-def dial(plans: list[CallPlan], concurrency: int) -> list[CallResult]:
+def dial(plans: list[CallPlan], concurrency: int) -> tuple[list[CallResult], set[str]]:
+    """The results, and the calls whose dialer died once and were dialled again (two truths: not compared)."""
     crashed: list[CrashedCall] = []
-    results = asyncio.run(run_calls(plans, concurrency, lambda _: None, crashed=crashed))
+    retried: set[str] = set()
+
+    async def dialer(plan: CallPlan) -> CallResult:
+        try:
+            return await run_call_async(plan)
+        except DialerCrashed:
+            retried.add(plan.call_id or "")
+            raise
+
+    results = asyncio.run(run_calls(plans, concurrency, lambda _: None, dialer=dialer, crashed=crashed))
     for c in crashed:
         log(f"dialer crashed twice on {c.plan.call_id}: {c.error}")
-    return results
+    return results, retried
 
 
 @dataclass
@@ -190,7 +207,7 @@ def errors_ms(results: list[CallResult], truth: dict[str, dict[str, Any]]) -> di
     out: dict[str, list[float]] = {"pdd": [], "time_to_answer": []}
     for r in results:
         t = truth.get(r.call_id)
-        if t is None:
+        if t is None:  # a retried call: the switchboard saw two INVITEs with this Call-ID
             continue
         invite_at = t.get("proxy_invite_at") or t["invite_at"]  # the INVITE reaching the switchboard's proxy
         if r.pdd_s is not None and t["first_provisional_at"] is not None:
@@ -252,14 +269,15 @@ def main() -> None:
         work.mkdir(parents=True, exist_ok=True)
         url = f"sqlite:///{work / 'analysis.db'}"
         pooled: dict[str, dict[str, list[float]]] = {p: {"pdd": [], "time_to_answer": []} for p in phases}
-        per_phase: dict[str, dict[str, Any]] = {p: {"calls": 0, "unexpected_outcomes": 0, "wall_s": 0.0,
+        per_phase: dict[str, dict[str, Any]] = {p: {"calls": 0, "unexpected_outcomes": 0, "retried_not_compared": 0, "wall_s": 0.0,
                                                     "load1": [], "cpu_busy": [], "analysis": []} for p in phases}
         phase_results: list[tuple[str, list[CallResult]]] = []
         timeline: list[dict[str, Any]] = []  # analysis jobs, for --keep
+        retried_all: set[str] = set()
         with running_switchboard("demo_hotel", workers=3, workdir=work / "switchboard") as switchboard:
             warmup = args.warmup or args.concurrency
             log(f"warm-up: {warmup} calls")
-            warm = dial(plans_for("warmup", warmup, switchboard.uri, work / "recordings"), args.concurrency)
+            warm, _ = dial(plans_for("warmup", warmup, switchboard.uri, work / "recordings"), args.concurrency)
             campaigns = store_campaigns(url, warm, args.job_calls)
             log(f"analysis material: {len(campaigns)} campaigns, {sum(a for _, a in campaigns):.0f} s of audio")
             for rnd in range(args.rounds):
@@ -275,8 +293,9 @@ def main() -> None:
                     load_start, started = os.getloadavg()[0], time.monotonic()
                     log(f"round {rnd + 1} phase {p}: {label}, {args.calls} calls (load1 {load_start:.2f})")
                     tag = f"{p}{rnd + 1}"
-                    results = dial(plans_for(tag, args.calls, switchboard.uri, work / "recordings"),
-                                   args.concurrency)
+                    results, retried = dial(plans_for(tag, args.calls, switchboard.uri, work / "recordings"),
+                                            args.concurrency)
+                    retried_all |= retried
                     wall, calls_to = time.monotonic() - started, time.time()
                     busy1, total1 = cpu_times()
                     entry = per_phase[p]
@@ -285,6 +304,7 @@ def main() -> None:
                         entry["analysis"].append(loop.summary(wall + args.lead_s))
                         timeline += [{"phase": tag, **job} for job in loop.jobs]
                     entry["calls"] += len(results)
+                    entry["retried_not_compared"] += len(retried)
                     entry["unexpected_outcomes"] += sum(r.outcome != MIX[r.line][3] for r in results)
                     entry["wall_s"] += wall
                     entry["load1"] += [round(load_start, 2), round(os.getloadavg()[0], 2)]
@@ -292,7 +312,10 @@ def main() -> None:
                     phase_results.append((p, results))
                     timeline.append({"phase": tag, "calls_from": calls_to - wall, "calls_to": calls_to})
                     time.sleep(2.0)  # the switchboard writes a call's truth when the call ends
-        truth = {r["call_id"]: r for r in switchboard.records()}
+        records = switchboard.records()
+        seen_ids = [r["call_id"] for r in records]
+        truth = {r["call_id"]: r for r in records
+                 if seen_ids.count(r["call_id"]) == 1 and r["call_id"] not in retried_all}
         if args.keep:  # every call and job, to see which call was late when
             with open(work / "calls.jsonl", "w") as f:
                 for _, results in phase_results:
