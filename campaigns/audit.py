@@ -30,6 +30,7 @@ from campaigns.records import Attempt, RejectedRow, Violation
 from campaigns.rules.load import load_packs
 from campaigns.rules.model import Pack
 from campaigns.ruleset import LOG_FIELDS, RuleSet
+from mystery.errors import InputError
 
 INPUT_KINDS = ("persons", "oppositions", "consents", "campaigns")
 FREEZE_EVERY = 50_000
@@ -49,6 +50,8 @@ class AuditRequest:
     params: dict[str, str] = field(default_factory=dict)
     default_region: str = "FR"
     reorder_hours: float = 6.0
+    engine: str = "auto"
+    """auto (columnar when it supports the audit, else row), columnar (fail if it cannot) or row."""
 
 
 @dataclass(slots=True)
@@ -75,6 +78,8 @@ class AuditOutcome:
     suppression: list[dict[str, str]]
     first_ts: float | None = None
     last_ts: float | None = None
+    engine: str = "row"
+    engine_note: str = ""
 
     @property
     def exit_code(self) -> int:
@@ -89,7 +94,7 @@ class AuditOutcome:
         return {
             "tool": {"name": "campaigns", "version": __version__, "python": platform.python_version(),
                      "libraries": {name: _version(name) for name in ("phonenumbers", "holidays", "tzdata",
-                                                                      "sqlalchemy", "pyyaml")}},
+                                                                      "sqlalchemy", "pyyaml", "numpy", "pyarrow")}},
             "command": sys.argv,
             "started_at": self.started_at, "finished_at": self.finished_at,
             "inputs": {"log": {"path": str(request.log), "format": self.log_format, "sha256":
@@ -107,6 +112,7 @@ class AuditOutcome:
             "counts": {"rows": self.rows, "attempts": self.attempts, "rejected": self.rejected,
                        "violations": self.violations, "late": self.late},
             "reorder_hours": request.reorder_hours, "default_region": request.default_region,
+            "engine": {"name": self.engine, "why_not_columnar": self.engine_note or None},
         }
 
 
@@ -147,6 +153,14 @@ def run_audit(request: AuditRequest, on_violation: Callable[[Violation], None],
                        registry=facts.registry, mapping=mapping, encoding=request.encoding)
     facts.present |= reader.fields_present & LOG_FIELDS
     auditor = Auditor(ruleset, facts, CallBuilder(facts.phones, facts), reorder_s=request.reorder_hours * 3600)
+    checksums = {str(request.log): ""}
+    engine, why_not = choose_engine(request, reader, ruleset, checksums)
+    if engine == "columnar":
+        from campaigns.columnar.engine import run_columnar
+
+        columnar = run_columnar(reader, ruleset, facts, auditor, on_violation, on_rejected)
+        return _outcome(request, packs, reader, auditor, facts, input_counts, columnar.violations, started, checksums,
+                        columnar.first_ts, columnar.last_ts, engine, why_not)
     violations = 0
     first_ts = last_ts = None
     attempts = 0
@@ -180,7 +194,35 @@ def run_audit(request: AuditRequest, on_violation: Callable[[Violation], None],
     for found in auditor.finish():
         violations += 1
         on_violation(found)
-    checksums = {str(request.log): file_sha256(request.log)}
+    return _outcome(request, packs, reader, auditor, facts, input_counts, violations, started, checksums, first_ts,
+                    last_ts, engine, why_not)
+
+
+def choose_engine(request: AuditRequest, reader: LogReader, ruleset: RuleSet,
+                  checksums: dict[str, str]) -> tuple[str, str]:
+    """("columnar", "") when the batched engine can run this audit, else ("row", why not); the log's
+    checksum lands in `checksums` (the columnar engine's pre-scan reads the file once for both)."""
+    if request.engine == "row":
+        return "row", "asked for (--engine row)"
+    from campaigns.columnar.engine import unsupported
+    from campaigns.columnar.reading import scan_log
+
+    why_not = unsupported(reader, ruleset, request.encoding)
+    if not why_not:
+        scan = scan_log(request.log)
+        checksums[str(request.log)] = scan.sha256
+        if scan.problem:
+            why_not = f"the log has {scan.problem}"
+    if why_not and request.engine == "columnar":
+        raise InputError("--engine", None, f"the columnar engine cannot run this audit: {why_not}; use --engine auto")
+    return ("row", why_not) if why_not else ("columnar", "")
+
+
+def _outcome(request: AuditRequest, packs: list[Pack], reader: LogReader, auditor: Auditor, facts: Facts,
+             input_counts: list[InputCounts], violations: int, started: str, checksums: dict[str, str],
+             first_ts: float | None, last_ts: float | None, engine: str, why_not: str) -> AuditOutcome:
+    if not checksums.get(str(request.log)):
+        checksums[str(request.log)] = file_sha256(request.log)
     for path in [*request.inputs.values(), *([request.dispositions] if request.dispositions else [])]:
         checksums[str(path)] = file_sha256(path)
     return AuditOutcome(
@@ -191,7 +233,8 @@ def run_audit(request: AuditRequest, on_violation: Callable[[Violation], None],
         stats=auditor.stats(), by_campaign=dict(auditor.by_campaign), unmapped=dict(reader.unmapped),
         ignored_columns=reader.ignored_columns, started_at=started,
         finished_at=datetime.now(UTC).isoformat(timespec="seconds"), checksums=checksums,
-        suppression=suppression_list(auditor, facts, last_ts), first_ts=first_ts, last_ts=last_ts)
+        suppression=suppression_list(auditor, facts, last_ts), first_ts=first_ts, last_ts=last_ts, engine=engine,
+        engine_note=why_not)
 
 
 def suppression_list(auditor: Auditor, facts: Facts, now: float | None) -> list[dict[str, str]]:

@@ -119,6 +119,8 @@ def _common_inputs(func: Any) -> Any:
 @click.option("--suppression", "suppression_file", help="CSV of numbers to stop calling now.")
 @click.option("--reorder-hours", default=6.0, show_default=True,
               help="How far out of time order log rows may be and still be sorted.")
+@click.option("--engine", type=click.Choice(["auto", "columnar", "row"]), default="auto", show_default=True,
+              help="Audit engine: columnar (batched) when it supports the log and the rules, else row by row.")
 @click.option("--no-store", is_flag=True, help="Do not store the results in the database.")
 @click.pass_context
 @exit_on_input_error
@@ -126,7 +128,7 @@ def audit(ctx: click.Context, log: str, log_format: str | None, source_tz: str |
           dispositions: str | None, persons: str | None, oppositions: str | None, consents: str | None,
           campaigns_file: str | None, rules: str, params: tuple[str, ...], default_region: str, fmt: str,
           output: str | None, summary_file: str | None, evidence_file: str | None, suppression_file: str | None,
-          reorder_hours: float, no_store: bool) -> None:
+          reorder_hours: float, engine: str, no_store: bool) -> None:
     """Ingest a dialer log and audit it against rule packs; exit 0 clean, 1 findings, 2 unusable input."""
     import json
 
@@ -139,7 +141,7 @@ def audit(ctx: click.Context, log: str, log_format: str | None, source_tz: str |
         log=Path(log), rules=_packs(rules), log_format=log_format, source_tz=source_tz, encoding=encoding,
         inputs=_input_paths(persons=persons, oppositions=oppositions, consents=consents, campaigns=campaigns_file),
         dispositions=_input_paths(dispositions=dispositions).get("dispositions"), params=_params(params),
-        default_region=default_region, reorder_hours=reorder_hours)
+        default_region=default_region, reorder_hours=reorder_hours, engine=engine)
     with contextlib.ExitStack() as stack:
         recorder = None
         if not no_store:

@@ -110,20 +110,26 @@ class Auditor:
                 suspects = failing + suspects
         for rule, evaluate, prepared in suspects:
             outcome = evaluate(call, rule, prepared, history, facts)
-            if outcome is None:
-                continue
-            if isinstance(outcome, NotEvaluated):
-                self._not_evaluated[(rule.id, outcome.reason)] += 1
-                continue
-            self._violations[rule.id] += 1
-            self.by_campaign[(attempt.campaign, rule.id)] += 1
-            out.append(violation(call, outcome))
+            if outcome is not None:
+                found = self.settle(call, rule, outcome)
+                if found is not None:
+                    out.append(found)
         for rule, prepared in plan.aggregates:
             state = self._aggregate_state.setdefault(rule.id, {})
             self._aggregate_rules[rule.id] = rule
             AGGREGATE_CHECKS[rule.check].add(state, call, prepared)
         self.ledger.record(attempt, call.person_key, call.day)
         return out
+
+    def settle(self, call: Call, rule: Any, outcome: Finding | NotEvaluated) -> Violation | None:
+        """Count one rule's outcome on a call (the columnar engine counts through here too); the
+        violation to report, or None when the rule could not be evaluated."""
+        if isinstance(outcome, NotEvaluated):
+            self._not_evaluated[(rule.id, outcome.reason)] += 1
+            return None
+        self._violations[rule.id] += 1
+        self.by_campaign[(call.attempt.campaign, rule.id)] += 1
+        return violation(call, outcome)
 
     def finish(self) -> list[Violation]:
         """Judge what is left in the reorder buffer, then the campaign-level rules."""

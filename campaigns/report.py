@@ -74,7 +74,8 @@ def summary(outcome: AuditOutcome) -> dict[str, Any]:
     campaigns: dict[str, dict[str, int]] = {}
     for (campaign, rule_id), count in sorted(outcome.by_campaign.items()):
         campaigns.setdefault(campaign, {})[rule_id] = count
-    return {"log_format": outcome.log_format, "reconciliation": outcome.reconciliation,
+    return {"log_format": outcome.log_format, "engine": outcome.engine, "engine_note": outcome.engine_note,
+            "reconciliation": outcome.reconciliation,
             "rows": outcome.rows, "attempts": outcome.attempts, "rejected": outcome.rejected,
             "input_rejected": outcome.input_rejected, "violations": outcome.violations,
             "late_rows": outcome.late, "unmapped_dispositions": outcome.unmapped,
@@ -83,7 +84,9 @@ def summary(outcome: AuditOutcome) -> dict[str, Any]:
 
 
 def render_summary(data: dict[str, Any]) -> str:
-    out = ["campaigns audit summary", "", "inputs (rows read = kept + rejected):"]
+    engine = data.get("engine", "row")
+    note = f" (columnar not used: {data['engine_note']})" if data.get("engine_note") else ""
+    out = ["campaigns audit summary", f"engine: {engine}{note}", "", "inputs (rows read = kept + rejected):"]
     out += [f"  {line}" for line in data["reconciliation"]]
     if data["unmapped_dispositions"]:
         out.append("  unmapped disposition codes: " + ", ".join(f"{k} ({v})" for k, v in

@@ -88,10 +88,14 @@ class RuleSet:
 
     def plan_for(self, call: Call) -> tuple[tuple[Any, ...], Plan]:
         attempt = call.attempt
-        fast_key = (attempt.campaign, attempt.purpose, call.phone.country, call.day)
+        return self.plan_of(attempt.campaign, attempt.purpose, call.phone.country, call.day)
+
+    def plan_of(self, campaign: str, purpose: str, country: str, day: int) -> tuple[tuple[Any, ...], Plan]:
+        """The plan key and plan of a call to `country` on local `day` for `campaign` and `purpose`."""
+        fast_key = (campaign, purpose, country, day)
         hit = self._fast.get(fast_key)
         if hit is None:
-            key = (self.packs_for(attempt.campaign), attempt.purpose, call.phone.country, call.day)
+            key = (self.packs_for(campaign), purpose, country, day)
             plan = self._plans.get(key)
             if plan is None:
                 plan = self._plans[key] = self._make_plan(*key)

@@ -163,12 +163,18 @@ def prepare_holiday(params: Mapping[str, Any]) -> HolidayParams:
 
 
 def calendar_for(call: Call, p: HolidayParams) -> str:
-    if p.calendar == "fr" and call.phone.country in FR_COUNTRIES:
-        return french_calendar(call.phone.country, call.region, p.alsace_moselle)
-    if call.phone.country == "US":
-        state = call.region if len(call.region) == 2 else call.phone.us_state
+    return calendar_key(call.phone.country, call.region, lambda: call.phone.us_state, p)
+
+
+def calendar_key(country: str, region: str, us_state: Callable[[], str], p: HolidayParams) -> str:
+    """Holiday calendar of a callee from the number's country and the department / state (the columnar
+    engine asks it once per distinct country and region); us_state() is called only when needed."""
+    if p.calendar == "fr" and country in FR_COUNTRIES:
+        return french_calendar(country, region, p.alsace_moselle)
+    if country == "US":
+        state = region if len(region) == 2 else us_state()
         return f"US-{state}" if state else "US"
-    return call.phone.country
+    return country
 
 
 def eval_holiday(call: Call, rule: Any, p: HolidayParams, history: PersonHistory | None,

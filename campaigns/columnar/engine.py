@@ -1,0 +1,1122 @@
+"""The batched columnar audit: the same verdicts as `campaigns.engine.Auditor`, a block of rows at a time.
+
+How it stays identical to the row engine:
+
+* Order. The reorder buffer is computed, not run: with `newest` the running maximum of start times and
+  H = newest - reorder_s, a row is released at the first arrival whose H reaches its start, `done_until`
+  is the running maximum of released starts, and a row earlier than `done_until` on arrival is late
+  and judged at once. Each row gets the key (arrival at which it is judged, start, arrival), which is
+  the order `Auditor.feed` judges rows in.
+* History. `Ledger` keeps, per principal and person, the attempts not trimmed yet (an attempt goes
+  when a later-recorded one starts more than keep_s after it), the latest refusal and the first
+  opt-out. The store below keeps exactly those attempts (trimmed by the same rule at the end of every
+  block, and inside a block by a running maximum), so the history a row sees can be rebuilt.
+* Verdicts. Vectorized tests only pick the rows where a rule *may* be broken (a superset: outside a
+  window in some zone, enough earlier attempts in a window, a refusal before the call...). For those
+  rows the check's own `evaluate` runs on a real `Call` and `PersonHistory`, so messages, evidence and
+  "not evaluated" reasons come from campaigns/checks and nowhere else.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from campaigns.calendars import holiday_name
+from campaigns.call import Call
+from campaigns.checks.frequency import DailyParams, FrequencyParams, GapParams
+from campaigns.checks.refusal import CoolingParams, ObjectionParams, _grace_end
+from campaigns.checks.windows import calendar_key
+from campaigns.columnar.phones import NumberTable
+from campaigns.columnar.reading import Block, parse_times, read_blocks, string_bytes
+from campaigns.engine import Auditor
+from campaigns.facts import Facts
+from campaigns.history import REFUSALS, Ledger, Past, PersonHistory
+from campaigns.ingest import formats
+from campaigns.ingest.formats import RowError
+from campaigns.ingest.reader import LogReader
+from campaigns.localtime import Local, utc_offset
+from campaigns.records import DIAL_MODES, DISPOSITIONS, PURPOSES, Attempt, RejectedRow, Violation
+from campaigns.ruleset import RuleSet
+
+CLOCK = {"time_of_day", "closed_days", "holiday"}
+HISTORY = {"frequency", "min_gap", "max_per_day", "cooling_off", "objection"}
+SUPPORTED = CLOCK | HISTORY | {"opposition_list", "consent", "sector_ban", "caller_id"}
+FAILED = DISPOSITIONS.index("failed")
+OPT_OUT = DISPOSITIONS.index("opt_out")
+REFUSAL_CODES = [DISPOSITIONS.index(d) for d in REFUSALS]
+DAY = 86400.0
+
+
+def unsupported(reader: LogReader, ruleset: RuleSet, encoding: str) -> str:
+    """Why the columnar engine cannot run this audit ("" when it can)."""
+    if reader.format != "generic":
+        return f"log format {reader.format}"
+    if encoding.lower().replace("-", "").replace("_", "") not in {"utf8"}:
+        return f"encoding {encoding}"
+    for rule in ruleset.rules:
+        p = rule.prepared
+        if rule.check not in SUPPORTED:
+            return f"check {rule.check} ({rule.id}) has no columnar version"
+        if rule.check == "time_of_day" and p.whole_call:
+            return f"{rule.id}: window_edge whole_call"
+        if rule.check == "frequency" and p.states:
+            return f"{rule.id}: per-state frequency"
+    return ""
+
+
+@dataclass(slots=True)
+class Rows:
+    """Attempts as columns (one entry per attempt; `block`/`index` point at the Arrow row)."""
+
+    seq: np.ndarray
+    ts: np.ndarray
+    line: np.ndarray
+    key: np.ndarray
+    profile: np.ndarray
+    camp: np.ndarray
+    principal: np.ndarray
+    purpose: np.ndarray
+    disp: np.ndarray
+    group: np.ndarray
+    region: np.ndarray
+    block: np.ndarray
+    index: np.ndarray
+    callid: np.ndarray
+    mode: np.ndarray
+    cli: np.ndarray
+
+    def take(self, which: np.ndarray) -> Rows:
+        return Rows(*(getattr(self, name)[which] for name in self.__slots__))  # type: ignore[attr-defined]
+
+    @staticmethod
+    def concat(parts: list[Rows]) -> Rows:
+        return Rows(*(np.concatenate([getattr(p, name) for p in parts]) for name in Rows.__slots__))  # type: ignore[attr-defined]
+
+    def __len__(self) -> int:
+        return len(self.ts)
+
+
+def _empty_rows() -> Rows:
+    return Rows(*(np.zeros(0, dtype) for dtype in (np.int64, np.float64, np.int64, np.int64, np.int32, np.int32,
+                                                   np.int32, np.int8, np.int8, np.int64, np.int32, np.int32,
+                                                   np.int64, object, np.int32, np.int32)))
+
+
+class Interner:
+    """Strings <-> small integer ids."""
+
+    def __init__(self) -> None:
+        self.ids: dict[str, int] = {}
+        self.names: list[str] = []
+
+    def id(self, name: str) -> int:
+        hit = self.ids.get(name)
+        if hit is None:
+            hit = self.ids[name] = len(self.names)
+            self.names.append(name)
+        return hit
+
+    def many(self, array: pa.Array) -> np.ndarray:
+        encoded = pc.dictionary_encode(array).combine_chunks() if isinstance(array, pa.ChunkedArray) else \
+            pc.dictionary_encode(array)
+        table = np.array([self.id(name) for name in encoded.dictionary.to_pylist()], np.int32)
+        return table[encoded.indices.to_numpy(zero_copy_only=False)] if len(table) else np.zeros(0, np.int32)
+
+
+class Grow:
+    """Per-group arrays that grow with the number of groups."""
+
+    def __init__(self, fill: Any, dtype: Any) -> None:
+        self.fill = fill
+        self.values = np.full(1024, fill, dtype)
+
+    def ensure(self, size: int) -> None:
+        if size > len(self.values):
+            bigger = np.full(max(size, 2 * len(self.values)), self.fill, self.values.dtype)
+            bigger[:len(self.values)] = self.values
+            self.values = bigger
+
+
+class ColumnarAuditor:
+    """Runs one audit with the columnar engine, filling the row engine's counters (`auditor`, `reader`)."""
+
+    def __init__(self, reader: LogReader, ruleset: RuleSet, facts: Facts, auditor: Auditor,
+                 on_violation: Callable[[Violation], None], on_rejected: Callable[[RejectedRow], None]) -> None:
+        self.reader = reader
+        self.rules = ruleset
+        self.facts = facts
+        self.auditor = auditor
+        self.on_violation = on_violation
+        self.on_rejected = on_rejected
+        self.source = str(reader.path)
+        self.numbers = NumberTable(facts.phones)
+        self.campaigns = Interner()
+        self.principals = Interner()
+        self.regions = Interner()
+        self.regions.id("")
+        self.leads = Interner()
+        self.modes = Interner()
+        self.modes.id("")
+        self.clis = Interner()
+        self.history_rules = any(rule.check in HISTORY for rule in ruleset.rules)
+        self.zones = Interner()
+        self.groups: dict[int, int] = {}
+        self.group_names: list[tuple[str, str]] = []
+        self.blocks: dict[int, tuple[pa.Table, dict[int, Attempt]]] = {}
+        self.seen: set[int] = set()
+        self.violations = 0
+        self.first_ts: float | None = None
+        self.last_ts: float | None = None
+        # reorder state
+        self.reorder_s = auditor.reorder_s
+        self.newest = float("-inf")
+        self.done_until = float("-inf")
+        self.arrivals = 0
+        self.pending = _empty_rows()
+        self.position = 0
+        # history state: the store holds what the Ledger holds, sorted by (group, position)
+        self.keep_s = auditor.ledger.keep_s
+        self.store: dict[str, np.ndarray] = {name: np.zeros(0, dtype) for name, dtype in (
+            ("group", np.int64), ("pos", np.int64), ("ts", np.float64), ("day", np.int64), ("disp", np.int8),
+            ("camp", np.int32), ("key", np.int64), ("callid", object))}
+        self.refusal_ts = Grow(-np.inf, np.float64)
+        self.refusal_past = Grow(-1, np.int64)
+        self.opt_ts = Grow(np.inf, np.float64)
+        self.opt_past = Grow(-1, np.int64)
+        self.last_sort = Grow(-1, np.int64)
+        self.first_pos = Grow(-1, np.int64)
+        self.pasts: list[Past] = []
+        self._setup_inputs()
+
+    # ---------------------------------------------------------------- inputs known before the log
+
+    def _setup_inputs(self) -> None:
+        facts = self.facts
+        identity = facts.identity
+        self.person_ids = Interner()
+        person_keys, person_index = [], []
+        for phone, person in identity.person_of_phone.items():
+            person_keys.append(self.numbers.key_of(phone))
+            person_index.append(self.person_ids.id(person))
+        order = np.argsort(np.array(person_keys, np.int64), kind="stable")
+        self.person_phone_keys = np.array(person_keys, np.int64)[order]
+        self.person_of_key = np.array(person_index, np.int64)[order]
+        self.person_region = np.array([self.regions.id(identity.region(p)) for p in self.person_ids.names] or [0],
+                                      np.int32)
+        self.mapping = self.reader.context.mapping
+        self.codes = sorted(self.mapping)
+        self.code_disp = np.array([DISPOSITIONS.index(self.mapping[c]) for c in self.codes] or [0], np.int8)
+
+    def _persons(self, keys: np.ndarray) -> np.ndarray:
+        """Person index of each number key (-1 when the persons file does not list it)."""
+        if not len(self.person_phone_keys):
+            return np.full(len(keys), -1, np.int64)
+        at = np.searchsorted(self.person_phone_keys, keys)
+        at = np.minimum(at, len(self.person_phone_keys) - 1)
+        return np.where(self.person_phone_keys[at] == keys, self.person_of_key[at], -1)
+
+    # ---------------------------------------------------------------- reading
+
+    def run(self) -> None:
+        reader = self.reader
+        convert, reader.ignored_columns = formats.generic(reader.header, reader.context)
+        self.convert = convert
+        names = [h.strip().lower() for h in reader.header]
+        self.width = len(names)
+        self.column = {name: names.index(name) for name in (*formats.GENERIC_REQUIRED, *formats.GENERIC_OPTIONAL)
+                       if name in names}
+        for number, block in enumerate(read_blocks(reader.path, self.width)):
+            rows = self._ingest(number, block)
+            self._arrive(rows)
+        self._judge(self.pending, final=True)
+        self.pending = _empty_rows()
+        self.auditor.late = self.late
+        self._ledger()
+
+    late = 0
+
+    def _reject(self, out: list[tuple[int, RejectedRow]], line: int, error: RowError, text: str) -> None:
+        reader = self.reader
+        reader.rejected += 1
+        if "unmapped" in error.reason or "unknown disposition" in error.reason:
+            reader.unmapped[error.reason.split("'")[1] if "'" in error.reason else "?"] += 1
+        out.append((line, RejectedRow(self.source, line, error.field, error.reason, text[:200])))
+
+    def _ingest(self, number: int, block: Block) -> Rows:
+        reader = self.reader
+        rejected: list[tuple[int, RejectedRow]] = []
+        for line, text in block.odd:
+            if not text:
+                continue
+            fields = text.split(",")
+            if len(fields) == 1 and not fields[0].strip():
+                continue
+            reader.rows += 1
+            try:
+                self.convert(line, fields)
+            except RowError as error:
+                self._reject(rejected, line, error, text)
+            else:  # pragma: no cover - a wrong width never converts
+                raise RuntimeError(f"{self.source}:{line}: converted a row of the wrong width")
+        table = block.table
+        n = table.num_rows
+        reader.rows += n
+        col = {name: table.column(i).combine_chunks() if isinstance(table.column(i), pa.ChunkedArray)
+               else table.column(i) for name, i in self.column.items()}
+        ok = pc.greater(pc.binary_length(col["call_id"]), 0).to_numpy(zero_copy_only=False).copy() if n else \
+            np.zeros(0, bool)
+        ts, time_ok = parse_times(col["start"]) if n else (np.zeros(0), np.zeros(0, bool))
+        ok &= time_ok
+        raw = pc.dictionary_encode(col["callee"]) if n else None
+        if n:
+            keys, profiles = self.numbers.lookup(raw.dictionary)
+            which = raw.indices.to_numpy(zero_copy_only=False)
+            key = keys[which].astype(np.int64)
+            profile = profiles[which].astype(np.int32)
+        else:
+            key = np.zeros(0, np.int64)
+            profile = np.zeros(0, np.int32)
+        ok &= key >= 0
+        purposes = list(PURPOSES)
+        purpose = pc.fill_null(pc.index_in(col["purpose"], value_set=pa.array(purposes)), -1).to_numpy(
+            zero_copy_only=False).astype(np.int64) if n else np.zeros(0, np.int64)
+        ok &= purpose >= 0
+        code = pc.fill_null(pc.index_in(col["disposition"], value_set=pa.array(self.codes, pa.string())), -1).to_numpy(
+            zero_copy_only=False).astype(np.int64) if n else np.zeros(0, np.int64)
+        ok &= code >= 0
+        if "dial_mode" in col and n:
+            mode = col["dial_mode"]
+            ok &= pc.or_(pc.equal(mode, ""), pc.is_in(mode, value_set=pa.array(list(DIAL_MODES)))).to_numpy(
+                zero_copy_only=False)
+        if n:
+            ok &= pc.match_substring_regex(col["duration_s"], "^[0-9]*$").to_numpy(zero_copy_only=False)
+            for name in ("ring_s", "talk_s"):
+                if name in col:
+                    ok &= pc.match_substring_regex(col[name], r"^([0-9]+(\.[0-9]+)?)?$").to_numpy(zero_copy_only=False)
+        overrides: dict[int, Attempt] = {}
+        for i in np.flatnonzero(~ok).tolist():
+            fields = [table.column(c)[i].as_py() for c in range(self.width)]
+            line = int(block.lines[i])
+            try:
+                attempt = self.convert(line, fields)
+            except RowError as error:
+                self._reject(rejected, line, error, ",".join(fields))
+                continue
+            overrides[i] = attempt
+            ts[i] = attempt.ts
+            keys_i = self.numbers.key_of(attempt.phone)
+            key[i] = keys_i
+            info = self.facts.phones.lookup(attempt.phone)
+            profile[i] = self.numbers.profile_id((info.country, info.zones, info.kind, info.valid))
+            purpose[i] = purposes.index(attempt.purpose)
+            code[i] = self.codes.index(attempt.disposition_raw)
+            ok[i] = True
+        # duplicate call ids: the row engine keeps hash(call_id) of every attempt, in file order
+        call_ids = col["call_id"].to_pylist() if n else []
+        seen = self.seen
+        accepted = []
+        for i in np.flatnonzero(ok).tolist():
+            h = hash(call_ids[i])
+            if h in seen:
+                line = int(block.lines[i])
+                text = ",".join(table.column(c)[i].as_py() for c in range(self.width))
+                self._reject(rejected, line, RowError("call_id", f"duplicate call id {call_ids[i]!r} (already seen "
+                                                                 "earlier in the file; this row is not audited)"), text)
+                continue
+            seen.add(h)
+            accepted.append(i)
+        rejected.sort(key=lambda item: item[0])
+        for _, row in rejected:
+            self.on_rejected(row)
+        take = np.array(accepted, np.int64)
+        reader.attempts += len(take)
+        self.blocks[number] = (table, overrides)
+        camp = self.campaigns.many(col["campaign"]) if n else np.zeros(0, np.int32)
+        principal = self._principals(col, camp) if n else np.zeros(0, np.int32)
+        region = self.regions.many(col["region"]) if "region" in col and n else np.zeros(n, np.int32)
+        person = self._persons(key)
+        no_region = region == 0
+        known = person >= 0
+        region = np.where(no_region & known, self.person_region[np.maximum(person, 0)], region)
+        lead = self.leads.many(col["lead"]) if "lead" in col and n else None
+        group = self._groups(principal[take], key[take], person[take],
+                             None if lead is None else lead[take])
+        k = len(take)
+        mode = self.modes.many(col["dial_mode"]) if "dial_mode" in col and n else np.zeros(n, np.int32)
+        cli = self.clis.many(col["caller_id"]) if n else np.zeros(0, np.int32)
+        rows = Rows(seq=self.arrivals + np.arange(k), ts=ts[take], line=block.lines[take], key=key[take],
+                    profile=profile[take], camp=camp[take], principal=principal[take],
+                    purpose=purpose[take].astype(np.int8), disp=self.code_disp[code[take]] if k else
+                    np.zeros(0, np.int8), group=group, region=region[take].astype(np.int32),
+                    block=np.full(k, number, np.int32), index=take,
+                    callid=np.array(call_ids, object)[take] if k else np.zeros(0, object), mode=mode[take],
+                    cli=cli[take])
+        self.arrivals += k
+        if k:
+            low, high = float(rows.ts.min()), float(rows.ts.max())
+            self.first_ts = low if self.first_ts is None else min(self.first_ts, low)
+            self.last_ts = high if self.last_ts is None else max(self.last_ts, high)
+        return rows
+
+    def _principals(self, col: dict[str, pa.Array], camp: np.ndarray) -> np.ndarray:
+        registry = self.facts.registry
+        names = self.campaigns.names
+        fallback = np.array([self.principals.id(registry[c].principal if c in registry and registry[c].principal
+                                                 else c) for c in names], np.int32)
+        out = fallback[camp]
+        if "principal" in col:
+            given = self.principals.many(col["principal"])
+            empty = pc.equal(col["principal"], "").to_numpy(zero_copy_only=False)
+            out = np.where(empty, out, given)
+        return out.astype(np.int32)
+
+    def _groups(self, principal: np.ndarray, key: np.ndarray, person: np.ndarray, lead: np.ndarray | None) -> np.ndarray:
+        """Dense id of (principal, person key): the person when listed, else the lead, else the number."""
+        token = np.where(person >= 0, (1 << 52) + person.astype(np.int64), key.astype(np.int64))
+        if lead is not None:
+            has_lead = (person < 0) & (lead != self.leads.ids.get("", -1))
+            token = np.where(has_lead, (1 << 53) + lead.astype(np.int64), token)
+        if len(principal) and principal.max() >= 255:
+            raise RuntimeError("more than 255 principals")
+        composite = (principal.astype(np.int64) << 55) | token
+        unique, inverse = np.unique(composite, return_inverse=True)
+        ids = np.empty(len(unique), np.int64)
+        groups = self.groups
+        for i, value in enumerate(unique.tolist()):
+            hit = groups.get(value)
+            if hit is None:
+                hit = groups[value] = len(self.group_names)
+                p, t = value >> 55, value & ((1 << 55) - 1)
+                if t >= 1 << 53:
+                    person_key = "l:" + self.leads.names[t - (1 << 53)]
+                elif t >= 1 << 52:
+                    person_key = "p:" + self.person_ids.names[t - (1 << 52)]
+                else:
+                    person_key = "n:" + self.numbers.e164(t)
+                self.group_names.append((self.principals.names[p], person_key))
+            ids[i] = hit
+        return ids[inverse] if len(unique) else np.zeros(0, np.int64)
+
+    # ---------------------------------------------------------------- reorder buffer
+
+    def _arrive(self, rows: Rows) -> None:
+        n = len(rows)
+        if not n:
+            return
+        ts = rows.ts
+        newest = np.maximum.accumulate(np.concatenate([[self.newest], ts]))[1:]
+        horizon = newest - self.reorder_s
+        # release index of every waiting row: first arrival whose horizon reaches its start
+        waiting = Rows.concat([self.pending, rows])
+        own = np.concatenate([np.full(len(self.pending), -1), np.arange(n)])
+        release = np.maximum(own, np.searchsorted(horizon, waiting.ts, side="left"))
+        released = release < n
+        events = np.full(n, -np.inf)
+        np.maximum.at(events, release[released], waiting.ts[released])
+        done = np.maximum.accumulate(np.concatenate([[self.done_until], events]))
+        late = ts < done[:-1]
+        self.late += int(late.sum())
+        # late rows are judged at their arrival and never wait; a late row's release index is its own
+        is_late = np.concatenate([np.zeros(len(self.pending), bool), late])
+        when = np.where(is_late, own, release)
+        go = is_late | released
+        judged = waiting.take(np.flatnonzero(go))
+        order = np.lexsort((judged.seq, judged.ts, when[go]))
+        self.pending = waiting.take(np.flatnonzero(~go))
+        self.newest = float(newest[-1])
+        self.done_until = float(done[-1])
+        self._judge(judged.take(order))
+
+    # ---------------------------------------------------------------- judging
+
+    def _judge(self, rows: Rows, final: bool = False) -> None:
+        if final:
+            rows = rows.take(np.lexsort((rows.seq, rows.ts)))
+        n = len(rows)
+        if not n:
+            self._release_blocks()
+            return
+        pos = self.position + np.arange(n)
+        self.position += n
+        self.auditor.judged += n
+        local = self._clock(rows)
+        self._rows = rows
+        self._call_day = local["call_day"]
+        self._history_state = self._history(rows, pos, local) if self.history_rules else None
+        plan_of, plans = self._plans(rows, local)
+        flags = self._flags(rows, local, plan_of, plans, pos)
+        self._evaluate(rows, local, plan_of, plans, flags, pos)
+        self._record(rows, local, pos)
+        self._release_blocks()
+
+    def _release_blocks(self) -> None:
+        keep = set(np.unique(self.pending.block).tolist())
+        for number in list(self.blocks):
+            if number not in keep:
+                del self.blocks[number]
+
+    def _clock(self, rows: Rows) -> dict[str, Any]:
+        """Zones of each row and its local clock in each (day, minute, weekday, offset per zone slot)."""
+        profiles = self.numbers.profiles
+        width = max([len(p[1]) for p in profiles] or [0])
+        zone_of_profile = np.full((max(len(profiles), 1), max(width, 1)), -1, np.int32)
+        for i, (_, zones, _, _) in enumerate(profiles):
+            for s, zone in enumerate(zones):
+                zone_of_profile[i, s] = self.zones.id(zone)
+        zone = zone_of_profile[rows.profile]
+        ts = rows.ts
+        whole = np.trunc(ts).astype(np.int64)
+        quarter = np.floor_divide(ts, 900).astype(np.int64)
+        offset = np.zeros(zone.shape, np.int64)
+        for s in range(zone.shape[1]):
+            for z in np.unique(zone[:, s]).tolist():
+                if z < 0:
+                    continue
+                rows_z = np.flatnonzero(zone[:, s] == z)
+                quarters, inverse = np.unique(quarter[rows_z], return_inverse=True)
+                name = self.zones.names[z]
+                table = np.array([utc_offset(name, q * 900.0) for q in quarters.tolist()], np.int64)
+                offset[rows_z, s] = table[inverse]
+        seconds = whole[:, None] + offset
+        day = np.floor_divide(seconds, 86400)
+        minute = (seconds - day * 86400) // 60
+        weekday = (day + 3) % 7
+        has = zone >= 0
+        call_day = np.where(has[:, 0], day[:, 0], np.floor_divide(ts, DAY).astype(np.int64))
+        return {"zone": zone, "has": has, "day": day, "minute": minute, "weekday": weekday, "offset": offset,
+                "call_day": call_day}
+
+    def _plans(self, rows: Rows, local: dict[str, Any]) -> tuple[np.ndarray, list[Any]]:
+        country = np.array([self._country_id(p[0]) for p in self.numbers.profiles] or [0], np.int32)[rows.profile]
+        # (campaign, purpose, country, day) packed in one integer: 24 + 4 + 12 + 24 bits
+        day0 = int(local["call_day"].min())
+        combo = (rows.camp.astype(np.int64) << 40) | (rows.purpose.astype(np.int64) << 36) | \
+            (country.astype(np.int64) << 24) | (local["call_day"] - day0)
+        unique, inverse, counts = np.unique(combo, return_inverse=True, return_counts=True)
+        plans = []
+        for packed, count in zip(unique.tolist(), counts.tolist(), strict=True):
+            camp, purpose, ctry, day = packed >> 40, (packed >> 36) & 15, (packed >> 24) & 4095, \
+                (packed & ((1 << 24) - 1)) + day0
+            key, plan = self.rules.plan_of(self.campaigns.names[camp], PURPOSES[purpose], self._countries[ctry], day)
+            self.auditor._plan_counts[key] += count
+            plans.append(plan)
+        return inverse.reshape(-1), plans
+
+    _countries: list[str] = []
+    _country_ids: dict[str, int] = {}
+
+    def _country_id(self, country: str) -> int:
+        if not self._countries:
+            self._countries = []
+            self._country_ids = {}
+        hit = self._country_ids.get(country)
+        if hit is None:
+            hit = self._country_ids[country] = len(self._countries)
+            self._countries.append(country)
+        return hit
+
+    def _flags(self, rows: Rows, local: dict[str, Any], plan_of: np.ndarray, plans: list[Any],
+               pos: np.ndarray) -> dict[str, np.ndarray]:
+        """Rule id -> rows where that rule may be broken or not evaluable (a superset)."""
+        rules: dict[str, Any] = {}
+        for plan in plans:
+            for rule, _, _ in plan.active:
+                rules[rule.id] = rule
+        active: dict[str, np.ndarray] = {}
+        for rule_id in rules:
+            on_plan = np.array([any(r.id == rule_id for r, _, _ in plan.active) for plan in plans])
+            active[rule_id] = on_plan[plan_of]
+        flags: dict[str, np.ndarray] = {}
+        history = self._history_state
+        has, zone_any = local["has"], local["has"][:, 0]
+        for rule_id, rule in rules.items():
+            p = rule.prepared
+            check = rule.check
+            if check == "time_of_day":
+                table = np.zeros((7, 1441), bool)  # True: start minute is outside the day's windows
+                for weekday, windows in enumerate(p.by_weekday):
+                    if windows:
+                        table[weekday, :] = True
+                        for start, end in windows:
+                            table[weekday, start:end] = False
+                bad = has & table[local["weekday"], np.clip(local["minute"], 0, 1440)]
+                mask = ~zone_any | bad.any(axis=1)
+            elif check == "closed_days":
+                closed = np.isin(local["weekday"], list(p.days)) & has
+                mask = ~zone_any | closed.any(axis=1)
+            elif check == "holiday":
+                mask = ~zone_any | self._holidays(rows, local, p, active[rule_id])
+            elif check == "opposition_list":
+                mask = self._list_threshold(rows, p.sources, p.person_wide, p.effect_s) <= rows.ts
+            elif check == "consent":
+                mask = ~self._consented(rows, p.scopes, p.max_age_s)
+            elif check == "sector_ban":
+                registry = self.facts.registry
+                bad_campaign = np.array([c not in registry or registry[c].sector in p.sectors
+                                         for c in self.campaigns.names] or [False])
+                mask = bad_campaign[rows.camp]
+            elif check == "caller_id":
+                mask = self._caller_ids(rows, p)
+            else:
+                mask = self._history_mask(rows, rule, history)
+            flags[rule_id] = mask & active[rule_id]
+        return flags
+
+    def _caller_ids(self, rows: Rows, p: Any) -> np.ndarray:
+        """Rows without a dial mode, or automated with a caller ID that is empty, not a number or outside
+        the allowed ranges (what eval_cli tests)."""
+        phones = self.facts.phones
+        bad = []
+        for raw in self.clis.names:
+            try:
+                bad.append(not raw or not phones.lookup(raw).e164.startswith(p.prefixes))
+            except Exception:  # noqa: BLE001 - PhoneError: not a number
+                bad.append(True)
+        automated = np.array([m in p.automated for m in self.modes.names])
+        return (rows.mode == 0) | (automated[rows.mode] & np.array(bad or [False])[rows.cli])
+
+    def _holidays(self, rows: Rows, local: dict[str, Any], p: Any, active: np.ndarray) -> np.ndarray:
+        """Rows (where the rule applies) whose local day is a holiday of their calendar in some zone."""
+        out = np.zeros(len(rows), bool)
+        if not active.any():
+            return out
+        which = np.flatnonzero(active)
+        hit = self._holidays_of(rows.take(which), {name: value[which] for name, value in local.items()}, p)
+        out[which] = hit
+        return out
+
+    def _holidays_of(self, rows: Rows, local: dict[str, Any], p: Any) -> np.ndarray:
+        country = [prof[0] for prof in self.numbers.profiles]
+        pairs = (rows.profile.astype(np.int64) << 32) | rows.region.astype(np.int64)
+        unique, first_of, inverse = np.unique(pairs, return_index=True, return_inverse=True)
+        calendars = Interner()
+        cal = np.empty(len(unique), np.int64)
+        for i, packed in enumerate(unique.tolist()):
+            profile, region = packed >> 32, packed & 0xFFFFFFFF
+            first = int(first_of[i])
+            name = calendar_key(country[profile], self.regions.names[region],
+                                lambda first=first: self._info(rows, first).us_state, p)
+            cal[i] = calendars.id(name)
+        cal_row = cal[inverse.reshape(-1)]
+        out = np.zeros(len(rows), bool)
+        no_country = np.array([not c for c in country] or [False])[rows.profile]
+        for s in range(local["zone"].shape[1]):
+            has = local["has"][:, s]
+            if not has.any():
+                continue
+            day0 = int(local["day"][has, s].min())
+            combo = (cal_row[has] << 32) | (local["day"][has, s] - day0)
+            unique_days, inv = np.unique(combo, return_inverse=True)
+            named = np.array([bool(holiday_name(calendars.names[c >> 32], (c & 0xFFFFFFFF) + day0))
+                              for c in unique_days.tolist()])
+            hit = np.zeros(len(rows), bool)
+            hit[has] = named[inv.reshape(-1)]
+            out |= hit
+        return out | (local["has"][:, 0] & no_country)
+
+    def _info(self, rows: Rows, i: int) -> Any:
+        return self.numbers.info(int(rows.key[i]), int(rows.profile[i]))
+
+    def _list_threshold(self, rows: Rows, sources: frozenset[str], person_wide: bool, delay_s: float) -> np.ndarray:
+        """Earliest start at which a list entry of the number (of the person when person_wide) counts."""
+        facts = self.facts
+        cache: dict[int, float] = {}
+        out = np.full(len(rows), np.inf)
+        if not facts.oppositions:
+            return out
+        listed = np.array(sorted({self.numbers.key_of(p) for p in facts.oppositions}), np.int64)
+        if person_wide:
+            extra = []
+            for phones in facts.identity.phones_of_person.values():
+                if any(p in facts.oppositions for p in phones):
+                    extra.extend(self.numbers.key_of(p) for p in phones)
+            listed = np.union1d(listed, np.array(extra, np.int64))
+        candidates = np.flatnonzero(np.isin(rows.key, listed))
+        for i in candidates.tolist():
+            key = int(rows.key[i])
+            hit = cache.get(key)
+            if hit is None:
+                phone = self.numbers.e164(key)
+                person = facts.identity.person_of_phone.get(phone, "")
+                entries = facts.list_entries(phone, person, sources, person_wide)
+                hit = min((delay_s(e) if callable(delay_s) else e.listed_at.timestamp() + delay_s for e in entries),
+                          default=np.inf)
+                cache[key] = hit
+            out[i] = hit
+        return out
+
+    def _consented(self, rows: Rows, scopes: frozenset[str], max_age_s: float | None) -> np.ndarray:
+        """Rows with a consent of `scopes` valid at their start (consent's own test is the reference)."""
+        facts = self.facts
+        out = np.zeros(len(rows), bool)
+        if not facts.consents:
+            return out
+        keys = np.unique(rows.key)
+        spans: dict[int, list[tuple[float, float, float]]] = {}
+        for key in keys.tolist():
+            phone = self.numbers.e164(key)
+            person = facts.identity.person_of_phone.get(phone, "")
+            found = []
+            for consent in facts.consents_for(phone, person):
+                if consent.scope in scopes:
+                    given = consent.given_at.timestamp()
+                    withdrawn = consent.withdrawn_at.timestamp() if consent.withdrawn_at else np.inf
+                    found.append((given, withdrawn, np.inf if max_age_s is None else max_age_s))
+            if found:
+                spans[key] = found
+        if not spans:
+            return out
+        width = max(len(v) for v in spans.values())
+        index = {key: i for i, key in enumerate(spans)}
+        given = np.full((len(spans), width), np.inf)
+        withdrawn = np.full((len(spans), width), -np.inf)
+        age = np.full((len(spans), width), -np.inf)
+        for key, found in spans.items():
+            for s, (g, w, a) in enumerate(found):
+                given[index[key], s], withdrawn[index[key], s], age[index[key], s] = g, w, a
+        which = np.array([index.get(k, -1) for k in rows.key.tolist()])
+        has = which >= 0
+        ts = rows.ts[has][:, None]
+        w = which[has]
+        valid = (given[w] <= ts) & (withdrawn[w] > ts) & (ts - given[w] <= age[w])
+        out[has] = valid.any(axis=1)
+        return out
+
+    # ---------------------------------------------------------------- history
+
+    def _history(self, rows: Rows, pos: np.ndarray, local: dict[str, Any]) -> dict[str, Any]:
+        """Store and block merged by (group, position), and every (row, earlier attempt present for it) pair."""
+        store = self.store
+        n = len(rows)
+        order = np.lexsort((pos, rows.group))
+        b_group, b_pos = rows.group[order], pos[order]
+        s_comp = (store["group"] << 32) | store["pos"]
+        b_comp = (b_group << 32) | b_pos
+        at = np.searchsorted(s_comp, b_comp) + np.arange(n)
+        total = len(s_comp) + n
+        in_batch = np.zeros(total, bool)
+        in_batch[at] = True
+        merged_row = np.full(total, -1, np.int64)
+        merged_row[at] = order
+        merged: dict[str, np.ndarray] = {}
+        batch_values = {"group": rows.group, "pos": pos, "ts": rows.ts, "day": local["call_day"], "disp": rows.disp,
+                        "camp": rows.camp, "key": rows.key, "callid": rows.callid}
+        for name, values in batch_values.items():
+            column = np.empty(total, store[name].dtype)
+            column[~in_batch] = store[name]
+            column[at] = values[order]
+            merged[name] = column
+        # walk back from every row through the earlier attempts of its group
+        position_of_row = np.empty(n, np.int64)
+        position_of_row[order] = at
+        G, T = merged["group"], merged["ts"]
+        active = np.arange(n)
+        current = position_of_row.copy()
+        running = np.full(n, -np.inf)
+        pair_row, pair_at = [], []
+        newest_present = np.full(n, -np.inf)
+        while active.size:
+            q = current[active] - 1
+            ok = q >= 0
+            ok[ok] = G[q[ok]] == rows.group[active[ok]]
+            active, q = active[ok], q[ok]
+            if not active.size:
+                break
+            tq = T[q]
+            present = tq >= running[active] - self.keep_s
+            running[active] = np.maximum(running[active], tq)
+            pair_row.append(active[present])
+            pair_at.append(q[present])
+            np.maximum.at(newest_present, active[present], tq[present])
+            current[active] = q
+        pair_row_a = np.concatenate(pair_row) if pair_row else np.zeros(0, np.int64)
+        pair_at_a = np.concatenate(pair_at) if pair_at else np.zeros(0, np.int64)
+        has_history = np.zeros(n, bool)
+        has_history[pair_row_a] = True
+        # Ledger.record sorts a person's list when an attempt starts before the newest one present
+        sorts = newest_present > rows.ts
+        # refusal / opt-out as the Ledger holds them before each row
+        refusal, opt_out = self._person_marks(rows, order, pos)
+        return {"merged": merged, "in_batch": in_batch, "merged_row": merged_row, "pairs": (pair_row_a, pair_at_a),
+                "has": has_history, "sorts": sorts, "refusal": refusal, "opt_out": opt_out, "order": order,
+                "position_of_row": position_of_row}
+
+    def _person_marks(self, rows: Rows, order: np.ndarray, pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For each row, the batch row (>= 0) or stored past (-2 - index) holding the latest refusal and the
+        first opt-out of its group before it; -1 when there is none."""
+        n = len(rows)
+        g = rows.group[order]
+        ts = rows.ts[order]
+        disp = rows.disp[order]
+        start = np.ones(n, bool)
+        start[1:] = g[1:] != g[:-1]
+        segment = np.cumsum(start) - 1
+        out = []
+        for codes, latest, state_ts, state_past in ((REFUSAL_CODES, True, self.refusal_ts, self.refusal_past),
+                                                    ([OPT_OUT], False, self.opt_ts, self.opt_past)):
+            is_mark = np.isin(disp, codes)
+            # rank marks by (start, position): the latest refusal is the largest, the first opt-out the smallest
+            rank = np.zeros(n, np.int64)
+            marks = np.flatnonzero(is_mark)
+            ranked = marks[np.lexsort((pos[order][marks], ts[marks]))]
+            rank[ranked] = np.arange(1, len(ranked) + 1) if latest else np.arange(len(ranked), 0, -1)
+            big = len(ranked) + 1
+            best = np.maximum.accumulate(segment * big + rank) - segment * big
+            before = np.zeros(n, np.int64)
+            before[1:] = best[:-1]
+            before[start] = 0
+            row_of_rank = np.zeros(big, np.int64)
+            row_of_rank[rank[marks]] = marks
+            choice = np.full(n, -1, np.int64)
+            inside = before > 0
+            choice[inside] = order[row_of_rank[before[inside]]]
+            state_ts.ensure(len(self.group_names))
+            state_past.ensure(len(self.group_names))
+            stored_ts = state_ts.values[g]
+            stored = state_past.values[g]
+            inside_ts = np.where(inside, rows.ts[np.maximum(choice, 0)], np.nan)
+            if latest:  # a later-recorded refusal replaces one that does not start after it
+                use_stored = (stored >= 0) & (~inside | (inside_ts < stored_ts))
+            else:  # a later-recorded opt-out replaces only one that starts after it
+                use_stored = (stored >= 0) & (~inside | (stored_ts <= inside_ts))
+            result = np.where(use_stored, -2 - stored, choice)
+            final = np.empty(n, np.int64)
+            final[order] = result
+            out.append(final)
+        return out[0], out[1]
+
+    def _history_mask(self, rows: Rows, rule: Any, h: dict[str, Any]) -> np.ndarray:
+        p = rule.prepared
+        n = len(rows)
+        merged = h["merged"]
+        pair_row, pair_at = h["pairs"]
+        ts = rows.ts
+        if isinstance(p, CoolingParams):
+            mark = h["refusal"]
+            mark_ts = self._mark_ts(rows, mark)
+            return (mark != -1) & (mark_ts < ts) & (ts < mark_ts + (p.days + 3) * DAY)
+        if isinstance(p, ObjectionParams):
+            mark = h["opt_out"]
+            mark_ts = self._mark_ts(rows, mark)
+            lists = self._list_threshold(rows, p.list_sources, True, lambda e: _grace_end(e.listed_at.timestamp(), p)) \
+                if p.list_sources else np.full(n, np.inf)
+            return ((mark != -1) & (mark_ts <= ts)) | (lists <= ts)
+        if isinstance(p, FrequencyParams):
+            span, need, counts_failed = (p.window_days + 2) * DAY if p.window_days else p.window_s, p.max_attempts, \
+                p.count_failed
+        elif isinstance(p, GapParams):
+            span, need, counts_failed = p.gap_s, 1, p.count_failed
+        elif isinstance(p, DailyParams):
+            span, need, counts_failed = 2 * DAY, p.max_attempts, p.count_failed
+        else:  # pragma: no cover - unsupported() keeps other checks out
+            raise RuntimeError(f"no columnar history test for {rule.check}")
+        tj = merged["ts"][pair_at]
+        tk = ts[pair_row]
+        near = (tj <= tk) & (tj >= tk - span)
+        if not counts_failed:
+            near &= merged["disp"][pair_at] != FAILED
+        count = np.bincount(pair_row[near], minlength=n)
+        mask = count >= need
+        if not counts_failed and isinstance(p, FrequencyParams):
+            mask &= rows.disp != FAILED
+        return mask
+
+    def _mark_ts(self, rows: Rows, mark: np.ndarray) -> np.ndarray:
+        out = np.full(len(rows), np.nan)
+        batch = mark >= 0
+        out[batch] = rows.ts[mark[batch]]
+        stored = mark <= -2
+        out[stored] = [self.pasts[-2 - m].ts for m in mark[stored].tolist()]
+        return out
+
+    # ---------------------------------------------------------------- exact verdicts
+
+    def _evaluate(self, rows: Rows, local: dict[str, Any], plan_of: np.ndarray, plans: list[Any],
+                  flags: dict[str, np.ndarray], pos: np.ndarray) -> None:
+        any_flag = np.zeros(len(rows), bool)
+        for mask in flags.values():
+            any_flag |= mask
+        which = np.flatnonzero(any_flag)
+        if not which.size:
+            return
+        calls = self._calls(rows, local, which)
+        facts = self.facts
+        auditor = self.auditor
+        flag_lists = {rule_id: mask[which].tolist() for rule_id, mask in flags.items()}
+        orders = [plan.clock + plan.rest for plan in plans]
+        plan_rows = plan_of[which].tolist()
+        histories = self._histories(rows, which, flags) if self._history_state is not None else {}
+        emit = self.on_violation
+        for slot, (i, call) in enumerate(zip(which.tolist(), calls, strict=True)):
+            history = histories.get(i)
+            for rule, evaluate, prepared in orders[plan_rows[slot]]:
+                if not flag_lists[rule.id][slot]:
+                    continue
+                outcome = evaluate(call, rule, prepared, history, facts)
+                if outcome is not None:
+                    found = auditor.settle(call, rule, outcome)
+                    if found is not None:
+                        self.violations += 1
+                        emit(found)
+
+    def _calls(self, rows: Rows, local: dict[str, Any], which: np.ndarray) -> list[Call]:
+        attempts = self._attempts(rows, which)
+        out = []
+        identity = self.facts.identity
+        infos: dict[tuple[int, int], Any] = {}
+        zone_names = self.zones.names
+        keys, profiles = rows.key[which].tolist(), rows.profile[which].tolist()
+        zone, has = local["zone"][which], local["has"][which]
+        day, minute, weekday, offset = (local[name][which].tolist() for name in ("day", "minute", "weekday", "offset"))
+        call_day = local["call_day"][which].tolist()
+        zone_l = zone.tolist()
+        has_l = has.tolist()
+        new = tuple.__new__
+        for slot, attempt in enumerate(attempts):
+            info = infos.get((keys[slot], profiles[slot]))
+            if info is None:
+                info = infos[(keys[slot], profiles[slot])] = self.numbers.info(keys[slot], profiles[slot])
+            person_key, basis, person_id = identity.key(info.e164, attempt.lead)
+            locals_ = tuple(new(Local, (zone_names[zone_l[slot][s]], day[slot][s], minute[slot][s], weekday[slot][s],
+                                        offset[slot][s])) for s in range(len(has_l[slot])) if has_l[slot][s])
+            region = attempt.region or (identity.region(person_id) if person_id else "")
+            out.append(new(Call, (attempt, info, person_key, basis, person_id, locals_, call_day[slot], region)))
+        return out
+
+    def _attempts(self, rows: Rows, which: np.ndarray) -> list[Attempt]:
+        """The Attempt the row converter would have made of each of these rows."""
+        out: list[Attempt | None] = [None] * len(which)
+        blocks = rows.block[which]
+        index = rows.index[which]
+        ts = rows.ts[which].tolist()
+        lines = rows.line[which].tolist()
+        principal = [self.principals.names[p] for p in rows.principal[which].tolist()]
+        disp = [DISPOSITIONS[d] for d in rows.disp[which].tolist()]
+        keys = rows.key[which].tolist()
+        column = self.column
+        new = tuple.__new__
+        source = self.source
+        for number in np.unique(blocks).tolist():
+            table, overrides = self.blocks[number]
+            slots = np.flatnonzero(blocks == number)
+            taken = table.take(pa.array(index[slots]))
+
+            def values(name: str, taken: pa.Table = taken, slots: np.ndarray = slots) -> list[Any]:
+                return taken.column(column[name]).to_pylist() if name in column else [""] * len(slots)
+
+            cols = {name: values(name) for name in ("call_id", "callee", "caller_id", "campaign", "purpose",
+                                                    "disposition", "duration_s", "agent", "dial_mode", "ring_s",
+                                                    "talk_s", "region", "lead")}
+            for k, slot in enumerate(slots.tolist()):
+                row = int(index[slot])
+                if row in overrides:
+                    out[slot] = overrides[row]
+                    continue
+                duration = cols["duration_s"][k]
+                ring = cols["ring_s"][k] if "ring_s" in column else ""
+                talk = cols["talk_s"][k] if "talk_s" in column else ""
+                out[slot] = new(Attempt, (cols["call_id"][k], source, lines[slot], ts[slot], self.numbers.e164(keys[slot]),
+                                          cols["callee"][k], cols["caller_id"][k], cols["campaign"][k], principal[slot],
+                                          cols["purpose"][k], disp[slot], cols["disposition"][k],
+                                          float(duration) if duration else None,
+                                          (float(ring) if ring else None) if "ring_s" in column else None,
+                                          (float(talk) if talk else None) if "talk_s" in column else None,
+                                          cols["dial_mode"][k], cols["agent"][k], cols["region"][k], cols["lead"][k]))
+        return out  # type: ignore[return-value]
+
+    def _pasts(self, merged: dict[str, np.ndarray], at: np.ndarray) -> list[Past]:
+        """Past records of the merged attempts at `at`, as the Ledger made them."""
+        e164 = self.numbers.e164
+        names = self.campaigns.names
+        new = tuple.__new__
+        return [new(Past, (t, d, c, e164(k), DISPOSITIONS[x], names[m])) for t, d, c, k, x, m in zip(
+            merged["ts"][at].tolist(), merged["day"][at].tolist(), merged["callid"][at].tolist(),
+            merged["key"][at].tolist(), merged["disp"][at].tolist(), merged["camp"][at].tolist(), strict=True)]
+
+    def _histories(self, rows: Rows, which: np.ndarray, flags: dict[str, np.ndarray]) -> dict[int, PersonHistory | None]:
+        """PersonHistory as the Ledger holds it before each row that a history rule must judge."""
+        h = self._history_state
+        history_rules = [rule_id for rule_id in flags if self._rule(rule_id).check in HISTORY]
+        need = np.zeros(len(rows), bool)
+        for rule_id in history_rules:
+            need |= flags[rule_id]
+        chosen = np.flatnonzero(need)
+        out: dict[int, PersonHistory | None] = {}
+        if not chosen.size:
+            return out
+        merged = h["merged"]
+        pair_row, pair_at = h["pairs"]
+        keep = need[pair_row]
+        pr, pa_ = pair_row[keep], pair_at[keep]
+        order = np.lexsort((merged["pos"][pa_], merged["ts"][pa_], pr))
+        pr, pa_ = pr[order], pa_[order]
+        pasts_all = self._pasts(merged, pa_)
+        bounds = np.searchsorted(pr, chosen, side="left"), np.searchsorted(pr, chosen, side="right")
+        refusal, opt_out = h["refusal"], h["opt_out"]
+        sorts_pos = self._last_sorts(rows, h)
+        for i, lo, hi in zip(chosen.tolist(), bounds[0].tolist(), bounds[1].tolist(), strict=True):
+            if not h["has"][i]:
+                out[i] = None
+                continue
+            history = PersonHistory()
+            pasts = pasts_all[lo:hi]
+            ts_list = [p.ts for p in pasts]
+            if len(set(ts_list)) != len(ts_list):
+                pasts = self._tie_order(pasts, merged["pos"][pa_[lo:hi]].tolist(), int(sorts_pos[i]))
+            history.attempts = pasts
+            history.refusal = self._mark_past(rows, refusal[i], local_day=None)
+            history.opt_out = self._mark_past(rows, opt_out[i], local_day=None)
+            out[i] = history
+        return out
+
+    def _tie_order(self, pasts: list[Past], positions: list[int], last_sort: int) -> list[Past]:
+        """Equal start times: those recorded before the Ledger last sorted the list are in tuple order,
+        the ones appended since in the order they came."""
+        out: list[Past] = []
+        k = 0
+        while k < len(pasts):
+            j = k
+            while j < len(pasts) and pasts[j].ts == pasts[k].ts:
+                j += 1
+            group = list(zip(positions[k:j], pasts[k:j], strict=True))
+            before = sorted(p for q, p in group if q <= last_sort)
+            after = [p for q, p in sorted(group, key=lambda item: item[0]) if q > last_sort]
+            out.extend(before + after)
+            k = j
+        return out
+
+    def _last_sorts(self, rows: Rows, h: dict[str, Any]) -> np.ndarray:
+        """Position of the last record that sorted each row's list before the row (-1 if none)."""
+        order = h["order"]
+        g = rows.group[order]
+        self.last_sort.ensure(len(self.group_names))
+        stored = self.last_sort.values[g]
+        pos_sorted = (self.position - len(rows)) + order  # positions follow the row order
+        event = np.where(h["sorts"][order], pos_sorted, -1)
+        start = np.ones(len(g), bool)
+        start[1:] = g[1:] != g[:-1]
+        segment = np.cumsum(start) - 1
+        big = self.position + 2
+        best = np.maximum.accumulate(segment * big + event + 1) - segment * big - 1
+        before = np.full(len(g), -1, np.int64)
+        before[1:] = best[:-1]
+        before[start] = -1
+        result = np.maximum(before, stored)
+        out = np.empty(len(g), np.int64)
+        out[order] = result
+        return out
+
+    def _mark_past(self, rows: Rows, mark: int, local_day: Any) -> Past | None:
+        if mark == -1:
+            return None
+        if mark <= -2:
+            return self.pasts[-2 - mark]
+        return self._batch_past(rows, mark)
+
+    def _batch_past(self, rows: Rows, i: int) -> Past:
+        return tuple.__new__(Past, (float(rows.ts[i]), int(self._call_day[i]), self._callid(rows, i),
+                                    self.numbers.e164(int(rows.key[i])), DISPOSITIONS[int(rows.disp[i])],
+                                    self.campaigns.names[int(rows.camp[i])]))
+
+    def _callid(self, rows: Rows, i: int) -> str:
+        return str(rows.callid[i])
+
+    def _rule(self, rule_id: str) -> Any:
+        for rule in self.rules.rules:
+            if rule.id == rule_id:
+                return rule
+        raise KeyError(rule_id)
+
+    # ---------------------------------------------------------------- recording
+
+    def _record(self, rows: Rows, local: dict[str, Any], pos: np.ndarray) -> None:
+        """Add the block's attempts to the store and the per-person marks, then trim as the Ledger does."""
+        h = self._history_state
+        groups = len(self.group_names)
+        for state in (self.refusal_ts, self.refusal_past, self.opt_ts, self.opt_past, self.last_sort, self.first_pos):
+            state.ensure(groups)
+        first = self.first_pos.values
+        earliest = np.full(len(first), np.iinfo(np.int64).max)
+        np.minimum.at(earliest, rows.group, pos)
+        fresh = (first < 0) & (earliest < np.iinfo(np.int64).max)
+        first[fresh] = earliest[fresh]
+        # refusals and opt-outs, in judging order (the row engine's update rules)
+        marks = np.flatnonzero(np.isin(rows.disp, [*REFUSAL_CODES]))
+        for i in marks.tolist():
+            g = int(rows.group[i])
+            t = float(rows.ts[i])
+            is_opt = int(rows.disp[i]) == OPT_OUT
+            past = None
+            if self.refusal_past.values[g] < 0 or self.refusal_ts.values[g] <= t:
+                past = self._batch_past(rows, i)
+                self.pasts.append(past)
+                self.refusal_past.values[g] = len(self.pasts) - 1
+                self.refusal_ts.values[g] = t
+            if is_opt and (self.opt_past.values[g] < 0 or self.opt_ts.values[g] > t):
+                if past is None:
+                    past = self._batch_past(rows, i)
+                    self.pasts.append(past)
+                self.opt_past.values[g] = len(self.pasts) - 1
+                self.opt_ts.values[g] = t
+        if h is not None:
+            sorted_events = np.flatnonzero(h["sorts"])
+            if sorted_events.size:
+                np.maximum.at(self.last_sort.values, rows.group[sorted_events], pos[sorted_events])
+            merged = h["merged"]
+        else:
+            order = np.lexsort((pos, rows.group))
+            merged = {"group": rows.group[order], "pos": pos[order], "ts": rows.ts[order],
+                      "day": local["call_day"][order], "disp": rows.disp[order], "camp": rows.camp[order],
+                      "key": rows.key[order], "callid": rows.callid[order]}
+            if len(self.store["ts"]):
+                both = {name: np.concatenate([self.store[name], merged[name]]) for name in merged}
+                o = np.lexsort((both["pos"], both["group"]))
+                merged = {name: values[o] for name, values in both.items()}
+        # trim: an attempt goes once a later-recorded one of its group starts more than keep_s after it
+        G, T = merged["group"], merged["ts"]
+        if len(T):
+            levels, rank = np.unique(T, return_inverse=True)
+            rank = rank.reshape(-1)
+            start = np.ones(len(G), bool)
+            start[1:] = G[1:] != G[:-1]
+            segment = np.cumsum(start) - 1
+            reverse_segment = segment.max() - segment[::-1]
+            big = len(levels) + 1
+            suffix = (np.maximum.accumulate(reverse_segment * big + rank[::-1]) - reverse_segment * big)[::-1]
+            keep = T >= levels[suffix] - self.keep_s
+            self.store = {name: values[keep] for name, values in merged.items()}
+        self._history_state = None
+
+    def _ledger(self) -> None:
+        """The refusals and opt-outs as Ledger entries (in first-recorded order), for the suppression list."""
+        ledger: Ledger = self.auditor.ledger
+        marked = np.flatnonzero((self.refusal_past.values[:len(self.group_names)] >= 0) |
+                                (self.opt_past.values[:len(self.group_names)] >= 0))
+        order = marked[np.argsort(self.first_pos.values[marked], kind="stable")]
+        for g in order.tolist():
+            history = PersonHistory()
+            if self.refusal_past.values[g] >= 0:
+                history.refusal = self.pasts[self.refusal_past.values[g]]
+            if self.opt_past.values[g] >= 0:
+                history.opt_out = self.pasts[self.opt_past.values[g]]
+            ledger.by_key[self.group_names[g]] = history
+
+
+def run_columnar(reader: LogReader, ruleset: RuleSet, facts: Facts, auditor: Auditor,
+                 on_violation: Callable[[Violation], None],
+                 on_rejected: Callable[[RejectedRow], None]) -> ColumnarAuditor:
+    """Audit `reader`'s log with the columnar engine; counts land in `reader` and `auditor` as with the row engine."""
+    engine = ColumnarAuditor(reader, ruleset, facts, auditor, on_violation, on_rejected)
+    engine.run()
+    return engine
+
+
+__all__ = ["ColumnarAuditor", "Counter", "Path", "run_columnar", "string_bytes", "unsupported"]

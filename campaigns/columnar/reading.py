@@ -1,0 +1,191 @@
+"""A generic CSV log in blocks of lines: Arrow parses the well-formed lines, the row converter the others.
+
+The columnar engine reads only files that `csv.reader` and a plain comma split read alike: UTF-8, no
+quote character, no carriage return, no NUL byte (`scan_log` checks while it computes the checksum).
+Then a line is a row, its number is its physical line, and a line with the header's number of commas
+is exactly a row of the right width. Every other line (blank, truncated, extra commas) and every row
+that one of the vectorized tests does not pass goes through `formats.generic`'s converter, so rejected
+rows get the row engine's own field and reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+BLOCK_BYTES = 16 << 20
+
+
+@dataclass(frozen=True, slots=True)
+class Scan:
+    """What one pass over the log's bytes found: its checksum, and why Arrow cannot read it ("" if it can)."""
+
+    sha256: str
+    problem: str
+
+
+def scan_log(path: Path) -> Scan:
+    """Checksum the file and look for what the columnar reader does not handle."""
+    digest = hashlib.sha256()
+    problem = ""
+    tail = b""
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 22), b""):
+            digest.update(block)
+            if problem:
+                continue
+            if b'"' in block:
+                problem = "quoted fields"
+            elif b"\r" in block:
+                problem = "carriage returns (CRLF line ends)"
+            elif b"\x00" in block:
+                problem = "NUL bytes"
+            elif not block.isascii():
+                try:
+                    (tail + block).decode("utf-8")
+                except UnicodeDecodeError as error:
+                    if error.start < len(tail) + len(block) - 4:  # not just a character cut by the block end
+                        problem = "bytes that are not UTF-8"
+                cut = max(block.rfind(b"\n"), 0)
+                tail = block[cut:] if len(block) - cut < 8 else b""
+                continue
+            tail = b""
+    return Scan(digest.hexdigest(), problem)
+
+
+@dataclass(slots=True)
+class Block:
+    """Lines of the log: `table` holds the well-formed ones (columns c0, c1, ... as strings) and `lines`
+    their physical line numbers; `odd` lists (line, text) of the others, in file order."""
+
+    table: pa.Table
+    lines: np.ndarray
+    odd: list[tuple[int, str]]
+
+
+def read_blocks(path: Path, width: int, block_bytes: int = BLOCK_BYTES) -> Iterator[Block]:
+    """Blocks of whole lines after the header line."""
+    names = [f"c{i}" for i in range(width)]
+    read = pacsv.ReadOptions(column_names=names, use_threads=True, block_size=1 << 22)
+    parse = pacsv.ParseOptions(quote_char=False, escape_char=False, double_quote=False, newlines_in_values=False,
+                               ignore_empty_lines=True, invalid_row_handler=lambda row: "skip")
+    convert = pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False,
+                                   quoted_strings_can_be_null=False, check_utf8=False)
+    line = 1
+    carry = b""
+    with open(path, "rb") as handle:
+        header = handle.readline()
+        if not header:
+            return
+        if not header.endswith(b"\n"):
+            return
+        while True:
+            chunk = handle.read(block_bytes)
+            data = carry + chunk
+            if not chunk:
+                if not data:
+                    return
+                carry = b""
+            else:
+                cut = data.rfind(b"\n")
+                if cut < 0:
+                    carry = data
+                    continue
+                data, carry = data[:cut + 1], data[cut + 1:]
+            buffer = np.frombuffer(data, np.uint8)
+            ends = np.flatnonzero(buffer == 10)
+            if not data.endswith(b"\n"):
+                ends = np.append(ends, len(data))
+            starts = np.concatenate([[0], ends[:-1] + 1])
+            commas = np.concatenate([[0], np.cumsum(buffer == 44)])
+            good = (commas[ends] - commas[starts]) == width - 1
+            numbers = line + 1 + np.arange(len(ends))
+            line += len(ends)
+            odd = [(int(numbers[i]), data[starts[i]:ends[i]].decode("utf-8"))
+                   for i in np.flatnonzero(~good).tolist()]
+            table = pacsv.read_csv(pa.py_buffer(data), read_options=read, parse_options=parse,
+                                   convert_options=convert) if good.any() else None
+            kept = numbers[good]
+            if table is None:
+                table = pa.table({name: pa.array([], pa.string()) for name in names})
+            if table.num_rows != len(kept):
+                raise RuntimeError(f"{path}: Arrow read {table.num_rows} rows where {len(kept)} lines are well formed")
+            yield Block(table.combine_chunks(), kept, odd)
+            if not chunk:
+                return
+
+
+def string_bytes(array: pa.Array, length: int, rows: np.ndarray) -> np.ndarray:
+    """The first `length` bytes of the strings at `rows` (all at least that long) as a (rows, length) matrix."""
+    buffers = array.buffers()
+    offsets = np.frombuffer(buffers[1], np.int32)[array.offset:array.offset + len(array) + 1]
+    data = np.frombuffer(buffers[2], np.uint8)
+    return data[offsets[rows][:, None] + np.arange(length)]
+
+
+_DAYS = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+
+
+def parse_times(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """(epoch seconds, ok) for ISO 8601 times with an offset in the forms datetime.isoformat() writes
+    (YYYY-MM-DDTHH:MM:SS[.ffffff]+HH:MM, 'T' or space, or 'Z'); ok is False where `datetime.fromisoformat`
+    must decide (other forms, naive times, impossible dates), and the value is then meaningless."""
+    n = len(array)
+    ts = np.zeros(n, np.float64)
+    ok = np.zeros(n, bool)
+    lengths = pc.binary_length(array).to_numpy(zero_copy_only=False)
+    for length, fraction, zulu in ((25, False, False), (20, False, True), (32, True, False), (27, True, True)):
+        rows = np.flatnonzero(lengths == length)
+        if not rows.size:
+            continue
+        m = string_bytes(array, length, rows).astype(np.int64)
+        digit = (m >= 48) & (m <= 57)
+        d = m - 48
+        shape = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18]
+        good = digit[:, shape].all(axis=1) & (m[:, 4] == 45) & (m[:, 7] == 45) & \
+            ((m[:, 10] == 84) | (m[:, 10] == 32)) & (m[:, 13] == 58) & (m[:, 16] == 58)
+        micros = np.zeros(len(rows), np.int64)
+        at = 19
+        if fraction:
+            good &= (m[:, 19] == 46) & digit[:, 20:26].all(axis=1)
+            for k in range(20, 26):
+                micros = micros * 10 + d[:, k]
+            at = 26
+        if zulu:
+            good &= m[:, at] == 90
+            offset = np.zeros(len(rows), np.int64)
+        else:
+            good &= ((m[:, at] == 43) | (m[:, at] == 45)) & digit[:, [at + 1, at + 2, at + 4, at + 5]].all(axis=1) & \
+                (m[:, at + 3] == 58)
+            oh = d[:, at + 1] * 10 + d[:, at + 2]
+            om = d[:, at + 4] * 10 + d[:, at + 5]
+            good &= (oh <= 23) & (om <= 59)
+            offset = np.where(m[:, at] == 45, -1, 1) * (oh * 3600 + om * 60)
+        year = d[:, 0] * 1000 + d[:, 1] * 100 + d[:, 2] * 10 + d[:, 3]
+        month = d[:, 5] * 10 + d[:, 6]
+        day = d[:, 8] * 10 + d[:, 9]
+        hour = d[:, 11] * 10 + d[:, 12]
+        minute = d[:, 14] * 10 + d[:, 15]
+        second = d[:, 17] * 10 + d[:, 18]
+        leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
+        month_days = _DAYS[np.clip(month, 0, 12)] + ((month == 2) & leap)
+        good &= (year >= 1) & (month >= 1) & (month <= 12) & (day >= 1) & (day <= month_days) & (hour <= 23) & \
+            (minute <= 59) & (second <= 59)
+        y = year - (month <= 2)
+        era = y // 400
+        yoe = y - era * 400
+        doy = (153 * (month + np.where(month > 2, -3, 9)) + 2) // 5 + day - 1
+        doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+        days = era * 146097 + doe - 719468
+        seconds = days * 86400 + hour * 3600 + minute * 60 + second - offset
+        value = (seconds * 1_000_000 + micros) / 1e6 if fraction else seconds.astype(np.float64)
+        ts[rows] = value
+        ok[rows] = good
+    return ts, ok

@@ -1,0 +1,297 @@
+"""The columnar engine against the row engine: same violations, statistics, rejected rows and counts.
+
+Each log is generated from a seed with the cases that break naive batching: rows out of order inside
+and beyond the reorder window, several attempts of a person in the same second, DST change days,
+holidays (Alsace-Moselle departments, overseas), overseas and national-form numbers, persons with two
+numbers, refusals and opt-outs, list entries, consents, leads, two principals, malformed rows and
+duplicate call ids, over dates where fr-2023's Bloctel rule ends and fr-2026's consent rule starts.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pytest
+
+from campaigns import report
+from campaigns.audit import AuditRequest, run_audit
+from campaigns.columnar.phones import NumberTable
+from campaigns.columnar.reading import parse_times
+from campaigns.phones import PhoneBook, PhoneError, describe
+from mystery.errors import InputError
+
+HEADER = "call_id,start,callee,caller_id,campaign,purpose,disposition,duration_s,agent,principal,dial_mode,ring_s," \
+         "region,lead"
+DISPOSITIONS = ["no_answer"] * 6 + ["answered"] * 4 + ["busy", "voicemail", "failed", "refused", "opt_out", "abandoned"]
+OFFSETS = ["+01:00", "+02:00", "Z", "+00:00", "-05:00", "+04:00"]
+
+
+def _set(index: int, value: str) -> Any:
+    def change(fields: list[str]) -> None:
+        fields[index] = value if "{}" not in value else value.format(fields[index][:19])
+    return change
+
+
+BREAKAGES = [
+    _set(1, "2026-02-30T10:00:00+01:00"), _set(1, "{}"),  # impossible date; naive time (needs --source-tz)
+    _set(6, "maybe"), _set(5, "sales"), _set(2, "not-a-number"), _set(0, ""), _set(7, "-5"), _set(7, "12.5"),
+    lambda fields: fields.__delitem__(slice(9, None)), lambda fields: fields.append("extra"), _set(10, "robot"),
+    lambda fields: fields.__setitem__(1, fields[1][:19] + ".250000" + fields[1][19:]),
+    _set(2, "+33 6 12 34 56 78"),
+]
+"""Ways a row goes wrong (each on 0.4 % of the rows)."""
+
+
+def _persons(rng: random.Random, count: int) -> list[dict[str, Any]]:
+    out = []
+    for p in range(count):
+        kind = rng.random()
+        if kind < 0.55:
+            numbers = [f"+336{p:08d}"]
+        elif kind < 0.7:
+            numbers = [f"06{p:08d}", f"+331{p:08d}"]  # national form and a landline: one person
+        elif kind < 0.78:
+            numbers = [f"+262692{p % 1000000:06d}"]  # Réunion
+        elif kind < 0.82:
+            numbers = [f"0692{p % 1000000:06d}"]  # Réunion written as a metropolitan number
+        elif kind < 0.85:
+            numbers = [f"+590690{p % 1000000:06d}"]  # Guadeloupe
+        elif kind < 0.9:
+            numbers = [f"+1208555{p % 10000:04d}"]  # US, split area code
+        elif kind < 0.93:
+            numbers = [f"+447700900{p % 1000:03d}"]  # UK drama range: no zone
+        else:
+            numbers = [f"+337{p:08d}", f"+336{(p + 50000):08d}"]
+        out.append({"id": f"P{p}", "numbers": numbers, "region": rng.choice(["", "", "75", "57", "67", "68", "13"])})
+    return out
+
+
+def _log(path: Path, seed: int, rows: int, start: datetime) -> dict[str, Any]:
+    """A log of `rows` rows from `start` over ~40 days, written in a shuffled-by-blocks order."""
+    rng = random.Random(seed)
+    persons = _persons(rng, max(rows // 6, 10))
+    events = []
+    span = 40 * 86400
+    for i in range(rows):
+        person = rng.choice(persons)
+        moment = start + timedelta(seconds=rng.randrange(span))
+        if rng.random() < 0.05 and events:  # same second as an earlier call to the same person
+            moment = events[rng.randrange(len(events))][0]
+        events.append((moment, person, i))
+    events.sort(key=lambda e: e[0])
+    # write in start order, then disturb: small jitter, a few hours, a few days late
+    order = list(range(len(events)))
+    for i in range(len(order)):
+        r = rng.random()
+        shift = 0 if r < 0.6 else rng.randrange(1, 30) if r < 0.9 else rng.randrange(30, 400)
+        j = min(len(order) - 1, i + shift)
+        order[i], order[j] = order[j], order[i]
+    lines = [HEADER]
+    ids = []
+    for n, k in enumerate(order):
+        moment, person, _ = events[k]
+        phone = rng.choice(person["numbers"])
+        call_id = f"c{seed}-{n}"
+        if ids and rng.random() < 0.01:
+            call_id = rng.choice(ids)  # duplicate call id
+        ids.append(call_id)
+        offset = rng.choice(OFFSETS)
+        text = moment.astimezone(UTC).isoformat().replace("+00:00", "")
+        local = datetime.fromisoformat(text).replace(tzinfo=UTC)
+        if offset == "Z":
+            stamp = local.strftime("%Y-%m-%dT%H:%M:%S") + "Z"
+        else:
+            sign = 1 if offset[0] == "+" else -1
+            delta = timedelta(hours=int(offset[1:3]), minutes=int(offset[4:6])) * sign
+            stamp = (local + delta).strftime("%Y-%m-%dT%H:%M:%S") + offset
+        if rng.random() < 0.03:
+            stamp = stamp.replace("T", " ")
+        principal = rng.choice(["acme", "acme", "acme", "", "globex"])
+        campaign = rng.choice(["camp1", "camp2", "camp3", "reno", "c2026"])
+        purpose = rng.choice(["canvassing"] * 8 + ["survey", "service"])
+        mode = rng.choice(["", "predictive", "manual", "preview", "progressive"])
+        caller = rng.choice(["+33162000001", "+33612345678", "", "abc", "+33948000000"])
+        ring = rng.choice(["", "12", "20.5", "3"])
+        region = rng.choice(["", "", "", "67", "57", "974"])
+        lead = rng.choice(["", "", f"L{person['id']}", "L1"])
+        duration = str(rng.randrange(0, 400))
+        disposition = rng.choice(DISPOSITIONS)
+        fields = [call_id, stamp, phone, caller, campaign, purpose, disposition, duration, f"ag{n % 5}", principal, mode,
+                  ring, region, lead]
+        bad = rng.random()
+        if bad < len(BREAKAGES) * 0.004:
+            BREAKAGES[int(bad / 0.004)](fields)
+        lines.append(",".join(fields))
+        if rng.random() < 0.003:
+            lines.append(rng.choice(["", "   "]))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return {"persons": persons}
+
+
+def _inputs(tmp_path: Path, persons: list[dict[str, Any]], seed: int) -> dict[str, Path]:
+    rng = random.Random(seed + 1)
+    person_lines = ["person_id,phone,region"]
+    opposition_lines = ["phone,listed_at,source"]
+    consent_lines = ["phone,person_id,given_at,withdrawn_at,scope"]
+    for person in persons:
+        if len(person["numbers"]) > 1 or rng.random() < 0.3:
+            for number in person["numbers"]:
+                person_lines.append(f"{person['id']},{number},{person['region']}")
+        if rng.random() < 0.08:
+            opposition_lines.append(f"{person['numbers'][0]},2026-0{rng.randrange(3, 9)}-1{rng.randrange(9)},"
+                                    f"{rng.choice(['bloctel', 'internal'])}")
+        if rng.random() < 0.3:
+            withdrawn = rng.choice(["", "", "2026-10-01T12:00:00+02:00"])
+            who = rng.choice([(person["numbers"][0], ""), ("", person["id"])])
+            consent_lines.append(f"{who[0]},{who[1]},2026-0{rng.randrange(5, 9)}-0{rng.randrange(1, 9)},{withdrawn},"
+                                 f"{rng.choice(['canvassing', 'out_of_hours', 'all'])}")
+    files = {"persons": person_lines, "oppositions": opposition_lines, "consents": consent_lines,
+             "campaigns": ["campaign,principal,purpose,packs,sector", "camp1,acme,canvassing,,",
+                           "reno,acme,canvassing,,energy_renovation", "c2026,globex,canvassing,fr-2026 policy,"]}
+    out = {}
+    for kind, lines in files.items():
+        path = tmp_path / f"{kind}.csv"
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        out[kind] = path
+    return out
+
+
+def _run(engine: str, **request: Any) -> dict[str, Any]:
+    violations: list[dict[str, Any]] = []
+    rejected: list[tuple[str, str]] = []
+    outcome = run_audit(AuditRequest(engine=engine, **request), lambda v: violations.append(v.as_json()),
+                        lambda r: rejected.append((str(r), r.raw)))
+    summary = report.summary(outcome)
+    engine_used = summary.pop("engine")
+    summary.pop("engine_note")
+    evidence = outcome.evidence_pack()
+    return {"engine": engine_used, "violations": violations, "rejected": rejected, "summary": summary,
+            "suppression": outcome.suppression, "late": outcome.late, "counts": evidence["counts"],
+            "first_last": (outcome.first_ts, outcome.last_ts)}
+
+
+CASES = [
+    # seed, rows, first day (UTC), packs, reorder hours
+    (1, 2500, datetime(2026, 3, 20, 5, tzinfo=UTC), ("fr-2023",), 6.0),  # DST 29 March, Good Friday 3 April
+    (2, 2500, datetime(2026, 4, 25, 5, tzinfo=UTC), ("fr-2023", "policy"), 6.0),  # 1, 8, 14, 25 May
+    (3, 2500, datetime(2026, 7, 25, 5, tzinfo=UTC), ("fr-2026", "policy"), 2.0),  # Bloctel ends, consent starts
+    (4, 2500, datetime(2026, 10, 10, 5, tzinfo=UTC), ("fr-2023", "fr-2026"), 48.0),  # DST 25 Oct, 1 and 11 Nov
+    (5, 2500, datetime(2026, 12, 10, 5, tzinfo=UTC), ("fr-2026",), 0.5),  # 25-26 Dec (Alsace-Moselle)
+]
+
+
+@pytest.mark.parametrize(("seed", "rows", "start", "packs", "reorder"), CASES)
+def test_columnar_engine_gives_the_row_engines_results(tmp_path, seed, rows, start, packs, reorder):  # type: ignore[no-untyped-def]
+    """Identical violations (full dicts, in order), rejected rows, summary, suppression list and counts."""
+    log = tmp_path / "log.csv"
+    shape = _log(log, seed, rows, start)
+    inputs = _inputs(tmp_path, shape["persons"], seed)
+    request = {"log": log, "rules": packs, "inputs": inputs, "reorder_hours": reorder,
+               "params": {"fr-2023.holiday.alsace_moselle": "by_region"}}
+
+    columnar = _run("auto", **request)
+    row = _run("row", **request)
+
+    assert "columnar" == columnar["engine"]
+    assert "row" == row["engine"]
+    assert len(row["violations"]) > 200 and row["late"] > 50 and len(row["rejected"]) > 30
+    assert row["violations"] == columnar["violations"]
+    assert row["rejected"] == columnar["rejected"]
+    assert row["summary"] == columnar["summary"]
+    assert row["suppression"] == columnar["suppression"]
+    assert (row["late"], row["counts"], row["first_last"]) == (columnar["late"], columnar["counts"],
+                                                               columnar["first_last"])
+
+
+def test_the_generated_logs_cover_every_rule_and_reason(tmp_path):  # type: ignore[no-untyped-def]
+    """The differential cases are only worth something if the rules fire: check that they do."""
+    seen_rules, seen_reasons = set(), set()
+    for seed, rows, start, packs, reorder in CASES:
+        log = tmp_path / f"log{seed}.csv"
+        shape = _log(log, seed, rows, start)
+        result = _run("columnar", log=log, rules=packs, inputs=_inputs(tmp_path, shape["persons"], seed),
+                      reorder_hours=reorder)
+        seen_rules |= {v["rule"] for v in result["violations"]}
+        seen_reasons |= {reason.split(": ", 1)[0] for reason, _ in result["rejected"]}
+        seen_reasons |= {reason for rule in result["summary"]["rules"] for reason in rule["not_evaluated"]}
+    assert {"fr-2023.hours", "fr-2023.weekend", "fr-2023.holiday", "fr-2023.frequency", "fr-2023.refusal",
+            "fr-2023.opposition", "fr-2023.caller_id", "fr-2023.sector_ban", "fr-2026.consent", "gdpr.objection",
+            "policy.min_gap", "policy.max_per_day"} <= seen_rules
+    assert "field dial_mode absent" in seen_reasons
+
+
+def test_a_log_the_columnar_engine_cannot_read_falls_back_to_the_row_engine(tmp_path):  # type: ignore[no-untyped-def]
+    log = tmp_path / "log.csv"
+    log.write_text(HEADER + '\n"c1",2026-03-02T10:30:00+01:00,+33612345678,,camp1,canvassing,answered,10,ag,acme,,,,\n')
+
+    result = run_audit(AuditRequest(log=log, rules=("fr-2023",)), lambda v: None, lambda r: None)
+
+    assert ("row", "the log has quoted fields") == (result.engine, result.engine_note)
+    assert "row" == result.evidence_pack()["engine"]["name"]
+    with pytest.raises(InputError, match="columnar engine cannot run this audit: the log has quoted fields"):
+        run_audit(AuditRequest(log=log, rules=("fr-2023",), engine="columnar"), lambda v: None, lambda r: None)
+
+
+def test_rules_without_a_columnar_version_fall_back_to_the_row_engine(tmp_path):  # type: ignore[no-untyped-def]
+    log = tmp_path / "log.csv"
+    log.write_text(HEADER + "\nc1,2026-03-02T10:30:00+01:00,+12085550100,,camp1,canvassing,answered,10,ag,acme,,,,\n")
+
+    result = run_audit(AuditRequest(log=log, rules=("us-federal",)), lambda v: None, lambda r: None)
+
+    assert "row" == result.engine
+    assert "has no columnar version" in result.engine_note
+
+
+def test_vectorized_numbers_match_describe_for_every_number():  # type: ignore[no-untyped-def]
+    rng = random.Random(11)
+    raws = set()
+    for _ in range(6000):
+        k = rng.random()
+        digits = "".join(rng.choice("0123456789") for _ in range(rng.randrange(6, 12)))
+        if k < 0.3:
+            raws.add("+33" + digits)
+        elif k < 0.5:
+            raws.add("0" + digits)
+        elif k < 0.6:
+            raws.add("+" + rng.choice(["1", "44", "49", "212", "262", "590", "594", "596", "34", "39", "7", "86"]) + digits)
+        elif k < 0.7:
+            raws.add(rng.choice(["0692", "0693", "0690", "+33692", "+262692", "0033612", "06 12 ", "+33 6 "]) + digits[:6])
+        else:
+            raws.add(rng.choice(["+336", "+337", "+339", "+338", "068", "07", "09", "+3980", "+331"]) + digits[:8])
+    raws |= {"", "abc", "+", "0", "+33", "++33612345678", "+3312345678901234567890", "+33612345678"}
+    table = NumberTable(PhoneBook("FR"))
+    ordered = sorted(raws)
+    keys, profiles = table.lookup(pa.array(ordered))
+
+    for raw, key, profile in zip(ordered, keys.tolist(), profiles.tolist(), strict=True):
+        try:
+            info = describe(raw, "FR")
+        except PhoneError as error:
+            assert (-1, str(error)) == (key, str(table.errors[raw]))
+            continue
+        assert info == table.info(key, profile), raw
+
+
+def test_vectorized_times_match_fromisoformat():  # type: ignore[no-untyped-def]
+    rng = random.Random(5)
+    texts = []
+    for _ in range(5000):
+        moment = datetime(1995, 1, 1, tzinfo=UTC) + timedelta(seconds=rng.randrange(40 * 365 * 86400),
+                                                             microseconds=rng.choice([0, rng.randrange(10**6)]))
+        text = moment.astimezone(rng.choice([UTC, *(datetime.now(UTC).astimezone().tzinfo,)])).isoformat()
+        text = rng.choice([text, text.replace("T", " "), text.replace("+00:00", "Z"), text[:5] + "02-30" + text[10:],
+                           text[:11] + "24" + text[13:], text[:-6], text[:-6] + "+24:00"])
+        texts.append(text)
+    ts, ok = parse_times(pa.array(texts))
+
+    for text, value, good in zip(texts, ts.tolist(), ok.tolist(), strict=True):
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            moment = None
+        if good:
+            assert moment is not None and moment.tzinfo is not None and moment.timestamp() == value, text
