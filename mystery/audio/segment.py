@@ -375,7 +375,7 @@ def _split_at_voice_change(p: _Piece, active: np.ndarray, power: np.ndarray) -> 
     if gains[best] <= 0:
         return None
     cut = int(idx[candidates[best]])
-    head, tail = Unit("speech", u.start, cut, u.music_odds), Unit("speech", cut, u.end, u.music_odds)
+    head, tail = Unit("speech", u.start, cut, u.music_odds, u.was_music), Unit("speech", cut, u.end, u.music_odds)
     return (_Piece(head, marks=landmarks(power, head.start, head.end), why="voice changes after it"),
             _Piece(tail, marks=landmarks(power, tail.start, tail.end), why="another voice"))
 
@@ -484,8 +484,10 @@ def _label(pieces: list[_Piece], caller: np.ndarray, have_caller: bool) -> None:
         if p.label != "live_human" or (i and pieces[i - 1].label == "live_human"):
             continue
         j = i - 1
-        # a greeting is a sentence or two: never walk back further than 6 s
+        # a greeting is a sentence or two: never walk back further than 6 s, nor into short music-like
+        # sound (the end of the queue's music before the person's first words)
         while j >= 0 and pieces[j].unit.kind == "speech" and not pieces[j].recorded and \
+                not pieces[j].unit.was_music and \
                 pieces[j].label in ("announcement", "ivr_prompt") and \
                 pieces[j + 1].unit.start - pieces[j].unit.end <= int(0.5 / FRAME_S) and \
                 p.unit.start - pieces[j].unit.start <= int(6.0 / FRAME_S):
