@@ -8,7 +8,7 @@ rows then cost one dict lookup each instead of a `datetime.astimezone`.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -77,9 +77,26 @@ def _wall_text(seconds: int) -> str:
     return f"{text}T{hours:02d}:{minutes:02d}:{secs:02d}"
 
 
+TEXT_CACHE = 400_000
+"""Texts kept per moment: evidence names the same earlier attempts again and again (a person's fifth
+call lists the four before it), so each moment is formatted about once; the caches are emptied when full."""
+_utc_texts: dict[float, str] = {}
+_local_texts: dict[tuple[str, float], str] = {}
+
+
 def local_iso(zone: str, ts: float) -> str:
     """ISO 8601 local time with its offset, for evidence. Whole seconds between 1990 and 2100 are
     formatted from the cached offset (the one every rule uses); the rest go through zoneinfo."""
+    key = (zone, ts)
+    hit = _local_texts.get(key)
+    if hit is None:
+        if len(_local_texts) >= TEXT_CACHE:
+            _local_texts.clear()
+        hit = _local_texts[key] = _local_iso(zone, ts)
+    return hit
+
+
+def _local_iso(zone: str, ts: float) -> str:
     whole = int(ts)
     if whole == ts and FAST_FROM <= whole < FAST_UNTIL:
         offset = utc_offset(zone, whole)
@@ -97,16 +114,21 @@ def local_iso_reference(zone: str, ts: float) -> str:
 
 def utc_iso(ts: float) -> str:
     """ISO 8601 UTC with 'Z'; whole seconds after 1970 skip datetime."""
-    whole = int(ts)
-    if whole == ts and 0 <= whole < FAST_UNTIL:
-        return _wall_text(whole) + "Z"
-    return utc_iso_reference(ts)
+    hit = _utc_texts.get(ts)
+    if hit is None:
+        whole = int(ts)
+        hit = _wall_text(whole) + "Z" if whole == ts and 0 <= whole < FAST_UNTIL else utc_iso_reference(ts)
+        if len(_utc_texts) >= TEXT_CACHE:
+            _utc_texts.clear()
+        _utc_texts[ts] = hit
+    return hit
 
 
 def utc_iso_reference(ts: float) -> str:
     return datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
+@lru_cache(maxsize=1 << 16)
 def wall_to_utc(zone: str, day: int, minute: int) -> float:
     """Epoch of local wall-clock `minute` on local `day`; a time skipped by DST maps past the gap."""
     start = datetime.combine(day_to_date(day), datetime.min.time()) + timedelta(minutes=minute)

@@ -167,6 +167,7 @@ class ColumnarAuditor:
         self.modes.id("")
         self.clis = Interner()
         self.history_rules = any(rule.check in HISTORY for rule in ruleset.rules)
+        self._infos: dict[tuple[int, int], Any] = {}
         self.zones = Interner()
         self.groups: dict[int, int] = {}
         self.group_names: list[tuple[str, str]] = []
@@ -868,27 +869,29 @@ class ColumnarAuditor:
                         emit(found)
 
     def _calls(self, rows: Rows, local: dict[str, Any], which: np.ndarray) -> list[Call]:
+        """The Call that CallBuilder would build for each of these rows."""
         attempts = self._attempts(rows, which)
-        out = []
         identity = self.facts.identity
-        infos: dict[tuple[int, int], Any] = {}
+        infos = self._infos
+        if len(infos) > 200_000:
+            infos.clear()
         zone_names = self.zones.names
         keys, profiles = rows.key[which].tolist(), rows.profile[which].tolist()
-        zone, has = local["zone"][which], local["has"][which]
-        day, minute, weekday, offset = (local[name][which].tolist() for name in ("day", "minute", "weekday", "offset"))
-        call_day = local["call_day"][which].tolist()
-        zone_l = zone.tolist()
-        has_l = has.tolist()
         new = tuple.__new__
-        for slot, attempt in enumerate(attempts):
-            info = infos.get((keys[slot], profiles[slot]))
+        # the callee's clock in each zone, as tuples of Local (most numbers have one zone)
+        columns = [zip(*(local[name][which, s].tolist() for name in ("zone", "day", "minute", "weekday", "offset")),
+                       strict=True) for s in range(local["zone"].shape[1])]
+        clocks = [tuple(new(Local, (zone_names[z], d, m, w, o)) for z, d, m, w, o in slots if z >= 0)
+                  for slots in zip(*columns, strict=True)]
+        out = []
+        for attempt, key, profile, locals_, day in zip(attempts, keys, profiles, clocks,
+                                                       local["call_day"][which].tolist(), strict=True):
+            info = infos.get((key, profile))
             if info is None:
-                info = infos[(keys[slot], profiles[slot])] = self.numbers.info(keys[slot], profiles[slot])
+                info = infos[(key, profile)] = self.numbers.info(key, profile)
             person_key, basis, person_id = identity.key(info.e164, attempt.lead)
-            locals_ = tuple(new(Local, (zone_names[zone_l[slot][s]], day[slot][s], minute[slot][s], weekday[slot][s],
-                                        offset[slot][s])) for s in range(len(has_l[slot])) if has_l[slot][s])
             region = attempt.region or (identity.region(person_id) if person_id else "")
-            out.append(new(Call, (attempt, info, person_key, basis, person_id, locals_, call_day[slot], region)))
+            out.append(new(Call, (attempt, info, person_key, basis, person_id, locals_, day, region)))
         return out
 
     def _attempts(self, rows: Rows, which: np.ndarray) -> list[Attempt]:
@@ -958,22 +961,30 @@ class ColumnarAuditor:
         pr, pa_ = pair_row[keep], pair_at[keep]
         order = np.lexsort((merged["pos"][pa_], merged["ts"][pa_], pr))
         pr, pa_ = pr[order], pa_[order]
-        pasts_all = self._pasts(merged, pa_)
+        distinct, inverse = np.unique(pa_, return_inverse=True)  # an attempt is in several lists: one Past each
+        made = self._pasts(merged, distinct)
+        pasts_all = [made[k] for k in inverse.reshape(-1).tolist()]
         bounds = np.searchsorted(pr, chosen, side="left"), np.searchsorted(pr, chosen, side="right")
-        refusal, opt_out = h["refusal"], h["opt_out"]
-        sorts_pos = self._last_sorts(rows, h)
-        for i, lo, hi in zip(chosen.tolist(), bounds[0].tolist(), bounds[1].tolist(), strict=True):
-            if not h["has"][i]:
+        # rows whose list holds two attempts with the same start: their order depends on the Ledger's sorts
+        pair_ts = merged["ts"][pa_]
+        tie = np.zeros(len(pr), bool)
+        tie[1:] = (pr[1:] == pr[:-1]) & (pair_ts[1:] == pair_ts[:-1])
+        tied = np.zeros(len(rows), bool)
+        tied[pr[tie]] = True
+        sorts_pos = self._last_sorts(rows, h) if tie.any() else None
+        marks = [self._mark_pasts(rows, h[name][chosen]) for name in ("refusal", "opt_out")]
+        has = h["has"][chosen].tolist()
+        for slot, (i, lo, hi) in enumerate(zip(chosen.tolist(), bounds[0].tolist(), bounds[1].tolist(), strict=True)):
+            if not has[slot]:
                 out[i] = None
                 continue
             history = PersonHistory()
             pasts = pasts_all[lo:hi]
-            ts_list = [p.ts for p in pasts]
-            if len(set(ts_list)) != len(ts_list):
-                pasts = self._tie_order(pasts, merged["pos"][pa_[lo:hi]].tolist(), int(sorts_pos[i]))
+            if tied[i]:
+                pasts = self._tie_order(pasts, merged["pos"][pa_[lo:hi]].tolist(), int(sorts_pos[i]))  # type: ignore[index]
             history.attempts = pasts
-            history.refusal = self._mark_past(rows, refusal[i], local_day=None)
-            history.opt_out = self._mark_past(rows, opt_out[i], local_day=None)
+            history.refusal = marks[0][slot]
+            history.opt_out = marks[1][slot]
             out[i] = history
         return out
 
@@ -1014,12 +1025,19 @@ class ColumnarAuditor:
         out[order] = result
         return out
 
-    def _mark_past(self, rows: Rows, mark: int, local_day: Any) -> Past | None:
-        if mark == -1:
-            return None
-        if mark <= -2:
-            return self.pasts[-2 - mark]
-        return self._batch_past(rows, mark)
+    def _mark_pasts(self, rows: Rows, marks: np.ndarray) -> list[Past | None]:
+        """Past of each mark from _person_marks (None where there is none)."""
+        out: list[Past | None] = [None] * len(marks)
+        made: dict[int, Past] = {}
+        for slot, mark in enumerate(marks.tolist()):
+            if mark <= -2:
+                out[slot] = self.pasts[-2 - mark]
+            elif mark >= 0:
+                hit = made.get(mark)
+                if hit is None:
+                    hit = made[mark] = self._batch_past(rows, mark)
+                out[slot] = hit
+        return out
 
     def _batch_past(self, rows: Rows, i: int) -> Past:
         return tuple.__new__(Past, (float(rows.ts[i]), int(self._call_day[i]), self._callid(rows, i),
