@@ -20,8 +20,9 @@ venv: system $(STAMP)
 demo: venv
 	$(VENV)/bin/mystery demo
 
-# Timing-accuracy tests first, alone (CPU contention from parallel tests would be measured
-# as SIP timing error), then everything else on both cores.
+# Timing-accuracy and real-call audio tests first, alone (CPU contention from parallel tests
+# would be measured as SIP timing error, and starves the simulator's and the dialer's audio
+# clocks: frames lost to silence), then everything else on both cores.
 test: venv
 	$(PY) -m pytest -m timing -ra $(PYTEST_ARGS)
 	$(PY) -m pytest -m "not timing" -n 2 --dist loadgroup -ra $(PYTEST_ARGS)

@@ -434,9 +434,10 @@ def _label(pieces: list[_Piece], caller: np.ndarray, have_caller: bool) -> None:
             # the conversation only ends with music (hold) or a beep (transfer to voicemail)
             p.label, p.confidence, p.why = "live_human", 0.7, "repeated phrase inside a conversation"
             continue
-        if p.recorded and queued and not music_later and _talked_with(u, pieces, caller_turns, turn):
-            # a voice the line has heard before (a TTS agent, a stock greeting) that the caller talks to and
-            # that answers the caller with new words is a person, not a replayed prompt
+        if p.recorded and p.heard_as == "live_human" and queued and not music_later and \
+                _talked_with(u, pieces, caller_turns, turn):
+            # a voice the line has heard before as a person's (a TTS agent, a stock greeting) that the caller
+            # talks to and that answers the caller with new words is a person, not a replayed prompt
             p.label, p.confidence, p.why, human = "live_human", 0.7, "repeated voice in a conversation", True
             continue
         if p.recorded:
