@@ -158,7 +158,13 @@ def run_audit(request: AuditRequest, on_violation: Callable[[Violation], None],
     if engine == "columnar":
         from campaigns.columnar.engine import run_columnar
 
-        columnar = run_columnar(reader, ruleset, facts, auditor, on_violation, on_rejected)
+        threshold = gc.get_threshold()
+        gc.set_threshold(max(threshold[0], 20_000), *threshold[1:])
+        try:
+            columnar = run_columnar(reader, ruleset, facts, auditor, on_violation, on_rejected)
+        finally:
+            gc.set_threshold(*threshold)
+            gc.unfreeze()
         return _outcome(request, packs, reader, auditor, facts, input_counts, columnar.violations, started, checksums,
                         columnar.first_ts, columnar.last_ts, engine, why_not)
     violations = 0

@@ -34,14 +34,16 @@ class RuleStats:
 
 
 NO_FACTS = Facts()
+_new = tuple.__new__  # C-level NamedTuple construction: one Violation per finding
 
 
 def violation(call: Call, finding: Finding) -> Violation:
     a = call.attempt
     local = local_iso(call.locals[0].zone, a.ts) if call.locals else utc_iso(a.ts)
     # call.phone.zones: the zones of call.locals, in the same order (locals is () exactly when zones is)
-    return Violation(a.call_id, finding.rule, a.phone, call.person_id, call.person_basis, a.campaign, a.principal,
-                     local, call.phone.zones, finding.message, finding.evidence, a.source, a.line, utc_iso(a.ts))
+    return _new(Violation, (a.call_id, finding.rule, a.phone, call.person_id, call.person_basis, a.campaign,
+                            a.principal, local, call.phone.zones, finding.message, finding.evidence, a.source, a.line,
+                            utc_iso(a.ts)))
 
 
 class Auditor:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from campaigns.localtime import utc_iso
 from campaigns.records import Attempt
 
 
@@ -19,8 +20,6 @@ class Past(NamedTuple):
     campaign: str
 
     def as_json(self) -> dict[str, object]:
-        from campaigns.localtime import utc_iso
-
         return {"call_id": self.call_id, "started_at_utc": utc_iso(self.ts), "phone": self.phone,
                 "disposition": self.disposition, "campaign": self.campaign}
 

@@ -77,7 +77,7 @@ def _wall_text(seconds: int) -> str:
     return f"{text}T{hours:02d}:{minutes:02d}:{secs:02d}"
 
 
-TEXT_CACHE = 400_000
+TEXT_CACHE = 200_000
 """Texts kept per moment: evidence names the same earlier attempts again and again (a person's fifth
 call lists the four before it), so each moment is formatted about once; the caches are emptied when full."""
 _utc_texts: dict[float, str] = {}
@@ -90,7 +90,7 @@ def local_iso(zone: str, ts: float) -> str:
     key = (zone, ts)
     hit = _local_texts.get(key)
     if hit is None:
-        if len(_local_texts) >= TEXT_CACHE:
+        if len(_local_texts) >= TEXT_CACHE // 4:  # a row's own moment: needed again only by that row
             _local_texts.clear()
         hit = _local_texts[key] = _local_iso(zone, ts)
     return hit

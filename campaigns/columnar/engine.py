@@ -19,6 +19,7 @@ How it stays identical to the row engine:
 
 from __future__ import annotations
 
+import gc
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -237,6 +238,9 @@ class ColumnarAuditor:
         for number, block in enumerate(read_blocks(reader.path, self.width)):
             rows = self._ingest(number, block)
             self._arrive(rows)
+            # as in the row engine: the long-lived history and caches hold no cycles, so full
+            # collections need not rescan them (run_audit unfreezes at the end)
+            gc.freeze()
         self._judge(self.pending, final=True)
         self.pending = _empty_rows()
         self.auditor.late = self.late
@@ -1099,8 +1103,13 @@ class ColumnarAuditor:
                 o = np.lexsort((both["pos"], both["group"]))
                 merged = {name: values[o] for name, values in both.items()}
         # trim: an attempt goes once a later-recorded one of its group starts more than keep_s after it
-        G, T = merged["group"], merged["ts"]
-        if len(T):
+        # (only groups with a new attempt can lose one: the others were trimmed when last recorded)
+        G = merged["group"]
+        if len(G):
+            touched_groups = np.unique(rows.group)
+            at = np.minimum(np.searchsorted(touched_groups, G), len(touched_groups) - 1)
+            touched = np.flatnonzero(touched_groups[at] == G)
+            G, T = G[touched], merged["ts"][touched]
             levels, rank = np.unique(T, return_inverse=True)
             rank = rank.reshape(-1)
             start = np.ones(len(G), bool)
@@ -1109,7 +1118,8 @@ class ColumnarAuditor:
             reverse_segment = segment.max() - segment[::-1]
             big = len(levels) + 1
             suffix = (np.maximum.accumulate(reverse_segment * big + rank[::-1]) - reverse_segment * big)[::-1]
-            keep = T >= levels[suffix] - self.keep_s
+            keep = np.ones(len(merged["group"]), bool)
+            keep[touched] = T >= levels[suffix] - self.keep_s
             self.store = {name: values[keep] for name, values in merged.items()}
         self._history_state = None
 

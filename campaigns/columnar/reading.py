@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-BLOCK_BYTES = 16 << 20
+BLOCK_BYTES = 8 << 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,13 +145,13 @@ def parse_times(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
         rows = np.flatnonzero(lengths == length)
         if not rows.size:
             continue
-        m = string_bytes(array, length, rows).astype(np.int64)
+        m = string_bytes(array, length, rows)
         digit = (m >= 48) & (m <= 57)
-        d = m - 48
+        d = m.astype(np.int32) - 48
         shape = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18]
         good = digit[:, shape].all(axis=1) & (m[:, 4] == 45) & (m[:, 7] == 45) & \
             ((m[:, 10] == 84) | (m[:, 10] == 32)) & (m[:, 13] == 58) & (m[:, 16] == 58)
-        micros = np.zeros(len(rows), np.int64)
+        micros = np.zeros(len(rows), np.int64)  # int64 from here on: epoch arithmetic
         at = 19
         if fraction:
             good &= (m[:, 19] == 46) & digit[:, 20:26].all(axis=1)
@@ -168,6 +168,7 @@ def parse_times(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
             om = d[:, at + 4] * 10 + d[:, at + 5]
             good &= (oh <= 23) & (om <= 59)
             offset = np.where(m[:, at] == 45, -1, 1) * (oh * 3600 + om * 60)
+        d = d.astype(np.int64)
         year = d[:, 0] * 1000 + d[:, 1] * 100 + d[:, 2] * 10 + d[:, 3]
         month = d[:, 5] * 10 + d[:, 6]
         day = d[:, 8] * 10 + d[:, 9]
