@@ -84,13 +84,24 @@ _utc_texts: dict[float, str] = {}
 _local_texts: dict[tuple[str, float], str] = {}
 
 
+def remember_texts(utc: dict[float, str], local: dict[tuple[str, float], str]) -> None:
+    """Add texts formatted elsewhere (the columnar engine formats a block's moments at once, and a test
+    checks its texts against these functions) to the caches below."""
+    if len(_utc_texts) + len(utc) > TEXT_CACHE:
+        _utc_texts.clear()
+    _utc_texts.update(utc)
+    if len(_local_texts) + len(local) > TEXT_CACHE:
+        _local_texts.clear()
+    _local_texts.update(local)
+
+
 def local_iso(zone: str, ts: float) -> str:
     """ISO 8601 local time with its offset, for evidence. Whole seconds between 1990 and 2100 are
     formatted from the cached offset (the one every rule uses); the rest go through zoneinfo."""
     key = (zone, ts)
     hit = _local_texts.get(key)
     if hit is None:
-        if len(_local_texts) >= TEXT_CACHE // 4:  # a row's own moment: needed again only by that row
+        if len(_local_texts) >= TEXT_CACHE:
             _local_texts.clear()
         hit = _local_texts[key] = _local_iso(zone, ts)
     return hit

@@ -36,14 +36,14 @@ from campaigns.checks.frequency import DailyParams, FrequencyParams, GapParams
 from campaigns.checks.refusal import CoolingParams, ObjectionParams, _grace_end
 from campaigns.checks.windows import calendar_key
 from campaigns.columnar.phones import NumberTable
-from campaigns.columnar.reading import Block, parse_times, read_blocks, string_bytes
+from campaigns.columnar.reading import Block, parse_times, read_blocks, string_bytes, wall_texts
 from campaigns.engine import Auditor
 from campaigns.facts import Facts
 from campaigns.history import REFUSALS, Ledger, Past, PersonHistory
 from campaigns.ingest import formats
 from campaigns.ingest.formats import RowError
 from campaigns.ingest.reader import LogReader
-from campaigns.localtime import Local, utc_offset
+from campaigns.localtime import FAST_FROM, FAST_UNTIL, Local, remember_texts, utc_offset
 from campaigns.records import DIAL_MODES, DISPOSITIONS, PURPOSES, Attempt, RejectedRow, Violation
 from campaigns.ruleset import RuleSet
 
@@ -169,9 +169,12 @@ class ColumnarAuditor:
         self.clis = Interner()
         self.history_rules = any(rule.check in HISTORY for rule in ruleset.rules)
         self._infos: dict[tuple[int, int], Any] = {}
+        self._formatted_pasts: np.ndarray | None = None
         self.zones = Interner()
-        self.groups: dict[int, int] = {}
-        self.group_names: list[tuple[str, str]] = []
+        self.groups: dict[tuple[int, int], int] = {}
+        self._group_composite: list[int] = []  # per group id: principal << 55 | person token
+        self._group_keys = np.zeros(0, np.int64)  # the composites, sorted, and their ids
+        self._group_ids = np.zeros(0, np.int64)
         self.blocks: dict[int, tuple[pa.Table, dict[int, Attempt]]] = {}
         self.seen: set[int] = set()
         self.violations = 0
@@ -389,26 +392,49 @@ class ColumnarAuditor:
         if lead is not None:
             has_lead = (person < 0) & (lead != self.leads.ids.get("", -1))
             token = np.where(has_lead, (1 << 53) + lead.astype(np.int64), token)
-        if len(principal) and principal.max() >= 255:
-            raise RuntimeError("more than 255 principals")
+        many = principal >= 255  # principals past the 255th: a dict instead of packed integers
+        if many.any():
+            out = np.empty(len(token), np.int64)
+            out[many] = [self._group_of((p, t)) for p, t in zip(principal[many].tolist(), token[many].tolist(),
+                                                                 strict=True)]
+            few = np.flatnonzero(~many)
+            out[few] = self._groups(principal[few], key[few], person[few], None if lead is None else lead[few])
+            return out
         composite = (principal.astype(np.int64) << 55) | token
         unique, inverse = np.unique(composite, return_inverse=True)
+        known = self._group_keys
+        at = np.minimum(np.searchsorted(known, unique), max(len(known) - 1, 0))
+        found = known[at] == unique if len(known) else np.zeros(len(unique), bool)
         ids = np.empty(len(unique), np.int64)
-        groups = self.groups
-        for i, value in enumerate(unique.tolist()):
-            hit = groups.get(value)
-            if hit is None:
-                hit = groups[value] = len(self.group_names)
-                p, t = value >> 55, value & ((1 << 55) - 1)
-                if t >= 1 << 53:
-                    person_key = "l:" + self.leads.names[t - (1 << 53)]
-                elif t >= 1 << 52:
-                    person_key = "p:" + self.person_ids.names[t - (1 << 52)]
-                else:
-                    person_key = "n:" + self.numbers.e164(t)
-                self.group_names.append((self.principals.names[p], person_key))
-            ids[i] = hit
-        return ids[inverse] if len(unique) else np.zeros(0, np.int64)
+        ids[found] = self._group_ids[at[found]]
+        new = unique[~found]
+        first = len(self._group_composite)
+        ids[~found] = first + np.arange(len(new))
+        self._group_composite.extend(new.tolist())
+        keys = np.concatenate([known, new])
+        order = np.argsort(keys, kind="stable")
+        self._group_keys = keys[order]
+        self._group_ids = np.concatenate([self._group_ids, ids[~found]])[order]
+        return ids[inverse.reshape(-1)] if len(unique) else np.zeros(0, np.int64)
+
+    def _group_of(self, pair: tuple[int, int]) -> int:
+        hit = self.groups.get(pair)
+        if hit is None:
+            hit = self.groups[pair] = len(self._group_composite)
+            self._group_composite.append(pair)  # type: ignore[arg-type]
+        return hit
+
+    def group_name(self, group: int) -> tuple[str, str]:
+        """(principal, person key) of a group, as the Ledger keys it."""
+        value = self._group_composite[group]
+        p, t = value if isinstance(value, tuple) else (value >> 55, value & ((1 << 55) - 1))
+        if t >= 1 << 53:
+            person_key = "l:" + self.leads.names[t - (1 << 53)]
+        elif t >= 1 << 52:
+            person_key = "p:" + self.person_ids.names[t - (1 << 52)]
+        else:
+            person_key = "n:" + self.numbers.e164(t)
+        return self.principals.names[p], person_key
 
     # ---------------------------------------------------------------- reorder buffer
 
@@ -783,8 +809,8 @@ class ColumnarAuditor:
             choice = np.full(n, -1, np.int64)
             inside = before > 0
             choice[inside] = order[row_of_rank[before[inside]]]
-            state_ts.ensure(len(self.group_names))
-            state_past.ensure(len(self.group_names))
+            state_ts.ensure(len(self._group_composite))
+            state_past.ensure(len(self._group_composite))
             stored_ts = state_ts.values[g]
             stored = state_past.values[g]
             inside_ts = np.where(inside, rows.ts[np.maximum(choice, 0)], np.nan)
@@ -846,6 +872,7 @@ class ColumnarAuditor:
 
     def _evaluate(self, rows: Rows, local: dict[str, Any], plan_of: np.ndarray, plans: list[Any],
                   flags: dict[str, np.ndarray], pos: np.ndarray) -> None:
+        self._formatted_pasts = None
         any_flag = np.zeros(len(rows), bool)
         for mask in flags.values():
             any_flag |= mask
@@ -853,12 +880,13 @@ class ColumnarAuditor:
         if not which.size:
             return
         calls = self._calls(rows, local, which)
+        histories = self._histories(rows, which, flags) if self._history_state is not None else {}
+        self._format_times(rows, local, which)
         facts = self.facts
         auditor = self.auditor
         flag_lists = {rule_id: mask[which].tolist() for rule_id, mask in flags.items()}
         orders = [plan.clock + plan.rest for plan in plans]
         plan_rows = plan_of[which].tolist()
-        histories = self._histories(rows, which, flags) if self._history_state is not None else {}
         emit = self.on_violation
         for slot, (i, call) in enumerate(zip(which.tolist(), calls, strict=True)):
             history = histories.get(i)
@@ -871,6 +899,31 @@ class ColumnarAuditor:
                     if found is not None:
                         self.violations += 1
                         emit(found)
+
+    def _format_times(self, rows: Rows, local: dict[str, Any], which: np.ndarray) -> None:
+        """Format at once the moments the evidence of these rows names (their start in UTC and in each zone,
+        the earlier attempts in their histories) into localtime's text caches."""
+        moments = [rows.ts[which]]
+        if self._formatted_pasts is not None:
+            moments.append(self._formatted_pasts)
+        utc = np.unique(np.concatenate(moments))
+        whole = utc[(utc == np.trunc(utc)) & (utc >= 0) & (utc < FAST_UNTIL)]
+        utc_texts = {t: text + "Z" for t, text in zip(whole.tolist(), wall_texts(whole), strict=True)}
+        local_texts: dict[tuple[str, float], str] = {}
+        ts = rows.ts[which]
+        for s in range(local["zone"].shape[1]):
+            zone = local["zone"][which, s]
+            offset = local["offset"][which, s]
+            ok = (zone >= 0) & (ts == np.trunc(ts)) & (ts >= FAST_FROM) & (ts < FAST_UNTIL) & (offset % 60 == 0)
+            if not ok.any():
+                continue
+            wall = wall_texts(ts[ok].astype(np.int64) + offset[ok])
+            minutes = np.abs(offset[ok]) // 60
+            names = self.zones.names
+            for z, t, text, off, m in zip(zone[ok].tolist(), ts[ok].tolist(), wall, offset[ok].tolist(),
+                                          minutes.tolist(), strict=True):
+                local_texts[(names[z], t)] = f"{text}{'-' if off < 0 else '+'}{m // 60:02d}:{m % 60:02d}"
+        remember_texts(utc_texts, local_texts)
 
     def _calls(self, rows: Rows, local: dict[str, Any], which: np.ndarray) -> list[Call]:
         """The Call that CallBuilder would build for each of these rows."""
@@ -966,6 +1019,7 @@ class ColumnarAuditor:
         order = np.lexsort((merged["pos"][pa_], merged["ts"][pa_], pr))
         pr, pa_ = pr[order], pa_[order]
         distinct, inverse = np.unique(pa_, return_inverse=True)  # an attempt is in several lists: one Past each
+        self._formatted_pasts = merged["ts"][distinct]
         made = self._pasts(merged, distinct)
         pasts_all = [made[k] for k in inverse.reshape(-1).tolist()]
         bounds = np.searchsorted(pr, chosen, side="left"), np.searchsorted(pr, chosen, side="right")
@@ -1012,7 +1066,7 @@ class ColumnarAuditor:
         """Position of the last record that sorted each row's list before the row (-1 if none)."""
         order = h["order"]
         g = rows.group[order]
-        self.last_sort.ensure(len(self.group_names))
+        self.last_sort.ensure(len(self._group_composite))
         stored = self.last_sort.values[g]
         pos_sorted = (self.position - len(rows)) + order  # positions follow the row order
         event = np.where(h["sorts"][order], pos_sorted, -1)
@@ -1062,7 +1116,7 @@ class ColumnarAuditor:
     def _record(self, rows: Rows, local: dict[str, Any], pos: np.ndarray) -> None:
         """Add the block's attempts to the store and the per-person marks, then trim as the Ledger does."""
         h = self._history_state
-        groups = len(self.group_names)
+        groups = len(self._group_composite)
         for state in (self.refusal_ts, self.refusal_past, self.opt_ts, self.opt_past, self.last_sort, self.first_pos):
             state.ensure(groups)
         first = self.first_pos.values
@@ -1126,8 +1180,8 @@ class ColumnarAuditor:
     def _ledger(self) -> None:
         """The refusals and opt-outs as Ledger entries (in first-recorded order), for the suppression list."""
         ledger: Ledger = self.auditor.ledger
-        marked = np.flatnonzero((self.refusal_past.values[:len(self.group_names)] >= 0) |
-                                (self.opt_past.values[:len(self.group_names)] >= 0))
+        marked = np.flatnonzero((self.refusal_past.values[:len(self._group_composite)] >= 0) |
+                                (self.opt_past.values[:len(self._group_composite)] >= 0))
         order = marked[np.argsort(self.first_pos.values[marked], kind="stable")]
         for g in order.tolist():
             history = PersonHistory()
@@ -1135,7 +1189,7 @@ class ColumnarAuditor:
                 history.refusal = self.pasts[self.refusal_past.values[g]]
             if self.opt_past.values[g] >= 0:
                 history.opt_out = self.pasts[self.opt_past.values[g]]
-            ledger.by_key[self.group_names[g]] = history
+            ledger.by_key[self.group_name(g)] = history
 
 
 def run_columnar(reader: LogReader, ruleset: RuleSet, facts: Facts, auditor: Auditor,

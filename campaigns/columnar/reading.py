@@ -190,3 +190,29 @@ def parse_times(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
         ts[rows] = value
         ok[rows] = good
     return ts, ok
+
+
+def wall_texts(seconds: np.ndarray) -> list[str]:
+    """'YYYY-MM-DDTHH:MM:SS' of whole epoch-like seconds (years 1000-9999), what localtime's _wall_text
+    writes, for a whole array at once (a test compares them)."""
+    seconds = seconds.astype(np.int64)
+    days = np.floor_divide(seconds, 86400)
+    second = seconds - days * 86400
+    z = days + 719468
+    era = np.floor_divide(z, 146097)
+    doe = z - era * 146097
+    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    day = doy - (153 * mp + 2) // 5 + 1
+    month = np.where(mp < 10, mp + 3, mp - 9)
+    year = yoe + era * 400 + (month <= 2)
+    hour, rest = np.divmod(second, 3600)
+    minute, sec = np.divmod(rest, 60)
+    out = np.full((len(seconds), 19), ord("-"), np.uint8)
+    for at, value, width in ((0, year, 4), (5, month, 2), (8, day, 2), (11, hour, 2), (14, minute, 2), (17, sec, 2)):
+        for k in range(width):
+            out[:, at + width - 1 - k] = 48 + (value // 10 ** k) % 10
+    out[:, 10] = ord("T")
+    out[:, 13] = out[:, 16] = ord(":")
+    return out.view("S19").ravel().astype("U19").tolist()

@@ -295,3 +295,32 @@ def test_vectorized_times_match_fromisoformat():  # type: ignore[no-untyped-def]
             moment = None
         if good:
             assert moment is not None and moment.tzinfo is not None and moment.timestamp() == value, text
+
+
+def test_vectorized_evidence_times_match_localtime():  # type: ignore[no-untyped-def]
+    """The columnar engine formats a block's moments at once; the texts must be localtime's own."""
+    import numpy as np
+
+    from campaigns.columnar.reading import wall_texts
+    from campaigns.localtime import _wall_text
+
+    rng = random.Random(9)
+    seconds = [rng.randrange(0, 4102444800) for _ in range(20000)] + [0, 4102444799, 951782400, 951868800]
+
+    assert [_wall_text(s) for s in seconds] == wall_texts(np.array(seconds))
+
+
+def test_more_than_255_principals_keep_their_own_histories(tmp_path):  # type: ignore[no-untyped-def]
+    lines = [HEADER]
+    for i in range(600):
+        lines.append(f"c{i},2026-03-0{2 + i % 4}T1{i % 8}:00:00+01:00,+3361234{i % 7:04d},,camp1,canvassing,"
+                     f"{'refused' if i % 11 == 0 else 'answered'},10,ag,principal{i % 300},,,,")
+    log = tmp_path / "log.csv"
+    log.write_text("\n".join(lines) + "\n")
+
+    columnar = _run("auto", log=log, rules=("fr-2023",))
+    row = _run("row", log=log, rules=("fr-2023",))
+
+    assert "columnar" == columnar["engine"]
+    assert row["violations"] and row["violations"] == columnar["violations"]
+    assert (row["summary"], row["suppression"]) == (columnar["summary"], columnar["suppression"])
