@@ -1,4 +1,4 @@
-"""`mystery campaign run SCENARIO.yaml`: dial every call of a scenario and store the results."""
+"""`mystery campaign run SCENARIO.yaml` and `mystery campaign analyse NAME`: dial, store, analyse."""
 
 from __future__ import annotations
 
