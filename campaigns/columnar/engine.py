@@ -176,7 +176,7 @@ class ColumnarAuditor:
         self._group_keys = np.zeros(0, np.int64)  # the composites, sorted, and their ids
         self._group_ids = np.zeros(0, np.int64)
         self.blocks: dict[int, tuple[pa.Table, dict[int, Attempt]]] = {}
-        self.seen: set[int] = set()
+        self.seen: list[np.ndarray] = []
         self.violations = 0
         self.first_ts: float | None = None
         self.last_ts: float | None = None
@@ -328,23 +328,24 @@ class ColumnarAuditor:
             code[i] = self.codes.index(attempt.disposition_raw)
             ok[i] = True
         # duplicate call ids: the row engine keeps hash(call_id) of every attempt, in file order
+        # (kept here as sorted int64 arrays: 8 bytes a row, and no long-lived Python object per row)
         call_ids = col["call_id"].to_pylist() if n else []
-        seen = self.seen
-        accepted = []
-        for i in np.flatnonzero(ok).tolist():
-            h = hash(call_ids[i])
-            if h in seen:
-                line = int(block.lines[i])
-                text = ",".join(table.column(c)[i].as_py() for c in range(self.width))
-                self._reject(rejected, line, RowError("call_id", f"duplicate call id {call_ids[i]!r} (already seen "
-                                                                 "earlier in the file; this row is not audited)"), text)
-                continue
-            seen.add(h)
-            accepted.append(i)
+        candidates = np.flatnonzero(ok)
+        hashes = np.fromiter((hash(call_ids[i]) for i in candidates.tolist()), np.int64, len(candidates))
+        first = np.zeros(len(candidates), bool)
+        first[np.unique(hashes, return_index=True)[1]] = True
+        duplicate = ~first | self._seen_before(hashes)
+        for i in candidates[duplicate].tolist():
+            line = int(block.lines[i])
+            text = ",".join(table.column(c)[i].as_py() for c in range(self.width))
+            self._reject(rejected, line, RowError("call_id", f"duplicate call id {call_ids[i]!r} (already seen "
+                                                             "earlier in the file; this row is not audited)"), text)
+        self._remember(hashes[~duplicate])
+        accepted = candidates[~duplicate]
         rejected.sort(key=lambda item: item[0])
         for _, row in rejected:
             self.on_rejected(row)
-        take = np.array(accepted, np.int64)
+        take = accepted.astype(np.int64)
         reader.attempts += len(take)
         self.blocks[number] = (table, overrides)
         camp = self.campaigns.many(col["campaign"]) if n else np.zeros(0, np.int32)
@@ -373,6 +374,20 @@ class ColumnarAuditor:
             self.first_ts = low if self.first_ts is None else min(self.first_ts, low)
             self.last_ts = high if self.last_ts is None else max(self.last_ts, high)
         return rows
+
+    def _seen_before(self, hashes: np.ndarray) -> np.ndarray:
+        out = np.zeros(len(hashes), bool)
+        for known in self.seen:
+            at = np.minimum(np.searchsorted(known, hashes), len(known) - 1)
+            out |= known[at] == hashes
+        return out
+
+    def _remember(self, hashes: np.ndarray) -> None:
+        """Add call id hashes; the sorted runs are merged so that there are few of them (log-structured)."""
+        self.seen.append(np.sort(hashes))
+        while len(self.seen) > 1 and len(self.seen[-2]) <= 2 * len(self.seen[-1]):
+            last = self.seen.pop()
+            self.seen[-1] = np.sort(np.concatenate([self.seen[-1], last]))
 
     def _principals(self, col: dict[str, pa.Array], camp: np.ndarray) -> np.ndarray:
         registry = self.facts.registry
