@@ -77,7 +77,7 @@ def _wall_text(seconds: int) -> str:
     return f"{text}T{hours:02d}:{minutes:02d}:{secs:02d}"
 
 
-TEXT_CACHE = 200_000
+TEXT_CACHE = 100_000
 """Texts kept per moment: evidence names the same earlier attempts again and again (a person's fifth
 call lists the four before it), so each moment is formatted about once; the caches are emptied when full."""
 _utc_texts: dict[float, str] = {}

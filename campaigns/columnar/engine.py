@@ -945,7 +945,7 @@ class ColumnarAuditor:
         attempts = self._attempts(rows, which)
         identity = self.facts.identity
         infos = self._infos
-        if len(infos) > 200_000:
+        if len(infos) > 50_000:
             infos.clear()
         zone_names = self.zones.names
         keys, profiles = rows.key[which].tolist(), rows.profile[which].tolist()
