@@ -70,8 +70,9 @@ class Block:
     odd: list[tuple[int, str]]
 
 
-def read_blocks(path: Path, width: int, block_bytes: int = BLOCK_BYTES) -> Iterator[Block]:
-    """Blocks of whole lines after the header line."""
+def read_blocks(path: Path, width: int, block_bytes: int | None = None) -> Iterator[Block]:
+    """Blocks of whole lines after the header line (about `block_bytes`, BLOCK_BYTES by default)."""
+    block_bytes = block_bytes or BLOCK_BYTES
     names = [f"c{i}" for i in range(width)]
     read = pacsv.ReadOptions(column_names=names, use_threads=True, block_size=1 << 22)
     parse = pacsv.ParseOptions(quote_char=False, escape_char=False, double_quote=False, newlines_in_values=False,

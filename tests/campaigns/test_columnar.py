@@ -19,6 +19,7 @@ import pytest
 
 from campaigns import report
 from campaigns.audit import AuditRequest, run_audit
+from campaigns.columnar import reading
 from campaigns.columnar.phones import NumberTable
 from campaigns.columnar.reading import parse_times
 from campaigns.phones import PhoneBook, PhoneError, describe
@@ -70,10 +71,11 @@ def _persons(rng: random.Random, count: int) -> list[dict[str, Any]]:
     return out
 
 
-def _log(path: Path, seed: int, rows: int, start: datetime) -> dict[str, Any]:
-    """A log of `rows` rows from `start` over ~40 days, written in a shuffled-by-blocks order."""
+def _log(path: Path, seed: int, rows: int, start: datetime, per_person: int = 6) -> dict[str, Any]:
+    """A log of `rows` rows from `start` over ~40 days, about `per_person` calls per person, written out of
+    order (most rows in place, some a few rows late, some hundreds of rows, i.e. days, late)."""
     rng = random.Random(seed)
-    persons = _persons(rng, max(rows // 6, 10))
+    persons = _persons(rng, max(rows // per_person, 10))
     events = []
     span = 40 * 86400
     for i in range(rows):
@@ -181,14 +183,20 @@ CASES = [
     (3, 2500, datetime(2026, 7, 25, 5, tzinfo=UTC), ("fr-2026", "policy"), 2.0),  # Bloctel ends, consent starts
     (4, 2500, datetime(2026, 10, 10, 5, tzinfo=UTC), ("fr-2023", "fr-2026"), 48.0),  # DST 25 Oct, 1 and 11 Nov
     (5, 2500, datetime(2026, 12, 10, 5, tzinfo=UTC), ("fr-2026",), 0.5),  # 25-26 Dec (Alsace-Moselle)
+    # 40 calls per person: late rows whose month of history a later-recorded call already trimmed
+    (6, 4000, datetime(2026, 3, 2, 5, tzinfo=UTC), ("fr-2023", "policy"), 6.0, 40),
 ]
 
 
-@pytest.mark.parametrize(("seed", "rows", "start", "packs", "reorder"), CASES)
-def test_columnar_engine_gives_the_row_engines_results(tmp_path, seed, rows, start, packs, reorder):  # type: ignore[no-untyped-def]
-    """Identical violations (full dicts, in order), rejected rows, summary, suppression list and counts."""
+@pytest.mark.parametrize("block_bytes", [4 << 20, 6000])
+@pytest.mark.parametrize("case", CASES)
+def test_columnar_engine_gives_the_row_engines_results(tmp_path, monkeypatch, case, block_bytes):  # type: ignore[no-untyped-def]
+    """Identical violations (full dicts, in order), rejected rows, summary, suppression list and counts,
+    with the log in one block and in blocks of ~60 lines (rows wait, history and marks carry over)."""
+    monkeypatch.setattr(reading, "BLOCK_BYTES", block_bytes)
+    seed, rows, start, packs, reorder, *density = case
     log = tmp_path / "log.csv"
-    shape = _log(log, seed, rows, start)
+    shape = _log(log, seed, rows, start, *density)
     inputs = _inputs(tmp_path, shape["persons"], seed)
     request = {"log": log, "rules": packs, "inputs": inputs, "reorder_hours": reorder,
                "params": {"fr-2023.holiday.alsace_moselle": "by_region"}}
@@ -210,9 +218,9 @@ def test_columnar_engine_gives_the_row_engines_results(tmp_path, seed, rows, sta
 def test_the_generated_logs_cover_every_rule_and_reason(tmp_path):  # type: ignore[no-untyped-def]
     """The differential cases are only worth something if the rules fire: check that they do."""
     seen_rules, seen_reasons = set(), set()
-    for seed, rows, start, packs, reorder in CASES:
+    for seed, rows, start, packs, reorder, *density in CASES:
         log = tmp_path / f"log{seed}.csv"
-        shape = _log(log, seed, rows, start)
+        shape = _log(log, seed, rows, start, *density)
         result = _run("columnar", log=log, rules=packs, inputs=_inputs(tmp_path, shape["persons"], seed),
                       reorder_hours=reorder)
         seen_rules |= {v["rule"] for v in result["violations"]}
@@ -324,3 +332,24 @@ def test_more_than_255_principals_keep_their_own_histories(tmp_path):  # type: i
     assert "columnar" == columnar["engine"]
     assert row["violations"] and row["violations"] == columnar["violations"]
     assert (row["summary"], row["suppression"]) == (columnar["summary"], columnar["suppression"])
+
+
+@pytest.mark.parametrize("body", [
+    "",  # header only
+    "c1,bad,+33612345678,,camp1,canvassing,answered,10,ag,acme,,,,\nc2,,x,,camp1,sales,maybe,10,ag,acme,,,,\n",
+    "c1,2026-03-02T22:30:00+01:00,+33612345678,,camp1,canvassing,answered,10,ag,acme,,,,",  # no final newline
+    "c1,2026-03-02 22:30:00,0612345678,,camp1,canvassing,answered,10,ag,acme,,,,\n"
+    "c2,2026-03-29T02:30:00,0612345678,,camp1,canvassing,refused,10,ag,acme,,,,\n"
+    "c3,2026-03-30T10:30:00,0612345678,,camp1,canvassing,answered,10,ag,acme,,,,\n",  # naive: --source-tz
+])
+def test_small_and_odd_logs_give_the_same_results(tmp_path, body):  # type: ignore[no-untyped-def]
+    log = tmp_path / "log.csv"
+    log.write_text(HEADER + "\n" + body)
+    request = {"log": log, "rules": ("fr-2023",), "source_tz": "Europe/Paris"}
+
+    columnar = _run("columnar", **request)
+    row = _run("row", **request)
+
+    assert "columnar" == columnar["engine"]
+    assert {key: value for key, value in row.items() if key != "engine"} == \
+        {key: value for key, value in columnar.items() if key != "engine"}
