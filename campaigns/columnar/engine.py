@@ -331,7 +331,7 @@ class ColumnarAuditor:
         # (kept here as sorted int64 arrays: 8 bytes a row, and no long-lived Python object per row)
         call_ids = col["call_id"].to_pylist() if n else []
         candidates = np.flatnonzero(ok)
-        hashes = np.fromiter((hash(call_ids[i]) for i in candidates.tolist()), np.int64, len(candidates))
+        hashes = np.fromiter(map(hash, call_ids), np.int64, len(call_ids))[candidates]
         first = np.zeros(len(candidates), bool)
         first[np.unique(hashes, return_index=True)[1]] = True
         duplicate = ~first | self._seen_before(hashes)
@@ -975,7 +975,7 @@ class ColumnarAuditor:
         lines = rows.line[which].tolist()
         principal = [self.principals.names[p] for p in rows.principal[which].tolist()]
         disp = [DISPOSITIONS[d] for d in rows.disp[which].tolist()]
-        keys = rows.key[which].tolist()
+        phones = self.numbers.texts(rows.key[which])
         column = self.column
         new = tuple.__new__
         source = self.source
@@ -998,7 +998,7 @@ class ColumnarAuditor:
                 duration = cols["duration_s"][k]
                 ring = cols["ring_s"][k] if "ring_s" in column else ""
                 talk = cols["talk_s"][k] if "talk_s" in column else ""
-                out[slot] = new(Attempt, (cols["call_id"][k], source, lines[slot], ts[slot], self.numbers.e164(keys[slot]),
+                out[slot] = new(Attempt, (cols["call_id"][k], source, lines[slot], ts[slot], phones[slot],
                                           cols["callee"][k], cols["caller_id"][k], cols["campaign"][k], principal[slot],
                                           cols["purpose"][k], disp[slot], cols["disposition"][k],
                                           float(duration) if duration else None,
@@ -1009,12 +1009,12 @@ class ColumnarAuditor:
 
     def _pasts(self, merged: dict[str, np.ndarray], at: np.ndarray) -> list[Past]:
         """Past records of the merged attempts at `at`, as the Ledger made them."""
-        e164 = self.numbers.e164
         names = self.campaigns.names
         new = tuple.__new__
-        return [new(Past, (t, d, c, e164(k), DISPOSITIONS[x], names[m])) for t, d, c, k, x, m in zip(
+        return [new(Past, (t, d, c, p, DISPOSITIONS[x], names[m])) for t, d, c, p, x, m in zip(
             merged["ts"][at].tolist(), merged["day"][at].tolist(), merged["callid"][at].tolist(),
-            merged["key"][at].tolist(), merged["disp"][at].tolist(), merged["camp"][at].tolist(), strict=True)]
+            self.numbers.texts(merged["key"][at]), merged["disp"][at].tolist(), merged["camp"][at].tolist(),
+            strict=True)]
 
     def _histories(self, rows: Rows, which: np.ndarray, flags: dict[str, np.ndarray]) -> dict[int, PersonHistory | None]:
         """PersonHistory as the Ledger holds it before each row that a history rule must judge."""

@@ -159,7 +159,7 @@ class NumberTable:
         self._raws: list[pa.Array] = []
         self._keys: list[np.ndarray] = []
         self._profile_of: list[np.ndarray] = []
-        self._known: pa.Array = pa.array([], pa.string())
+        self._index: dict[str, int] = {}  # raw text -> row of _known_keys / _known_profiles
         self._known_keys = np.zeros(0, np.int64)
         self._known_profiles = np.zeros(0, np.int32)
 
@@ -173,7 +173,9 @@ class NumberTable:
     def lookup(self, raws: pa.Array) -> tuple[np.ndarray, np.ndarray]:
         """(key, profile id) of every distinct raw in `raws`; key -1 where the raw is not a number
         (its PhoneError is in `errors`)."""
-        where = pc.fill_null(pc.index_in(raws, value_set=self._known), -1).to_numpy(zero_copy_only=False)
+        index = self._index
+        texts = raws.to_pylist()
+        where = np.fromiter((index.get(raw, -1) for raw in texts), np.int64, len(texts))
         missing = np.flatnonzero(where < 0)
         keys = np.empty(len(raws), np.int64)
         profiles = np.empty(len(raws), np.int32)
@@ -185,7 +187,8 @@ class NumberTable:
             new_keys, new_profiles = self._describe(new)
             keys[missing] = new_keys
             profiles[missing] = new_profiles
-            self._known = pa.concat_arrays([self._known, new])
+            start = len(self._known_keys)
+            index.update(zip((texts[i] for i in missing.tolist()), range(start, start + len(missing)), strict=True))
             self._known_keys = np.concatenate([self._known_keys, new_keys])
             self._known_profiles = np.concatenate([self._known_profiles, new_profiles])
         return keys, profiles
@@ -234,6 +237,12 @@ class NumberTable:
             hit = self._long[e164] = LONG_KEYS + len(self._long)
             self._long_text[hit] = e164
         return hit
+
+    def texts(self, keys: np.ndarray) -> list[str]:
+        """`e164` of many keys."""
+        if not len(keys) or keys.max() < LONG_KEYS:
+            return [f"+{k}" for k in keys.tolist()]
+        return [self.e164(k) for k in keys.tolist()]
 
     def e164(self, key: int) -> str:
         return self._long_text[key] if key >= LONG_KEYS else f"+{key}"
