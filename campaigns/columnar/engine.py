@@ -1139,24 +1139,37 @@ class ColumnarAuditor:
         np.minimum.at(earliest, rows.group, pos)
         fresh = (first < 0) & (earliest < np.iinfo(np.int64).max)
         first[fresh] = earliest[fresh]
-        # refusals and opt-outs, in judging order (the row engine's update rules)
+        # refusals and opt-outs, in judging order (the row engine's update rules), on plain lists
         marks = np.flatnonzero(np.isin(rows.disp, [*REFUSAL_CODES]))
-        for i in marks.tolist():
-            g = int(rows.group[i])
-            t = float(rows.ts[i])
-            is_opt = int(rows.disp[i]) == OPT_OUT
-            past = None
-            if self.refusal_past.values[g] < 0 or self.refusal_ts.values[g] <= t:
-                past = self._batch_past(rows, i)
-                self.pasts.append(past)
-                self.refusal_past.values[g] = len(self.pasts) - 1
-                self.refusal_ts.values[g] = t
-            if is_opt and (self.opt_past.values[g] < 0 or self.opt_ts.values[g] > t):
-                if past is None:
-                    past = self._batch_past(rows, i)
-                    self.pasts.append(past)
-                self.opt_past.values[g] = len(self.pasts) - 1
-                self.opt_ts.values[g] = t
+        mark_groups = np.unique(rows.group[marks])
+        refusal = dict(zip(mark_groups.tolist(), zip(self.refusal_ts.values[mark_groups].tolist(),
+                                                      self.refusal_past.values[mark_groups].tolist(), strict=True),
+                           strict=True))
+        opt = dict(zip(mark_groups.tolist(), zip(self.opt_ts.values[mark_groups].tolist(),
+                                                  self.opt_past.values[mark_groups].tolist(), strict=True), strict=True))
+        made = self._mark_pasts(rows, marks)
+        for g, t, disp, past in zip(rows.group[marks].tolist(), rows.ts[marks].tolist(), rows.disp[marks].tolist(),
+                                    made, strict=True):
+            index = -1
+            held_ts, held = refusal[g]
+            if held < 0 or held_ts <= t:
+                self.pasts.append(past)  # type: ignore[arg-type]
+                index = len(self.pasts) - 1
+                refusal[g] = (t, index)
+            held_ts, held = opt[g]
+            if disp == OPT_OUT and (held < 0 or held_ts > t):
+                if index < 0:
+                    self.pasts.append(past)  # type: ignore[arg-type]
+                    index = len(self.pasts) - 1
+                opt[g] = (t, index)
+        if refusal:
+            groups = np.array(list(refusal), np.int64)
+            values = list(refusal.values())
+            self.refusal_ts.values[groups] = [v[0] for v in values]
+            self.refusal_past.values[groups] = [v[1] for v in values]
+            values = list(opt.values())
+            self.opt_ts.values[groups] = [v[0] for v in values]
+            self.opt_past.values[groups] = [v[1] for v in values]
         if h is not None:
             sorted_events = np.flatnonzero(h["sorts"])
             if sorted_events.size:
