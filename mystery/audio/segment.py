@@ -27,6 +27,8 @@ from mystery.records import Segment
 MIN_MATCH_SCORE = 0.05
 MIN_MATCH_HITS = 12
 MIN_MATCH_S = 0.6        # a few hashes agreeing over a syllable are chance (same voice, same words)
+MIN_MATCH_DENSITY = 15.0  # hits per second of the span: a replay agrees on 30-60 a second, the same TTS
+                          # voice saying the same words on another call on about 6
 # inside one call a voice repeats its own pitch and words ("thank you for calling ..." in the greeting
 # and the closing of the same agent): only a long, dense repeat is a replayed recording
 MIN_SELF_MATCH_HITS = 30
@@ -195,7 +197,8 @@ def segment_call(
                 split.append(p)
                 continue
             found = library.match(p.marks, exclude_call=call_id, min_hits=MIN_MATCH_HITS, min_score=MIN_MATCH_SCORE)
-            found = [m for m in found if (m.end_frame - m.start_frame) * FRAME_S >= MIN_MATCH_S]
+            found = [m for m in found if (m.end_frame - m.start_frame) * FRAME_S >= MIN_MATCH_S and
+                     m.hits >= MIN_MATCH_DENSITY * (m.end_frame - m.start_frame) * FRAME_S]
             if not found:
                 split.append(p)
                 continue
@@ -375,7 +378,10 @@ def _split_at_voice_change(p: _Piece, active: np.ndarray, power: np.ndarray) -> 
     if gains[best] <= 0:
         return None
     cut = int(idx[candidates[best]])
-    head, tail = Unit("speech", u.start, cut, u.music_odds, u.was_music), Unit("speech", cut, u.end, u.music_odds)
+    # the musical sound of a merged unit is at its start (the queue's last notes, then the voice)
+    in_head = min(u.music_frames, cut - u.start)
+    head = Unit("speech", u.start, cut, u.music_odds, in_head)
+    tail = Unit("speech", cut, u.end, u.music_odds, u.music_frames - in_head)
     return (_Piece(head, marks=landmarks(power, head.start, head.end), why="voice changes after it"),
             _Piece(tail, marks=landmarks(power, tail.start, tail.end), why="another voice"))
 
@@ -488,7 +494,7 @@ def _label(pieces: list[_Piece], caller: np.ndarray, have_caller: bool) -> None:
         # a greeting is a sentence or two: never walk back further than 6 s, nor into short music-like
         # sound (the end of the queue's music before the person's first words)
         while j >= 0 and pieces[j].unit.kind == "speech" and not pieces[j].recorded and \
-                not pieces[j].unit.was_music and \
+                2 * pieces[j].unit.music_frames < pieces[j].unit.end - pieces[j].unit.start and \
                 pieces[j].label in ("announcement", "ivr_prompt") and \
                 pieces[j + 1].unit.start - pieces[j].unit.end <= int(0.5 / FRAME_S) and \
                 p.unit.start - pieces[j].unit.start <= int(6.0 / FRAME_S):

@@ -41,7 +41,7 @@ class Unit:
     start: int
     end: int
     music_odds: float = 0.0  # mean log-odds music vs speech over the unit
-    was_music: bool = False  # holds short, clearly musical sound taken for the steady start or end of a voice
+    music_frames: int = 0    # frames of short, clearly musical sound taken for the steady start or end of a voice
 
     @property
     def start_s(self) -> float:
@@ -187,11 +187,11 @@ def _short_music_is_speech(units: list[Unit], shortest_s: float = 2.0) -> list[U
     out: list[Unit] = []
     for u in units:
         if u.kind == "music" and u.seconds < shortest_s:
-            u = Unit("speech", u.start, u.end, u.music_odds, was_music=u.music_odds > 1.0)
+            u = Unit("speech", u.start, u.end, u.music_odds, u.end - u.start if u.music_odds > 1.0 else 0)
         if out and u.kind == "speech" and out[-1].kind == "speech" and u.start - out[-1].end <= 15:
             last = out.pop()
             u = Unit("speech", last.start, max(last.end, u.end), min(last.music_odds, u.music_odds),
-                     was_music=last.was_music or u.was_music)
+                     last.music_frames + u.music_frames)
         out.append(u)
     return out
 
