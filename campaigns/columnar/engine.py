@@ -20,10 +20,8 @@ How it stays identical to the row engine:
 from __future__ import annotations
 
 import gc
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -36,7 +34,7 @@ from campaigns.checks.frequency import DailyParams, FrequencyParams, GapParams
 from campaigns.checks.refusal import CoolingParams, ObjectionParams, _grace_end
 from campaigns.checks.windows import calendar_key
 from campaigns.columnar.phones import NumberTable
-from campaigns.columnar.reading import Block, parse_times, read_blocks, string_bytes, wall_texts
+from campaigns.columnar.reading import Block, parse_times, read_blocks, wall_texts
 from campaigns.engine import Auditor
 from campaigns.facts import Facts
 from campaigns.history import REFUSALS, Ledger, Past, PersonHistory
@@ -171,6 +169,8 @@ class ColumnarAuditor:
         self._infos: dict[tuple[int, int], Any] = {}
         self._formatted_pasts: np.ndarray | None = None
         self.zones = Interner()
+        self.countries = Interner()
+        self.late = 0
         self.groups: dict[tuple[int, int], int] = {}
         self._group_composite: list[int] = []  # per group id: principal << 55 | person token
         self._group_keys = np.zeros(0, np.int64)  # the composites, sorted, and their ids
@@ -248,8 +248,6 @@ class ColumnarAuditor:
         self.pending = _empty_rows()
         self.auditor.late = self.late
         self._ledger()
-
-    late = 0
 
     def _reject(self, out: list[tuple[int, RejectedRow]], line: int, error: RowError, text: str) -> None:
         reader = self.reader
@@ -551,23 +549,13 @@ class ColumnarAuditor:
         for packed, count in zip(unique.tolist(), counts.tolist(), strict=True):
             camp, purpose, ctry, day = packed >> 40, (packed >> 36) & 15, (packed >> 24) & 4095, \
                 (packed & ((1 << 24) - 1)) + day0
-            key, plan = self.rules.plan_of(self.campaigns.names[camp], PURPOSES[purpose], self._countries[ctry], day)
+            key, plan = self.rules.plan_of(self.campaigns.names[camp], PURPOSES[purpose], self.countries.names[ctry], day)
             self.auditor._plan_counts[key] += count
             plans.append(plan)
         return inverse.reshape(-1), plans
 
-    _countries: list[str] = []
-    _country_ids: dict[str, int] = {}
-
     def _country_id(self, country: str) -> int:
-        if not self._countries:
-            self._countries = []
-            self._country_ids = {}
-        hit = self._country_ids.get(country)
-        if hit is None:
-            hit = self._country_ids[country] = len(self._countries)
-            self._countries.append(country)
-        return hit
+        return self.countries.id(country)
 
     def _flags(self, rows: Rows, local: dict[str, Any], plan_of: np.ndarray, plans: list[Any],
                pos: np.ndarray) -> dict[str, np.ndarray]:
@@ -1228,5 +1216,3 @@ def run_columnar(reader: LogReader, ruleset: RuleSet, facts: Facts, auditor: Aud
     engine.run()
     return engine
 
-
-__all__ = ["ColumnarAuditor", "Counter", "Path", "run_columnar", "string_bytes", "unsupported"]
