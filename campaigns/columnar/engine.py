@@ -42,6 +42,7 @@ from campaigns.ingest import formats
 from campaigns.ingest.formats import RowError
 from campaigns.ingest.reader import LogReader
 from campaigns.localtime import FAST_FROM, FAST_UNTIL, Local, remember_texts, utc_offset
+from campaigns.phones import PhoneError
 from campaigns.records import DIAL_MODES, DISPOSITIONS, PURPOSES, Attempt, RejectedRow, Violation
 from campaigns.ruleset import RuleSet
 
@@ -612,7 +613,7 @@ class ColumnarAuditor:
         for raw in self.clis.names:
             try:
                 bad.append(not raw or not phones.lookup(raw).e164.startswith(p.prefixes))
-            except Exception:  # noqa: BLE001 - PhoneError: not a number
+            except PhoneError:
                 bad.append(True)
         automated = np.array([m in p.automated for m in self.modes.names])
         return (rows.mode == 0) | (automated[rows.mode] & np.array(bad or [False])[rows.cli])

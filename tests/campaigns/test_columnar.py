@@ -353,3 +353,22 @@ def test_small_and_odd_logs_give_the_same_results(tmp_path, body):  # type: igno
     assert "columnar" == columnar["engine"]
     assert {key: value for key, value in row.items() if key != "engine"} == \
         {key: value for key, value in columnar.items() if key != "engine"}
+
+
+def test_another_default_region_and_a_dispositions_file_give_the_same_results(tmp_path):  # type: ignore[no-untyped-def]
+    """National-form numbers read as German ones, and dialer codes mapped by a --dispositions file."""
+    log = tmp_path / "log.csv"
+    shape = _log(log, 7, 1500, datetime(2026, 5, 20, 5, tzinfo=UTC))
+    text = log.read_text().replace(",refused,", ",NI,").replace(",busy,", ",B,")
+    log.write_text(text)
+    mapping = tmp_path / "dispositions.csv"
+    mapping.write_text("code,disposition\nNI,refused\nB,busy\n")
+    request = {"log": log, "rules": ("fr-2023",), "inputs": _inputs(tmp_path, shape["persons"], 7),
+               "default_region": "DE", "dispositions": mapping}
+
+    columnar = _run("columnar", **request)
+    row = _run("row", **request)
+
+    assert len(row["violations"]) > 100
+    assert {key: value for key, value in row.items() if key != "engine"} == \
+        {key: value for key, value in columnar.items() if key != "engine"}
