@@ -39,15 +39,25 @@ def beside_calls_options(command: Callable[..., None]) -> Callable[..., None]:
              "until no dialer has run for 2 s).")(command)
 
 
-def make_way_for_calls(no_wait: bool, normal_priority: bool, console: Console) -> None:
-    """Before the analysis: wait for this machine's live calls to end, drop to idle CPU priority."""
+def make_way_for_calls(no_wait: bool, normal_priority: bool, console: Console) -> Callable[[], None]:
+    """Before the analysis: wait for this machine's live calls to end, drop to idle CPU priority.
+
+    Returns what to do between two calls' analysis: wait again if calls started meanwhile (another
+    campaign), so they never run beside the analysis; nothing with --no-wait."""
     if not normal_priority:
         change = yield_cpu_to_calls()
         if change.problem:
             console.print(f"[yellow]analysis priority: {change.policy} ({change.problem})[/yellow]")
-    if not no_wait:
+    if no_wait:
+        return lambda: None
+    wait_for_calls_to_end(on_wait=lambda live: console.print(
+        f"waiting for {live} live call(s) on this machine to end before analysing (--no-wait: analyse now)"))
+
+    def between_calls() -> None:
         wait_for_calls_to_end(on_wait=lambda live: console.print(
-            f"waiting for {live} live call(s) on this machine to end before analysing (--no-wait: analyse now)"))
+            f"analysis paused: {live} live call(s) on this machine (--no-wait: never pause)"))
+
+    return between_calls
 
 
 @click.group()
@@ -115,8 +125,9 @@ def run(ctx: click.Context, scenario_file: str, name: str | None, concurrency: i
     campaign_id, results = dial_scenario(settings, scenario, name or scenario.name,
                                          concurrency or scenario.concurrency, console)
     if not no_analysis:
-        make_way_for_calls(no_wait, normal_priority, console)  # after the dialling: its dialers keep their priority
-        results = process_campaign(open_store(settings.database_url), settings, campaign_id, console)
+        # after the dialling: its dialers keep their priority
+        between_calls = make_way_for_calls(no_wait, normal_priority, console)
+        results = process_campaign(open_store(settings.database_url), settings, campaign_id, console, between_calls)
     console.print(summary_table(results))
 
 
@@ -128,10 +139,10 @@ def run(ctx: click.Context, scenario_file: str, name: str | None, concurrency: i
 def analyse(ctx: click.Context, campaign_name: str, no_wait: bool, normal_priority: bool) -> None:
     """Re-analyse a stored campaign's recordings (segments, measures, transcripts, scores)."""
     console = wide_console()
-    make_way_for_calls(no_wait, normal_priority, console)  # first, so loading the models gives way too
+    between_calls = make_way_for_calls(no_wait, normal_priority, console)  # first: loading the models gives way too
     from mystery.campaign.pipeline import process_campaign
 
     settings = settings_from(ctx)
     engine = open_store(settings.database_url)
     row = repo.find_campaign(engine, campaign_name)
-    console.print(summary_table(process_campaign(engine, settings, row["id"], console)))
+    console.print(summary_table(process_campaign(engine, settings, row["id"], console, between_calls)))

@@ -87,14 +87,21 @@ def analyse_recordings(calls: list[CallResult], fingerprints_dir: Path,
     return [analysed.get(c.call_id, c) for c in calls]
 
 
-def analyse_campaign(engine: Engine, settings: object, campaign_id: int, console: Console) -> list[CallResult]:
-    """Analyse a stored campaign's recordings (see analyse_recordings), store and return the calls."""
+def analyse_campaign(engine: Engine, settings: object, campaign_id: int, console: Console,
+                     between_calls: Callable[[], None] = lambda: None) -> list[CallResult]:
+    """Analyse a stored campaign's recordings (see analyse_recordings), store and return the calls.
+
+    `between_calls` runs after each call's analysis: the command passes a wait for live calls, so
+    an analysis that a new campaign's calls overtake pauses until they end."""
     calls = repo.load_calls(engine, campaign_id)
     work = 2 * sum(1 for c in calls if c.recording and c.time_to_answer_s is not None)
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task("analysing recordings", total=work)
-        results = analyse_recordings(calls, Path(settings.fingerprints_dir),  # type: ignore[attr-defined]
-                                     lambda: progress.advance(task))
+        def advance() -> None:
+            progress.advance(task)
+            between_calls()
+
+        results = analyse_recordings(calls, Path(settings.fingerprints_dir), advance)  # type: ignore[attr-defined]
     for before, after in zip(calls, results, strict=True):
         if after is not before:
             repo.replace_analysis(engine, after.call_id, after)
@@ -135,8 +142,10 @@ def pick_transcriber(asr: object, language: str) -> tuple[str, str] | tuple[None
     return None, "; ".join(errors)
 
 
-def transcribe_and_score(engine: Engine, settings: object, campaign_id: int, console: Console) -> list[CallResult]:
-    """Transcribe the speech of every analysed call, refine outcomes, score agents; store all of it."""
+def transcribe_and_score(engine: Engine, settings: object, campaign_id: int, console: Console,
+                         between_calls: Callable[[], None] = lambda: None) -> list[CallResult]:
+    """Transcribe the speech of every analysed call, refine outcomes, score agents; store all of it
+    (`between_calls` after each call, as in analyse_campaign)."""
     from mystery.score.checklist import find_checklist, load_checklist
     from mystery.score.scorecard import score_recorded_call
     from mystery.transcribe.call import CallTranscription
@@ -171,13 +180,15 @@ def transcribe_and_score(engine: Engine, settings: object, campaign_id: int, con
                 repo.save_scores(engine, call.call_id, card.to_json()["verdicts"])  # type: ignore[arg-type]
             done[call.call_id] = updated
             progress.advance(task)
+            between_calls()
     return [done.get(c.call_id, c) for c in calls]
 
 
-def process_campaign(engine: Engine, settings: object, campaign_id: int, console: Console) -> list[CallResult]:
+def process_campaign(engine: Engine, settings: object, campaign_id: int, console: Console,
+                     between_calls: Callable[[], None] = lambda: None) -> list[CallResult]:
     """Everything after the calls: audio analysis, then transcripts, outcomes from words, scores."""
-    analyse_campaign(engine, settings, campaign_id, console)
-    return transcribe_and_score(engine, settings, campaign_id, console)
+    analyse_campaign(engine, settings, campaign_id, console, between_calls)
+    return transcribe_and_score(engine, settings, campaign_id, console, between_calls)
 
 
 def report_campaign(engine: Engine, settings: object, campaign_id: int, out_dir: Path) -> ReportOutcome:

@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -94,8 +95,17 @@ PROBE = """
     def fake_dial(settings, scenario, name, concurrency, console):
         probe("dialling")
         return repo.create_campaign(open_store(settings.database_url), name, {}), []
-    def fake_process(engine, settings, campaign_id, console):
+    def fake_process(engine, settings, campaign_id, console, between_calls=lambda: None):
         probe("analysis")
+        if os.environ.get("PROBE_CALL_DURING_ANALYSIS_S"):  # another campaign's call starts mid-analysis
+            late = subprocess.Popen([sys.executable, "-m", "mystery.dial.worker"], stdin=subprocess.PIPE)
+            threading.Timer(float(os.environ["PROBE_CALL_DURING_ANALYSIS_S"]), late.kill).start()
+            time.sleep(0.5)
+            t0 = time.monotonic()
+            between_calls()  # what the pipeline runs after each call's analysis
+            seen["paused_s"] = time.monotonic() - t0
+            seen["late_call_live_after_pause"] = late.poll() is None
+            late.kill()
         return []
     command.dial_scenario, pipeline.process_campaign = fake_dial, fake_process
     open("scenario.yaml", "w").write("name: probe\\nlines: {frontdesk: sip:frontdesk@127.0.0.1:5080}\\n"
@@ -109,9 +119,11 @@ PROBE = """
 """
 
 
-def run_command(tmp_path: Path, *args: str, live_call_s: float = 0) -> dict:  # type: ignore[type-arg]
+def run_command(tmp_path: Path, *args: str, live_call_s: float = 0,  # type: ignore[type-arg]
+                call_during_analysis_s: float = 0) -> dict:
     (tmp_path / "probe.py").write_text(textwrap.dedent(PROBE))
-    env = {**os.environ, "PROBE_LIVE_CALL_S": str(live_call_s) if live_call_s else ""}
+    env = {**os.environ, "PROBE_LIVE_CALL_S": str(live_call_s) if live_call_s else "",
+           "PROBE_CALL_DURING_ANALYSIS_S": str(call_during_analysis_s) if call_during_analysis_s else ""}
     done = subprocess.run([sys.executable, "probe.py", *args], cwd=tmp_path, capture_output=True, text=True,
                           timeout=300, env=env)
     assert 0 == done.returncode, done.stderr + done.stdout
@@ -154,11 +166,29 @@ def test_campaign_analyse_with_no_wait_starts_beside_live_calls(tmp_path: Path) 
     assert True is seen["dialer_live"]
 
 
+def test_analysis_pauses_between_calls_while_a_new_campaign_dials(tmp_path: Path) -> None:
+    run_command(tmp_path, "run", "scenario.yaml", "--no-analysis")
+    seen = run_command(tmp_path, "analyse", "probe", call_during_analysis_s=2.0)
+    assert False is seen["late_call_live_after_pause"]
+    assert seen["paused_s"] >= 1.5 + 2.0 - 0.5  # the rest of the call, then 2 s without a dialer
+
+
+def test_analysis_with_no_wait_never_pauses(tmp_path: Path) -> None:
+    run_command(tmp_path, "run", "scenario.yaml", "--no-analysis")
+    seen = run_command(tmp_path, "analyse", "probe", "--no-wait", call_during_analysis_s=30)
+    assert True is seen["late_call_live_after_pause"]
+    assert seen["paused_s"] < 0.5
+
+
 def test_a_dialer_worker_counts_as_a_live_call_until_it_ends() -> None:
     from mystery.campaign.priority import live_dialers
 
     worker = subprocess.Popen([sys.executable, "-m", "mystery.dial.worker"], stdin=subprocess.PIPE)
     try:
+        # Popen returns once exec has begun; the kernel fills /proc/PID/cmdline a moment later
+        deadline = time.monotonic() + 2.0
+        while worker.pid not in live_dialers() and time.monotonic() < deadline:
+            time.sleep(0.01)
         assert worker.pid in live_dialers()
     finally:
         worker.kill()
