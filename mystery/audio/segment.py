@@ -21,7 +21,7 @@ import numpy as np
 
 from mystery.audio.features import FRAME_S, frame_features, note_persistence
 from mystery.audio.fingerprint import FingerprintLibrary, Landmarks, Match, landmarks
-from mystery.audio.sounds import Unit, audible, runs, sound_units, speech_frames
+from mystery.audio.sounds import Unit, audible, runs, sound_units, speech_frames, step_costs
 from mystery.records import Segment
 
 MIN_MATCH_SCORE = 0.05
@@ -141,8 +141,7 @@ def _give_music_head_back(piece: _Piece, music: _Piece, held: np.ndarray, energy
     if left - right < 0.1:
         return
     values = held[region]
-    head = np.cumsum(np.concatenate([[0.0], (values - left) ** 2]))
-    tail = np.cumsum(np.concatenate([[0.0], (values - right) ** 2])[::-1])[::-1]
+    head, tail = step_costs(values, left, right)
     costs = head + tail    # costs[k]: the first k sounding frames are music
     k = int(np.argmin(costs))
     if k < 10 or k >= len(region):
@@ -177,9 +176,9 @@ def segment_call(
     """Label the callee channel (float samples, 8 kHz); `caller` (same length) gives turn-taking."""
     f = frame_features(callee)
     n = f.n
-    units = _drop_stray_tones(sound_units(f))
-    active = audible(f)
     held = note_persistence(f.power, 1)
+    units = _drop_stray_tones(sound_units(f, held))
+    active = audible(f)
     caller_mask = np.zeros(n, bool)
     if caller is not None and len(caller):
         cm = speech_frames(frame_features(caller))
@@ -402,7 +401,6 @@ def _label(pieces: list[_Piece], caller: np.ndarray, have_caller: bool) -> None:
         0 <= s - p.unit.end < int(1.5 / FRAME_S) for s in sound_after) and any(
         q.start < p.unit.start and p.unit.start - q.end <= int(2.0 / FRAME_S) for q in speech)]
     caller_turns = runs(caller)
-    caller_onsets = [s for s, _ in caller_turns]
     human = False
     human_end = 0    # end of the last piece labelled live_human
     for idx, p in enumerate(pieces):
@@ -458,15 +456,10 @@ def _label(pieces: list[_Piece], caller: np.ndarray, have_caller: bool) -> None:
         # turn-taking: the caller replies to this unit, and the callee speaks again after the caller
         later = [pieces[j] for j in speech_idx if pieces[j].unit.start >= u.end]
         replied = _speaks_between(caller, u.end - 10, u.end + turn)
-        # the caller's turn belongs to the callee sound it follows: a turn that starts during this unit
-        # or in the pause after it (before the callee's next sound) answers this unit, and the callee
-        # speaking again after that turn is a conversation
-        next_sound = min([q.unit.start for q in pieces if q.unit.start >= u.end and q.unit.kind != "noise"]
-                         + [len(caller)])
-        turns = [s for s in caller_onsets if u.start <= s < min(next_sound, u.end + turn)]
-        turn_end = next((e for s, e in caller_turns if s == turns[0]), 0) if turns else 0
-        answered = bool(turns) and (any(not q.recorded and q.unit.start > turns[0] for q in later[:2])
-                                    or u.end - turn_end >= int(1.0 / FRAME_S))  # goes on after the caller
+        # the callee speaking again after the caller's turn that answers this unit is a conversation
+        reply = _answering_turn(u, pieces, caller_turns, turn)
+        answered = reply is not None and (any(not q.recorded and q.unit.start > reply[0] for q in later[:2])
+                                          or u.end - reply[1] >= int(1.0 / FRAME_S))  # goes on after the caller
         caller_before = _speaks_between(caller, u.start - turn, u.start + 10)
         if not music_later and (answered or (caller_before and replied)):
             p.label, p.confidence, p.why, human = "live_human", 0.85, "turn-taking with the caller", True
@@ -510,15 +503,22 @@ def _label(pieces: list[_Piece], caller: np.ndarray, have_caller: bool) -> None:
                 j -= 1
 
 
-def _talked_with(u: Unit, pieces: list[_Piece], caller_turns: list[tuple[int, int]], turn: int) -> bool:
-    """The caller's turn starts during `u` or in the pause after it, and the callee then says something
-    unrecorded that goes on after the caller has finished (an answer, not more of the recording)."""
+def _answering_turn(u: Unit, pieces: list[_Piece], caller_turns: list[tuple[int, int]],
+                    turn: int) -> tuple[int, int] | None:
+    """The caller's turn that answers `u`: a turn belongs to the callee sound it follows, so it starts
+    during `u` or in the pause after it (before the callee's next sound, within `turn` frames)."""
     next_sound = min([q.unit.start for q in pieces if q.unit.start >= u.end and q.unit.kind != "noise"],
                      default=u.end + turn)
-    turns = [(s, e) for s, e in caller_turns if u.start <= s < min(next_sound, u.end + turn)]
-    if not turns:
+    return next(((s, e) for s, e in caller_turns if u.start <= s < min(next_sound, u.end + turn)), None)
+
+
+def _talked_with(u: Unit, pieces: list[_Piece], caller_turns: list[tuple[int, int]], turn: int) -> bool:
+    """The caller answers `u`, and the callee then says something unrecorded that goes on after the
+    caller has finished (an answer, not more of the recording)."""
+    reply = _answering_turn(u, pieces, caller_turns, turn)
+    if reply is None:
         return False
-    _, turn_end = turns[0]
+    turn_end = reply[1]
     return any(q.unit.kind == "speech" and not q.recorded and q.unit.start >= u.end and
                q.unit.end - turn_end >= 25 and q.unit.start - turn_end <= turn
                for q in pieces)

@@ -90,11 +90,10 @@ def audible(f: FrameFeatures) -> np.ndarray:
     return drop_short(close_gaps(mask, 3), 3)
 
 
-def music_log_odds(f: FrameFeatures, short_persistence: np.ndarray | None = None) -> np.ndarray:
-    """Per frame: log-odds that the sound is music rather than speech."""
-    persistence = note_persistence(f.power, 50)
-    if short_persistence is None:
-        short_persistence = note_persistence(f.power, 15)
+def music_log_odds(f: FrameFeatures, held: np.ndarray) -> np.ndarray:
+    """Per frame: log-odds that the sound is music rather than speech; `held` is the per-frame note
+    persistence (`note_persistence(f.power, 1)`), windowed here over 1 s and 0.3 s."""
+    persistence = window_mean(held, 50)
     x = np.stack([
         pause_ratio(f.energy_db, 150),
         syllable_modulation(f.energy_db, 150),
@@ -103,7 +102,7 @@ def music_log_odds(f: FrameFeatures, short_persistence: np.ndarray | None = None
         window_mean(f.tonality, 50),
         pause_ratio(f.energy_db, 50),
         syllable_modulation(f.energy_db, 50),
-        short_persistence,
+        window_mean(held, 15),
     ], axis=1)
     return np.clip(x @ _MUSIC_W + _MUSIC_B, -8, 8)
 
@@ -150,8 +149,12 @@ def _viterbi(scores: np.ndarray, penalty: float) -> np.ndarray:
     return path
 
 
-def sound_units(f: FrameFeatures) -> list[Unit]:
-    """Cut a channel into units of tone, speech, music and noise (silence is what lies between)."""
+def sound_units(f: FrameFeatures, held: np.ndarray | None = None) -> list[Unit]:
+    """Cut a channel into units of tone, speech, music and noise (silence is what lies between).
+
+    `held`: the per-frame note persistence, `note_persistence(f.power, 1)`, if the caller has it."""
+    if held is None:
+        held = note_persistence(f.power, 1)
     active = audible(f)
     tone_mask = tone_frames(f, active)
     units: list[Unit] = []
@@ -159,8 +162,7 @@ def sound_units(f: FrameFeatures) -> list[Unit]:
         peak = float(np.median(f.peak_hz[s:e]))
         units.append(Unit(_tone_kind(peak, (e - s) * FRAME_S), s, e))
     rest = active & ~tone_mask
-    odds = music_log_odds(f)
-    held = note_persistence(f.power, 1)   # per frame: averaged over sounding frames only, never over silence
+    odds = music_log_odds(f, held)
     flat = window_mean(f.flatness, 25)
     # a "blob" is sound with pauses under 0.8 s; inside it the kind changes only on strong evidence
     for s, e in runs(close_gaps(rest, 40)):
@@ -233,19 +235,26 @@ def _boundaries_at_long_pauses(units: list[Unit], active: np.ndarray, held: np.n
     return [u for u in out if u.end > u.start]
 
 
+def step_costs(values: np.ndarray, left: float, right: float) -> tuple[np.ndarray, np.ndarray]:
+    """A two-level step fit's squared errors: head[k] of the first k values against `left`,
+    tail[k] of the values from k on against `right` (the step at k costs head[k] + tail[k])."""
+    head = np.cumsum(np.concatenate([[0.0], (values - left) ** 2]))
+    tail = np.cumsum(np.concatenate([[0.0], (values - right) ** 2])[::-1])[::-1]
+    return head, tail
+
+
 def _step_fit(cuts: list[tuple[int, int]], sounding: np.ndarray, before: np.ndarray, after: np.ndarray,
               held: np.ndarray) -> tuple[int, int] | None:
     """Of the cuts (pause start, pause end), the one whose two sides best fit the levels of `held`
-    before and after the ambiguous stretch (a two-level step fit over its sounding frames);
+    before and after the ambiguous stretch (a two-level step fit over its sounding frames, sorted);
     None when the two levels are too close (or too little sound) to tell."""
     if len(before) < 10 or len(after) < 10:
         return None
     left, right = float(np.mean(before)), float(np.mean(after))
     if abs(left - right) < 0.1:
         return None
-    values = held[sounding]
-    costs = [float(np.sum((values[sounding < ps] - left) ** 2) + np.sum((values[sounding >= pe] - right) ** 2))
-             for ps, pe in cuts]
+    head, tail = step_costs(held[sounding], left, right)
+    costs = [head[np.searchsorted(sounding, ps)] + tail[np.searchsorted(sounding, pe)] for ps, pe in cuts]
     return cuts[int(np.argmin(costs))]
 
 
