@@ -116,41 +116,35 @@ class Listener:
 
     def human_reached(self, armed_at: float, caller_turns: list[tuple[float, float]], now: float) -> float | None:
         """Time a live person was detected (see module docstring), or None."""
-        reply = self._reply_onset(armed_at, caller_turns, now)
-        greeting = self._greeting_after_hold(armed_at, now)
-        waiting = self._greeting_then_wait(armed_at, now)
-        found = [t for t in (reply, greeting, waiting) if t is not None]
+        found = [t for t in (self._reply_onset(armed_at, caller_turns, now), self._greeting(armed_at, now))
+                 if t is not None]
         return min(found) if found else None
 
-    def _greeting_after_hold(self, armed_at: float, now: float) -> float | None:
+    def _stretches(self, now: float) -> list[tuple[float, float]]:
+        """(start, end) of each stretch of sound, gaps under BRIDGE_S bridged: music and speech both
+        dip between notes and words."""
+        out: list[tuple[float, float]] = []
+        for burst in self.bursts:
+            end = burst.end if burst.end is not None else now
+            if out and burst.start - out[-1][1] < BRIDGE_S:
+                out[-1] = (out[-1][0], end)
+            else:
+                out.append((burst.start, end))
+        return out
+
+    def _greeting(self, armed_at: float, now: float) -> float | None:
+        """Cues (b) and (c): the callee fell silent after a long hold, or after a greeting that began
+        after arming, and is still silent: someone waits for the caller."""
         quiet = self._quiet_since
         if quiet is None or not self.bursts or now < quiet + GREETING_PAUSE_S:
             return None
-        stretch_start = stretch_end = None
-        for burst in self.bursts:       # bridge short gaps: music and speech both dip between notes/words
-            end = burst.end if burst.end is not None else now
-            if stretch_end is None or burst.start - stretch_end >= BRIDGE_S:
-                stretch_start = burst.start
-            stretch_end = end
-            if stretch_end > armed_at and stretch_end - stretch_start >= HOLD_MIN_S:
-                return quiet + GREETING_PAUSE_S      # the current pause follows the hold (or ends it)
+        stretches = self._stretches(now)
+        if any(end > armed_at and end - start >= HOLD_MIN_S for start, end in stretches):
+            return quiet + GREETING_PAUSE_S      # the current pause follows the hold (or ends it)
+        start, end = stretches[-1]
+        if now >= quiet + GREETED_PAUSE_S and start >= armed_at and end - start >= GREETED_MIN_S:
+            return quiet + GREETED_PAUSE_S
         return None
-
-    def _greeting_then_wait(self, armed_at: float, now: float) -> float | None:
-        quiet = self._quiet_since
-        if quiet is None or not self.bursts or now < quiet + GREETED_PAUSE_S:
-            return None
-        start = end = None
-        for burst in reversed(self.bursts):   # the last stretch of sound, short gaps bridged
-            burst_end = burst.end if burst.end is not None else now
-            if end is None:
-                end = burst_end
-            elif start is not None and start - burst_end >= BRIDGE_S:
-                break
-            start = burst.start
-        if start is None or end is None or start < armed_at or end - start < GREETED_MIN_S:
-            return None
-        return quiet + GREETED_PAUSE_S
 
     def _reply_onset(self, armed_at: float, caller_turns: list[tuple[float, float]], now: float) -> float | None:
         previous_end: float | None = None
