@@ -33,15 +33,17 @@ from campaigns.call import Call
 from campaigns.checks.frequency import DailyParams, FrequencyParams, GapParams
 from campaigns.checks.refusal import CoolingParams, ObjectionParams, _grace_end
 from campaigns.checks.windows import calendar_key
+from campaigns.columnar import verdicts
 from campaigns.columnar.phones import NumberTable
 from campaigns.columnar.reading import Block, parse_times, read_blocks, wall_texts
+from campaigns.columnar.verdicts import Batch, Found
 from campaigns.engine import Auditor
 from campaigns.facts import Facts
 from campaigns.history import REFUSALS, Ledger, Past, PersonHistory
 from campaigns.ingest import formats
 from campaigns.ingest.formats import RowError
 from campaigns.ingest.reader import LogReader
-from campaigns.localtime import FAST_FROM, FAST_UNTIL, Local, remember_texts, utc_offset
+from campaigns.localtime import FAST_FROM, FAST_UNTIL, Local, remember_texts, utc_iso, utc_offset
 from campaigns.phones import PhoneError
 from campaigns.records import DIAL_MODES, DISPOSITIONS, PURPOSES, Attempt, RejectedRow, Violation
 from campaigns.ruleset import RuleSet
@@ -169,6 +171,9 @@ class ColumnarAuditor:
         self.history_rules = any(rule.check in HISTORY for rule in ruleset.rules)
         self._infos: dict[tuple[int, int], Any] = {}
         self._formatted_pasts: np.ndarray | None = None
+        self._people: list[tuple[str, str, str] | None] = []  # per group: person_key, basis, person_id
+        self._mark_json: dict[Past, dict[str, object]] = {}
+        self._past_json: tuple[dict[int, dict[str, object]], dict[int, dict[str, object]]] = ({}, {})
         self.zones = Interner()
         self.countries = Interner()
         self.late = 0
@@ -876,7 +881,125 @@ class ColumnarAuditor:
 
     def _evaluate(self, rows: Rows, local: dict[str, Any], plan_of: np.ndarray, plans: list[Any],
                   flags: dict[str, np.ndarray], pos: np.ndarray) -> None:
+        """Exact verdicts for the flagged rows: array verdicts (columnar/verdicts.py) where they are exact,
+        the check's own `evaluate` on a real Call for the rest; violations go out in judging order
+        (row, then the rule's place in the plan), as the row engine emits them."""
         self._formatted_pasts = None
+        found_rows: list[np.ndarray] = []
+        found_ranks: list[np.ndarray] = []
+        found: list[Violation] = []
+        generic = dict(flags)
+        batch = Batch(self, rows, local, self._history_state)
+        for rule_id, mask in flags.items():
+            rule = self._rule(rule_id)
+            verdict = verdicts.VERDICTS.get(rule.check)
+            flagged = np.flatnonzero(mask)
+            if verdict is None or not flagged.size:
+                continue
+            decided, hits = verdict(batch, rule, rule.prepared, flagged)
+            if decided.size:
+                rest = mask.copy()
+                rest[decided] = False
+                generic[rule_id] = rest
+            if hits.rows.size:
+                found_rows.append(hits.rows)
+                found_ranks.append(self._ranks(rule_id, plans, plan_of[hits.rows]))
+                found.extend(self._violations(rows, batch, rule_id, hits))
+        self._evaluate_rows(rows, local, plan_of, plans, generic, found_rows, found_ranks, found)
+        if not found:
+            return
+        order = np.lexsort((np.concatenate(found_ranks), np.concatenate(found_rows))).tolist()
+        emit = self.on_violation
+        self.violations += len(found)
+        for k in order:
+            emit(found[k])
+
+    def _ranks(self, rule_id: str, plans: list[Any], plan_rows: np.ndarray) -> np.ndarray:
+        """Place of the rule in each row's plan (clock rules first, as the row engine runs them)."""
+        places = [next(k for k, entry in enumerate(plan.clock + plan.rest) if entry[0].id == rule_id)
+                  if any(entry[0].id == rule_id for entry in plan.active) else -1 for plan in plans]
+        return np.array(places, np.int64)[plan_rows]
+
+    def _violations(self, rows: Rows, batch: Batch, rule_id: str, hits: Found) -> list[Violation]:
+        """The Violations of array verdicts, counted as Auditor.settle counts them."""
+        which = hits.rows
+        auditor = self.auditor
+        auditor._violations[rule_id] += len(which)
+        camp = rows.camp[which]
+        for c, count in zip(*np.unique(camp, return_counts=True), strict=True):
+            auditor.by_campaign[(self.campaigns.names[int(c)], rule_id)] += int(count)
+        names, principals = self.campaigns.names, self.principals.names
+        profiles = self.numbers.profiles
+        new = tuple.__new__
+        source = self.source
+        return [new(Violation, (call_id, rule_id, phone, person_id, basis, names[c], principals[p], local_time,
+                                profiles[profile][1], message, evidence, source, line, started + "Z"))
+                for call_id, phone, (_, basis, person_id), c, p, local_time, profile, message, evidence, line, started
+                in zip(rows.callid[which].tolist(), self.numbers.texts(rows.key[which]),
+                       self.persons_of_groups(rows.group[which]), camp.tolist(),
+                       rows.principal[which].tolist(), batch.local_iso(which), rows.profile[which].tolist(),
+                       hits.messages, hits.evidence, rows.line[which].tolist(),
+                       wall_texts(rows.ts[which]), strict=True)]
+
+    def persons_of_groups(self, groups: np.ndarray) -> list[tuple[str, str, str]]:
+        """(person_key, basis, person_id) of each group, as Identity.key gives them (made once per group)."""
+        people = self._people
+        if len(people) < len(self._group_composite):
+            people.extend([None] * (len(self._group_composite) - len(people)))
+        out = [people[g] for g in groups.tolist()]
+        for k in [k for k, hit in enumerate(out) if hit is None]:
+            group = int(groups[k])
+            hit = people[group]
+            if hit is None:
+                key = self.group_name(group)[1]
+                basis = {"p": "person", "l": "lead", "n": "number"}[key[0]]
+                hit = people[group] = (key, basis, key[2:] if basis == "person" else "")
+            out[k] = hit
+        return out  # type: ignore[return-value]
+
+    def past_json(self, merged: dict[str, np.ndarray], at: np.ndarray) -> list[dict[str, object]]:
+        """Past.as_json of the merged attempts at `at`: one dict per attempt, shared by the findings that list
+        it, and kept for later blocks (a person's fifth call lists the four before it) in a two-generation
+        cache keyed by the attempt's judging position."""
+        positions = merged["pos"][at].tolist()
+        current, previous = self._past_json
+        out = [current.get(q) or previous.get(q) for q in positions]
+        missing = [k for k, hit in enumerate(out) if hit is None]
+        if missing:
+            made = self._make_past_json(merged, at[np.array(missing, np.int64)])
+            for k, hit in zip(missing, made, strict=True):
+                out[k] = current[positions[k]] = hit
+        for k, q in enumerate(positions):
+            if q not in current:
+                current[q] = out[k]  # type: ignore[assignment]
+        if len(current) > 200_000:
+            self._past_json = ({}, current)
+        return out  # type: ignore[return-value]
+
+    def _make_past_json(self, merged: dict[str, np.ndarray], at: np.ndarray) -> list[dict[str, object]]:
+        ts = merged["ts"][at]
+        whole = (ts == np.trunc(ts)) & (ts >= 0) & (ts < FAST_UNTIL)
+        texts = [text + "Z" for text in wall_texts(np.where(whole, ts, 0))]
+        for k in np.flatnonzero(~whole).tolist():
+            texts[k] = utc_iso(float(ts[k]))
+        names = self.campaigns.names
+        return [{"call_id": c, "started_at_utc": t, "phone": p, "disposition": DISPOSITIONS[d], "campaign": names[m]}
+                for c, t, p, d, m in zip(merged["callid"][at].tolist(), texts, self.numbers.texts(merged["key"][at]),
+                                         merged["disp"][at].tolist(), merged["camp"][at].tolist(), strict=True)]
+
+    def mark_json(self, past: Past) -> dict[str, object]:
+        """Past.as_json of a refusal or opt-out, once per mark (a refusal bars many later calls)."""
+        hit = self._mark_json.get(past)
+        if hit is None:
+            if len(self._mark_json) > 100_000:
+                self._mark_json.clear()
+            hit = self._mark_json[past] = past.as_json()
+        return hit
+
+    def _evaluate_rows(self, rows: Rows, local: dict[str, Any], plan_of: np.ndarray, plans: list[Any],
+                       flags: dict[str, np.ndarray], found_rows: list[np.ndarray], found_ranks: list[np.ndarray],
+                       found: list[Violation]) -> None:
+        """The check's own `evaluate` on a real Call and PersonHistory, for the rows left to it."""
         any_flag = np.zeros(len(rows), bool)
         for mask in flags.values():
             any_flag |= mask
@@ -891,18 +1014,21 @@ class ColumnarAuditor:
         flag_lists = {rule_id: mask[which].tolist() for rule_id, mask in flags.items()}
         orders = [plan.clock + plan.rest for plan in plans]
         plan_rows = plan_of[which].tolist()
-        emit = self.on_violation
+        where, ranks = [], []
         for slot, (i, call) in enumerate(zip(which.tolist(), calls, strict=True)):
             history = histories.get(i)
-            for rule, evaluate, prepared in orders[plan_rows[slot]]:
+            for rank, (rule, evaluate, prepared) in enumerate(orders[plan_rows[slot]]):
                 if not flag_lists[rule.id][slot]:
                     continue
                 outcome = evaluate(call, rule, prepared, history, facts)
                 if outcome is not None:
-                    found = auditor.settle(call, rule, outcome)
-                    if found is not None:
-                        self.violations += 1
-                        emit(found)
+                    hit = auditor.settle(call, rule, outcome)
+                    if hit is not None:
+                        found.append(hit)
+                        where.append(i)
+                        ranks.append(rank)
+        found_rows.append(np.array(where, np.int64))
+        found_ranks.append(np.array(ranks, np.int64))
 
     def _format_times(self, rows: Rows, local: dict[str, Any], which: np.ndarray) -> None:
         """Format at once the moments the evidence of these rows names (their start in UTC and in each zone,
