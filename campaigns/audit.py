@@ -158,13 +158,16 @@ def run_audit(request: AuditRequest, on_violation: Callable[[Violation], None],
     if engine == "columnar":
         from campaigns.columnar.engine import run_columnar
 
-        threshold = gc.get_threshold()
-        gc.set_threshold(max(threshold[0], 20_000), *threshold[1:])
+        # The engine makes no reference cycles, and the collector's young passes over each block's
+        # short-lived findings cost 7-10 % of a 1M-row audit: it is off while the engine runs.
+        collecting = gc.isenabled()
+        gc.disable()
         try:
             columnar = run_columnar(reader, ruleset, facts, auditor, on_violation, on_rejected)
         finally:
-            gc.set_threshold(*threshold)
             gc.unfreeze()
+            if collecting:
+                gc.enable()
         return _outcome(request, packs, reader, auditor, facts, input_counts, columnar.violations, started, checksums,
                         columnar.first_ts, columnar.last_ts, engine, why_not)
     violations = 0

@@ -172,7 +172,6 @@ class ColumnarAuditor:
         self._infos: dict[tuple[int, int], Any] = {}
         self._formatted_pasts: np.ndarray | None = None
         self._people: list[tuple[str, str, str] | None] = []  # per group: person_key, basis, person_id
-        self._mark_json: dict[Past, dict[str, object]] = {}
         self._past_json: tuple[dict[int, dict[str, object]], dict[int, dict[str, object]]] = ({}, {})
         self.zones = Interner()
         self.countries = Interner()
@@ -987,14 +986,15 @@ class ColumnarAuditor:
                 for c, t, p, d, m in zip(merged["callid"][at].tolist(), texts, self.numbers.texts(merged["key"][at]),
                                          merged["disp"][at].tolist(), merged["camp"][at].tolist(), strict=True)]
 
-    def mark_json(self, past: Past) -> dict[str, object]:
-        """Past.as_json of a refusal or opt-out, once per mark (a refusal bars many later calls)."""
-        hit = self._mark_json.get(past)
-        if hit is None:
-            if len(self._mark_json) > 100_000:
-                self._mark_json.clear()
-            hit = self._mark_json[past] = past.as_json()
-        return hit
+    def marks_json(self, pasts: list[Past | None]) -> list[dict[str, object] | None]:
+        """Past.as_json of refusals or opt-outs (None stays None), their times formatted at once."""
+        ts = np.array([0.0 if past is None else past.ts for past in pasts], np.float64)
+        whole = (ts == np.trunc(ts)) & (ts >= 0) & (ts < FAST_UNTIL)
+        texts = [text + "Z" for text in wall_texts(np.where(whole, ts, 0))]
+        return [None if past is None else {
+            "call_id": past.call_id, "started_at_utc": text if ok else utc_iso(past.ts), "phone": past.phone,
+            "disposition": past.disposition, "campaign": past.campaign}
+            for past, text, ok in zip(pasts, texts, whole.tolist(), strict=True)]
 
     def _evaluate_rows(self, rows: Rows, local: dict[str, Any], plan_of: np.ndarray, plans: list[Any],
                        flags: dict[str, np.ndarray], found_rows: list[np.ndarray], found_ranks: list[np.ndarray],

@@ -265,8 +265,10 @@ def cooling_off(block: Batch, rule: Any, p: CoolingParams, flagged: np.ndarray) 
     hits = np.flatnonzero(live & (ts < end))
     found = decided[hits]
     # what the finding says about each refusal, once per refusal
-    json_of = block.engine.mark_json
-    said: dict[int, tuple[str, dict[str, object]]] = {}
+    said: dict[int, tuple[str, dict[str, object] | None]] = {}
+    used = np.unique(mark[hits]).tolist()
+    json_of = dict(zip(used, block.engine.marks_json([pasts[m] for m in used]), strict=True))
+    reopen_texts: dict[int, str] = {}
     texts: dict[float, str] = {}
     messages, evidence = [], []
     for slot, m, (key, basis, _) in zip(hits.tolist(), mark[hits].tolist(), block.person(found), strict=True):
@@ -278,11 +280,14 @@ def cooling_off(block: Batch, rule: Any, p: CoolingParams, flagged: np.ndarray) 
         head = said.get(m)
         if head is None:
             if p.from_next_day:
-                rule_text = f"{p.days} full calendar days: earliest recontact {day_to_date(refusal.day + p.days + 1)} 00:00"
+                reopen = reopen_texts.get(refusal.day)
+                if reopen is None:
+                    reopen = reopen_texts[refusal.day] = str(day_to_date(refusal.day + p.days + 1))
+                rule_text = f"{p.days} full calendar days: earliest recontact {reopen} 00:00"
             else:
                 rule_text = f"{p.days} x 24 h: earliest recontact {stop_text}"
             head = said[m] = (f" days after a refusal ({refusal.disposition} on call {refusal.call_id}); {rule_text}",
-                              json_of(refusal))
+                              json_of[m])
         messages.append(f"called {(float(ts[slot]) - refusal.ts) / 86400:.1f}{head[0]}")
         evidence.append({"refusal": head[1], "earliest_recontact_utc": stop_text, "person_key": key,
                          "person_key_basis": basis})
@@ -301,11 +306,11 @@ def objection(block: Batch, rule: Any, p: ObjectionParams, flagged: np.ndarray) 
     marks = [pasts[m] for m in mark[hits].tolist()]
     found = decided[np.array(hits, np.int64)]
     messages, evidence = [], []
-    json_of = block.engine.mark_json
-    for opt_out, i, (key, basis, _) in zip(marks, found.tolist(), block.person(found), strict=True):
+    json_of = block.engine.marks_json(marks)
+    for opt_out, said, i, (key, basis, _) in zip(marks, json_of, found.tolist(), block.person(found), strict=True):
         messages.append(f"called after the person objected (opt-out on call {opt_out.call_id}, "  # type: ignore[union-attr]
                         f"{local_iso(block.zone(i), opt_out.ts)})")  # type: ignore[union-attr]
-        evidence.append({"objection": json_of(opt_out), "grace_days": p.grace_days, "person_key": key,
+        evidence.append({"objection": said, "grace_days": p.grace_days, "person_key": key,
                          "person_key_basis": basis, "numbers_covered": "every number of the person"})
     return decided, Found(found, messages, evidence)
 
