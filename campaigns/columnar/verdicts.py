@@ -50,7 +50,6 @@ class Batch:
     history: dict[str, Any] | None
     exact: np.ndarray = field(init=False)
     """Rows whose clock has one zone and a whole-second start that local_iso formats from the offset."""
-    _texts: dict[str, Any] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         has = self.local["has"]
@@ -202,7 +201,9 @@ def frequency(block: Batch, rule: Any, p: FrequencyParams, flagged: np.ndarray) 
     # the last pair outside the window, per row: counting starts after it
     index = np.arange(len(pr))
     last_outside = np.full(len(rows), -1, np.int64)
-    np.maximum.at(last_outside, pr[outside], index[outside])
+    backwards = np.flatnonzero(outside)[::-1]  # pairs are in row order: a row's last outside pair comes first here
+    owners, first = np.unique(pr[backwards], return_index=True)
+    last_outside[owners] = backwards[first]
     counts = valid & (index > last_outside[pr])
     if not p.count_failed:
         counts &= merged["disp"][pj] != FAILED
@@ -217,7 +218,9 @@ def frequency(block: Batch, rule: Any, p: FrequencyParams, flagged: np.ndarray) 
         window = f"{p.window_days} calendar days (local dates, day of the call included)"
     else:
         window = f"rolling {p.window_s / 3600:g} h"
-    listed = np.isin(pr, found) & counts
+    is_found = np.zeros(len(rows), bool)
+    is_found[found] = True
+    listed = is_found[pr] & counts
     lpr, lpj = pr[listed], pj[listed]
     distinct, inverse = np.unique(lpj, return_inverse=True)
     pasts = block.engine.past_json(merged, distinct)
