@@ -8,6 +8,7 @@ batches (a background task, so a question never waits on a database commit). Any
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import hashlib
 import json
@@ -190,17 +191,31 @@ async def _flush_decisions(app: web.Application) -> None:
 
 
 async def _decision_logger(app: web.Application) -> Any:
+    """Write queued decisions every flush_s, and what is left at shutdown. A write under way when the guard
+    stops is shielded and awaited, so the last flush never races it for the database (two writers on
+    SQLite: one waits, and under load the wait can outlast the process)."""
+    state = app[STATE_KEY]
+
     async def loop() -> None:
         while True:
-            await asyncio.sleep(app[STATE_KEY]["flush_s"])
+            await asyncio.sleep(state["flush_s"])
+            state["flushing"] = asyncio.ensure_future(_flush_decisions(app))
             try:
-                await _flush_decisions(app)
+                await asyncio.shield(state["flushing"])
+            except asyncio.CancelledError:
+                raise
             except Exception as error:  # noqa: BLE001 - a logging hiccup must not stop the guard
                 print(f"guard: decision log write failed: {error!r}", file=sys.stderr)
 
     task = asyncio.create_task(loop())
     yield
     task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    in_flight = state.get("flushing")
+    if in_flight is not None:
+        with contextlib.suppress(Exception):  # its batch went back to the queue if it failed
+            await in_flight
     await _flush_decisions(app)
 
 
