@@ -32,13 +32,13 @@ from campaigns.rules.model import Pack
 from campaigns.ruleset import LOG_FIELDS, RuleSet
 from mystery.errors import InputError
 
-INPUT_KINDS = ("persons", "oppositions", "consents", "campaigns")
+INPUT_KINDS = ("persons", "oppositions", "consents", "contracts", "campaigns")
 FREEZE_EVERY = 50_000
 
 
 @dataclass(frozen=True, slots=True)
 class AuditRequest:
-    """Everything an audit reads. inputs: kind -> path for persons, oppositions, consents, campaigns."""
+    """Everything an audit reads. inputs: kind -> path for persons, oppositions, consents, contracts, campaigns."""
 
     log: Path
     rules: tuple[str, ...]
@@ -124,7 +124,7 @@ def _version(name: str) -> str:
 
 
 def load_facts(request: AuditRequest, facts: Facts) -> list[InputCounts]:
-    """Read persons, oppositions, consents and the campaign registry into `facts`."""
+    """Read persons, oppositions, consents, contracts and the campaign registry into `facts`."""
     counts = []
     for kind in INPUT_KINDS:
         path = request.inputs.get(kind)

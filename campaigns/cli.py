@@ -92,8 +92,11 @@ def _common_inputs(func: Any) -> Any:
         click.option("--oppositions", type=click.Path(), help="oppositions.csv: phone,listed_at,source"),
         click.option("--consents", type=click.Path(),
                      help="consents.csv: phone,person_id,given_at,withdrawn_at,scope"),
+        click.option("--contracts", type=click.Path(),
+                     help="contracts.csv: principal,started_at,subject[,phone,person_id,ended_at] (ongoing-contract "
+                          "exception)"),
         click.option("--campaigns", "campaigns_file", type=click.Path(),
-                     help="campaigns registry: campaign,principal,purpose[,packs,sector]"),
+                     help="campaigns registry: campaign,principal,purpose[,packs,sector,subjects]"),
         click.option("--rules", "rules", required=True, help="Rule packs, comma-separated (e.g. fr-2023,fr-2026)."),
         click.option("--param", "params", multiple=True, metavar="RULE.PARAM=VALUE",
                      help="Override a rule parameter, e.g. fr-2023.frequency.window_days=31."),
@@ -126,7 +129,7 @@ def _common_inputs(func: Any) -> Any:
 @exit_on_input_error
 def audit(ctx: click.Context, log: str, log_format: str | None, source_tz: str | None, encoding: str,
           dispositions: str | None, persons: str | None, oppositions: str | None, consents: str | None,
-          campaigns_file: str | None, rules: str, params: tuple[str, ...], default_region: str, fmt: str,
+          contracts: str | None, campaigns_file: str | None, rules: str, params: tuple[str, ...], default_region: str, fmt: str,
           output: str | None, summary_file: str | None, evidence_file: str | None, suppression_file: str | None,
           reorder_hours: float, engine: str, no_store: bool) -> None:
     """Ingest a dialer log and audit it against rule packs; exit 0 clean, 1 findings, 2 unusable input."""
@@ -139,7 +142,8 @@ def audit(ctx: click.Context, log: str, log_format: str | None, source_tz: str |
         raise InputError("--log", None, f"no such file: {log}")
     request = AuditRequest(
         log=Path(log), rules=_packs(rules), log_format=log_format, source_tz=source_tz, encoding=encoding,
-        inputs=_input_paths(persons=persons, oppositions=oppositions, consents=consents, campaigns=campaigns_file),
+        inputs=_input_paths(persons=persons, oppositions=oppositions, consents=consents, contracts=contracts,
+                            campaigns=campaigns_file),
         dispositions=_input_paths(dispositions=dispositions).get("dispositions"), params=_params(params),
         default_region=default_region, reorder_hours=reorder_hours, engine=engine)
     with contextlib.ExitStack() as stack:
@@ -266,8 +270,8 @@ def guard() -> None:
 @click.pass_context
 @exit_on_input_error
 def guard_serve(ctx: click.Context, host: str, port: int, persons: str | None, oppositions: str | None,
-                consents: str | None, campaigns_file: str | None, rules: str, params: tuple[str, ...],
-                default_region: str, api_keys: tuple[str, ...]) -> None:
+                consents: str | None, contracts: str | None, campaigns_file: str | None, rules: str,
+                params: tuple[str, ...], default_region: str, api_keys: tuple[str, ...]) -> None:
     """Serve GET /v1/check and POST /v1/attempts (aiohttp); decisions are logged to the store."""
     from campaigns.guard.app import GuardConfig, serve
 
@@ -276,7 +280,8 @@ def guard_serve(ctx: click.Context, host: str, port: int, persons: str | None, o
         raise InputError("--api-key", None, "give at least one API key (or set CAMPAIGNS_GUARD_API_KEYS)")
     config = GuardConfig(
         rules=_packs(rules), params=_params(params),
-        inputs=_input_paths(persons=persons, oppositions=oppositions, consents=consents, campaigns=campaigns_file),
+        inputs=_input_paths(persons=persons, oppositions=oppositions, consents=consents, contracts=contracts,
+                            campaigns=campaigns_file),
         api_keys=keys, database_url=_database_url(ctx), default_region=default_region)
     serve(config, host, port)
 

@@ -6,20 +6,21 @@ from dataclasses import dataclass, field
 
 from campaigns.identity import Identity
 from campaigns.phones import PhoneBook
-from campaigns.records import CampaignInfo, Consent, Opposition
+from campaigns.records import CampaignInfo, Consent, Contract, Opposition
 
 
 @dataclass(slots=True)
 class Facts:
     """Everything a check may look up besides the call and its history.
 
-    present: names of the inputs that were given (persons, oppositions, consents, campaigns);
+    present: names of the inputs that were given (persons, oppositions, consents, contracts, campaigns);
     a rule that needs an absent input reports "not evaluated", never "compliant".
     """
 
     identity: Identity = field(default_factory=Identity)
     oppositions: dict[str, list[Opposition]] = field(default_factory=dict)
     consents: dict[str, list[Consent]] = field(default_factory=dict)
+    contracts: dict[str, list[Contract]] = field(default_factory=dict)
     registry: dict[str, CampaignInfo] = field(default_factory=dict)
     present: set[str] = field(default_factory=set)
     phones: PhoneBook = field(default_factory=PhoneBook)
@@ -32,6 +33,19 @@ class Facts:
             self.consents.setdefault("n:" + consent.phone, []).append(consent)
         if consent.person_id:
             self.consents.setdefault("p:" + consent.person_id, []).append(consent)
+
+    def add_contract(self, contract: Contract) -> None:
+        if contract.phone:
+            self.contracts.setdefault("n:" + contract.phone, []).append(contract)
+        if contract.person_id:
+            self.contracts.setdefault("p:" + contract.person_id, []).append(contract)
+
+    def contracts_for(self, phone: str, person_id: str) -> list[Contract]:
+        """Contracts held on the number or by the person (each once)."""
+        found = list(self.contracts.get("n:" + phone, ()))
+        if person_id:
+            found.extend(c for c in self.contracts.get("p:" + person_id, ()) if c not in found)
+        return found
 
     def list_entries(self, phone: str, person_id: str, sources: frozenset[str], person_wide: bool) -> list[Opposition]:
         """List entries for the number, or for every number of the person when `person_wide`."""

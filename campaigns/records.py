@@ -99,14 +99,38 @@ class Consent:
 
 
 @dataclass(frozen=True, slots=True)
+class Contract:
+    """A contract between a consumer and a principal. Calls made while it runs, about its subject, fall
+    under the ongoing-contract exception of L223-1 (Bloctel until 2026-08-10, prior consent from
+    2026-08-11, the sector ban); D223-9 still applies to them.
+
+    subject: what the contract is about, matched against the campaign registry's `subjects`;
+    ended_at: None while it runs; file/line: where it came from, for evidence.
+    """
+
+    phone: str
+    person_id: str
+    principal: str
+    started_at: datetime
+    ended_at: datetime | None
+    subject: str
+    file: str
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
 class CampaignInfo:
-    """Registry entry: whom a campaign calls for, why, and which packs apply (empty = the audit's)."""
+    """Registry entry: whom a campaign calls for, why, and which packs apply (empty = the audit's).
+
+    subjects: the contract subjects the campaign's offer relates to (the ongoing-contract exception
+    applies only to those)."""
 
     campaign: str
     principal: str
     purpose: str
     packs: tuple[str, ...] = ()
     sector: str = ""
+    subjects: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ from typing import Any
 
 from campaigns.call import Call
 from campaigns.checks.base import Check, NotEvaluated, Outcome
+from campaigns.checks.contract import exempted
 from campaigns.facts import Facts
 from campaigns.history import PersonHistory
 from campaigns.phones import PhoneError
@@ -93,10 +94,11 @@ def eval_redial(call: Call, rule: Any, p: RedialParams, history: PersonHistory |
 @dataclass(frozen=True, slots=True)
 class SectorParams:
     sectors: frozenset[str]
+    contract_exception: bool
 
 
 def prepare_sector(params: Mapping[str, Any]) -> SectorParams:
-    return SectorParams(frozenset(params["sectors"]))
+    return SectorParams(frozenset(params["sectors"]), bool(params.get("contract_exception", False)))
 
 
 def eval_sector(call: Call, rule: Any, p: SectorParams, history: PersonHistory | None, facts: Facts) -> Outcome:
@@ -105,8 +107,10 @@ def eval_sector(call: Call, rule: Any, p: SectorParams, history: PersonHistory |
         return NotEvaluated(f"campaign {call.attempt.campaign!r} absent from the campaigns registry")
     if info.sector not in p.sectors:
         return None
-    return Finding(rule.id, f"canvassing in a banned sector ({info.sector})",
-                   {"campaign": info.campaign, "sector": info.sector}, None, True)
+    evidence: dict[str, Any] = {"campaign": info.campaign, "sector": info.sector}
+    if p.contract_exception and exempted(call, facts, evidence):
+        return None
+    return Finding(rule.id, f"canvassing in a banned sector ({info.sector})", evidence, None, True)
 
 
 CHECKS = (

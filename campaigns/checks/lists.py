@@ -1,4 +1,6 @@
-"""Permission to call at all: opposition / do-not-call lists (per number) and prior consent."""
+"""Permission to call at all: opposition / do-not-call lists (per number) and prior consent.
+
+Both may honour the ongoing-contract exception (`contract_exception: true`, checks/contract.py)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from typing import Any
 
 from campaigns.call import Call
 from campaigns.checks.base import Check, Outcome
+from campaigns.checks.contract import exempted
 from campaigns.facts import Facts
 from campaigns.history import PersonHistory
 from campaigns.records import Finding
@@ -18,11 +21,12 @@ class ListParams:
     sources: frozenset[str]
     effect_s: float
     person_wide: bool
+    contract_exception: bool
 
 
 def prepare_list(params: Mapping[str, Any]) -> ListParams:
     return ListParams(frozenset(params["sources"]), float(params.get("effect_days", 0)) * 86400,
-                      bool(params.get("person_wide", False)))
+                      bool(params.get("person_wide", False)), bool(params.get("contract_exception", False)))
 
 
 def eval_opposition_list(call: Call, rule: Any, p: ListParams, history: PersonHistory | None,
@@ -33,11 +37,13 @@ def eval_opposition_list(call: Call, rule: Any, p: ListParams, history: PersonHi
     # a registration not yet effective (listed_at + effect_days after the call) is not a breach
     for entry in facts.list_entries(call.phone.e164, call.person_id, p.sources, p.person_wide):
         if entry.listed_at.timestamp() + p.effect_s <= ts:
+            evidence = {"list_entry": {"phone": entry.phone, "listed_at": entry.listed_at.isoformat(),
+                                       "source": entry.source, "file": entry.file, "line": entry.line},
+                        "effect_days": p.effect_s / 86400}
+            if p.contract_exception and exempted(call, facts, evidence):
+                return None
             return Finding(rule.id, f"{entry.phone} is on the {entry.source} list since {entry.listed_at.date()} "
-                                    f"(effective after {p.effect_s / 86400:g} days)",
-                           {"list_entry": {"phone": entry.phone, "listed_at": entry.listed_at.isoformat(),
-                                           "source": entry.source, "file": entry.file, "line": entry.line},
-                            "effect_days": p.effect_s / 86400}, None, True)
+                                    f"(effective after {p.effect_s / 86400:g} days)", evidence, None, True)
     return None
 
 
@@ -45,12 +51,14 @@ def eval_opposition_list(call: Call, rule: Any, p: ListParams, history: PersonHi
 class ConsentParams:
     scopes: frozenset[str]
     max_age_s: float | None
+    contract_exception: bool
 
 
 def prepare_consent(params: Mapping[str, Any]) -> ConsentParams:
     age = params.get("max_age_days")
     return ConsentParams(frozenset(params.get("scopes", ["canvassing", "all"])),
-                         float(age) * 86400 if age not in (None, "") else None)
+                         float(age) * 86400 if age not in (None, "") else None,
+                         bool(params.get("contract_exception", False)))
 
 
 def eval_consent(call: Call, rule: Any, p: ConsentParams, history: PersonHistory | None,
@@ -68,10 +76,11 @@ def eval_consent(call: Call, rule: Any, p: ConsentParams, history: PersonHistory
                      "withdrawn_at": consent.withdrawn_at.isoformat() if consent.withdrawn_at else None,
                      "scope": consent.scope, "file": consent.file, "line": consent.line})
     why = "no consent on file for this person or number" if not seen else "no consent valid at the time of the call"
-    return Finding(rule.id, f"canvassing call without prior consent: {why}",
-                   {"consents_seen": seen, "scopes_accepted": sorted(p.scopes),
-                    "max_age_days": p.max_age_s / 86400 if p.max_age_s else None,
-                    "person_key": call.person_key}, None, True)
+    evidence = {"consents_seen": seen, "scopes_accepted": sorted(p.scopes),
+                "max_age_days": p.max_age_s / 86400 if p.max_age_s else None, "person_key": call.person_key}
+    if p.contract_exception and exempted(call, facts, evidence):
+        return None
+    return Finding(rule.id, f"canvassing call without prior consent: {why}", evidence, None, True)
 
 
 CHECKS = (

@@ -1,4 +1,4 @@
-"""The other inputs of an audit: persons, opposition lists, consents, the campaign registry.
+"""The other inputs of an audit: persons, opposition lists, consents, contracts, the campaign registry.
 
 Each file has a header naming its columns (required ones listed in `COLUMNS`). A bad row becomes a
 RejectedRow (reported and counted like log rows); a bad header is unusable input (exit 2).
@@ -14,14 +14,15 @@ from campaigns.facts import Facts
 from campaigns.ingest.text import CsvRows
 from campaigns.ingest.times import TimeError, to_datetime
 from campaigns.phones import PhoneError
-from campaigns.records import PURPOSES, CampaignInfo, Consent, Opposition, RejectedRow
+from campaigns.records import PURPOSES, CampaignInfo, Consent, Contract, Opposition, RejectedRow
 from mystery.errors import InputError
 
 COLUMNS = {
     "persons": (("person_id", "phone"), ("region",)),
     "oppositions": (("phone", "listed_at", "source"), ()),
     "consents": (("phone", "person_id", "given_at", "withdrawn_at", "scope"), ()),
-    "campaigns": (("campaign", "principal", "purpose"), ("packs", "sector")),
+    "contracts": (("principal", "started_at", "subject"), ("phone", "person_id", "ended_at")),
+    "campaigns": (("campaign", "principal", "purpose"), ("packs", "sector", "subjects")),
 }
 LIST_SOURCES = ("bloctel", "internal", "tps", "dnc", "dncl")
 CONSENT_SCOPES = ("canvassing", "out_of_hours", "all")
@@ -124,10 +125,24 @@ def _add(facts: Facts, kind: str, row: dict[str, str], path: str, line: int) -> 
         withdrawn = _when(row["withdrawn_at"], "withdrawn_at") if row["withdrawn_at"] else None
         facts.add_consent(Consent(_phone(facts, row["phone"]) if row["phone"] else "", row["person_id"],
                                   _when(row["given_at"], "given_at"), withdrawn, scope, path, line))  # type: ignore[arg-type]
+    elif kind == "contracts":
+        phone, person_id = row.get("phone", ""), row.get("person_id", "")
+        if not phone and not person_id:
+            raise _Bad("phone", "give a phone or a person_id")
+        for name in ("principal", "subject"):
+            if not row[name]:
+                raise _Bad(name, "empty")
+        started = _when(row["started_at"], "started_at")
+        ended = _when(row["ended_at"], "ended_at") if row.get("ended_at") else None
+        if ended is not None and ended < started:  # type: ignore[operator]
+            raise _Bad("ended_at", f"before started_at ({row['started_at']})")
+        facts.add_contract(Contract(_phone(facts, phone) if phone else "", person_id, row["principal"],
+                                    started, ended, row["subject"].lower(), path, line))  # type: ignore[arg-type]
     elif kind == "campaigns":
         purpose = row["purpose"]
         if purpose not in PURPOSES:
             raise _Bad("purpose", f"expected one of {', '.join(PURPOSES)}, got {purpose!r}")
         packs = tuple(p for p in row.get("packs", "").replace(";", " ").split() if p)
+        subjects = tuple(s.lower() for s in row.get("subjects", "").replace(";", " ").split() if s)
         facts.registry[row["campaign"]] = CampaignInfo(row["campaign"], row["principal"], purpose, packs,
-                                                       row.get("sector", ""))
+                                                       row.get("sector", ""), subjects)
