@@ -4,6 +4,8 @@ France: the eleven days of Code du travail L3133-1 are `holidays.France()` witho
 Alsace-Moselle (departments 57, 67, 68) adds Good Friday and 26 December (L3134-13); overseas
 departments add their abolition-of-slavery day (L3422-2), chosen from the number's country code
 (+262, +590, ...). Which French calendar applies is a rule parameter (`alsace_moselle`).
+Elsewhere a region the `holidays` package knows as a subdivision of the country (a Spanish
+autonomous community such as MD, a German Land, a Canadian province) adds its regional days.
 """
 
 from __future__ import annotations
@@ -31,6 +33,17 @@ def french_calendar(country: str, region: str, alsace_moselle: str) -> str:
     if alsace_moselle == "always" or (alsace_moselle == "by_region" and region in ALSACE_MOSELLE):
         return f"FR-{ALSACE_MOSELLE.get(region, '57')}"
     return "FR"
+
+
+def regional_calendar(country: str, region: str) -> str:
+    """`country`, or `country-REGION` when `region` is one of the country's subdivisions in `holidays`."""
+    code = region.strip().upper()
+    return f"{country}-{code}" if code and code in _subdivisions(country) else country
+
+
+@lru_cache(maxsize=256)
+def _subdivisions(country: str) -> frozenset[str]:
+    return frozenset(s.upper() for s in holidays.list_supported_countries().get(country, ()))
 
 
 @lru_cache(maxsize=64)

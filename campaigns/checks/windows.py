@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from campaigns.calendars import FR_COUNTRIES, french_calendar, holiday_name
+from campaigns.calendars import FR_COUNTRIES, french_calendar, holiday_name, regional_calendar
 from campaigns.call import Call
 from campaigns.checks.base import Check, NotEvaluated, Outcome, days_of
 from campaigns.facts import Facts
@@ -174,7 +174,7 @@ def calendar_key(country: str, region: str, us_state: Callable[[], str], p: Holi
     if country == "US":
         state = region if len(region) == 2 else us_state()
         return f"US-{state}" if state else "US"
-    return country
+    return regional_calendar(country, region)
 
 
 def eval_holiday(call: Call, rule: Any, p: HolidayParams, history: PersonHistory | None,

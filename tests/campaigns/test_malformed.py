@@ -114,10 +114,10 @@ def test_bad_rows_in_list_files_are_counted_and_reported(write, audit):  # type:
     log = write("log.csv", "call_id,start,callee,caller_id,campaign,purpose,disposition,duration_s,agent\n"
                            "x1,2026-03-16T11:00:00+01:00,+33142345678,,c,canvassing,answered,30,a1")
     oppositions = write("opp.csv", "phone,listed_at,source\n+33142345678,2025-13-01,bloctel\n+33142345678,"
-                                   "2025-01-01,robinson\n+33142345678,2025-01-01,bloctel")
+                                   "2025-01-01,pacitel\n+33142345678,2025-01-01,bloctel")
     run = audit(log, "fr-2023", "--oppositions", str(oppositions))
 
     assert f"{oppositions}: 3 rows read = 1 oppositions + 2 rejected" == run.summary["reconciliation"][1]
-    assert f"rejected: {oppositions}:3: source: expected one of bloctel, internal, tps, dnc, dncl, got 'robinson'" \
+    assert f"rejected: {oppositions}:3: source: expected one of bloctel, internal, tps, dnc, dncl, robinson, got 'pacitel'" \
         in run.stderr
     assert ["fr-2023.opposition"] == run.rules_of("x1")

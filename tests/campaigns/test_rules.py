@@ -196,6 +196,38 @@ def test_germany_needs_documented_consent(write, audit):  # type: ignore[no-unty
     assert ([], ["de.consent"]) == (run.rules_of("ok"), run.rules_of("cold"))
 
 
+@pytest.mark.parametrize("engine", ["columnar", "row"])
+def test_spain_hours_in_every_zone_of_a_mobile_regional_holidays_consent_and_robinson(write, audit, engine):  # type: ignore[no-untyped-def]
+    """A Spanish mobile may be in Madrid or the Canaries (an hour behind): 09:30 in Madrid is 08:30 there.
+    Maundy Thursday is a holiday in Madrid (region MD) but not a national one."""
+    consents = write("consents.csv", "phone,person_id,given_at,withdrawn_at,scope\n" + "\n".join(
+        f"{phone},,2025-01-01,,canvassing" for phone in ("+34612345678", "+34912345678", "+34928123456")))
+    opp = write("opp.csv", "phone,listed_at,source\n+34912345679,2025-01-01,robinson")
+    rows = [("madrid_ok", "2026-03-16T10:00:00+01:00", "+34912345678", "answered"),
+            ("mobile_early", "2026-03-16T09:30:00+01:00", "+34612345678", "answered"),
+            ("canary_late", "2026-03-16T21:30:00+01:00", "+34928123456", "answered"),  # 20:30 in the Canaries
+            ("madrid_late", "2026-03-16T21:30:00+01:00", "+34912345678", "answered"),
+            ("saturday", "2026-03-21T11:00:00+01:00", "+34912345678", "answered"),
+            ("holy_thursday_md", "2026-04-02T11:00:00+02:00", "+34912345678", "answered", {"region": "MD"}),
+            ("holy_thursday", "2026-04-02T11:00:00+02:00", "+34928123456", "answered"),
+            ("no_consent", "2026-03-17T11:00:00+01:00", "+34912345670", "answered"),
+            ("robinson", "2026-03-17T11:00:00+01:00", "+34912345679", "answered")]
+    run = audit(_log(write, rows), "es", "--consents", str(consents), "--oppositions", str(opp), "--engine", engine)
+
+    assert [] == run.rules_of("madrid_ok")
+    assert ["es.hours"] == run.rules_of("mobile_early")
+    outside = next(v for v in run.violations if v["call_id"] == "mobile_early")
+    assert ["Atlantic/Canary"] == outside["evidence"]["outside_in"]
+    assert [] == run.rules_of("canary_late")
+    assert ["es.hours"] == run.rules_of("madrid_late")
+    assert ["es.weekend"] == run.rules_of("saturday")
+    assert ["es.holiday"] == run.rules_of("holy_thursday_md")
+    assert "calendar ES-MD" in next(v for v in run.violations if v["call_id"] == "holy_thursday_md")["message"]
+    assert [] == run.rules_of("holy_thursday")
+    assert ["es.consent"] == run.rules_of("no_consent")
+    assert ["es.consent", "es.robinson"] == run.rules_of("robinson")
+
+
 def test_the_suppression_export_lists_objections_on_every_number_and_live_refusals(write, audit, tmp_path):  # type: ignore[no-untyped-def]
     persons = write("persons.csv", "person_id,phone\nP,+33612345678\nP,+33142345678")
     log = _log(write, [("stop", "2026-03-16T11:00:00+01:00", "+33612345678", "opt_out"),
