@@ -9,6 +9,7 @@ from typing import Any, TextIO
 
 from campaigns.audit import AuditOutcome
 from campaigns.records import Violation
+from mystery import jsontext
 
 FORMATS = ("table", "json", "csv", "html")
 CSV_COLUMNS = ("call_id", "rule", "phone", "person_id", "person_key_basis", "campaign", "principal", "local_time",
@@ -29,11 +30,11 @@ class ViolationWriter:
 
     def write(self, v: Violation) -> None:
         if self.fmt == "json":
-            self.stream.write(json.dumps(v.as_json(), ensure_ascii=False) + "\n")
+            self.stream.write(jsontext.dumps(v.as_json()) + "\n")
         elif self.fmt == "csv":
             row = v.as_json()
             row["zones"] = " ".join(v.zones)
-            row["evidence"] = json.dumps(v.evidence, ensure_ascii=False)
+            row["evidence"] = jsontext.dumps(v.evidence)
             self._csv.writerow([row[c] for c in CSV_COLUMNS])
         else:
             self.rows.append(v)

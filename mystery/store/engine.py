@@ -6,6 +6,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
 
+from mystery import jsontext
+
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 CAMPAIGNS_VERSIONS_DIR = Path(__file__).resolve().parents[2] / "campaigns" / "store" / "versions"
 
@@ -22,7 +24,7 @@ def make_engine(url: str) -> Engine:
     url = normalize_url(url)
     if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
         Path(url.removeprefix("sqlite:///")).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, future=True)
+    engine = create_engine(url, future=True, json_serializer=jsontext.dumps)
     if engine.dialect.name == "sqlite":
 
         @event.listens_for(engine, "connect")

@@ -1,0 +1,25 @@
+"""JSON text for bulk output: violations as JSON lines, JSON columns of the store.
+
+orjson writes the same JSON as `json.dumps(..., ensure_ascii=False)` without the spaces after ':'
+and ',', at several times the speed: a 1M-row audit serializes a quarter of a million findings
+twice (the output file and the store), which took longer with `json` than the audit itself.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+OPTIONS = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
+
+
+def _fallback(value: Any) -> Any:
+    if isinstance(value, set | frozenset):
+        return sorted(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def dumps(value: Any) -> str:
+    """`value` as compact JSON text (UTF-8 characters kept as they are)."""
+    return orjson.dumps(value, default=_fallback, option=OPTIONS).decode()
