@@ -91,7 +91,7 @@ class Rows:
     region: np.ndarray
     block: np.ndarray
     index: np.ndarray
-    callid: np.ndarray
+    callref: np.ndarray  # block << 32 | row of the block: the call id stays in the block's Arrow column
     mode: np.ndarray
     cli: np.ndarray
 
@@ -109,7 +109,7 @@ class Rows:
 def _empty_rows() -> Rows:
     return Rows(*(np.zeros(0, dtype) for dtype in (np.int64, np.float64, np.int64, np.int64, np.int32, np.int32,
                                                    np.int32, np.int8, np.int8, np.int64, np.int32, np.int32,
-                                                   np.int64, object, np.int32, np.int32)))
+                                                   np.int64, np.int64, np.int32, np.int32)))
 
 
 class Interner:
@@ -181,6 +181,7 @@ class ColumnarAuditor:
         self._group_keys = np.zeros(0, np.int64)  # the composites, sorted, and their ids
         self._group_ids = np.zeros(0, np.int64)
         self.blocks: dict[int, tuple[pa.Table, dict[int, Attempt]]] = {}
+        self.call_ids: dict[int, pa.Array] = {}  # per block: its call_id column (see Rows.callref)
         self.seen: list[np.ndarray] = []
         self.violations = 0
         self.first_ts: float | None = None
@@ -196,7 +197,7 @@ class ColumnarAuditor:
         self.keep_s = auditor.ledger.keep_s
         self.store: dict[str, np.ndarray] = {name: np.zeros(0, dtype) for name, dtype in (
             ("group", np.int64), ("pos", np.int64), ("ts", np.float64), ("day", np.int64), ("disp", np.int8),
-            ("camp", np.int32), ("key", np.int64), ("callid", object))}
+            ("camp", np.int32), ("key", np.int64), ("callref", np.int64))}
         self.refusal_ts = Grow(-np.inf, np.float64)
         self.refusal_past = Grow(-1, np.int64)
         self.opt_ts = Grow(np.inf, np.float64)
@@ -351,6 +352,7 @@ class ColumnarAuditor:
         take = accepted.astype(np.int64)
         reader.attempts += len(take)
         self.blocks[number] = (table, overrides)
+        self.call_ids[number] = col["call_id"] if n else pa.array([], pa.string())
         camp = self.campaigns.many(col["campaign"]) if n else np.zeros(0, np.int32)
         principal = self._principals(col, camp) if n else np.zeros(0, np.int32)
         region = self.regions.many(col["region"]) if "region" in col and n else np.zeros(n, np.int32)
@@ -369,7 +371,7 @@ class ColumnarAuditor:
                     purpose=purpose[take].astype(np.int8), disp=self.code_disp[code[take]] if k else
                     np.zeros(0, np.int8), group=group, region=region[take].astype(np.int32),
                     block=np.full(k, number, np.int32), index=take,
-                    callid=np.array(call_ids, object)[take] if k else np.zeros(0, object), mode=mode[take],
+                    callref=(np.int64(number) << 32) | take, mode=mode[take],
                     cli=cli[take])
         self.arrivals += k
         if k:
@@ -511,6 +513,12 @@ class ColumnarAuditor:
         for number in list(self.blocks):
             if number not in keep:
                 del self.blocks[number]
+        # call ids live in their block's column while a waiting row or a kept attempt refers to it
+        oldest = min([*keep, *([int(self.store["callref"].min() >> 32)] if len(self.store["callref"]) else [])],
+                     default=None)
+        for number in list(self.call_ids):
+            if oldest is None or number < oldest:
+                del self.call_ids[number]
 
     def _clock(self, rows: Rows) -> dict[str, Any]:
         """Zones of each row and its local clock in each (day, minute, weekday, offset per zone slot)."""
@@ -747,7 +755,7 @@ class ColumnarAuditor:
         merged_row[at] = order
         merged: dict[str, np.ndarray] = {}
         batch_values = {"group": rows.group, "pos": pos, "ts": rows.ts, "day": local["call_day"], "disp": rows.disp,
-                        "camp": rows.camp, "key": rows.key, "callid": rows.callid}
+                        "camp": rows.camp, "key": rows.key, "callref": rows.callref}
         for name, values in batch_values.items():
             column = np.empty(total, store[name].dtype)
             column[~in_batch] = store[name]
@@ -934,7 +942,7 @@ class ColumnarAuditor:
         return [new(Violation, (call_id, rule_id, phone, person_id, basis, names[c], principals[p], local_time,
                                 profiles[profile][1], message, evidence, source, line, started + "Z"))
                 for call_id, phone, (_, basis, person_id), c, p, local_time, profile, message, evidence, line, started
-                in zip(rows.callid[which].tolist(), self.numbers.texts(rows.key[which]),
+                in zip(self.call_texts(rows.callref[which]), self.numbers.texts(rows.key[which]),
                        self.persons_of_groups(rows.group[which]), camp.tolist(),
                        rows.principal[which].tolist(), batch.local_iso(which), rows.profile[which].tolist(),
                        hits.messages, hits.evidence, rows.line[which].tolist(),
@@ -971,7 +979,7 @@ class ColumnarAuditor:
         for k, q in enumerate(positions):
             if q not in current:
                 current[q] = out[k]  # type: ignore[assignment]
-        if len(current) > 200_000:
+        if len(current) > 50_000:
             self._past_json = ({}, current)
         return out  # type: ignore[return-value]
 
@@ -983,7 +991,7 @@ class ColumnarAuditor:
             texts[k] = utc_iso(float(ts[k]))
         names = self.campaigns.names
         return [{"call_id": c, "started_at_utc": t, "phone": p, "disposition": DISPOSITIONS[d], "campaign": names[m]}
-                for c, t, p, d, m in zip(merged["callid"][at].tolist(), texts, self.numbers.texts(merged["key"][at]),
+                for c, t, p, d, m in zip(self.call_texts(merged["callref"][at]), texts, self.numbers.texts(merged["key"][at]),
                                          merged["disp"][at].tolist(), merged["camp"][at].tolist(), strict=True)]
 
     def marks_json(self, pasts: list[Past | None]) -> list[dict[str, object] | None]:
@@ -1127,7 +1135,7 @@ class ColumnarAuditor:
         names = self.campaigns.names
         new = tuple.__new__
         return [new(Past, (t, d, c, p, DISPOSITIONS[x], names[m])) for t, d, c, p, x, m in zip(
-            merged["ts"][at].tolist(), merged["day"][at].tolist(), merged["callid"][at].tolist(),
+            merged["ts"][at].tolist(), merged["day"][at].tolist(), self.call_texts(merged["callref"][at]),
             self.numbers.texts(merged["key"][at]), merged["disp"][at].tolist(), merged["camp"][at].tolist(),
             strict=True)]
 
@@ -1216,24 +1224,38 @@ class ColumnarAuditor:
     def _mark_pasts(self, rows: Rows, marks: np.ndarray) -> list[Past | None]:
         """Past of each mark from _person_marks (None where there is none)."""
         out: list[Past | None] = [None] * len(marks)
-        made: dict[int, Past] = {}
+        in_batch = np.unique(marks[marks >= 0])
+        made = dict(zip(in_batch.tolist(), self._batch_pasts(rows, in_batch), strict=True))
+        pasts = self.pasts
         for slot, mark in enumerate(marks.tolist()):
             if mark <= -2:
-                out[slot] = self.pasts[-2 - mark]
+                out[slot] = pasts[-2 - mark]
             elif mark >= 0:
-                hit = made.get(mark)
-                if hit is None:
-                    hit = made[mark] = self._batch_past(rows, mark)
-                out[slot] = hit
+                out[slot] = made[mark]
         return out
 
-    def _batch_past(self, rows: Rows, i: int) -> Past:
-        return tuple.__new__(Past, (float(rows.ts[i]), int(self._call_day[i]), self._callid(rows, i),
-                                    self.numbers.e164(int(rows.key[i])), DISPOSITIONS[int(rows.disp[i])],
-                                    self.campaigns.names[int(rows.camp[i])]))
+    def _batch_pasts(self, rows: Rows, which: np.ndarray) -> list[Past]:
+        """Past records of batch rows, as the Ledger makes them."""
+        names = self.campaigns.names
+        new = tuple.__new__
+        return [new(Past, (t, d, c, p, DISPOSITIONS[x], names[m])) for t, d, c, p, x, m in zip(
+            rows.ts[which].tolist(), self._call_day[which].tolist(), self.call_texts(rows.callref[which]),
+            self.numbers.texts(rows.key[which]), rows.disp[which].tolist(), rows.camp[which].tolist(), strict=True)]
 
-    def _callid(self, rows: Rows, i: int) -> str:
-        return str(rows.callid[i])
+    def call_texts(self, refs: np.ndarray) -> list[str]:
+        """Call ids of attempts from their references (block << 32 | row), taken from the blocks' columns."""
+        blocks = refs >> 32
+        rows = refs & 0xFFFFFFFF
+        distinct = np.unique(blocks)
+        if len(distinct) == 1:
+            return self.call_ids[int(distinct[0])].take(pa.array(rows)).to_pylist()
+        out: list[str] = [""] * len(refs)
+        for block in distinct.tolist():
+            where = np.flatnonzero(blocks == block)
+            for k, text in zip(where.tolist(), self.call_ids[block].take(pa.array(rows[where])).to_pylist(),
+                               strict=True):
+                out[k] = text
+        return out
 
     def _rule(self, rule_id: str) -> Any:
         for rule in self.rules.rules:
@@ -1294,7 +1316,7 @@ class ColumnarAuditor:
             order = np.lexsort((pos, rows.group))
             merged = {"group": rows.group[order], "pos": pos[order], "ts": rows.ts[order],
                       "day": local["call_day"][order], "disp": rows.disp[order], "camp": rows.camp[order],
-                      "key": rows.key[order], "callid": rows.callid[order]}
+                      "key": rows.key[order], "callref": rows.callref[order]}
             if len(self.store["ts"]):
                 both = {name: np.concatenate([self.store[name], merged[name]]) for name in merged}
                 o = np.lexsort((both["pos"], both["group"]))

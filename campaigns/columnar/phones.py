@@ -160,6 +160,9 @@ class NumberTable:
         self._keys: list[np.ndarray] = []
         self._profile_of: list[np.ndarray] = []
         self._index: dict[str, int] = {}  # raw text -> row of _known_keys / _known_profiles
+        # raws written "+<digits>" (nearly all of a dialer's): their digits as int64, sorted, and their rows
+        self._plain_digits = np.zeros(0, np.int64)
+        self._plain_rows = np.zeros(0, np.int64)
         self._known_keys = np.zeros(0, np.int64)
         self._known_profiles = np.zeros(0, np.int32)
 
@@ -172,26 +175,45 @@ class NumberTable:
 
     def lookup(self, raws: pa.Array) -> tuple[np.ndarray, np.ndarray]:
         """(key, profile id) of every distinct raw in `raws`; key -1 where the raw is not a number
-        (its PhoneError is in `errors`)."""
-        index = self._index
-        texts = raws.to_pylist()
-        where = np.fromiter((index.get(raw, -1) for raw in texts), np.int64, len(texts))
+        (its PhoneError is in `errors`). Raws seen before are found again by their digits (sorted int64,
+        for "+<digits>") or their text (the rest), and only new ones are described."""
+        n = len(raws)
+        plain = pc.fill_null(pc.match_substring_regex(raws, r"^\+[1-9][0-9]{6,14}$"), False).to_numpy(
+            zero_copy_only=False)
+        plain_at = np.flatnonzero(plain)
+        digits = pc.cast(pc.utf8_slice_codeunits(raws.filter(pa.array(plain)), 1, 64), pa.int64()).to_numpy(
+            zero_copy_only=False) if plain_at.size else np.zeros(0, np.int64)
+        where = np.full(n, -1, np.int64)
+        if len(self._plain_digits) and plain_at.size:
+            at = np.minimum(np.searchsorted(self._plain_digits, digits), len(self._plain_digits) - 1)
+            hit = self._plain_digits[at] == digits
+            where[plain_at[hit]] = self._plain_rows[at[hit]]
+        other = np.flatnonzero(~plain)
+        texts = raws.take(pa.array(other)).to_pylist() if other.size else []
+        if other.size:
+            index = self._index
+            where[other] = [index.get(raw, -1) for raw in texts]
         missing = np.flatnonzero(where < 0)
-        keys = np.empty(len(raws), np.int64)
-        profiles = np.empty(len(raws), np.int32)
-        known = where >= 0
-        keys[known] = self._known_keys[where[known]]
-        profiles[known] = self._known_profiles[where[known]]
         if missing.size:
-            new = raws.take(pa.array(missing))
-            new_keys, new_profiles = self._describe(new)
-            keys[missing] = new_keys
-            profiles[missing] = new_profiles
             start = len(self._known_keys)
-            index.update(zip((texts[i] for i in missing.tolist()), range(start, start + len(missing)), strict=True))
+            new_keys, new_profiles = self._describe(raws.take(pa.array(missing)))
             self._known_keys = np.concatenate([self._known_keys, new_keys])
             self._known_profiles = np.concatenate([self._known_profiles, new_profiles])
-        return keys, profiles
+            rows = np.arange(start, start + len(missing))
+            where[missing] = rows
+            new_plain = plain[missing]
+            if new_plain.any():
+                position = np.searchsorted(plain_at, missing[new_plain])  # their place among the plain raws
+                merged = np.concatenate([self._plain_digits, digits[position]])
+                order = np.argsort(merged, kind="stable")
+                self._plain_digits = merged[order]
+                self._plain_rows = np.concatenate([self._plain_rows, rows[new_plain]])[order]
+            other_missing = missing[~new_plain]
+            if other_missing.size:
+                text_of = dict(zip(other.tolist(), texts, strict=True))
+                self._index.update(zip((text_of[i] for i in other_missing.tolist()), rows[~new_plain].tolist(),
+                                       strict=True))
+        return self._known_keys[where], self._known_profiles[where]
 
     def _describe(self, raws: pa.Array) -> tuple[np.ndarray, np.ndarray]:
         n = len(raws)
