@@ -11,6 +11,7 @@ import gc
 import platform
 import sys
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
@@ -24,7 +25,7 @@ from campaigns.facts import Facts
 from campaigns.ingest.dispositions import load_mapping
 from campaigns.ingest.inputs import InputCounts, load_input
 from campaigns.ingest.reader import LogReader
-from campaigns.ingest.text import file_sha256
+from campaigns.ingest.text import file_sha256, file_sha256_soon
 from campaigns.localtime import day_to_date, utc_iso
 from campaigns.records import Attempt, RejectedRow, Violation
 from campaigns.rules.load import load_packs
@@ -153,8 +154,8 @@ def run_audit(request: AuditRequest, on_violation: Callable[[Violation], None],
                        registry=facts.registry, mapping=mapping, encoding=request.encoding)
     facts.present |= reader.fields_present & LOG_FIELDS
     auditor = Auditor(ruleset, facts, CallBuilder(facts.phones, facts), reorder_s=request.reorder_hours * 3600)
-    checksums = {str(request.log): ""}
-    engine, why_not = choose_engine(request, reader, ruleset, checksums)
+    log_sha256 = file_sha256_soon(request.log)
+    engine, why_not = choose_engine(request, reader, ruleset)
     if engine == "columnar":
         from campaigns.columnar.engine import run_columnar
 
@@ -168,7 +169,7 @@ def run_audit(request: AuditRequest, on_violation: Callable[[Violation], None],
             gc.unfreeze()
             if collecting:
                 gc.enable()
-        return _outcome(request, packs, reader, auditor, facts, input_counts, columnar.violations, started, checksums,
+        return _outcome(request, packs, reader, auditor, facts, input_counts, columnar.violations, started, log_sha256,
                         columnar.first_ts, columnar.last_ts, engine, why_not)
     violations = 0
     first_ts = last_ts = None
@@ -203,14 +204,12 @@ def run_audit(request: AuditRequest, on_violation: Callable[[Violation], None],
     for found in auditor.finish():
         violations += 1
         on_violation(found)
-    return _outcome(request, packs, reader, auditor, facts, input_counts, violations, started, checksums, first_ts,
+    return _outcome(request, packs, reader, auditor, facts, input_counts, violations, started, log_sha256, first_ts,
                     last_ts, engine, why_not)
 
 
-def choose_engine(request: AuditRequest, reader: LogReader, ruleset: RuleSet,
-                  checksums: dict[str, str]) -> tuple[str, str]:
-    """("columnar", "") when the batched engine can run this audit, else ("row", why not); the log's
-    checksum lands in `checksums` (the columnar engine's pre-scan reads the file once for both)."""
+def choose_engine(request: AuditRequest, reader: LogReader, ruleset: RuleSet) -> tuple[str, str]:
+    """("columnar", "") when the batched engine can run this audit, else ("row", why not)."""
     if request.engine == "row":
         return "row", "asked for (--engine row)"
     from campaigns.columnar.engine import unsupported
@@ -219,7 +218,6 @@ def choose_engine(request: AuditRequest, reader: LogReader, ruleset: RuleSet,
     why_not = unsupported(reader, ruleset, request.encoding)
     if not why_not:
         scan = scan_log(request.log)
-        checksums[str(request.log)] = scan.sha256
         if scan.problem:
             why_not = f"the log has {scan.problem}"
     if why_not and request.engine == "columnar":
@@ -228,10 +226,9 @@ def choose_engine(request: AuditRequest, reader: LogReader, ruleset: RuleSet,
 
 
 def _outcome(request: AuditRequest, packs: list[Pack], reader: LogReader, auditor: Auditor, facts: Facts,
-             input_counts: list[InputCounts], violations: int, started: str, checksums: dict[str, str],
+             input_counts: list[InputCounts], violations: int, started: str, log_sha256: Future[str],
              first_ts: float | None, last_ts: float | None, engine: str, why_not: str) -> AuditOutcome:
-    if not checksums.get(str(request.log)):
-        checksums[str(request.log)] = file_sha256(request.log)
+    checksums = {str(request.log): log_sha256.result()}
     for path in [*request.inputs.values(), *([request.dispositions] if request.dispositions else [])]:
         checksums[str(path)] = file_sha256(path)
     return AuditOutcome(

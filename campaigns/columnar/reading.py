@@ -1,7 +1,7 @@
 """A generic CSV log in blocks of lines: Arrow parses the well-formed lines, the row converter the others.
 
 The columnar engine reads only files that `csv.reader` and a plain comma split read alike: UTF-8, no
-quote character, no carriage return, no NUL byte (`scan_log` checks while it computes the checksum).
+quote character, no carriage return, no NUL byte (`scan_log` checks).
 Then a line is a row, its number is its physical line, and a line with the header's number of commas
 is exactly a row of the right width. Every other line (blank, truncated, extra commas) and every row
 that one of the vectorized tests does not pass goes through `formats.generic`'s converter, so rejected
@@ -10,7 +10,6 @@ rows get the row engine's own field and reason.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,22 +24,19 @@ BLOCK_BYTES = 4 << 20
 
 @dataclass(frozen=True, slots=True)
 class Scan:
-    """What one pass over the log's bytes found: its checksum, and why Arrow cannot read it ("" if it can)."""
+    """What one pass over the log's bytes found: why Arrow cannot read it ("" if it can)."""
 
-    sha256: str
     problem: str
 
 
 def scan_log(path: Path) -> Scan:
-    """Checksum the file and look for what the columnar reader does not handle."""
-    digest = hashlib.sha256()
+    """Look for what the columnar reader does not handle (stops at the first problem)."""
     problem = ""
     tail = b""
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 22), b""):
-            digest.update(block)
             if problem:
-                continue
+                break
             if b'"' in block:
                 problem = "quoted fields"
             elif b"\r" in block:
@@ -57,7 +53,7 @@ def scan_log(path: Path) -> Scan:
                 tail = block[cut:] if len(block) - cut < 8 else b""
                 continue
             tail = b""
-    return Scan(digest.hexdigest(), problem)
+    return Scan(problem)
 
 
 @dataclass(slots=True)
