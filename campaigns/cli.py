@@ -156,6 +156,7 @@ def audit(ctx: click.Context, log: str, log_format: str | None, source_tz: str |
             stack.callback(engine.dispose)
             connection = stack.enter_context(engine.begin())
             recorder = RunRecorder(connection, str(request.log), list(request.rules), request.params)
+            stack.callback(recorder.close)  # before the transaction ends, whichever way
         stream = stack.enter_context(_atomic_output(output, sys.stdout))
         writer = report.ViolationWriter(fmt, stream)
 

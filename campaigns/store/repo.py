@@ -6,6 +6,7 @@ An audit run is written in one transaction: a failed audit leaves nothing half-w
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,7 +29,10 @@ class RunRecorder:
 
     Violations go straight to the driver's executemany as tuples, their evidence already JSON text: a
     1M-row audit stores a quarter of a million, and SQLAlchemy's per-row parameter handling cost more
-    than the database's own work (the statement is still compiled by SQLAlchemy, for each dialect)."""
+    than the database's own work (the statement is still compiled by SQLAlchemy, for each dialect).
+    Each batch is written by one worker thread while the audit goes on (the drivers release the GIL
+    while the database works); one batch at a time, so the connection is never used by two threads at
+    once, and `finish` / `close` wait for it (a write error surfaces there, or at the next batch)."""
 
     def __init__(self, connection: Connection, log_path: str, packs: list[str], params: dict[str, str]) -> None:
         self.connection = connection
@@ -38,6 +42,8 @@ class RunRecorder:
         self._violations: list[tuple[Any, ...]] = []
         self._rejected: list[dict[str, Any]] = []
         self._insert_violations, self._positional = _driver_insert(connection, schema.violations, VIOLATION_COLUMNS)
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store")
+        self._pending: Future[None] | None = None
 
     def violation(self, v: Violation) -> None:
         self._violations.append((self.run_id, v.call_id, v.rule, v.phone, v.person_id, v.campaign, v.principal,
@@ -53,18 +59,36 @@ class RunRecorder:
             self._flush()
 
     def _flush(self) -> None:
-        if self._violations:
-            rows = self._violations if self._positional else [dict(zip(VIOLATION_COLUMNS, row, strict=True))
-                                                              for row in self._violations]
+        self._wait()
+        violations, rejected = self._violations, self._rejected
+        self._violations, self._rejected = [], []
+        if violations or rejected:
+            self._pending = self._writer.submit(self._write, violations, rejected)
+
+    def _write(self, violations: list[tuple[Any, ...]], rejected: list[dict[str, Any]]) -> None:
+        if violations:
+            rows = violations if self._positional else [dict(zip(VIOLATION_COLUMNS, row, strict=True))
+                                                        for row in violations]
             self.connection.exec_driver_sql(self._insert_violations, rows)  # type: ignore[arg-type]
-            self._violations = []
-        if self._rejected:
-            self.connection.execute(schema.rejected_rows.insert(), self._rejected)
-            self._rejected = []
+        if rejected:
+            self.connection.execute(schema.rejected_rows.insert(), rejected)
+
+    def _wait(self) -> None:
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending.result()
+
+    def close(self) -> None:
+        """Wait for a batch being written and stop the writer (also when the audit failed)."""
+        try:
+            self._wait()
+        finally:
+            self._writer.shutdown(wait=True)
 
     def finish(self, *, log_sha256: str, log_format: str, evidence: dict[str, Any], summary: dict[str, Any],
                rows: int, attempts: int, rejected: int, violations: int, exit_code: int) -> None:
         self._flush()
+        self.close()
         self.connection.execute(schema.audit_runs.update().where(schema.audit_runs.c.id == self.run_id).values(
             finished_at=_now(), log_sha256=log_sha256, log_format=log_format, evidence=evidence, summary=summary,
             rows=rows, attempts=attempts, rejected=rejected, violations=violations, exit_code=exit_code))
