@@ -6,7 +6,9 @@
 The log is the generic CSV (one principal, 7 campaigns): one attempt per row over 60 days (95 % inside the French calling
 windows, 5 % anywhere), `rows / 5` persons with one or two
 numbers each (so per-person counting and the per-number cache are exercised), canvassing, all
-dispositions, rows written in hang-up order (slightly out of start order, as real logs are).
+dispositions, each day's rows written in hang-up order (slightly out of start order, as real logs are;
+before 2026-11-24 they were shuffled within each day, and two rows in three came later than the
+audit's 6-hour reorder window).
 Each phase runs in its own interpreter so that peak RSS (ru_maxrss) belongs to that phase alone.
 Both wall-clock and CPU-time ratios are printed: on a shared machine the CPU ratio is the steadier.
 The audit runs through `run_audit` as `campaigns audit` does, with the engine it picks (`engine` in the
@@ -27,7 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -46,12 +48,23 @@ def generate(path: Path, rows: int, seed: int = 1) -> dict[str, int]:
     span = 60 * 86400
     step = span / rows
     distinct = set()
+    by_day: dict[date, list[tuple[datetime, int, str]]] = {}
     with open(path, "w", encoding="utf-8", newline="") as handle:
         handle.write(HEADER)
+
+        def flush(before: date | None) -> None:
+            # each finished day's calls in hang-up order (start + duration): a little out of start order,
+            # as dialers write them
+            for day_done in sorted(d for d in by_day if before is None or d < before):
+                calls = by_day.pop(day_done)
+                for moment, _duration, text in sorted(calls, key=lambda row: row[0] + timedelta(seconds=row[1])):
+                    handle.write(text.format(moment=moment.isoformat()))
+
         for i in range(rows):
-            # 95 % inside the French windows on weekdays, 5 % anywhere (evenings, lunch, weekends);
-            # +-10 min jitter keeps rows a little out of start order, as logs written at hang-up are
+            # 95 % inside the French windows on weekdays (a weekend day's share moves to the next
+            # weekdays), 5 % anywhere (evenings, lunch, weekends)
             day = start + timedelta(seconds=i * step)
+            flush(day.date())
             if rng.random() < 0.95:
                 while day.weekday() >= 5:
                     day += timedelta(days=2)
@@ -63,8 +76,11 @@ def generate(path: Path, rows: int, seed: int = 1) -> dict[str, int]:
             phone = rng.choice(numbers[rng.randrange(persons)])
             distinct.add(phone)
             disposition = rng.choice(DISPOSITIONS)
-            handle.write(f"c{i},{moment.isoformat()},{phone},+33162000001,camp{i % 7},canvassing,{disposition},"
-                         f"{rng.randrange(0, 300)},ag{i % 50},acme\n")
+            duration = rng.randrange(0, 300)
+            by_day.setdefault(day.date(), []).append((
+                moment, duration, f"c{i},{{moment}},{phone},+33162000001,camp{i % 7},canvassing,{disposition},"
+                                  f"{duration},ag{i % 50},acme\n"))
+        flush(None)
     return {"rows": rows, "persons": persons, "distinct_numbers": len(distinct)}
 
 
