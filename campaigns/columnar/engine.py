@@ -962,16 +962,23 @@ class ColumnarAuditor:
         people = self._people
         if len(people) < len(self._group_composite):
             people.extend([None] * (len(self._group_composite) - len(people)))
-        out = [people[g] for g in groups.tolist()]
-        for k in [k for k, hit in enumerate(out) if hit is None]:
-            group = int(groups[k])
-            hit = people[group]
-            if hit is None:
-                key = self.group_name(group)[1]
-                basis = {"p": "person", "l": "lead", "n": "number"}[key[0]]
-                hit = people[group] = (key, basis, key[2:] if basis == "person" else "")
-            out[k] = hit
-        return out  # type: ignore[return-value]
+        new = np.unique(groups[np.array([people[g] is None for g in groups.tolist()], bool)]) if len(groups) else \
+            groups
+        for group, key in zip(new.tolist(), self._person_keys(new), strict=True):
+            kind = key[0]
+            people[group] = (key, "person", key[2:]) if kind == "p" else (key, "lead" if kind == "l" else "number", "")
+        return [people[g] for g in groups.tolist()]  # type: ignore[misc]
+
+    def _person_keys(self, groups: np.ndarray) -> list[str]:
+        """group_name(g)[1] of many groups: person ("p:"), lead ("l:") or number ("n:") keys."""
+        composite = [self._group_composite[g] for g in groups.tolist()]
+        if any(isinstance(value, tuple) for value in composite):
+            return [self.group_name(g)[1] for g in groups.tolist()]
+        token = np.array(composite, np.int64) & ((1 << 55) - 1)
+        persons, leads = self.person_ids.names, self.leads.names
+        numbers = self.numbers.texts(np.where(token < (1 << 52), token, 0))
+        return ["l:" + leads[t - (1 << 53)] if t >= 1 << 53 else "p:" + persons[t - (1 << 52)] if t >= 1 << 52
+                else "n:" + number for t, number in zip(token.tolist(), numbers, strict=True)]
 
     def past_json(self, merged: dict[str, np.ndarray], at: np.ndarray) -> list[dict[str, object]]:
         """Past.as_json of the merged attempts at `at`: one dict per attempt, shared by the findings that list

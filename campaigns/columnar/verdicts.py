@@ -274,9 +274,9 @@ def cooling_off(block: Batch, rule: Any, p: CoolingParams, flagged: np.ndarray) 
     reopen_texts: dict[int, str] = {}
     texts: dict[float, str] = {}
     messages, evidence = [], []
-    for slot, m, (key, basis, _) in zip(hits.tolist(), mark[hits].tolist(), block.person(found), strict=True):
+    for start, stop, m, (key, basis, _) in zip(ts[hits].tolist(), end[hits].tolist(), mark[hits].tolist(),
+                                               block.person(found), strict=True):
         refusal = pasts[m]
-        stop = float(end[slot])
         stop_text = texts.get(stop)
         if stop_text is None:
             stop_text = texts[stop] = utc_iso(stop)
@@ -291,7 +291,7 @@ def cooling_off(block: Batch, rule: Any, p: CoolingParams, flagged: np.ndarray) 
                 rule_text = f"{p.days} x 24 h: earliest recontact {stop_text}"
             head = said[m] = (f" days after a refusal ({refusal.disposition} on call {refusal.call_id}); {rule_text}",
                               json_of[m])
-        messages.append(f"called {(float(ts[slot]) - refusal.ts) / 86400:.1f}{head[0]}")
+        messages.append(f"called {(start - refusal.ts) / 86400:.1f}{head[0]}")
         evidence.append({"refusal": head[1], "earliest_recontact_utc": stop_text, "person_key": key,
                          "person_key_basis": basis})
     return decided, Found(found, messages, evidence)
