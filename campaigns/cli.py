@@ -137,6 +137,7 @@ def audit(ctx: click.Context, log: str, log_format: str | None, source_tz: str |
 
     from campaigns import report
     from campaigns.audit import AuditRequest, run_audit
+    from mystery import jsontext
 
     if not Path(log).is_file():
         raise InputError("--log", None, f"no such file: {log}")
@@ -161,9 +162,10 @@ def audit(ctx: click.Context, log: str, log_format: str | None, source_tz: str |
         writer = report.ViolationWriter(fmt, stream)
 
         def on_violation(v: Any) -> None:
-            writer.write(v)
+            evidence_json = jsontext.dumps(v.evidence) if recorder and fmt in ("json", "csv") else None
+            writer.write(v, evidence_json)
             if recorder:
-                recorder.violation(v)
+                recorder.violation(v, evidence_json)
 
         def on_rejected(row: Any) -> None:
             if recorder:

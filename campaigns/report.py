@@ -28,13 +28,17 @@ class ViolationWriter:
             self._csv = csv.writer(stream)
             self._csv.writerow(CSV_COLUMNS)
 
-    def write(self, v: Violation) -> None:
+    def write(self, v: Violation, evidence_json: str | None = None) -> None:
+        """Write one finding; `evidence_json`: its evidence already serialized (else it is serialized here)."""
         if self.fmt == "json":
-            self.stream.write(jsontext.dumps(v.as_json()) + "\n")
+            row = v.as_json()
+            if evidence_json is not None:
+                row["evidence"] = jsontext.already(evidence_json)
+            self.stream.write(jsontext.dumps(row) + "\n")
         elif self.fmt == "csv":
             row = v.as_json()
             row["zones"] = " ".join(v.zones)
-            row["evidence"] = jsontext.dumps(v.evidence)
+            row["evidence"] = evidence_json if evidence_json is not None else jsontext.dumps(v.evidence)
             self._csv.writerow([row[c] for c in CSV_COLUMNS])
         else:
             self.rows.append(v)

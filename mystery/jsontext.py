@@ -23,3 +23,9 @@ def _fallback(value: Any) -> Any:
 def dumps(value: Any) -> str:
     """`value` as compact JSON text (UTF-8 characters kept as they are)."""
     return orjson.dumps(value, default=_fallback, option=OPTIONS).decode()
+
+
+def already(text: str) -> orjson.Fragment:
+    """JSON text to embed as it is in a value given to `dumps` (a finding's evidence, serialized once for
+    the output file and the store)."""
+    return orjson.Fragment(text)

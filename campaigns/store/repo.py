@@ -45,10 +45,11 @@ class RunRecorder:
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store")
         self._pending: Future[None] | None = None
 
-    def violation(self, v: Violation) -> None:
+    def violation(self, v: Violation, evidence_json: str | None = None) -> None:
+        """Store one finding; `evidence_json`: its evidence already serialized (else it is serialized here)."""
         self._violations.append((self.run_id, v.call_id, v.rule, v.phone, v.person_id, v.campaign, v.principal,
-                                 v.local_time, v.message, jsontext.dumps(v.evidence), v.source, v.line,
-                                 v.started_at_utc))
+                                 v.local_time, v.message, evidence_json if evidence_json is not None else
+                                 jsontext.dumps(v.evidence), v.source, v.line, v.started_at_utc))
         if len(self._violations) >= BATCH:
             self._flush()
 
