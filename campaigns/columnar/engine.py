@@ -35,7 +35,7 @@ from campaigns.checks.refusal import CoolingParams, ObjectionParams, _grace_end
 from campaigns.checks.windows import calendar_key
 from campaigns.columnar import verdicts
 from campaigns.columnar.phones import NumberTable
-from campaigns.columnar.reading import Block, parse_times, read_blocks, wall_texts
+from campaigns.columnar.reading import Block, parse_times, prefetched, read_blocks, wall_texts
 from campaigns.columnar.verdicts import Batch, Found
 from campaigns.engine import Auditor
 from campaigns.facts import Facts
@@ -246,7 +246,7 @@ class ColumnarAuditor:
         self.width = len(names)
         self.column = {name: names.index(name) for name in (*formats.GENERIC_REQUIRED, *formats.GENERIC_OPTIONAL)
                        if name in names}
-        for number, block in enumerate(read_blocks(reader.path, self.width)):
+        for number, block in enumerate(prefetched(read_blocks(reader.path, self.width))):
             rows = self._ingest(number, block)
             self._arrive(rows)
             # as in the row engine: the long-lived history and caches hold no cycles, so full

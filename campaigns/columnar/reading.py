@@ -10,9 +10,11 @@ rows get the row engine's own field and reason.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from queue import Full, Queue
 
 import numpy as np
 import pyarrow as pa
@@ -117,6 +119,47 @@ def read_blocks(path: Path, width: int, block_bytes: int | None = None) -> Itera
             yield Block(table.combine_chunks(), kept, odd)
             if not chunk:
                 return
+
+
+def prefetched(blocks: Iterator[Block]) -> Iterator[Block]:
+    """`blocks`, the next one read by a thread while the caller works on the current one: the file read,
+    the line split and Arrow's parse release the GIL, so they run beside the audit on a second core.
+    At most one block waits; an error in the reader is raised here, at the block it hit."""
+    queue: Queue[tuple[Block | None, BaseException | None]] = Queue(maxsize=1)
+    stop = threading.Event()
+
+    def offer(item: tuple[Block | None, BaseException | None]) -> bool:
+        """Hand an item over unless the consumer has gone (False then)."""
+        while not stop.is_set():
+            try:
+                queue.put(item, timeout=0.1)
+                return True
+            except Full:
+                continue
+        return False
+
+    def read() -> None:
+        try:
+            for block in blocks:
+                if not offer((block, None)):
+                    return
+            offer((None, None))
+        except BaseException as error:  # noqa: BLE001 - handed to the consumer
+            offer((None, error))
+
+    reader = threading.Thread(target=read, name="log-reader", daemon=True)
+    reader.start()
+    try:
+        while True:
+            block, error = queue.get()
+            if error is not None:
+                raise error
+            if block is None:
+                return
+            yield block
+    finally:
+        stop.set()
+        reader.join()
 
 
 def string_bytes(array: pa.Array, length: int, rows: np.ndarray) -> np.ndarray:

@@ -415,3 +415,27 @@ def test_array_verdicts_follow_the_rules_parameters(tmp_path, monkeypatch, param
     assert decided["found"] > 0.8 * len(arrays_can_find)
     assert {key: value for key, value in row.items() if key != "engine"} == \
         {key: value for key, value in columnar.items() if key != "engine"}
+
+
+def test_prefetched_blocks_keep_their_order_raise_where_the_reader_failed_and_stop_with_the_consumer():  # type: ignore[no-untyped-def]
+    import itertools
+    import threading
+
+    from campaigns.columnar.reading import prefetched
+
+    def failing():  # type: ignore[no-untyped-def]
+        yield from range(5)
+        raise ValueError("line 42: unreadable")
+
+    seen = []
+    with pytest.raises(ValueError, match="line 42"):
+        for item in prefetched(failing()):  # type: ignore[arg-type]
+            seen.append(item)
+    assert [0, 1, 2, 3, 4] == seen
+
+    before = threading.active_count()
+    early = prefetched(iter(range(1000)))  # type: ignore[arg-type]
+    assert [0, 1, 2] == list(itertools.islice(early, 3))
+    early.close()  # the reader thread, blocked on a full queue, ends with the consumer
+    assert before - 1 <= threading.active_count() <= before
+    assert not any(t.name == "log-reader" for t in threading.enumerate())
