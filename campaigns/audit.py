@@ -254,6 +254,8 @@ def suppression_list(auditor: Auditor, facts: Facts, now: float | None) -> list[
 
     cooling_days = max((int(rule.params.get("days", 0)) for rule in auditor.rules.rules
                         if rule.check == "cooling_off"), default=0)
+    today = int(now // 86400) if now is not None else 0
+    reopen: dict[int, str] = {}  # refusal day -> first day it no longer bars, as text
     for (principal, person_key), history in auditor.ledger.by_key.items():
         person_id = person_key[2:] if person_key.startswith("p:") else ""
         phones = facts.identity.phones_of_person.get(person_id) or []
@@ -262,12 +264,12 @@ def suppression_list(auditor: Auditor, facts: Facts, now: float | None) -> list[
                 add(phone, person_id, f"objection (call {history.opt_out.call_id})", utc_iso(history.opt_out.ts),
                     "", principal)
         refusal = history.refusal
-        if refusal is not None and cooling_days and now is not None:
-            until = day_to_date(refusal.day + cooling_days + 1)
-            if until > day_to_date(int(now // 86400)):
-                for phone in phones or [refusal.phone]:
-                    add(phone, person_id, f"refusal (call {refusal.call_id})", utc_iso(refusal.ts),
-                        until.isoformat(), principal)
+        if refusal is not None and cooling_days and now is not None and refusal.day + cooling_days + 1 > today:
+            until = reopen.get(refusal.day)
+            if until is None:
+                until = reopen[refusal.day] = day_to_date(refusal.day + cooling_days + 1).isoformat()
+            for phone in phones or [refusal.phone]:
+                add(phone, person_id, f"refusal (call {refusal.call_id})", utc_iso(refusal.ts), until, principal)
     for phone, entries in facts.oppositions.items():
         for entry in entries:
             add(phone, facts.identity.person_of_phone.get(phone, ""), f"{entry.source} list",
