@@ -90,19 +90,19 @@ class Batch:
 
 
 Verdict = Callable[[Batch, Any, Any, np.ndarray], tuple[np.ndarray, Found]]
-"""(block, rule, prepared params, flagged rows) -> (rows decided here, violations among them)."""
+"""(batch, rule, prepared params, flagged rows) -> (rows decided here, violations among them)."""
 
 
 def _none(which: np.ndarray) -> Found:
     return Found(which[:0], [], [])
 
 
-def time_of_day(block: Batch, rule: Any, p: WindowParams, flagged: np.ndarray) -> tuple[np.ndarray, Found]:
+def time_of_day(batch: Batch, rule: Any, p: WindowParams, flagged: np.ndarray) -> tuple[np.ndarray, Found]:
     if p.whole_call:
         return flagged[:0], _none(flagged)
-    decided = flagged[block.exact[flagged]]
-    weekday = block.local["weekday"][decided, 0]
-    minute = block.local["minute"][decided, 0]
+    decided = flagged[batch.exact[flagged]]
+    weekday = batch.local["weekday"][decided, 0]
+    minute = batch.local["minute"][decided, 0]
     outside = np.zeros(len(decided), bool)
     for day, windows in enumerate(p.by_weekday):
         if not windows:
@@ -113,10 +113,10 @@ def time_of_day(block: Batch, rule: Any, p: WindowParams, flagged: np.ndarray) -
             inside |= (minute >= start) & (minute < end)
         outside |= on_day & ~inside
     found = decided[outside]
-    found = found[~block.consented(found, p.exempt_scope)]
-    texts = block.local_iso(found)
-    zones = block.zone_names(found)
-    days = block.local["weekday"][found, 0].tolist()
+    found = found[~batch.consented(found, p.exempt_scope)]
+    texts = batch.local_iso(found)
+    zones = batch.zone_names(found)
+    days = batch.local["weekday"][found, 0].tolist()
     messages = [f"called at {text[11:16]} in {zone}, outside {_fmt(p.by_weekday[day])}"
                 for text, zone, day in zip(texts, zones, days, strict=True)]
     evidence = [{"local_time": f"{text} {zone}", "zones": [zone], "windows": p.text, "outside_in": [zone]}
@@ -124,29 +124,29 @@ def time_of_day(block: Batch, rule: Any, p: WindowParams, flagged: np.ndarray) -
     return decided, Found(found, messages, evidence)
 
 
-def closed_days(block: Batch, rule: Any, p: ClosedParams, flagged: np.ndarray) -> tuple[np.ndarray, Found]:
-    decided = flagged[block.exact[flagged]]
-    found = decided[np.isin(block.local["weekday"][decided, 0], list(p.days))]
-    found = found[~block.consented(found, p.exempt_scope)]
+def closed_days(batch: Batch, rule: Any, p: ClosedParams, flagged: np.ndarray) -> tuple[np.ndarray, Found]:
+    decided = flagged[batch.exact[flagged]]
+    found = decided[np.isin(batch.local["weekday"][decided, 0], list(p.days))]
+    found = found[~batch.consented(found, p.exempt_scope)]
     closed = sorted(WEEKDAYS[d] for d in p.days)
-    days = [WEEKDAYS[d] for d in block.local["weekday"][found, 0].tolist()]
+    days = [WEEKDAYS[d] for d in batch.local["weekday"][found, 0].tolist()]
     messages = [f"called on a closed day ({name})" for name in days]
     evidence = [{**base, "weekday": [name], "closed_days": list(closed)}
-                for base, name in zip(block.clock_evidence(found), days, strict=True)]
+                for base, name in zip(batch.clock_evidence(found), days, strict=True)]
     return decided, Found(found, messages, evidence)
 
 
-def holiday(block: Batch, rule: Any, p: HolidayParams, flagged: np.ndarray) -> tuple[np.ndarray, Found]:
-    engine = block.engine
+def holiday(batch: Batch, rule: Any, p: HolidayParams, flagged: np.ndarray) -> tuple[np.ndarray, Found]:
+    engine = batch.engine
     country = [profile[0] for profile in engine.numbers.profiles]
-    known = np.array([bool(c) for c in country] or [False])[block.rows.profile[flagged]]
-    decided = flagged[block.exact[flagged] & known]
-    rows = block.rows
+    known = np.array([bool(c) for c in country] or [False])[batch.rows.profile[flagged]]
+    decided = flagged[batch.exact[flagged] & known]
+    rows = batch.rows
     calendars: dict[tuple[int, int], str] = {}
     names: list[str] = []
     keys: list[str] = []
     for i, profile, region, day in zip(decided.tolist(), rows.profile[decided].tolist(),
-                                       rows.region[decided].tolist(), block.local["day"][decided, 0].tolist(),
+                                       rows.region[decided].tolist(), batch.local["day"][decided, 0].tolist(),
                                        strict=True):
         key = calendars.get((profile, region))
         if key is None:
@@ -157,26 +157,26 @@ def holiday(block: Batch, rule: Any, p: HolidayParams, flagged: np.ndarray) -> t
         names.append(holiday_name(key, day))
     is_holiday = np.array([bool(name) for name in names], bool)
     found = decided[is_holiday]
-    keep = ~block.consented(found, p.exempt_scope)
+    keep = ~batch.consented(found, p.exempt_scope)
     found = found[keep]
     picked = np.flatnonzero(is_holiday)[keep].tolist()
-    days = block.local["day"][found, 0].tolist()
+    days = batch.local["day"][found, 0].tolist()
     messages, evidence = [], []
-    for base, k, day in zip(block.clock_evidence(found), picked, days, strict=True):
+    for base, k, day in zip(batch.clock_evidence(found), picked, days, strict=True):
         date = str(day_to_date(day))
         messages.append(f"called on a public holiday: {names[k]} ({date}, calendar {keys[k]})")
         evidence.append({**base, "holiday": names[k], "date": date, "calendar": keys[k]})
     return decided, Found(found, messages, evidence)
 
 
-def frequency(block: Batch, rule: Any, p: FrequencyParams, flagged: np.ndarray) -> tuple[np.ndarray, Found]:
+def frequency(batch: Batch, rule: Any, p: FrequencyParams, flagged: np.ndarray) -> tuple[np.ndarray, Found]:
     """`counted` walks a person's attempts newest first and stops at the first one outside the window:
     here, the earlier attempts after the last one outside the window, minus failed dials and other
     campaigns when the rule says so."""
-    h = block.history
+    h = batch.history
     if h is None or p.states:
         return flagged[:0], _none(flagged)
-    rows = block.rows
+    rows = batch.rows
     merged = h["merged"]
     pair_row, pair_at = h["pairs"]
     pick = np.zeros(len(rows), bool)
@@ -189,12 +189,12 @@ def frequency(block: Batch, rule: Any, p: FrequencyParams, flagged: np.ndarray) 
     tied = np.zeros(len(rows), bool)
     same = (pr[1:] == pr[:-1]) & (tj[1:] == tj[:-1])
     tied[pr[1:][same]] = True
-    decided = flagged[block.exact[flagged] & ~tied[flagged]]
-    on = ~tied[pr] & block.exact[pr]
+    decided = flagged[batch.exact[flagged] & ~tied[flagged]]
+    on = ~tied[pr] & batch.exact[pr]
     pr, pj, tj, tk = pr[on], pj[on], tj[on], tk[on]
     valid = tj <= tk
     if p.window_days:
-        first_day = block.local["call_day"][pr] - p.window_days + 1
+        first_day = batch.local["call_day"][pr] - p.window_days + 1
         outside = valid & (merged["day"][pj] < first_day)
     else:
         outside = valid & (tj <= tk - p.window_s)
@@ -223,11 +223,11 @@ def frequency(block: Batch, rule: Any, p: FrequencyParams, flagged: np.ndarray) 
     listed = is_found[pr] & counts
     lpr, lpj = pr[listed], pj[listed]
     distinct, inverse = np.unique(lpj, return_inverse=True)
-    pasts = block.engine.past_json(merged, distinct)
+    pasts = batch.engine.past_json(merged, distinct)
     items = [pasts[k] for k in inverse.reshape(-1).tolist()]
     bounds = np.searchsorted(lpr, found, side="left").tolist(), np.searchsorted(lpr, found, side="right").tolist()
     messages, evidence = [], []
-    for (key, basis, _), lo, hi in zip(block.person(found), *bounds, strict=True):
+    for (key, basis, _), lo, hi in zip(batch.person(found), *bounds, strict=True):
         n = hi - lo + 1
         messages.append(f"attempt {n} to this person within {window}; the cap is {p.max_attempts}")
         evidence.append({"count_including_this": n, "cap": p.max_attempts, "window": window, "person_key": key,
@@ -235,32 +235,32 @@ def frequency(block: Batch, rule: Any, p: FrequencyParams, flagged: np.ndarray) 
     return decided, Found(found, messages, evidence)
 
 
-def _marks(block: Batch, name: str, which: np.ndarray) -> tuple[np.ndarray, list[Past]]:
+def _marks(batch: Batch, name: str, which: np.ndarray) -> tuple[np.ndarray, list[Past]]:
     """The refusal or opt-out before each row: an index into the returned distinct Pasts (-1: none)."""
-    marks = block.history[name][which]  # type: ignore[index]
+    marks = batch.history[name][which]  # type: ignore[index]
     distinct, inverse = np.unique(marks, return_inverse=True)
-    pasts = block.engine._mark_pasts(block.rows, distinct)
+    pasts = batch.engine._mark_pasts(batch.rows, distinct)
     index = np.arange(len(distinct))
     index[distinct == -1] = -1
     return index[inverse.reshape(-1)] if len(marks) else np.zeros(0, np.int64), pasts
 
 
-def cooling_off(block: Batch, rule: Any, p: CoolingParams, flagged: np.ndarray) -> tuple[np.ndarray, Found]:
-    if block.history is None:
+def cooling_off(batch: Batch, rule: Any, p: CoolingParams, flagged: np.ndarray) -> tuple[np.ndarray, Found]:
+    if batch.history is None:
         return flagged[:0], _none(flagged)
-    decided = flagged[block.exact[flagged]]
-    mark, pasts = _marks(block, "refusal", decided)
+    decided = flagged[batch.exact[flagged]]
+    mark, pasts = _marks(batch, "refusal", decided)
     bars = np.array([m is not None and m.disposition in p.dispositions for m in pasts] + [False], bool)
     mark_ts = np.array([np.nan if m is None else m.ts for m in pasts] + [np.nan], np.float64)
     mark_day = np.array([0 if m is None else m.day for m in pasts] + [0], np.int64)
-    ts = block.rows.ts[decided]
+    ts = batch.rows.ts[decided]
     live = bars[mark] & (mark_ts[mark] < ts)  # mark -1 reads the trailing "none" entry
     end = np.full(len(decided), -np.inf)
     if p.from_next_day:
         reopen = mark_day[mark] + p.days + 1
-        zone = block.local["zone"][decided, 0]
+        zone = batch.local["zone"][decided, 0]
         pairs, inverse = np.unique(np.stack([zone[live], reopen[live]]), axis=1, return_inverse=True)
-        names = block.engine.zones.names
+        names = batch.engine.zones.names
         times = np.array([wall_to_utc(names[z], d, 0) for z, d in pairs.T.tolist()], np.float64)
         end[live] = times[inverse.reshape(-1)] if live.any() else end[live]
     else:
@@ -270,12 +270,12 @@ def cooling_off(block: Batch, rule: Any, p: CoolingParams, flagged: np.ndarray) 
     # what the finding says about each refusal, once per refusal
     said: dict[int, tuple[str, dict[str, object] | None]] = {}
     used = np.unique(mark[hits]).tolist()
-    json_of = dict(zip(used, block.engine.marks_json([pasts[m] for m in used]), strict=True))
+    json_of = dict(zip(used, batch.engine.marks_json([pasts[m] for m in used]), strict=True))
     reopen_texts: dict[int, str] = {}
     texts: dict[float, str] = {}
     messages, evidence = [], []
     for start, stop, m, (key, basis, _) in zip(ts[hits].tolist(), end[hits].tolist(), mark[hits].tolist(),
-                                               block.person(found), strict=True):
+                                               batch.person(found), strict=True):
         refusal = pasts[m]
         stop_text = texts.get(stop)
         if stop_text is None:
@@ -297,22 +297,22 @@ def cooling_off(block: Batch, rule: Any, p: CoolingParams, flagged: np.ndarray) 
     return decided, Found(found, messages, evidence)
 
 
-def objection(block: Batch, rule: Any, p: ObjectionParams, flagged: np.ndarray) -> tuple[np.ndarray, Found]:
+def objection(batch: Batch, rule: Any, p: ObjectionParams, flagged: np.ndarray) -> tuple[np.ndarray, Found]:
     """Opt-outs only: with list sources and list entries loaded, the check's own `evaluate` runs."""
-    if block.history is None or (p.list_sources and block.engine.facts.oppositions):
+    if batch.history is None or (p.list_sources and batch.engine.facts.oppositions):
         return flagged[:0], _none(flagged)
-    decided = flagged[block.exact[flagged]]
-    mark, pasts = _marks(block, "opt_out", decided)
+    decided = flagged[batch.exact[flagged]]
+    mark, pasts = _marks(batch, "opt_out", decided)
     ends = np.array([np.inf if m is None or m.disposition not in p.dispositions else _grace_end(m.ts, p)
                      for m in pasts] + [np.inf], np.float64)
-    hits = np.flatnonzero(ends[mark] <= block.rows.ts[decided]).tolist()
+    hits = np.flatnonzero(ends[mark] <= batch.rows.ts[decided]).tolist()
     marks = [pasts[m] for m in mark[hits].tolist()]
     found = decided[np.array(hits, np.int64)]
     messages, evidence = [], []
-    json_of = block.engine.marks_json(marks)
-    for opt_out, said, i, (key, basis, _) in zip(marks, json_of, found.tolist(), block.person(found), strict=True):
+    json_of = batch.engine.marks_json(marks)
+    for opt_out, said, i, (key, basis, _) in zip(marks, json_of, found.tolist(), batch.person(found), strict=True):
         messages.append(f"called after the person objected (opt-out on call {opt_out.call_id}, "  # type: ignore[union-attr]
-                        f"{local_iso(block.zone(i), opt_out.ts)})")  # type: ignore[union-attr]
+                        f"{local_iso(batch.zone(i), opt_out.ts)})")  # type: ignore[union-attr]
         evidence.append({"objection": said, "grace_days": p.grace_days, "person_key": key,
                          "person_key_basis": basis, "numbers_covered": "every number of the person"})
     return decided, Found(found, messages, evidence)
