@@ -24,7 +24,7 @@ COLUMNS = {
     "contracts": (("principal", "started_at", "subject"), ("phone", "person_id", "ended_at")),
     "campaigns": (("campaign", "principal", "purpose"), ("packs", "sector", "subjects")),
 }
-LIST_SOURCES = ("bloctel", "internal", "tps", "dnc", "dncl", "robinson")
+LIST_SOURCES = ("bloctel", "internal", "tps", "dnc", "dncl", "robinson", "state_dnc")
 CONSENT_SCOPES = ("canvassing", "out_of_hours", "all")
 
 

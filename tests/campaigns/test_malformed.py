@@ -118,6 +118,6 @@ def test_bad_rows_in_list_files_are_counted_and_reported(write, audit):  # type:
     run = audit(log, "fr-2023", "--oppositions", str(oppositions))
 
     assert f"{oppositions}: 3 rows read = 1 oppositions + 2 rejected" == run.summary["reconciliation"][1]
-    assert f"rejected: {oppositions}:3: source: expected one of bloctel, internal, tps, dnc, dncl, robinson, got 'pacitel'" \
+    assert f"rejected: {oppositions}:3: source: expected one of bloctel, internal, tps, dnc, dncl, robinson, state_dnc, got 'pacitel'" \
         in run.stderr
     assert ["fr-2023.opposition"] == run.rules_of("x1")

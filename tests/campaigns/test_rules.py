@@ -153,13 +153,15 @@ def test_policy_min_gap_spans_a_persons_numbers(write, audit):  # type: ignore[n
 
 
 def test_us_state_rules_federal_dnc_ring_time_and_abandonment(write, audit):  # type: ignore[no-untyped-def]
-    opp = write("opp.csv", "phone,listed_at,source\n+14155550101,2026-01-01,dnc\n+14155550102,2026-03-01,dnc")
+    opp = write("opp.csv", "phone,listed_at,source\n+14155550101,2026-01-01,dnc\n+14155550102,2026-03-01,dnc\n"
+                           "+12155550100,2025-06-01,state_dnc")
     rows = [
         ("fl_late", "2026-03-16T20:30:00-04:00", "+13055550100", "answered"),  # Florida: 8-20
         ("tx_sunday", "2026-03-15T10:00:00-05:00", "+12145550100", "answered"),  # Texas Sunday: from 12:00
         ("dnc_old", "2026-03-16T10:00:00-07:00", "+14155550101", "answered"),
         ("dnc_new", "2026-03-16T10:05:00-07:00", "+14155550102", "answered"),  # listed < 31 days ago
         ("short_ring", "2026-03-16T10:10:00-07:00", "+14155550103", "no_answer", {"ring": 9}),
+        ("pa_list", "2026-03-16T10:00:00-04:00", "+12155550100", "answered"),  # on Pennsylvania's own list
     ]
     rows += [(f"ab{i}", f"2026-03-17T1{i % 9}:0{i % 6}:00-07:00", f"+1415555{1000 + i}",
               "abandoned" if i < 2 else "answered") for i in range(20)]
@@ -170,8 +172,9 @@ def test_us_state_rules_federal_dnc_ring_time_and_abandonment(write, audit):  # 
     assert ["us-federal.dnc"] == run.rules_of("dnc_old")
     assert [] == run.rules_of("dnc_new")
     assert ["us-federal.ring"] == run.rules_of("short_ring")
+    assert ["us-states.dnc"] == run.rules_of("pa_list")
     abandonment = next(v for v in run.violations if v["rule"] == "us-federal.abandonment")
-    assert (2, 24) == (abandonment["evidence"]["abandoned"], abandonment["evidence"]["live_calls"])
+    assert (2, 25) == (abandonment["evidence"]["abandoned"], abandonment["evidence"]["live_calls"])
 
 
 def test_uk_tps_and_72h_redial_and_canada_weekend_hours(write, audit):  # type: ignore[no-untyped-def]
