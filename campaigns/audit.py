@@ -33,13 +33,14 @@ from campaigns.rules.model import Pack
 from campaigns.ruleset import LOG_FIELDS, RuleSet
 from mystery.errors import InputError
 
-INPUT_KINDS = ("persons", "oppositions", "consents", "contracts", "campaigns")
+INPUT_KINDS = ("persons", "oppositions", "consents", "contracts", "scrubs", "campaigns")
 FREEZE_EVERY = 50_000
 
 
 @dataclass(frozen=True, slots=True)
 class AuditRequest:
-    """Everything an audit reads. inputs: kind -> path for persons, oppositions, consents, contracts, campaigns."""
+    """Everything an audit reads. inputs: kind -> path for persons, oppositions, consents, contracts, scrubs,
+    campaigns."""
 
     log: Path
     rules: tuple[str, ...]
@@ -125,7 +126,7 @@ def _version(name: str) -> str:
 
 
 def load_facts(request: AuditRequest, facts: Facts) -> list[InputCounts]:
-    """Read persons, oppositions, consents, contracts and the campaign registry into `facts`."""
+    """Read persons, oppositions, consents, contracts, list scrubs and the campaign registry into `facts`."""
     counts = []
     for kind in INPUT_KINDS:
         path = request.inputs.get(kind)

@@ -95,6 +95,9 @@ def _common_inputs(func: Any) -> Any:
         click.option("--contracts", type=click.Path(),
                      help="contracts.csv: principal,started_at,subject[,phone,person_id,ended_at] (ongoing-contract "
                           "exception)"),
+        click.option("--scrubs", type=click.Path(),
+                     help="scrubs.csv: principal,source,scrubbed_at (when each principal checked its file against a "
+                          "list, e.g. bloctel)"),
         click.option("--campaigns", "campaigns_file", type=click.Path(),
                      help="campaigns registry: campaign,principal,purpose[,packs,sector,subjects]"),
         click.option("--rules", "rules", required=True, help="Rule packs, comma-separated (e.g. fr-2023,fr-2026)."),
@@ -129,7 +132,8 @@ def _common_inputs(func: Any) -> Any:
 @exit_on_input_error
 def audit(ctx: click.Context, log: str, log_format: str | None, source_tz: str | None, encoding: str,
           dispositions: str | None, persons: str | None, oppositions: str | None, consents: str | None,
-          contracts: str | None, campaigns_file: str | None, rules: str, params: tuple[str, ...], default_region: str, fmt: str,
+          contracts: str | None, scrubs: str | None, campaigns_file: str | None, rules: str,
+          params: tuple[str, ...], default_region: str, fmt: str,
           output: str | None, summary_file: str | None, evidence_file: str | None, suppression_file: str | None,
           reorder_hours: float, engine: str, no_store: bool) -> None:
     """Ingest a dialer log and audit it against rule packs; exit 0 clean, 1 findings, 2 unusable input."""
@@ -144,7 +148,7 @@ def audit(ctx: click.Context, log: str, log_format: str | None, source_tz: str |
     request = AuditRequest(
         log=Path(log), rules=_packs(rules), log_format=log_format, source_tz=source_tz, encoding=encoding,
         inputs=_input_paths(persons=persons, oppositions=oppositions, consents=consents, contracts=contracts,
-                            campaigns=campaigns_file),
+                            scrubs=scrubs, campaigns=campaigns_file),
         dispositions=_input_paths(dispositions=dispositions).get("dispositions"), params=_params(params),
         default_region=default_region, reorder_hours=reorder_hours, engine=engine)
     with contextlib.ExitStack() as stack:
@@ -273,8 +277,8 @@ def guard() -> None:
 @click.pass_context
 @exit_on_input_error
 def guard_serve(ctx: click.Context, host: str, port: int, persons: str | None, oppositions: str | None,
-                consents: str | None, contracts: str | None, campaigns_file: str | None, rules: str,
-                params: tuple[str, ...], default_region: str, api_keys: tuple[str, ...]) -> None:
+                consents: str | None, contracts: str | None, scrubs: str | None, campaigns_file: str | None,
+                rules: str, params: tuple[str, ...], default_region: str, api_keys: tuple[str, ...]) -> None:
     """Serve GET /v1/check and POST /v1/attempts (aiohttp); decisions are logged to the store."""
     from campaigns.guard.app import GuardConfig, serve
 
@@ -284,7 +288,7 @@ def guard_serve(ctx: click.Context, host: str, port: int, persons: str | None, o
     config = GuardConfig(
         rules=_packs(rules), params=_params(params),
         inputs=_input_paths(persons=persons, oppositions=oppositions, consents=consents, contracts=contracts,
-                            campaigns=campaigns_file),
+                            scrubs=scrubs, campaigns=campaigns_file),
         api_keys=keys, database_url=_database_url(ctx), default_region=default_region)
     serve(config, host, port)
 

@@ -6,14 +6,14 @@ from dataclasses import dataclass, field
 
 from campaigns.identity import Identity
 from campaigns.phones import PhoneBook
-from campaigns.records import CampaignInfo, Consent, Contract, Opposition
+from campaigns.records import CampaignInfo, Consent, Contract, Opposition, Scrub
 
 
 @dataclass(slots=True)
 class Facts:
     """Everything a check may look up besides the call and its history.
 
-    present: names of the inputs that were given (persons, oppositions, consents, contracts, campaigns);
+    present: names of the inputs that were given (persons, oppositions, consents, contracts, scrubs, campaigns);
     a rule that needs an absent input reports "not evaluated", never "compliant".
     """
 
@@ -21,6 +21,7 @@ class Facts:
     oppositions: dict[str, list[Opposition]] = field(default_factory=dict)
     consents: dict[str, list[Consent]] = field(default_factory=dict)
     contracts: dict[str, list[Contract]] = field(default_factory=dict)
+    scrubs: dict[tuple[str, str], list[Scrub]] = field(default_factory=dict)  # (principal, source), by date
     registry: dict[str, CampaignInfo] = field(default_factory=dict)
     present: set[str] = field(default_factory=set)
     phones: PhoneBook = field(default_factory=PhoneBook)
@@ -33,6 +34,20 @@ class Facts:
             self.consents.setdefault("n:" + consent.phone, []).append(consent)
         if consent.person_id:
             self.consents.setdefault("p:" + consent.person_id, []).append(consent)
+
+    def add_scrub(self, scrub: Scrub) -> None:
+        found = self.scrubs.setdefault((scrub.principal, scrub.source), [])
+        found.append(scrub)
+        found.sort(key=lambda s: s.scrubbed_at)
+
+    def last_scrub(self, principal: str, source: str, ts: float) -> Scrub | None:
+        """The principal's latest scrub against `source` at or before `ts`."""
+        last = None
+        for scrub in self.scrubs.get((principal, source), ()):
+            if scrub.scrubbed_at.timestamp() > ts:
+                break
+            last = scrub
+        return last
 
     def add_contract(self, contract: Contract) -> None:
         if contract.phone:

@@ -99,6 +99,18 @@ class Consent:
 
 
 @dataclass(frozen=True, slots=True)
+class Scrub:
+    """A principal's file checked against an opposition list on `scrubbed_at` (the Bloctel duty: at least
+    monthly for professionals who canvass habitually, L223-1 as amended in 2020)."""
+
+    principal: str
+    source: str
+    scrubbed_at: datetime
+    file: str
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
 class Contract:
     """A contract between a consumer and a principal. Calls made while it runs, about its subject, fall
     under the ongoing-contract exception of L223-1 (Bloctel until 2026-08-10, prior consent from

@@ -1,4 +1,5 @@
-"""Permission to call at all: opposition / do-not-call lists (per number) and prior consent.
+"""Permission to call at all: opposition / do-not-call lists (per number), how recently the principal
+checked its file against them, and prior consent.
 
 Both may honour the ongoing-contract exception (`contract_exception: true`, checks/contract.py)."""
 
@@ -83,9 +84,44 @@ def eval_consent(call: Call, rule: Any, p: ConsentParams, history: PersonHistory
     return Finding(rule.id, f"canvassing call without prior consent: {why}", evidence, None, True)
 
 
+@dataclass(frozen=True, slots=True)
+class ScrubParams:
+    source: str
+    max_age_days: int
+
+
+def prepare_scrub(params: Mapping[str, Any]) -> ScrubParams:
+    days = int(params.get("max_age_days", 31))
+    if days < 1:
+        raise ValueError(f"max_age_days: expected at least 1, got {days}")
+    return ScrubParams(str(params.get("source", "bloctel")), days)
+
+
+def eval_list_scrub(call: Call, rule: Any, p: ScrubParams, history: PersonHistory | None,
+                    facts: Facts) -> Outcome:
+    """The principal's file must have been checked against the list at most `max_age_days` before the call
+    (a call made on a stale scrub may reach a number registered since)."""
+    ts = call.attempt.ts
+    principal = call.attempt.principal
+    last = facts.last_scrub(principal, p.source, ts)
+    if last is not None and ts - last.scrubbed_at.timestamp() <= p.max_age_days * 86400:
+        return None
+    if last is None:
+        why = f"no {p.source} scrub on file for {principal} before the call"
+    else:
+        why = (f"{principal}'s last {p.source} scrub was {(ts - last.scrubbed_at.timestamp()) / 86400:.0f} days "
+               f"before the call ({last.scrubbed_at.date()})")
+    return Finding(rule.id, f"{why}; the list must be checked at least every {p.max_age_days} days",
+                   {"last_scrub": {"scrubbed_at": last.scrubbed_at.isoformat(), "source": last.source,
+                                   "file": last.file, "line": last.line} if last else None,
+                    "principal": principal, "max_age_days": p.max_age_days})
+
+
 CHECKS = (
     Check("opposition_list", "no call to a number registered on the list (after its effect delay)",
           prepare_list, eval_opposition_list),
     Check("consent", "a consent of the right scope given before the call and not withdrawn",
           prepare_consent, eval_consent),
+    Check("list_scrub", "the principal checked its file against the list at most N days before the call",
+          prepare_scrub, eval_list_scrub),
 )

@@ -50,7 +50,7 @@ from campaigns.ruleset import RuleSet
 
 CLOCK = {"time_of_day", "closed_days", "holiday"}
 HISTORY = {"frequency", "min_gap", "max_per_day", "cooling_off", "objection"}
-SUPPORTED = CLOCK | HISTORY | {"opposition_list", "consent", "sector_ban", "caller_id"}
+SUPPORTED = CLOCK | HISTORY | {"opposition_list", "consent", "sector_ban", "caller_id", "list_scrub"}
 FAILED = DISPOSITIONS.index("failed")
 OPT_OUT = DISPOSITIONS.index("opt_out")
 REFUSAL_CODES = [DISPOSITIONS.index(d) for d in REFUSALS]
@@ -621,6 +621,8 @@ class ColumnarAuditor:
                 mask = bad_campaign[rows.camp]
             elif check == "caller_id":
                 mask = self._caller_ids(rows, p)
+            elif check == "list_scrub":
+                mask = self._stale_scrubs(rows, p)
             else:
                 mask = self._history_mask(rows, rule, history)
             flags[rule_id] = mask & active[rule_id]
@@ -638,6 +640,21 @@ class ColumnarAuditor:
                 bad.append(True)
         automated = np.array([m in p.automated for m in self.modes.names])
         return (rows.mode == 0) | (automated[rows.mode] & np.array(bad or [False])[rows.cli])
+
+    def _stale_scrubs(self, rows: Rows, p: Any) -> np.ndarray:
+        """Rows whose principal's last scrub against the list is missing or older than the rule allows."""
+        stale = np.ones(len(rows), bool)
+        for (principal, source), scrubs in self.facts.scrubs.items():
+            pid = self.principals.ids.get(principal)
+            if source != p.source or pid is None:
+                continue
+            mine = np.flatnonzero(rows.principal == pid)
+            times = np.array([s.scrubbed_at.timestamp() for s in scrubs])
+            ts = rows.ts[mine]
+            last = np.searchsorted(times, ts, side="right") - 1
+            fresh = (last >= 0) & (ts - times[np.maximum(last, 0)] <= p.max_age_days * 86400)
+            stale[mine[fresh]] = False
+        return stale
 
     def _holidays(self, rows: Rows, local: dict[str, Any], p: Any, active: np.ndarray) -> np.ndarray:
         """Rows (where the rule applies) whose local day is a holiday of their calendar in some zone."""

@@ -1,4 +1,5 @@
-"""The other inputs of an audit: persons, opposition lists, consents, contracts, the campaign registry.
+"""The other inputs of an audit: persons, opposition lists, consents, contracts, list scrubs, the campaign
+registry.
 
 Each file has a header naming its columns (required ones listed in `COLUMNS`). A bad row becomes a
 RejectedRow (reported and counted like log rows); a bad header is unusable input (exit 2).
@@ -14,7 +15,7 @@ from campaigns.facts import Facts
 from campaigns.ingest.text import CsvRows
 from campaigns.ingest.times import TimeError, to_datetime
 from campaigns.phones import PhoneError
-from campaigns.records import PURPOSES, CampaignInfo, Consent, Contract, Opposition, RejectedRow
+from campaigns.records import PURPOSES, CampaignInfo, Consent, Contract, Opposition, RejectedRow, Scrub
 from mystery.errors import InputError
 
 COLUMNS = {
@@ -22,6 +23,7 @@ COLUMNS = {
     "oppositions": (("phone", "listed_at", "source"), ()),
     "consents": (("phone", "person_id", "given_at", "withdrawn_at", "scope"), ()),
     "contracts": (("principal", "started_at", "subject"), ("phone", "person_id", "ended_at")),
+    "scrubs": (("principal", "source", "scrubbed_at"), ()),
     "campaigns": (("campaign", "principal", "purpose"), ("packs", "sector", "subjects")),
 }
 LIST_SOURCES = ("bloctel", "internal", "tps", "dnc", "dncl", "robinson", "state_dnc")
@@ -125,6 +127,13 @@ def _add(facts: Facts, kind: str, row: dict[str, str], path: str, line: int) -> 
         withdrawn = _when(row["withdrawn_at"], "withdrawn_at") if row["withdrawn_at"] else None
         facts.add_consent(Consent(_phone(facts, row["phone"]) if row["phone"] else "", row["person_id"],
                                   _when(row["given_at"], "given_at"), withdrawn, scope, path, line))  # type: ignore[arg-type]
+    elif kind == "scrubs":
+        source = row["source"].lower()
+        if source not in LIST_SOURCES:
+            raise _Bad("source", f"expected one of {', '.join(LIST_SOURCES)}, got {row['source']!r}")
+        if not row["principal"]:
+            raise _Bad("principal", "empty")
+        facts.add_scrub(Scrub(row["principal"], source, _when(row["scrubbed_at"], "scrubbed_at"), path, line))  # type: ignore[arg-type]
     elif kind == "contracts":
         phone, person_id = row.get("phone", ""), row.get("person_id", "")
         if not phone and not person_id:

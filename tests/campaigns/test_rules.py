@@ -141,6 +141,38 @@ def test_bloctel_applies_up_to_10_august_and_consent_from_11_august(write, audit
     assert ["fr-2026.consent"] == run.rules_of("aug11")
 
 
+@pytest.mark.parametrize("engine", ["columnar", "row"])
+def test_bloctel_must_be_scrubbed_at_least_every_31_days_until_the_switch(write, audit, engine):  # type: ignore[no-untyped-def]
+    scrubs = write("scrubs.csv", "principal,source,scrubbed_at\nacme,bloctel,2026-02-01\nacme,bloctel,2026-03-10\n"
+                                 "acme,tps,2026-03-01\nbeta,bloctel,2025-12-01\n,bloctel,2026-03-01\n"
+                                 "acme,pacitel,2026-03-01\n")
+    log = _log(write, [("stale", "2026-03-05T11:00:00+01:00", "+33142345678", "answered"),  # 32 days after 1 Feb
+                       ("fresh", "2026-03-12T11:00:00+01:00", "+33142345678", "answered"),
+                       ("never", "2026-03-12T11:30:00+01:00", "+33142345679", "answered", {"principal": "gamma"}),
+                       ("old", "2026-03-12T11:45:00+01:00", "+33142345670", "answered", {"principal": "beta"}),
+                       ("after_switch", "2026-08-12T11:00:00+02:00", "+33142345671", "answered")])
+    run = audit(log, "fr-2023", "--scrubs", str(scrubs), "--engine", engine)
+
+    assert ["fr-2023.scrub"] == run.rules_of("stale")
+    stale = next(v for v in run.violations if v["call_id"] == "stale")
+    assert "acme's last bloctel scrub was 32 days before the call (2026-02-01)" in stale["message"]
+    assert "2026-02-01T00:00:00+00:00" == stale["evidence"]["last_scrub"]["scrubbed_at"]
+    assert [] == run.rules_of("fresh")
+    assert ["fr-2023.scrub"] == run.rules_of("never")
+    assert next(v for v in run.violations if v["call_id"] == "never")["evidence"]["last_scrub"] is None
+    assert ["fr-2023.scrub"] == run.rules_of("old")
+    assert [] == run.rules_of("after_switch")  # the Bloctel regime ended on 2026-08-10
+    assert "scrubs.csv:6: principal: empty" in run.stderr
+    assert "scrubs.csv:7: source: expected one of bloctel" in run.stderr
+
+
+def test_the_scrub_rule_without_a_scrubs_file_is_not_evaluated(write, audit):  # type: ignore[no-untyped-def]
+    run = audit(_log(write, [("c", "2026-03-05T11:00:00+01:00", "+33142345678", "answered")]), "fr-2023")
+
+    scrub = next(r for r in run.summary["rules"] if r["rule"] == "fr-2023.scrub")
+    assert (0, {"field scrubs absent (no --scrubs file)": 1}) == (scrub["violations"], scrub["not_evaluated"])
+
+
 def test_policy_min_gap_spans_a_persons_numbers(write, audit):  # type: ignore[no-untyped-def]
     persons = write("persons.csv", "person_id,phone\nP,+33612345678\nP,+33142345678")
     log = _log(write, [("mobile", "2026-03-16T11:00:00+01:00", "+33612345678", "no_answer"),
