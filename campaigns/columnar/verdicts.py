@@ -9,6 +9,7 @@ one candidate time zone, a whole-second start between 1990 and 2100 (what `local
 itself), no two earlier attempts of the person with the same start (whose order depends on the
 Ledger's sorts). The engine sends every other row through the check's own `evaluate`, and
 tests/campaigns/test_columnar.py holds both paths to the row engine's output, field for field.
+Evidence is read-only: an earlier attempt's or a refusal's dict is shared by the findings that list it.
 """
 
 from __future__ import annotations
