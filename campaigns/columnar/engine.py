@@ -246,7 +246,8 @@ class ColumnarAuditor:
         self.width = len(names)
         self.column = {name: names.index(name) for name in (*formats.GENERIC_REQUIRED, *formats.GENERIC_OPTIONAL)
                        if name in names}
-        for number, block in enumerate(prefetched(read_blocks(reader.path, self.width))):
+        blocks = prefetched(read_blocks(reader.path, self.width), self.column["start"], self.column["callee"])
+        for number, block in enumerate(blocks):
             rows = self._ingest(number, block)
             self._arrive(rows)
             # as in the row engine: the long-lived history and caches hold no cycles, so full
@@ -287,11 +288,12 @@ class ColumnarAuditor:
                else table.column(i) for name, i in self.column.items()}
         ok = pc.greater(pc.binary_length(col["call_id"]), 0).to_numpy(zero_copy_only=False).copy() if n else \
             np.zeros(0, bool)
-        ts, time_ok = parse_times(col["start"]) if n else (np.zeros(0), np.zeros(0, bool))
+        ts, time_ok = block.times if block.times is not None else parse_times(col["start"]) if n else \
+            (np.zeros(0), np.zeros(0, bool))
         ok &= time_ok
-        raw = pc.dictionary_encode(col["callee"]) if n else None
+        raw = block.callees if block.callees is not None else pc.dictionary_encode(col["callee"]) if n else None
         if n:
-            keys, profiles = self.numbers.lookup(raw.dictionary)
+            keys, profiles = self.numbers.lookup(raw.dictionary, block.callee_digits)
             which = raw.indices.to_numpy(zero_copy_only=False)
             key = keys[which].astype(np.int64)
             profile = profiles[which].astype(np.int32)

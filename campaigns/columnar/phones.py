@@ -142,6 +142,15 @@ def _split(raws: pa.Array, default_region: str) -> tuple[np.ndarray, pa.Array]:
     return codes, nsn
 
 
+def plain_digits(raws: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """Which raws are written "+<7-15 digits, no leading 0>", and those raws' digits as int64."""
+    plain = pc.fill_null(pc.match_substring_regex(raws, r"^\+[1-9][0-9]{6,14}$"), False).to_numpy(
+        zero_copy_only=False)
+    digits = pc.cast(pc.utf8_slice_codeunits(raws.filter(pa.array(plain)), 1, 64), pa.int64()).to_numpy(
+        zero_copy_only=False) if plain.any() else np.zeros(0, np.int64)
+    return plain, digits
+
+
 class NumberTable:
     """Distinct raw numbers seen so far -> E.164 as an integer key and a profile (country, zones, kind, valid).
 
@@ -173,16 +182,15 @@ class NumberTable:
             self.profiles.append(profile)
         return hit
 
-    def lookup(self, raws: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    def lookup(self, raws: pa.Array, split: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray,
+                                                                                                   np.ndarray]:
         """(key, profile id) of every distinct raw in `raws`; key -1 where the raw is not a number
         (its PhoneError is in `errors`). Raws seen before are found again by their digits (sorted int64,
-        for "+<digits>") or their text (the rest), and only new ones are described."""
+        for "+<digits>") or their text (the rest), and only new ones are described. `split`:
+        plain_digits(raws), when it was computed already (the block reader does, on its thread)."""
         n = len(raws)
-        plain = pc.fill_null(pc.match_substring_regex(raws, r"^\+[1-9][0-9]{6,14}$"), False).to_numpy(
-            zero_copy_only=False)
+        plain, digits = split if split is not None else plain_digits(raws)
         plain_at = np.flatnonzero(plain)
-        digits = pc.cast(pc.utf8_slice_codeunits(raws.filter(pa.array(plain)), 1, 64), pa.int64()).to_numpy(
-            zero_copy_only=False) if plain_at.size else np.zeros(0, np.int64)
         where = np.full(n, -1, np.int64)
         if len(self._plain_digits) and plain_at.size:
             at = np.minimum(np.searchsorted(self._plain_digits, digits), len(self._plain_digits) - 1)

@@ -21,6 +21,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from campaigns.columnar.phones import plain_digits
+
 BLOCK_BYTES = 4 << 20
 
 
@@ -66,6 +68,9 @@ class Block:
     table: pa.Table
     lines: np.ndarray
     odd: list[tuple[int, str]]
+    times: tuple[np.ndarray, np.ndarray] | None = None  # parse_times of the start column, when prefetched
+    callees: pa.DictionaryArray | None = None  # the callee column dictionary-encoded, when prefetched
+    callee_digits: tuple[np.ndarray, np.ndarray] | None = None  # plain_digits of its dictionary
 
 
 def read_blocks(path: Path, width: int, block_bytes: int | None = None) -> Iterator[Block]:
@@ -121,10 +126,13 @@ def read_blocks(path: Path, width: int, block_bytes: int | None = None) -> Itera
                 return
 
 
-def prefetched(blocks: Iterator[Block]) -> Iterator[Block]:
+def prefetched(blocks: Iterator[Block], start_column: int | None = None,
+               callee_column: int | None = None) -> Iterator[Block]:
     """`blocks`, the next one read by a thread while the caller works on the current one: the file read,
-    the line split and Arrow's parse release the GIL, so they run beside the audit on a second core.
-    At most one block waits; an error in the reader is raised here, at the block it hit."""
+    the line split, Arrow's parse, the start times (`Block.times`) and the callee column's dictionary and
+    digits (`Block.callees`, `Block.callee_digits`) are mostly C work that releases the GIL, so they run
+    beside the audit on a second core. At most one block waits; an error in the reader is raised here,
+    at the block it hit."""
     queue: Queue[tuple[Block | None, BaseException | None]] = Queue(maxsize=1)
     stop = threading.Event()
 
@@ -141,6 +149,11 @@ def prefetched(blocks: Iterator[Block]) -> Iterator[Block]:
     def read() -> None:
         try:
             for block in blocks:
+                if start_column is not None and block.table.num_rows:
+                    block.times = parse_times(_column(block.table, start_column))
+                if callee_column is not None and block.table.num_rows:
+                    block.callees = pc.dictionary_encode(_column(block.table, callee_column))
+                    block.callee_digits = plain_digits(block.callees.dictionary)
                 if not offer((block, None)):
                     return
             offer((None, None))
@@ -160,6 +173,11 @@ def prefetched(blocks: Iterator[Block]) -> Iterator[Block]:
     finally:
         stop.set()
         reader.join()
+
+
+def _column(table: pa.Table, index: int) -> pa.Array:
+    column = table.column(index)
+    return column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
 
 
 def string_bytes(array: pa.Array, length: int, rows: np.ndarray) -> np.ndarray:
