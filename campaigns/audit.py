@@ -136,8 +136,10 @@ def load_facts(request: AuditRequest, facts: Facts) -> list[InputCounts]:
 
 
 def run_audit(request: AuditRequest, on_violation: Callable[[Violation], None],
-              on_rejected: Callable[[RejectedRow], None]) -> AuditOutcome:
-    """Audit `request.log`; violations and rejected rows are handed out as they are found."""
+              on_rejected: Callable[[RejectedRow], None],
+              on_progress: Callable[[int], None] = lambda done: None) -> AuditOutcome:
+    """Audit `request.log`; violations and rejected rows are handed out as they are found, and
+    `on_progress` hears how many bytes of the log have been read (every block, or every 50,000 rows)."""
     started = datetime.now(UTC).isoformat(timespec="seconds")
     facts = Facts()
     facts.phones.default_region = request.default_region
@@ -165,7 +167,7 @@ def run_audit(request: AuditRequest, on_violation: Callable[[Violation], None],
         collecting = gc.isenabled()
         gc.disable()
         try:
-            columnar = run_columnar(reader, ruleset, facts, auditor, on_violation, on_rejected)
+            columnar = run_columnar(reader, ruleset, facts, auditor, on_violation, on_rejected, on_progress)
         finally:
             gc.unfreeze()
             if collecting:
@@ -183,6 +185,7 @@ def run_audit(request: AuditRequest, on_violation: Callable[[Violation], None],
             if type(item) is Attempt:
                 attempts += 1
                 if not attempts % FREEZE_EVERY:
+                    on_progress(reader.bytes_read())
                     # The history and the number cache are long-lived and hold no cycles: moving them out of
                     # the collector's sight stops full collections from rescanning them (about 14 % of a
                     # 1M-row audit). Young objects are still collected; unfreeze() gives everything back.

@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -73,6 +73,21 @@ def _atomic_output(path: str | None, default: IO[str]) -> Iterator[IO[str]]:
         temporary.replace(target)
     finally:
         temporary.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def _log_progress(log: Path, show: bool) -> Iterator[Callable[[int], None]]:
+    """A progress bar on stderr over the log's bytes (when stderr is a terminal and the findings do not go
+    to the same screen); yields the callback the audit reports bytes read to."""
+    from rich.console import Console
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+    console = Console(stderr=True)
+    with Progress(TextColumn("auditing {task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
+                  console=console, transient=True, redirect_stdout=False,
+                  disable=not (show and console.is_terminal)) as progress:
+        task = progress.add_task(log.name, total=log.stat().st_size)
+        yield lambda done: progress.update(task, completed=done)
 
 
 def _input_paths(**paths: str | None) -> dict[str, Path]:
@@ -176,7 +191,8 @@ def audit(ctx: click.Context, log: str, log_format: str | None, source_tz: str |
                 recorder.rejected(row)
             print(f"rejected: {row}", file=sys.stderr)
 
-        outcome = run_audit(request, on_violation, on_rejected)
+        with _log_progress(request.log, show=output is not None or not sys.stdout.isatty()) as on_progress:
+            outcome = run_audit(request, on_violation, on_rejected, on_progress)
         writer.close(outcome)
         data = report.summary(outcome)
         evidence = outcome.evidence_pack()

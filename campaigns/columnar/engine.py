@@ -152,13 +152,15 @@ class ColumnarAuditor:
     """Runs one audit with the columnar engine, filling the row engine's counters (`auditor`, `reader`)."""
 
     def __init__(self, reader: LogReader, ruleset: RuleSet, facts: Facts, auditor: Auditor,
-                 on_violation: Callable[[Violation], None], on_rejected: Callable[[RejectedRow], None]) -> None:
+                 on_violation: Callable[[Violation], None], on_rejected: Callable[[RejectedRow], None],
+                 on_progress: Callable[[int], None] = lambda done: None) -> None:
         self.reader = reader
         self.rules = ruleset
         self.facts = facts
         self.auditor = auditor
         self.on_violation = on_violation
         self.on_rejected = on_rejected
+        self.on_progress = on_progress
         self.source = str(reader.path)
         self.numbers = NumberTable(facts.phones)
         self.campaigns = Interner()
@@ -250,6 +252,7 @@ class ColumnarAuditor:
         for number, block in enumerate(blocks):
             rows = self._ingest(number, block)
             self._arrive(rows)
+            self.on_progress(block.end_offset)
             # as in the row engine: the long-lived history and caches hold no cycles, so full
             # collections need not rescan them (run_audit unfreezes at the end)
             gc.freeze()
@@ -1393,10 +1396,10 @@ class ColumnarAuditor:
 
 
 def run_columnar(reader: LogReader, ruleset: RuleSet, facts: Facts, auditor: Auditor,
-                 on_violation: Callable[[Violation], None],
-                 on_rejected: Callable[[RejectedRow], None]) -> ColumnarAuditor:
+                 on_violation: Callable[[Violation], None], on_rejected: Callable[[RejectedRow], None],
+                 on_progress: Callable[[int], None] = lambda done: None) -> ColumnarAuditor:
     """Audit `reader`'s log with the columnar engine; counts land in `reader` and `auditor` as with the row engine."""
-    engine = ColumnarAuditor(reader, ruleset, facts, auditor, on_violation, on_rejected)
+    engine = ColumnarAuditor(reader, ruleset, facts, auditor, on_violation, on_rejected, on_progress)
     engine.run()
     return engine
 

@@ -71,6 +71,7 @@ class Block:
     times: tuple[np.ndarray, np.ndarray] | None = None  # parse_times of the start column, when prefetched
     callees: pa.DictionaryArray | None = None  # the callee column dictionary-encoded, when prefetched
     callee_digits: tuple[np.ndarray, np.ndarray] | None = None  # plain_digits of its dictionary
+    end_offset: int = 0  # bytes of the file up to the end of this block (for progress)
 
 
 def read_blocks(path: Path, width: int, block_bytes: int | None = None) -> Iterator[Block]:
@@ -86,6 +87,7 @@ def read_blocks(path: Path, width: int, block_bytes: int | None = None) -> Itera
     carry = b""
     with open(path, "rb") as handle:
         header = handle.readline()
+        offset = len(header)
         if not header:
             return
         if not header.endswith(b"\n"):
@@ -121,7 +123,8 @@ def read_blocks(path: Path, width: int, block_bytes: int | None = None) -> Itera
                 table = pa.table({name: pa.array([], pa.string()) for name in names})
             if table.num_rows != len(kept):
                 raise RuntimeError(f"{path}: Arrow read {table.num_rows} rows where {len(kept)} lines are well formed")
-            yield Block(table.combine_chunks(), kept, odd)
+            offset += len(data)
+            yield Block(table.combine_chunks(), kept, odd, end_offset=offset)
             if not chunk:
                 return
 

@@ -89,7 +89,8 @@ class LogReader:
         source = str(self.path)
         seen: set[int] = set()  # hashes of call ids: 8 bytes per row instead of the strings
         first = self.has_header
-        for line, fields, problem in CsvRows(self.path, self.encoding):
+        self._rows = rows = CsvRows(self.path, self.encoding)
+        for line, fields, problem in rows:
             if first:
                 first = False
                 continue
@@ -119,6 +120,11 @@ class LogReader:
             seen.add(key)
             self.attempts += 1
             yield attempt
+
+    def bytes_read(self) -> int:
+        """Bytes of the log read so far by the row iterator (for progress)."""
+        rows = getattr(self, "_rows", None)
+        return rows.bytes_read() if rows is not None else 0
 
     def reconciliation(self) -> str:
         return (f"{self.path}: {self.rows} rows read = {self.attempts} attempts + {self.rejected} rejected"

@@ -24,6 +24,15 @@ class CsvRows:
     def __init__(self, path: Path, encoding: str = "utf-8") -> None:
         self.path = path
         self.encoding = encoding
+        self._handle: object | None = None
+
+    def bytes_read(self) -> int:
+        """How far into the file reading has got (ahead of the rows handed out by at most a buffer)."""
+        handle = self._handle
+        try:
+            return int(handle.buffer.tell()) if handle is not None else 0  # type: ignore[attr-defined]
+        except (OSError, ValueError):  # closed
+            return 0
 
     def __iter__(self) -> Iterator[tuple[int, list[str], str]]:
         try:
@@ -34,6 +43,7 @@ class CsvRows:
             raise InputError("--encoding", None, f"unknown encoding {self.encoding!r}") from None
         bad_bytes = (f"not valid {self.encoding} (a byte could not be decoded; re-export the file as UTF-8 or "
                      "pass --encoding latin-1)")
+        self._handle = handle
         with handle:
             reader = csv.reader(handle)
             while True:

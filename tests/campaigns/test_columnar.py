@@ -439,3 +439,25 @@ def test_prefetched_blocks_keep_their_order_raise_where_the_reader_failed_and_st
     early.close()  # the reader thread, blocked on a full queue, ends with the consumer
     assert before - 1 <= threading.active_count() <= before
     assert not any(t.name == "log-reader" for t in threading.enumerate())
+
+
+@pytest.mark.parametrize("engine", ["columnar", "row"])
+def test_the_audit_reports_how_far_into_the_log_it_is(tmp_path, monkeypatch, engine):  # type: ignore[no-untyped-def]
+    """Progress in bytes read: each block (columnar), every FREEZE_EVERY rows (row); it only grows and
+    ends at the file's size."""
+    import campaigns.audit as audit_module
+
+    monkeypatch.setattr(reading, "BLOCK_BYTES", 20000)
+    monkeypatch.setattr(audit_module, "FREEZE_EVERY", 300)
+    log = tmp_path / "log.csv"
+    _log(log, 9, 2500, datetime(2026, 3, 20, 5, tzinfo=UTC))
+    done: list[int] = []
+
+    outcome = run_audit(AuditRequest(log=log, rules=("fr-2023",), engine=engine), lambda v: None, lambda r: None,
+                        done.append)
+
+    assert engine == outcome.engine
+    assert len(done) >= 5
+    assert done == sorted(done) and done[0] > 0
+    size = log.stat().st_size
+    assert done[-1] == size if engine == "columnar" else done[-1] <= size
