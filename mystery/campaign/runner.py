@@ -33,7 +33,8 @@ class CampaignRun:
 
 @dataclass(frozen=True)
 class CrashedCall:
-    """A call whose dialer process died twice without a result: a bug to report, not an outcome."""
+    """A call whose dialer process died without a result (twice, or once after placing the call): a bug
+    to report, not an outcome."""
 
     plan: CallPlan
     error: str
@@ -49,8 +50,10 @@ async def run_calls(
 ) -> list[CallResult]:
     """Dial every plan with at most `concurrency` in flight; `on_result` sees each as it ends.
 
-    A dialer process that dies without a result is retried `retries` times; if it dies again
-    the call goes to `crashed` (when given) and the campaign carries on, else the error is raised.
+    A dialer process that dies without a result before placing its call is retried `retries` times;
+    one that dies after (the far end may have rung: a second call would be a second test of the
+    client) or dies again goes to `crashed` (when given) and the campaign carries on, else the error
+    is raised.
     """
     semaphore = asyncio.Semaphore(concurrency)
     results: list[CallResult] = []
@@ -63,7 +66,7 @@ async def run_calls(
                     break
                 except DialerCrashed as error:
                     log.warning("dialer crashed on %s (attempt %d): %s", plan.call_id, attempt + 1, error)
-                    if attempt < retries:
+                    if attempt < retries and not error.placed:  # a placed call is never dialled twice
                         continue
                     if crashed is None:
                         raise

@@ -8,6 +8,7 @@ The plan (which may carry the SIP password) goes over the worker's stdin, never 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import subprocess
 import sys
@@ -20,8 +21,16 @@ from mystery.records import CallResult
 WORKER = [sys.executable, "-m", "mystery.dial.worker"]
 
 
+PLACING_MARK = "mystery-dial: placing the call"  # the worker's stderr line just before its INVITE
+
+
 class DialerCrashed(RuntimeError):
-    """The worker died without a result (a bug or a signal, not a call outcome)."""
+    """The worker died without a result (a bug or a signal, not a call outcome). `placed`: it had
+    started the call, so the far end may have rung (dialling again would be a second test call)."""
+
+    def __init__(self, message: str, placed: bool = False) -> None:
+        super().__init__(message)
+        self.placed = placed
 
 
 def _plan_bytes(plan: CallPlan | dict[str, Any]) -> bytes:
@@ -35,9 +44,26 @@ def _result(returncode: int, stdout: bytes, stderr: bytes) -> CallResult:
         message = line[0].removeprefix("error: ")
         raise InputError("", None, message)
     if returncode != 0:
-        tail = stderr.decode(errors="replace").strip().splitlines()[-5:]
-        raise DialerCrashed(f"dialer worker exited with {returncode}: " + " | ".join(tail))
+        result = _printed_result(stdout)
+        if result is not None:  # died after printing it (pjsua2's teardown at exit): the call is complete
+            return dataclasses.replace(result, extra={**result.extra, "worker_exit": returncode})
+        text = stderr.decode(errors="replace")
+        tail = text.strip().splitlines()[-5:]
+        placed = PLACING_MARK in text
+        raise DialerCrashed(f"dialer worker exited with {returncode}" + (" after placing the call" if placed else "")
+                            + ": " + " | ".join(tail), placed=placed)
     return CallResult.from_json(json.loads(stdout))
+
+
+def _printed_result(stdout: bytes) -> CallResult | None:
+    """The result a worker printed in full (one JSON line), or None."""
+    lines = stdout.strip().splitlines()
+    if not lines:
+        return None
+    try:
+        return CallResult.from_json(json.loads(lines[-1]))
+    except (ValueError, KeyError, TypeError):
+        return None
 
 
 def run_call(plan: CallPlan | dict[str, Any], timeout_s: float | None = None) -> CallResult:

@@ -21,6 +21,7 @@ import gc
 import math
 import os
 import re
+import sys
 import time
 from array import array
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ from mystery.dial.listen import Listener, frame_dbfs
 from mystery.dial.outcome import CallFacts, judge
 from mystery.dial.plan import CallPlan
 from mystery.dial.recording import clock_gaps, interleave
+from mystery.dial.runner import PLACING_MARK
 from mystery.dial.siplog import parse_pjsip_log
 from mystery.dial.steps import StepRunner
 from mystery.errors import InputError
@@ -291,6 +293,7 @@ class Session:
         op = pj.CallOpParam(True)
         op.opt.customCallId = plan.call_id
         before = time.time()
+        print(PLACING_MARK, file=sys.stderr, flush=True)  # a crash from here on may have rung the far end
         try:
             self.call.makeCall(plan.uri, op)
         except pj.Error as error:

@@ -232,7 +232,9 @@ def test_parallel_calls_with_similar_ids_keep_their_own_recordings(sipp_uas, tmp
     async def dial(plan):  # type: ignore[no-untyped-def]
         try:
             return await run_call_async(plan)
-        except DialerCrashed:  # as the campaign runner does: the rare pjsua2 start-up crash, before any SIP
+        except DialerCrashed as error:  # as the campaign runner does: the rare pjsua2 start-up crash
+            if error.placed:
+                raise
             return await run_call_async(plan)
 
     async def dial_all():
@@ -240,6 +242,58 @@ def test_parallel_calls_with_similar_ids_keep_their_own_recordings(sipp_uas, tmp
 
     results = asyncio.run(dial_all())
     assert 0 == sipp.wait()
-    assert ["answered"] * 3 == [r.outcome for r in results]
+    assert ["answered"] * 3 == [r.outcome for r in results], [(r.outcome, r.sip_status, r.sip_reason, r.extra.get(
+        "end_reason"), r.extra.get("sip_messages")) for r in results]
     assert 3 == len({r.recording for r in results})
     assert all(Path(r.recording).exists() for r in results)
+
+
+def test_a_dialer_killed_after_placing_its_call_is_never_dialled_again(sipp_uas, tmp_path):
+    """A real worker, SIGKILLed once SIPp has its INVITE: the crash says the call was placed (the client's
+    phone may have rung), and the campaign runner does not dial it a second time. A worker that dies
+    after printing its result (pjsua2's teardown at exit) still gives that result."""
+    import asyncio
+    import json
+    import signal
+    import subprocess
+    import time
+
+    from mystery.campaign.runner import CrashedCall, run_calls
+    from mystery.dial import CallPlan, Step
+    from mystery.dial.runner import WORKER, DialerCrashed, _plan_bytes, _result
+
+    sipp = sipp_uas("uas_answer.xml", calls=1, RING_MS=3000, ANSWER_MS=100)
+    plan = CallPlan(uri=sipp.uri, steps=(Step("hangup", on="answered", offset_s=0.5),),
+                    recordings_dir=str(tmp_path / "recordings"), call_id="killed-after-invite")
+    worker = subprocess.Popen(WORKER, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    worker.stdin.write(_plan_bytes(plan))  # type: ignore[union-attr]
+    worker.stdin.close()  # type: ignore[union-attr]
+    deadline = time.time() + 20
+    while not any(m.method == "INVITE" for m in sipp.messages()) and time.time() < deadline:
+        time.sleep(0.05)
+    worker.send_signal(signal.SIGKILL)
+    worker.wait(timeout=20)
+    stdout, stderr = worker.stdout.read(), worker.stderr.read()  # type: ignore[union-attr]
+    with pytest.raises(DialerCrashed) as crash:
+        _result(worker.returncode, stdout, stderr)
+    assert crash.value.placed and "after placing the call" in str(crash.value)
+
+    dialled: list[str] = []
+
+    async def crashing_dialer(p):  # type: ignore[no-untyped-def]
+        # the crash just produced, raised again: a real crash cannot be made to happen on cue
+        dialled.append(p.call_id)
+        raise crash.value
+
+    lost: list[CrashedCall] = []
+    assert [] == asyncio.run(run_calls([plan], 1, lambda r: None, dialer=crashing_dialer, crashed=lost))
+    assert ["killed-after-invite"] == dialled and ["killed-after-invite"] == [c.plan.call_id for c in lost]
+
+    # a result printed in full, then a crash at exit: the result stands
+    printed = json.dumps({"call_id": "x", "target_uri": sipp.uri, "outcome": "answered",
+                          "started_at": "2026-11-24T07:00:00Z"}).encode() + b"\n"
+    kept = _result(-11, printed, b"Segmentation fault")
+    assert ("answered", -11) == (kept.outcome, kept.extra["worker_exit"])
+    with pytest.raises(DialerCrashed) as early:
+        _result(-11, printed[:20], b"Segmentation fault")
+    assert not early.value.placed
