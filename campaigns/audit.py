@@ -22,11 +22,12 @@ from campaigns import __version__
 from campaigns.call import CallBuilder
 from campaigns.engine import Auditor, RuleStats
 from campaigns.facts import Facts
+from campaigns.history import Mark
 from campaigns.ingest.dispositions import load_mapping
 from campaigns.ingest.inputs import InputCounts, load_input
 from campaigns.ingest.reader import LogReader
 from campaigns.ingest.text import file_sha256, file_sha256_soon
-from campaigns.localtime import day_to_date, utc_iso
+from campaigns.localtime import day_to_date, utc_isos
 from campaigns.records import Attempt, RejectedRow, Violation
 from campaigns.rules.load import load_packs
 from campaigns.rules.model import Pack
@@ -162,18 +163,18 @@ def run_audit(request: AuditRequest, on_violation: Callable[[Violation], None],
     if engine == "columnar":
         from campaigns.columnar.engine import run_columnar
 
-        # The engine makes no reference cycles, and the collector's young passes over each block's
-        # short-lived findings cost 7-10 % of a 1M-row audit: it is off while the engine runs.
+        # The engine and the suppression list make no reference cycles, and the collector's passes over
+        # each block's short-lived findings cost 7-10 % of a 1M-row audit: it is off until the outcome.
         collecting = gc.isenabled()
         gc.disable()
         try:
             columnar = run_columnar(reader, ruleset, facts, auditor, on_violation, on_rejected, on_progress)
+            return _outcome(request, packs, reader, auditor, facts, input_counts, columnar.violations, started,
+                            log_sha256, columnar.first_ts, columnar.last_ts, engine, why_not, columnar.marks)
         finally:
             gc.unfreeze()
             if collecting:
                 gc.enable()
-        return _outcome(request, packs, reader, auditor, facts, input_counts, columnar.violations, started, log_sha256,
-                        columnar.first_ts, columnar.last_ts, engine, why_not)
     violations = 0
     first_ts = last_ts = None
     attempts = 0
@@ -209,7 +210,7 @@ def run_audit(request: AuditRequest, on_violation: Callable[[Violation], None],
         violations += 1
         on_violation(found)
     return _outcome(request, packs, reader, auditor, facts, input_counts, violations, started, log_sha256, first_ts,
-                    last_ts, engine, why_not)
+                    last_ts, engine, why_not, auditor.ledger.marks())
 
 
 def choose_engine(request: AuditRequest, reader: LogReader, ruleset: RuleSet) -> tuple[str, str]:
@@ -231,7 +232,8 @@ def choose_engine(request: AuditRequest, reader: LogReader, ruleset: RuleSet) ->
 
 def _outcome(request: AuditRequest, packs: list[Pack], reader: LogReader, auditor: Auditor, facts: Facts,
              input_counts: list[InputCounts], violations: int, started: str, log_sha256: Future[str],
-             first_ts: float | None, last_ts: float | None, engine: str, why_not: str) -> AuditOutcome:
+             first_ts: float | None, last_ts: float | None, engine: str, why_not: str,
+             marks: list[Mark]) -> AuditOutcome:
     checksums = {str(request.log): log_sha256.result()}
     for path in [*request.inputs.values(), *([request.dispositions] if request.dispositions else [])]:
         checksums[str(path)] = file_sha256(path)
@@ -243,39 +245,51 @@ def _outcome(request: AuditRequest, packs: list[Pack], reader: LogReader, audito
         stats=auditor.stats(), by_campaign=dict(auditor.by_campaign), unmapped=dict(reader.unmapped),
         ignored_columns=reader.ignored_columns, started_at=started,
         finished_at=datetime.now(UTC).isoformat(timespec="seconds"), checksums=checksums,
-        suppression=suppression_list(auditor, facts, last_ts), first_ts=first_ts, last_ts=last_ts, engine=engine,
+        suppression=suppression_list(marks, auditor.rules, facts, last_ts), first_ts=first_ts, last_ts=last_ts, engine=engine,
         engine_note=why_not)
 
 
-def suppression_list(auditor: Auditor, facts: Facts, now: float | None) -> list[dict[str, str]]:
+def suppression_list(marks: list[Mark], rules: RuleSet, facts: Facts, now: float | None) -> list[dict[str, str]]:
     """Numbers to stop calling as of the last call of the log: objections (every number of the person),
-    refusals still cooling off, and list entries."""
+    refusals still cooling off, and list entries. A number listed for several reasons keeps the first
+    (`marks` in first-recorded order, as Ledger.marks gives them)."""
     rows: dict[tuple[str, str], dict[str, str]] = {}
-
-    def add(phone: str, person_id: str, reason: str, since: str, until: str, principal: str) -> None:
-        rows.setdefault((phone, principal), {"phone": phone, "person_id": person_id, "principal": principal,
-                                             "reason": reason, "since": since, "until": until})
-
-    cooling_days = max((int(rule.params.get("days", 0)) for rule in auditor.rules.rules
-                        if rule.check == "cooling_off"), default=0)
-    today = int(now // 86400) if now is not None else 0
+    moments: list[float] = []  # the "since" of each row in `rows` so far, formatted all at once below
+    cooling_days = max((int(rule.params.get("days", 0)) for rule in rules.rules if rule.check == "cooling_off"),
+                       default=0)
+    # a refusal still bars on `now` if made on day `bars_from` or later
+    bars_from = int(now // 86400) - cooling_days if cooling_days and now is not None else None
     reopen: dict[int, str] = {}  # refusal day -> first day it no longer bars, as text
-    for (principal, person_key), history in auditor.ledger.by_key.items():
+    phones_of_person = facts.identity.phones_of_person
+    for principal, person_key, opt_out, refusal in marks:
+        if refusal is not None and (bars_from is None or refusal.day < bars_from):
+            refusal = None
+        if opt_out is None and refusal is None:
+            continue
         person_id = person_key[2:] if person_key.startswith("p:") else ""
-        phones = facts.identity.phones_of_person.get(person_id) or []
-        if history.opt_out is not None:
-            for phone in phones or [history.opt_out.phone]:
-                add(phone, person_id, f"objection (call {history.opt_out.call_id})", utc_iso(history.opt_out.ts),
-                    "", principal)
-        refusal = history.refusal
-        if refusal is not None and cooling_days and now is not None and refusal.day + cooling_days + 1 > today:
-            until = reopen.get(refusal.day)
-            if until is None:
-                until = reopen[refusal.day] = day_to_date(refusal.day + cooling_days + 1).isoformat()
-            for phone in phones or [refusal.phone]:
-                add(phone, person_id, f"refusal (call {refusal.call_id})", utc_iso(refusal.ts), until, principal)
+        phones = phones_of_person.get(person_id) if person_id else None
+        for past, reason in ((opt_out, "objection"), (refusal, "refusal")):
+            if past is None:
+                continue
+            if reason == "objection":
+                until = ""
+            else:
+                until = reopen.get(past.day)  # type: ignore[assignment]
+                if until is None:
+                    until = reopen[past.day] = day_to_date(past.day + cooling_days + 1).isoformat()
+            for phone in phones or (past.phone,):
+                if (phone, principal) not in rows:
+                    rows[(phone, principal)] = {"phone": phone, "person_id": person_id, "principal": principal,
+                                                "reason": f"{reason} (call {past.call_id})", "since": "",
+                                                "until": until}
+                    moments.append(past.ts)
+    for row, text in zip(rows.values(), utc_isos(moments), strict=True):
+        row["since"] = text
+    person_of_phone = facts.identity.person_of_phone
     for phone, entries in facts.oppositions.items():
         for entry in entries:
-            add(phone, facts.identity.person_of_phone.get(phone, ""), f"{entry.source} list",
-                entry.listed_at.isoformat(), "", "")
-    return sorted(rows.values(), key=lambda r: (r["phone"], r["principal"]))
+            if (phone, "") not in rows:
+                rows[(phone, "")] = {"phone": phone, "person_id": person_of_phone.get(phone, ""), "principal": "",
+                                     "reason": f"{entry.source} list", "since": entry.listed_at.isoformat(),
+                                     "until": ""}
+    return [rows[key] for key in sorted(rows)]

@@ -10,6 +10,8 @@ autonomous community such as MD, a German Land, a Canadian province) adds its re
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterable
 from functools import lru_cache
 
 import holidays
@@ -50,6 +52,13 @@ def _subdivisions(country: str) -> frozenset[str]:
 def _calendar(key: str) -> holidays.HolidayBase:
     country, _, subdiv = key.partition("-")
     return holidays.country_holidays(country, subdiv=subdiv or None)
+
+
+def load_soon(keys: Iterable[str]) -> None:
+    """Load these calendars on a thread of their own: `holidays` imports a country's module on first use
+    (0.09 s for France), which can happen while the audit waits for its first block of the log."""
+    keys = list(keys)
+    threading.Thread(target=lambda: [_calendar(key) for key in keys], name="calendars", daemon=True).start()
 
 
 _names: dict[tuple[str, int], str] = {}

@@ -42,6 +42,7 @@ class PersonHistory:
 
 
 REFUSALS = frozenset({"refused", "opt_out"})
+Mark = tuple[str, str, "Past | None", "Past | None"]  # principal, person key, first opt-out, latest refusal
 _new = tuple.__new__
 
 
@@ -54,6 +55,10 @@ class Ledger:
 
     def get(self, principal: str, person_key: str) -> PersonHistory | None:
         return self.by_key.get((principal, person_key))
+
+    def marks(self) -> list[Mark]:
+        """(principal, person_key, opt-out, refusal) of every person, in first-recorded order."""
+        return [(principal, key, history.opt_out, history.refusal) for (principal, key), history in self.by_key.items()]
 
     def record(self, attempt: Attempt, person_key: str, day: int) -> None:
         """Add an attempt after it was checked."""

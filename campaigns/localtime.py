@@ -9,8 +9,11 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from functools import cache, lru_cache
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 from zoneinfo import ZoneInfo
+
+if TYPE_CHECKING:
+    import numpy as np
 
 EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -137,6 +140,69 @@ def utc_iso(ts: float) -> str:
 
 def utc_iso_reference(ts: float) -> str:
     return datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def wall_texts(seconds: np.ndarray, tail: np.ndarray | None = None) -> list[str]:
+    """'YYYY-MM-DDTHH:MM:SS' of whole epoch-like seconds (years 1000-9999), what localtime's _wall_text
+    writes, for a whole array at once (a test compares them); `tail`: ASCII bytes to append, a row each."""
+    import numpy as np  # not at module level: the guard and the row engine never load numpy
+    seconds = seconds.astype(np.int64)
+    days = np.floor_divide(seconds, 86400)
+    second = seconds - days * 86400
+    z = days + 719468
+    era = np.floor_divide(z, 146097)
+    doe = z - era * 146097
+    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    day = doy - (153 * mp + 2) // 5 + 1
+    month = np.where(mp < 10, mp + 3, mp - 9)
+    year = yoe + era * 400 + (month <= 2)
+    hour, rest = np.divmod(second, 3600)
+    minute, sec = np.divmod(rest, 60)
+    size = 19 + (0 if tail is None else tail.shape[1])
+    out = np.full((len(seconds), size), ord("-"), np.uint8)
+    if tail is not None:
+        out[:, 19:] = tail
+    for at, value, width in ((0, year, 4), (5, month, 2), (8, day, 2), (11, hour, 2), (14, minute, 2), (17, sec, 2)):
+        for k in range(width):
+            out[:, at + width - 1 - k] = 48 + (value // 10 ** k) % 10
+    out[:, 10] = ord("T")
+    out[:, 13] = out[:, 16] = ord(":")
+    return out.view(f"S{size}").ravel().astype(f"U{size}").tolist()
+
+
+def offset_tails(offsets: np.ndarray) -> np.ndarray:
+    """'+HH:MM' / '-HH:MM' of UTC offsets in seconds, as a (rows, 6) byte matrix for `wall_texts`."""
+    import numpy as np
+
+    minutes = np.abs(offsets.astype(np.int64)) // 60
+    out = np.empty((len(offsets), 6), np.uint8)
+    out[:, 0] = np.where(offsets < 0, ord("-"), ord("+"))
+    for at, value in ((1, minutes // 60), (4, minutes % 60)):
+        out[:, at] = 48 + value // 10 % 10
+        out[:, at + 1] = 48 + value % 10
+    out[:, 3] = ord(":")
+    return out
+
+
+def utc_tails(count: int) -> np.ndarray:
+    """'Z' for `count` rows, as a byte matrix for `wall_texts`."""
+    import numpy as np
+
+    return np.full((count, 1), ord("Z"), np.uint8)
+
+
+def utc_isos(ts: np.ndarray | list[float]) -> list[str]:
+    """`utc_iso` of many moments: whole seconds after 1970 formatted at once (`wall_texts`)."""
+    import numpy as np
+    ts = np.asarray(ts, np.float64)
+    whole = (ts == np.trunc(ts)) & (ts >= 0) & (ts < FAST_UNTIL)
+    texts = wall_texts(np.where(whole, ts, 0), utc_tails(len(ts)))
+    for k in np.flatnonzero(~whole).tolist():
+        texts[k] = utc_iso(float(ts[k]))
+    return texts
+
 
 
 @lru_cache(maxsize=1 << 16)

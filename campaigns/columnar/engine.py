@@ -9,8 +9,9 @@ How it stays identical to the row engine:
   the order `Auditor.feed` judges rows in.
 * History. `Ledger` keeps, per principal and person, the attempts not trimmed yet (an attempt goes
   when a later-recorded one starts more than keep_s after it), the latest refusal and the first
-  opt-out. The store below keeps exactly those attempts (trimmed by the same rule at the end of every
-  block, and inside a block by a running maximum), so the history a row sees can be rebuilt.
+  opt-out. The attempt store (attempts.py) chains each person's attempts; walking back from a row
+  with a running maximum of starts skips, by the same rule, what the Ledger has dropped, so the history
+  a row sees can be rebuilt. Refusals and opt-outs are kept per group as the Ledger keeps them.
 * Verdicts. Vectorized tests only pick the rows where a rule *may* be broken (a superset: outside a
   window in some zone, enough earlier attempts in a window, a refusal before the call...). For those
   rows the check's own `evaluate` runs on a real `Call` and `PersonHistory`, so messages, evidence and
@@ -20,30 +21,51 @@ How it stays identical to the row engine:
 from __future__ import annotations
 
 import gc
+import itertools
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import repeat
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from campaigns.calendars import holiday_name
+from campaigns.calendars import holiday_name, load_soon
 from campaigns.call import Call
 from campaigns.checks.frequency import DailyParams, FrequencyParams, GapParams
 from campaigns.checks.refusal import CoolingParams, ObjectionParams, _grace_end
 from campaigns.checks.windows import calendar_key
 from campaigns.columnar import verdicts
+from campaigns.columnar.attempts import AttemptStore
 from campaigns.columnar.phones import NumberTable
-from campaigns.columnar.reading import Block, parse_times, prefetched, read_blocks, wall_texts
+from campaigns.columnar.reading import (
+    Block,
+    columns_prepared,
+    parse_times,
+    prefetched,
+    read_blocks,
+    text_hashes,
+)
 from campaigns.columnar.verdicts import Batch, Found
 from campaigns.engine import Auditor
 from campaigns.facts import Facts
-from campaigns.history import REFUSALS, Ledger, Past, PersonHistory
+from campaigns.history import REFUSALS, Mark, Past, PersonHistory
 from campaigns.ingest import formats
 from campaigns.ingest.formats import RowError
 from campaigns.ingest.reader import LogReader
-from campaigns.localtime import FAST_FROM, FAST_UNTIL, Local, remember_texts, utc_iso, utc_offset
+from campaigns.localtime import (
+    FAST_FROM,
+    FAST_UNTIL,
+    Local,
+    remember_texts,
+    utc_isos,
+    utc_offset,
+    utc_tails,
+    wall_texts,
+)
 from campaigns.phones import PhoneError
 from campaigns.records import DIAL_MODES, DISPOSITIONS, PURPOSES, Attempt, RejectedRow, Violation
 from campaigns.ruleset import RuleSet
@@ -55,6 +77,7 @@ FAILED = DISPOSITIONS.index("failed")
 OPT_OUT = DISPOSITIONS.index("opt_out")
 REFUSAL_CODES = [DISPOSITIONS.index(d) for d in REFUSALS]
 DAY = 86400.0
+PAST_JSON_KEPT = 100_000  # evidence dicts of earlier attempts kept for later findings (about 40 MB)
 SLOT_MASK = (1 << 24) - 1  # call id hash slots (16 MB): see _seen_before
 
 
@@ -119,6 +142,15 @@ class Interner:
     def __init__(self) -> None:
         self.ids: dict[str, int] = {}
         self.names: list[str] = []
+        self._array = np.empty(0, object)
+
+    def array(self) -> np.ndarray:
+        """The names as an object array, for gathering many at once (names are only ever added)."""
+        if len(self._array) != len(self.names):
+            names = self.names[:]  # the log reader's thread may add one meanwhile (a slice is taken at once)
+            self._array = np.empty(len(names), object)
+            self._array[:] = names
+        return self._array
 
     def id(self, name: str) -> int:
         hit = self.ids.get(name)
@@ -174,16 +206,22 @@ class ColumnarAuditor:
         self.history_rules = any(rule.check in HISTORY for rule in ruleset.rules)
         self._infos: dict[tuple[int, int], Any] = {}
         self._formatted_pasts: np.ndarray | None = None
-        self._people: list[tuple[str, str, str] | None] = []  # per group: person_key, basis, person_id
-        self._past_json: tuple[dict[int, dict[str, object]], dict[int, dict[str, object]]] = ({}, {})
+        self._people = np.empty(0, object)  # per group: (person_key, basis, person_id), once asked for
+        self._people_known = np.zeros(0, bool)
+        self._past_json = np.empty(0, object)  # see past_json: dicts, the first _past_json_count in use
+        self._past_json_count = 0
+        self._profile_zones = np.empty(0, object)
+        self._past_json_of = np.full(1 << 16, -1, np.int32)  # judging position -> index in _past_json (-1: none)
         self.zones = Interner()
         self.countries = Interner()
         self.late = 0
         self.groups: dict[tuple[int, int], int] = {}
         self._group_composite: list[int] = []  # per group id: principal << 55 | person token
+        self._packed = Grow(-1, np.int64)  # the same as an array, -1 for groups kept in `groups` (a tuple)
         self._group_keys = np.zeros(0, np.int64)  # the composites, sorted, and their ids
         self._group_ids = np.zeros(0, np.int64)
         self.blocks: dict[int, tuple[pa.Table, dict[int, Attempt]]] = {}
+        self._judged_block = -1  # the last block handed to the judging (the reader ingests ahead of it)
         self.call_ids: dict[int, pa.Array] = {}  # per block: its call_id column (see Rows.callref)
         self.seen: list[np.ndarray] = []
         self.seen_slots = np.zeros(SLOT_MASK + 1, np.uint8)
@@ -197,11 +235,9 @@ class ColumnarAuditor:
         self.arrivals = 0
         self.pending = _empty_rows()
         self.position = 0
-        # history state: the store holds what the Ledger holds, sorted by (group, position)
+        # history state: the attempts the Ledger holds (and ones it has dropped, which walks skip)
         self.keep_s = auditor.ledger.keep_s
-        self.store: dict[str, np.ndarray] = {name: np.zeros(0, dtype) for name, dtype in (
-            ("group", np.int64), ("pos", np.int64), ("ts", np.float64), ("day", np.int64), ("disp", np.int8),
-            ("camp", np.int32), ("key", np.int64), ("callref", np.int64))}
+        self.attempts = AttemptStore(self.keep_s)
         self.refusal_ts = Grow(-np.inf, np.float64)
         self.refusal_past = Grow(-1, np.int64)
         self.opt_ts = Grow(np.inf, np.float64)
@@ -209,6 +245,7 @@ class ColumnarAuditor:
         self.last_sort = Grow(-1, np.int64)
         self.first_pos = Grow(-1, np.int64)
         self.pasts: list[Past] = []
+        self._past_ts = np.zeros(0, np.float64)
         self._setup_inputs()
 
     # ---------------------------------------------------------------- inputs known before the log
@@ -248,9 +285,23 @@ class ColumnarAuditor:
         self.width = len(names)
         self.column = {name: names.index(name) for name in (*formats.GENERIC_REQUIRED, *formats.GENERIC_OPTIONAL)
                        if name in names}
-        blocks = prefetched(read_blocks(reader.path, self.width), self.column["start"], self.column["callee"])
-        for number, block in enumerate(blocks):
-            rows = self._ingest(number, block)
+        columns = columns_prepared(self.column["start"], self.column["callee"])
+        home = self.facts.phones.default_region
+        load_soon({calendar_key(home, "", lambda: "", rule.prepared) for rule in self.rules.rules
+                   if rule.check == "holiday"})
+
+        numbers = itertools.count()
+
+        def prepare(block: Block) -> None:  # on the reader thread, a block or two ahead of the judging
+            columns(block)
+            block.prepared = self._checked(block)
+            block.prepared["ingested"] = self._ingest(next(numbers), block)
+
+        for number, block in enumerate(prefetched(read_blocks(reader.path, self.width), prepare)):
+            rows, rejected = block.prepared["ingested"]  # type: ignore[index]
+            for row in rejected:
+                self.on_rejected(row)
+            self._judged_block = number
             self._arrive(rows)
             self.on_progress(block.end_offset)
             # as in the row engine: the long-lived history and caches hold no cycles, so full
@@ -259,7 +310,7 @@ class ColumnarAuditor:
         self._judge(self.pending, final=True)
         self.pending = _empty_rows()
         self.auditor.late = self.late
-        self._ledger()
+        self.marks = self._marks()
 
     def _reject(self, out: list[tuple[int, RejectedRow]], line: int, error: RowError, text: str) -> None:
         reader = self.reader
@@ -268,7 +319,10 @@ class ColumnarAuditor:
             reader.unmapped[error.reason.split("'")[1] if "'" in error.reason else "?"] += 1
         out.append((line, RejectedRow(self.source, line, error.field, error.reason, text[:200])))
 
-    def _ingest(self, number: int, block: Block) -> Rows:
+    def _ingest(self, number: int, block: Block) -> tuple[Rows, list[RejectedRow]]:
+        """A block's attempts as Rows, and its rejected rows in line order. Runs on the log reader's thread:
+        what it adds to (number table, interners, groups, call id runs, counts) the judging only reads,
+        and only at ids a block it has been given holds."""
         reader = self.reader
         rejected: list[tuple[int, RejectedRow]] = []
         for line, text in block.odd:
@@ -287,39 +341,10 @@ class ColumnarAuditor:
         table = block.table
         n = table.num_rows
         reader.rows += n
-        col = {name: table.column(i).combine_chunks() if isinstance(table.column(i), pa.ChunkedArray)
-               else table.column(i) for name, i in self.column.items()}
-        ok = pc.greater(pc.binary_length(col["call_id"]), 0).to_numpy(zero_copy_only=False).copy() if n else \
-            np.zeros(0, bool)
-        ts, time_ok = block.times if block.times is not None else parse_times(col["start"]) if n else \
-            (np.zeros(0), np.zeros(0, bool))
-        ok &= time_ok
-        raw = block.callees if block.callees is not None else pc.dictionary_encode(col["callee"]) if n else None
-        if n:
-            keys, profiles = self.numbers.lookup(raw.dictionary, block.callee_digits)
-            which = raw.indices.to_numpy(zero_copy_only=False)
-            key = keys[which].astype(np.int64)
-            profile = profiles[which].astype(np.int32)
-        else:
-            key = np.zeros(0, np.int64)
-            profile = np.zeros(0, np.int32)
-        ok &= key >= 0
+        checked = block.prepared if block.prepared is not None else self._checked(block)
+        col, ok, ts = checked["col"], checked["ok"], checked["ts"]
+        key, profile, purpose, code = checked["key"], checked["profile"], checked["purpose"], checked["code"]
         purposes = list(PURPOSES)
-        purpose = pc.fill_null(pc.index_in(col["purpose"], value_set=pa.array(purposes)), -1).to_numpy(
-            zero_copy_only=False).astype(np.int64) if n else np.zeros(0, np.int64)
-        ok &= purpose >= 0
-        code = pc.fill_null(pc.index_in(col["disposition"], value_set=pa.array(self.codes, pa.string())), -1).to_numpy(
-            zero_copy_only=False).astype(np.int64) if n else np.zeros(0, np.int64)
-        ok &= code >= 0
-        if "dial_mode" in col and n:
-            mode = col["dial_mode"]
-            ok &= pc.or_(pc.equal(mode, ""), pc.is_in(mode, value_set=pa.array(list(DIAL_MODES)))).to_numpy(
-                zero_copy_only=False)
-        if n:
-            ok &= pc.match_substring_regex(col["duration_s"], "^[0-9]*$").to_numpy(zero_copy_only=False)
-            for name in ("ring_s", "talk_s"):
-                if name in col:
-                    ok &= pc.match_substring_regex(col[name], r"^([0-9]+(\.[0-9]+)?)?$").to_numpy(zero_copy_only=False)
         overrides: dict[int, Attempt] = {}
         for i in np.flatnonzero(~ok).tolist():
             fields = [table.column(c)[i].as_py() for c in range(self.width)]
@@ -338,24 +363,26 @@ class ColumnarAuditor:
             purpose[i] = purposes.index(attempt.purpose)
             code[i] = self.codes.index(attempt.disposition_raw)
             ok[i] = True
-        # duplicate call ids: the row engine keeps hash(call_id) of every attempt, in file order
-        # (kept here as sorted int64 arrays: 8 bytes a row, and no long-lived Python object per row)
-        call_ids = col["call_id"].to_pylist() if n else []
+        # duplicate call ids: the row engine keeps hash(call_id) of every attempt, in file order; here
+        # text_hashes (same odds of a false match) kept as sorted int64 arrays: 8 bytes a row
         candidates = np.flatnonzero(ok)
-        hashes = np.fromiter(map(hash, call_ids), np.int64, len(call_ids))[candidates]
-        first = np.zeros(len(candidates), bool)
-        first[np.unique(hashes, return_index=True)[1]] = True
-        duplicate = ~first | self._seen_before(hashes)
+        hashes = checked["hashes"][candidates]
+        # one sort (made on the reader thread, over all rows): duplicates in the block, and the run kept
+        sorted_rows = checked["by_hash"][ok[checked["by_hash"]]]
+        by_hash = (np.cumsum(ok) - 1)[sorted_rows]  # the same rows as places among the candidates
+        ordered = hashes[by_hash]
+        again = np.zeros(len(ordered), bool)
+        again[1:] = ordered[1:] == ordered[:-1]  # later occurrences (stable: the first stays first)
+        duplicate = self._seen_before(hashes)
+        duplicate[by_hash[again]] = True
         for i in candidates[duplicate].tolist():
             line = int(block.lines[i])
             text = ",".join(table.column(c)[i].as_py() for c in range(self.width))
-            self._reject(rejected, line, RowError("call_id", f"duplicate call id {call_ids[i]!r} (already seen "
+            self._reject(rejected, line, RowError("call_id", f"duplicate call id {col['call_id'][i].as_py()!r} (already seen "
                                                              "earlier in the file; this row is not audited)"), text)
-        self._remember(hashes[~duplicate])
+        self._remember(ordered[~duplicate[by_hash]])
         accepted = candidates[~duplicate]
         rejected.sort(key=lambda item: item[0])
-        for _, row in rejected:
-            self.on_rejected(row)
         take = accepted.astype(np.int64)
         reader.attempts += len(take)
         self.blocks[number] = (table, overrides)
@@ -385,7 +412,50 @@ class ColumnarAuditor:
             low, high = float(rows.ts.min()), float(rows.ts.max())
             self.first_ts = low if self.first_ts is None else min(self.first_ts, low)
             self.last_ts = high if self.last_ts is None else max(self.last_ts, high)
-        return rows
+        return rows, [row for _, row in rejected]
+
+    def _checked(self, block: Block) -> dict[str, Any]:
+        """A block's columns, start times, number keys and profiles, purpose and disposition codes, and
+        which rows passed every vectorized test (`ok`). Stateless but for the number table, which only
+        this step adds to: it runs on the reader thread (`prefetched`), beside the judging of the block
+        before, and is nearly all Arrow and numpy work that releases the GIL."""
+        table = block.table
+        n = table.num_rows
+        col = {name: table.column(i).combine_chunks() if isinstance(table.column(i), pa.ChunkedArray)
+               else table.column(i) for name, i in self.column.items()}
+        ok = pc.greater(pc.binary_length(col["call_id"]), 0).to_numpy(zero_copy_only=False).copy() if n else \
+            np.zeros(0, bool)
+        ts, time_ok = block.times if block.times is not None else parse_times(col["start"]) if n else \
+            (np.zeros(0), np.zeros(0, bool))
+        ok &= time_ok
+        raw = block.callees if block.callees is not None else pc.dictionary_encode(col["callee"]) if n else None
+        if n:
+            keys, profiles = self.numbers.lookup(raw.dictionary, block.callee_digits)
+            which = raw.indices.to_numpy(zero_copy_only=False)
+            key = keys[which].astype(np.int64)
+            profile = profiles[which].astype(np.int32)
+        else:
+            key = np.zeros(0, np.int64)
+            profile = np.zeros(0, np.int32)
+        ok &= key >= 0
+        purpose = pc.fill_null(pc.index_in(col["purpose"], value_set=pa.array(list(PURPOSES))), -1).to_numpy(
+            zero_copy_only=False).astype(np.int64) if n else np.zeros(0, np.int64)
+        ok &= purpose >= 0
+        code = pc.fill_null(pc.index_in(col["disposition"], value_set=pa.array(self.codes, pa.string())), -1).to_numpy(
+            zero_copy_only=False).astype(np.int64) if n else np.zeros(0, np.int64)
+        ok &= code >= 0
+        if "dial_mode" in col and n:
+            mode = col["dial_mode"]
+            ok &= pc.or_(pc.equal(mode, ""), pc.is_in(mode, value_set=pa.array(list(DIAL_MODES)))).to_numpy(
+                zero_copy_only=False)
+        if n:
+            ok &= pc.match_substring_regex(col["duration_s"], "^[0-9]*$").to_numpy(zero_copy_only=False)
+            for name in ("ring_s", "talk_s"):
+                if name in col:
+                    ok &= pc.match_substring_regex(col[name], r"^([0-9]+(\.[0-9]+)?)?$").to_numpy(zero_copy_only=False)
+        hashes = text_hashes(col["call_id"])
+        return {"col": col, "ok": ok, "ts": ts, "key": key, "profile": profile, "purpose": purpose, "code": code,
+                "hashes": hashes, "by_hash": np.argsort(hashes, kind="stable")}
 
     def _seen_before(self, hashes: np.ndarray) -> np.ndarray:
         """Which hashes were remembered. A byte per slot of their low 24 bits rules most out at once (a
@@ -401,12 +471,13 @@ class ColumnarAuditor:
         return out
 
     def _remember(self, hashes: np.ndarray) -> None:
-        """Add call id hashes; the sorted runs are merged so that there are few of them (log-structured)."""
+        """Add call id hashes (sorted); the sorted runs are merged so that there are few of them
+        (log-structured; timsort merges two sorted runs in one pass)."""
         self.seen_slots[hashes & SLOT_MASK] = 1
-        self.seen.append(np.sort(hashes))
+        self.seen.append(hashes)
         while len(self.seen) > 1 and len(self.seen[-2]) <= 2 * len(self.seen[-1]):
             last = self.seen.pop()
-            self.seen[-1] = np.sort(np.concatenate([self.seen[-1], last]))
+            self.seen[-1] = np.sort(np.concatenate([self.seen[-1], last]), kind="stable")
 
     def _principals(self, col: dict[str, pa.Array], camp: np.ndarray) -> np.ndarray:
         registry = self.facts.registry
@@ -443,6 +514,8 @@ class ColumnarAuditor:
         ids[found] = self._group_ids[at[found]]
         new = unique[~found]
         first = len(self._group_composite)
+        self._packed.ensure(first + len(new))
+        self._packed.values[first:first + len(new)] = new
         ids[~found] = first + np.arange(len(new))
         self._group_composite.extend(new.tolist())
         keys = np.concatenate([known, new])
@@ -519,24 +592,24 @@ class ColumnarAuditor:
         plan_of, plans = self._plans(rows, local)
         flags = self._flags(rows, local, plan_of, plans, pos)
         self._evaluate(rows, local, plan_of, plans, flags, pos)
-        self._record(rows, local, pos)
+        self._record(rows, pos)
         self._release_blocks()
 
     def _release_blocks(self) -> None:
         keep = set(np.unique(self.pending.block).tolist())
         for number in list(self.blocks):
-            if number not in keep:
+            if number not in keep and number <= self._judged_block:  # later ones are ingested, not judged yet
                 del self.blocks[number]
         # call ids live in their block's column while a waiting row or a kept attempt refers to it
-        oldest = min([*keep, *([int(self.store["callref"].min() >> 32)] if len(self.store["callref"]) else [])],
-                     default=None)
+        refs = self.attempts.columns["callref"]
+        oldest = min([*keep, *([int(refs.min() >> 32)] if len(refs) else [])], default=None)
         for number in list(self.call_ids):
-            if oldest is None or number < oldest:
+            if (oldest is None or number < oldest) and number <= self._judged_block:
                 del self.call_ids[number]
 
     def _clock(self, rows: Rows) -> dict[str, Any]:
         """Zones of each row and its local clock in each (day, minute, weekday, offset per zone slot)."""
-        profiles = self.numbers.profiles
+        profiles = self.numbers.snapshot()
         width = max([len(p[1]) for p in profiles] or [0])
         zone_of_profile = np.full((max(len(profiles), 1), max(width, 1)), -1, np.int32)
         for i, (_, zones, _, _) in enumerate(profiles):
@@ -548,14 +621,21 @@ class ColumnarAuditor:
         quarter = np.floor_divide(ts, 900).astype(np.int64)
         offset = np.zeros(zone.shape, np.int64)
         for s in range(zone.shape[1]):
-            for z in np.unique(zone[:, s]).tolist():
+            present = (np.flatnonzero(np.bincount(zone[:, s] + 1)) - 1).tolist()  # zone ids are small
+            for z in present:
                 if z < 0:
                     continue
-                rows_z = np.flatnonzero(zone[:, s] == z)
-                quarters, inverse = np.unique(quarter[rows_z], return_inverse=True)
+                rows_z = np.arange(len(zone)) if len(present) == 1 else np.flatnonzero(zone[:, s] == z)
                 name = self.zones.names[z]
-                table = np.array([utc_offset(name, q * 900.0) for q in quarters.tolist()], np.int64)
-                offset[rows_z, s] = table[inverse]
+                their = quarter[rows_z]
+                low, high = int(their.min()), int(their.max())
+                if high - low < 4 * len(their) + 1000:  # a block spans a few days: a table over that span
+                    table = np.array([utc_offset(name, q * 900.0) for q in range(low, high + 1)], np.int64)
+                    offset[rows_z, s] = table[their - low]
+                else:
+                    quarters, inverse = np.unique(their, return_inverse=True)
+                    table = np.array([utc_offset(name, q * 900.0) for q in quarters.tolist()], np.int64)
+                    offset[rows_z, s] = table[inverse.reshape(-1)]
         seconds = whole[:, None] + offset
         day = np.floor_divide(seconds, 86400)
         minute = (seconds - day * 86400) // 60
@@ -771,45 +851,31 @@ class ColumnarAuditor:
     # ---------------------------------------------------------------- history
 
     def _history(self, rows: Rows, pos: np.ndarray, local: dict[str, Any]) -> dict[str, Any]:
-        """Store and block merged by (group, position), and every (row, earlier attempt present for it) pair."""
-        store = self.store
+        """The block's attempts added to the store, and every (row, earlier attempt present for it) pair."""
         n = len(rows)
-        order = np.lexsort((pos, rows.group))
-        b_group, b_pos = rows.group[order], pos[order]
-        s_comp = (store["group"] << 32) | store["pos"]
-        b_comp = (b_group << 32) | b_pos
-        at = np.searchsorted(s_comp, b_comp) + np.arange(n)
-        total = len(s_comp) + n
-        in_batch = np.zeros(total, bool)
-        in_batch[at] = True
-        merged_row = np.full(total, -1, np.int64)
-        merged_row[at] = order
-        merged: dict[str, np.ndarray] = {}
-        batch_values = {"group": rows.group, "pos": pos, "ts": rows.ts, "day": local["call_day"], "disp": rows.disp,
-                        "camp": rows.camp, "key": rows.key, "callref": rows.callref}
-        for name, values in batch_values.items():
-            column = np.empty(total, store[name].dtype)
-            column[~in_batch] = store[name]
-            column[at] = values[order]
-            merged[name] = column
+        store = self.attempts
+        order = np.argsort(rows.group, kind="stable")  # (group, position): rows come in position order
+        base = store.append({"group": rows.group, "pos": pos, "ts": rows.ts, "day": local["call_day"],
+                             "disp": rows.disp, "camp": rows.camp, "key": rows.key, "callref": rows.callref}, order)
+        merged = store.columns
         # walk back from every row through the earlier attempts of its group
-        position_of_row = np.empty(n, np.int64)
-        position_of_row[order] = at
-        G, T = merged["group"], merged["ts"]
+        T, prev, reach = merged["ts"], store.prev, store.reach
         active = np.arange(n)
-        current = position_of_row.copy()
+        current = base + active
         running = np.full(n, -np.inf)
         pair_row, pair_at = [], []
         newest_present = np.full(n, -np.inf)
         while active.size:
-            q = current[active] - 1
+            q = prev[current[active]]
             ok = q >= 0
-            ok[ok] = G[q[ok]] == rows.group[active[ok]]
             active, q = active[ok], q[ok]
+            floor = running[active] - self.keep_s
+            further = reach[q] >= floor  # else nothing at or before q is present: the walk stops
+            active, q, floor = active[further], q[further], floor[further]
             if not active.size:
                 break
             tq = T[q]
-            present = tq >= running[active] - self.keep_s
+            present = tq >= floor
             running[active] = np.maximum(running[active], tq)
             pair_row.append(active[present])
             pair_at.append(q[present])
@@ -823,9 +889,8 @@ class ColumnarAuditor:
         sorts = newest_present > rows.ts
         # refusal / opt-out as the Ledger holds them before each row
         refusal, opt_out = self._person_marks(rows, order, pos)
-        return {"merged": merged, "in_batch": in_batch, "merged_row": merged_row, "pairs": (pair_row_a, pair_at_a),
-                "has": has_history, "sorts": sorts, "refusal": refusal, "opt_out": opt_out, "order": order,
-                "position_of_row": position_of_row}
+        return {"merged": merged, "pairs": (pair_row_a, pair_at_a), "has": has_history, "sorts": sorts,
+                "refusal": refusal, "opt_out": opt_out, "order": order}
 
     def _person_marks(self, rows: Rows, order: np.ndarray, pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """For each row, the batch row (>= 0) or stored past (-2 - index) holding the latest refusal and the
@@ -912,7 +977,10 @@ class ColumnarAuditor:
         batch = mark >= 0
         out[batch] = rows.ts[mark[batch]]
         stored = mark <= -2
-        out[stored] = [self.pasts[-2 - m].ts for m in mark[stored].tolist()]
+        if len(self._past_ts) < len(self.pasts):  # the start of every stored past, as an array
+            more = np.fromiter((past.ts for past in self.pasts[len(self._past_ts):]), np.float64)
+            self._past_ts = np.concatenate([self._past_ts, more])
+        out[stored] = self._past_ts[-2 - mark[stored]]
         return out
 
     # ---------------------------------------------------------------- exact verdicts
@@ -947,10 +1015,8 @@ class ColumnarAuditor:
         if not found:
             return
         order = np.lexsort((np.concatenate(found_ranks), np.concatenate(found_rows))).tolist()
-        emit = self.on_violation
         self.violations += len(found)
-        for k in order:
-            emit(found[k])
+        deque(map(self.on_violation, map(found.__getitem__, order)), maxlen=0)  # the loop in C
 
     def _ranks(self, rule_id: str, plans: list[Any], plan_rows: np.ndarray) -> np.ndarray:
         """Place of the rule in each row's plan (clock rules first, as the row engine runs them)."""
@@ -966,67 +1032,90 @@ class ColumnarAuditor:
         camp = rows.camp[which]
         for c, count in zip(*np.unique(camp, return_counts=True), strict=True):
             auditor.by_campaign[(self.campaigns.names[int(c)], rule_id)] += int(count)
-        names, principals = self.campaigns.names, self.principals.names
-        profiles = self.numbers.profiles
-        new = tuple.__new__
-        source = self.source
-        return [new(Violation, (call_id, rule_id, phone, person_id, basis, names[c], principals[p], local_time,
-                                profiles[profile][1], message, evidence, source, line, started + "Z"))
-                for call_id, phone, (_, basis, person_id), c, p, local_time, profile, message, evidence, line, started
-                in zip(self.call_texts(rows.callref[which]), self.numbers.texts(rows.key[which]),
-                       self.persons_of_groups(rows.group[which]), camp.tolist(),
-                       rows.principal[which].tolist(), batch.local_iso(which), rows.profile[which].tolist(),
-                       hits.messages, hits.evidence, rows.line[which].tolist(),
-                       wall_texts(rows.ts[which]), strict=True)]
+        persons = hits.persons or self.persons_of_groups(rows.group[which])
+        n = len(which)
+        # each field as a column, zipped straight into the tuples (no per-finding unpacking)
+        return list(map(tuple.__new__, repeat(Violation, n), zip(
+            self.call_texts(rows.callref[which]), repeat(rule_id, n), self.numbers.texts(rows.key[which]),
+            map(itemgetter(2), persons), map(itemgetter(1), persons), self.campaigns.array()[camp].tolist(),
+            self.principals.array()[rows.principal[which]].tolist(), hits.local_times or batch.local_iso(which),
+            self._zones_of_profiles()[rows.profile[which]].tolist(), hits.messages, hits.evidence,
+            repeat(self.source, n), rows.line[which].tolist(), wall_texts(rows.ts[which], utc_tails(n)),
+            strict=True)))
+
+    def _zones_of_profiles(self) -> np.ndarray:
+        """The zones tuple of every number profile, as an object array (profiles are only ever added)."""
+        if len(self._profile_zones) != len(self.numbers.profiles):
+            self._profile_zones = verdicts.object_array([profile[1] for profile in self.numbers.snapshot()])
+        return self._profile_zones
 
     def persons_of_groups(self, groups: np.ndarray) -> list[tuple[str, str, str]]:
-        """(person_key, basis, person_id) of each group, as Identity.key gives them (made once per group)."""
+        """(person_key, basis, person_id) of each group, as Identity.key gives them (made once per group,
+        gathered from an object array)."""
+        size = len(self._group_composite)
+        if len(self._people) < size:
+            grown = max(size, 2 * len(self._people))
+            people, known = np.empty(grown, object), np.zeros(grown, bool)
+            people[:len(self._people)], known[:len(self._people)] = self._people, self._people_known
+            self._people, self._people_known = people, known
+        new = np.unique(groups[~self._people_known[groups]])
+        if new.size:
+            self._name_people(new)
+            self._people_known[new] = True
+        return self._people[groups].tolist()
+
+    def _name_people(self, groups: np.ndarray) -> None:
+        """Fill `_people` for these groups: person ("p:"), lead ("l:") or number ("n:") keys, each kind's
+        tuples made at once."""
         people = self._people
-        if len(people) < len(self._group_composite):
-            people.extend([None] * (len(self._group_composite) - len(people)))
-        new = np.unique(groups[np.array([people[g] is None for g in groups.tolist()], bool)]) if len(groups) else \
-            groups
-        for group, key in zip(new.tolist(), self._person_keys(new), strict=True):
-            kind = key[0]
-            people[group] = (key, "person", key[2:]) if kind == "p" else (key, "lead" if kind == "l" else "number", "")
-        return [people[g] for g in groups.tolist()]  # type: ignore[misc]
+        self._packed.ensure(len(self._group_composite))
+        packed = self._packed.values[groups]
+        tuples = packed < 0
+        for g in groups[tuples].tolist():
+            key = self.group_name(g)[1]
+            people[g] = (key, "person", key[2:]) if key[0] == "p" else (key, "lead" if key[0] == "l" else "number", "")
+        groups, token = groups[~tuples], packed[~tuples] & ((1 << 55) - 1)
+        number, person = token < (1 << 52), (token >= (1 << 52)) & (token < (1 << 53))
+        lead = token >= (1 << 53)
+        numbers = ["n:" + text for text in self.numbers.texts(token[number])]
+        people[groups[number]] = np.fromiter(zip(numbers, repeat("number"), repeat("")), object, len(numbers))
+        ids = self.person_ids.array()[token[person] - (1 << 52)].tolist()
+        people[groups[person]] = np.fromiter(zip(["p:" + i for i in ids], repeat("person"), ids), object, len(ids))
+        leads = ["l:" + name for name in self.leads.array()[token[lead] - (1 << 53)].tolist()]
+        people[groups[lead]] = np.fromiter(zip(leads, repeat("lead"), repeat("")), object, len(leads))
 
-    def _person_keys(self, groups: np.ndarray) -> list[str]:
-        """group_name(g)[1] of many groups: person ("p:"), lead ("l:") or number ("n:") keys."""
-        composite = [self._group_composite[g] for g in groups.tolist()]
-        if any(isinstance(value, tuple) for value in composite):
-            return [self.group_name(g)[1] for g in groups.tolist()]
-        token = np.array(composite, np.int64) & ((1 << 55) - 1)
-        persons, leads = self.person_ids.names, self.leads.names
-        numbers = self.numbers.texts(np.where(token < (1 << 52), token, 0))
-        return ["l:" + leads[t - (1 << 53)] if t >= 1 << 53 else "p:" + persons[t - (1 << 52)] if t >= 1 << 52
-                else "n:" + number for t, number in zip(token.tolist(), numbers, strict=True)]
-
-    def past_json(self, merged: dict[str, np.ndarray], at: np.ndarray) -> list[dict[str, object]]:
-        """Past.as_json of the merged attempts at `at`: one dict per attempt, shared by the findings that list
-        it, and kept for later blocks (a person's fifth call lists the four before it) in a two-generation
-        cache keyed by the attempt's judging position."""
-        positions = merged["pos"][at].tolist()
-        current, previous = self._past_json
-        out = [current.get(q) or previous.get(q) for q in positions]
-        missing = [k for k, hit in enumerate(out) if hit is None]
-        if missing:
-            made = self._make_past_json(merged, at[np.array(missing, np.int64)])
-            for k, hit in zip(missing, made, strict=True):
-                out[k] = current[positions[k]] = hit
-        for k, q in enumerate(positions):
-            if q not in current:
-                current[q] = out[k]  # type: ignore[assignment]
-        if len(current) > 50_000:
-            self._past_json = ({}, current)
-        return out  # type: ignore[return-value]
+    def past_json(self, merged: dict[str, np.ndarray], at: np.ndarray) -> np.ndarray:
+        """Past.as_json of the merged attempts at `at`, as an object array: one dict per attempt, shared by
+        the findings that list it, and kept for later blocks (a person's fifth call lists the four before
+        it), found again by the attempt's judging position; the cache starts over past PAST_JSON_KEPT."""
+        positions = merged["pos"][at]
+        if len(positions) and positions.max() >= len(self._past_json_of):
+            grown = np.full(max(2 * len(self._past_json_of), int(positions.max()) + 1), -1, np.int32)
+            grown[:len(self._past_json_of)] = self._past_json_of
+            self._past_json_of = grown
+        index = self._past_json_of[positions]
+        missing = np.flatnonzero(index < 0)
+        if missing.size:
+            new_positions, first = np.unique(positions[missing], return_index=True)
+            if self._past_json_count + len(new_positions) > PAST_JSON_KEPT:
+                self._past_json_count = 0
+                self._past_json_of.fill(-1)
+                new_positions, first = np.unique(positions, return_index=True)
+                missing = np.arange(len(positions))
+            made = self._make_past_json(merged, at[missing[first]])
+            start, end = self._past_json_count, self._past_json_count + len(made)
+            if end > len(self._past_json):
+                grown_cache = np.empty(max(2 * len(self._past_json), end, 1024), object)
+                grown_cache[:start] = self._past_json[:start]
+                self._past_json = grown_cache
+            self._past_json[start:end] = made  # dicts are not sequences: numpy stores them as they are
+            self._past_json_of[new_positions] = np.arange(start, end, dtype=np.int32)
+            self._past_json_count = end
+            index = self._past_json_of[positions]
+        return self._past_json[index]
 
     def _make_past_json(self, merged: dict[str, np.ndarray], at: np.ndarray) -> list[dict[str, object]]:
-        ts = merged["ts"][at]
-        whole = (ts == np.trunc(ts)) & (ts >= 0) & (ts < FAST_UNTIL)
-        texts = [text + "Z" for text in wall_texts(np.where(whole, ts, 0))]
-        for k in np.flatnonzero(~whole).tolist():
-            texts[k] = utc_iso(float(ts[k]))
+        texts = utc_isos(merged["ts"][at])
         names = self.campaigns.names
         return [{"call_id": c, "started_at_utc": t, "phone": p, "disposition": DISPOSITIONS[d], "campaign": names[m]}
                 for c, t, p, d, m in zip(self.call_texts(merged["callref"][at]), texts, self.numbers.texts(merged["key"][at]),
@@ -1034,13 +1123,10 @@ class ColumnarAuditor:
 
     def marks_json(self, pasts: list[Past | None]) -> list[dict[str, object] | None]:
         """Past.as_json of refusals or opt-outs (None stays None), their times formatted at once."""
-        ts = np.array([0.0 if past is None else past.ts for past in pasts], np.float64)
-        whole = (ts == np.trunc(ts)) & (ts >= 0) & (ts < FAST_UNTIL)
-        texts = [text + "Z" for text in wall_texts(np.where(whole, ts, 0))]
+        texts = utc_isos(np.array([0.0 if past is None else past.ts for past in pasts], np.float64))
         return [None if past is None else {
-            "call_id": past.call_id, "started_at_utc": text if ok else utc_iso(past.ts), "phone": past.phone,
-            "disposition": past.disposition, "campaign": past.campaign}
-            for past, text, ok in zip(pasts, texts, whole.tolist(), strict=True)]
+            "call_id": past.call_id, "started_at_utc": text, "phone": past.phone, "disposition": past.disposition,
+            "campaign": past.campaign} for past, text in zip(pasts, texts, strict=True)]
 
     def _evaluate_rows(self, rows: Rows, local: dict[str, Any], plan_of: np.ndarray, plans: list[Any],
                        flags: dict[str, np.ndarray], found_rows: list[np.ndarray], found_ranks: list[np.ndarray],
@@ -1192,7 +1278,7 @@ class ColumnarAuditor:
         pair_row, pair_at = h["pairs"]
         keep = need[pair_row]
         pr, pa_ = pair_row[keep], pair_at[keep]
-        order = np.lexsort((merged["pos"][pa_], merged["ts"][pa_], pr))
+        order = verdicts.history_order(pr, pa_, merged)
         pr, pa_ = pr[order], pa_[order]
         distinct, inverse = np.unique(pa_, return_inverse=True)  # an attempt is in several lists: one Past each
         self._formatted_pasts = merged["ts"][distinct]
@@ -1282,18 +1368,22 @@ class ColumnarAuditor:
 
     def call_texts(self, refs: np.ndarray) -> list[str]:
         """Call ids of attempts from their references (block << 32 | row), taken from the blocks' columns."""
+        if not len(refs):
+            return []
         blocks = refs >> 32
         rows = refs & 0xFFFFFFFF
         distinct = np.unique(blocks)
         if len(distinct) == 1:
             return self.call_ids[int(distinct[0])].take(pa.array(rows)).to_pylist()
-        out: list[str] = [""] * len(refs)
-        for block in distinct.tolist():
-            where = np.flatnonzero(blocks == block)
-            for k, text in zip(where.tolist(), self.call_ids[block].take(pa.array(rows[where])).to_pylist(),
-                               strict=True):
-                out[k] = text
-        return out
+        # each block's ids taken in block order, then put back in the asked order, all in Arrow
+        by_block = np.argsort(blocks, kind="stable")
+        ordered = blocks[by_block]
+        cuts = [0, *(np.flatnonzero(ordered[1:] != ordered[:-1]) + 1).tolist(), len(refs)]
+        parts = [self.call_ids[int(ordered[lo])].take(pa.array(rows[by_block[lo:hi]]))
+                 for lo, hi in zip(cuts[:-1], cuts[1:], strict=True)]
+        back = np.empty(len(refs), np.int64)
+        back[by_block] = np.arange(len(refs))
+        return pa.concat_arrays(parts).take(pa.array(back)).to_pylist()
 
     def _rule(self, rule_id: str) -> Any:
         for rule in self.rules.rules:
@@ -1303,8 +1393,9 @@ class ColumnarAuditor:
 
     # ---------------------------------------------------------------- recording
 
-    def _record(self, rows: Rows, local: dict[str, Any], pos: np.ndarray) -> None:
-        """Add the block's attempts to the store and the per-person marks, then trim as the Ledger does."""
+    def _record(self, rows: Rows, pos: np.ndarray) -> None:
+        """The per-person marks after the block (first attempts, refusals, opt-outs, sorts of the Ledger's
+        lists); the attempts themselves went into the store in _history."""
         h = self._history_state
         groups = len(self._group_composite)
         for state in (self.refusal_ts, self.refusal_past, self.opt_ts, self.opt_past, self.last_sort, self.first_pos):
@@ -1349,51 +1440,23 @@ class ColumnarAuditor:
             sorted_events = np.flatnonzero(h["sorts"])
             if sorted_events.size:
                 np.maximum.at(self.last_sort.values, rows.group[sorted_events], pos[sorted_events])
-            merged = h["merged"]
-        else:
-            order = np.lexsort((pos, rows.group))
-            merged = {"group": rows.group[order], "pos": pos[order], "ts": rows.ts[order],
-                      "day": local["call_day"][order], "disp": rows.disp[order], "camp": rows.camp[order],
-                      "key": rows.key[order], "callref": rows.callref[order]}
-            if len(self.store["ts"]):
-                both = {name: np.concatenate([self.store[name], merged[name]]) for name in merged}
-                o = np.lexsort((both["pos"], both["group"]))
-                merged = {name: values[o] for name, values in both.items()}
-        # trim: an attempt goes once a later-recorded one of its group starts more than keep_s after it
-        # (only groups with a new attempt can lose one: the others were trimmed when last recorded)
-        G = merged["group"]
-        if len(G):
-            is_touched = np.zeros(len(self._group_composite), bool)
-            is_touched[rows.group] = True
-            touched = np.flatnonzero(is_touched[G])
-            G, T = G[touched], merged["ts"][touched]
-            levels, rank = np.unique(T, return_inverse=True)
-            rank = rank.reshape(-1)
-            start = np.ones(len(G), bool)
-            start[1:] = G[1:] != G[:-1]
-            segment = np.cumsum(start) - 1
-            reverse_segment = segment.max() - segment[::-1]
-            big = len(levels) + 1
-            suffix = (np.maximum.accumulate(reverse_segment * big + rank[::-1]) - reverse_segment * big)[::-1]
-            keep = np.ones(len(merged["group"]), bool)
-            keep[touched] = T >= levels[suffix] - self.keep_s
-            self.store = {name: values[keep] for name, values in merged.items()}
         self._history_state = None
 
-    def _ledger(self) -> None:
-        """The refusals and opt-outs as Ledger entries (in first-recorded order), for the suppression list."""
-        ledger: Ledger = self.auditor.ledger
+    def _marks(self) -> list[Mark]:
+        """The refusals and opt-outs as Ledger.marks gives them (first-recorded order), for the suppression list."""
         marked = np.flatnonzero((self.refusal_past.values[:len(self._group_composite)] >= 0) |
                                 (self.opt_past.values[:len(self._group_composite)] >= 0))
         order = marked[np.argsort(self.first_pos.values[marked], kind="stable")]
-        for g in order.tolist():
-            history = PersonHistory()
-            if self.refusal_past.values[g] >= 0:
-                history.refusal = self.pasts[self.refusal_past.values[g]]
-            if self.opt_past.values[g] >= 0:
-                history.opt_out = self.pasts[self.opt_past.values[g]]
-            ledger.by_key[self.group_name(g)] = history
-
+        pasts = [*self.pasts, None]  # index -1: none
+        people = self.persons_of_groups(order)
+        self._packed.ensure(len(self._group_composite))
+        packed = self._packed.values[order]
+        principal = np.where(packed >= 0, packed >> 55, 0)
+        for k in np.flatnonzero(packed < 0).tolist():  # groups kept as (principal, token) tuples
+            principal[k] = self._group_composite[int(order[k])][0]  # type: ignore[index]
+        return list(zip(self.principals.array()[principal].tolist(), map(itemgetter(0), people),
+                        map(pasts.__getitem__, self.opt_past.values[order].tolist()),
+                        map(pasts.__getitem__, self.refusal_past.values[order].tolist()), strict=True))
 
 def run_columnar(reader: LogReader, ruleset: RuleSet, facts: Facts, auditor: Auditor,
                  on_violation: Callable[[Violation], None], on_rejected: Callable[[RejectedRow], None],

@@ -11,6 +11,7 @@ punctuation, numbers that are not valid) goes to `PhoneBook.lookup`, the referen
 
 from __future__ import annotations
 
+import threading
 from functools import cache
 from typing import Any
 
@@ -156,6 +157,8 @@ class NumberTable:
 
     Keys are the E.164 digits as int64 (15 digits at most, never a leading zero), so numbers are
     grouped, joined and compared as integers; `e164(key)` gives the text back.
+    `lookup` runs on the log reader's thread while the audit reads keys and profiles and adds the odd
+    number (`key_of`, `profile_id`) on its own: those two take a lock; the rest only appends.
     """
 
     def __init__(self, phones: PhoneBook) -> None:
@@ -174,12 +177,22 @@ class NumberTable:
         self._plain_rows = np.zeros(0, np.int64)
         self._known_keys = np.zeros(0, np.int64)
         self._known_profiles = np.zeros(0, np.int32)
+        self._lock = threading.Lock()
+
+    def snapshot(self) -> list[tuple[str, tuple[str, ...], str, bool]]:
+        """The profiles as they are now: the reader thread may add one while the caller goes through them
+        (every profile id the caller holds is in the snapshot: it was added before the lookup returned)."""
+        with self._lock:
+            return list(self.profiles)
 
     def profile_id(self, profile: tuple[str, tuple[str, ...], str, bool]) -> int:
         hit = self._profile_ids.get(profile)
         if hit is None:
-            hit = self._profile_ids[profile] = len(self.profiles)
-            self.profiles.append(profile)
+            with self._lock:
+                hit = self._profile_ids.get(profile)
+                if hit is None:
+                    self.profiles.append(profile)
+                    hit = self._profile_ids[profile] = len(self.profiles) - 1
         return hit
 
     def lookup(self, raws: pa.Array, split: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray,
@@ -264,8 +277,12 @@ class NumberTable:
             return int(digits)
         hit = self._long.get(e164)
         if hit is None:
-            hit = self._long[e164] = LONG_KEYS + len(self._long)
-            self._long_text[hit] = e164
+            with self._lock:
+                hit = self._long.get(e164)
+                if hit is None:
+                    hit = LONG_KEYS + len(self._long)
+                    self._long_text[hit] = e164
+                    self._long[e164] = hit
         return hit
 
     def texts(self, keys: np.ndarray) -> list[str]:

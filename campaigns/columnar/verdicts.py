@@ -24,9 +24,20 @@ from campaigns.calendars import holiday_name
 from campaigns.checks.frequency import FrequencyParams
 from campaigns.checks.refusal import CoolingParams, ObjectionParams, _grace_end
 from campaigns.checks.windows import ClosedParams, HolidayParams, WindowParams, _fmt, calendar_key
-from campaigns.columnar.reading import wall_texts
 from campaigns.history import Past
-from campaigns.localtime import FAST_FROM, FAST_UNTIL, WEEKDAYS, day_to_date, local_iso, utc_iso, wall_to_utc
+from campaigns.localtime import (
+    FAST_FROM,
+    FAST_UNTIL,
+    WEEKDAYS,
+    day_to_date,
+    local_iso,
+    offset_tails,
+    utc_iso,
+    utc_isos,
+    utc_offset,
+    wall_texts,
+    wall_to_utc,
+)
 from campaigns.records import DISPOSITIONS
 
 FAILED = DISPOSITIONS.index("failed")
@@ -39,6 +50,8 @@ class Found:
     rows: np.ndarray
     messages: list[str]
     evidence: list[dict[str, Any]]
+    local_times: list[str] | None = None  # Batch.local_iso(rows), when the verdict made it already
+    persons: list[tuple[str, str, str]] | None = None  # Batch.person(rows), likewise
 
 
 @dataclass(slots=True)
@@ -66,18 +79,29 @@ class Batch:
         """local_iso(first zone, start) of exact rows."""
         ts = self.rows.ts[which].astype(np.int64)
         offset = self.local["offset"][which, 0]
-        suffix = {off: f"{'-' if off < 0 else '+'}{abs(off) // 3600:02d}:{abs(off) // 60 % 60:02d}"
-                  for off in np.unique(offset).tolist()}
-        return [wall + suffix[off] for wall, off in zip(wall_texts(ts + offset), offset.tolist(), strict=True)]
+        return wall_texts(ts + offset, offset_tails(offset))
+
+    def local_iso_at(self, zones: np.ndarray, ts: np.ndarray) -> list[str]:
+        """local_iso(zone, ts) of many (zone id, moment) pairs: whole seconds between 1990 and 2100 from their
+        offset, written at once; the others one at a time, as local_iso does."""
+        names = self.engine.zones.names
+        offsets = np.array([utc_offset(names[z], ts_) for z, ts_ in zip(zones.tolist(), ts.tolist(), strict=True)],
+                           np.int64)
+        fast = (ts == np.trunc(ts)) & (ts >= FAST_FROM) & (ts < FAST_UNTIL) & (offsets % 60 == 0)
+        texts = wall_texts(np.where(fast, ts, 0).astype(np.int64) + offsets, offset_tails(offsets))
+        for k in np.flatnonzero(~fast).tolist():
+            texts[k] = local_iso(names[int(zones[k])], float(ts[k]))
+        return texts
 
     def zone_names(self, which: np.ndarray) -> list[str]:
         names = self.engine.zones.names
         return [names[z] for z in self.local["zone"][which, 0].tolist()]
 
-    def clock_evidence(self, which: np.ndarray) -> list[dict[str, Any]]:
-        """The start of `_evidence` in campaigns/checks/windows.py: local time and zones."""
-        return [{"local_time": f"{text} {zone}", "zones": [zone]}
-                for text, zone in zip(self.local_iso(which), self.zone_names(which), strict=True)]
+    def clock_evidence(self, which: np.ndarray) -> tuple[list[str], list[dict[str, Any]]]:
+        """(local_iso of the rows, the start of `_evidence` in campaigns/checks/windows.py: local time and zones)."""
+        texts = self.local_iso(which)
+        return texts, [{"local_time": f"{text} {zone}", "zones": [zone]}
+                       for text, zone in zip(texts, self.zone_names(which), strict=True)]
 
     def person(self, which: np.ndarray) -> list[tuple[str, str, str]]:
         """(person_key, basis, person_id) of each row, as Identity.key gives them."""
@@ -118,11 +142,12 @@ def time_of_day(batch: Batch, rule: Any, p: WindowParams, flagged: np.ndarray) -
     texts = batch.local_iso(found)
     zones = batch.zone_names(found)
     days = batch.local["weekday"][found, 0].tolist()
-    messages = [f"called at {text[11:16]} in {zone}, outside {_fmt(p.by_weekday[day])}"
+    allowed = [_fmt(windows) for windows in p.by_weekday]
+    messages = [f"called at {text[11:16]} in {zone}, outside {allowed[day]}"
                 for text, zone, day in zip(texts, zones, days, strict=True)]
     evidence = [{"local_time": f"{text} {zone}", "zones": [zone], "windows": p.text, "outside_in": [zone]}
                 for text, zone in zip(texts, zones, strict=True)]
-    return decided, Found(found, messages, evidence)
+    return decided, Found(found, messages, evidence, texts)
 
 
 def closed_days(batch: Batch, rule: Any, p: ClosedParams, flagged: np.ndarray) -> tuple[np.ndarray, Found]:
@@ -132,9 +157,9 @@ def closed_days(batch: Batch, rule: Any, p: ClosedParams, flagged: np.ndarray) -
     closed = sorted(WEEKDAYS[d] for d in p.days)
     days = [WEEKDAYS[d] for d in batch.local["weekday"][found, 0].tolist()]
     messages = [f"called on a closed day ({name})" for name in days]
-    evidence = [{**base, "weekday": [name], "closed_days": list(closed)}
-                for base, name in zip(batch.clock_evidence(found), days, strict=True)]
-    return decided, Found(found, messages, evidence)
+    texts, bases = batch.clock_evidence(found)
+    evidence = [{**base, "weekday": [name], "closed_days": list(closed)} for base, name in zip(bases, days, strict=True)]
+    return decided, Found(found, messages, evidence, texts)
 
 
 def holiday(batch: Batch, rule: Any, p: HolidayParams, flagged: np.ndarray) -> tuple[np.ndarray, Found]:
@@ -163,11 +188,12 @@ def holiday(batch: Batch, rule: Any, p: HolidayParams, flagged: np.ndarray) -> t
     picked = np.flatnonzero(is_holiday)[keep].tolist()
     days = batch.local["day"][found, 0].tolist()
     messages, evidence = [], []
-    for base, k, day in zip(batch.clock_evidence(found), picked, days, strict=True):
+    texts, bases = batch.clock_evidence(found)
+    for base, k, day in zip(bases, picked, days, strict=True):
         date = str(day_to_date(day))
         messages.append(f"called on a public holiday: {names[k]} ({date}, calendar {keys[k]})")
         evidence.append({**base, "holiday": names[k], "date": date, "calendar": keys[k]})
-    return decided, Found(found, messages, evidence)
+    return decided, Found(found, messages, evidence, texts)
 
 
 def frequency(batch: Batch, rule: Any, p: FrequencyParams, flagged: np.ndarray) -> tuple[np.ndarray, Found]:
@@ -184,7 +210,7 @@ def frequency(batch: Batch, rule: Any, p: FrequencyParams, flagged: np.ndarray) 
     pick[flagged] = True
     keep = pick[pair_row]
     pr, pj = pair_row[keep], pair_at[keep]
-    order = np.lexsort((merged["pos"][pj], merged["ts"][pj], pr))
+    order = history_order(pr, pj, merged)
     pr, pj = pr[order], pj[order]
     tj, tk = merged["ts"][pj], rows.ts[pr]
     tied = np.zeros(len(rows), bool)
@@ -224,16 +250,45 @@ def frequency(batch: Batch, rule: Any, p: FrequencyParams, flagged: np.ndarray) 
     listed = is_found[pr] & counts
     lpr, lpj = pr[listed], pj[listed]
     distinct, inverse = np.unique(lpj, return_inverse=True)
-    pasts = batch.engine.past_json(merged, distinct)
-    items = [pasts[k] for k in inverse.reshape(-1).tolist()]
-    bounds = np.searchsorted(lpr, found, side="left").tolist(), np.searchsorted(lpr, found, side="right").tolist()
-    messages, evidence = [], []
-    for (key, basis, _), lo, hi in zip(batch.person(found), *bounds, strict=True):
-        n = hi - lo + 1
-        messages.append(f"attempt {n} to this person within {window}; the cap is {p.max_attempts}")
-        evidence.append({"count_including_this": n, "cap": p.max_attempts, "window": window, "person_key": key,
-                         "person_key_basis": basis, "earlier_attempts": items[lo:hi]})
-    return decided, Found(found, messages, evidence)
+    items = batch.engine.past_json(merged, distinct)[inverse.reshape(-1)].tolist()
+    low, high = np.searchsorted(lpr, found, side="left"), np.searchsorted(lpr, found, side="right")
+    counts = (high - low + 1).tolist()
+    said = {n: f"attempt {n} to this person within {window}; the cap is {p.max_attempts}" for n in set(counts)}
+    messages = [said[n] for n in counts]
+    persons = batch.person(found)
+    cap = p.max_attempts
+    evidence = [{"count_including_this": n, "cap": cap, "window": window, "person_key": key, "person_key_basis": basis,
+                 "earlier_attempts": items[lo:hi]}
+                for n, (key, basis, _), lo, hi in zip(counts, persons, low.tolist(), high.tolist(), strict=True)]
+    return decided, Found(found, messages, evidence, persons=persons)
+
+
+def history_order(pr: np.ndarray, pj: np.ndarray, merged: dict[str, np.ndarray]) -> np.ndarray:
+    """Order of (row, earlier attempt) pairs by row, then the attempt's start and position: the order a
+    person's list holds them. The store holds attempts in judging order and a row's pairs are all of its
+    group, so ordering by (row, store index) gives (row, position); that is the answer wherever starts
+    rise with positions, as they do but for late rows. The pairs come one sorted run per step back, which
+    a stable sort merges cheaply; the rare rows with a start out of order are sorted again."""
+    if not len(pr):
+        return np.zeros(0, np.int64)
+    order = np.argsort(pr * len(merged["ts"]) + pj, kind="stable")
+    sorted_rows, starts = pr[order], merged["ts"][pj[order]]
+    backwards = (sorted_rows[1:] == sorted_rows[:-1]) & (starts[1:] < starts[:-1])
+    if backwards.any():
+        redo = np.zeros(int(pr.max()) + 1, bool)
+        redo[sorted_rows[1:][backwards]] = True
+        spans = np.flatnonzero(redo[sorted_rows])  # the pairs of those rows: a contiguous run each
+        part = order[spans]
+        order[spans] = part[np.lexsort((merged["pos"][pj[part]], merged["ts"][pj[part]], pr[part]))]
+    return order
+
+
+def object_array(items: list[Any]) -> np.ndarray:
+    """`items` as a one-dimensional object array, to gather with index arrays (tuples and dicts are stored
+    as they are, not read as rows)."""
+    out = np.empty(len(items), object)
+    out[:] = items
+    return out
 
 
 def _marks(batch: Batch, name: str, which: np.ndarray) -> tuple[np.ndarray, list[Past]]:
@@ -260,42 +315,38 @@ def cooling_off(batch: Batch, rule: Any, p: CoolingParams, flagged: np.ndarray) 
     if p.from_next_day:
         reopen = mark_day[mark] + p.days + 1
         zone = batch.local["zone"][decided, 0]
-        pairs, inverse = np.unique(np.stack([zone[live], reopen[live]]), axis=1, return_inverse=True)
-        names = batch.engine.zones.names
-        times = np.array([wall_to_utc(names[z], d, 0) for z, d in pairs.T.tolist()], np.float64)
-        end[live] = times[inverse.reshape(-1)] if live.any() else end[live]
+        if live.any():
+            low = int(reopen[live].min())  # (zone, day) packed in one integer: a plain sort, not a row-wise one
+            pairs, inverse = np.unique((zone[live].astype(np.int64) << 32) | (reopen[live] - low),
+                                       return_inverse=True)
+            names = batch.engine.zones.names
+            times = np.array([wall_to_utc(names[pair >> 32], (pair & 0xFFFFFFFF) + low, 0) for pair in pairs.tolist()],
+                             np.float64)
+            end[live] = times[inverse.reshape(-1)]
     else:
         end[live] = mark_ts[mark][live] + p.days * 86400
     hits = np.flatnonzero(live & (ts < end))
     found = decided[hits]
-    # what the finding says about each refusal, once per refusal
-    said: dict[int, tuple[str, dict[str, object] | None]] = {}
-    used = np.unique(mark[hits]).tolist()
-    json_of = dict(zip(used, batch.engine.marks_json([pasts[m] for m in used]), strict=True))
-    reopen_texts: dict[int, str] = {}
-    texts: dict[float, str] = {}
-    messages, evidence = [], []
-    for start, stop, m, (key, basis, _) in zip(ts[hits].tolist(), end[hits].tolist(), mark[hits].tolist(),
-                                               batch.person(found), strict=True):
-        refusal = pasts[m]
-        stop_text = texts.get(stop)
-        if stop_text is None:
-            stop_text = texts[stop] = utc_iso(stop)
-        head = said.get(m)
-        if head is None:
-            if p.from_next_day:
-                reopen = reopen_texts.get(refusal.day)
-                if reopen is None:
-                    reopen = reopen_texts[refusal.day] = str(day_to_date(refusal.day + p.days + 1))
-                rule_text = f"{p.days} full calendar days: earliest recontact {reopen} 00:00"
-            else:
-                rule_text = f"{p.days} x 24 h: earliest recontact {stop_text}"
-            head = said[m] = (f" days after a refusal ({refusal.disposition} on call {refusal.call_id}); {rule_text}",
-                              json_of[m])
-        messages.append(f"called {(start - refusal.ts) / 86400:.1f}{head[0]}")
-        evidence.append({"refusal": head[1], "earliest_recontact_utc": stop_text, "person_key": key,
-                         "person_key_basis": basis})
-    return decided, Found(found, messages, evidence)
+    # what the finding says about each refusal, once per refusal, and about each end once per end
+    used = np.unique(mark[hits])
+    refusals = [pasts[m] for m in used.tolist()]
+    reopen_texts = {day: str(day_to_date(day + p.days + 1)) for day in {r.day for r in refusals}} \
+        if p.from_next_day else {}
+    stops, stop_at = np.unique(end[hits], return_inverse=True)
+    stop_texts = object_array(utc_isos(stops))[stop_at.reshape(-1)].tolist()
+    heads = object_array([
+        f" days after a refusal ({refusal.disposition} on call {refusal.call_id}); " + (
+            f"{p.days} full calendar days: earliest recontact {reopen_texts[refusal.day]} 00:00" if p.from_next_day
+            else f"{p.days} x 24 h: earliest recontact {utc_iso(refusal.ts + p.days * 86400)}")
+        for refusal in refusals])
+    place = np.searchsorted(used, mark[hits])
+    days = ((ts[hits] - mark_ts[mark[hits]]) / 86400).tolist()
+    messages = [f"called {d:.1f}{head}" for d, head in zip(days, heads[place].tolist(), strict=True)]
+    persons = batch.person(found)
+    evidence = [{"refusal": said, "earliest_recontact_utc": stop_text, "person_key": key, "person_key_basis": basis}
+                for said, stop_text, (key, basis, _) in zip(object_array(batch.engine.marks_json(refusals))[place].tolist(),
+                                                             stop_texts, persons, strict=True)]
+    return decided, Found(found, messages, evidence, persons=persons)
 
 
 def objection(batch: Batch, rule: Any, p: ObjectionParams, flagged: np.ndarray) -> tuple[np.ndarray, Found]:
@@ -306,17 +357,22 @@ def objection(batch: Batch, rule: Any, p: ObjectionParams, flagged: np.ndarray) 
     mark, pasts = _marks(batch, "opt_out", decided)
     ends = np.array([np.inf if m is None or m.disposition not in p.dispositions else _grace_end(m.ts, p)
                      for m in pasts] + [np.inf], np.float64)
-    hits = np.flatnonzero(ends[mark] <= batch.rows.ts[decided]).tolist()
-    marks = [pasts[m] for m in mark[hits].tolist()]
-    found = decided[np.array(hits, np.int64)]
-    messages, evidence = [], []
-    json_of = batch.engine.marks_json(marks)
-    for opt_out, said, i, (key, basis, _) in zip(marks, json_of, found.tolist(), batch.person(found), strict=True):
-        messages.append(f"called after the person objected (opt-out on call {opt_out.call_id}, "  # type: ignore[union-attr]
-                        f"{local_iso(batch.zone(i), opt_out.ts)})")  # type: ignore[union-attr]
-        evidence.append({"objection": said, "grace_days": p.grace_days, "person_key": key,
-                         "person_key_basis": basis, "numbers_covered": "every number of the person"})
-    return decided, Found(found, messages, evidence)
+    hits = np.flatnonzero(ends[mark] <= batch.rows.ts[decided])
+    found = decided[hits]
+    # each opt-out's evidence once, gathered for its findings; its time in each finding's callee zone
+    used, place = np.unique(mark[hits], return_inverse=True)
+    marks = [pasts[m] for m in used.tolist()]
+    said = object_array(batch.engine.marks_json(marks))[place.reshape(-1)].tolist()
+    calls = object_array([m.call_id for m in marks])[place.reshape(-1)].tolist()  # type: ignore[union-attr]
+    mark_ts = np.array([m.ts for m in marks], np.float64)[place.reshape(-1)]  # type: ignore[union-attr]
+    when = batch.local_iso_at(batch.local["zone"][found, 0], mark_ts)
+    messages = [f"called after the person objected (opt-out on call {call}, {text})"
+                for call, text in zip(calls, when, strict=True)]
+    persons = batch.person(found)
+    evidence = [{"objection": objection, "grace_days": p.grace_days, "person_key": key, "person_key_basis": basis,
+                 "numbers_covered": "every number of the person"}
+                for objection, (key, basis, _) in zip(said, persons, strict=True)]
+    return decided, Found(found, messages, evidence, persons=persons)
 
 
 VERDICTS: dict[str, Verdict] = {"time_of_day": time_of_day, "closed_days": closed_days, "holiday": holiday,

@@ -19,7 +19,8 @@ import pytest
 
 from campaigns import report
 from campaigns.audit import AuditRequest, run_audit
-from campaigns.columnar import reading
+from campaigns.columnar import attempts, reading
+from campaigns.columnar import engine as columnar_engine
 from campaigns.columnar.phones import NumberTable
 from campaigns.columnar.reading import parse_times
 from campaigns.phones import PhoneBook, PhoneError, describe
@@ -112,6 +113,8 @@ def _log(path: Path, seed: int, rows: int, start: datetime, per_person: int = 6)
             stamp = (local + delta).strftime("%Y-%m-%dT%H:%M:%S") + offset
         if rng.random() < 0.03:
             stamp = stamp.replace("T", " ")
+        if rng.random() < 0.03:  # a fraction of a second: such rows and the refusals they make take other paths
+            stamp = stamp[:19] + f".{rng.randrange(10**6):06d}" + stamp[19:]
         principal = rng.choice(["acme", "acme", "acme", "", "globex"])
         campaign = rng.choice(["camp1", "camp2", "camp3", "reno", "c2026"])
         purpose = rng.choice(["canvassing"] * 8 + ["survey", "service"])
@@ -192,8 +195,13 @@ CASES = [
 @pytest.mark.parametrize("case", CASES)
 def test_columnar_engine_gives_the_row_engines_results(tmp_path, monkeypatch, case, block_bytes):  # type: ignore[no-untyped-def]
     """Identical violations (full dicts, in order), rejected rows, summary, suppression list and counts,
-    with the log in one block and in blocks of ~60 lines (rows wait, history and marks carry over)."""
+    with the log in one block and in blocks of ~60 lines (rows wait, history and marks carry over, the
+    cache of earlier attempts' evidence starts over every 40 dicts, and the store of attempts compacts)."""
     monkeypatch.setattr(reading, "BLOCK_BYTES", block_bytes)
+    if block_bytes < 10_000:
+        monkeypatch.setattr(columnar_engine, "PAST_JSON_KEPT", 40)
+        monkeypatch.setattr(attempts, "FIRST_CAPACITY", 64)  # the store grows often, and compacts
+        monkeypatch.setattr(attempts, "DEAD_SHARE", 0.001)
     seed, rows, start, packs, reorder, *density = case
     log = tmp_path / "log.csv"
     shape = _log(log, seed, rows, start, *density)
@@ -309,13 +317,39 @@ def test_vectorized_evidence_times_match_localtime():  # type: ignore[no-untyped
     """The columnar engine formats a block's moments at once; the texts must be localtime's own."""
     import numpy as np
 
-    from campaigns.columnar.reading import wall_texts
-    from campaigns.localtime import _wall_text
+    from campaigns.localtime import _wall_text, wall_texts
 
     rng = random.Random(9)
     seconds = [rng.randrange(0, 4102444800) for _ in range(20000)] + [0, 4102444799, 951782400, 951868800]
 
     assert [_wall_text(s) for s in seconds] == wall_texts(np.array(seconds))
+
+
+def test_vectorized_local_and_utc_texts_match_localtime():  # type: ignore[no-untyped-def]
+    """Local texts with their offset (negative, half- and quarter-hour ones too) and UTC texts with 'Z',
+    made for many moments at once, are what local_iso and utc_iso write one at a time."""
+    import numpy as np
+
+    from campaigns.localtime import (
+        local_iso_reference,
+        offset_tails,
+        utc_iso,
+        utc_isos,
+        utc_offset,
+        wall_texts,
+    )
+
+    rng = random.Random(11)
+    zones = ["Europe/Paris", "America/St_Johns", "Asia/Kathmandu", "Pacific/Chatham", "America/Los_Angeles",
+             "Asia/Kolkata", "UTC"]
+    moments = [(rng.choice(zones), rng.randrange(631152000, 4102444800)) for _ in range(5000)]
+    offsets = np.array([utc_offset(zone, ts) for zone, ts in moments], np.int64)
+    seconds = np.array([ts for _, ts in moments], np.int64)
+
+    assert [local_iso_reference(zone, ts) for zone, ts in moments] == wall_texts(seconds + offsets,
+                                                                                 offset_tails(offsets))
+    fractional = [float(ts) for ts in seconds[:100]] + [1.5, -3.0, 4102444800.0]
+    assert [utc_iso(ts) for ts in fractional] == utc_isos(fractional)
 
 
 def test_more_than_255_principals_keep_their_own_histories(tmp_path):  # type: ignore[no-untyped-def]
@@ -412,7 +446,7 @@ def test_array_verdicts_follow_the_rules_parameters(tmp_path, monkeypatch, param
     arrays_can_find = [v for v in row["violations"] if v["rule"] in {
         "fr-2023.hours", "fr-2023.weekend", "fr-2023.holiday", "fr-2023.frequency", "fr-2023.refusal", "gdpr.objection"}]
     assert len(arrays_can_find) > 200
-    assert decided["found"] > 0.8 * len(arrays_can_find)
+    assert decided["found"] > 0.75 * len(arrays_can_find)  # 3 % of starts have a fraction: evaluate's
     assert {key: value for key, value in row.items() if key != "engine"} == \
         {key: value for key, value in columnar.items() if key != "engine"}
 
@@ -461,3 +495,45 @@ def test_the_audit_reports_how_far_into_the_log_it_is(tmp_path, monkeypatch, eng
     assert done == sorted(done) and done[0] > 0
     size = log.stat().st_size
     assert done[-1] == size if engine == "columnar" else done[-1] <= size
+
+
+def test_call_id_hashes_match_for_equal_texts_and_differ_otherwise():  # type: ignore[no-untyped-def]
+    """The duplicate call id test hashes ids on the reader thread: equal ids (in any block, at any offset
+    of a sliced column) hash alike, and 300,000 distinct ids of mixed lengths (a prefix of another, one
+    byte apart, empty) all hash apart."""
+    import numpy as np
+    import pyarrow as pa
+
+    from campaigns.columnar.reading import text_hashes
+
+    ids = [f"c{i}" for i in range(100_000)] + [f"{i:032x}" for i in range(100_000)] + \
+        [f"call-{i}-é" for i in range(99_997)] + ["", "c1\u00a0", "c10"[:2]]
+    hashes = text_hashes(pa.array(ids))
+    assert len(set(ids)) == len(np.unique(hashes)) == len(ids) - 1  # "c10"[:2] is "c1" again
+    assert hashes[1] == hashes[-1]
+    column = pa.array(["x", *ids[:1000]]).slice(1)
+    assert (text_hashes(column) == hashes[:1000]).all()
+    assert np.bincount(hashes[:200_000] & 0xFF).min() > 600  # low bits spread (the slot filter reads them)
+
+
+def test_history_order_is_the_lexsort_by_row_start_and_position():  # type: ignore[no-untyped-def]
+    """Pairs ordered by (row, merged index), with the rows whose starts fall out of order sorted again,
+    come out as a lexsort by (row, start, position) puts them: equal starts, and late rows."""
+    import numpy as np
+
+    from campaigns.columnar.verdicts import history_order
+
+    rng = np.random.default_rng(3)
+    for late_share in (0.0, 0.02, 0.5):
+        pos = np.arange(5000)
+        ts = 1.7e9 + pos * 60.0 + rng.integers(0, 3, 5000) * 30.0  # equal starts happen
+        late = rng.random(5000) < late_share
+        ts[late] -= rng.integers(1, 7200, int(late.sum()))
+        merged = {"ts": ts, "pos": pos}
+        pairs = np.unique((rng.integers(0, 300, 20000) << 20) | rng.integers(0, 5000, 20000))  # each pair once
+        pairs = pairs[rng.permutation(len(pairs))]
+        pr, pj = pairs >> 20, pairs & ((1 << 20) - 1)
+        expected = np.lexsort((pos[pj], ts[pj], pr))
+        got = history_order(pr, pj, merged)
+        assert np.array_equal(pr[expected], pr[got]) and np.array_equal(pj[expected], pj[got])
+    assert history_order(np.zeros(0, np.int64), np.zeros(0, np.int64), merged).size == 0
