@@ -204,6 +204,18 @@ def utc_isos(ts: np.ndarray | list[float]) -> list[str]:
     return texts
 
 
+def local_isos(zones: list[str], ts: np.ndarray) -> list[str]:
+    """`local_iso` of many (zone, moment) pairs: whole seconds between FAST_FROM and FAST_UNTIL in a
+    whole-minute offset are written at once (`wall_texts`), the others one at a time."""
+    import numpy as np
+    ts = np.asarray(ts, np.float64)
+    offsets = np.array([utc_offset(zone, moment) for zone, moment in zip(zones, ts.tolist(), strict=True)], np.int64)
+    fast = (ts == np.trunc(ts)) & (ts >= FAST_FROM) & (ts < FAST_UNTIL) & (offsets % 60 == 0)
+    texts = wall_texts(np.where(fast, ts, 0).astype(np.int64) + offsets, offset_tails(offsets))
+    for k in np.flatnonzero(~fast).tolist():
+        texts[k] = local_iso(zones[k], float(ts[k]))
+    return texts
+
 
 @lru_cache(maxsize=1 << 16)
 def wall_to_utc(zone: str, day: int, minute: int) -> float:

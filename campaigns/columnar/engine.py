@@ -147,9 +147,8 @@ class Interner:
     def array(self) -> np.ndarray:
         """The names as an object array, for gathering many at once (names are only ever added)."""
         if len(self._array) != len(self.names):
-            names = self.names[:]  # the log reader's thread may add one meanwhile (a slice is taken at once)
-            self._array = np.empty(len(names), object)
-            self._array[:] = names
+            # the log reader's thread may add one meanwhile (a slice is taken at once)
+            self._array = verdicts.object_array(self.names[:])
         return self._array
 
     def id(self, name: str) -> int:

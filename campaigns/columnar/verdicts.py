@@ -30,11 +30,10 @@ from campaigns.localtime import (
     FAST_UNTIL,
     WEEKDAYS,
     day_to_date,
-    local_iso,
+    local_isos,
     offset_tails,
     utc_iso,
     utc_isos,
-    utc_offset,
     wall_texts,
     wall_to_utc,
 )
@@ -82,16 +81,9 @@ class Batch:
         return wall_texts(ts + offset, offset_tails(offset))
 
     def local_iso_at(self, zones: np.ndarray, ts: np.ndarray) -> list[str]:
-        """local_iso(zone, ts) of many (zone id, moment) pairs: whole seconds between 1990 and 2100 from their
-        offset, written at once; the others one at a time, as local_iso does."""
+        """local_iso(zone, ts) of many (zone id, moment) pairs."""
         names = self.engine.zones.names
-        offsets = np.array([utc_offset(names[z], ts_) for z, ts_ in zip(zones.tolist(), ts.tolist(), strict=True)],
-                           np.int64)
-        fast = (ts == np.trunc(ts)) & (ts >= FAST_FROM) & (ts < FAST_UNTIL) & (offsets % 60 == 0)
-        texts = wall_texts(np.where(fast, ts, 0).astype(np.int64) + offsets, offset_tails(offsets))
-        for k in np.flatnonzero(~fast).tolist():
-            texts[k] = local_iso(names[int(zones[k])], float(ts[k]))
-        return texts
+        return local_isos([names[z] for z in zones.tolist()], ts)
 
     def zone_names(self, which: np.ndarray) -> list[str]:
         names = self.engine.zones.names

@@ -331,7 +331,9 @@ def test_vectorized_local_and_utc_texts_match_localtime():  # type: ignore[no-un
     import numpy as np
 
     from campaigns.localtime import (
+        local_iso,
         local_iso_reference,
+        local_isos,
         offset_tails,
         utc_iso,
         utc_isos,
@@ -350,6 +352,10 @@ def test_vectorized_local_and_utc_texts_match_localtime():  # type: ignore[no-un
                                                                                  offset_tails(offsets))
     fractional = [float(ts) for ts in seconds[:100]] + [1.5, -3.0, 4102444800.0]
     assert [utc_iso(ts) for ts in fractional] == utc_isos(fractional)
+    # fractions of a second and moments outside the fast range go one at a time, as local_iso writes them
+    pairs = moments[:200] + [("Europe/Paris", 1.5), ("Asia/Kathmandu", 4102444800.5), ("UTC", -3.0)]
+    assert [local_iso(zone, ts) for zone, ts in pairs] == local_isos([z for z, _ in pairs],
+                                                                     np.array([ts for _, ts in pairs], np.float64))
 
 
 def test_more_than_255_principals_keep_their_own_histories(tmp_path):  # type: ignore[no-untyped-def]
