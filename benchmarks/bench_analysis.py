@@ -21,9 +21,9 @@ import numpy as np
 
 from mystery.audio.evaluate import evaluate, summarize
 from mystery.audio.fingerprint import FingerprintLibrary
+from mystery.audio.phases import measure_phases
 from mystery.audio.segment import remember, segment_call
 from mystery.audio.synthetic import synthesize_campaign
-from mystery.measure.phases import measure_phases
 
 
 def main() -> None:

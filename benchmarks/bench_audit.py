@@ -98,7 +98,7 @@ def phase_csv(path: Path) -> dict[str, float]:
 
 
 def phase_audit(path: Path, engine: str = "auto") -> dict[str, Any]:
-    from campaigns.audit import AuditRequest, run_audit
+    from campaigns.engines.audit import AuditRequest, run_audit
 
     counts = {"violations": 0, "rejected": 0}
 

@@ -51,14 +51,14 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from e2e.test_calls_against_switchboard import MIX  # noqa: E402
 
-from mystery.campaign.priority import read_thread_priorities  # noqa: E402
-from mystery.campaign.runner import CrashedCall, run_calls  # noqa: E402
-from mystery.dial.plan import CallPlan  # noqa: E402
 from mystery.dial.runner import DialerCrashed, run_call_async  # noqa: E402
+from mystery.pipeline.priority import read_thread_priorities  # noqa: E402
+from mystery.pipeline.runner import CrashedCall, run_calls  # noqa: E402
 from mystery.records import CallResult  # noqa: E402
+from mystery.scenario.plan import CallPlan  # noqa: E402
 from mystery.store import repo  # noqa: E402
-from mystery.store.engine import open_store  # noqa: E402
-from mystery.switchboard.harness import running_switchboard  # noqa: E402
+from mystery_core.store.engine import open_store  # noqa: E402
+from switchboard.harness import running_switchboard  # noqa: E402
 
 
 def idle_on_every_cpu() -> None:

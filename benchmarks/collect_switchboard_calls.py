@@ -21,9 +21,9 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from e2e.test_audio_vs_switchboard import CONFIG, MIX  # noqa: E402
 
-from mystery.campaign.runner import run_calls  # noqa: E402
-from mystery.dial.plan import CallPlan  # noqa: E402
-from mystery.switchboard.harness import running_switchboard  # noqa: E402
+from mystery.pipeline.runner import run_calls  # noqa: E402
+from mystery.scenario.plan import CallPlan  # noqa: E402
+from switchboard.harness import running_switchboard  # noqa: E402
 
 
 def main() -> None:

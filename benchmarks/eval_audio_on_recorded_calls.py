@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from e2e.switchboard_truth import true_time_to_human, truth_phases  # noqa: E402
 
 from mystery.audio.evaluate import evaluate  # noqa: E402
-from mystery.campaign.pipeline import analyse_recordings  # noqa: E402
+from mystery.pipeline.process import analyse_recordings  # noqa: E402
 from mystery.records import CallResult  # noqa: E402
 
 

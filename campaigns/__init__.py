@@ -3,6 +3,6 @@
 Importing it loads no SIP or audio code (a test checks this in a fresh interpreter).
 """
 
-from mystery import __version__
+from mystery_core import __version__
 
 __all__ = ["__version__"]

@@ -15,7 +15,7 @@ from typing import IO, Any
 
 import click
 
-from mystery.errors import InputError, exit_on_input_error
+from mystery_core.errors import InputError, exit_on_input_error
 
 LOG_FORMATS = ("generic", "vicidial", "asterisk", "freeswitch")
 
@@ -35,7 +35,7 @@ def main(ctx: click.Context, config_file: str | None, database_url: str | None, 
 
 
 def _database_url(ctx: click.Context) -> str:
-    from mystery.settings import load_settings
+    from mystery_core.settings import load_settings
 
     settings = load_settings(ctx.obj["config_file"], overrides={"database_url": ctx.obj["database_url"]})
     return settings.database_url
@@ -154,9 +154,9 @@ def audit(ctx: click.Context, log: str, log_format: str | None, source_tz: str |
     """Ingest a dialer log and audit it against rule packs; exit 0 clean, 1 findings, 2 unusable input."""
     import json
 
-    from campaigns import report
-    from campaigns.audit import AuditRequest, run_audit
-    from mystery import jsontext
+    from campaigns import output as report
+    from campaigns.engines.audit import AuditRequest, run_audit
+    from mystery_core import jsontext
 
     if not Path(log).is_file():
         raise InputError("--log", None, f"no such file: {log}")
@@ -170,7 +170,7 @@ def audit(ctx: click.Context, log: str, log_format: str | None, source_tz: str |
         recorder = None
         if not no_store:
             from campaigns.store.repo import RunRecorder
-            from mystery.store.engine import open_store
+            from mystery_core.store.engine import open_store
 
             engine = open_store(_database_url(ctx))
             stack.callback(engine.dispose)
@@ -235,9 +235,9 @@ def ingest(file: str, log_format: str | None, source_tz: str | None, encoding: s
 
     from campaigns.ingest.dispositions import load_mapping
     from campaigns.ingest.reader import LogReader
-    from campaigns.localtime import utc_iso
-    from campaigns.phones import PhoneBook
-    from campaigns.records import Attempt
+    from campaigns.model.localtime import utc_iso
+    from campaigns.model.phones import PhoneBook
+    from campaigns.model.records import Attempt
 
     if not Path(file).is_file():
         raise InputError(file, None, "no such file")

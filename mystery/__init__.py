@@ -1,8 +1,9 @@
-"""mystery: call-centre mystery shopping and outbound-call compliance.
+"""mystery: call-centre mystery shopping: scripted SIP test calls, analysed, valued, reported.
 
-Importing this package is cheap on purpose: `campaigns` shares its settings and store
-plumbing, and a compliance officer installs no SIP or audio code.
+The pipeline in data order: scenario > schedule > dial > audio > transcribe > score > revenue >
+store > report, with `pipeline` running a whole campaign. Importing this package is cheap.
 """
 
-__version__ = "0.1.0"
+from mystery_core import __version__
+
 __all__ = ["__version__"]

@@ -1,3 +1,3 @@
-from mystery.cli import main
+from console.cli import main
 
 main()

@@ -10,9 +10,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from campaigns.call import Call
-from campaigns.localtime import day_to_date
-from campaigns.records import Finding
+from campaigns.model.call import Call
+from campaigns.model.localtime import day_to_date
+from campaigns.model.records import Finding
 
 LIVE = frozenset({"answered", "abandoned", "refused", "opt_out"})
 

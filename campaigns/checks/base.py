@@ -10,10 +10,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from campaigns.call import Call
-from campaigns.facts import Facts
-from campaigns.history import PersonHistory
-from campaigns.records import Finding
+from campaigns.model.call import Call
+from campaigns.model.facts import Facts
+from campaigns.model.history import PersonHistory
+from campaigns.model.records import Finding
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +49,7 @@ def no_params(params: Mapping[str, Any]) -> Mapping[str, Any]:
 
 def days_of(items: Any) -> frozenset[int]:
     """['sat', 'sun'] -> {5, 6}."""
-    from campaigns.localtime import WEEKDAYS
+    from campaigns.model.localtime import WEEKDAYS
 
     out = set()
     for item in items or ():

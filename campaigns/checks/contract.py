@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from campaigns.call import Call
-from campaigns.facts import Facts
-from campaigns.records import Contract
+from campaigns.model.call import Call
+from campaigns.model.facts import Facts
+from campaigns.model.records import Contract
 
 
 def contract_json(contract: Contract) -> dict[str, Any]:

@@ -7,13 +7,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from campaigns.call import Call
 from campaigns.checks.base import Check, NotEvaluated, Outcome
 from campaigns.checks.contract import exempted
-from campaigns.facts import Facts
-from campaigns.history import PersonHistory
-from campaigns.phones import PhoneError
-from campaigns.records import Finding
+from campaigns.model.call import Call
+from campaigns.model.facts import Facts
+from campaigns.model.history import PersonHistory
+from campaigns.model.phones import PhoneError
+from campaigns.model.records import Finding
 
 
 @dataclass(frozen=True, slots=True)

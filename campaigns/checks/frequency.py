@@ -10,12 +10,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from campaigns.call import Call
 from campaigns.checks.base import Check, NotEvaluated, Outcome
-from campaigns.facts import Facts
-from campaigns.history import Past, PersonHistory
-from campaigns.localtime import wall_to_utc
-from campaigns.records import Finding
+from campaigns.model.call import Call
+from campaigns.model.facts import Facts
+from campaigns.model.history import Past, PersonHistory
+from campaigns.model.localtime import wall_to_utc
+from campaigns.model.records import Finding
 
 
 @dataclass(frozen=True, slots=True)

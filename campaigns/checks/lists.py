@@ -9,12 +9,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from campaigns.call import Call
 from campaigns.checks.base import Check, Outcome
 from campaigns.checks.contract import exempted
-from campaigns.facts import Facts
-from campaigns.history import PersonHistory
-from campaigns.records import Finding
+from campaigns.model.call import Call
+from campaigns.model.facts import Facts
+from campaigns.model.history import PersonHistory
+from campaigns.model.records import Finding
 
 
 @dataclass(frozen=True, slots=True)

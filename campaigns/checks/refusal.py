@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from campaigns.call import Call
 from campaigns.checks.base import Check, Outcome
-from campaigns.facts import Facts
-from campaigns.history import PersonHistory
-from campaigns.localtime import day_to_date, local_iso, utc_iso, wall_to_utc
-from campaigns.records import Finding
+from campaigns.model.call import Call
+from campaigns.model.facts import Facts
+from campaigns.model.history import PersonHistory
+from campaigns.model.localtime import day_to_date, local_iso, utc_iso, wall_to_utc
+from campaigns.model.records import Finding
 
 
 @dataclass(frozen=True, slots=True)

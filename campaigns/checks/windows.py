@@ -10,13 +10,21 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from campaigns.calendars import FR_COUNTRIES, french_calendar, holiday_name, regional_calendar
-from campaigns.call import Call
 from campaigns.checks.base import Check, NotEvaluated, Outcome, days_of
-from campaigns.facts import Facts
-from campaigns.history import PersonHistory
-from campaigns.localtime import WEEKDAYS, Local, day_to_date, local, local_iso, parse_windows, wall_to_utc
-from campaigns.records import Finding
+from campaigns.model.calendars import FR_COUNTRIES, french_calendar, holiday_name, regional_calendar
+from campaigns.model.call import Call
+from campaigns.model.facts import Facts
+from campaigns.model.history import PersonHistory
+from campaigns.model.localtime import (
+    WEEKDAYS,
+    Local,
+    day_to_date,
+    local,
+    local_iso,
+    parse_windows,
+    wall_to_utc,
+)
+from campaigns.model.records import Finding
 
 Windows = tuple[tuple[int, int], ...]
 NO_ZONE = NotEvaluated("callee time zone unknown (number maps to no zone; add a region or an override)")

@@ -25,9 +25,9 @@ from aiohttp import web
 from campaigns import __version__
 from campaigns.guard.decide import Guard
 from campaigns.ingest.times import TimeError, to_epoch
-from campaigns.localtime import utc_iso
-from campaigns.phones import PhoneError
-from campaigns.records import DISPOSITIONS, PURPOSES, Attempt
+from campaigns.model.localtime import utc_iso
+from campaigns.model.phones import PhoneError
+from campaigns.model.records import DISPOSITIONS, PURPOSES, Attempt
 
 GUARD_KEY: web.AppKey[Guard] = web.AppKey("guard", Guard)
 STATE_KEY: web.AppKey[dict[str, Any]] = web.AppKey("state", dict)
@@ -236,12 +236,12 @@ def make_app(guard: Guard, engine: Any, api_keys: tuple[str, ...], flush_s: floa
 
 def build_guard(config: GuardConfig) -> tuple[Guard, Any]:
     """Load rules and inputs, open the store, replay recorded attempts into the history."""
-    from campaigns.audit import AuditRequest, load_facts
-    from campaigns.facts import Facts
+    from campaigns.engines.audit import AuditRequest, load_facts
+    from campaigns.model.facts import Facts
     from campaigns.rules.load import load_packs
-    from campaigns.ruleset import LOG_FIELDS, RuleSet
+    from campaigns.rules.select import LOG_FIELDS, RuleSet
     from campaigns.store.repo import load_guard_attempts
-    from mystery.store.engine import open_store
+    from mystery_core.store.engine import open_store
 
     facts = Facts()
     facts.phones.default_region = config.default_region

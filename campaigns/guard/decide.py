@@ -10,14 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from campaigns.call import CallBuilder
 from campaigns.checks.base import NotEvaluated
 from campaigns.checks.registry import CHECKS
-from campaigns.facts import Facts
-from campaigns.history import Ledger
-from campaigns.localtime import utc_iso
-from campaigns.records import PURPOSES, Attempt, Finding
-from campaigns.ruleset import RuleSet
+from campaigns.model.call import CallBuilder
+from campaigns.model.facts import Facts
+from campaigns.model.history import Ledger
+from campaigns.model.localtime import utc_iso
+from campaigns.model.records import PURPOSES, Attempt, Finding
+from campaigns.rules.select import RuleSet
 
 MAX_STEPS = 60
 HORIZON_S = 400 * 86400

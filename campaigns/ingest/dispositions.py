@@ -10,8 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from campaigns.ingest.text import CsvRows
-from campaigns.records import DISPOSITIONS
-from mystery.errors import InputError
+from campaigns.model.records import DISPOSITIONS
+from mystery_core.errors import InputError
 
 GENERIC = {d: d for d in DISPOSITIONS}
 

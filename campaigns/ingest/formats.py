@@ -13,8 +13,8 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from campaigns.ingest.times import TimeError, to_epoch
-from campaigns.phones import PhoneBook, PhoneError
-from campaigns.records import DIAL_MODES, PURPOSES, Attempt, CampaignInfo
+from campaigns.model.phones import PhoneBook, PhoneError
+from campaigns.model.records import DIAL_MODES, PURPOSES, Attempt, CampaignInfo
 
 GENERIC_REQUIRED = ("call_id", "start", "callee", "caller_id", "campaign", "purpose", "disposition",
                     "duration_s", "agent")

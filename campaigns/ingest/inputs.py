@@ -11,12 +11,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from campaigns.facts import Facts
 from campaigns.ingest.text import CsvRows
 from campaigns.ingest.times import TimeError, to_datetime
-from campaigns.phones import PhoneError
-from campaigns.records import PURPOSES, CampaignInfo, Consent, Contract, Opposition, RejectedRow, Scrub
-from mystery.errors import InputError
+from campaigns.model.facts import Facts
+from campaigns.model.phones import PhoneError
+from campaigns.model.records import PURPOSES, CampaignInfo, Consent, Contract, Opposition, RejectedRow, Scrub
+from mystery_core.errors import InputError
 
 COLUMNS = {
     "persons": (("person_id", "phone"), ("region",)),

@@ -11,9 +11,9 @@ from campaigns.ingest.dispositions import BUILT_IN
 from campaigns.ingest.formats import FORMATS, NEEDS_SOURCE_TZ, Context, RowError
 from campaigns.ingest.text import CsvRows
 from campaigns.ingest.times import source_zone
-from campaigns.phones import PhoneBook
-from campaigns.records import Attempt, CampaignInfo, RejectedRow
-from mystery.errors import InputError
+from campaigns.model.phones import PhoneBook
+from campaigns.model.records import Attempt, CampaignInfo, RejectedRow
+from mystery_core.errors import InputError
 
 
 class LogReader:

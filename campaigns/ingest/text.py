@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
-from mystery.errors import InputError
+from mystery_core.errors import InputError
 
 
 class CsvRows:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from mystery.errors import InputError
+from mystery_core.errors import InputError
 
 
 class TimeError(ValueError):

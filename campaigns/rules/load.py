@@ -16,9 +16,9 @@ from typing import Any
 import yaml
 
 from campaigns.checks.registry import AGGREGATE_CHECKS, CHECKS
-from campaigns.records import InForce
+from campaigns.model.records import InForce
 from campaigns.rules.model import Fine, Pack, Rule
-from mystery.errors import InputError
+from mystery_core.errors import InputError
 
 PACKS_DIR = Path(__file__).parent / "packs"
 CERTAINTIES = {"V", "S", "U", "V/S", "S/U", "V/U"}

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from campaigns.records import InForce
+from campaigns.model.records import InForce
 
 
 @dataclass(frozen=True, slots=True)

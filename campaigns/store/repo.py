@@ -13,9 +13,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import Connection, Engine
 
-from campaigns.records import Attempt, RejectedRow, Violation
+from campaigns.model.records import Attempt, RejectedRow, Violation
 from campaigns.store import schema
-from mystery import jsontext
+from mystery_core import jsontext
 
 BATCH = 2000
 

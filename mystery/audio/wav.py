@@ -10,7 +10,7 @@ import numpy as np
 import soundfile
 from scipy.signal import resample_poly
 
-from mystery.errors import InputError
+from mystery_core.errors import InputError
 
 RATE = 8000
 CHANNELS = ("left", "right", "mono")

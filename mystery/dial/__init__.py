@@ -4,7 +4,7 @@
 `mystery.records.CallResult`. Importing this package does not import pjsua2.
 """
 
-from mystery.dial.plan import Account, CallPlan, Step, parse_plan
 from mystery.dial.runner import DialerCrashed, run_call, run_call_async
+from mystery.scenario.plan import Account, CallPlan, Step, parse_plan
 
 __all__ = ["Account", "CallPlan", "DialerCrashed", "Step", "parse_plan", "run_call", "run_call_async"]

@@ -14,9 +14,9 @@ import subprocess
 import sys
 from typing import Any
 
-from mystery.dial.plan import CallPlan, parse_plan
-from mystery.errors import EXIT_BAD_INPUT, InputError
 from mystery.records import CallResult
+from mystery.scenario.plan import CallPlan, parse_plan
+from mystery_core.errors import EXIT_BAD_INPUT, InputError
 
 WORKER = [sys.executable, "-m", "mystery.dial.worker"]
 

@@ -1,4 +1,4 @@
-"""One outbound call with pjsua2: the dialer's only pjsua2 code (besides mystery.sip.endpoint).
+"""One outbound call with pjsua2: the dialer's only pjsua2 code (besides mystery.dial.endpoint).
 
 Runs in a worker process (`python -m mystery.dial.worker`), never in the orchestrator: one
 Endpoint per process, polled from the main thread (`threadCnt=0`, `mainThreadOnly`), so
@@ -30,16 +30,16 @@ from typing import Any
 
 import pjsua2 as pj
 
+from mystery.dial.endpoint import EndpointOptions, create_endpoint, destroy_endpoint
 from mystery.dial.listen import Listener, frame_dbfs
 from mystery.dial.outcome import CallFacts, judge
-from mystery.dial.plan import CallPlan
 from mystery.dial.recording import clock_gaps, interleave
 from mystery.dial.runner import PLACING_MARK
 from mystery.dial.siplog import parse_pjsip_log
 from mystery.dial.steps import StepRunner
-from mystery.errors import InputError
 from mystery.records import CallResult, SipEvent
-from mystery.sip.endpoint import EndpointOptions, create_endpoint, destroy_endpoint
+from mystery.scenario.plan import CallPlan
+from mystery_core.errors import InputError
 
 POLL_MS = 5             # libHandleEvents wakes early on packets; 5 ms bounds timer lateness
 REGISTER_WAIT_S = 10.0

@@ -11,7 +11,7 @@ import subprocess
 import wave
 from pathlib import Path
 
-from mystery.errors import InputError
+from mystery_core.errors import InputError
 
 RATE = 8000
 

@@ -2,7 +2,7 @@
 
 The dialer loop asks `due(now)` every few milliseconds, performs the returned steps, and
 reports back with `fired(...)` how long each one takes (a line's duration). Arming rules are
-in `mystery.dial.plan`'s docstring.
+in `mystery.scenario.plan`'s docstring.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mystery.dial.listen import Listener
-from mystery.dial.plan import Step
+from mystery.scenario.plan import Step
 
 
 @dataclass(slots=True)

@@ -16,8 +16,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from mystery.dial.plan import CallPlan, parse_plan, say_is_file
-from mystery.errors import EXIT_BAD_INPUT, InputError
+from mystery.scenario.plan import CallPlan, parse_plan, say_is_file
+from mystery_core.errors import EXIT_BAD_INPUT, InputError
 
 
 def check_lines(plan: CallPlan, where: str = "steps[{index}].value") -> None:

@@ -8,7 +8,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from mystery.errors import InputError
+from mystery_core.errors import InputError
 
 CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome")
 

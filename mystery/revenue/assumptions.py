@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from mystery.errors import InputError
+from mystery_core.errors import InputError
 
 DISTRIBUTIONS = ("fixed", "uniform", "log_uniform")
 """How Monte Carlo draws a parameter: not at all, uniformly in [low, high], or log-uniformly."""

@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mystery.errors import InputError
-from mystery.yamlfile import LocatedYaml, load_located_yaml
+from mystery_core.errors import InputError
+from mystery_core.yamlfile import LocatedYaml, load_located_yaml
 
 RULE_KINDS = ("keywords", "phrases", "regex")
 SPEAKERS = ("agent", "caller", "any")

@@ -8,9 +8,9 @@ from typing import Any
 
 from sqlalchemy import Engine, delete, insert, select, update
 
-from mystery.errors import InputError
 from mystery.records import CallResult, Segment, SipEvent, Word
 from mystery.store.schema import call_campaigns, calls, revenue_estimates, scores, segments, sip_events, words
+from mystery_core.errors import InputError
 
 
 def _now() -> str:

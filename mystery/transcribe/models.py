@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from mystery.errors import InputError
+from mystery_core.errors import InputError
 
 VOSK_MODELS_URL = "https://alphacephei.com/vosk/models/"
 VOSK_CATALOG_URL = VOSK_MODELS_URL + "model-list.json"

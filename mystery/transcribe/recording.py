@@ -13,11 +13,11 @@ from typing import Any
 
 import numpy as np
 
-from mystery.errors import InputError
 from mystery.records import Segment
 from mystery.transcribe.models import SpeechModel, resolve_model
 from mystery.transcribe.protocol import ChannelAudio, Transcriber, Transcript, transcribe_spans
 from mystery.transcribe.spans import SPEECH_LABELS, SpeechSpan, spans_from_segments
+from mystery_core.errors import InputError
 
 CHANNELS = {"left": 0, "caller": 0, "right": 1, "callee": 1}
 CHANNEL_NAMES = ("left", "right", "caller", "callee", "mono")
@@ -112,7 +112,7 @@ def load_spans(path: Path, labels: Iterable[str] = SPEECH_LABELS) -> tuple[Speec
 def segment_speech(path: Path, channel: str | None = None) -> list[Segment]:
     """Segments from the segmenter (`mystery analyse`): the callee's labelled segments for the
     callee (or mono) channel; for the caller channel, the caller's turns labelled "speech"."""
-    from mystery.audio.command import analyse_file
+    from mystery.audio.analyse import analyse_file
 
     side = resolve_channel(path, channel)
     result = analyse_file(path, "mono" if side == "mono" else "right", learn=False)

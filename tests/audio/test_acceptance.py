@@ -10,8 +10,8 @@ import pytest
 
 from mystery.audio.evaluate import evaluate, summarize
 from mystery.audio.fingerprint import FingerprintLibrary
+from mystery.audio.phases import measure_phases
 from mystery.audio.segment import remember, segment_call
-from mystery.measure.phases import measure_phases
 
 from .conftest import needs_tools
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from mystery.audio.evaluate import evaluate, summarize
+from mystery.audio.phases import measure_phases
 from mystery.audio.truth import TruthPhase
-from mystery.measure.phases import measure_phases
 from mystery.records import Segment
 
 

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from mystery.audio.fingerprint import FingerprintLibrary
+from mystery.audio.phases import measure_phases
 from mystery.audio.segment import remember, segment_call
 from mystery.audio.synthetic import (
     LINES,
@@ -15,7 +16,6 @@ from mystery.audio.synthetic import (
     ringback,
     synthesize_call,
 )
-from mystery.measure.phases import measure_phases
 
 from .conftest import needs_tools
 

@@ -30,7 +30,7 @@ def run_python(code: str, tmp_path: Path) -> dict:  # type: ignore[type-arg]
 def test_every_thread_and_child_moves_to_idle_priority(tmp_path: Path) -> None:
     seen = run_python("""
         import json, os, subprocess, sys, threading
-        from mystery.campaign.priority import read_thread_priorities, yield_cpu_to_calls
+        from mystery.pipeline.priority import read_thread_priorities, yield_cpu_to_calls
         stop = threading.Event()
         before = threading.Thread(target=stop.wait); before.start()   # e.g. a BLAS pool started on import
         change = yield_cpu_to_calls()
@@ -53,7 +53,7 @@ def test_one_cpu_is_left_to_the_calls(tmp_path: Path) -> None:
     allowed = os.sched_getaffinity(0)
     seen = run_python("""
         import json, os
-        from mystery.campaign.priority import yield_cpu_to_calls
+        from mystery.pipeline.priority import yield_cpu_to_calls
         print(json.dumps(list(yield_cpu_to_calls().cpus)))
     """, tmp_path)
     assert len(allowed) - 1 == len(seen)
@@ -61,7 +61,7 @@ def test_one_cpu_is_left_to_the_calls(tmp_path: Path) -> None:
 
 
 def test_thread_priorities_of_a_process_that_has_gone_are_empty() -> None:
-    from mystery.campaign.priority import read_thread_priorities
+    from mystery.pipeline.priority import read_thread_priorities
 
     child = subprocess.Popen([sys.executable, "-c", "pass"])
     child.wait()
@@ -73,12 +73,12 @@ def test_thread_priorities_of_a_process_that_has_gone_are_empty() -> None:
 PROBE = """
     import json, os, subprocess, sys, threading, time
     from click.testing import CliRunner
-    import mystery.campaign.command as command
-    import mystery.campaign.pipeline as pipeline
-    from mystery.campaign.priority import read_thread_priorities
-    from mystery.cli import main
+    import console.commands.campaign as command
+    import mystery.pipeline.process as pipeline
+    from mystery.pipeline.priority import read_thread_priorities
+    from console.cli import main
     from mystery.store import repo
-    from mystery.store.engine import open_store
+    from mystery_core.store.engine import open_store
 
     seen = {}
     dialer, started = None, time.monotonic()
@@ -181,7 +181,7 @@ def test_analysis_with_no_wait_never_pauses(tmp_path: Path) -> None:
 
 
 def test_a_dialer_worker_counts_as_a_live_call_until_it_ends() -> None:
-    from mystery.campaign.priority import live_dialers
+    from mystery.pipeline.priority import live_dialers
 
     worker = subprocess.Popen([sys.executable, "-m", "mystery.dial.worker"], stdin=subprocess.PIPE)
     try:

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from mystery.campaign.scenario import load_scenario
-from mystery.campaign.schedule import schedule_calls
-from mystery.dial.plan import Account
-from mystery.errors import InputError
+from mystery.scenario.load import load_scenario
+from mystery.scenario.plan import Account
+from mystery.schedule import schedule_calls
+from mystery_core.errors import InputError
 
 SCENARIO = """\
 name: grand-hotel

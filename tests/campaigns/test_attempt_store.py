@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from campaigns.columnar.attempts import AttemptStore, _running_max_by_run
+from campaigns.engines.columnar.attempts import AttemptStore, _running_max_by_run
 
 KEEP_S = 10 * 86400.0
 

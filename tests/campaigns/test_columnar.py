@@ -17,14 +17,14 @@ from typing import Any
 import pyarrow as pa
 import pytest
 
-from campaigns import report
-from campaigns.audit import AuditRequest, run_audit
-from campaigns.columnar import attempts, reading
-from campaigns.columnar import engine as columnar_engine
-from campaigns.columnar.phones import NumberTable
-from campaigns.columnar.reading import parse_times
-from campaigns.phones import PhoneBook, PhoneError, describe
-from mystery.errors import InputError
+from campaigns import output as report
+from campaigns.engines.audit import AuditRequest, run_audit
+from campaigns.engines.columnar import attempts, reading
+from campaigns.engines.columnar import auditor as columnar_engine
+from campaigns.engines.columnar.phone_forms import NumberTable
+from campaigns.engines.columnar.reading import parse_times
+from campaigns.model.phones import PhoneBook, PhoneError, describe
+from mystery_core.errors import InputError
 
 HEADER = "call_id,start,callee,caller_id,campaign,purpose,disposition,duration_s,agent,principal,dial_mode,ring_s," \
          "region,lead"
@@ -317,7 +317,7 @@ def test_vectorized_evidence_times_match_localtime():  # type: ignore[no-untyped
     """The columnar engine formats a block's moments at once; the texts must be localtime's own."""
     import numpy as np
 
-    from campaigns.localtime import _wall_text, wall_texts
+    from campaigns.model.localtime import _wall_text, wall_texts
 
     rng = random.Random(9)
     seconds = [rng.randrange(0, 4102444800) for _ in range(20000)] + [0, 4102444799, 951782400, 951868800]
@@ -330,7 +330,7 @@ def test_vectorized_local_and_utc_texts_match_localtime():  # type: ignore[no-un
     made for many moments at once, are what local_iso and utc_iso write one at a time."""
     import numpy as np
 
-    from campaigns.localtime import (
+    from campaigns.model.localtime import (
         local_iso,
         local_iso_reference,
         local_isos,
@@ -428,7 +428,7 @@ OTHER_PARAMETERS = [
 def test_array_verdicts_follow_the_rules_parameters(tmp_path, monkeypatch, params):  # type: ignore[no-untyped-def]
     """The array verdicts (columnar/verdicts.py) decide most flagged rows themselves, under parameters other
     than the packs' defaults, and still give the row engine's findings."""
-    from campaigns.columnar import verdicts
+    from campaigns.engines.columnar import verdicts
 
     decided = {"rows": 0, "found": 0}
 
@@ -461,7 +461,7 @@ def test_prefetched_blocks_keep_their_order_raise_where_the_reader_failed_and_st
     import itertools
     import threading
 
-    from campaigns.columnar.reading import prefetched
+    from campaigns.engines.columnar.reading import prefetched
 
     def failing():  # type: ignore[no-untyped-def]
         yield from range(5)
@@ -485,7 +485,7 @@ def test_prefetched_blocks_keep_their_order_raise_where_the_reader_failed_and_st
 def test_the_audit_reports_how_far_into_the_log_it_is(tmp_path, monkeypatch, engine):  # type: ignore[no-untyped-def]
     """Progress in bytes read: each block (columnar), every FREEZE_EVERY rows (row); it only grows and
     ends at the file's size."""
-    import campaigns.audit as audit_module
+    import campaigns.engines.audit as audit_module
 
     monkeypatch.setattr(reading, "BLOCK_BYTES", 20000)
     monkeypatch.setattr(audit_module, "FREEZE_EVERY", 300)
@@ -510,7 +510,7 @@ def test_call_id_hashes_match_for_equal_texts_and_differ_otherwise():  # type: i
     import numpy as np
     import pyarrow as pa
 
-    from campaigns.columnar.reading import text_hashes
+    from campaigns.engines.columnar.reading import text_hashes
 
     ids = [f"c{i}" for i in range(100_000)] + [f"{i:032x}" for i in range(100_000)] + \
         [f"call-{i}-é" for i in range(99_997)] + ["", "c1\u00a0", "c10"[:2]]
@@ -527,7 +527,7 @@ def test_history_order_is_the_lexsort_by_row_start_and_position():  # type: igno
     come out as a lexsort by (row, start, position) puts them: equal starts, and late rows."""
     import numpy as np
 
-    from campaigns.columnar.verdicts import history_order
+    from campaigns.engines.columnar.verdicts import history_order
 
     rng = np.random.default_rng(3)
     for late_share in (0.0, 0.02, 0.5):

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from campaigns.cli import main
 from campaigns.ingest.reader import LogReader
-from campaigns.records import Attempt, RejectedRow
+from campaigns.model.records import Attempt, RejectedRow
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "campaigns"
 

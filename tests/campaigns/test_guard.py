@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from campaigns.store.repo import count_decisions
-from mystery.store.engine import make_engine
+from mystery_core.store.engine import make_engine
 
 KEY = "test-key-1"
 PARIS = timezone(timedelta(hours=1))  # March, before the DST change
@@ -171,12 +171,12 @@ async def test_an_internal_error_fails_closed(tmp_path: Path) -> None:
     input makes the rules crash. The server, client and store are real."""
     from aiohttp.test_utils import TestClient, TestServer
 
-    from campaigns.facts import Facts
     from campaigns.guard.app import make_app
     from campaigns.guard.decide import Guard
+    from campaigns.model.facts import Facts
     from campaigns.rules.load import load_packs
-    from campaigns.ruleset import RuleSet
-    from mystery.store.engine import open_store
+    from campaigns.rules.select import RuleSet
+    from mystery_core.store.engine import open_store
 
     class BrokenGuard(Guard):
         def decide(self, attempt):  # type: ignore[no-untyped-def]

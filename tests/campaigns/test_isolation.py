@@ -7,11 +7,11 @@ import subprocess
 import sys
 
 FORBIDDEN = ("pjsua2", "vosk", "numpy", "scipy", "soundfile", "webrtcvad", "faster_whisper", "matplotlib",
-             "mystery.sip", "mystery.audio", "mystery.dial", "mystery.switchboard")
+             "mystery.dial.endpoint", "mystery.audio", "mystery.dial", "switchboard")
 
 PROGRAM = """
 import json, sys
-import campaigns, campaigns.cli, campaigns.audit, campaigns.report, campaigns.guard.app, campaigns.store.repo
+import campaigns, campaigns.cli, campaigns.engines.audit, campaigns.output, campaigns.guard.app, campaigns.store.repo
 from campaigns.checks.registry import CHECKS
 from click.testing import CliRunner
 result = CliRunner().invoke(campaigns.cli.main, ["rules", "fr-2023"])

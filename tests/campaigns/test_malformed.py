@@ -55,7 +55,7 @@ def test_every_malformed_row_is_rejected_with_file_line_field_and_reason(tmp_pat
 
 def test_rejected_rows_are_stored_with_the_run(tmp_path, audit, database_url):  # type: ignore[no-untyped-def]
     from campaigns.store.repo import load_rejected, load_run
-    from mystery.store.engine import make_engine
+    from mystery_core.store.engine import make_engine
 
     log = _bad_log(tmp_path)
     run = audit(log, "fr-2023", database_url=database_url)

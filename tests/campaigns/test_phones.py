@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from campaigns.phones import PhoneBook, PhoneError, describe, describe_slow
+from campaigns.model.phones import PhoneBook, PhoneError, describe, describe_slow
 
 SAMPLES = ["+33612345678", "+33142345678", "+12085551234", "+447700900123", "+212612345678", "+262692123456",
            "+590690123456", "0692123456", "+33692123456", "+4930123456", "+390612345678", "+78001234567",
@@ -38,7 +38,7 @@ def test_compiled_number_type_agrees_with_phonenumbers_on_every_region():
     from phonenumbers import PhoneMetadata
     from phonenumbers.phonenumberutil import _number_type_helper
 
-    from campaigns.phones import number_type
+    from campaigns.model.phones import number_type
 
     rng = random.Random(5)
     checked = 0

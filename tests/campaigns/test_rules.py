@@ -6,7 +6,7 @@ import pytest
 
 from campaigns.checks.registry import known_checks
 from campaigns.rules.load import available_packs, load_pack_file, load_packs
-from mystery.errors import InputError
+from mystery_core.errors import InputError
 
 HEADER = "call_id,start,callee,caller_id,campaign,purpose,disposition,duration_s,agent,principal,region,ring_s"
 

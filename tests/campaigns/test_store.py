@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from campaigns.store.repo import load_run, load_violations
-from mystery.store.engine import make_engine
+from mystery_core.store.engine import make_engine
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "campaigns"
 
@@ -58,7 +58,7 @@ def test_guard_decision_log_fast_writer_stores_what_sqlalchemy_stores(database_u
 
     from campaigns.store import schema
     from campaigns.store.repo import DECISION_COLUMNS, decision_writer
-    from mystery.store.engine import open_store
+    from mystery_core.store.engine import open_store
 
     rows = [("2026-03-02T09:00:00.000+00:00", "abc123", "+33600000001", "solar", "2026-03-02T09:00:00Z", True,
              json.dumps([]), None, False),

@@ -6,8 +6,8 @@ import gc
 import random
 from datetime import UTC, datetime, timedelta
 
-from campaigns import audit as audit_module
-from campaigns.audit import AuditRequest, run_audit
+from campaigns.engines import audit as audit_module
+from campaigns.engines.audit import AuditRequest, run_audit
 
 HEADER = "call_id,start,callee,caller_id,campaign,purpose,disposition,duration_s,agent,principal"
 DISPOSITIONS = ["no_answer"] * 8 + ["answered"] * 5 + ["busy", "voicemail", "failed", "refused", "opt_out"]

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from campaigns.localtime import local
-from campaigns.phones import describe
+from campaigns.model.localtime import local
+from campaigns.model.phones import describe
 
 HEADER = "call_id,start,callee,caller_id,campaign,purpose,disposition,duration_s,agent"
 
@@ -114,7 +114,7 @@ def test_fast_evidence_times_agree_with_zoneinfo_in_every_zone():
     import random
     from zoneinfo import available_timezones
 
-    from campaigns.localtime import local_iso, local_iso_reference, utc_iso, utc_iso_reference
+    from campaigns.model.localtime import local_iso, local_iso_reference, utc_iso, utc_iso_reference
 
     rng = random.Random(11)
     start, end = 631152000, 2208988800  # 1990 .. 2040

@@ -258,9 +258,9 @@ def test_a_dialer_killed_after_placing_its_call_is_never_dialled_again(sipp_uas,
     import subprocess
     import time
 
-    from mystery.campaign.runner import CrashedCall, run_calls
     from mystery.dial import CallPlan, Step
     from mystery.dial.runner import WORKER, DialerCrashed, _plan_bytes, _result
+    from mystery.pipeline.runner import CrashedCall, run_calls
 
     sipp = sipp_uas("uas_answer.xml", calls=1, RING_MS=3000, ANSWER_MS=100)
     plan = CallPlan(uri=sipp.uri, steps=(Step("hangup", on="answered", offset_s=0.5),),

@@ -8,8 +8,8 @@ from array import array
 import pytest
 
 from mystery.dial.listen import Listener, frame_dbfs
-from mystery.dial.plan import Step
 from mystery.dial.steps import StepRunner
+from mystery.scenario.plan import Step
 
 LOUD, QUIET = -20.0, -70.0
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from mystery.dial.plan import CallPlan, Step, check_uri, parse_cli_step, parse_plan, say_is_file
-from mystery.errors import InputError
+from mystery.scenario.plan import CallPlan, Step, check_uri, parse_cli_step, parse_plan, say_is_file
+from mystery_core.errors import InputError
 
 
 @pytest.mark.parametrize("uri", ["sip:hotel@127.0.0.1:5070", "sip:+33140000000@trunk.example.net",
@@ -80,7 +80,7 @@ def test_orchestrator_side_of_the_dialer_does_not_load_pjsua2():
     import subprocess
     import sys
 
-    code = ("import sys, mystery.dial, mystery.dial.command, mystery.dial.steps, mystery.dial.outcome; "
+    code = ("import sys, mystery.dial, console.commands.call, mystery.dial.steps, mystery.dial.outcome; "
             "print('pjsua2' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "False" == done.stdout.strip()

@@ -17,11 +17,11 @@ import numpy as np
 import pytest
 
 from mystery.audio.evaluate import evaluate
-from mystery.campaign.pipeline import analyse_recordings
-from mystery.campaign.runner import run_calls
-from mystery.dial.plan import CallPlan, parse_step
+from mystery.pipeline.process import analyse_recordings
+from mystery.pipeline.runner import run_calls
 from mystery.records import CallResult
-from mystery.switchboard.harness import running_switchboard
+from mystery.scenario.plan import CallPlan, parse_step
+from switchboard.harness import running_switchboard
 
 from .switchboard_truth import true_time_to_human, truth_phases
 

@@ -17,10 +17,10 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from mystery.campaign.runner import run_calls
-from mystery.dial.plan import CallPlan, parse_step
+from mystery.pipeline.runner import run_calls
 from mystery.records import CallResult
-from mystery.switchboard.harness import running_switchboard
+from mystery.scenario.plan import CallPlan, parse_step
+from switchboard.harness import running_switchboard
 
 pytestmark = [pytest.mark.sip, pytest.mark.slow, pytest.mark.xdist_group("switchboard_e2e")]
 

@@ -9,12 +9,12 @@ from bs4 import BeautifulSoup
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from mystery.cli import main
+from console.cli import main
 from mystery.records import CallResult
 from mystery.report.html import format_money
 from mystery.store import repo
-from mystery.store.engine import make_engine, migrate
 from mystery.store.schema import revenue_estimates
+from mystery_core.store.engine import make_engine, migrate
 
 
 @pytest.fixture

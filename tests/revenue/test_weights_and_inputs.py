@@ -6,11 +6,11 @@ import math
 
 import pytest
 
-from mystery.errors import InputError
 from mystery.records import CallResult
 from mystery.revenue.assumptions import apply_overrides, calibrate_patience, default_assumptions
 from mystery.revenue.estimate import estimate_revenue
 from mystery.revenue.loss import CallObservation, hour_of_week, observe
+from mystery_core.errors import InputError
 
 
 def profile_with(hours: dict[int, float]) -> list[float]:

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from mystery.cli import main
-from mystery.errors import InputError
+from console.cli import main
 from mystery.score.checklist import load_checklist
+from mystery_core.errors import InputError
 from tests.score.conftest import HOTEL_BOOKING
 
 GOOD_ITEM = """\

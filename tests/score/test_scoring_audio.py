@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from mystery.cli import main
+from console.cli import main
 from tests.score.conftest import HOTEL_BOOKING
 from tests.transcribe.conftest import RATE, hold_music, speak, write_wav
 

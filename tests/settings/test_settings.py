@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from mystery.cli import main
-from mystery.errors import InputError
-from mystery.settings import load_settings
+from console.cli import main
+from mystery_core.errors import InputError
+from mystery_core.settings import load_settings
 
 
 def test_later_sources_win_and_are_recorded(tmp_path: Path) -> None:

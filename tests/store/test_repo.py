@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import inspect
 
-from mystery.errors import InputError
 from mystery.records import CallResult, Segment, SipEvent, Word
 from mystery.store import repo
-from mystery.store.engine import make_engine, migrate, open_store
+from mystery_core.errors import InputError
+from mystery_core.store.engine import make_engine, migrate, open_store
 
 
 def sample_call(key: str = "c1") -> CallResult:

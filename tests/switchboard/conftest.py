@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from mystery.switchboard import RunningSwitchboard, running_switchboard
+from switchboard import RunningSwitchboard, running_switchboard
 
 DATA = Path(__file__).parent / "data"
 LINES = DATA / "lines.yaml"

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from mystery.errors import InputError
-from mystery.switchboard.config import (
+from mystery_core.errors import InputError
+from switchboard.config import (
     Agent,
     Busy,
     Dist,
@@ -20,10 +20,10 @@ from mystery.switchboard.config import (
     iter_prompts,
     load_switchboard,
 )
-from mystery.switchboard.flow import is_open
-from mystery.switchboard.harness import SCENARIOS_DIR
+from switchboard.flow import is_open
+from switchboard.harness import SCENARIOS_DIR
 
-from .conftest import LINES
+from tests.switchboard.conftest import LINES
 
 
 def test_demo_hotel_has_every_behaviour_the_demo_needs() -> None:

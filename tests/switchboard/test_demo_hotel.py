@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from mystery.switchboard import running_switchboard
+from switchboard import running_switchboard
 
-from .conftest import udp_port
-from .sipp import answered_call, refused_call, run_sipp
+from tests.switchboard.conftest import udp_port
+from tests.switchboard.sipp import answered_call, refused_call, run_sipp
 
 pytestmark = [pytest.mark.sip, pytest.mark.xdist_group("switchboard")]
 

@@ -8,12 +8,12 @@ import wave
 from datetime import datetime
 from pathlib import Path
 
-from mystery.switchboard.config import Voice, load_switchboard
-from mystery.switchboard.persona import call_rng, choose_persona
-from mystery.switchboard.render import render_prompt, render_speech, wav_duration_s
-from mystery.switchboard.seats import Seats, create_seats
+from switchboard.config import Voice, load_switchboard
+from switchboard.persona import call_rng, choose_persona
+from switchboard.render import render_prompt, render_speech, wav_duration_s
+from switchboard.seats import Seats, create_seats
 
-from .conftest import LINES
+from tests.switchboard.conftest import LINES
 
 
 def test_consecutive_calls_get_a_different_agent_name_and_voice() -> None:
@@ -47,7 +47,7 @@ def test_a_seat_held_by_a_dead_process_is_freed(tmp_path: Path) -> None:
     db = tmp_path / "state.sqlite"
     create_seats(db, {"desk": 1})
     code = (
-        "import sys; from pathlib import Path; from mystery.switchboard.seats import Seats;"
+        "import sys; from pathlib import Path; from switchboard.seats import Seats;"
         f"s = Seats(Path({str(db)!r})); s.enqueue('desk', 'ghost'); assert s.try_claim('desk', 'ghost') == 0"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=30)
@@ -74,7 +74,7 @@ def test_prompt_concatenates_sounds_speech_and_silence(tmp_path: Path) -> None:
     menu = cfg.lines["ivr"].then
     path = render_prompt(menu.prompt, cfg.ivr_voice, tmp_path)  # type: ignore[union-attr]
     assert wav_duration_s(path) > 1.0
-    from mystery.switchboard.config import PromptItem
+    from switchboard.config import PromptItem
 
     beep = "/usr/share/asterisk/sounds/en/beep.wav"
     joined = render_prompt((PromptItem("sound", beep), PromptItem("silence", 0.5)), cfg.ivr_voice, tmp_path)

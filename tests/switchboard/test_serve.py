@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from mystery.switchboard import running_switchboard
+from switchboard import running_switchboard
 
-from .conftest import LINES
-from .sipp import answered_call, run_sipp
+from tests.switchboard.conftest import LINES
+from tests.switchboard.sipp import answered_call, run_sipp
 
 pytestmark = [pytest.mark.sip, pytest.mark.xdist_group("switchboard")]
 
@@ -108,7 +108,7 @@ def _port() -> int:
 
 
 def _scenario(tmp_path: Path) -> Path:
-    from .sipp import cancelled_call
+    from tests.switchboard.sipp import cancelled_call
 
     path = tmp_path / "ring.xml"
     path.write_text(cancelled_call(15000))

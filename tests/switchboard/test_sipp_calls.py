@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from mystery.switchboard import RunningSwitchboard
+from switchboard import RunningSwitchboard
 
-from .sipp import SippRun, answered_call, cancelled_call, refused_call, run_sipp
+from tests.switchboard.sipp import SippRun, answered_call, cancelled_call, refused_call, run_sipp
 
 pytestmark = [pytest.mark.sip, pytest.mark.xdist_group("switchboard")]
 

@@ -21,8 +21,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from mystery.cli import main
-from mystery.errors import InputError
+from console.cli import main
 from mystery.transcribe.models import (
     PackagedModel,
     _verify_packaged,
@@ -32,6 +31,7 @@ from mystery.transcribe.models import (
     installed_models,
     resolve_model,
 )
+from mystery_core.errors import InputError
 
 
 def make_vosk_layout(root: Path, name: str = "vosk-model-small-fr-0.22") -> Path:

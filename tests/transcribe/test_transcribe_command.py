@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from mystery.cli import main
+from console.cli import main
 from mystery.transcribe.accuracy import word_error_rate
 from tests.transcribe.conftest import RATE, asterisk_prompt, hold_music, write_wav
 

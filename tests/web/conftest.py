@@ -15,13 +15,13 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import Engine
 
-from campaigns.records import RejectedRow, Violation
+from campaigns.model.records import RejectedRow, Violation
 from campaigns.store.repo import RunRecorder
+from console.web.app import make_app
 from mystery.records import CallResult, Segment, SipEvent, Word
-from mystery.settings import Settings, load_settings
 from mystery.store import repo
-from mystery.store.engine import open_store
-from mystery.web.app import make_app
+from mystery_core.settings import Settings, load_settings
+from mystery_core.store.engine import open_store
 
 CAMPAIGN = "Hôtel Lumière — booking line 1/2"
 SECOND = "empty <campaign>"

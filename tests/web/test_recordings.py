@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from aiohttp.test_utils import TestClient
 
-from mystery.web.recordings import recording_href, safe_recording
+from console.web.recordings import recording_href, safe_recording
 from tests.web.conftest import Store, write_wav
 
 SECRET = b"secret-bytes-outside-the-recordings-folder"

@@ -21,7 +21,7 @@ os.dup2(2, 1)
 
 import pjsua2 as pj  # noqa: E402
 
-from mystery.sip.endpoint import EndpointOptions, create_endpoint, destroy_endpoint  # noqa: E402
+from mystery.dial.endpoint import EndpointOptions, create_endpoint, destroy_endpoint  # noqa: E402
 
 log: dict = {"digits": []}
 state: dict = {"call": None, "disconnected": False, "media": None}

@@ -1,0 +1,76 @@
+"""`mystery` command line: a thin layer; each command builds Settings, makes one call, prints.
+
+Subcommands are imported lazily so that `mystery --help` and `mystery config show` start fast
+and do not need the SIP or audio extras.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from typing import Any
+
+import click
+
+# name -> "module:attribute" of a click command; one entry per command.
+SUBCOMMANDS: dict[str, str] = {
+    "call": "console.commands.call:call",
+    "campaign": "console.commands.campaign:campaign",
+    "config": "console.commands.config:config",
+    "demo": "console.commands.demo:demo",
+    "report": "console.commands.report:report",
+    "switchboard": "console.commands.switchboard:switchboard",
+    "transcribe": "console.commands.transcribe:transcribe",
+    "models": "console.commands.transcribe:models",
+    "analyse": "console.commands.analyse:analyse",
+    "web": "console.commands.web:web",
+}
+
+
+class LazyGroup(click.Group):
+    """A click group that imports a subcommand's module only when that subcommand runs."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(SUBCOMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        target = SUBCOMMANDS.get(name)
+        if target is None:
+            return None
+        module_name, attribute = target.split(":")
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError as error:
+            missing = getattr(error, "name", None) or str(error)
+            raise click.ClickException(
+                f"`mystery {name}` needs a module that is not installed ({missing}); "
+                "install the extras: pip install 'mystery[all]'") from error
+        command: click.Command = getattr(module, attribute)
+        return command
+
+
+@click.group(cls=LazyGroup)
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), envvar="MYSTERY_CONFIG",
+              help="Settings file (YAML); default ./mystery.yaml if present.")
+@click.option("--database-url", help="SQLAlchemy URL of the store (overrides MYSTERY_DATABASE_URL).")
+@click.option("--verbose", is_flag=True, help="Show details and tracebacks on errors.")
+@click.version_option(package_name="mystery")
+@click.pass_context
+def main(ctx: click.Context, config_file: str | None, database_url: str | None, verbose: bool) -> None:
+    """Mystery calls to a client's phone lines: dial, record, measure, value, report."""
+    if verbose:
+        os.environ["MYSTERY_VERBOSE"] = "1"
+    ctx.obj = {"config_file": config_file, "overrides": {"database_url": database_url}}
+
+
+def settings_from(ctx: click.Context, **overrides: Any):  # type: ignore[no-untyped-def]
+    """Settings for a subcommand: the group's --config/--database-url plus the command's own flags."""
+    from mystery_core.errors import InputError
+    from mystery_core.settings import load_settings
+
+    obj = ctx.find_root().obj or {}
+    merged = {**obj.get("overrides", {}), **overrides}
+    try:
+        return load_settings(obj.get("config_file"), overrides=merged)
+    except InputError as error:
+        raise click.ClickException(str(error)) from None

@@ -1,0 +1,1 @@
+"""One module per `mystery` subcommand: parse flags, build one request, call the library, print."""

@@ -1,0 +1,148 @@
+"""`mystery campaign run SCENARIO.yaml` and `mystery campaign analyse NAME`: dial, store, analyse."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from console.cli import settings_from
+from mystery.pipeline.priority import wait_for_calls_to_end, yield_cpu_to_calls
+from mystery.pipeline.runner import campaign_key, run_campaign
+from mystery.records import CallResult
+from mystery.scenario.load import Scenario, load_scenario
+from mystery.schedule import account_from_settings, schedule_calls
+from mystery.store import repo
+from mystery_core.errors import exit_on_input_error
+from mystery_core.store.engine import open_store
+
+
+def wide_console() -> Console:
+    """A console at least 110 columns wide, so tables stay readable when output is piped or logged."""
+    import shutil
+
+    return Console(width=max(110, shutil.get_terminal_size((110, 24)).columns))
+
+
+def beside_calls_options(command: Callable[..., None]) -> Callable[..., None]:
+    """--no-wait and --normal-priority: how the analysis may share the machine with live calls."""
+    command = click.option(
+        "--normal-priority", is_flag=True,
+        help="Analyse at normal CPU priority on every CPU. By default analysis runs at idle priority "
+             "(SCHED_IDLE, nice 19) and leaves one CPU free, so calls placed on this machine keep their timing.")(command)
+    return click.option(
+        "--no-wait", is_flag=True,
+        help="Start the analysis even while calls are being placed on this machine (by default it waits "
+             "until no dialer has run for 2 s).")(command)
+
+
+def make_way_for_calls(no_wait: bool, normal_priority: bool, console: Console) -> Callable[[], None]:
+    """Before the analysis: wait for this machine's live calls to end, drop to idle CPU priority.
+
+    Returns what to do between two calls' analysis: wait again if calls started meanwhile (another
+    campaign), so they never run beside the analysis; nothing with --no-wait."""
+    if not normal_priority:
+        change = yield_cpu_to_calls()
+        if change.problem:
+            console.print(f"[yellow]analysis priority: {change.policy} ({change.problem})[/yellow]")
+    if no_wait:
+        return lambda: None
+    wait_for_calls_to_end(on_wait=lambda live: console.print(
+        f"waiting for {live} live call(s) on this machine to end before analysing (--no-wait: analyse now)"))
+
+    def between_calls() -> None:
+        wait_for_calls_to_end(on_wait=lambda live: console.print(
+            f"analysis paused: {live} live call(s) on this machine (--no-wait: never pause)"))
+
+    return between_calls
+
+
+@click.group()
+def campaign() -> None:
+    """Campaigns of mystery calls."""
+
+
+def dial_scenario(settings, scenario: Scenario, name: str, concurrency: int,  # type: ignore[no-untyped-def]
+                  console: Console) -> tuple[int, list[CallResult]]:
+    """Create the campaign, dial it with a progress bar, return (campaign id, results)."""
+    engine = open_store(settings.database_url)
+    key = campaign_key(name)
+    plans = schedule_calls(scenario, settings.recordings_dir, account_from_settings(settings.sip), key)
+    campaign_id = repo.create_campaign(engine, name, scenario.to_json(), scenario.path, scenario.client)
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TextColumn("{task.fields[last]}"), TimeElapsedColumn())
+    with Progress(*columns, console=console) as progress:
+        task = progress.add_task(f"calling ({concurrency} at once)", total=len(plans), last="")
+
+        def advance(result: CallResult) -> None:
+            progress.update(task, advance=1, last=f"{result.line}: {result.outcome}")
+
+        run = run_campaign(engine, campaign_id, plans, concurrency, advance)
+    for crash in run.crashed:
+        console.print(f"[red]dialer crashed twice on {crash.plan.call_id} ({crash.plan.line}); not stored:[/red] "
+                      f"{crash.error}")
+    return campaign_id, list(run.results)
+
+
+def summary_table(results: list[CallResult]) -> Table:
+    """One row per call: outcome and the waits, in seconds (blank where the phase never happened)."""
+    table = Table(title="Calls", title_justify="left")
+    table.add_column("#", justify="right")
+    table.add_column("line", no_wrap=True)
+    table.add_column("outcome", no_wrap=True)
+    for header in ("SIP", "PDD", "ring", "answer", "human", "talk"):
+        table.add_column(header, justify="right", no_wrap=True)
+
+    def fmt(value: float | None) -> str:
+        return "" if value is None else f"{value:.1f}"
+
+    for r in sorted(results, key=lambda r: r.call_id):
+        table.add_row(r.call_id.rsplit("-", 1)[-1], r.line, r.outcome, str(r.sip_status or ""), fmt(r.pdd_s),
+                      fmt(r.ring_s), fmt(r.time_to_answer_s), fmt(r.time_to_human_s), fmt(r.talk_s))
+    table.caption = "seconds; PDD, ring and answer from SIP; human (INVITE to first word of a person) and talk from audio"
+    return table
+
+
+@campaign.command("run")
+@click.argument("scenario_file", type=click.Path(dir_okay=False))
+@click.option("--name", help="Campaign name (default: the scenario's name).")
+@click.option("--concurrency", type=click.IntRange(1, 256), help="Calls in flight at once.")
+@click.option("--no-analysis", is_flag=True, help="Only dial and store; analyse later with `campaign analyse`.")
+@beside_calls_options
+@click.pass_context
+@exit_on_input_error
+def run(ctx: click.Context, scenario_file: str, name: str | None, concurrency: int | None,
+        no_analysis: bool, no_wait: bool, normal_priority: bool) -> None:
+    """Dial every call of SCENARIO_FILE, analyse the recordings, store everything, print a summary."""
+    from mystery.pipeline.process import process_campaign
+
+    settings = settings_from(ctx)
+    scenario = load_scenario(scenario_file)
+    console = wide_console()
+    campaign_id, results = dial_scenario(settings, scenario, name or scenario.name,
+                                         concurrency or scenario.concurrency, console)
+    if not no_analysis:
+        # after the dialling: its dialers keep their priority
+        between_calls = make_way_for_calls(no_wait, normal_priority, console)
+        results = process_campaign(open_store(settings.database_url), settings, campaign_id, console, between_calls)
+    console.print(summary_table(results))
+
+
+@campaign.command("analyse")
+@click.argument("campaign_name")
+@beside_calls_options
+@click.pass_context
+@exit_on_input_error
+def analyse(ctx: click.Context, campaign_name: str, no_wait: bool, normal_priority: bool) -> None:
+    """Re-analyse a stored campaign's recordings (segments, measures, transcripts, scores)."""
+    console = wide_console()
+    between_calls = make_way_for_calls(no_wait, normal_priority, console)  # first: loading the models gives way too
+    from mystery.pipeline.process import process_campaign
+
+    settings = settings_from(ctx)
+    engine = open_store(settings.database_url)
+    row = repo.find_campaign(engine, campaign_name)
+    console.print(summary_table(process_campaign(engine, settings, row["id"], console, between_calls)))

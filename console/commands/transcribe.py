@@ -1,0 +1,162 @@
+"""`mystery transcribe` and `mystery models`: thin wrappers over `mystery.transcribe`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from console.cli import settings_from
+from mystery.records import Segment
+from mystery.transcribe.models import (
+    ENGINES,
+    VOSK_CATALOG_URL,
+    available_models,
+    download_model,
+    fetch_catalog,
+    install_from,
+    resolve_model,
+)
+from mystery.transcribe.recording import (
+    CHANNEL_NAMES,
+    load_segments,
+    recording_of_call,
+    resolve_channel,
+    segment_speech,
+    transcribe_recording,
+)
+from mystery.transcribe.spans import SPEECH_LABELS, SpeechSpan, spans_from_segments
+from mystery_core.errors import exit_on_input_error
+
+AUTO_PAD_S = 0.5  # segments found on the fly: a late boundary must not cut a first word
+
+
+@click.command()
+@click.argument("wav", metavar="CALL_OR_WAV", type=click.Path(path_type=Path))
+@click.option("--channel", type=click.Choice(CHANNEL_NAMES),
+              help="Channel to transcribe; default: callee (right) of a stereo call, else mono.")
+@click.option("--engine", type=click.Choice(ENGINES), help="Speech engine (default: settings asr.engine).")
+@click.option("--model", "model", type=click.Path(path_type=Path, file_okay=False),
+              help="Model folder; default: the one for --language in asr.models / asr.model_dir.")
+@click.option("--language", help="Language of the line, e.g. fr, en, ko (default: settings asr.language).")
+@click.option("--segments", type=click.Path(path_type=Path, dir_okay=False),
+              help="Segments JSON (e.g. from `mystery analyse --json`); default: run the segmenter now.")
+@click.option("--whole-file", is_flag=True, help="Decode the whole channel, without segmentation.")
+@click.option("--labels", default=",".join(sorted(SPEECH_LABELS)), show_default=True,
+              help="Segment labels that are transcribed.")
+@click.option("--checklist", help="Also score the transcript against this script checklist: a YAML file or "
+              "the name of a shipped one (hotel_booking).")
+@click.option("--var", "variables", multiple=True, metavar="NAME=VALUE",
+              help="Checklist variable, e.g. --var hotel='Hotel du Parc' (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON: words with times and confidence.")
+@click.pass_context
+@exit_on_input_error
+def transcribe(ctx: click.Context, wav: Path, channel: str | None, engine: str | None, model: Path | None,
+               language: str | None, segments: Path | None, whole_file: bool, labels: str, checklist: str | None,
+               variables: tuple[str, ...], as_json: bool) -> None:
+    """Transcribe the speech of a call recording offline: words with start, end and confidence.
+
+    CALL_OR_WAV is a WAV file or the JSON of a call (`mystery call --json`), whose recording and
+    segments are used. Only speech is decoded: the segments of --segments or of the call, or
+    those the segmenter finds now.
+    """
+    asr = settings_from(ctx).asr
+    call_segments: list[Segment] | None = None
+    if wav.suffix.lower() == ".json":
+        wav, call_segments = recording_of_call(wav)
+    if segments and whole_file:
+        raise click.UsageError("--segments and --whole-file cannot be combined: choose which audio is decoded")
+    engine, language = engine or asr.engine, language or asr.language
+    speech_labels = [x.strip() for x in labels.split(",") if x.strip()]
+    # Every input is checked before the slow part (segmentation, model loading, decoding).
+    script = None
+    if checklist is not None:
+        from mystery.score.checklist import find_checklist, load_checklist, parse_variables
+
+        script = (load_checklist(find_checklist(checklist)), parse_variables(variables))
+    found: list[Segment] | None = load_segments(segments) if segments else (None if whole_file else call_segments)
+    resolve_channel(wav, channel)
+    resolve_model(engine, language, Path(asr.model_dir), asr.models, model)
+    spans: tuple[SpeechSpan, ...] | None = None  # None = the whole channel
+    if found is not None:
+        spans = spans_from_segments(found, speech_labels)
+    elif not whole_file:
+        found = segment_speech(wav, channel)
+        spans = spans_from_segments(found, speech_labels, pad_s=AUTO_PAD_S)
+    # when the live person answered, for "within N seconds of the answer" rules
+    answer = next((s.start_s for s in found or () if s.label == "live_human"), None)
+    transcript = transcribe_recording(
+        wav, engine=engine, language=language, model_dir=Path(asr.model_dir),
+        language_dirs=asr.models, model=model, channel=channel, spans=spans)
+    scorecard = None
+    if script is not None:
+        from mystery.score.scorecard import live_words, score_call
+
+        decoded = [(s.start_s, s.end_s, s.label) for s in transcript.spans]
+        scorecard = score_call(script[0], live_words(transcript.words, decoded), answer_s=answer,
+                               variables=script[1])
+    if as_json:
+        out = transcript.to_json()
+        if scorecard is not None:
+            out["score"] = scorecard.to_json()
+        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"# {transcript.engine} {transcript.model} ({transcript.language}), channel {transcript.channel}: "
+               f"{transcript.speech_s:.1f} s of speech decoded out of {transcript.audio_s:.1f} s")
+    for span in transcript.spans:
+        words = [w.text for w in transcript.words if span.start_s <= w.start_s <= span.end_s]
+        click.echo(f"[{span.start_s:7.2f} - {span.end_s:7.2f}] {span.label}: {' '.join(words)}")
+    if scorecard is not None:
+        click.echo(scorecard.describe())
+
+
+@click.group()
+def models() -> None:
+    """List and install offline speech models (vosk folders, CTranslate2 Whisper folders)."""
+
+
+@models.command("list")
+@click.option("--remote", is_flag=True, help="Also list the models the vosk site offers (needs internet).")
+@click.option("--catalog", default=VOSK_CATALOG_URL, show_default=True, help="URL of the vosk model list.")
+@click.pass_context
+@exit_on_input_error
+def list_models(ctx: click.Context, remote: bool, catalog: str) -> None:
+    """Models this machine can use, in order of preference, and where each comes from."""
+    asr = settings_from(ctx).asr
+    found = available_models(Path(asr.model_dir), asr.models)
+    if not found:
+        click.echo(f"no models in {asr.model_dir}/ (see `mystery models install --help`)")
+    for m in found:
+        click.echo(f"{m.name:32} {m.engine:8} {m.language or '?':4} {m.source:30} {m.path}")
+    if remote:
+        for entry in fetch_catalog(catalog):
+            if str(entry.get("obsolete", "false")) != "true":
+                click.echo(f"remote  {entry['name']:40} {entry.get('lang', '?'):8} {entry.get('size_text', '')}")
+
+
+@models.command("install")
+@click.argument("name", required=False)
+@click.option("--from", "source", type=click.Path(path_type=Path),
+              help="Install from a local zip/tar archive or model folder instead of downloading.")
+@click.option("--name", "as_name", help="Folder name under the model directory (default: the model's name).")
+@click.option("--sha256", help="Expected sha256 of the downloaded zip (checked on top of the site's md5).")
+@click.option("--catalog", default=VOSK_CATALOG_URL, show_default=True, help="URL of the vosk model list.")
+@click.option("--force", is_flag=True, help="Replace a model already installed under that name.")
+@click.pass_context
+@exit_on_input_error
+def install(ctx: click.Context, name: str | None, source: Path | None, as_name: str | None,
+            sha256: str | None, catalog: str, force: bool) -> None:
+    """Install NAME from the vosk site (checksum-verified), or a local archive/folder with --from."""
+    asr = settings_from(ctx).asr
+    model_dir = Path(asr.model_dir)
+    if source is not None:
+        model = install_from(source, model_dir, name=as_name or name, force=force)
+    elif name:
+        model = download_model(name, model_dir, catalog_url=catalog, sha256=sha256, force=force)
+    else:
+        raise click.UsageError("give a model NAME to download, or --from ARCHIVE_OR_DIR")
+    click.echo(f"installed {model.name} ({model.engine}, language {model.language or '?'}) in {model.path}")
+    if model.language and model.language not in asr.models:
+        click.echo(f"it is used for --language {model.language}; to pin it: asr: {{models: {{{model.language}: "
+                   f"{model.path}}}}} in mystery.yaml")

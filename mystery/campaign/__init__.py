@@ -1,1 +1,0 @@
-"""A campaign of mystery calls: scenario file -> schedule of call plans -> pool of dialers -> store."""

@@ -1,0 +1,200 @@
+"""After the calls: analyse stored recordings, then value and report the campaign.
+
+Analysis runs after dialling, never during it, so it cannot disturb live call timing, and it
+can be re-run on stored calls with a better model. It makes two passes per line: the first
+teaches the line's fingerprint library every stretch of every call, the second labels each
+call against the others (a recorded prompt repeats across calls, a live person never does),
+so the first call of a campaign benefits as much as the last.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import Progress
+from sqlalchemy import Engine
+
+from mystery.records import CallResult, Segment
+from mystery.store import repo
+
+REFINABLE = {"answered", "dropped"}
+"""SIP outcomes that audio can refine (a busy or unanswered call has nothing to listen to)."""
+
+
+@dataclass(frozen=True)
+class ReportOutcome:
+    html: Path
+    summary: str
+
+
+def apply_audio(result: CallResult, segments: tuple[Segment, ...], measures: object) -> CallResult:
+    """The call with measures from audio replacing the SIP-based provisional ones. Pure."""
+    m = measures
+    outcome = result.outcome
+    if outcome in REFINABLE and m.outcome in {"human", "voicemail", "ivr_dead_end", "abandoned_in_queue"}:  # type: ignore[attr-defined]
+        outcome = m.outcome  # type: ignore[attr-defined]
+    answered = result.time_to_answer_s is not None
+    return dataclasses.replace(
+        result,
+        outcome=outcome,
+        segments=segments,
+        ivr_s=m.ivr_s if answered else None,  # type: ignore[attr-defined]
+        hold_s=m.hold_s if answered else None,  # type: ignore[attr-defined]
+        time_to_human_s=m.time_to_human_s,  # type: ignore[attr-defined]
+        talk_s=m.talk_s if m.talk_s is not None else (0.0 if answered else None),  # type: ignore[attr-defined]
+        talk_basis="audio",
+        wait_basis="time_to_human",
+    )
+
+
+def analyse_recordings(calls: list[CallResult], fingerprints_dir: Path,
+                       advance: Callable[[], None] = lambda: None) -> list[CallResult]:
+    """Segment and measure every answered, recorded call; returns all calls (others unchanged).
+
+    Calls are grouped by line: each line has its own fingerprint library under
+    `fingerprints_dir/<line>`, which keeps what it learnt for the next campaign.
+    """
+    from mystery.audio.fingerprint import FingerprintLibrary
+    from mystery.audio.phases import measure_phases
+    from mystery.audio.segment import remember, segment_call
+    from mystery.audio.wav import read_channels
+
+    recorded = [c for c in calls if c.recording and Path(c.recording).exists() and c.time_to_answer_s is not None]
+    by_line: dict[str, list[CallResult]] = defaultdict(list)
+    for call in recorded:
+        by_line[call.line].append(call)
+    analysed: dict[str, CallResult] = {}
+    for line, line_calls in by_line.items():
+        library = FingerprintLibrary(fingerprints_dir / (line or "unknown"))
+        audio = {c.call_id: read_channels(Path(c.recording), "right") for c in line_calls}  # type: ignore[arg-type]
+        for call in line_calls:  # pass 1: learn every stretch of every call
+            ch = audio[call.call_id]
+            remember(library, call.call_id, segment_call(ch.callee, ch.caller, library, call.call_id))
+            advance()
+        library.save()
+        for call in line_calls:  # pass 2: label each call against the others
+            ch = audio[call.call_id]
+            analysis = segment_call(ch.callee, ch.caller, library, call.call_id)
+            answer_s = max(0.0, (call.time_to_answer_s or 0.0) - call.recording_offset_s)
+            measures = measure_phases(analysis.segments, ch.duration_s, call.recording_offset_s, answer_s)
+            analysed[call.call_id] = apply_audio(call, tuple(analysis.segments), measures)
+            advance()
+    return [analysed.get(c.call_id, c) for c in calls]
+
+
+def analyse_campaign(engine: Engine, settings: object, campaign_id: int, console: Console,
+                     between_calls: Callable[[], None] = lambda: None) -> list[CallResult]:
+    """Analyse a stored campaign's recordings (see analyse_recordings), store and return the calls.
+
+    `between_calls` runs after each call's analysis: the command passes a wait for live calls, so
+    an analysis that a new campaign's calls overtake pauses until they end."""
+    calls = repo.load_calls(engine, campaign_id)
+    work = 2 * sum(1 for c in calls if c.recording and c.time_to_answer_s is not None)
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task("analysing recordings", total=work)
+        def advance() -> None:
+            progress.advance(task)
+            between_calls()
+
+        results = analyse_recordings(calls, Path(settings.fingerprints_dir), advance)  # type: ignore[attr-defined]
+    for before, after in zip(calls, results, strict=True):
+        if after is not before:
+            repo.replace_analysis(engine, after.call_id, after)
+    return results
+
+
+CLOSED_CUES = ("closed", "opening hours", "open every day", "open from", "office hours",
+               "fermé", "fermés", "horaires d'ouverture", "nous sommes ouverts")
+"""Words of a closed-hours message: an answered call that only heard recordings saying these is
+`closed_message`, not an IVR dead end."""
+
+
+def refine_with_words(call: CallResult) -> CallResult:
+    """Outcomes the words decide: a recorded message saying the office is closed. Pure."""
+    if call.outcome != "ivr_dead_end" or not call.words:
+        return call
+    text = " ".join(w.text.lower() for w in call.words)
+    if any(cue in text for cue in CLOSED_CUES):
+        return dataclasses.replace(call, outcome="closed_message")
+    return call
+
+
+def pick_transcriber(asr: object, language: str) -> tuple[str, str] | tuple[None, str]:
+    """(engine, note): the configured engine if it has a model for the language, else the other one."""
+    from mystery.transcribe.models import ENGINES, resolve_model
+    from mystery_core.errors import InputError
+
+    preferred = asr.engine  # type: ignore[attr-defined]
+    errors = []
+    for engine in (preferred, *[e for e in ENGINES if e != preferred]):
+        try:
+            model = resolve_model(engine, language, Path(asr.model_dir), asr.models)  # type: ignore[attr-defined]
+        except InputError as error:
+            errors.append(error.problem)
+            continue
+        note = "" if engine == preferred else f" (no {preferred} model for {language!r})"
+        return engine, f"{engine} model {model.name}{note}"
+    return None, "; ".join(errors)
+
+
+def transcribe_and_score(engine: Engine, settings: object, campaign_id: int, console: Console,
+                         between_calls: Callable[[], None] = lambda: None) -> list[CallResult]:
+    """Transcribe the speech of every analysed call, refine outcomes, score agents; store all of it
+    (`between_calls` after each call, as in analyse_campaign)."""
+    from mystery.score.checklist import find_checklist, load_checklist
+    from mystery.score.scorecard import score_recorded_call
+    from mystery.transcribe.call import CallTranscription
+
+    row = repo.find_campaign(engine, str(campaign_id))
+    scenario = row["scenario"] or {}
+    lines = scenario.get("lines", {})
+    calls = repo.load_calls(engine, campaign_id)
+    todo = [c for c in calls if c.segments and c.recording]
+    checklist = None
+    if scenario.get("checklist"):
+        base = Path(row["scenario_path"]).parent if row["scenario_path"] else None
+        checklist = load_checklist(find_checklist(scenario["checklist"], base))
+    asr = settings.asr  # type: ignore[attr-defined]
+    transcribers: dict[str, CallTranscription | None] = {}
+    done: dict[str, CallResult] = {}
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task("transcribing speech", total=len(todo))
+        for call in todo:
+            language = lines.get(call.line, {}).get("language", asr.language)
+            if language not in transcribers:
+                chosen, note = pick_transcriber(asr, language)
+                console.print(f"transcription ({language}): {note if chosen else 'skipped: ' + note}")
+                transcribers[language] = None if chosen is None else CallTranscription(
+                    chosen, Path(asr.model_dir), asr.models)
+            transcriber = transcribers[language]
+            updated = refine_with_words(transcriber(call, language)) if transcriber else call
+            repo.replace_analysis(engine, call.call_id, updated)
+            if checklist is not None and updated.outcome == "human":
+                variables = {**scenario.get("variables", {}), **lines.get(call.line, {}).get("variables", {})}
+                card = score_recorded_call(checklist, updated, variables)
+                repo.save_scores(engine, call.call_id, card.to_json()["verdicts"])  # type: ignore[arg-type]
+            done[call.call_id] = updated
+            progress.advance(task)
+            between_calls()
+    return [done.get(c.call_id, c) for c in calls]
+
+
+def process_campaign(engine: Engine, settings: object, campaign_id: int, console: Console,
+                     between_calls: Callable[[], None] = lambda: None) -> list[CallResult]:
+    """Everything after the calls: audio analysis, then transcripts, outcomes from words, scores."""
+    analyse_campaign(engine, settings, campaign_id, console, between_calls)
+    return transcribe_and_score(engine, settings, campaign_id, console, between_calls)
+
+
+def report_campaign(engine: Engine, settings: object, campaign_id: int, out_dir: Path) -> ReportOutcome:
+    """Write the HTML/CSV report of a stored campaign and store its revenue estimate."""
+    from mystery.report.build import estimate_line, report_from_store
+
+    files = report_from_store(engine, str(campaign_id), out_dir, Path(settings.reports_dir),  # type: ignore[attr-defined]
+                              Path(settings.recordings_dir))  # type: ignore[attr-defined]
+    return ReportOutcome(files.html, estimate_line(files.context.estimate))

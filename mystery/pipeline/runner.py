@@ -1,0 +1,109 @@
+"""Run a campaign: a pool of dialer processes (one call each) under a concurrency limit.
+
+Each call runs in its own `python -m mystery.dial.worker` process: pjsua2 allows one Endpoint
+and at most 4 calls per process, a crash loses one call, not the campaign, and Python work is
+spread over the cores. Results are stored as each call ends, so an interrupted campaign keeps
+what it measured.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine
+
+from mystery.dial.runner import DialerCrashed, run_call_async
+from mystery.records import CallResult
+from mystery.scenario.plan import CallPlan
+from mystery.store import repo
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CampaignRun:
+    campaign_id: int
+    results: tuple[CallResult, ...]
+    crashed: tuple[CrashedCall, ...] = ()
+
+
+@dataclass(frozen=True)
+class CrashedCall:
+    """A call whose dialer process died without a result (twice, or once after placing the call): a bug
+    to report, not an outcome."""
+
+    plan: CallPlan
+    error: str
+
+
+async def run_calls(
+    plans: list[CallPlan],
+    concurrency: int,
+    on_result: Callable[[CallResult], None],
+    dialer: Callable[[CallPlan], Awaitable[CallResult]] = run_call_async,
+    crashed: list[CrashedCall] | None = None,
+    retries: int = 1,
+) -> list[CallResult]:
+    """Dial every plan with at most `concurrency` in flight; `on_result` sees each as it ends.
+
+    A dialer process that dies without a result before placing its call is retried `retries` times;
+    one that dies after (the far end may have rung: a second call would be a second test of the
+    client) or dies again goes to `crashed` (when given) and the campaign carries on, else the error
+    is raised.
+    """
+    semaphore = asyncio.Semaphore(concurrency)
+    results: list[CallResult] = []
+
+    async def one(plan: CallPlan) -> None:
+        async with semaphore:
+            for attempt in range(retries + 1):
+                try:
+                    result = await dialer(plan)
+                    break
+                except DialerCrashed as error:
+                    log.warning("dialer crashed on %s (attempt %d): %s", plan.call_id, attempt + 1, error)
+                    if attempt < retries and not error.placed:  # a placed call is never dialled twice
+                        continue
+                    if crashed is None:
+                        raise
+                    crashed.append(CrashedCall(plan, str(error)))
+                    return
+        results.append(result)
+        on_result(result)
+
+    await asyncio.gather(*(one(plan) for plan in plans))
+    return results
+
+
+def run_campaign(
+    engine: Engine,
+    campaign_id: int,
+    plans: list[CallPlan],
+    concurrency: int,
+    progress: Callable[[CallResult], None] | None = None,
+) -> CampaignRun:
+    """Dial all plans, storing each result in the campaign as it arrives."""
+
+    def store(result: CallResult) -> None:
+        repo.save_call(engine, result, campaign_id)
+        if progress is not None:
+            progress(result)
+
+    crashed: list[CrashedCall] = []
+    try:
+        results = asyncio.run(run_calls(plans, concurrency, store, crashed=crashed))
+    except BaseException:
+        repo.finish_campaign(engine, campaign_id, status="interrupted")
+        raise
+    repo.finish_campaign(engine, campaign_id, status="finished" if not crashed else "finished_with_errors")
+    return CampaignRun(campaign_id, tuple(sorted(results, key=lambda r: r.call_id)), tuple(crashed))
+
+
+def campaign_key(name: str) -> str:
+    """A file-system-safe key for the campaign's recordings folder."""
+    safe = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in name).strip("-")
+    return safe or datetime.now(UTC).strftime("campaign-%Y%m%d-%H%M%S")

@@ -1,0 +1,79 @@
+"""Engines and migrations. One code path for SQLite and PostgreSQL: only the URL differs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+
+from mystery_core import jsontext
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+# Each product declares the folder of its Alembic branch under this entry-point group (pyproject.toml),
+# so the core runs every branch's migrations without importing either product's code.
+VERSIONS_ENTRY_POINTS = "mystery_core.migrations"
+
+def normalize_url(url: str) -> str:
+    """Accept plain `postgresql://` URLs and use the psycopg 3 driver we ship."""
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for `url`; SQLite files get their folder created, foreign keys and WAL."""
+    url = normalize_url(url)
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        Path(url.removeprefix("sqlite:///")).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, future=True, json_serializer=jsontext.dumps)
+    if engine.dialect.name == "sqlite":
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA busy_timeout=10000")
+            cursor.close()
+
+    return engine
+
+
+def version_locations() -> list[Path]:
+    """The Alembic version folders of every installed product, in entry-point name order."""
+    from importlib.metadata import entry_points
+    from importlib.util import find_spec
+
+    locations = []
+    for point in sorted(entry_points(group=VERSIONS_ENTRY_POINTS), key=lambda p: p.name):
+        spec = find_spec(point.value)
+        if spec is not None and spec.submodule_search_locations:
+            locations.extend(Path(folder) for folder in spec.submodule_search_locations)
+    return locations
+
+
+def _alembic_config(engine: Engine):  # type: ignore[no-untyped-def]
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("version_locations", " ".join(str(p) for p in version_locations()))
+    config.set_main_option("path_separator", "space")
+    return config
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the database to the newest schema of both products (`alembic upgrade heads`)."""
+    from alembic import command
+
+    config = _alembic_config(engine)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "heads")
+
+
+def open_store(url: str) -> Engine:
+    """make_engine + migrate: what every command that touches the store starts with."""
+    engine = make_engine(url)
+    migrate(engine)
+    return engine
