@@ -30,8 +30,11 @@ test: venv
 test-fast: venv
 	$(PY) -m pytest -m "not slow and not sip" -ra $(PYTEST_ARGS)
 
+# ruff (SLF001 on product code), the import contracts (pyproject.toml [tool.importlinter]) and mypy.
 lint: venv
-	$(VENV)/bin/ruff check mystery campaigns tests benchmarks
+	$(VENV)/bin/ruff check mystery_core mystery campaigns switchboard console tests benchmarks scripts
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 
 bench: venv
 	for b in benchmarks/bench_*.py; do $(PY) $$b || exit 1; done

@@ -19,7 +19,7 @@ SUBCOMMANDS: dict[str, str] = {
     "config": "console.commands.config:config",
     "demo": "console.commands.demo:demo",
     "report": "console.commands.report:report",
-    "switchboard": "console.commands.switchboard:switchboard",
+    "switchboard": "switchboard.cli:switchboard",
     "transcribe": "console.commands.transcribe:transcribe",
     "models": "console.commands.transcribe:models",
     "analyse": "console.commands.analyse:analyse",

@@ -1,5 +1,5 @@
 """``python -m switchboard serve ...`` (same as ``mystery switchboard``)."""
 
-from console.commands.switchboard import switchboard
+from switchboard.cli import switchboard
 
 switchboard(prog_name="python -m switchboard")

@@ -122,6 +122,46 @@ def load_violations(engine: Engine, run_id: int) -> list[dict[str, Any]]:
         return [dict(row._mapping) for row in connection.execute(query)]
 
 
+RUN_LIST_COLUMNS = ("id", "started_at", "finished_at", "log_path", "log_format", "packs", "rows", "attempts",
+                    "rejected", "violations", "exit_code")
+VIOLATION_PAGE_COLUMNS = ("call_id", "rule", "phone", "person_id", "campaign", "principal", "local_time",
+                          "message", "evidence", "source", "line", "started_at_utc")
+
+
+def list_runs(engine: Engine) -> list[dict[str, Any]]:
+    """Every audit run, newest first, without the bulky JSON columns."""
+    runs = schema.audit_runs
+    query = sa.select(*(runs.c[name] for name in RUN_LIST_COLUMNS)).order_by(runs.c.id.desc())
+    with engine.connect() as conn:
+        return [dict(row._mapping) for row in conn.execute(query)]
+
+
+def run_exists(engine: Engine, run_id: int) -> bool:
+    """Whether an audit run with this id is stored."""
+    runs = schema.audit_runs
+    with engine.connect() as conn:
+        return conn.execute(sa.select(runs.c.id).where(runs.c.id == run_id)).first() is not None
+
+
+def count_violations_by_rule(engine: Engine, run_id: int) -> list[tuple[str, int]]:
+    """(rule, violations) of a run, the most frequent rule first, ties by rule name."""
+    v = schema.violations
+    query = (sa.select(v.c.rule, sa.func.count()).where(v.c.run_id == run_id)
+             .group_by(v.c.rule).order_by(sa.func.count().desc(), v.c.rule))
+    with engine.connect() as conn:
+        return [(str(rule), int(count)) for rule, count in conn.execute(query)]
+
+
+def load_rule_violations(engine: Engine, run_id: int, rule: str, offset: int = 0,
+                         limit: int = 50) -> list[dict[str, Any]]:
+    """One page of a rule's violations in a run, oldest call first (a large audit is read a page at a time)."""
+    v = schema.violations
+    query = (sa.select(*(v.c[name] for name in VIOLATION_PAGE_COLUMNS)).where(v.c.run_id == run_id, v.c.rule == rule)
+             .order_by(v.c.started_at_utc, v.c.call_id, v.c.id).offset(offset).limit(limit))
+    with engine.connect() as conn:
+        return [dict(row._mapping) for row in conn.execute(query)]
+
+
 def load_run(engine: Engine, run_id: int) -> dict[str, Any]:
     with engine.connect() as connection:
         row = connection.execute(sa.select(schema.audit_runs).where(schema.audit_runs.c.id == run_id)).one()

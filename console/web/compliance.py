@@ -1,8 +1,7 @@
-"""Compliance audit runs for the dashboard, read from the `campaigns` tables.
+"""Compliance audit runs for the dashboard, read through `campaigns.store.repo` only.
 
-`campaigns.store.repo` loads one run and all of its violations; the dashboard also needs the
-list of runs and, for large audits, counts per rule with only the first rows of each, so those
-two reads are written here with SQLAlchemy Core.
+A large audit holds hundreds of thousands of violations, so a run's page shows counts per rule
+and only one page of rows of each.
 """
 
 from __future__ import annotations
@@ -10,14 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy import Engine
-
 from campaigns.store import repo as campaigns_repo
-from campaigns.store import schema
-
-RUN_COLUMNS = ("id", "started_at", "finished_at", "log_path", "log_format", "packs", "rows", "attempts",
-               "rejected", "violations", "exit_code")
+from mystery_core.store.engine import Engine
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,33 +42,20 @@ class RunPage:
 
 def list_runs(engine: Engine) -> list[dict[str, Any]]:
     """Every audit run, newest first, without the bulky JSON columns."""
-    runs = schema.audit_runs
-    query = sa.select(*(runs.c[name] for name in RUN_COLUMNS)).order_by(runs.c.id.desc())
-    with engine.connect() as conn:
-        return [dict(row._mapping) for row in conn.execute(query)]
+    return campaigns_repo.list_runs(engine)
 
 
 def load_run_page(engine: Engine, run_id: int, rule: str | None = None, offset: int = 0,
                   limit: int = 50) -> RunPage | None:
     """A run with its violations grouped by rule (`limit` rows per rule from `offset`); None if unknown."""
-    v = schema.violations
-    with engine.connect() as conn:
-        exists = conn.execute(sa.select(schema.audit_runs.c.id).where(schema.audit_runs.c.id == run_id)).first()
-    if exists is None:
+    if not campaigns_repo.run_exists(engine, run_id):
         return None
     run = campaigns_repo.load_run(engine, run_id)
-    columns = (v.c.call_id, v.c.rule, v.c.phone, v.c.person_id, v.c.campaign, v.c.principal, v.c.local_time,
-               v.c.message, v.c.evidence, v.c.source, v.c.line, v.c.started_at_utc)
     groups = []
-    with engine.connect() as conn:
-        counts = conn.execute(sa.select(v.c.rule, sa.func.count()).where(v.c.run_id == run_id)
-                              .group_by(v.c.rule).order_by(sa.func.count().desc(), v.c.rule)).all()
-        for name, count in counts:
-            if rule is not None and name != rule:
-                continue
-            rows = conn.execute(sa.select(*columns).where(v.c.run_id == run_id, v.c.rule == name)
-                                .order_by(v.c.started_at_utc, v.c.call_id, v.c.id)
-                                .offset(offset if rule is not None else 0).limit(limit))
-            groups.append(RuleGroup(str(name), int(count), tuple(dict(r._mapping) for r in rows)))
+    for name, count in campaigns_repo.count_violations_by_rule(engine, run_id):
+        if rule is not None and name != rule:
+            continue
+        rows = campaigns_repo.load_rule_violations(engine, run_id, name, offset if rule is not None else 0, limit)
+        groups.append(RuleGroup(name, count, tuple(rows)))
     rejected = tuple(campaigns_repo.load_rejected(engine, run_id)[:limit]) if rule is None else ()
     return RunPage(run, tuple(groups), rejected, rule, offset, limit)

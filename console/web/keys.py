@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from aiohttp import web
-from sqlalchemy import Engine
+
+from mystery_core.store.engine import Engine
 
 ENGINE = web.AppKey("engine", Engine)
 RECORDINGS = web.AppKey("recordings_dir", Path)

@@ -15,15 +15,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, select
-
 from console.web.recordings import recording_href
 from mystery.records import CallResult
 from mystery.report.build import campaign_assumptions, estimate_campaign
 from mystery.report.context import CallRow, ReportContext, build_context
 from mystery.revenue.staffing import staffing_plan
 from mystery.store import repo
-from mystery.store.schema import calls as calls_table
+from mystery_core.store.engine import Engine
 
 T = TypeVar("T")
 
@@ -100,9 +98,7 @@ def load_campaign(engine: Engine, row: Mapping[str, Any], recordings_dir: Path,
     `staffing=False` leaves out the staffing grid (the campaigns list does not show it).
     """
     if row["id"] is None:
-        with engine.connect() as conn:
-            loose = {key for (key,) in conn.execute(
-                select(calls_table.c.call_key).where(calls_table.c.campaign_id.is_(None)))}
+        loose = repo.load_loose_call_keys(engine)
         calls = tuple(c for c in repo.load_calls(engine) if c.call_id in loose)
         scores: Mapping[str, Sequence[Mapping[str, Any]]] = {}
     else:
@@ -124,14 +120,13 @@ def load_campaign(engine: Engine, row: Mapping[str, Any], recordings_dir: Path,
 
 def load_call_campaign(engine: Engine, call_key: str, recordings_dir: Path) -> LiveCampaign:
     """The campaign that holds the call `call_key` (the call page needs its row number and loss)."""
-    with engine.connect() as conn:
-        found = conn.execute(select(calls_table.c.campaign_id).where(calls_table.c.call_key == call_key)).first()
-    if found is None:
+    found, campaign_id = repo.find_call_campaign(engine, call_key)
+    if not found:
         raise NotFound(f"no call {call_key!r} in the store")
-    if found[0] is None:
+    if campaign_id is None:
         row: dict[str, Any] = {"id": None, "name": "(calls without a campaign)", "client": "", "scenario": {}}
     else:
-        row = find_campaign(engine, str(found[0]))
+        row = find_campaign(engine, str(campaign_id))
     return load_campaign(engine, row, recordings_dir)
 
 

@@ -157,3 +157,18 @@ def save_revenue_estimate(engine: Engine, campaign_id: int, estimate: dict[str, 
     with engine.begin() as conn:
         conn.execute(insert(revenue_estimates).values(campaign_id=campaign_id, created_at=_now(),
                                                       estimate=estimate))
+
+
+def load_loose_call_keys(engine: Engine) -> set[str]:
+    """Keys of the calls stored without a campaign (`mystery call`)."""
+    with engine.connect() as conn:
+        return {key for (key,) in conn.execute(select(calls.c.call_key).where(calls.c.campaign_id.is_(None)))}
+
+
+def find_call_campaign(engine: Engine, call_key: str) -> tuple[bool, int | None]:
+    """(found, campaign id) of the call `call_key`; the id is None for a call stored without a campaign."""
+    with engine.connect() as conn:
+        found = conn.execute(select(calls.c.campaign_id).where(calls.c.call_key == call_key)).first()
+    if found is None:
+        return False, None
+    return True, None if found[0] is None else int(found[0])

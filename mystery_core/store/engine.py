@@ -8,6 +8,8 @@ from sqlalchemy import Engine, create_engine, event
 
 from mystery_core import jsontext
 
+__all__ = ["Engine", "make_engine", "migrate", "normalize_url", "open_store", "version_locations"]
+
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # Each product declares the folder of its Alembic branch under this entry-point group (pyproject.toml),
 # so the core runs every branch's migrations without importing either product's code.

@@ -22,7 +22,6 @@ from switchboard.config import (
 )
 from switchboard.flow import is_open
 from switchboard.harness import SCENARIOS_DIR
-
 from tests.switchboard.conftest import LINES
 
 

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from switchboard import running_switchboard
-
 from tests.switchboard.conftest import udp_port
 from tests.switchboard.sipp import answered_call, refused_call, run_sipp
 

@@ -12,7 +12,6 @@ from switchboard.config import Voice, load_switchboard
 from switchboard.persona import call_rng, choose_persona
 from switchboard.render import render_prompt, render_speech, wav_duration_s
 from switchboard.seats import Seats, create_seats
-
 from tests.switchboard.conftest import LINES
 
 

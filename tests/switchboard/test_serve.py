@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from switchboard import running_switchboard
-
 from tests.switchboard.conftest import LINES
 from tests.switchboard.sipp import answered_call, run_sipp
 

@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 
 from switchboard import RunningSwitchboard
-
 from tests.switchboard.sipp import SippRun, answered_call, cancelled_call, refused_call, run_sipp
 
 pytestmark = [pytest.mark.sip, pytest.mark.xdist_group("switchboard")]
