@@ -34,6 +34,7 @@ test-fast: venv
 lint: venv
 	$(VENV)/bin/ruff check mystery_core mystery campaigns switchboard console tests benchmarks scripts
 	$(VENV)/bin/lint-imports
+	$(PY) scripts/import_graph.py --check
 	$(VENV)/bin/mypy
 
 bench: venv

@@ -42,15 +42,22 @@ def make_engine(url: str) -> Engine:
 
 
 def version_locations() -> list[Path]:
-    """The Alembic version folders of every installed product, in entry-point name order."""
+    """The Alembic version folders of every installed product, in entry-point name order.
+
+    Found from the top-level package's spec without importing anything, so that opening the store
+    from `campaigns` does not load the `mystery` package (and the other way round).
+    """
     from importlib.metadata import entry_points
     from importlib.util import find_spec
 
     locations = []
     for point in sorted(entry_points(group=VERSIONS_ENTRY_POINTS), key=lambda p: p.name):
-        spec = find_spec(point.value)
-        if spec is not None and spec.submodule_search_locations:
-            locations.extend(Path(folder) for folder in spec.submodule_search_locations)
+        top, *rest = point.value.split(".")
+        spec = find_spec(top)
+        for folder in (spec.submodule_search_locations or []) if spec is not None else []:
+            path = Path(folder).joinpath(*rest)
+            if path.is_dir():
+                locations.append(path)
     return locations
 
 
