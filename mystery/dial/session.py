@@ -126,6 +126,11 @@ class Session:
         self.call: Any = None
         self.call_media: Any = None
         self.players: list[Any] = []
+        # pjsua2 objects the conference bridge's clock thread may still call (taps, players) or that
+        # pjsip calls back (call, account): held until the endpoint is destroyed, then disowned. pjsip
+        # 2.15 applies conference removals late, so freeing a Python tap earlier let the clock thread
+        # call into a dying object (SIGSEGV in ~2 % of calls at 50 at once).
+        self.held: list[Any] = []
         self.local_hangup = ""
         self.stop_requested = False     # set by the worker's SIGTERM/SIGINT handler
 
@@ -234,6 +239,7 @@ class Session:
         recordings = Path(plan.recordings_dir)
         recordings.mkdir(parents=True, exist_ok=True)
         acc = _Account(self)
+        self.held.append(acc)
         try:
             acc.create(self._account_config(sip_port, media))
             if account.registrar and not self._register():
@@ -283,13 +289,15 @@ class Session:
         fmt.type, fmt.clockRate, fmt.channelCount = pj.PJMEDIA_TYPE_AUDIO, 8000, 1
         fmt.bitsPerSample, fmt.frameTimeUsec = 16, 20000
         tap.createPort("callee-tap", fmt)
+        self.held.append(tap)
         clock.startTransmit(caller_rec)
         clock.startTransmit(callee_rec)
         clock.startTransmit(tap)          # the tap ticks with the recorders from the first frame
         rec_started = time.time()
-        self.recorders = (caller_rec, callee_rec, tap)
+        self.recorders = (caller_rec, callee_rec)
 
         self.call = _Call(acc, self)
+        self.held.append(self.call)
         op = pj.CallOpParam(True)
         op.opt.customCallId = plan.call_id
         before = time.time()
@@ -349,10 +357,12 @@ class Session:
         _disconnect((clock, self.call_media), (caller_rec, callee_rec, tap))
         rec_stopped = time.time()
         ticks = list(tap.ticks)
+        # The recorders are finalised here, explicitly: a recorder writes its WAV header when it is
+        # destroyed, and the channels are interleaved below. They have no Python director, so the clock
+        # thread never calls into Python through them; the tap and the players stay held (self.held).
         self.recorders = ()
-        self.players = []
         self.call_media = None
-        caller_rec = callee_rec = tap = None
+        caller_rec = callee_rec = None
         gc.collect()
         settle = time.time() + 0.2      # let the 200 OK to our BYE (or the ACK) come in
         while time.time() < settle:
@@ -432,6 +442,7 @@ class Session:
                 player.startTransmit(self.call_media)
             player.startTransmit(caller_rec)
             self.players.append(player)
+            self.held.append(player)
             self.note(now, "SAY_started", None, f"{line.seconds:.2f}s {step.value[:60]}")
             self.runner.fired(index, now, line.seconds)
         elif step.action == "hangup":
@@ -480,6 +491,10 @@ class Session:
         acc.shutdown()
         gc.collect()
         destroy_endpoint(self.ep)
+        # libDestroy freed what these wrap; their destructors would call into the destroyed library
+        for obj in self.held:
+            obj.thisown = False
+        self.held.clear()
 
 
 def _disconnect(sources: tuple[Any, ...], sinks: tuple[Any, ...]) -> None:
