@@ -25,6 +25,7 @@ from mystery.revenue.assumptions import Assumptions, apply_overrides, default_as
 from mystery.revenue.estimate import RevenueEstimate, estimate_revenue
 from mystery.revenue.loss import observe
 from mystery.revenue.staffing import staffing_plan
+from mystery_core.csvcell import safe_cell
 
 CSV_COLUMNS = (
     "number", "call_id", "line", "started_at", "started_local", "outcome", "sip_status", "sip_reason",
@@ -115,7 +116,10 @@ def write_report(
 
 
 def calls_csv(context: ReportContext, calls: Sequence[CallResult], estimate: RevenueEstimate | None) -> str:
-    """One row per call with every measure, its loss probability and its weight in the sample."""
+    """One row per call with every measure, its loss probability and its weight in the sample.
+
+    Text from outside (a far end's reason phrase, a call id) never reaches a spreadsheet as a formula.
+    """
     by_id = {c.call_id: c for c in calls}
     weights = {c.call_id: c.weight for c in estimate.per_call} if estimate else {}
     buffer = io.StringIO()
@@ -123,7 +127,7 @@ def calls_csv(context: ReportContext, calls: Sequence[CallResult], estimate: Rev
     writer.writeheader()
     for row in context.calls:
         call = by_id[row.call_id]
-        writer.writerow({
+        writer.writerow({name: safe_cell(value) for name, value in {
             "number": row.number, "call_id": row.call_id, "line": row.line, "started_at": call.started_at,
             "started_local": row.started_local, "outcome": row.outcome, "sip_status": _cell(row.sip_status),
             "sip_reason": call.sip_reason, "pdd_s": _cell(row.pdd_s), "ring_s": _cell(row.ring_s),
@@ -132,7 +136,7 @@ def calls_csv(context: ReportContext, calls: Sequence[CallResult], estimate: Rev
             "duration_s": _cell(row.duration_s), "wait_basis": row.wait_basis,
             "loss_probability": _cell(row.loss_probability), "weight": _cell(weights.get(row.call_id)),
             "script_score": _cell(row.score_share), "recording": row.recording_href or "",
-        })
+        }.items()})
     return buffer.getvalue()
 
 

@@ -167,6 +167,19 @@ def test_calls_csv_has_one_row_per_call_with_measures(rendered, fixture_calls) -
     assert "recordings/call-01.wav" == rows[0]["recording"]
 
 
+def test_calls_csv_never_hands_a_spreadsheet_a_formula(tmp_path: Path, fixture_calls, campaign) -> None:  # type: ignore[no-untyped-def]
+    import dataclasses
+
+    hostile = [dataclasses.replace(fixture_calls[2], sip_reason="=HYPERLINK(\"http://evil\",\"Busy\")",
+                                   call_id="@SUM(1+1)")] + fixture_calls[3:]
+    files = write_report(campaign, hostile, {}, campaign_assumptions(campaign), tmp_path / "hostile")
+    with files.csv.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert "'=HYPERLINK(\"http://evil\",\"Busy\")" == rows[0]["sip_reason"]
+    assert "'@SUM(1+1)" == rows[0]["call_id"]
+    assert "487" == rows[1]["sip_status"]  # numbers stay numbers
+
+
 def test_an_empty_campaign_renders_a_page_without_an_estimate(tmp_path: Path, campaign: dict) -> None:
     files = write_report(campaign, [], {}, campaign_assumptions(campaign), tmp_path / "empty")
     soup = BeautifulSoup(files.html.read_text(encoding="utf-8"), "html.parser")
