@@ -30,13 +30,6 @@ class EndpointOptions:
     user_agent: str = "mystery"
 
 
-def free_udp_port(bind_ip: str = "127.0.0.1") -> int:
-    """A UDP port nobody holds right now (small race window; good enough on loopback)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.bind((bind_ip, 0))
-        return int(sock.getsockname()[1])
-
-
 def free_rtp_base(bind_ip: str = "127.0.0.1", span: int = 200) -> int:
     """An even base port with `span` free ports above it (RTP + RTCP pairs)."""
     import random
@@ -75,16 +68,18 @@ def create_endpoint(options: EndpointOptions) -> tuple[pj.Endpoint, int, pj.Tran
     cfg.medConfig.ecTailLen = 0
     ep.libInit(cfg)
 
-    sip_port = options.sip_port or free_udp_port(options.bind_ip)
     tc = pj.TransportConfig()
-    tc.port = sip_port
+    # Port 0: the kernel picks a free port as pjsip binds it. Choosing one first and binding it after
+    # raced with the other dialer processes of a campaign starting at the same moment.
+    tc.port = options.sip_port
     tc.boundAddress = options.bind_ip
     tc.publicAddress = options.bind_ip
     try:
-        ep.transportCreate(pj.PJSIP_TRANSPORT_UDP, tc)
+        transport = ep.transportCreate(pj.PJSIP_TRANSPORT_UDP, tc)
     except pj.Error as error:
         ep.libDestroy()
-        raise OSError(f"cannot bind SIP port {options.bind_ip}:{sip_port}: {error.info()}") from None
+        raise OSError(f"cannot bind SIP port {options.bind_ip}:{options.sip_port}: {error.info()}") from None
+    sip_port = int(ep.transportGetInfo(transport).localName.rsplit(":", 1)[1])
     ep.libStart()
     ep.audDevManager().setNullDev()
     set_codec_order(ep, options.codecs)

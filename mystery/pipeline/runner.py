@@ -20,6 +20,7 @@ from mystery.dial.runner import DialerCrashed, run_call_async
 from mystery.records import CallResult
 from mystery.scenario.plan import CallPlan
 from mystery.store import repo
+from mystery_core.errors import InputError
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +56,7 @@ async def run_calls(
     client) or dies again goes to `crashed` (when given) and the campaign carries on, else the error
     is raised.
     """
+    check_ports(plans, concurrency)
     semaphore = asyncio.Semaphore(concurrency)
     results: list[CallResult] = []
 
@@ -77,6 +79,19 @@ async def run_calls(
 
     await asyncio.gather(*(one(plan) for plan in plans))
     return results
+
+
+def check_ports(plans: list[CallPlan], concurrency: int) -> None:
+    """Refuse, before any call is placed, a fixed SIP port that several dialer processes would share.
+
+    Each call is its own process with its own SIP transport: with `sip.port` fixed, the second one
+    at the same moment cannot bind it.
+    """
+    fixed = sorted({plan.account.port for plan in plans if plan.account.port})
+    if fixed and concurrency > 1 and len(plans) > 1:
+        raise InputError("sip.port", None, f"the fixed port {fixed[0]} serves one call at a time, but the campaign "
+                                           f"dials {concurrency} at once: set sip.port to 0 (a free port for each "
+                                           "call) or the concurrency to 1")
 
 
 def run_campaign(
