@@ -125,6 +125,7 @@ class Session:
         self.ep: Any = None
         self.call: Any = None
         self.call_media: Any = None
+        self.on_hold = False
         self.players: list[Any] = []
         # pjsua2 objects the conference bridge's clock thread may still call (taps, players) or that
         # pjsip calls back (call, account): held until the endpoint is destroyed, then disowned. pjsip
@@ -400,24 +401,39 @@ class Session:
         )
 
     def _connect_media(self, caller_rec: Any, callee_rec: Any, tap: Any, now: float) -> None:
+        """Connect the call's audio to the recorder, the live detectors and the players, again after every
+        media change: a hold and resume, or a re-INVITE with new SDP, rebuilds the stream, and its new
+        conference port may reuse the old id with none of the old connections (connecting twice is harmless).
+        """
         if self.call is None:
             return
         info = self.call.getInfo()
         for media in info.media:
-            if media.type == pj.PJMEDIA_TYPE_AUDIO and media.status == pj.PJSUA_CALL_MEDIA_ACTIVE:
-                am = self.call.getAudioMedia(media.index)
-                if self.call_media is not None and self.call_media.getPortId() == am.getPortId():
-                    return
-                am.startTransmit(callee_rec)
-                am.startTransmit(tap)
-                self.call_media = am
+            if media.type != pj.PJMEDIA_TYPE_AUDIO:
+                continue
+            if media.status == pj.PJSUA_CALL_MEDIA_REMOTE_HOLD:
+                if not self.on_hold:
+                    self.on_hold = True
+                    self.note(now, "held", None, "the far end put the call on hold")
+                return
+            if media.status != pj.PJSUA_CALL_MEDIA_ACTIVE:
+                continue
+            am = self.call.getAudioMedia(media.index)
+            am.startTransmit(callee_rec)
+            am.startTransmit(tap)
+            for player in self.players:
+                player.startTransmit(am)
+            first = self.call_media is None
+            self.call_media = am
+            if first:
                 early = self.facts.answered_s is None
                 self.note(now, "media_active", None, "early media" if early else "")
                 if early:
                     self.runner.on_early_media(now)
-                for player in self.players:
-                    player.startTransmit(am)
-                return
+            elif self.on_hold:
+                self.on_hold = False
+                self.note(now, "resumed", None, "the far end took the call off hold")
+            return
 
     def _perform(self, index: int, caller_rec: Any, now: float) -> None:
         step = self.runner.progress[index].step

@@ -297,3 +297,27 @@ def test_a_dialer_killed_after_placing_its_call_is_never_dialled_again(sipp_uas,
     with pytest.raises(DialerCrashed) as early:
         _result(-11, printed[:20], b"Segmentation fault")
     assert not early.value.placed
+
+
+def test_the_callee_is_still_recorded_after_being_put_on_hold_and_resumed(sipp_uas, mystery_call):
+    """SIPp puts the caller on hold (re-INVITE a=sendonly) 1.5 s after the answer and resumes 1.5 s later,
+    then plays speech again: the callee channel carries that speech, both holds are in the events, and the
+    caller's line said after the resume is recorded on the left channel."""
+    import array
+
+    sipp = sipp_uas("uas_hold_resume.xml", RING_MS=100, HOLD_AT_MS=1500, HOLD_MS=1500)
+    run = mystery_call(sipp.uri, "--say", "Hello, I would like to book a room@4.0", "--hangup-after", "8")
+    assert 0 == run.returncode, run.stderr
+    assert 0 == sipp.wait()
+    r = run.result
+    assert "answered" == r["outcome"]
+    kinds = event_kinds(r)
+    assert "held" in kinds and "resumed" in kinds[kinds.index("held"):]
+    with wave.open(r["recording"]) as w:
+        frames = array.array("h", w.readframes(w.getnframes()))
+    left, right = frames[0::2], frames[1::2]
+    answer = int((r["time_to_answer_s"] - r["recording_offset_s"]) * 8000)
+    resumed = answer + int(3.5 * 8000)   # 1.5 s + 1.5 s on hold + 0.5 s for the re-INVITE round trips
+    assert max(abs(s) for s in right[answer + 800:answer + 12000]) > 1000   # speech before the hold
+    assert max(abs(s) for s in right[resumed:]) > 1000                      # and again after the resume
+    assert max(abs(s) for s in left[answer + 4 * 8000:]) > 1000             # our line, said after the resume
