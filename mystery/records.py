@@ -22,10 +22,11 @@ OUTCOMES = (
     "rejected",         # other 4xx/6xx, with the code in sip_status
     "failed",           # 5xx, transport errors, unreachable
     "dropped",          # media stopped / BYE from the far end mid-call
+    "redirected",       # a 3xx not followed (a loop, too many hops, or not asked to), target in sip_reason
 )
 """Every outcome a call can have; a timeout is an outcome, never an exception."""
 
-NEVER_ANSWERED = {"no_answer", "busy", "rejected", "failed", "closed_message", "ivr_dead_end", "dropped"}
+NEVER_ANSWERED = {"no_answer", "busy", "rejected", "failed", "closed_message", "ivr_dead_end", "dropped", "redirected"}
 
 
 @dataclass(frozen=True, slots=True)

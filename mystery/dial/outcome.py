@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 BUSY_CODES = {486, 600}
 NO_ANSWER_CODES = {408, 480, 487}   # as sent by the far end; a local CANCEL also ends in 487
 TIMERS = {"ring_timeout", "no_response", "max_seconds", "rtp_timeout"}
+MAX_REDIRECTS = 3   # 3xx hops followed before the call is given up as `redirected`
 
 
 @dataclass(slots=True)
@@ -32,6 +33,10 @@ class CallFacts:
     local_end: str = ""
     steps_pending: bool = False
     error: str = ""                      # local failure before/while sending (DNS, transport)
+    redirect_target: str = ""            # the 3xx Contact we did not follow (not asked to, a loop, too many hops)
+    redirect_why: str = ""               # why not: "not followed", "loop", "more than 3 hops"
+    redirect_status: int | None = None   # that 3xx (pjsip then ends the call with a local 487)
+    redirect_reason: str = ""
     notes: list[str] = field(default_factory=list)
 
 
@@ -80,6 +85,10 @@ def judge(f: CallFacts) -> Verdict:
         outcome, by, end, status, reason = "failed", "caller", "no_response", None, "no response from the far end"
     elif f.local_end in {"ring_timeout", "max_seconds"}:
         outcome, by, end = "no_answer", "caller", f.local_end
+    elif f.redirect_target:
+        outcome, by, end = "redirected", "callee", "redirected"
+        status = f.redirect_status or status
+        reason = f"{f.redirect_reason or 'redirected'} -> {f.redirect_target} ({f.redirect_why})"
     elif status in BUSY_CODES:
         outcome, by, end = "busy", "callee", "rejected"
     elif status in NO_ANSWER_CODES:

@@ -32,7 +32,7 @@ import pjsua2 as pj
 
 from mystery.dial.endpoint import EndpointOptions, create_endpoint, destroy_endpoint
 from mystery.dial.listen import Listener, frame_dbfs
-from mystery.dial.outcome import CallFacts, judge
+from mystery.dial.outcome import MAX_REDIRECTS, CallFacts, judge
 from mystery.dial.recording import clock_gaps, interleave
 from mystery.dial.runner import PLACING_MARK
 from mystery.dial.siplog import parse_pjsip_log
@@ -96,6 +96,11 @@ class _Call(pj.Call):
     def onCallMediaState(self, prm: Any) -> None:  # noqa: N802
         self.session.media_changed = True
 
+    def onCallRedirected(self, prm: Any) -> Any:  # noqa: N802
+        # prm.targetUri is printed without its port; the 3xx itself names the target in full
+        message = str(prm.e.body.tsxState.src.rdata.wholeMsg)
+        return self.session.on_redirected(message, str(prm.targetUri))
+
 
 class _Account(pj.Account):
     def __init__(self, session: Session) -> None:
@@ -126,6 +131,7 @@ class Session:
         self.call: Any = None
         self.call_media: Any = None
         self.on_hold = False
+        self.redirects: list[str] = []   # the 3xx targets followed, in order
         self.players: list[Any] = []
         # pjsua2 objects the conference bridge's clock thread may still call (taps, players) or that
         # pjsip calls back (call, account): held until the endpoint is destroyed, then disowned. pjsip
@@ -185,6 +191,23 @@ class Session:
             self.disconnected_at = t
             self.facts.final_status = info.lastStatusCode or None
             self.facts.final_reason = info.lastReason
+
+    def on_redirected(self, response: str, fallback_target: str) -> Any:
+        """Follow a 3xx unless the plan says not to, its target leads back to a URI already tried, or it
+        would be hop MAX_REDIRECTS + 1; the call then ends `redirected`, with the 3xx and its target."""
+        t = time.time()
+        status, reason, target = _redirect_of(response)
+        target = target or fallback_target
+        self.note(t, "redirected", status, target)
+        seen = {_uri_key(self.plan.uri), *self.redirects}
+        why = ("not followed" if not self.plan.follow_redirects else "loop" if _uri_key(target) in seen
+               else f"more than {MAX_REDIRECTS} hops" if len(self.redirects) >= MAX_REDIRECTS else "")
+        if why:
+            self.facts.redirect_target, self.facts.redirect_why = target, why
+            self.facts.redirect_status, self.facts.redirect_reason = status, reason
+            return pj.PJSIP_REDIRECT_STOP
+        self.redirects.append(_uri_key(target))
+        return pj.PJSIP_REDIRECT_ACCEPT
 
     def on_reg_state(self, prm: Any) -> None:
         t = time.time()
@@ -522,6 +545,27 @@ def _disconnect(sources: tuple[Any, ...], sinks: tuple[Any, ...]) -> None:
         for sink in sinks:
             with contextlib.suppress(pj.Error):
                 source.stopTransmit(sink)
+
+
+def _redirect_of(response: str) -> tuple[int | None, str, str]:
+    """(status, reason, first Contact URI) of a 3xx response's text."""
+    lines = response.split("\r\n")
+    parts = lines[0].split(" ", 2) if lines and lines[0].startswith("SIP/2.0 ") else []
+    status = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
+    reason = parts[2] if len(parts) > 2 else ""
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        if name.strip().lower() in ("contact", "m"):
+            value = value.strip()
+            uri = value[1:value.index(">")] if value.startswith("<") and ">" in value else value.split(";", 1)[0]
+            return status, reason, uri.strip()
+    return status, reason, ""
+
+
+def _uri_key(uri: str) -> str:
+    """A SIP URI as compared for redirect loops: no angle brackets, parameters or case differences."""
+    text = uri.strip().strip("<>").split(";", 1)[0]
+    return text.lower()
 
 
 def _rel(t: float | None, t0: float) -> float | None:

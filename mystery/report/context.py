@@ -34,6 +34,7 @@ OUTCOME_LABELS = {
     "rejected": "Rejected",
     "failed": "Failed (network)",
     "dropped": "Dropped mid-call",
+    "redirected": "Redirected elsewhere",
 }
 
 PHASE_LABELS = {

@@ -21,7 +21,8 @@ PERSON_OUTCOMES = frozenset({"human", "answered"})
 VOICEMAIL_OUTCOMES = frozenset({"voicemail"})
 
 LOST_OUTCOMES = frozenset(
-    {"no_answer", "busy", "rejected", "failed", "closed_message", "ivr_dead_end", "dropped", "abandoned_in_queue"}
+    {"no_answer", "busy", "rejected", "failed", "closed_message", "ivr_dead_end", "dropped", "abandoned_in_queue",
+     "redirected"}
 )
 """Outcomes where the caller never reached anyone: q = 1."""
 

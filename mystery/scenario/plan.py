@@ -91,6 +91,8 @@ class CallPlan:
     no_response_s: give up when not even a provisional response came back (unreachable peer).
     rtp_timeout_s: hang up as `dropped` when no RTP arrives for this long after the answer (0 = off).
     level_dbfs: callee frames louder than this count as sound for the live detectors.
+    follow_redirects: follow a 3xx to its target (at most MAX_REDIRECTS hops, never back to a URI
+    already tried); when false, the call ends with outcome `redirected` and the target.
     """
 
     uri: str
@@ -107,6 +109,7 @@ class CallPlan:
     level_dbfs: float = -45.0
     account: Account = field(default_factory=Account)
     pjsip_log: str = ""
+    follow_redirects: bool = True
 
     def to_json(self) -> dict[str, Any]:
         """The plan as JSON-ready data (includes the password: send it over a pipe, never log it)."""

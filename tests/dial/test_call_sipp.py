@@ -321,3 +321,40 @@ def test_the_callee_is_still_recorded_after_being_put_on_hold_and_resumed(sipp_u
     assert max(abs(s) for s in right[answer + 800:answer + 12000]) > 1000   # speech before the hold
     assert max(abs(s) for s in right[resumed:]) > 1000                      # and again after the resume
     assert max(abs(s) for s in left[answer + 4 * 8000:]) > 1000             # our line, said after the resume
+
+
+def test_a_redirect_is_followed_to_its_target(sipp_uas, mystery_call):
+    target = sipp_uas("uas_answer.xml", RING_MS=100, ANSWER_MS=200)
+    mover = sipp_uas("uas_redirect.xml", TARGET=target.uri.replace("hotel@", "desk@"))
+    run = mystery_call(mover.uri, "--hangup-after", "1")
+    assert 0 == run.returncode, run.stderr
+    assert 0 == mover.wait() and 0 == target.wait()
+    r = run.result
+    assert ("answered", 200) == (r["outcome"], r["sip_status"])
+    redirected = [e for e in r["events"] if e["kind"] == "redirected"]
+    assert [(302, target.uri.replace("hotel@", "desk@"))] == [(e["status"], e["detail"]) for e in redirected]
+    assert "302" in event_kinds(r)
+
+
+def test_a_redirect_back_to_the_same_uri_is_a_loop_and_ends_redirected(sipp_uas, mystery_call):
+    mover = sipp_uas("uas_redirect.xml", TARGET="sip:hotel@[local_ip]:[local_port]")
+    run = mystery_call(mover.uri)
+    assert 0 == run.returncode, run.stderr
+    assert 0 == mover.wait()
+    r = run.result
+    assert ("redirected", 302, "callee") == (r["outcome"], r["sip_status"], r["hangup_by"])
+    assert r["sip_reason"].endswith(f"-> {mover.uri} (loop)"), r["sip_reason"]
+    assert 1 == sum(1 for m in mover.messages() if m.method == "INVITE")
+
+
+def test_a_redirect_not_to_be_followed_ends_redirected_with_its_target(sipp_uas, tmp_path):
+    import asyncio
+
+    from mystery.dial import CallPlan, run_call_async
+
+    mover = sipp_uas("uas_redirect.xml", TARGET="sip:frontdesk@127.0.0.1:5999")
+    plan = CallPlan(uri=mover.uri, recordings_dir=str(tmp_path / "recordings"), follow_redirects=False)
+    r = asyncio.run(run_call_async(plan))
+    assert 0 == mover.wait()
+    assert ("redirected", 302) == (r.outcome, r.sip_status)
+    assert r.sip_reason.endswith("-> sip:frontdesk@127.0.0.1:5999 (not followed)"), r.sip_reason
