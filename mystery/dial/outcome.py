@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 BUSY_CODES = {486, 600}
 NO_ANSWER_CODES = {408, 480, 487}   # as sent by the far end; a local CANCEL also ends in 487
 TIMERS = {"ring_timeout", "no_response", "max_seconds", "rtp_timeout"}
+LOCAL_ENDS = TIMERS | {"plan", "stopped", "protocol_error"}
 MAX_REDIRECTS = 3   # 3xx hops followed before the call is given up as `redirected`
 
 
@@ -35,6 +36,8 @@ class CallFacts:
     error: str = ""                      # local failure before/while sending (DNS, transport)
     redirect_target: str = ""            # the 3xx Contact we did not follow (not asked to, a loop, too many hops)
     redirect_why: str = ""               # why not: "not followed", "loop", "more than 3 hops"
+    protocol_error: str = ""             # the far end broke SIP (a 2xx without a To tag): the call is not used
+    local_refusal: str = ""              # pjsip itself hung up the answered call: why (no SDP, no common codec)
     redirect_status: int | None = None   # that 3xx (pjsip then ends the call with a local 487)
     redirect_reason: str = ""
     notes: list[str] = field(default_factory=list)
@@ -67,7 +70,12 @@ def judge(f: CallFacts) -> Verdict:
     ring = tta - pdd if tta is not None and pdd is not None else None
     talk = f.ended_s - tta if tta is not None and f.ended_s is not None else None
     status, reason = f.final_status, f.final_reason
-    if tta is not None:
+    if f.protocol_error:
+        outcome, by, end, reason = "failed", "caller", "protocol_error", f.protocol_error
+    elif tta is not None and f.local_refusal:
+        outcome, by, end = "failed", "caller", "local_refusal"
+        reason = f"media refused by the dialer: {f.local_refusal}"
+    elif tta is not None:
         status, reason = 200, "OK"
         if f.local_end == "rtp_timeout":
             outcome, by, end = "dropped", "caller", "rtp_timeout"

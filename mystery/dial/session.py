@@ -153,6 +153,9 @@ class Session:
         kind = body.type
         if kind == pj.PJSIP_EVENT_TX_MSG and tsx.role == pj.PJSIP_ROLE_UAC and tsx.state == pj.PJSIP_TSX_STATE_CALLING:
             self.note(t, f"{tsx.method}_sent" if tsx.method != "INVITE" else "INVITE")
+            if tsx.method == "BYE" and not self.local_hangup and self.disconnected_at is None:
+                # pjsip hung up by itself: it could not take the answer's media (no SDP, no common codec)
+                self.facts.local_refusal = "pjsip ended the call"
             if tsx.method == "INVITE" and self.t_invite is None:
                 self.t_invite = t
         elif kind == pj.PJSIP_EVENT_RX_MSG:
@@ -162,6 +165,9 @@ class Session:
                 code = int(parts[1])
                 reason = parts[2] if len(parts) > 2 else ""
                 self.note(t, str(code), code, f"{reason} ({tsx.method})")
+                if tsx.method == "INVITE" and 200 <= code < 300 and not _has_to_tag(body.src.rdata.wholeMsg):
+                    # RFC 3261 12.1.2: a 2xx must carry a To tag; without one there is no dialog to talk in
+                    self.facts.protocol_error = f"{code} {reason} without a To tag (RFC 3261 12.1.2)"
                 if tsx.method == "INVITE":
                     self._on_invite_response(t, code, reason)
             else:
@@ -191,6 +197,8 @@ class Session:
             self.disconnected_at = t
             self.facts.final_status = info.lastStatusCode or None
             self.facts.final_reason = info.lastReason
+            if self.facts.local_refusal:
+                self.facts.local_refusal = f"{info.lastStatusCode} {info.lastReason}".strip()
 
     def on_redirected(self, response: str, fallback_target: str) -> Any:
         """Follow a 3xx unless the plan says not to, its target leads back to a URI already tried, or it
@@ -358,6 +366,8 @@ class Session:
                 hung_up_at = now
                 continue
             answered = self.facts.answered_s is not None
+            if self.facts.protocol_error:   # hung up here, never from inside a pjsip callback
+                self._hangup("protocol_error", now)
             if self.stop_requested:
                 self._hangup("stopped", now)
             if not answered:
@@ -430,7 +440,10 @@ class Session:
         """
         if self.call is None:
             return
-        info = self.call.getInfo()
+        try:
+            info = self.call.getInfo()
+        except pj.Error:   # the call is already gone (pjsip ended it in this same poll)
+            return
         for media in info.media:
             if media.type != pj.PJMEDIA_TYPE_AUDIO:
                 continue
@@ -545,6 +558,17 @@ def _disconnect(sources: tuple[Any, ...], sinks: tuple[Any, ...]) -> None:
         for sink in sinks:
             with contextlib.suppress(pj.Error):
                 source.stopTransmit(sink)
+
+
+def _has_to_tag(message: str) -> bool:
+    """Whether a SIP message's To header (or its compact form `t:`) carries a tag parameter."""
+    for line in message.split("\r\n")[1:]:
+        if not line:
+            break
+        name, _, value = line.partition(":")
+        if name.strip().lower() in ("to", "t"):
+            return ";tag=" in value.replace(" ", "").lower()
+    return False
 
 
 def _redirect_of(response: str) -> tuple[int | None, str, str]:

@@ -358,3 +358,27 @@ def test_a_redirect_not_to_be_followed_ends_redirected_with_its_target(sipp_uas,
     assert 0 == mover.wait()
     assert ("redirected", 302) == (r.outcome, r.sip_status)
     assert r.sip_reason.endswith("-> sip:frontdesk@127.0.0.1:5999 (not followed)"), r.sip_reason
+
+
+@pytest.mark.parametrize("scenario", ["uas_no_sdp.xml", "uas_g729_only.xml"])
+def test_an_answer_we_cannot_take_media_from_is_failed_with_the_local_reason(sipp_uas, mystery_call, scenario):
+    """A 200 without SDP, or with only a codec we lack: pjsip hangs up itself (BYE). That is no answered
+    call: the outcome is `failed`, the hang-up is local, and the reason says why."""
+    sipp = sipp_uas(scenario, RING_MS=100, ANSWER_MS=200)
+    run = mystery_call(sipp.uri, "--hangup-after", "3")
+    assert 0 == run.returncode, run.stderr
+    assert 0 == sipp.wait()
+    r = run.result
+    assert ("failed", "local_refusal", "caller") == (r["outcome"], r["extra"]["end_reason"], r["hangup_by"]), r
+    assert r["sip_reason"].startswith("media refused by the dialer: "), r["sip_reason"]
+    assert "BYE_sent" in event_kinds(r)
+
+
+def test_a_200_without_a_to_tag_is_failed_not_answered(sipp_uas, mystery_call):
+    sipp = sipp_uas("uas_no_to_tag.xml", ANSWER_MS=200)
+    run = mystery_call(sipp.uri, "--hangup-after", "3")
+    assert 0 == run.returncode, run.stderr
+    sipp.wait()  # its own verdict does not matter: it only plays the broken far end
+    r = run.result
+    assert ("failed", "protocol_error") == (r["outcome"], r["extra"]["end_reason"]), r
+    assert "200 OK without a To tag (RFC 3261 12.1.2)" == r["sip_reason"]
