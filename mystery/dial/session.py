@@ -126,6 +126,7 @@ class Session:
         self.call: Any = None
         self.call_media: Any = None
         self.players: list[Any] = []
+        self.recorders: tuple[Any, ...]  # keeps the recorders and the tap alive during the call
         self.local_hangup = ""
         self.stop_requested = False     # set by the worker's SIGTERM/SIGINT handler
 
@@ -352,7 +353,8 @@ class Session:
         self.recorders = ()
         self.players = []
         self.call_media = None
-        caller_rec = callee_rec = tap = None
+        caller_rec = callee_rec = None
+        del tap  # like the recorders: the last reference goes before gc.collect
         gc.collect()
         settle = time.time() + 0.2      # let the 200 OK to our BYE (or the ACK) come in
         while time.time() < settle:

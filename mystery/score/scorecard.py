@@ -22,7 +22,8 @@ from mystery.score.match import (
     tokenize,
 )
 
-SPEAKER_CHANNELS = {"agent": {"callee", "mono"}, "caller": {"caller", "mono"}, "any": None}
+AGENT_CHANNELS = {"callee", "mono"}
+SPEAKER_CHANNELS: dict[str, set[str] | None] = {"agent": AGENT_CHANNELS, "caller": {"caller", "mono"}, "any": None}
 """Whose words count for an item: the agent is heard on the callee channel (or a mono recording)."""
 
 
@@ -174,7 +175,7 @@ def score_call(checklist: Checklist, words: Sequence[Word], answer_s: float | No
     first agent word. `variables` (e.g. the line's hotel name) override the checklist's."""
     ordered = sorted(words, key=lambda w: (w.start_s, w.end_s))
     if answer_s is None:
-        agent = [w for w in ordered if w.channel in SPEAKER_CHANNELS["agent"]]
+        agent = [w for w in ordered if w.channel in AGENT_CHANNELS]
         answer_s = agent[0].start_s if agent else 0.0
     merged = {**dict(checklist.variables), **(variables or {})}
     verdicts = tuple(score_item(item, ordered, answer_s, merged) for item in checklist.items)

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.pool import ConnectionPoolEntry
 
 from mystery_core import jsontext
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # Each product declares the folder of its Alembic branch under this entry-point group (pyproject.toml),
@@ -29,7 +35,7 @@ def make_engine(url: str) -> Engine:
     if engine.dialect.name == "sqlite":
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+        def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
@@ -44,7 +50,7 @@ def version_locations() -> list[Path]:
     from importlib.metadata import entry_points
     from importlib.util import find_spec
 
-    locations = []
+    locations: list[Path] = []
     for point in sorted(entry_points(group=VERSIONS_ENTRY_POINTS), key=lambda p: p.name):
         spec = find_spec(point.value)
         if spec is not None and spec.submodule_search_locations:
@@ -52,7 +58,7 @@ def version_locations() -> list[Path]:
     return locations
 
 
-def _alembic_config(engine: Engine):  # type: ignore[no-untyped-def]
+def _alembic_config(engine: Engine) -> Config:
     from alembic.config import Config
 
     config = Config()
