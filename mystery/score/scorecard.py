@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any, TypedDict
 
 from mystery.records import CallResult, Word
 from mystery.score.checklist import Checklist, ChecklistItem, Rule, fill_rule
@@ -68,6 +69,15 @@ class Verdict:
         return self.evidence[0].quote if self.evidence else ""
 
 
+class ScorecardJson(TypedDict):
+    """Scorecard.to_json: what the transcript JSON carries and the store keeps (one dict per verdict)."""
+
+    checklist: str
+    score_pct: float
+    answer_s: float
+    verdicts: list[dict[str, Any]]
+
+
 @dataclass(frozen=True, slots=True)
 class Scorecard:
     """All verdicts of one call. answer_s: the time `within_s` limits are counted from."""
@@ -85,7 +95,7 @@ class Scorecard:
     def missed(self) -> tuple[str, ...]:
         return tuple(v.item_id for v in self.verdicts if not v.passed)
 
-    def to_json(self) -> dict[str, object]:
+    def to_json(self) -> ScorecardJson:
         return {
             "checklist": self.checklist, "score_pct": round(self.score_pct, 1), "answer_s": round(self.answer_s, 3),
             "verdicts": [{"item": v.item_id, "title": v.title, "passed": v.passed, "weight": v.weight,
