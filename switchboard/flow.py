@@ -272,6 +272,7 @@ class CallFlow:
             if seat is None:
                 music = self.s.loop(music_path)
             while seat is None:
+                assert music is not None  # started above, since no seat was free
                 now = self.s.now()
                 if max_wait is not None and now - t0 >= max_wait:
                     break

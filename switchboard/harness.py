@@ -107,8 +107,10 @@ def running_switchboard(
     stderr_path = Path(workdir) / "switchboard.stderr" if workdir else Path(os.devnull)
     with open(stderr_path, "w") as err:
         proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=err, text=True, start_new_session=True)
+    stdout = proc.stdout
+    assert stdout is not None  # stdout=PIPE
     lines: list[str] = []
-    reader = threading.Thread(target=lambda: lines.append(proc.stdout.readline()), daemon=True)  # type: ignore[union-attr]
+    reader = threading.Thread(target=lambda: lines.append(stdout.readline()), daemon=True)
     reader.start()
     reader.join(startup_timeout_s)
     if not lines or not lines[0].strip():

@@ -397,6 +397,7 @@ class Worker:
         self.free_ears: list[CallerEar] = []
         self.all_ears: list[CallerEar] = []
         self.loop: asyncio.AbstractEventLoop
+        self.account: SwitchboardAccount | None  # set by main, dropped at shutdown
 
     def on_incoming(self, account: pj.Account, prm: Any) -> None:
         invite_at = time.time()

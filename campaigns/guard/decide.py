@@ -112,10 +112,10 @@ class Guard:
         start = attempt.ts
         ts = start
         for _ in range(MAX_STEPS):
-            blocking = [f.not_before for f in found]
-            if any(b is None for b in blocking):
+            blocking = [f.not_before for f in found if f.not_before is not None]
+            if len(blocking) < len(found):
                 return None
-            ts = max(ts, *blocking)  # type: ignore[type-var]
+            ts = max(ts, *blocking)
             if ts - start > HORIZON_S:
                 return None
             found = self.findings(attempt._replace(ts=ts))[0]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from campaigns.ingest.text import CsvRows
@@ -85,7 +86,7 @@ def _phone(facts: Facts, text: str) -> str:
         raise _Bad("phone", str(error)) from None
 
 
-def _when(text: str, name: str) -> object:
+def _when(text: str, name: str) -> datetime:
     try:
         return to_datetime(text)
     except TimeError as error:
@@ -116,7 +117,7 @@ def _add(facts: Facts, kind: str, row: dict[str, str], path: str, line: int) -> 
         source = row["source"].lower()
         if source not in LIST_SOURCES:
             raise _Bad("source", f"expected one of {', '.join(LIST_SOURCES)}, got {row['source']!r}")
-        facts.add_opposition(Opposition(_phone(facts, row["phone"]), _when(row["listed_at"], "listed_at"),  # type: ignore[arg-type]
+        facts.add_opposition(Opposition(_phone(facts, row["phone"]), _when(row["listed_at"], "listed_at"),
                                         source, path, line))
     elif kind == "consents":
         scope = (row["scope"] or "canvassing").lower()
@@ -126,14 +127,14 @@ def _add(facts: Facts, kind: str, row: dict[str, str], path: str, line: int) -> 
             raise _Bad("phone", "give a phone or a person_id")
         withdrawn = _when(row["withdrawn_at"], "withdrawn_at") if row["withdrawn_at"] else None
         facts.add_consent(Consent(_phone(facts, row["phone"]) if row["phone"] else "", row["person_id"],
-                                  _when(row["given_at"], "given_at"), withdrawn, scope, path, line))  # type: ignore[arg-type]
+                                  _when(row["given_at"], "given_at"), withdrawn, scope, path, line))
     elif kind == "scrubs":
         source = row["source"].lower()
         if source not in LIST_SOURCES:
             raise _Bad("source", f"expected one of {', '.join(LIST_SOURCES)}, got {row['source']!r}")
         if not row["principal"]:
             raise _Bad("principal", "empty")
-        facts.add_scrub(Scrub(row["principal"], source, _when(row["scrubbed_at"], "scrubbed_at"), path, line))  # type: ignore[arg-type]
+        facts.add_scrub(Scrub(row["principal"], source, _when(row["scrubbed_at"], "scrubbed_at"), path, line))
     elif kind == "contracts":
         phone, person_id = row.get("phone", ""), row.get("person_id", "")
         if not phone and not person_id:
@@ -143,10 +144,10 @@ def _add(facts: Facts, kind: str, row: dict[str, str], path: str, line: int) -> 
                 raise _Bad(name, "empty")
         started = _when(row["started_at"], "started_at")
         ended = _when(row["ended_at"], "ended_at") if row.get("ended_at") else None
-        if ended is not None and ended < started:  # type: ignore[operator]
+        if ended is not None and ended < started:
             raise _Bad("ended_at", f"before started_at ({row['started_at']})")
         facts.add_contract(Contract(_phone(facts, phone) if phone else "", person_id, row["principal"],
-                                    started, ended, row["subject"].lower(), path, line))  # type: ignore[arg-type]
+                                    started, ended, row["subject"].lower(), path, line))
     elif kind == "campaigns":
         purpose = row["purpose"]
         if purpose not in PURPOSES:

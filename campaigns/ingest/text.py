@@ -11,6 +11,7 @@ import hashlib
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import TextIO
 
 from mystery_core.errors import InputError
 
@@ -24,13 +25,13 @@ class CsvRows:
     def __init__(self, path: Path, encoding: str = "utf-8") -> None:
         self.path = path
         self.encoding = encoding
-        self._handle: object | None = None
+        self._handle: TextIO | None = None
 
     def bytes_read(self) -> int:
         """How far into the file reading has got (ahead of the rows handed out by at most a buffer)."""
         handle = self._handle
         try:
-            return int(handle.buffer.tell()) if handle is not None else 0  # type: ignore[attr-defined]
+            return int(handle.buffer.tell()) if handle is not None else 0
         except (OSError, ValueError):  # closed
             return 0
 

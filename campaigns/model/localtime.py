@@ -43,7 +43,9 @@ def utc_offset(zone: str, ts: float) -> int:
     offset = _offsets.get(key)
     if offset is None:
         moment = datetime.fromtimestamp(key[1] * 900, UTC).astimezone(zone_info(zone))
-        offset = int(moment.utcoffset().total_seconds())  # type: ignore[union-attr]
+        delta = moment.utcoffset()
+        assert delta is not None  # astimezone made it aware
+        offset = int(delta.total_seconds())
         _offsets[key] = offset
     return offset
 

@@ -18,6 +18,7 @@ import phonenumbers
 from phonenumbers import (
     COUNTRY_CODE_TO_REGION_CODE,
     PhoneMetadata,
+    PhoneNumberDesc,
     PhoneNumberType,
     is_number_type_geographical,
 )
@@ -133,12 +134,12 @@ _Desc = tuple[frozenset[int], Callable[[str], object] | None] | None
 _compiled_metadata: dict[int, tuple[PhoneMetadata, _Desc, tuple[tuple[_Desc, int], ...], _Desc, _Desc, bool]] = {}
 
 
-def _desc(desc: object) -> _Desc:
+def _desc(desc: PhoneNumberDesc | None) -> _Desc:
     """(possible lengths, compiled fullmatch) of a PhoneNumberDesc; None when there is no description."""
     if desc is None:
         return None
-    pattern = desc.national_number_pattern  # type: ignore[attr-defined]
-    return frozenset(desc.possible_length), (re.compile(pattern).fullmatch if pattern else None)  # type: ignore[attr-defined]
+    pattern = desc.national_number_pattern
+    return frozenset(desc.possible_length), (re.compile(pattern).fullmatch if pattern else None)
 
 
 def _matches(nsn: str, desc: _Desc) -> bool:
@@ -188,17 +189,19 @@ def describe(raw: str, default_region: str = "FR") -> PhoneInfo:
     if number is None:
         number = _parse(text, default_region)
     region = phonenumbers.region_code_for_number(number) or ""
-    metadata = PhoneMetadata.metadata_for_region_or_calling_code(number.country_code, region)
+    country_code = number.country_code
+    assert country_code is not None  # both parsers set it; phonenumbers' stub says int | None
+    metadata = PhoneMetadata.metadata_for_region_or_calling_code(country_code, region)
     nsn = phonenumbers.national_significant_number(number)
     kind_code = number_type(nsn, metadata) if metadata else PhoneNumberType.UNKNOWN
     if fast and kind_code == PhoneNumberType.UNKNOWN:
         return describe_slow(text, default_region)  # let the full parser have the last word
     valid = kind_code != PhoneNumberType.UNKNOWN
     zones: tuple[str, ...] = ()
-    if number.country_code in ZONE_OVERRIDES:
-        zones = ZONE_OVERRIDES[number.country_code]
+    if country_code in ZONE_OVERRIDES:
+        zones = ZONE_OVERRIDES[country_code]
     elif valid:
-        if is_number_type_geographical(kind_code, number.country_code):
+        if is_number_type_geographical(kind_code, country_code):
             found = phone_timezone.time_zones_for_geographical_number(number)
         else:
             # The public time_zones_for_number would classify the number a second time (30-60 us each).

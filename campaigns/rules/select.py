@@ -119,7 +119,7 @@ class RuleSet:
                 else:
                     active.append((rule, CHECKS[rule.check].evaluate, rule.prepared))
         clock = tuple(entry for entry in active
-                      if CHECKS[entry[0].check].clock_only and CHECKS[entry[0].check].clock_only(entry[2]))
+                      if (clock_only := CHECKS[entry[0].check].clock_only) is not None and clock_only(entry[2]))
         rest = tuple(entry for entry in active if entry not in clock)
         return Plan(tuple(active), tuple(aggregates), tuple(skipped), clock, rest)
 

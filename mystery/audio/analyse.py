@@ -4,10 +4,24 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any, TypedDict
+
+
+class FileAnalysis(TypedDict):
+    """What `analyse_file` returns (and `mystery analyse --json` prints)."""
+
+    file: str
+    channel: str
+    duration_s: float
+    recording_offset_s: float
+    segments: list[dict[str, Any]]
+    measures: dict[str, Any]
+    caller_speech: list[list[float]]
+    fingerprints: dict[str, Any] | None
 
 
 def analyse_file(path: Path, channel: str = "right", fingerprints: Path | None = None, learn: bool = True,
-                 recording_offset_s: float = 0.0, call_id: str | None = None) -> dict[str, object]:
+                 recording_offset_s: float = 0.0, call_id: str | None = None) -> FileAnalysis:
     """Analyse one recording; with a fingerprint directory, match against it and (if `learn`) grow it."""
     from mystery.audio.fingerprint import FingerprintLibrary
     from mystery.audio.phases import measure_phases

@@ -18,6 +18,7 @@ import os
 import tempfile
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 from scipy.ndimage import maximum_filter
@@ -193,11 +194,11 @@ class FingerprintLibrary:
                 writer(out)
             os.replace(tmp, directory / name)
 
-    def _write_hashes(self, out: object) -> None:
+    def _write_hashes(self, out: BinaryIO) -> None:
         np.savez_compressed(out, hashes=self._hashes, items=self._items, frames=self._frames)
 
-    def _write_items(self, out: object) -> None:
-        out.write(json.dumps({"version": 1, "frame_s": FRAME_S,  # type: ignore[attr-defined]
+    def _write_items(self, out: BinaryIO) -> None:
+        out.write(json.dumps({"version": 1, "frame_s": FRAME_S,
                               "items": [asdict(i) for i in self.items]}, indent=0).encode())
 
     def _load(self, directory: Path) -> None:

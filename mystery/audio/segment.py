@@ -268,18 +268,16 @@ def _match_within_call(pieces: list[_Piece], power: np.ndarray, active: np.ndarr
     """Periodic announcements and repeated menus repeat inside one call too."""
     local = FingerprintLibrary()
     splits: dict[int, list[_Piece]] = {}
-    owners = [i for i, p in enumerate(pieces) if p.marks is not None and p.unit.kind == "speech"]
-    for i in owners:
-        local.add(str(i), "speech", pieces[i].marks, pieces[i].unit.end - pieces[i].unit.start,  # type: ignore[arg-type]
-                  pieces[i].unit.start)
+    owners = [(i, p.marks) for i, p in enumerate(pieces) if p.marks is not None and p.unit.kind == "speech"]
+    for i, marks in owners:
+        local.add(str(i), "speech", marks, pieces[i].unit.end - pieces[i].unit.start, pieces[i].unit.start)
     turn = int(TURN_WINDOW_S / FRAME_S)
-    for i in owners:
+    for i, marks in owners:
         u = pieces[i].unit
         # a phrase the caller answers is a person's, even if the simulator's agent says it twice
         if pieces[i].recorded or _speaks_between(caller, u.end - 10, u.end + turn):
             continue
-        found = local.match(pieces[i].marks, exclude_call=str(i), min_hits=MIN_SELF_MATCH_HITS,  # type: ignore[arg-type]
-                            min_score=MIN_MATCH_SCORE)
+        found = local.match(marks, exclude_call=str(i), min_hits=MIN_SELF_MATCH_HITS, min_score=MIN_MATCH_SCORE)
         # a replay repeats whole (or is cut short by a person): the repeat covers most of one of the two;
         # a voice saying the same words inside longer sentences covers a part of each
         found = [m for m in found if (m.end_frame - m.start_frame) * FRAME_S >= MIN_SELF_MATCH_S and
@@ -372,7 +370,7 @@ def _split_at_voice_change(p: _Piece, active: np.ndarray, power: np.ndarray) -> 
     if not candidates:
         return None
     penalty = 1.0 if u.seconds > 6.0 else 2.5
-    gains = [_delta_bic(x, k, penalty=penalty) for k in candidates]
+    gains = [_delta_bic(x, int(k), penalty=penalty) for k in candidates]
     best = int(np.argmax(gains))
     if gains[best] <= 0:
         return None

@@ -203,7 +203,7 @@ def speak(text: str, voice: str = "en", variant: str = "m3", speed: int = 165, p
 def tone(freqs: tuple[float, ...], seconds: float, level_db: float = -16.0, rate: int = RATE) -> np.ndarray:
     """Sum of sines, each at `level_db` dBFS peak."""
     t = np.arange(int(seconds * rate)) / rate
-    return (sum(np.sin(2 * np.pi * f * t) for f in freqs) * _db(level_db)).astype(np.float32)
+    return (sum((np.sin(2 * np.pi * f * t) for f in freqs), np.zeros_like(t)) * _db(level_db)).astype(np.float32)
 
 
 def ringback(style: str, seconds: float, rng: np.random.Generator) -> np.ndarray:
@@ -335,14 +335,14 @@ def _conversation(tl: _Timeline, rng: np.random.Generator) -> None:
     greeting = (f"{rng.choice(_GREETINGS)}, {rng.choice(_HOTELS)}, "
                 f"{rng.choice(_NAMES)} speaking, {rng.choice(_ASKS)}?")
     gain = float(rng.uniform(-8, 0))
-    tl.add("live_human", speak(greeting, **agent) * _db(gain))  # type: ignore[arg-type]
+    tl.add("live_human", speak(greeting, **agent) * _db(gain))
     lines = list(rng.permutation(_AGENT_LINES))
     for turn in range(int(rng.integers(1, 4))):
         tl.silence("live_human", float(rng.uniform(0.3, 1.2)))
-        said = speak(str(rng.choice(_CALLER_LINES)), **caller_voice) * 0.7  # type: ignore[arg-type]
+        said = speak(str(rng.choice(_CALLER_LINES)), **caller_voice) * 0.7
         tl.add("live_human", np.zeros(0, np.float32), said)
         tl.silence("live_human", float(rng.uniform(0.3, 1.0)))
-        tl.add("live_human", speak(str(lines[turn]), **agent) * _db(gain))  # type: ignore[arg-type]
+        tl.add("live_human", speak(str(lines[turn]), **agent) * _db(gain))
     tl.silence("live_human", float(rng.uniform(0.3, 1.5)))
 
 

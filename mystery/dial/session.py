@@ -138,6 +138,7 @@ class Session:
         # 2.15 applies conference removals late, so freeing a Python tap earlier let the clock thread
         # call into a dying object (SIGSEGV in ~2 % of calls at 50 at once).
         self.held: list[Any] = []
+        self.recorders: tuple[Any, ...] = ()  # keeps the recorders alive during the call
         self.local_hangup = ""
         self.stop_requested = False     # set by the worker's SIGTERM/SIGINT handler
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy import stats
@@ -101,7 +102,7 @@ def access_loss(
     p_fail: np.ndarray | float,
     n: float,
     retry: np.ndarray | float,
-    intent: float,
+    intent: np.ndarray | float,
     conversion: np.ndarray | float,
     value_eur: float,
     displaced: np.ndarray | float,
@@ -177,7 +178,8 @@ def tornado(calls: Sequence[CallObservation], a: Assumptions, bootstrap_p: np.nd
             continue
         ends = []
         for end in (parameter.low, parameter.high):
-            moved = dataclasses.replace(a, **{name: dataclasses.replace(parameter, value=end)})
+            change: dict[str, Any] = {name: dataclasses.replace(parameter, value=end)}
+            moved = dataclasses.replace(a, **change)
             ends.append(_central_loss(calls, moved)[0])
         bars.append(TornadoBar(parameter.symbol, parameter.label, parameter.low, parameter.high, ends[0], ends[1]))
     p10, p90 = np.percentile(bootstrap_p, [10, 90])

@@ -78,6 +78,7 @@ def hour_of_week(started_at: str, timezone: str) -> int:
 
 def observe(result: CallResult, timezone: str, missed_items: frozenset[str] | None = None) -> CallObservation:
     """Turn a stored call into the model's input; prefers time to a human over time to answer."""
+    wait: float | None
     if result.time_to_human_s is not None:
         wait, basis = result.time_to_human_s, WAIT_BASIS_HUMAN
     else:

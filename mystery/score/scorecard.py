@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any, TypedDict
 
 from mystery.records import CallResult, Word
 from mystery.score.checklist import Checklist, ChecklistItem, Rule, fill_rule
@@ -22,7 +23,8 @@ from mystery.score.match import (
     tokenize,
 )
 
-SPEAKER_CHANNELS = {"agent": {"callee", "mono"}, "caller": {"caller", "mono"}, "any": None}
+AGENT_CHANNELS = {"callee", "mono"}
+SPEAKER_CHANNELS: dict[str, set[str] | None] = {"agent": AGENT_CHANNELS, "caller": {"caller", "mono"}, "any": None}
 """Whose words count for an item: the agent is heard on the callee channel (or a mono recording)."""
 
 
@@ -67,6 +69,15 @@ class Verdict:
         return self.evidence[0].quote if self.evidence else ""
 
 
+class ScorecardJson(TypedDict):
+    """Scorecard.to_json: what the transcript JSON carries and the store keeps (one dict per verdict)."""
+
+    checklist: str
+    score_pct: float
+    answer_s: float
+    verdicts: list[dict[str, Any]]
+
+
 @dataclass(frozen=True, slots=True)
 class Scorecard:
     """All verdicts of one call. answer_s: the time `within_s` limits are counted from."""
@@ -84,7 +95,7 @@ class Scorecard:
     def missed(self) -> tuple[str, ...]:
         return tuple(v.item_id for v in self.verdicts if not v.passed)
 
-    def to_json(self) -> dict[str, object]:
+    def to_json(self) -> ScorecardJson:
         return {
             "checklist": self.checklist, "score_pct": round(self.score_pct, 1), "answer_s": round(self.answer_s, 3),
             "verdicts": [{"item": v.item_id, "title": v.title, "passed": v.passed, "weight": v.weight,
@@ -174,7 +185,7 @@ def score_call(checklist: Checklist, words: Sequence[Word], answer_s: float | No
     first agent word. `variables` (e.g. the line's hotel name) override the checklist's."""
     ordered = sorted(words, key=lambda w: (w.start_s, w.end_s))
     if answer_s is None:
-        agent = [w for w in ordered if w.channel in SPEAKER_CHANNELS["agent"]]
+        agent = [w for w in ordered if w.channel in AGENT_CHANNELS]
         answer_s = agent[0].start_s if agent else 0.0
     merged = {**dict(checklist.variables), **(variables or {})}
     verdicts = tuple(score_item(item, ordered, answer_s, merged) for item in checklist.items)

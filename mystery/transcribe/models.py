@@ -224,10 +224,10 @@ def _safe_extract(archive: Path, target: Path) -> None:
     if tarfile.is_tarfile(archive):
         with tarfile.open(archive) as t:
             if not hasattr(tarfile, "data_filter"):  # Python < 3.11.4: check members ourselves
-                for member in t.getmembers():
-                    dest = (target / member.name).resolve()
-                    if not dest.is_relative_to(target.resolve()) or not (member.isfile() or member.isdir()):
-                        raise InputError(str(archive), member.name, "archive member is not a plain file inside "
+                for entry in t.getmembers():
+                    dest = (target / entry.name).resolve()
+                    if not dest.is_relative_to(target.resolve()) or not (entry.isfile() or entry.isdir()):
+                        raise InputError(str(archive), entry.name, "archive member is not a plain file inside "
                                          "the model folder")
                 t.extractall(target)  # noqa: S202 - members checked above
             else:

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.pool import ConnectionPoolEntry
 
 from mystery_core import jsontext
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 __all__ = ["Engine", "make_engine", "migrate", "normalize_url", "open_store", "version_locations"]
 
@@ -31,7 +37,7 @@ def make_engine(url: str) -> Engine:
     if engine.dialect.name == "sqlite":
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+        def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
@@ -50,7 +56,7 @@ def version_locations() -> list[Path]:
     from importlib.metadata import entry_points
     from importlib.util import find_spec
 
-    locations = []
+    locations: list[Path] = []
     for point in sorted(entry_points(group=VERSIONS_ENTRY_POINTS), key=lambda p: p.name):
         top, *rest = point.value.split(".")
         spec = find_spec(top)
@@ -61,7 +67,7 @@ def version_locations() -> list[Path]:
     return locations
 
 
-def _alembic_config(engine: Engine):  # type: ignore[no-untyped-def]
+def _alembic_config(engine: Engine) -> Config:
     from alembic.config import Config
 
     config = Config()
