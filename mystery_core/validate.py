@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Annotated, Any, ClassVar, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -94,6 +95,8 @@ class Schema(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True, coerce_numbers_to_str=True,
                               arbitrary_types_allowed=True, populate_by_name=True)
     unknown_key: ClassVar[str] = "unknown key (expected one of: {known})"
+    internal: ClassVar[frozenset[str]] = frozenset()
+    """Fields filled after validation (a name taken from the enclosing mapping's key), not from the file."""
     not_mapping: ClassVar[str] = "expected a mapping, got {value!r}"
 
     @model_validator(mode="before")
@@ -103,7 +106,7 @@ class Schema(BaseModel):
             data = {}
         if not isinstance(data, Mapping):
             raise Invalid(cls.not_mapping.format(value=data))
-        known = sorted(f.alias or name for name, f in cls.model_fields.items())
+        known = sorted(f.alias or name for name, f in cls.model_fields.items() if name not in cls.internal)
         unknown = sorted(str(k) for k in data if str(k) not in known)
         if unknown:
             raise Invalid(cls.unknown_key.format(known=", ".join(known)), unknown[0])
@@ -194,6 +197,13 @@ def time_zone(value: Any) -> str:
     except (ZoneInfoNotFoundError, ValueError):
         raise Invalid(f"unknown time zone {value!r}") from None
     return str(value)
+
+
+def directory(value: Any) -> Path:
+    """An existing directory."""
+    if not Path(str(value)).is_dir():
+        raise Invalid(f"no such directory {str(value)!r}")
+    return Path(str(value))
 
 
 def mapping_of(problem: str, nonempty: bool = False) -> BeforeValidator:

@@ -20,6 +20,7 @@ MAX_VALUES = 100_000
 """Values a document may expand to once its aliases are resolved."""
 
 Keys = tuple[str | int, ...]
+_COLLECTION_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,8 @@ class _Builder:
             raise InputError(f"{self.path}:{node.start_mark.line + 1}", None,
                              f"the document expands to more than {MAX_VALUES} values (nested aliases?)")
         self.lines.setdefault(keys, node.start_mark.line + 1)
+        if not isinstance(node, yaml.ScalarNode) and node.tag not in _COLLECTION_TAGS:
+            raise InputError(f"{self.path}:{node.start_mark.line + 1}", None, f"invalid YAML: unsupported tag {node.tag}")
         if isinstance(node, yaml.MappingNode):
             out: dict[str, Any] = {}
             for key_node, value_node in node.value:

@@ -10,11 +10,11 @@ from __future__ import annotations
 import dataclasses
 import math
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
-from pydantic import BeforeValidator, PlainValidator, ValidationInfo
+from pydantic import BeforeValidator, Field, PlainValidator, ValidationInfo
 
 from mystery_core.validate import (
     AtLeast,
@@ -22,6 +22,7 @@ from mystery_core.validate import (
     Invalid,
     Schema,
     Texts,
+    directory,
     mapping_of,
     nested,
     number,
@@ -92,55 +93,8 @@ class Voice:
     pitch: int
 
 
-# Nodes: what the switchboard does next. Busy, NoAnswer and Reject act before the answer.
-
-
-@dataclass(frozen=True, slots=True)
-class Busy:
-    """Reply 486 Busy Here (a simulated busy, marked so the proxy never confuses it with a full worker)."""
-
-
-@dataclass(frozen=True, slots=True)
-class NoAnswer:
-    """Keep ringing until the caller gives up (or ``max_s``, then 480)."""
-
-    max_s: float
-
-
-@dataclass(frozen=True, slots=True)
-class Reject:
-    """Reply a final error status, e.g. 404, 603."""
-
-    status: int
-    reason: str
-
-
-@dataclass(frozen=True, slots=True)
-class Closed:
-    """Closed-hours message: answer, play it, hang up."""
-
-    message: Prompt
-
-
-@dataclass(frozen=True, slots=True)
-class Play:
-    """Play a prompt, then continue with ``then``."""
-
-    prompt: Prompt
-    then: Node
-
-
-@dataclass(frozen=True, slots=True)
-class Menu:
-    """IVR prompt with DTMF choices; DTMF during the prompt interrupts it (barge-in)."""
-
-    name: str
-    prompt: Prompt
-    choices: tuple[tuple[str, Node], ...]
-    timeout_s: float
-    retries: int
-    invalid: Prompt
-    on_timeout: Node
+# Nodes: what the switchboard does next. Busy, NoAnswer and Reject act before the answer. The nodes
+# without parameters in the file (or with one name) are plain records; the others are read by pydantic.
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,38 +112,10 @@ class Agent:
 
 
 @dataclass(frozen=True, slots=True)
-class Voicemail:
-    """Greeting, beep, then record the caller for up to ``max_s`` seconds."""
-
-    greeting: Prompt
-    beep: bool
-    max_s: float
-
-
-@dataclass(frozen=True, slots=True)
-class DeadEnd:
-    """A prompt leading nowhere; then silence until the caller leaves (or hang up after ``hangup_after_s``)."""
-
-    prompt: Prompt
-    hangup_after_s: float | None
-
-
-@dataclass(frozen=True, slots=True)
-class Hangup:
-    """The switchboard hangs up (``reason`` is logged, e.g. drop mid-queue)."""
-
-    reason: str
-
-
-@dataclass(frozen=True, slots=True)
 class Goto:
     """Continue with another line's flow (shares menus between lines)."""
 
     line: str
-
-
-Node = Busy | NoAnswer | Reject | Closed | Play | Menu | QueueRef | Agent | Voicemail | DeadEnd | Hangup | Goto
-PRE_ANSWER = (Busy, NoAnswer, Reject)
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,76 +136,6 @@ class Hours:
     timezone: str
     closed: Node
 
-
-@dataclass(frozen=True, slots=True)
-class Line:
-    """One dialled number (the request-URI user part) and its behaviour."""
-
-    user: str
-    description: str
-    pdd: Dist
-    ring: Dist
-    early_media: EarlyMedia | None
-    hours: Hours | None
-    then: Node
-
-
-@dataclass(frozen=True, slots=True)
-class AgentPool:
-    """Personas of live agents: per call a different name, voice and wording."""
-
-    name: str
-    names: tuple[str, ...]
-    voices: tuple[str, ...]
-    speed_wpm: tuple[int, int]
-    pitch: tuple[int, int]
-    greeting: tuple[str, ...]
-    replies: tuple[tuple[str, ...], ...]
-    prompt_again: tuple[str, ...]
-    closing: tuple[str, ...]
-    patience_s: float
-    reply_delay: Dist
-    max_talk: Dist
-    hangs_up: bool
-
-
-@dataclass(frozen=True, slots=True)
-class Queue:
-    """A call queue with ``agents`` seats shared by every worker process.
-
-    ``min_wait`` stands for callers the simulation does not place (the hotel's other
-    customers): a call joins the seat line only after it; then real FIFO queueing applies.
-    """
-
-    name: str
-    agents: int
-    pool: str
-    music: tuple[str, ...]
-    announcement: Prompt
-    announce_every: Dist
-    first_announcement: Dist
-    min_wait: Dist
-    max_wait: Dist | None
-    on_timeout: Node
-
-
-@dataclass(frozen=True, slots=True)
-class Switchboard:
-    """A whole simulated switchboard."""
-
-    source: str
-    name: str
-    hotel: str
-    seed: int
-    timezone: str
-    max_call_s: float
-    sounds_dir: Path
-    moh_dir: Path
-    ivr_voice: Voice
-    lines: dict[str, Line] = field(hash=False)
-    queues: dict[str, Queue] = field(hash=False)
-    pools: dict[str, AgentPool] = field(hash=False)
-    variables: dict[str, str] = field(hash=False)
 
 # --------------------------------------------------------------------------- YAML schema (pydantic)
 
@@ -337,8 +193,10 @@ def _prompt_item(item: Any, sounds_dir: Path) -> PromptItem:
         if not file.is_file():
             raise Invalid(f"no such sound file {str(file)!r}", "sound")
         return PromptItem("sound", str(file))
-    if kind in ("say", "silence"):
-        return PromptItem(kind, under(kind, text if kind == "say" else _num, arg))
+    if kind == "say":
+        return PromptItem("say", under("say", text, arg))
+    if kind == "silence":
+        return PromptItem("silence", under("silence", _num, arg))
     raise Invalid(f"expected sound, say or silence, got {kind!r}")
 
 
@@ -374,12 +232,6 @@ def _days(value: Any) -> frozenset[int]:
         if str(day).lower()[:3] not in _DAYS:
             raise Invalid(f"expected day names mon..sun, got {day!r}")
     return frozenset(_DAYS[str(day).lower()[:3]] for day in (value if isinstance(value, list) else [value]))
-
-
-def _directory(value: Any) -> Path:
-    if not Path(str(value)).is_dir():
-        raise Invalid(f"no such directory {str(value)!r}")
-    return Path(str(value))
 
 
 def _users(value: Any) -> Any:
@@ -426,57 +278,77 @@ PromptField = Annotated[Any, PlainValidator(_prompt)]
 NodeField = Annotated[Any, PlainValidator(lambda value, info: _node(value, info))]
 
 
-class _Busy(Schema):
-    pass
+# --------------------------------------------------------------------------- records read by pydantic
 
 
-class _NoAnswer(Schema):
+class Busy(Schema):
+    """Reply 486 Busy Here (a simulated busy, marked so the proxy never confuses it with a full worker)."""
+
+
+class NoAnswer(Schema):
+    """Keep ringing until the caller gives up (or ``max_s``, then 480)."""
+
     max_s: Annotated[float, AtLeast(1)] = 300
 
 
-class _Reject(Schema):
+class Reject(Schema):
+    """Reply a final error status, e.g. 404, 603."""
+
     status: Annotated[int, PlainValidator(_status)]
     reason: str = ""
 
 
-class _Closed(Schema):
+class Closed(Schema):
+    """Closed-hours message: answer, play it, hang up."""
+
     message: PromptField
 
 
-class _Play(Schema):
+class Play(Schema):
+    """Play a prompt, then continue with ``then``."""
+
     prompt: PromptField
     then: NodeField
 
 
-class _Menu(Schema):
+class Menu(Schema):
+    """IVR prompt with DTMF choices; DTMF during the prompt interrupts it (barge-in)."""
+
     name: str = ""  # default: the node's path (see _resolve)
     prompt: PromptField
-    choices: Annotated[Any, PlainValidator(_choices)]
+    choices: Annotated[tuple[tuple[str, Node], ...], PlainValidator(_choices)]
     timeout_s: Annotated[float, AtLeast(0.1)] = 5
     retries: Annotated[int, AtLeast(0)] = 2
     invalid: PromptField = "invalid"
     on_timeout: NodeField = {"hangup": {"reason": "menu_timeout"}}
 
 
-class _Voicemail(Schema):
+class Voicemail(Schema):
+    """Greeting, beep, then record the caller for up to ``max_s`` seconds."""
+
     greeting: PromptField = ["vm-nobodyavail", "vm-leavemsg"]
     beep: Flag = True
     max_s: Annotated[float, AtLeast(0.5)] = 30
 
 
-class _DeadEnd(Schema):
+class DeadEnd(Schema):
+    """A prompt leading nowhere; then silence until the caller leaves (or hang up after ``hangup_after_s``)."""
+
     prompt: PromptField = "pm-invalid-option"
     hangup_after_s: Annotated[float | None, PlainValidator(lambda value: value if value is None else _num(value))] = None
 
 
-class _Hangup(Schema):
+class Hangup(Schema):
+    """The switchboard hangs up (``reason`` is logged, e.g. drop mid-queue)."""
+
     reason: str = "hangup"
 
 
-_NODES: dict[str, tuple[type[Schema], type]] = {
-    "busy": (_Busy, Busy), "no_answer": (_NoAnswer, NoAnswer), "reject": (_Reject, Reject), "closed": (_Closed, Closed),
-    "play": (_Play, Play), "menu": (_Menu, Menu), "voicemail": (_Voicemail, Voicemail), "dead_end": (_DeadEnd, DeadEnd),
-    "hangup": (_Hangup, Hangup),
+Node = Busy | NoAnswer | Reject | Closed | Play | Menu | QueueRef | Agent | Voicemail | DeadEnd | Hangup | Goto
+PRE_ANSWER = (Busy, NoAnswer, Reject)
+_NODES: dict[str, type[Schema]] = {
+    "busy": Busy, "no_answer": NoAnswer, "reject": Reject, "closed": Closed, "play": Play, "menu": Menu,
+    "voicemail": Voicemail, "dead_end": DeadEnd, "hangup": Hangup,
 }
 _REFS: dict[str, type] = {"queue": QueueRef, "agent": Agent, "goto": Goto}
 
@@ -491,9 +363,8 @@ def _node(value: Any, info: ValidationInfo) -> Node:
         return _REFS[kind](under(kind, text, arg))  # type: ignore[no-any-return]
     if kind not in _NODES:
         raise Invalid(f"unknown node kind {kind!r} (expected one of {sorted(_NODE_KINDS)})")
-    schema, record = _NODES[kind]
     arg = {"status": arg} if kind == "reject" and isinstance(arg, int) else arg
-    return record(**dict(nested(schema, arg, info.context, kind)))  # type: ignore[no-any-return]
+    return nested(_NODES[kind], arg, info.context, kind)  # type: ignore[return-value]
 
 
 def _line_then(value: Any, info: ValidationInfo) -> Node:
@@ -510,16 +381,31 @@ class _Hours(Schema):
     closed: NodeField
 
 
-class _Line(Schema):
+def _hours(value: Any, info: ValidationInfo) -> Hours | None:
+    if value is None or isinstance(value, Hours):
+        return value
+    hours = nested(_Hours, value, info.context)
+    return Hours(hours.open, hours.close, hours.days, hours.timezone or (info.context or {})["timezone"], hours.closed)
+
+
+class Line(Schema):
+    """One dialled number (the request-URI user part) and its behaviour."""
+
+    internal: ClassVar[frozenset[str]] = frozenset({"user"})
+    user: str = ""
     description: str = ""
-    pdd_s: Seconds = ZERO
-    ring_s: Seconds = ZERO
+    pdd: Seconds = Field(ZERO, alias="pdd_s")
+    ring: Seconds = Field(ZERO, alias="ring_s")
     early_media: Annotated[EarlyMedia | None, PlainValidator(_early_media)] = None
-    hours: _Hours | None = None
-    then: Annotated[Any, PlainValidator(_line_then)] = None
+    hours: Annotated[Hours | None, PlainValidator(_hours)] = None
+    then: Annotated[Node, PlainValidator(_line_then)] = None  # type: ignore[assignment]  # required
 
 
-class _Pool(Schema):
+class AgentPool(Schema):
+    """Personas of live agents: per call a different name, voice and wording."""
+
+    internal: ClassVar[frozenset[str]] = frozenset({"name"})
+    name: str = ""
     names: Texts = ("Sophie", "Marc", "Julia", "Thomas", "Amelie", "Lucas", "Claire", "Hugo")
     voices: Texts = ("en-gb+f3", "en-us+m3", "en-gb+f2", "en-us+m1", "en-gb-scotland+f4", "en+m7", "en-us+f5",
                      "en-gb+m4")
@@ -539,25 +425,28 @@ class _Pool(Schema):
     closing: Texts = ("Thank you for calling {hotel}. Have a nice day, goodbye.", "You're welcome. Goodbye!",
                       "Thanks for your call, bye bye.")
     patience_s: Annotated[float, AtLeast(0.1)] = 4.0
-    reply_delay_s: Seconds = Dist("uniform", (0.3, 0.9))
-    max_talk_s: Seconds = Dist("fixed", (60.0,))
+    reply_delay: Seconds = Field(Dist("uniform", (0.3, 0.9)), alias="reply_delay_s")
+    max_talk: Seconds = Field(Dist("fixed", (60.0,)), alias="max_talk_s")
     hangs_up: Flag = True
 
-    def record(self, name: str) -> AgentPool:
-        return AgentPool(name, self.names, self.voices, self.speed_wpm, self.pitch, self.greeting, self.replies,
-                         self.prompt_again, self.closing, self.patience_s, self.reply_delay_s, self.max_talk_s,
-                         self.hangs_up)
 
+class Queue(Schema):
+    """A call queue with ``agents`` seats shared by every worker process.
 
-class _Queue(Schema):
+    ``min_wait`` stands for callers the simulation does not place (the hotel's other
+    customers): a call joins the seat line only after it; then real FIFO queueing applies.
+    """
+
+    internal: ClassVar[frozenset[str]] = frozenset({"name"})
+    name: str = ""
     agents: Annotated[int, AtLeast(0)]
     pool: str = "default"
     music: Annotated[tuple[str, ...], PlainValidator(_music)] = ("macroform-cold_day",)
     announcement: PromptField = ["queue-periodic-announce"]
-    announce_every_s: Seconds = Dist("fixed", (30.0,))
-    first_announcement_s: Seconds = Dist("fixed", (10.0,))
-    min_wait_s: Seconds = ZERO
-    max_wait_s: Annotated[Dist | None, PlainValidator(_dist)] = None
+    announce_every: Seconds = Field(Dist("fixed", (30.0,)), alias="announce_every_s")
+    first_announcement: Seconds = Field(Dist("fixed", (10.0,)), alias="first_announcement_s")
+    min_wait: Seconds = Field(ZERO, alias="min_wait_s")
+    max_wait: Annotated[Dist | None, PlainValidator(_dist)] = Field(None, alias="max_wait_s")
     on_timeout: NodeField = {"hangup": {"reason": "queue_timeout"}}
 
 
@@ -567,24 +456,33 @@ class _Voice(Schema):
     pitch: Annotated[int, AtLeast(0)] = 50
 
 
+def _voice(value: Any, info: ValidationInfo) -> Voice:
+    return value if isinstance(value, Voice) else Voice(**dict(nested(_Voice, value, info.context)))
+
+
 class _Places(Schema):
     """Where sounds and music are, and the default time zone: known before the rest is checked."""
 
-    sounds_dir: Annotated[Path, PlainValidator(_directory)] = Path(DEFAULT_SOUNDS_DIR)
-    moh_dir: Annotated[Path, PlainValidator(_directory)] = Path(DEFAULT_MOH_DIR)
+    sounds_dir: Annotated[Path, PlainValidator(directory)] = Path(DEFAULT_SOUNDS_DIR)
+    moh_dir: Annotated[Path, PlainValidator(directory)] = Path(DEFAULT_MOH_DIR)
     timezone: Annotated[str, PlainValidator(time_zone)] = "UTC"
 
 
-class _Switchboard(_Places):
-    name: str | None = None
+class Switchboard(_Places):
+    """A whole simulated switchboard."""
+
+    internal: ClassVar[frozenset[str]] = frozenset({"source"})
+    source: str = ""
+    name: str = ""  # default: the file's stem
     hotel: str = "Grand Hotel"
     seed: Annotated[int, AtLeast(0)] = 1
     max_call_s: Annotated[float, AtLeast(1)] = 900
-    ivr_voice: _Voice = _Voice()
+    ivr_voice: Annotated[Voice, PlainValidator(_voice)] = Voice("en-us+f2", 150, 50)
     variables: Annotated[dict[str, str], mapping_of("expected a mapping name -> text")] = {}
-    agents: Annotated[dict[str, _Pool], mapping_of("expected a mapping pool name -> persona pool")] = {}
-    queues: Annotated[dict[str, _Queue], mapping_of("expected a mapping queue name -> queue")] = {}
-    lines: Annotated[dict[str, _Line], BeforeValidator(_users)] = None  # type: ignore[assignment]
+    pools: Annotated[dict[str, AgentPool], mapping_of("expected a mapping pool name -> persona pool")] = Field(
+        {}, alias="agents")
+    queues: Annotated[dict[str, Queue], mapping_of("expected a mapping queue name -> queue")] = {}
+    lines: Annotated[dict[str, Line], BeforeValidator(_users)] = None  # type: ignore[assignment]
 
 
 def _resolve(node: Node, keys: Keys, refs: list[tuple[str, str, Keys]]) -> Node:
@@ -593,13 +491,13 @@ def _resolve(node: Node, keys: Keys, refs: list[tuple[str, str, Keys]]) -> Node:
         kind, key = {QueueRef: ("queue", "queue"), Agent: ("agent pool", "agent"), Goto: ("line", "goto")}[type(node)]
         refs.append((kind, getattr(node, dataclasses.fields(node)[0].name), (*keys, key)))
     elif isinstance(node, Play):
-        return dataclasses.replace(node, then=_resolve(node.then, (*keys, "play", "then"), refs))
+        return node.model_copy(update={"then": _resolve(node.then, (*keys, "play", "then"), refs)})
     elif isinstance(node, Menu):
-        return dataclasses.replace(
-            node, name=node.name or ".".join(map(str, keys)),
-            choices=tuple((d, _resolve(to, (*keys, "menu", "choices", d), refs)) for d, to in node.choices),
-            on_timeout=_resolve(node.on_timeout, (*keys, "menu", "on_timeout"), refs),
-        )
+        return node.model_copy(update={
+            "name": node.name or ".".join(map(str, keys)),
+            "choices": tuple((d, _resolve(to, (*keys, "menu", "choices", d), refs)) for d, to in node.choices),
+            "on_timeout": _resolve(node.on_timeout, (*keys, "menu", "on_timeout"), refs),
+        })
     return node
 
 
@@ -608,37 +506,28 @@ def parse_switchboard(located: LocatedYaml) -> Switchboard:
     data = located.data if isinstance(located.data, dict) else {}
     places = validate(_Places, dataclasses.replace(located, data={k: data[k] for k in _Places.model_fields
                                                                   if k in data}), root="(top)")
-    doc = validate(_Switchboard, located, context=dict(places), root="(top)")
+    doc = validate(Switchboard, located, context=dict(places), root="(top)")
     refs: list[tuple[str, str, Keys]] = []
-    pools = {name: pool.record(name) for name, pool in doc.agents.items()}
-    pools.setdefault("default", _Pool().record("default"))
+    pools = {name: pool.model_copy(update={"name": name}) for name, pool in doc.pools.items()}
+    pools.setdefault("default", AgentPool.model_validate({}).model_copy(update={"name": "default"}))
     queues = {}
-    for name, q in doc.queues.items():
-        refs.append(("agent pool", q.pool, ("queues", name, "pool")))
-        queues[name] = Queue(name, q.agents, q.pool, q.music, q.announcement, q.announce_every_s,
-                             q.first_announcement_s, q.min_wait_s, q.max_wait_s,
-                             _resolve(q.on_timeout, ("queues", name, "on_timeout"), refs))
+    for name, queue in doc.queues.items():
+        refs.append(("agent pool", queue.pool, ("queues", name, "pool")))
+        on_timeout = _resolve(queue.on_timeout, ("queues", name, "on_timeout"), refs)
+        queues[name] = queue.model_copy(update={"name": name, "on_timeout": on_timeout})
     lines = {}
     for user, line in doc.lines.items():
-        hours = None
-        if line.hours is not None:
-            h = line.hours
-            hours = Hours(h.open, h.close, h.days, h.timezone or doc.timezone,
-                          _resolve(h.closed, ("lines", user, "hours", "closed"), refs))
-        lines[user] = Line(user, line.description, line.pdd_s, line.ring_s, line.early_media, hours,
-                           _resolve(line.then, ("lines", user, "then"), refs))
+        hours = line.hours and dataclasses.replace(
+            line.hours, closed=_resolve(line.hours.closed, ("lines", user, "hours", "closed"), refs))
+        then = _resolve(line.then, ("lines", user, "then"), refs)
+        lines[user] = line.model_copy(update={"user": user, "hours": hours, "then": then})
     defined: dict[str, dict[str, Any]] = {"queue": queues, "agent pool": pools, "line": lines}
-    for kind in defined:
-        for name, keys in [(name, keys) for ref_kind, name, keys in refs if ref_kind == kind]:
-            if name not in defined[kind]:
-                known = "" if kind == "line" else f" (defined: {', '.join(sorted(defined[kind])) or 'none'})"
-                raise located.error(keys, f"unknown {kind} {name!r}{known}")
-    return Switchboard(
-        source=located.path, name=doc.name or Path(located.path).stem, hotel=doc.hotel, seed=doc.seed,
-        timezone=doc.timezone, max_call_s=doc.max_call_s, sounds_dir=doc.sounds_dir, moh_dir=doc.moh_dir,
-        ivr_voice=Voice(doc.ivr_voice.voice, doc.ivr_voice.speed_wpm, doc.ivr_voice.pitch),
-        lines=lines, queues=queues, pools=pools, variables=doc.variables,
-    )
+    for kind, name, keys in sorted(refs, key=lambda ref: list(defined).index(ref[0])):
+        if name not in defined[kind]:
+            known = "" if kind == "line" else f" (defined: {', '.join(sorted(defined[kind])) or 'none'})"
+            raise located.error(keys, f"unknown {kind} {name!r}{known}")
+    return doc.model_copy(update={"source": located.path, "name": doc.name or Path(located.path).stem,
+                                  "lines": lines, "queues": queues, "pools": pools})
 
 
 def load_switchboard(path: str | Path) -> Switchboard:
