@@ -123,8 +123,8 @@ def error_path(error: ValidationError, missing: str = "required") -> tuple[Keys,
         return keys, keys[:-1] if cause.key else keys, cause.problem
     if loc and loc[-1] == "[key]":
         return loc[:-1], loc[:-2], f"{first['msg'][0].lower()}{first['msg'][1:]}, got {first['input']!r}"
-    if first["type"] == "missing":
-        return loc, loc, missing
+    if first["type"] == "missing":  # `missing` may name the key itself: "missing field {key}"
+        return (loc, loc[:-1], missing.format(key=repr(loc[-1]))) if "{key}" in missing else (loc, loc, missing)
     return loc, loc, f"{first['msg'][0].lower()}{first['msg'][1:]}, got {first['input']!r}"
 
 
@@ -132,8 +132,11 @@ def validate(model: type[M], doc: LocatedYaml, *, context: Any = None, root: str
              missing: str = "required") -> M:
     """`model` validated from a located YAML document; the first problem raises InputError at its line.
 
-    `root` names the field of a problem with the whole document; `missing` words a required key.
+    `root` names the field of a problem with the whole document; `missing` words a required key
+    (with `{key}` in it, the problem names the key and the field is its parent).
     """
+    if doc.data is None and issubclass(model, Schema):  # an empty file is not an empty mapping
+        raise doc.error((), model.not_mapping.format(value=None), root=root)
     try:
         return model.model_validate(doc.data, context=context)
     except ValidationError as error:
