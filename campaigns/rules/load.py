@@ -69,7 +69,7 @@ class _Rule(Schema):
     check: Annotated[str, PlainValidator(_check)]
     citation: str
     certainty: Annotated[str, PlainValidator(_certainty)]
-    in_force: Annotated[_InForce, BeforeValidator(lambda value: value or {})] = _InForce()
+    in_force: Annotated[_InForce, BeforeValidator(lambda value: value or {})] = _InForce.model_validate({})
     purposes: Names | None = None
     countries: Names | None = None
     needs: Names = ()
@@ -120,7 +120,7 @@ def load_pack_file(path: Path) -> Pack:
             purposes=frozenset(data.purposes if item.purposes is None else item.purposes),
             countries=frozenset(data.countries if item.countries is None else item.countries),
             needs=item.needs, params=item.params,
-            fine=fine and Fine(fine.low, fine.high, fine.currency, fine.per, fine.citation),
+            fine=None if fine is None else Fine(fine.low, fine.high, fine.currency, fine.per, fine.citation),
         )
         rules.append(prepare(rule, doc.where("rules", index), f"rules[{index}].params"))
     return Pack(name=data.pack, title=data.title or data.pack, version=data.version, source_file=str(path),
