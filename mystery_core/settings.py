@@ -17,8 +17,8 @@ from pydantic import BaseModel, BeforeValidator, Field, PlainValidator
 from pydantic_core import PydanticUndefined
 
 from mystery_core.errors import InputError
-from mystery_core.validate import Invalid, Schema, validate, whole_number
-from mystery_core.yamlfile import LocatedYaml, parse_located_yaml
+from mystery_core.validate import Invalid, Schema, validate_data, whole_number
+from mystery_core.yamlfile import parse_located_yaml
 
 DEFAULT_FILE = "mystery.yaml"
 ENV_PREFIX = "MYSTERY_"
@@ -90,11 +90,13 @@ class Settings(_Section):
                               "sqlite:///mystery.db")
     recordings_dir: Path = _help("Where call recordings are written", Path("recordings"))
     reports_dir: Path = _help("Where reports are written", Path("reports"))
-    fingerprints_dir: Path = _help("Per-line library of recorded-prompt fingerprints", Path("recordings/fingerprints"))
+    fingerprints_dir: Path = _help("Per-line library of recorded-prompt fingerprints",
+                                   Path("recordings/fingerprints"))
     sip: SipSettings = _help("SIP account of the dialer", default_factory=SipSettings)
     asr: AsrSettings = _help("Speech recognition", default_factory=AsrSettings)
     web: WebSettings = _help("Web dashboard", default_factory=WebSettings)
-    sources: dict[str, str] = Field(default_factory=dict, repr=False, description="where each value came from")
+    sources: dict[str, str] = Field(default_factory=dict, repr=False,
+                                    description="where each value came from")
 
     def describe(self) -> list[tuple[str, str, str, str]]:
         """Rows (name, value, source, help) for `mystery config show`; secrets masked."""
@@ -192,9 +194,9 @@ def load_settings(
     values: dict[str, Any] = {}
     sources: dict[str, str] = {}
     for where, source, flat in layers:
-        checked = validate(Settings, LocatedYaml(where, _nest(flat), {}))  # errors name this source alone
+        checked = validate_data(Settings, _nest(flat), where)  # errors name this source alone
         for name in flat:
             section, _, sub = name.rpartition(".")
             values[name] = getattr(getattr(checked, section) if section else checked, sub)
             sources[name] = source
-    return validate(Settings, LocatedYaml("settings", _nest(values), {})).model_copy(update={"sources": sources})
+    return validate_data(Settings, _nest(values), "settings").model_copy(update={"sources": sources})

@@ -71,7 +71,8 @@ def number(
         except ValueError:
             value = None
     problem = None
-    if isinstance(value, bool) or not isinstance(value, int if whole else int | float) or not math.isfinite(value):
+    kinds = int if whole else int | float
+    if isinstance(value, bool) or not isinstance(value, kinds) or not math.isfinite(value):
         problem = f"expected {expected}, got {raw!r}"
     elif ((minimum is not None and value < minimum) or (above is not None and value <= above)
           or (maximum is not None and value > maximum)):
@@ -124,7 +125,9 @@ def error_path(error: ValidationError, missing: str = "required") -> tuple[Keys,
     if loc and loc[-1] == "[key]":
         return loc[:-1], loc[:-2], f"{first['msg'][0].lower()}{first['msg'][1:]}, got {first['input']!r}"
     if first["type"] == "missing":  # `missing` may name the key itself: "missing field {key}"
-        return (loc, loc[:-1], missing.format(key=repr(loc[-1]))) if "{key}" in missing else (loc, loc, missing)
+        if "{key}" in missing:
+            return loc, loc[:-1], missing.format(key=repr(loc[-1]))
+        return loc, loc, missing
     return loc, loc, f"{first['msg'][0].lower()}{first['msg'][1:]}, got {first['input']!r}"
 
 
@@ -144,10 +147,9 @@ def validate(model: type[M], doc: LocatedYaml, *, context: Any = None, root: str
         raise doc.error(keys, problem, field_keys, root) from None
 
 
-def validate_mapping(model: type[M], data: Any, where: str, *, context: Any = None, missing: str = "required") -> M:
-    """`model` validated from data with no lines (JSON, the command line); errors name `where`."""
-    doc = LocatedYaml(where, data, {})
-    return validate(model, doc, context=context, missing=missing)
+def validate_data(model: type[M], data: Any, where: str, *, missing: str = "required") -> M:
+    """`model` validated from data without lines (JSON, the environment, flags); errors name `where`."""
+    return validate(model, LocatedYaml(where, data, {}), missing=missing)
 
 
 def under(below: str | int, check: Callable[..., T], *args: Any) -> T:
@@ -224,11 +226,12 @@ def mapping_of(problem: str, nonempty: bool = False) -> BeforeValidator:
 
 @dataclass(frozen=True)
 class AtLeast:
-    """Schema metadata: `Annotated[float, AtLeast(1)]` is a number >= 1, `Annotated[int, AtLeast(0)]` an integer."""
+    """Schema metadata: `Annotated[float, AtLeast(1)]`, a number >= 1 (with int, an integer >= 1)."""
 
     minimum: float
 
-    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler
+                                     ) -> core_schema.CoreSchema:
         whole = source is int
         expected = f"an integer >= {self.minimum:g}" if whole else f"a number >= {self.minimum:g}"
 
@@ -239,6 +242,5 @@ class AtLeast:
         return core_schema.no_info_plain_validator_function(check)
 
 
-Text = Annotated[str, PlainValidator(text)]
 Texts = Annotated[tuple[str, ...], PlainValidator(texts)]
 Flag = Annotated[bool, PlainValidator(flag)]

@@ -39,7 +39,8 @@ class LocatedYaml:
                 return f"{self.path}:{line}"
         return self.path
 
-    def error(self, keys: Keys, problem: str, field_keys: Keys | None = None, root: str | None = None) -> InputError:
+    def error(self, keys: Keys, problem: str, field_keys: Keys | None = None,
+              root: str | None = None) -> InputError:
         """InputError at the line of `keys`, naming `field_keys` (default `keys`; `root` when empty)."""
         shown = keys if field_keys is None else field_keys
         field = ".".join(f"[{k}]" if isinstance(k, int) else str(k) for k in shown).replace(".[", "[")
@@ -78,7 +79,8 @@ class _Builder:
                              f"the document expands to more than {MAX_VALUES} values (nested aliases?)")
         self.lines.setdefault(keys, node.start_mark.line + 1)
         if not isinstance(node, yaml.ScalarNode) and node.tag not in _COLLECTION_TAGS:
-            raise InputError(f"{self.path}:{node.start_mark.line + 1}", None, f"invalid YAML: unsupported tag {node.tag}")
+            raise InputError(f"{self.path}:{node.start_mark.line + 1}", None,
+                             f"invalid YAML: unsupported tag {node.tag}")
         if isinstance(node, yaml.MappingNode):
             out: dict[str, Any] = {}
             for key_node, value_node in node.value:

@@ -139,8 +139,8 @@ class Hours:
 
 # --------------------------------------------------------------------------- YAML schema (pydantic)
 
-_NODE_KINDS = {"busy", "no_answer", "reject", "closed", "play", "menu", "queue", "agent", "voicemail", "dead_end",
-               "hangup", "goto"}
+_NODE_KINDS = {"busy", "no_answer", "reject", "closed", "play", "menu", "queue", "agent", "voicemail",
+               "dead_end", "hangup", "goto"}
 _DIST_ARITY = {"uniform": 2, "normal": 2, "lognormal": 2, "exponential": 1}
 _DAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
 
@@ -173,8 +173,8 @@ def _dist(value: Any) -> Dist | None:
             if kind == "uniform" and nums[0] > nums[1]:
                 raise Invalid(f"expected low <= high, got {list(nums)}", "uniform")
             return Dist(kind, nums)
-    raise Invalid("expected a number of seconds or {uniform|normal|lognormal: [a, b]} / {exponential: mean} / "
-                  f"{{choice: [...]}}, got {value!r}")
+    raise Invalid("expected a number of seconds or {uniform|normal|lognormal: [a, b]} / {exponential: mean}"
+                  f" / {{choice: [...]}}, got {value!r}")
 
 
 def _wav(name: str, folder: Path) -> Path:
@@ -335,7 +335,7 @@ class DeadEnd(Schema):
     """A prompt leading nowhere; then silence until the caller leaves (or hang up after ``hangup_after_s``)."""
 
     prompt: PromptField = "pm-invalid-option"
-    hangup_after_s: Annotated[float | None, PlainValidator(lambda value: value if value is None else _num(value))] = None
+    hangup_after_s: Annotated[float | None, PlainValidator(lambda v: v if v is None else _num(v))] = None
 
 
 class Hangup(Schema):
@@ -351,6 +351,7 @@ _NODES: dict[str, type[Schema]] = {
     "voicemail": Voicemail, "dead_end": DeadEnd, "hangup": Hangup,
 }
 _REFS: dict[str, type] = {"queue": QueueRef, "agent": Agent, "goto": Goto}
+_REF_KINDS = {QueueRef: ("queue", "queue"), Agent: ("agent pool", "agent"), Goto: ("line", "goto")}
 
 
 def _node(value: Any, info: ValidationInfo) -> Node:
@@ -377,7 +378,7 @@ class _Hours(Schema):
     open: Annotated[str, PlainValidator(_clock)]
     close: Annotated[str, PlainValidator(_clock)]
     days: Annotated[frozenset[int], PlainValidator(_days)] = frozenset(range(7))
-    timezone: Annotated[str | None, PlainValidator(lambda value: value if value is None else time_zone(value))] = None
+    timezone: Annotated[str | None, PlainValidator(lambda v: v if v is None else time_zone(v))] = None
     closed: NodeField
 
 
@@ -385,7 +386,8 @@ def _hours(value: Any, info: ValidationInfo) -> Hours | None:
     if value is None or isinstance(value, Hours):
         return value
     hours = nested(_Hours, value, info.context)
-    return Hours(hours.open, hours.close, hours.days, hours.timezone or (info.context or {})["timezone"], hours.closed)
+    timezone = hours.timezone or (info.context or {})["timezone"]
+    return Hours(hours.open, hours.close, hours.days, timezone, hours.closed)
 
 
 class Line(Schema):
@@ -479,8 +481,8 @@ class Switchboard(_Places):
     max_call_s: Annotated[float, AtLeast(1)] = 900
     ivr_voice: Annotated[Voice, PlainValidator(_voice)] = Voice("en-us+f2", 150, 50)
     variables: Annotated[dict[str, str], mapping_of("expected a mapping name -> text")] = {}
-    pools: Annotated[dict[str, AgentPool], mapping_of("expected a mapping pool name -> persona pool")] = Field(
-        {}, alias="agents")
+    pools: Annotated[dict[str, AgentPool], mapping_of("expected a mapping pool name -> persona pool")] = (
+        Field({}, alias="agents"))
     queues: Annotated[dict[str, Queue], mapping_of("expected a mapping queue name -> queue")] = {}
     lines: Annotated[dict[str, Line], BeforeValidator(_users)] = None  # type: ignore[assignment]
 
@@ -488,14 +490,15 @@ class Switchboard(_Places):
 def _resolve(node: Node, keys: Keys, refs: list[tuple[str, str, Keys]]) -> Node:
     """The node with its menus named after their path; queue, pool and line references collected."""
     if isinstance(node, QueueRef | Agent | Goto):
-        kind, key = {QueueRef: ("queue", "queue"), Agent: ("agent pool", "agent"), Goto: ("line", "goto")}[type(node)]
+        kind, key = _REF_KINDS[type(node)]
         refs.append((kind, getattr(node, dataclasses.fields(node)[0].name), (*keys, key)))
     elif isinstance(node, Play):
         return node.model_copy(update={"then": _resolve(node.then, (*keys, "play", "then"), refs)})
     elif isinstance(node, Menu):
         return node.model_copy(update={
             "name": node.name or ".".join(map(str, keys)),
-            "choices": tuple((d, _resolve(to, (*keys, "menu", "choices", d), refs)) for d, to in node.choices),
+            "choices": tuple((d, _resolve(to, (*keys, "menu", "choices", d), refs))
+                             for d, to in node.choices),
             "on_timeout": _resolve(node.on_timeout, (*keys, "menu", "on_timeout"), refs),
         })
     return node

@@ -112,7 +112,8 @@ def load_pack_file(path: Path) -> Pack:
     rules = []
     for index, item in enumerate(data.rules):
         if not item.id.startswith(data.pack + "."):
-            raise doc.error(("rules", index, "id"), f"expected an id starting with {data.pack + '.'!r}, got {item.id!r}")
+            raise doc.error(("rules", index, "id"),
+                            f"expected an id starting with {data.pack + '.'!r}, got {item.id!r}")
         fine = item.fine or data.fine
         rule = Rule(
             id=item.id, pack=data.pack, title=item.title or item.id, check=item.check, citation=item.citation,

@@ -237,6 +237,10 @@ def _calls(raw: Any) -> float:
     return _number(raw)
 
 
+def _count(raw: Any, minimum: int) -> int:
+    return whole_number(raw, "a positive integer", minimum=minimum)
+
+
 def _timezone(raw: Any) -> str:
     try:
         return time_zone(raw)
@@ -278,13 +282,15 @@ class _Overrides(Schema):
     handle_time_s: ParameterIn = _UNSET
     hourly_profile: Annotated[tuple[float, ...] | None, PlainValidator(_profile)] = _UNSET
     timezone: Annotated[str | None, PlainValidator(_timezone)] = _UNSET
-    draws: Annotated[int | None, PlainValidator(lambda raw: whole_number(raw, "a positive integer", minimum=1))] = _UNSET
-    seed: Annotated[int | None, PlainValidator(lambda raw: whole_number(raw, "a positive integer", minimum=0))] = _UNSET
+    draws: Annotated[int | None, PlainValidator(lambda raw: _count(raw, 1))] = _UNSET
+    seed: Annotated[int | None, PlainValidator(lambda raw: _count(raw, 0))] = _UNSET
     mean_wait_s: MaybeNumber = _UNSET
     abandonment_rate: MaybeNumber = _UNSET
 
 
-def apply_overrides(assumptions: Assumptions, overrides: Mapping[str, Any] | LocatedYaml, where: str) -> Assumptions:
+def apply_overrides(
+    assumptions: Assumptions, overrides: Mapping[str, Any] | LocatedYaml, where: str
+) -> Assumptions:
     """Return `assumptions` with central values (and optionally ranges) replaced from a mapping.
 
     A value is a number (new central value) or a mapping with `value`, `low`, `high`,
@@ -348,7 +354,8 @@ def _parameter(current: Parameter, given: _ParameterIn, doc: LocatedYaml, name: 
     if name not in _SHARES and not low > 0:
         raise doc.error((name,), f"expected a positive value, got {low:g}")
     try:
-        return dataclasses.replace(current, value=value, low=low, high=high,
-                                   distribution=given.distribution or current.distribution, source=given.source)
+        distribution = given.distribution or current.distribution
+        return dataclasses.replace(current, value=value, low=low, high=high, distribution=distribution,
+                                   source=given.source)
     except ValueError as error:
         raise doc.error((name,), str(error)) from None

@@ -157,15 +157,17 @@ class _Scenario(_Fields):
     client: str = ""
     concurrency: Annotated[int, _whole(256)] = 4
     lines: Annotated[dict[str, _Line], BeforeValidator(_lines)]
-    calls: Annotated[list[_Group], BeforeValidator(lambda raw: raw if isinstance(raw, list) and raw else _no_calls())]
+    calls: Annotated[list[_Group], BeforeValidator(_calls)]
     revenue: Annotated[dict[str, Any], BeforeValidator(_revenue)] = {}
     checklist: Annotated[str, BeforeValidator(lambda raw: raw or "")] = ""
     variables: Variables = {}
     description: str = ""
 
 
-def _no_calls() -> None:
-    raise Invalid("expected a list of call groups")
+def _calls(raw: Any) -> Any:
+    if not isinstance(raw, list) or not raw:
+        raise Invalid("expected a list of call groups")
+    return raw
 
 
 def parse_scenario(doc: LocatedYaml) -> Scenario:
@@ -175,7 +177,8 @@ def parse_scenario(doc: LocatedYaml) -> Scenario:
     groups = []
     for i, group in enumerate(data.calls):
         if group.line not in lines:
-            raise doc.error(("calls", i, "line"), f"unknown line {group.line!r} (defined: {', '.join(lines)})")
+            raise doc.error(("calls", i, "line"),
+                            f"unknown line {group.line!r} (defined: {', '.join(lines)})")
         groups.append(CallGroup(group.line, group.count, group.steps, group.ring_timeout_s, group.max_seconds,
                                 group.label))
     return Scenario(

@@ -27,8 +27,7 @@ from typing import Annotated, Any, ClassVar
 from pydantic import BeforeValidator, PlainValidator, model_validator
 
 from mystery_core.errors import InputError
-from mystery_core.validate import Invalid, Schema, number, validate
-from mystery_core.yamlfile import LocatedYaml
+from mystery_core.validate import Invalid, Schema, number, validate_data
 
 ACTIONS = ("dtmf", "say", "hangup")
 TIMED_TRIGGERS = ("answered", "early_media")
@@ -129,7 +128,8 @@ def check_uri(uri: str, where: str = "SIP_URI") -> str:
 
 
 def _seconds(raw: Any, minimum: float = 0.0) -> float:
-    return number(raw, "a number of seconds", minimum=minimum, text=True, out_of_range=f"a number >= {minimum:g}")
+    return number(raw, "a number of seconds", minimum=minimum, text=True,
+                  out_of_range=f"a number >= {minimum:g}")
 
 
 def _one_of(choices: tuple[str, ...]) -> Any:
@@ -145,14 +145,16 @@ class StepSchema(Schema):
     """A step as written in a scenario, a plan's JSON or on the command line (see `Step`)."""
 
     unknown_key: ClassVar[str] = "unknown step field (known: {known})"
-    action: Annotated[str, _one_of(ACTIONS)] = None  # type: ignore[assignment]  # required, worded as a bad value
+    # Required; a missing action is worded as a bad one ("expected one of dtmf, say, hangup, got None").
+    action: Annotated[str, _one_of(ACTIONS)] = None  # type: ignore[assignment]
     value: Annotated[str, BeforeValidator(lambda value: str(value or ""))] = ""
     on: Annotated[str, _one_of(TRIGGERS)] = "answered"
     offset_s: Annotated[float, PlainValidator(_seconds)] = 0.0
     min_silence_ms: Annotated[int, PlainValidator(lambda raw: int(_seconds(raw, 20)))] = 700
     silence_s: Annotated[float, PlainValidator(lambda raw: _seconds(raw, 0.02))] = 3.0
     after_s: Annotated[float, PlainValidator(_seconds)] = 0.0
-    timeout_s: Annotated[float | None, PlainValidator(lambda raw: None if raw is None else _seconds(raw))] = None
+    timeout_s: Annotated[float | None, PlainValidator(lambda raw: raw if raw is None else _seconds(raw))] = (
+        None)
 
     @model_validator(mode="after")
     def _value_fits_the_action(self) -> StepSchema:
@@ -168,7 +170,7 @@ class StepSchema(Schema):
 
 def parse_step(data: dict[str, Any], where: str) -> Step:
     """A Step from its JSON/YAML form; raises InputError naming the field."""
-    return validate(StepSchema, LocatedYaml(where, data, {})).step()
+    return validate_data(StepSchema, data, where).step()
 
 
 def parse_plan(data: dict[str, Any], where: str = "plan") -> CallPlan:

@@ -169,8 +169,8 @@ class _Rule(_Fields):
     keywords: Patterns = None
     phrases: Patterns = None
     regex: Annotated[tuple[str, ...] | None, PlainValidator(_regexes)] = None
-    min_score: Annotated[float, PlainValidator(lambda v: number(v, "a number in (0, 100]", above=0, maximum=100))] = (
-        DEFAULT_MIN_SCORE)
+    min_score: Annotated[float, PlainValidator(
+        lambda v: number(v, "a number in (0, 100]", above=0, maximum=100))] = DEFAULT_MIN_SCORE
 
     @model_validator(mode="after")
     def _one_kind(self) -> _Rule:
@@ -218,8 +218,9 @@ def checklist_from_yaml(doc: LocatedYaml) -> Checklist:
             raise doc.error(("items", i, "id"), f"duplicate id {item.id!r} (first at items[{seen[item.id]}])")
         seen[item.id] = i
         rules = tuple(rule.record(doc.where("items", i, "rules", j)) for j, rule in enumerate(item.rules))
-        items.append(ChecklistItem(item.id, item.title if item.title is not None else item.id, rules, item.match,
-                                   item.speaker, item.within_s, item.weight))
+        title = item.id if item.title is None else item.title
+        items.append(ChecklistItem(item.id, title, rules, item.match, item.speaker, item.within_s,
+                                   item.weight))
     name = data.checklist if data.checklist is not None else Path(doc.path).stem
     return Checklist(name, data.language, tuple(items), tuple(data.variables.items()), doc.path)
 

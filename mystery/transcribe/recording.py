@@ -82,7 +82,8 @@ def segments_from_json(document: Any, path: Path) -> list[Segment]:
             raise InputError(str(path), field, f"expected an object, got {item!r}")
         start = number(item.get("start_s", item.get("start")), "a number of seconds", where=str(path),
                        field=f"{field}.start_s")
-        end = number(item.get("end_s", item.get("end")), "a number of seconds", where=str(path), field=f"{field}.end_s")
+        end = number(item.get("end_s", item.get("end")), "a number of seconds", where=str(path),
+                     field=f"{field}.end_s")
         if end <= start or start < 0:
             raise InputError(str(path), f"{field}.end_s", f"expected 0 <= start_s < end_s, got {start} .. {end}")
         out.append(Segment(start, end, str(item.get("label", "speech")), float(item.get("confidence", 1.0))))

@@ -66,10 +66,12 @@ rules:
     with pytest.raises(InputError) as error:
         load_pack_file(path)
     assert f"{path}:6: rules[0].certainty: expected V, S or U, got 'maybe'" == str(error.value)
-    path.write_text(path.read_text().replace("certainty: maybe", "certainty: V\n    in_forse: {from: 2026-01-01}"))
+    fixed = path.read_text().replace("certainty: maybe", "certainty: V\n    in_forse: {from: 2026-01-01}")
+    path.write_text(fixed)
     with pytest.raises(InputError) as error:
         load_pack_file(path)
-    assert str(error.value).startswith(f"{path}:7: rules[0].in_forse: unknown key (expected one of: certainty, ")
+    assert str(error.value).startswith(
+        f"{path}:7: rules[0].in_forse: unknown key (expected one of: certainty, ")
 
 
 def test_the_fifth_attempt_in_30_calendar_days_is_flagged_with_the_four_earlier_ones(write, audit):  # type: ignore[no-untyped-def]

@@ -1,4 +1,5 @@
-"""The one YAML loader and validation helper: lines for every key and item, aliases bounded, one error shape."""
+"""The one YAML loader and validation helper: lines for every key and item, aliases bounded, one error
+shape."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from mystery_core.yamlfile import MAX_ALIASES, load_located_yaml, parse_located_
 
 
 def test_every_mapping_key_and_sequence_item_keeps_its_line() -> None:
-    doc = parse_located_yaml("name: x\nitems:\n  - id: a\n    rules:\n      - {keywords: [b, c]}\n  - id: d\n", "f.yaml")
+    text = "name: x\nitems:\n  - id: a\n    rules:\n      - {keywords: [b, c]}\n  - id: d\n"
+    doc = parse_located_yaml(text, "f.yaml")
     assert {"name": "x", "items": [{"id": "a", "rules": [{"keywords": ["b", "c"]}]}, {"id": "d"}]} == doc.data
     assert 1 == doc.lines[("name",)]
     assert 3 == doc.lines[("items", 0)]
