@@ -137,7 +137,7 @@ class Hours:
     closed: Node
 
 
-# --------------------------------------------------------------------------- YAML schema (pydantic)
+# --------------------------------------------------------------------------- validators of the YAML shapes
 
 _NODE_KINDS = {"busy", "no_answer", "reject", "closed", "play", "menu", "queue", "agent", "voicemail",
                "dead_end", "hangup", "goto"}
@@ -152,9 +152,9 @@ def _num(value: Any) -> float:
 def _range(value: Any) -> tuple[int, int]:
     if isinstance(value, int) and not isinstance(value, bool):
         return (value, value)
-    if isinstance(value, list | tuple) and len(value) == 2 and all(isinstance(v, int) for v in value) \
-            and value[0] <= value[1]:
-        return (value[0], value[1])
+    pair = value if isinstance(value, list | tuple) and len(value) == 2 else None
+    if pair and all(isinstance(v, int) for v in pair) and pair[0] <= pair[1]:
+        return (pair[0], pair[1])
     raise Invalid(f"expected an integer or [low, high], got {value!r}")
 
 
@@ -228,10 +228,11 @@ def _clock(value: Any) -> str:
 def _days(value: Any) -> frozenset[int]:
     if isinstance(value, frozenset):
         return value
-    for day in value if isinstance(value, list) else [value]:
+    days = value if isinstance(value, list) else [value]
+    for day in days:
         if str(day).lower()[:3] not in _DAYS:
             raise Invalid(f"expected day names mon..sun, got {day!r}")
-    return frozenset(_DAYS[str(day).lower()[:3]] for day in (value if isinstance(value, list) else [value]))
+    return frozenset(_DAYS[str(day).lower()[:3]] for day in days)
 
 
 def _users(value: Any) -> Any:
@@ -253,8 +254,10 @@ def _choices(value: Any, info: ValidationInfo) -> tuple[tuple[str, Node], ...]:
 
 
 def _early_media(value: Any, info: ValidationInfo) -> EarlyMedia | None:
-    if value is None or value == "ringback":
-        return value and EarlyMedia("ringback", ())
+    if value is None:
+        return None
+    if value == "ringback":
+        return EarlyMedia("ringback", ())
     if isinstance(value, dict) and set(value) == {"announcement"}:
         return EarlyMedia("announcement", under("announcement", _prompt, value["announcement"], info))
     raise Invalid(f"expected ringback or {{announcement: prompt}}, got {value!r}")
