@@ -114,12 +114,13 @@ def load_pack_file(path: Path) -> Pack:
         if not item.id.startswith(data.pack + "."):
             raise doc.error(("rules", index, "id"),
                             f"expected an id starting with {data.pack + '.'!r}, got {item.id!r}")
-        fine = item.fine or data.fine
+        given = item.model_fields_set  # a key written as null still overrides the pack's default
+        fine = item.fine if "fine" in given else data.fine
         rule = Rule(
             id=item.id, pack=data.pack, title=item.title or item.id, check=item.check, citation=item.citation,
             certainty=item.certainty, in_force=InForce(item.in_force.start, item.in_force.end),
-            purposes=frozenset(data.purposes if item.purposes is None else item.purposes),
-            countries=frozenset(data.countries if item.countries is None else item.countries),
+            purposes=frozenset((item.purposes or ()) if "purposes" in given else data.purposes),
+            countries=frozenset((item.countries or ()) if "countries" in given else data.countries),
             needs=item.needs, params=item.params,
             fine=None if fine is None else Fine(fine.low, fine.high, fine.currency, fine.per, fine.citation),
         )
