@@ -2,80 +2,101 @@
 
 Every field has help text; `mystery config show` prints each value and where it came from.
 This module is the only one that reads the environment. Secrets (the SIP password) are never
-printed: `Settings.describe()` masks them.
+printed: `Settings.describe()` masks them. The settings are pydantic schemas (mystery_core.validate):
+each source is validated on its own, so an error names the file, the variable or the flag.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, ClassVar
 
-import yaml
+from pydantic import BaseModel, BeforeValidator, Field, PlainValidator
+from pydantic_core import PydanticUndefined
 
 from mystery_core.errors import InputError
+from mystery_core.validate import Invalid, Schema, validate_data, whole_number
+from mystery_core.yamlfile import parse_located_yaml
 
 DEFAULT_FILE = "mystery.yaml"
 ENV_PREFIX = "MYSTERY_"
 SECRET_FIELDS = {"sip.password"}
+SECTIONS = ("sip", "asr", "web")
 
 
-def _help(text: str, **kwargs: Any) -> Any:
-    return field(metadata={"help": text}, **kwargs)
+def _help(text: str, default: Any = PydanticUndefined, **kwargs: Any) -> Any:
+    return Field(default, description=text, **kwargs)
 
 
-@dataclass(frozen=True)
-class SipSettings:
+def _items(value: Any) -> Any:
+    """`PCMA,PCMU` (the environment, a flag) or a list."""
+    items = value if isinstance(value, list | tuple) else str(value).split(",")
+    return tuple(str(item).strip() for item in items if str(item).strip())
+
+
+def _mapping(value: Any) -> Any:
+    """`{fr: models/fr}` as YAML text (the environment, a flag) or a mapping."""
+    parsed = parse_located_yaml(value, "value").data if isinstance(value, str) else value
+    if not isinstance(parsed, Mapping):
+        raise Invalid(f"expected a mapping, got {value!r}")
+    return parsed
+
+
+Whole = Annotated[int, PlainValidator(lambda value: whole_number(value, "int", text=True))]
+Items = Annotated[tuple[str, ...], BeforeValidator(_items)]
+
+
+class _Section(Schema):
+    unknown_key: ClassVar[str] = "unknown setting (known: {known})"
+
+
+class SipSettings(_Section):
     """The caller's SIP account. Empty registrar = direct calls with no registration (loopback, tests)."""
 
-    registrar: str = _help("Registrar URI, e.g. sip:trunk.example.net; empty for no REGISTER", default="")
-    username: str = _help("Digest user name of the trunk account", default="")
-    password: str = _help("Digest password (never logged or printed)", default="")
-    realm: str = _help("Digest realm; '*' accepts any realm", default="*")
-    outbound_proxy: str = _help("Outbound proxy URI, e.g. sip:proxy.example.net;lr", default="")
-    caller_id: str = _help("From URI / caller ID, e.g. sip:+33140000000@trunk.example.net", default="")
-    codecs: tuple[str, ...] = _help("Codec order offered in SDP", default=("PCMA", "PCMU"))
-    bind_ip: str = _help("Local address for SIP and RTP", default="127.0.0.1")
-    port: int = _help("Local SIP port of the dialer; 0 picks a free one", default=0)
-    rtp_port: int = _help("First local RTP port; 0 picks a free range", default=0)
+    registrar: str = _help("Registrar URI, e.g. sip:trunk.example.net; empty for no REGISTER", "")
+    username: str = _help("Digest user name of the trunk account", "")
+    password: str = _help("Digest password (never logged or printed)", "", repr=False)
+    realm: str = _help("Digest realm; '*' accepts any realm", "*")
+    outbound_proxy: str = _help("Outbound proxy URI, e.g. sip:proxy.example.net;lr", "")
+    caller_id: str = _help("From URI / caller ID, e.g. sip:+33140000000@trunk.example.net", "")
+    codecs: Items = _help("Codec order offered in SDP", ("PCMA", "PCMU"))
+    bind_ip: str = _help("Local address for SIP and RTP", "127.0.0.1")
+    port: Whole = _help("Local SIP port of the dialer; 0 picks a free one", 0)
+    rtp_port: Whole = _help("First local RTP port; 0 picks a free range", 0)
 
 
-@dataclass(frozen=True)
-class AsrSettings:
+class AsrSettings(_Section):
     """Offline speech recognition."""
 
-    engine: str = _help("Transcription engine: vosk or whisper", default="vosk")
-    model_dir: str = _help("Directory holding installed speech models", default="models")
-    language: str = _help("Default language of the calls (fr, en, ...)", default="en")
-    models: Mapping[str, str] = _help(
-        "Model directory per language, e.g. {fr: models/vosk-model-small-fr-0.22}", default_factory=dict
-    )
+    engine: str = _help("Transcription engine: vosk or whisper", "vosk")
+    model_dir: str = _help("Directory holding installed speech models", "models")
+    language: str = _help("Default language of the calls (fr, en, ...)", "en")
+    models: Annotated[dict[str, str], BeforeValidator(_mapping)] = _help(
+        "Model directory per language, e.g. {fr: models/vosk-model-small-fr-0.22}", default_factory=dict)
 
 
-@dataclass(frozen=True)
-class WebSettings:
-    host: str = _help("Address the dashboard and the guard listen on", default="127.0.0.1")
-    port: int = _help("Port of the dashboard", default=8700)
+class WebSettings(_Section):
+    host: str = _help("Address the dashboard and the guard listen on", "127.0.0.1")
+    port: Whole = _help("Port of the dashboard", 8700)
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(_Section):
     """All settings of both products."""
 
+    internal: ClassVar[frozenset[str]] = frozenset({"sources"})
     database_url: str = _help("SQLAlchemy URL: SQLite by default, postgresql+psycopg://... for PostgreSQL",
-                              default="sqlite:///mystery.db")
-    recordings_dir: Path = _help("Where call recordings are written", default=Path("recordings"))
-    reports_dir: Path = _help("Where reports are written", default=Path("reports"))
+                              "sqlite:///mystery.db")
+    recordings_dir: Path = _help("Where call recordings are written", Path("recordings"))
+    reports_dir: Path = _help("Where reports are written", Path("reports"))
     fingerprints_dir: Path = _help("Per-line library of recorded-prompt fingerprints",
-                                   default=Path("recordings/fingerprints"))
+                                   Path("recordings/fingerprints"))
     sip: SipSettings = _help("SIP account of the dialer", default_factory=SipSettings)
     asr: AsrSettings = _help("Speech recognition", default_factory=AsrSettings)
     web: WebSettings = _help("Web dashboard", default_factory=WebSettings)
-    sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False,
-                                       metadata={"help": "where each value came from"})
+    sources: dict[str, str] = Field(default_factory=dict, repr=False,
+                                    description="where each value came from")
 
     def describe(self) -> list[tuple[str, str, str, str]]:
         """Rows (name, value, source, help) for `mystery config show`; secrets masked."""
@@ -86,16 +107,16 @@ class Settings:
         return rows
 
 
-def _walk(obj: Any, prefix: str = "") -> list[tuple[str, Any, str]]:
+def _walk(obj: BaseModel, prefix: str = "") -> list[tuple[str, Any, str]]:
     out = []
-    for f in dataclasses.fields(obj):
-        if f.name == "sources":
+    for name, info in type(obj).model_fields.items():
+        if name == "sources":
             continue
-        value = getattr(obj, f.name)
-        if dataclasses.is_dataclass(value):
-            out.extend(_walk(value, f"{prefix}{f.name}."))
+        value = getattr(obj, name)
+        if isinstance(value, BaseModel):
+            out.extend(_walk(value, f"{prefix}{name}."))
         else:
-            out.append((f"{prefix}{f.name}", value, f.metadata.get("help", "")))
+            out.append((f"{prefix}{name}", value, info.description or ""))
     return out
 
 
@@ -112,46 +133,30 @@ def field_names() -> list[str]:
     return [name for name, _, _ in _walk(Settings())]
 
 
-def _coerce(name: str, raw: Any, default: Any, where: str) -> Any:
-    try:
-        if isinstance(default, bool):
-            return raw if isinstance(raw, bool) else str(raw).lower() in {"1", "true", "yes", "on"}
-        if isinstance(default, int):
-            return int(raw)
-        if isinstance(default, Path):
-            return Path(raw)
-        if isinstance(default, tuple):
-            items = raw if isinstance(raw, list | tuple) else str(raw).split(",")
-            return tuple(str(item).strip() for item in items if str(item).strip())
-        if isinstance(default, Mapping):
-            parsed = yaml.safe_load(raw) if isinstance(raw, str) else raw
-            if not isinstance(parsed, Mapping):
-                raise ValueError("expected a mapping")
-            return {str(k): str(v) for k, v in parsed.items()}
-        return str(raw)
-    except (TypeError, ValueError, yaml.YAMLError) as error:
-        raise InputError(where, name, f"expected {type(default).__name__}, got {raw!r} ({error})") from None
-
-
 def _read_file(path: Path) -> dict[str, Any]:
     try:
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        text = path.read_text(encoding="utf-8")
     except OSError as error:
         raise InputError(str(path), None, f"cannot read settings file: {error.strerror}") from None
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark else str(path)
-        raise InputError(where, None, f"invalid YAML: {getattr(error, 'problem', error)}") from None
+    loaded = parse_located_yaml(text, str(path)).data or {}
     if not isinstance(loaded, dict):
         raise InputError(str(path), None, "expected a mapping of settings at the top level")
     flat: dict[str, Any] = {}
     for key, value in loaded.items():
-        if isinstance(value, dict) and key in {"sip", "asr", "web"}:
+        if isinstance(value, dict) and key in SECTIONS:
             for sub, subvalue in value.items():
                 flat[f"{key}.{sub}"] = subvalue
         else:
             flat[str(key)] = value
     return flat
+
+
+def _nest(flat: Mapping[str, Any]) -> dict[str, Any]:
+    nested: dict[str, Any] = {}
+    for name, value in flat.items():
+        section, _, sub = name.rpartition(".")
+        (nested.setdefault(section, {}) if section else nested)[sub] = value
+    return nested
 
 
 def load_settings(
@@ -165,44 +170,33 @@ def load_settings(
     Environment names: `MYSTERY_DATABASE_URL`, `MYSTERY_SIP_PASSWORD`, `MYSTERY_ASR_MODEL_DIR`, ...
     """
     env = os.environ if env is None else env
-    defaults = {name: value for name, value, _ in _walk(Settings())}
-    values: dict[str, Any] = dict(defaults)
-    sources: dict[str, str] = {}
-
+    names = field_names()
+    layers: list[tuple[str, str, dict[str, Any]]] = []  # (where errors point, source shown, values)
     path = config_file or env.get(f"{ENV_PREFIX}CONFIG")
     if path is None and Path(DEFAULT_FILE).exists():
         path = DEFAULT_FILE
     if path is not None:
-        for name, raw in _read_file(Path(path)).items():
-            if name not in defaults:
-                raise InputError(str(path), name, f"unknown setting (known: {', '.join(defaults)})")
-            values[name] = _coerce(name, raw, defaults[name], str(path))
-            sources[name] = f"file {path}"
-
-    for name in defaults:
+        flat = _read_file(Path(path))
+        unknown = [name for name in flat if name not in names]
+        if unknown:
+            raise InputError(str(path), unknown[0], f"unknown setting (known: {', '.join(names)})")
+        layers.append((str(path), f"file {path}", flat))
+    for name in names:
         var = ENV_PREFIX + name.replace(".", "_").upper()
         if var in env:
-            values[name] = _coerce(name, env[var], defaults[name], f"${var}")
-            sources[name] = f"env {var}"
-
+            layers.append((f"${var}", f"env {var}", {name: env[var]}))
     for name, raw in (overrides or {}).items():
-        if raw is None:
-            continue
-        if name not in defaults:
+        if raw is not None and name not in names:
             raise InputError("command line", name, "unknown setting")
-        values[name] = _coerce(name, raw, defaults[name], "command line")
-        sources[name] = "command line"
+        if raw is not None:
+            layers.append(("command line", "command line", {name: raw}))
 
-    def section(cls: type, key: str) -> Any:
-        return cls(**{f.name: values[f"{key}.{f.name}"] for f in dataclasses.fields(cls)})
-
-    return Settings(
-        database_url=values["database_url"],
-        recordings_dir=values["recordings_dir"],
-        reports_dir=values["reports_dir"],
-        fingerprints_dir=values["fingerprints_dir"],
-        sip=section(SipSettings, "sip"),
-        asr=section(AsrSettings, "asr"),
-        web=section(WebSettings, "web"),
-        sources=sources,
-    )
+    values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    for where, source, flat in layers:
+        checked = validate_data(Settings, _nest(flat), where)  # errors name this source alone
+        for name in flat:
+            section, _, sub = name.rpartition(".")
+            values[name] = getattr(getattr(checked, section) if section else checked, sub)
+            sources[name] = source
+    return validate_data(Settings, _nest(values), "settings").model_copy(update={"sources": sources})

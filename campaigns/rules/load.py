@@ -11,38 +11,82 @@ import dataclasses
 from collections.abc import Iterable, Mapping
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-import yaml
+from pydantic import BeforeValidator, Field, PlainValidator
 
 from campaigns.checks.registry import AGGREGATE_CHECKS, CHECKS
 from campaigns.model.records import InForce
 from campaigns.rules.model import Fine, Pack, Rule
 from mystery_core.errors import InputError
+from mystery_core.validate import AtLeast, Invalid, Schema, validate
+from mystery_core.yamlfile import load_located_yaml, parse_located_yaml
 
 PACKS_DIR = Path(__file__).parent / "packs"
 CERTAINTIES = {"V", "S", "U", "V/S", "S/U", "V/U"}
 
 
-class _LineLoader(yaml.SafeLoader):
-    """SafeLoader that remembers the line of every mapping as key `__line__`."""
+def _date(value: Any) -> date | None:
+    if value in (None, "") or isinstance(value, date):
+        return value or None
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise Invalid(f"expected a date YYYY-MM-DD, got {value!r}") from None
 
 
-def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
-    mapping = loader.construct_mapping(node, deep=True)
-    mapping["__line__"] = node.start_mark.line + 1
-    return mapping
+def _check(value: Any) -> str:
+    if str(value) not in CHECKS and str(value) not in AGGREGATE_CHECKS:
+        raise Invalid(f"unknown check {value!r} (known: {', '.join(sorted([*CHECKS, *AGGREGATE_CHECKS]))})")
+    return str(value)
 
 
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+def _certainty(value: Any) -> str:
+    if str(value) not in CERTAINTIES:
+        raise Invalid(f"expected V, S or U, got {value!r}")
+    return str(value)
 
 
-def _strip(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _strip(v) for k, v in value.items() if k != "__line__"}
-    if isinstance(value, list):
-        return [_strip(v) for v in value]
-    return value
+Names = Annotated[tuple[str, ...], BeforeValidator(lambda value: value or ())]
+
+
+class _Fine(Schema):
+    low: Annotated[float, AtLeast(0)]
+    high: Annotated[float, AtLeast(0)]
+    currency: str
+    per: str = "breach"
+    citation: str
+
+
+class _InForce(Schema):
+    start: Annotated[date | None, PlainValidator(_date)] = Field(None, alias="from")
+    end: Annotated[date | None, PlainValidator(_date)] = Field(None, alias="until")
+
+
+class _Rule(Schema):
+    id: str
+    title: str | None = None
+    check: Annotated[str, PlainValidator(_check)]
+    citation: str
+    certainty: Annotated[str, PlainValidator(_certainty)]
+    in_force: Annotated[_InForce, BeforeValidator(lambda value: value or {})] = _InForce.model_validate({})
+    purposes: Names | None = None
+    countries: Names | None = None
+    needs: Names = ()
+    params: Annotated[dict[str, Any], BeforeValidator(lambda value: value or {})] = {}
+    fine: _Fine | None = None
+
+
+class _Pack(Schema):
+    pack: str
+    title: str | None = None
+    version: str = ""
+    includes: Names = ()
+    enabled_by_default: bool = True
+    purposes: Names = ()
+    countries: Names = ()
+    fine: _Fine | None = None
+    rules: Annotated[list[_Rule], BeforeValidator(lambda value: value or [])] = []
 
 
 def available_packs() -> list[str]:
@@ -60,65 +104,29 @@ def _pack_path(name: str) -> Path:
                                       "or give a path to a .yaml pack)")
 
 
-def _date(value: Any, where: str, field: str) -> date | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        raise InputError(where, field, f"expected a date YYYY-MM-DD, got {value!r}") from None
-
-
 def load_pack_file(path: Path) -> Pack:
-    try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        raise InputError(f"{path}:{mark.line + 1}" if mark else str(path), None,
-                         f"invalid YAML: {getattr(error, 'problem', error)}") from None
-    if not isinstance(data, dict) or "pack" not in data:
+    doc = load_located_yaml(path)
+    if not isinstance(doc.data, dict) or "pack" not in doc.data:
         raise InputError(str(path), "pack", "expected a mapping with `pack`, `rules`")
-    name = str(data["pack"])
+    data = validate(_Pack, doc, missing="missing")
     rules = []
-    for index, item in enumerate(data.get("rules") or []):
-        where = f"{path}:{item.get('__line__', '?')}"
-        rules.append(_rule(item, name, where, index, data))
-    return Pack(name=name, title=str(data.get("title", name)), version=str(data.get("version", "")),
-                source_file=str(path), rules=tuple(rules), includes=tuple(data.get("includes", ())),
-                enabled_by_default=bool(data.get("enabled_by_default", True)))
-
-
-def _rule(item: Mapping[str, Any], pack: str, where: str, index: int, defaults: Mapping[str, Any]) -> Rule:
-    field_prefix = f"rules[{index}]"
-    for key in ("id", "check", "citation", "certainty"):
-        if key not in item:
-            raise InputError(where, f"{field_prefix}.{key}", "missing")
-    rule_id = str(item["id"])
-    if not rule_id.startswith(pack + "."):
-        raise InputError(where, f"{field_prefix}.id", f"expected an id starting with {pack + '.'!r}, got {rule_id!r}")
-    check = str(item["check"])
-    if check not in CHECKS and check not in AGGREGATE_CHECKS:
-        raise InputError(where, f"{field_prefix}.check", f"unknown check {check!r} (known: "
-                                                         f"{', '.join(sorted([*CHECKS, *AGGREGATE_CHECKS]))})")
-    certainty = str(item["certainty"])
-    if certainty not in CERTAINTIES:
-        raise InputError(where, f"{field_prefix}.certainty", f"expected V, S or U, got {certainty!r}")
-    in_force = item.get("in_force") or {}
-    fine = item.get("fine", defaults.get("fine"))
-    rule = Rule(
-        id=rule_id, pack=pack, title=str(item.get("title", rule_id)), check=check,
-        citation=str(item["citation"]), certainty=certainty,
-        in_force=InForce(_date(in_force.get("from"), where, f"{field_prefix}.in_force.from"),
-                         _date(in_force.get("until"), where, f"{field_prefix}.in_force.until")),
-        purposes=frozenset(item.get("purposes", defaults.get("purposes", ())) or ()),
-        countries=frozenset(item.get("countries", defaults.get("countries", ())) or ()),
-        needs=tuple(item.get("needs", ())), params=_strip(item.get("params") or {}),
-        fine=Fine(float(fine["low"]), float(fine["high"]), str(fine["currency"]), str(fine.get("per", "breach")),
-                  str(fine["citation"])) if fine else None,
-    )
-    return prepare(rule, where, f"{field_prefix}.params")
+    for index, item in enumerate(data.rules):
+        if not item.id.startswith(data.pack + "."):
+            raise doc.error(("rules", index, "id"),
+                            f"expected an id starting with {data.pack + '.'!r}, got {item.id!r}")
+        given = item.model_fields_set  # a key written as null still overrides the pack's default
+        fine = item.fine if "fine" in given else data.fine
+        rule = Rule(
+            id=item.id, pack=data.pack, title=item.title or item.id, check=item.check, citation=item.citation,
+            certainty=item.certainty, in_force=InForce(item.in_force.start, item.in_force.end),
+            purposes=frozenset((item.purposes or ()) if "purposes" in given else data.purposes),
+            countries=frozenset((item.countries or ()) if "countries" in given else data.countries),
+            needs=item.needs, params=item.params,
+            fine=None if fine is None else Fine(fine.low, fine.high, fine.currency, fine.per, fine.citation),
+        )
+        rules.append(prepare(rule, doc.where("rules", index), f"rules[{index}].params"))
+    return Pack(name=data.pack, title=data.title or data.pack, version=data.version, source_file=str(path),
+                rules=tuple(rules), includes=data.includes, enabled_by_default=data.enabled_by_default)
 
 
 def prepare(rule: Rule, where: str, field: str) -> Rule:
@@ -168,7 +176,7 @@ def apply_overrides(packs: list[Pack], overrides: Mapping[str, str]) -> list[Pac
             for key, raw in pending.items():
                 rule_id, _, param = key.rpartition(".")
                 if rule_id == rule.id:
-                    params[param] = yaml.safe_load(raw) if isinstance(raw, str) else raw
+                    params[param] = parse_located_yaml(raw, "--param").data if isinstance(raw, str) else raw
                     changed = True
             rules.append(prepare(dataclasses.replace(rule, params=params), "--param", "") if changed else rule)
         out.append(dataclasses.replace(pack, rules=tuple(rules)))

@@ -7,12 +7,14 @@ A director will ask "where does that number come from?": every value the model u
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any, ClassVar
 
-from mystery_core.errors import InputError
+from pydantic import BeforeValidator, Field, PlainValidator
+
+from mystery_core.validate import Invalid, Schema, number, time_zone, under, validate, whole_number
+from mystery_core.yamlfile import LocatedYaml
 
 DISTRIBUTIONS = ("fixed", "uniform", "log_uniform")
 """How Monte Carlo draws a parameter: not at all, uniformly in [low, high], or log-uniformly."""
@@ -211,46 +213,114 @@ _FIELDS = {
 _SHARES = {"retry_share", "conversion", "intent_share", "displaced_share", "voicemail_loss"}
 
 
-def apply_overrides(assumptions: Assumptions, overrides: Mapping[str, Any], where: str) -> Assumptions:
+def _number(raw: Any) -> float:
+    return number(raw, "a number")
+
+
+def _parameter_in(raw: Any) -> Any:
+    """A new central value, or a mapping with value, low, high, distribution, source."""
+    return raw if isinstance(raw, Mapping) else {"value": _number(raw)}
+
+
+def _profile(raw: Any) -> tuple[float, ...]:
+    if not isinstance(raw, list | tuple) or len(raw) != HOURS_PER_WEEK:
+        raise Invalid(f"expected {HOURS_PER_WEEK} numbers (Monday 00:00 first)")
+    values = [under(i, _number, x) for i, x in enumerate(raw)]
+    if any(v < 0 for v in values) or sum(values) <= 0:
+        raise Invalid("expected non-negative weights with a positive sum")
+    return tuple(v / sum(values) for v in values)
+
+
+def _calls(raw: Any) -> float:
+    if _number(raw) <= 0:
+        raise Invalid(f"expected a positive number of calls per month, got {raw!r}")
+    return _number(raw)
+
+
+def _count(raw: Any, minimum: int) -> int:
+    return whole_number(raw, "a positive integer", minimum=minimum)
+
+
+def _timezone(raw: Any) -> str:
+    try:
+        return time_zone(raw)
+    except Invalid as error:
+        raise Invalid(f"{error.problem}; expected e.g. Europe/Paris") from None
+
+
+Number = Annotated[float, PlainValidator(_number)]
+MaybeNumber = Annotated[float | None, PlainValidator(_number)]
+
+
+class _ParameterIn(Schema):
+    unknown_key: ClassVar[str] = "expected value, low, high, distribution or source"
+    value: MaybeNumber = Field(None, validate_default=False)
+    low: MaybeNumber = Field(None, validate_default=False)
+    high: MaybeNumber = Field(None, validate_default=False)
+    distribution: str | None = None
+    source: str = "Client configuration."
+
+
+ParameterIn = Annotated[_ParameterIn | None, BeforeValidator(_parameter_in)]
+_UNSET = Field(None, validate_default=False)
+
+
+class _Overrides(Schema):
+    """What a client's file (or the scenario's `revenue:` section) may set; each key once, all optional."""
+
+    unknown_key: ClassVar[str] = "unknown assumption; expected one of {known}"
+    calls_per_month: Annotated[float | None, PlainValidator(_calls)] = _UNSET
+    patience_s: ParameterIn = _UNSET
+    retry_share: ParameterIn = _UNSET
+    conversion: ParameterIn = _UNSET
+    intent_share: ParameterIn = _UNSET
+    displaced_share: ParameterIn = _UNSET
+    voicemail_loss: ParameterIn = _UNSET
+    adr_eur: ParameterIn = _UNSET
+    nights: ParameterIn = _UNSET
+    rooms: ParameterIn = _UNSET
+    handle_time_s: ParameterIn = _UNSET
+    hourly_profile: Annotated[tuple[float, ...] | None, PlainValidator(_profile)] = _UNSET
+    timezone: Annotated[str | None, PlainValidator(_timezone)] = _UNSET
+    draws: Annotated[int | None, PlainValidator(lambda raw: _count(raw, 1))] = _UNSET
+    seed: Annotated[int | None, PlainValidator(lambda raw: _count(raw, 0))] = _UNSET
+    mean_wait_s: MaybeNumber = _UNSET
+    abandonment_rate: MaybeNumber = _UNSET
+
+
+def apply_overrides(
+    assumptions: Assumptions, overrides: Mapping[str, Any] | LocatedYaml, where: str
+) -> Assumptions:
     """Return `assumptions` with central values (and optionally ranges) replaced from a mapping.
 
     A value is a number (new central value) or a mapping with `value`, `low`, `high`,
     `distribution`, `source`. Also accepts `calls_per_month`, `hourly_profile` (168 numbers),
-    `timezone`, `draws`, `seed`. Bad values raise InputError naming `where` and the field.
+    `timezone`, `draws`, `seed`. Bad values raise InputError naming `where` and the field (and the
+    line, when `overrides` is a located YAML document).
     """
+    doc = overrides if isinstance(overrides, LocatedYaml) else LocatedYaml(where, dict(overrides), {})
+    given = validate(_Overrides, doc)
     changes: dict[str, Any] = {}
-    for name, raw in overrides.items():
+    for name in [name for name in type(given).model_fields if name in given.model_fields_set]:
+        value = getattr(given, name)
         if name == "calls_per_month":
-            n = _number(raw, where, name)
-            if n <= 0:
-                raise InputError(where, name, f"expected a positive number of calls per month, got {raw!r}")
-            changes[name] = fixed("N", "Booking calls per month", n, "calls", "Client (PBX statistics).")
+            changes[name] = fixed("N", "Booking calls per month", value, "calls", "Client (PBX statistics).")
         elif name in _FIELDS:
-            changes[name] = _parameter(getattr(assumptions, name), raw, where, name)
+            changes[name] = _parameter(getattr(assumptions, name), value, doc, name)
         elif name == "hourly_profile":
-            changes[name] = normalise_profile(raw, where)
+            changes[name] = value
             changes["hourly_profile_source"] = "Client configuration."
-        elif name == "timezone":
-            changes[name] = _timezone(raw, where)
-        elif name in ("draws", "seed"):
-            if not isinstance(raw, int) or isinstance(raw, bool) or raw < (1 if name == "draws" else 0):
-                raise InputError(where, name, f"expected a positive integer, got {raw!r}")
-            changes[name] = raw
-        elif name == "mean_wait_s" or name == "abandonment_rate":
-            continue  # handled together below
-        else:
-            raise InputError(where, name, "unknown assumption; expected one of "
-                             + ", ".join(sorted(_FIELDS | {"calls_per_month", "hourly_profile", "timezone",
-                                                           "draws", "seed", "mean_wait_s", "abandonment_rate"})))
-    if "mean_wait_s" in overrides or "abandonment_rate" in overrides:
-        if "mean_wait_s" not in overrides or "abandonment_rate" not in overrides:
-            raise InputError(where, "abandonment_rate", "calibration needs both mean_wait_s and abandonment_rate")
-        wait = _number(overrides["mean_wait_s"], where, "mean_wait_s")
-        rate = _number(overrides["abandonment_rate"], where, "abandonment_rate")
+        elif name in ("timezone", "draws", "seed"):
+            changes[name] = value
+    calibration = {"mean_wait_s", "abandonment_rate"} & given.model_fields_set
+    if calibration:
+        if len(calibration) < 2:
+            raise doc.error(("abandonment_rate",), "calibration needs both mean_wait_s and abandonment_rate")
+        wait, rate = given.mean_wait_s or 0.0, given.abandonment_rate or 0.0
         try:
             tau = calibrate_patience(wait, rate)
         except ValueError as error:
-            raise InputError(where, "abandonment_rate", str(error)) from None
+            raise doc.error(("abandonment_rate",), str(error)) from None
         changes["patience_s"] = dataclasses.replace(
             assumptions.patience_s.with_value(tau),
             low=tau / 2,
@@ -272,50 +342,20 @@ def calibrate_patience(mean_wait_s: float, abandonment_rate: float) -> float:
 
 def normalise_profile(raw: Any, where: str = "hourly_profile") -> tuple[float, ...]:
     """168 non-negative weights (Monday 00:00 first) -> shares summing to 1."""
-    if not isinstance(raw, list | tuple) or len(raw) != HOURS_PER_WEEK:
-        raise InputError(where, "hourly_profile", f"expected {HOURS_PER_WEEK} numbers (Monday 00:00 first)")
-    values = [_number(x, where, f"hourly_profile[{i}]") for i, x in enumerate(raw)]
-    if any(v < 0 for v in values) or sum(values) <= 0:
-        raise InputError(where, "hourly_profile", "expected non-negative weights with a positive sum")
-    total = sum(values)
-    return tuple(v / total for v in values)
+    return validate(_Overrides, LocatedYaml(where, {"hourly_profile": raw}, {})).hourly_profile or ()
 
 
-def _number(raw: Any, where: str, name: str) -> float:
-    if isinstance(raw, bool) or not isinstance(raw, int | float) or not math.isfinite(raw):
-        raise InputError(where, name, f"expected a number, got {raw!r}")
-    return float(raw)
-
-
-def _parameter(current: Parameter, raw: Any, where: str, name: str) -> Parameter:
-    if isinstance(raw, Mapping):
-        unknown = set(raw) - {"value", "low", "high", "distribution", "source"}
-        if unknown:
-            raise InputError(where, f"{name}.{sorted(unknown)[0]}", "expected value, low, high, distribution or source")
-        value = _number(raw.get("value", current.value), where, f"{name}.value")
-        low = _number(raw.get("low", min(current.low, value)), where, f"{name}.low")
-        high = _number(raw.get("high", max(current.high, value)), where, f"{name}.high")
-        distribution = raw.get("distribution", current.distribution)
-        source = str(raw.get("source", "Client configuration."))
-    else:
-        value = _number(raw, where, name)
-        low, high = min(current.low, value), max(current.high, value)
-        distribution, source = current.distribution, "Client configuration."
+def _parameter(current: Parameter, given: _ParameterIn, doc: LocatedYaml, name: str) -> Parameter:
+    value = current.value if given.value is None else given.value
+    low = min(current.low, value) if given.low is None else given.low
+    high = max(current.high, value) if given.high is None else given.high
     if name in _SHARES and not 0 <= low <= high <= 1:
-        raise InputError(where, name, f"expected a share between 0 and 1, got {low:g}..{high:g}")
+        raise doc.error((name,), f"expected a share between 0 and 1, got {low:g}..{high:g}")
     if name not in _SHARES and not low > 0:
-        raise InputError(where, name, f"expected a positive value, got {low:g}")
+        raise doc.error((name,), f"expected a positive value, got {low:g}")
     try:
-        return dataclasses.replace(current, value=value, low=low, high=high, distribution=distribution, source=source)
+        distribution = given.distribution or current.distribution
+        return dataclasses.replace(current, value=value, low=low, high=high, distribution=distribution,
+                                   source=given.source)
     except ValueError as error:
-        raise InputError(where, name, str(error)) from None
-
-
-def _timezone(raw: Any, where: str) -> str:
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    try:
-        ZoneInfo(str(raw))
-    except (ZoneInfoNotFoundError, ValueError):
-        raise InputError(where, "timezone", f"unknown time zone {raw!r}; expected e.g. Europe/Paris") from None
-    return str(raw)
+        raise doc.error((name,), str(error)) from None

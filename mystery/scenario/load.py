@@ -29,14 +29,14 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, ClassVar
 
-from mystery.scenario.plan import Step, check_uri, parse_step
+from pydantic import BeforeValidator, PlainValidator
+
+from mystery.scenario.plan import Step, StepSchema, check_uri
 from mystery_core.errors import InputError
+from mystery_core.validate import Invalid, Schema, nested, number, validate, whole_number
 from mystery_core.yamlfile import LocatedYaml, load_located_yaml
-
-TOP_LEVEL = {"name", "client", "concurrency", "lines", "calls", "revenue", "checklist", "variables", "description"}
-GROUP_FIELDS = {"line", "count", "steps", "ring_timeout_s", "max_seconds", "label"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,96 +81,110 @@ class Scenario:
         return dataclasses.asdict(self)
 
 
-def _positive_int(doc: LocatedYaml, keys: tuple[str | int, ...], raw: Any, maximum: int) -> int:
-    if isinstance(raw, bool) or not isinstance(raw, int) or not 1 <= raw <= maximum:
-        raise doc.error(keys, f"expected a whole number from 1 to {maximum}, got {raw!r}")
+def _whole(maximum: int) -> Any:
+    return PlainValidator(lambda raw: whole_number(raw, f"a whole number from 1 to {maximum}", minimum=1,
+                                                   maximum=maximum))
+
+
+def _variables(raw: Any) -> dict[str, str]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict) or not all(isinstance(v, str | int | float) for v in raw.values()):
+        raise Invalid("expected a mapping of names to texts, e.g. {hotel: Grand Hotel}")
+    return {str(k): str(v) for k, v in raw.items()}
+
+
+def _uri(raw: Any) -> str:
+    try:
+        return check_uri(str(raw), "uri")
+    except InputError as error:
+        raise Invalid(error.problem) from None
+
+
+def _lines(raw: Any) -> Any:
+    if not isinstance(raw, dict) or not raw:
+        raise Invalid("expected a mapping of line name -> {uri: ...}")
+    specs = {name: {"uri": spec} if isinstance(spec, str) else spec for name, spec in raw.items()}
+    for name, spec in specs.items():
+        if not isinstance(spec, dict) or "uri" not in spec:
+            raise Invalid("expected {uri: sip:...}", name)
+    return specs
+
+
+def _steps(raw: Any) -> tuple[Step, ...]:
+    return tuple(nested(StepSchema, data, None, j).step() for j, data in enumerate(raw or []))
+
+
+def _name(raw: Any) -> str:
+    if not isinstance(raw, str) or not raw.strip():
+        raise Invalid("expected a non-empty text")
+    return raw.strip()
+
+
+def _revenue(raw: Any) -> Any:
+    if not isinstance(raw or {}, dict):
+        raise Invalid("expected a mapping of assumptions")
+    return raw or {}
+
+
+Seconds = Annotated[float, PlainValidator(lambda raw: number(raw, "a positive number of seconds", above=0))]
+Variables = Annotated[dict[str, str], PlainValidator(_variables)]
+
+
+class _Fields(Schema):
+    unknown_key: ClassVar[str] = "unknown field (known: {known})"
+
+
+class _Line(_Fields):
+    uri: Annotated[str, PlainValidator(_uri)]
+    language: str = "en"
+    variables: Variables = {}
+
+
+class _Group(_Fields):
+    not_mapping: ClassVar[str] = "expected a mapping with line, count and steps"
+    line: Any = None
+    count: Annotated[int, _whole(10_000)] = 1
+    steps: Annotated[tuple[Step, ...], PlainValidator(_steps)] = ()
+    ring_timeout_s: Seconds = 30.0
+    max_seconds: Seconds = 120.0
+    label: str = ""
+
+
+class _Scenario(_Fields):
+    not_mapping: ClassVar[str] = "expected a mapping with name, lines and calls"
+    name: Annotated[str, PlainValidator(_name)]
+    client: str = ""
+    concurrency: Annotated[int, _whole(256)] = 4
+    lines: Annotated[dict[str, _Line], BeforeValidator(_lines)]
+    calls: Annotated[list[_Group], BeforeValidator(_calls)]
+    revenue: Annotated[dict[str, Any], BeforeValidator(_revenue)] = {}
+    checklist: Annotated[str, BeforeValidator(lambda raw: raw or "")] = ""
+    variables: Variables = {}
+    description: str = ""
+
+
+def _calls(raw: Any) -> Any:
+    if not isinstance(raw, list) or not raw:
+        raise Invalid("expected a list of call groups")
     return raw
-
-
-def _seconds(doc: LocatedYaml, keys: tuple[str | int, ...], raw: Any) -> float:
-    if isinstance(raw, bool) or not isinstance(raw, int | float) or raw <= 0:
-        raise doc.error(keys, f"expected a positive number of seconds, got {raw!r}")
-    return float(raw)
 
 
 def parse_scenario(doc: LocatedYaml) -> Scenario:
     """Validate a located YAML document into a Scenario; every error names file, line and field."""
-    data = doc.data
-    if not isinstance(data, dict):
-        raise doc.error((), "expected a mapping with name, lines and calls")
-    for key in data:
-        if key not in TOP_LEVEL:
-            raise doc.error((key,), f"unknown field (known: {', '.join(sorted(TOP_LEVEL))})")
-    for key in ("name", "lines", "calls"):
-        if key not in data:
-            raise doc.error((), f"missing field {key!r}")
-    name = data["name"]
-    if not isinstance(name, str) or not name.strip():
-        raise doc.error(("name",), "expected a non-empty text")
-
-    if not isinstance(data["lines"], dict) or not data["lines"]:
-        raise doc.error(("lines",), "expected a mapping of line name -> {uri: ...}")
-    lines: dict[str, Line] = {}
-    for line_name, spec in data["lines"].items():
-        keys: tuple[str | int, ...] = ("lines", line_name)
-        if isinstance(spec, str):
-            spec = {"uri": spec}
-        if not isinstance(spec, dict) or "uri" not in spec:
-            raise doc.error(keys, "expected {uri: sip:...}")
-        try:
-            uri = check_uri(str(spec["uri"]), "uri")
-        except InputError as error:
-            raise doc.error((*keys, "uri"), error.problem) from None
-        lines[line_name] = Line(line_name, uri, str(spec.get("language", "en")),
-                                _variables(doc, (*keys, "variables"), spec.get("variables")))
-
-    if not isinstance(data["calls"], list) or not data["calls"]:
-        raise doc.error(("calls",), "expected a list of call groups")
+    data = validate(_Scenario, doc, missing="missing field {key}")
+    lines = {name: Line(name, spec.uri, spec.language, spec.variables) for name, spec in data.lines.items()}
     groups = []
-    for i, group in enumerate(data["calls"]):
-        keys = ("calls", i)
-        if not isinstance(group, dict):
-            raise doc.error(keys, "expected a mapping with line, count and steps")
-        for key in group:
-            if key not in GROUP_FIELDS:
-                raise doc.error((*keys, key), f"unknown field (known: {', '.join(sorted(GROUP_FIELDS))})")
-        line = group.get("line")
-        if line not in lines:
-            raise doc.error((*keys, "line"), f"unknown line {line!r} (defined: {', '.join(lines)})")
-        steps = []
-        for j, raw_step in enumerate(group.get("steps") or []):
-            try:
-                steps.append(parse_step(raw_step, "step"))
-            except InputError as error:
-                step_keys = (*keys, "steps", j)
-                if error.field:
-                    step_keys = (*step_keys, error.field)
-                raise doc.error(step_keys, error.problem) from None
-        groups.append(CallGroup(
-            line=line,
-            count=_positive_int(doc, (*keys, "count"), group.get("count", 1), 10_000),
-            steps=tuple(steps),
-            ring_timeout_s=_seconds(doc, (*keys, "ring_timeout_s"), group.get("ring_timeout_s", 30.0)),
-            max_seconds=_seconds(doc, (*keys, "max_seconds"), group.get("max_seconds", 120.0)),
-            label=str(group.get("label", "")),
-        ))
-    revenue = data.get("revenue") or {}
-    if not isinstance(revenue, dict):
-        raise doc.error(("revenue",), "expected a mapping of assumptions")
+    for i, group in enumerate(data.calls):
+        if group.line not in lines:
+            raise doc.error(("calls", i, "line"),
+                            f"unknown line {group.line!r} (defined: {', '.join(lines)})")
+        groups.append(CallGroup(group.line, group.count, group.steps, group.ring_timeout_s, group.max_seconds,
+                                group.label))
     return Scenario(
-        name=name.strip(), lines=lines, groups=tuple(groups), client=str(data.get("client", "")),
-        concurrency=_positive_int(doc, ("concurrency",), data.get("concurrency", 4), 256),
-        revenue=revenue, checklist=str(data.get("checklist", "") or ""),
-        variables=_variables(doc, ("variables",), data.get("variables")), path=doc.path,
+        name=data.name, lines=lines, groups=tuple(groups), client=data.client, concurrency=data.concurrency,
+        revenue=data.revenue, checklist=data.checklist, variables=data.variables, path=doc.path,
     )
-
-
-def _variables(doc: LocatedYaml, keys: tuple[str | int, ...], raw: Any) -> dict[str, str]:
-    if raw is None:
-        return {}
-    if not isinstance(raw, dict) or not all(isinstance(v, str | int | float) for v in raw.values()):
-        raise doc.error(keys, "expected a mapping of names to texts, e.g. {hotel: Grand Hotel}")
-    return {str(k): str(v) for k, v in raw.items()}
 
 
 def load_scenario(path: str | Path) -> Scenario:

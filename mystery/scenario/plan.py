@@ -22,9 +22,12 @@ import re
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, ClassVar
+
+from pydantic import BeforeValidator, PlainValidator, model_validator
 
 from mystery_core.errors import InputError
+from mystery_core.validate import Invalid, Schema, number, validate_data
 
 ACTIONS = ("dtmf", "say", "hangup")
 TIMED_TRIGGERS = ("answered", "early_media")
@@ -127,46 +130,50 @@ def check_uri(uri: str, where: str = "SIP_URI") -> str:
     return uri.strip()
 
 
-def _number(raw: Any, where: str, name: str, minimum: float = 0.0) -> float:
-    try:
-        value = float(raw)
-    except (TypeError, ValueError):
-        raise InputError(where, name, f"expected a number of seconds, got {raw!r}") from None
-    if value != value or value < minimum:
-        raise InputError(where, name, f"expected a number >= {minimum:g}, got {raw!r}")
-    return value
+def _seconds(raw: Any, minimum: float = 0.0) -> float:
+    return number(raw, "a number of seconds", minimum=minimum, text=True,
+                  out_of_range=f"a number >= {minimum:g}")
+
+
+def _one_of(choices: tuple[str, ...]) -> Any:
+    def check(value: Any) -> str:
+        if value not in choices:
+            raise Invalid(f"expected one of {', '.join(choices)}, got {value!r}")
+        return str(value)
+
+    return PlainValidator(check)
+
+
+class StepSchema(Schema):
+    """A step as written in a scenario, a plan's JSON or on the command line (see `Step`)."""
+
+    unknown_key: ClassVar[str] = "unknown step field (known: {known})"
+    # Required; a missing action is worded as a bad one ("expected one of dtmf, say, hangup, got None").
+    action: Annotated[str, _one_of(ACTIONS)] = None  # type: ignore[assignment]
+    value: Annotated[str, BeforeValidator(lambda value: str(value or ""))] = ""
+    on: Annotated[str, _one_of(TRIGGERS)] = "answered"
+    offset_s: Annotated[float, PlainValidator(_seconds)] = 0.0
+    min_silence_ms: Annotated[int, PlainValidator(lambda raw: int(_seconds(raw, 20)))] = 700
+    silence_s: Annotated[float, PlainValidator(lambda raw: _seconds(raw, 0.02))] = 3.0
+    after_s: Annotated[float, PlainValidator(_seconds)] = 0.0
+    timeout_s: Annotated[float | None, PlainValidator(lambda raw: raw if raw is None else _seconds(raw))] = (
+        None)
+
+    @model_validator(mode="after")
+    def _value_fits_the_action(self) -> StepSchema:
+        if self.action == "dtmf" and not DTMF_DIGITS.match(self.value):
+            raise Invalid(f"expected DTMF digits 0-9 * # A-D, got {self.value!r}", "value")
+        if self.action == "say" and not self.value.strip():
+            raise Invalid("expected a WAV path or a text to say", "value")
+        return self
+
+    def step(self) -> Step:
+        return Step(**dict(self))
 
 
 def parse_step(data: dict[str, Any], where: str) -> Step:
     """A Step from its JSON/YAML form; raises InputError naming the field."""
-    if not isinstance(data, dict):
-        raise InputError(where, None, f"expected a mapping, got {data!r}")
-    known = {f.name for f in dataclasses.fields(Step)}
-    unknown = sorted(set(data) - known)
-    if unknown:
-        raise InputError(where, unknown[0], f"unknown step field (known: {', '.join(sorted(known))})")
-    action = data.get("action")
-    if action not in ACTIONS:
-        raise InputError(where, "action", f"expected one of {', '.join(ACTIONS)}, got {action!r}")
-    on = data.get("on", "answered")
-    if on not in TRIGGERS:
-        raise InputError(where, "on", f"expected one of {', '.join(TRIGGERS)}, got {on!r}")
-    value = str(data.get("value", "") or "")
-    if action == "dtmf" and not DTMF_DIGITS.match(value):
-        raise InputError(where, "value", f"expected DTMF digits 0-9 * # A-D, got {value!r}")
-    if action == "say" and not value.strip():
-        raise InputError(where, "value", "expected a WAV path or a text to say")
-    timeout = data.get("timeout_s")
-    return Step(
-        action=action,
-        value=value,
-        on=on,
-        offset_s=_number(data.get("offset_s", 0.0), where, "offset_s"),
-        min_silence_ms=int(_number(data.get("min_silence_ms", 700), where, "min_silence_ms", 20)),
-        silence_s=_number(data.get("silence_s", 3.0), where, "silence_s", 0.02),
-        after_s=_number(data.get("after_s", 0.0), where, "after_s"),
-        timeout_s=None if timeout is None else _number(timeout, where, "timeout_s"),
-    )
+    return validate_data(StepSchema, data, where).step()
 
 
 def parse_plan(data: dict[str, Any], where: str = "plan") -> CallPlan:
@@ -191,7 +198,8 @@ def parse_plan(data: dict[str, Any], where: str = "plan") -> CallPlan:
     values["uri"] = check_uri(data["uri"], f"{where}: uri")
     for name in ("ring_timeout_s", "max_seconds", "no_response_s", "rtp_timeout_s"):
         if name in values:
-            values[name] = _number(values[name], where, name)
+            values[name] = number(values[name], "a number of seconds", minimum=0, text=True,
+                                  out_of_range="a number >= 0", where=where, field=name)
     if values.get("max_seconds", 1.0) <= 0:
         raise InputError(where, "max_seconds", "must be > 0")
     return CallPlan(**values, steps=steps, account=Account(**account_data))

@@ -24,17 +24,17 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, ClassVar
+
+from pydantic import BeforeValidator, PlainValidator, model_validator
 
 from mystery_core.errors import InputError
+from mystery_core.validate import Invalid, Schema, number, validate
 from mystery_core.yamlfile import LocatedYaml, load_located_yaml
 
 RULE_KINDS = ("keywords", "phrases", "regex")
 SPEAKERS = ("agent", "caller", "any")
 DEFAULT_MIN_SCORE = 85.0
-TOP_KEYS = {"checklist", "language", "variables", "items"}
-ITEM_KEYS = {"id", "title", "rules", "match", "speaker", "within_s", "weight"}
-RULE_KEYS = {*RULE_KINDS, "min_score"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,14 +90,16 @@ class Checklist:
     path: str = ""
 
 
-def _str_list(doc: LocatedYaml, keys: tuple[str | int, ...], value: Any) -> tuple[str, ...]:
+def _str_list(value: Any) -> tuple[str, ...] | None:
+    if value is None:
+        return None
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not value:
-        raise doc.error(keys, f"expected a non-empty list of strings, got {value!r}")
+        raise Invalid(f"expected a non-empty list of strings, got {value!r}")
     for i, v in enumerate(value):
         if not isinstance(v, str | int | float) or isinstance(v, bool) or not str(v).strip():
-            raise doc.error((*keys, i), f"expected a non-empty string, got {v!r}")
+            raise Invalid(f"expected a non-empty string, got {v!r}", i)
     return tuple(str(v) for v in value)
 
 
@@ -108,100 +110,119 @@ def _variables_in(pattern: str) -> set[str]:
     return set(VARIABLE.findall(pattern))
 
 
-def _rule(doc: LocatedYaml, keys: tuple[str | int, ...], raw: Any) -> Rule:
+def _regexes(value: Any) -> tuple[str, ...] | None:
     # Variables may also come per line at scoring time, so only their syntax is checked here.
-    if not isinstance(raw, dict):
-        raise doc.error(keys, f"expected a mapping with one of {', '.join(RULE_KINDS)}, got {raw!r}")
-    unknown = set(raw) - RULE_KEYS
-    if unknown:
-        raise doc.error((*keys, sorted(unknown)[0]), f"unknown field (expected {', '.join(sorted(RULE_KEYS))})")
-    kinds = [k for k in RULE_KINDS if k in raw]
-    if len(kinds) != 1:
-        raise doc.error(keys, f"expected exactly one of {', '.join(RULE_KINDS)}, got {kinds or 'none'}")
-    kind = kinds[0]
-    patterns = _str_list(doc, (*keys, kind), raw[kind])
-    for i, pattern in enumerate(patterns):
-        names = _variables_in(pattern)
-        if kind == "regex":
-            try:
-                re.compile(_fill(pattern, {n: "x" for n in names}, regex=True))
-            except re.error as error:
-                raise doc.error((*keys, kind, i), f"invalid regular expression: {error}") from None
-    min_score = raw.get("min_score", DEFAULT_MIN_SCORE)
-    if kind != "phrases" and "min_score" in raw:
-        raise doc.error((*keys, "min_score"), "only phrases are fuzzy; remove min_score or use phrases")
-    if isinstance(min_score, bool) or not isinstance(min_score, int | float) or not 0 < min_score <= 100:
-        raise doc.error((*keys, "min_score"), f"expected a number in (0, 100], got {min_score!r}")
-    if kind == "regex" and len(patterns) != 1:
-        raise doc.error((*keys, kind), "expected one pattern (use | inside it for alternatives)")
-    return Rule(kind, patterns, float(min_score), doc.where(*keys))
+    patterns = _str_list(value)
+    for i, pattern in enumerate(patterns or ()):
+        try:
+            re.compile(_fill(pattern, {n: "x" for n in _variables_in(pattern)}, regex=True))
+        except re.error as error:
+            raise Invalid(f"invalid regular expression: {error}", i) from None
+    return patterns
 
 
-def _item(doc: LocatedYaml, keys: tuple[str | int, ...], raw: Any) -> ChecklistItem:
-    if not isinstance(raw, dict):
-        raise doc.error(keys, f"expected a mapping with id, title and rules, got {raw!r}")
-    unknown = set(raw) - ITEM_KEYS
-    if unknown:
-        raise doc.error((*keys, sorted(unknown)[0]), f"unknown field (expected {', '.join(sorted(ITEM_KEYS))})")
-    for required in ("id", "rules"):
-        if required not in raw:
-            raise doc.error((*keys, required), "missing")
-    item_id = raw["id"]
-    if not isinstance(item_id, str) or not re.fullmatch(r"[a-z][a-z0-9_]*", item_id):
-        raise doc.error((*keys, "id"), f"expected a snake_case identifier, got {item_id!r}")
-    rules_raw = raw["rules"]
-    if not isinstance(rules_raw, list) or not rules_raw:
-        raise doc.error((*keys, "rules"), f"expected a non-empty list of rules, got {rules_raw!r}")
-    rules = tuple(_rule(doc, (*keys, "rules", i), r) for i, r in enumerate(rules_raw))
-    require = raw.get("match", "any")
-    if require not in ("any", "all"):
-        raise doc.error((*keys, "match"), f"expected any or all, got {require!r}")
-    speaker = raw.get("speaker", "agent")
-    if speaker not in SPEAKERS:
-        raise doc.error((*keys, "speaker"), f"expected one of {', '.join(SPEAKERS)}, got {speaker!r}")
-    within = raw.get("within_s")
-    if within is not None and (isinstance(within, bool) or not isinstance(within, int | float) or within <= 0):
-        raise doc.error((*keys, "within_s"), f"expected a positive number of seconds, got {within!r}")
-    weight = raw.get("weight", 1)
-    if isinstance(weight, bool) or not isinstance(weight, int | float) or weight <= 0:
-        raise doc.error((*keys, "weight"), f"expected a positive number, got {weight!r}")
-    title = raw.get("title", item_id)
-    if not isinstance(title, str):
-        raise doc.error((*keys, "title"), f"expected text, got {title!r}")
-    return ChecklistItem(item_id, title, rules, require, speaker,
-                         None if within is None else float(within), float(weight))
+def _one_of(choices: tuple[str, ...], wording: str) -> Any:
+    def check(value: Any) -> str:
+        if value not in choices:
+            raise Invalid(f"expected {wording}, got {value!r}")
+        return str(value)
+
+    return PlainValidator(check)
+
+
+def _text(wording: str, pattern: str = r".+") -> Any:
+    def check(value: Any) -> str | None:
+        if value is not None and (not isinstance(value, str) or not re.fullmatch(pattern, value)):
+            raise Invalid(f"expected {wording}, got {value!r}")
+        return value
+
+    return PlainValidator(check)
+
+
+def _variables(value: Any) -> dict[str, str]:
+    if not isinstance(value or {}, dict):
+        raise Invalid(f"expected a mapping of name: text, got {value!r}")
+    for key, text in (value or {}).items():
+        if not isinstance(text, str | int | float) or isinstance(text, bool):
+            raise Invalid(f"expected text, got {text!r}", key)
+    return {str(k): str(v) for k, v in (value or {}).items()}
+
+
+def _non_empty_list(wording: str) -> Any:
+    def check(value: Any) -> Any:
+        if not isinstance(value, list) or not value:
+            raise Invalid(f"expected a non-empty list of {wording}, got {value!r}")
+        return value
+
+    return BeforeValidator(check)
+
+
+Patterns = Annotated[tuple[str, ...] | None, PlainValidator(_str_list)]
+
+
+class _Fields(Schema):
+    unknown_key: ClassVar[str] = "unknown field (expected {known})"
+
+
+class _Rule(_Fields):
+    not_mapping: ClassVar[str] = f"expected a mapping with one of {', '.join(RULE_KINDS)}, got {{value!r}}"
+    keywords: Patterns = None
+    phrases: Patterns = None
+    regex: Annotated[tuple[str, ...] | None, PlainValidator(_regexes)] = None
+    min_score: Annotated[float, PlainValidator(
+        lambda v: number(v, "a number in (0, 100]", above=0, maximum=100))] = DEFAULT_MIN_SCORE
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> _Rule:
+        kinds = [k for k in RULE_KINDS if getattr(self, k) is not None]
+        if len(kinds) != 1:
+            raise Invalid(f"expected exactly one of {', '.join(RULE_KINDS)}, got {kinds or 'none'}")
+        if kinds[0] != "phrases" and "min_score" in self.model_fields_set:
+            raise Invalid("only phrases are fuzzy; remove min_score or use phrases", "min_score")
+        if kinds[0] == "regex" and len(self.regex or ()) != 1:
+            raise Invalid("expected one pattern (use | inside it for alternatives)", "regex")
+        return self
+
+    def record(self, where: str) -> Rule:
+        kind = next(k for k in RULE_KINDS if getattr(self, k) is not None)
+        return Rule(kind, getattr(self, kind), self.min_score, where)
+
+
+class _Item(_Fields):
+    not_mapping: ClassVar[str] = "expected a mapping with id, title and rules, got {value!r}"
+    id: Annotated[str, _text("a snake_case identifier", r"[a-z][a-z0-9_]*")]
+    rules: Annotated[list[_Rule], _non_empty_list("rules")]
+    match: Annotated[str, _one_of(("any", "all"), "any or all")] = "any"
+    speaker: Annotated[str, _one_of(SPEAKERS, f"one of {', '.join(SPEAKERS)}")] = "agent"
+    within_s: Annotated[float | None, PlainValidator(
+        lambda v: None if v is None else number(v, "a positive number of seconds", above=0))] = None
+    weight: Annotated[float, PlainValidator(lambda v: number(v, "a positive number", above=0))] = 1.0
+    title: Annotated[str | None, _text("text", r"(?s).*")] = None
+
+
+class _Checklist(_Fields):
+    not_mapping: ClassVar[str] = "expected a mapping with checklist, language, variables and items"
+    checklist: Annotated[str | None, _text("a name")] = None
+    language: Annotated[str, _text("a language code such as fr or en", r"[a-z]{2,3}")] = "en"
+    variables: Annotated[dict[str, str], PlainValidator(_variables)] = {}
+    items: Annotated[list[_Item], _non_empty_list("items")] = None  # type: ignore[assignment]  # required
 
 
 def checklist_from_yaml(doc: LocatedYaml) -> Checklist:
     """Validate a parsed checklist; the first problem raises InputError("file:line", field, problem)."""
-    data = doc.data
-    if not isinstance(data, dict):
-        raise doc.error((), "expected a mapping with checklist, language, variables and items")
-    unknown = set(data) - TOP_KEYS
-    if unknown:
-        raise doc.error((sorted(unknown)[0],), f"unknown field (expected {', '.join(sorted(TOP_KEYS))})")
-    name = data.get("checklist", Path(doc.path).stem)
-    if not isinstance(name, str) or not name:
-        raise doc.error(("checklist",), f"expected a name, got {name!r}")
-    language = data.get("language", "en")
-    if not isinstance(language, str) or not re.fullmatch(r"[a-z]{2,3}", language):
-        raise doc.error(("language",), f"expected a language code such as fr or en, got {language!r}")
-    variables = data.get("variables", {}) or {}
-    if not isinstance(variables, dict):
-        raise doc.error(("variables",), f"expected a mapping of name: text, got {variables!r}")
-    for key, value in variables.items():
-        if not isinstance(value, str | int | float) or isinstance(value, bool):
-            raise doc.error(("variables", key), f"expected text, got {value!r}")
-    items_raw = data.get("items")
-    if not isinstance(items_raw, list) or not items_raw:
-        raise doc.error(("items",), f"expected a non-empty list of items, got {items_raw!r}")
-    items = tuple(_item(doc, ("items", i), raw) for i, raw in enumerate(items_raw))
+    data = validate(_Checklist, doc, missing="missing")
+    items = []
     seen: dict[str, int] = {}
-    for i, item in enumerate(items):
+    for i, item in enumerate(data.items):
         if item.id in seen:
             raise doc.error(("items", i, "id"), f"duplicate id {item.id!r} (first at items[{seen[item.id]}])")
         seen[item.id] = i
-    return Checklist(name, language, items, tuple((str(k), str(v)) for k, v in variables.items()), doc.path)
+        rules = tuple(rule.record(doc.where("items", i, "rules", j)) for j, rule in enumerate(item.rules))
+        title = item.id if item.title is None else item.title
+        items.append(ChecklistItem(item.id, title, rules, item.match, item.speaker, item.within_s,
+                                   item.weight))
+    name = data.checklist if data.checklist is not None else Path(doc.path).stem
+    return Checklist(name, data.language, tuple(items), tuple(data.variables.items()), doc.path)
 
 
 def load_checklist(path: str | Path) -> Checklist:

@@ -18,6 +18,7 @@ from mystery.transcribe.models import SpeechModel, resolve_model
 from mystery.transcribe.protocol import ChannelAudio, Transcriber, Transcript, transcribe_spans
 from mystery.transcribe.spans import SPEECH_LABELS, SpeechSpan, spans_from_segments
 from mystery_core.errors import InputError
+from mystery_core.validate import number
 
 CHANNELS = {"left": 0, "caller": 0, "right": 1, "callee": 1}
 CHANNEL_NAMES = ("left", "right", "caller", "callee", "mono")
@@ -65,12 +66,6 @@ def read_channel(path: Path, channel: str | None = None) -> ChannelAudio:
     return ChannelAudio(np.ascontiguousarray(samples[:, index]), int(rate), ("caller", "callee")[index])
 
 
-def _number(value: Any, path: Path, field: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InputError(str(path), field, f"expected a number of seconds, got {value!r}")
-    return float(value)
-
-
 def segments_from_json(document: Any, path: Path) -> list[Segment]:
     """Segments from the segmenter's JSON: a list, or an object with a "segments" list.
 
@@ -85,8 +80,10 @@ def segments_from_json(document: Any, path: Path) -> list[Segment]:
         field = f"segments[{i}]"
         if not isinstance(item, Mapping):
             raise InputError(str(path), field, f"expected an object, got {item!r}")
-        start = _number(item.get("start_s", item.get("start")), path, f"{field}.start_s")
-        end = _number(item.get("end_s", item.get("end")), path, f"{field}.end_s")
+        start = number(item.get("start_s", item.get("start")), "a number of seconds", where=str(path),
+                       field=f"{field}.start_s")
+        end = number(item.get("end_s", item.get("end")), "a number of seconds", where=str(path),
+                     field=f"{field}.end_s")
         if end <= start or start < 0:
             raise InputError(str(path), f"{field}.end_s", f"expected 0 <= start_s < end_s, got {start} .. {end}")
         out.append(Segment(start, end, str(item.get("label", "speech")), float(item.get("confidence", 1.0))))

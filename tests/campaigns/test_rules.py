@@ -53,6 +53,27 @@ rules:
         str(error.value)
 
 
+def test_a_bad_rule_field_names_its_own_line(write):  # type: ignore[no-untyped-def]
+    path = write("bad.yaml", """
+pack: acme
+rules:
+  - id: acme.hours
+    check: time_of_day
+    citation: house rule
+    certainty: maybe
+    params: {windows: ["09:00-17:00"]}
+""")
+    with pytest.raises(InputError) as error:
+        load_pack_file(path)
+    assert f"{path}:6: rules[0].certainty: expected V, S or U, got 'maybe'" == str(error.value)
+    fixed = path.read_text().replace("certainty: maybe", "certainty: V\n    in_forse: {from: 2026-01-01}")
+    path.write_text(fixed)
+    with pytest.raises(InputError) as error:
+        load_pack_file(path)
+    assert str(error.value).startswith(
+        f"{path}:7: rules[0].in_forse: unknown key (expected one of: certainty, ")
+
+
 def test_the_fifth_attempt_in_30_calendar_days_is_flagged_with_the_four_earlier_ones(write, audit):  # type: ignore[no-untyped-def]
     # Days 1, 8, 15, 22 and 30 (local dates): the 30-day window counting the day of the call holds all five.
     dates = ["2026-03-02", "2026-03-09", "2026-03-16", "2026-03-23", "2026-03-31", "2026-04-08"]
