@@ -85,6 +85,10 @@ class Account:
     rtp_port: int = 0
 
 
+MAX_CALL_SECONDS = 86_400
+"""The longest call a plan may ask for (`max_seconds`)."""
+
+
 @dataclass(frozen=True, slots=True)
 class CallPlan:
     """Everything a dialer worker needs for one call.
@@ -196,12 +200,15 @@ def parse_plan(data: dict[str, Any], where: str = "plan") -> CallPlan:
         account_data["codecs"] = tuple(account_data["codecs"])
     values: dict[str, Any] = {k: v for k, v in data.items() if k not in {"steps", "account"}}
     values["uri"] = check_uri(data["uri"], f"{where}: uri")
-    for name in ("ring_timeout_s", "max_seconds", "no_response_s", "rtp_timeout_s"):
+    for name in ("ring_timeout_s", "no_response_s", "rtp_timeout_s"):
         if name in values:
             values[name] = number(values[name], "a number of seconds", minimum=0, text=True,
                                   out_of_range="a number >= 0", where=where, field=name)
-    if values.get("max_seconds", 1.0) <= 0:
-        raise InputError(where, "max_seconds", "must be > 0")
+    if "max_seconds" in values:  # finite, and at most a day: a test call is never left open for ever
+        values["max_seconds"] = number(values["max_seconds"], "a number of seconds", above=0,
+                                       maximum=MAX_CALL_SECONDS, text=True,
+                                       out_of_range=f"a number > 0 and <= {MAX_CALL_SECONDS}", where=where,
+                                       field="max_seconds")
     return CallPlan(**values, steps=steps, account=Account(**account_data))
 
 
