@@ -34,7 +34,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from campaigns.checks.frequency import DailyParams, FrequencyParams, GapParams
-from campaigns.checks.refusal import CoolingParams, ObjectionParams, _grace_end
+from campaigns.checks.refusal import CoolingParams, ObjectionParams, grace_end
 from campaigns.checks.windows import calendar_key
 from campaigns.engines.columnar import verdicts
 from campaigns.engines.columnar.attempts import AttemptStore
@@ -55,7 +55,7 @@ from campaigns.ingest.reader import LogReader
 from campaigns.model.calendars import holiday_name, load_soon
 from campaigns.model.call import Call
 from campaigns.model.facts import Facts
-from campaigns.model.history import REFUSALS, Mark, Past, PersonHistory
+from campaigns.model.history import REFUSALS, Mark, Past, PersonHistory, past_json
 from campaigns.model.localtime import (
     FAST_FROM,
     FAST_UNTIL,
@@ -948,7 +948,7 @@ class ColumnarAuditor:
         if isinstance(p, ObjectionParams):
             mark = h["opt_out"]
             mark_ts = self._mark_ts(rows, mark)
-            lists = self._list_threshold(rows, p.list_sources, True, lambda e: _grace_end(e.listed_at.timestamp(), p)) \
+            lists = self._list_threshold(rows, p.list_sources, True, lambda e: grace_end(e.listed_at.timestamp(), p)) \
                 if p.list_sources else np.full(n, np.inf)
             return ((mark != -1) & (mark_ts <= ts)) | (lists <= ts)
         if isinstance(p, FrequencyParams):
@@ -1116,16 +1116,15 @@ class ColumnarAuditor:
     def _make_past_json(self, merged: dict[str, np.ndarray], at: np.ndarray) -> list[dict[str, object]]:
         texts = utc_isos(merged["ts"][at])
         names = self.campaigns.names
-        return [{"call_id": c, "started_at_utc": t, "phone": p, "disposition": DISPOSITIONS[d], "campaign": names[m]}
+        return [past_json(c, t, p, DISPOSITIONS[d], names[m])
                 for c, t, p, d, m in zip(self.call_texts(merged["callref"][at]), texts, self.numbers.texts(merged["key"][at]),
                                          merged["disp"][at].tolist(), merged["camp"][at].tolist(), strict=True)]
 
     def marks_json(self, pasts: list[Past | None]) -> list[dict[str, object] | None]:
         """Past.as_json of refusals or opt-outs (None stays None), their times formatted at once."""
         texts = utc_isos(np.array([0.0 if past is None else past.ts for past in pasts], np.float64))
-        return [None if past is None else {
-            "call_id": past.call_id, "started_at_utc": text, "phone": past.phone, "disposition": past.disposition,
-            "campaign": past.campaign} for past, text in zip(pasts, texts, strict=True)]
+        return [None if past is None else past_json(past.call_id, text, past.phone, past.disposition, past.campaign)
+                for past, text in zip(pasts, texts, strict=True)]
 
     def _evaluate_rows(self, rows: Rows, local: dict[str, Any], plan_of: np.ndarray, plans: list[Any],
                        flags: dict[str, np.ndarray], found_rows: list[np.ndarray], found_ranks: list[np.ndarray],
