@@ -20,7 +20,6 @@ How it stays identical to the row engine:
 
 from __future__ import annotations
 
-import gc
 import itertools
 from collections import deque
 from collections.abc import Callable
@@ -303,9 +302,6 @@ class ColumnarAuditor:
             self._judged_block = number
             self._arrive(rows)
             self.on_progress(block.end_offset)
-            # as in the row engine: the long-lived history and caches hold no cycles, so full
-            # collections need not rescan them (run_audit unfreezes at the end)
-            gc.freeze()
         self._judge(self.pending, final=True)
         self.pending = _empty_rows()
         self.auditor.late = self.late
