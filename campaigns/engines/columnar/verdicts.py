@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -41,7 +41,9 @@ from campaigns.checks.windows import (
     holiday_finding,
     time_of_day_finding,
 )
+from campaigns.engines.columnar.columns import Names, Rows, object_array
 from campaigns.model.calendars import holiday_name
+from campaigns.model.facts import Facts
 from campaigns.model.history import Past
 from campaigns.model.localtime import (
     FAST_FROM,
@@ -54,6 +56,11 @@ from campaigns.model.localtime import (
     wall_to_utc,
 )
 from campaigns.model.records import DISPOSITIONS
+
+if TYPE_CHECKING:
+    from campaigns.engines.columnar.groups import Groups
+    from campaigns.engines.columnar.people import People
+    from campaigns.engines.columnar.suspects import Suspects
 
 FAILED = DISPOSITIONS.index("failed")
 
@@ -73,10 +80,14 @@ class Found:
 class Batch:
     """What the array checks read about the rows being judged (built once per judged batch)."""
 
-    engine: Any  # the ColumnarAuditor: names, numbers, facts, stored pasts
-    rows: Any
+    rows: Rows
     local: dict[str, Any]
     history: dict[str, Any] | None
+    names: Names
+    groups: Groups
+    people: People
+    suspects: Suspects
+    facts: Facts
     exact: np.ndarray = field(init=False)
     """Rows whose clock has one zone and a whole-second start that local_iso formats from the offset."""
 
@@ -87,9 +98,6 @@ class Batch:
         single = has[:, 0] if has.shape[1] == 1 else has[:, 0] & ~has[:, 1:].any(axis=1)
         self.exact = single & (ts == np.trunc(ts)) & (ts >= FAST_FROM) & (ts < FAST_UNTIL) & (offset % 60 == 0)
 
-    def zone(self, i: int) -> str:
-        return self.engine.zones.names[int(self.local["zone"][i, 0])]
-
     def local_iso(self, which: np.ndarray) -> list[str]:
         """local_iso(first zone, start) of exact rows."""
         ts = self.rows.ts[which].astype(np.int64)
@@ -98,11 +106,11 @@ class Batch:
 
     def local_iso_at(self, zones: np.ndarray, ts: np.ndarray) -> list[str]:
         """local_iso(zone, ts) of many (zone id, moment) pairs."""
-        names = self.engine.zones.names
+        names = self.names.zones.names
         return local_isos([names[z] for z in zones.tolist()], ts)
 
     def zone_names(self, which: np.ndarray) -> list[str]:
-        names = self.engine.zones.names
+        names = self.names.zones.names
         return [names[z] for z in self.local["zone"][which, 0].tolist()]
 
     def clock_texts(self, which: np.ndarray) -> tuple[list[str], list[str], list[str]]:
@@ -113,13 +121,13 @@ class Batch:
 
     def person(self, which: np.ndarray) -> list[tuple[str, str, str]]:
         """(person_key, basis, person_id) of each row, as Identity.key gives them."""
-        return self.engine.persons_of_groups(self.rows.group[which])
+        return self.groups.people(self.rows.group[which])
 
     def consented(self, which: np.ndarray, scope: str) -> np.ndarray:
         """Rows holding a consent of `scope` at their start (has_scope_consent)."""
-        if not scope or not self.engine.facts.consents:
+        if not scope or not self.facts.consents:
             return np.zeros(len(which), bool)
-        return self.engine._consented(self.rows.take(which), frozenset({scope}), None)
+        return self.suspects.consented(self.rows.take(which), frozenset({scope}), None)
 
 
 Verdict = Callable[[Batch, Any, Any, np.ndarray], tuple[np.ndarray, Found]]
@@ -172,8 +180,8 @@ def closed_days(batch: Batch, rule: Any, p: ClosedParams, flagged: np.ndarray) -
 
 
 def holiday(batch: Batch, rule: Any, p: HolidayParams, flagged: np.ndarray) -> tuple[np.ndarray, Found]:
-    engine = batch.engine
-    country = [profile[0] for profile in engine.numbers.profiles]
+    numbers = batch.names.numbers
+    country = [profile[0] for profile in numbers.profiles]
     known = np.array([bool(c) for c in country] or [False])[batch.rows.profile[flagged]]
     decided = flagged[batch.exact[flagged] & known]
     rows = batch.rows
@@ -186,8 +194,8 @@ def holiday(batch: Batch, rule: Any, p: HolidayParams, flagged: np.ndarray) -> t
         key = calendars.get((profile, region))
         if key is None:
             key = calendars[(profile, region)] = calendar_key(
-                country[profile], engine.regions.names[region],
-                lambda i=i: engine.numbers.info(int(rows.key[i]), int(rows.profile[i])).us_state, p)
+                country[profile], batch.names.regions.names[region],
+                lambda i=i: numbers.info(int(rows.key[i]), int(rows.profile[i])).us_state, p)
         keys.append(key)
         names.append(holiday_name(key, day))
     is_holiday = np.array([bool(name) for name in names], bool)
@@ -252,7 +260,7 @@ def frequency(batch: Batch, rule: Any, p: FrequencyParams, flagged: np.ndarray) 
     listed = is_found[pr] & counts
     lpr, lpj = pr[listed], pj[listed]
     distinct, inverse = np.unique(lpj, return_inverse=True)
-    items = batch.engine.past_json(merged, distinct)[inverse.reshape(-1)].tolist()
+    items = batch.people.past_json(merged, distinct)[inverse.reshape(-1)].tolist()
     low, high = np.searchsorted(lpr, found, side="left"), np.searchsorted(lpr, found, side="right")
     counts = (high - low + 1).tolist()
     said = {n: frequency_message(n, p) for n in set(counts)}
@@ -283,19 +291,11 @@ def history_order(pr: np.ndarray, pj: np.ndarray, merged: dict[str, np.ndarray])
     return order
 
 
-def object_array(items: list[Any]) -> np.ndarray:
-    """`items` as a one-dimensional object array, to gather with index arrays (tuples and dicts are stored
-    as they are, not read as rows)."""
-    out = np.empty(len(items), object)
-    out[:] = items
-    return out
-
-
 def _marks(batch: Batch, name: str, which: np.ndarray) -> tuple[np.ndarray, list[Past]]:
     """The refusal or opt-out before each row: an index into the returned distinct Pasts (-1: none)."""
     marks = batch.history[name][which]  # type: ignore[index]
     distinct, inverse = np.unique(marks, return_inverse=True)
-    pasts = batch.engine._mark_pasts(batch.rows, distinct)
+    pasts = batch.people.mark_pasts(batch.rows, batch.local["call_day"], distinct)
     index = np.arange(len(distinct))
     index[distinct == -1] = -1
     return index[inverse.reshape(-1)] if len(marks) else np.zeros(0, np.int64), pasts
@@ -319,7 +319,7 @@ def cooling_off(batch: Batch, rule: Any, p: CoolingParams, flagged: np.ndarray) 
             low = int(reopen[live].min())  # (zone, day) packed in one integer: a plain sort, not a row-wise one
             pairs, inverse = np.unique((zone[live].astype(np.int64) << 32) | (reopen[live] - low),
                                        return_inverse=True)
-            names = batch.engine.zones.names
+            names = batch.names.zones.names
             times = np.array([wall_to_utc(names[pair >> 32], (pair & 0xFFFFFFFF) + low, 0) for pair in pairs.tolist()],
                              np.float64)
             end[live] = times[inverse.reshape(-1)]
@@ -338,14 +338,14 @@ def cooling_off(batch: Batch, rule: Any, p: CoolingParams, flagged: np.ndarray) 
     messages = [cooling_off_message(d, said) for d, said in zip(days, terms[place].tolist(), strict=True)]
     persons = batch.person(found)
     evidence = [cooling_off_evidence(said, stop_text, key, basis)
-                for said, stop_text, (key, basis, _) in zip(object_array(batch.engine.marks_json(refusals))[place].tolist(),
+                for said, stop_text, (key, basis, _) in zip(object_array(batch.people.marks_json(refusals))[place].tolist(),
                                                              stop_texts, persons, strict=True)]
     return decided, Found(found, messages, evidence, persons=persons)
 
 
 def objection(batch: Batch, rule: Any, p: ObjectionParams, flagged: np.ndarray) -> tuple[np.ndarray, Found]:
     """Opt-outs only: with list sources and list entries loaded, the check's own `evaluate` runs."""
-    if batch.history is None or (p.list_sources and batch.engine.facts.oppositions):
+    if batch.history is None or (p.list_sources and batch.facts.oppositions):
         return flagged[:0], _none(flagged)
     decided = flagged[batch.exact[flagged]]
     mark, pasts = _marks(batch, "opt_out", decided)
@@ -356,7 +356,7 @@ def objection(batch: Batch, rule: Any, p: ObjectionParams, flagged: np.ndarray) 
     # each opt-out's evidence once, gathered for its findings; its time in each finding's callee zone
     used, place = np.unique(mark[hits], return_inverse=True)
     marks = [pasts[m] for m in used.tolist()]
-    said = object_array(batch.engine.marks_json(marks))[place.reshape(-1)].tolist()
+    said = object_array(batch.people.marks_json(marks))[place.reshape(-1)].tolist()
     calls = object_array([m.call_id for m in marks])[place.reshape(-1)].tolist()  # type: ignore[union-attr]
     mark_ts = np.array([m.ts for m in marks], np.float64)[place.reshape(-1)]  # type: ignore[union-attr]
     when = batch.local_iso_at(batch.local["zone"][found, 0], mark_ts)
