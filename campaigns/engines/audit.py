@@ -184,9 +184,9 @@ def run_audit(request: AuditRequest, on_violation: Callable[[Violation], None],
 
         columnar = run_columnar(reader, ruleset, facts, auditor, on_violation, on_rejected, on_progress)
         # the engine read the log without the reader: its counts go where the outcome reads them
-        counts = columnar.counts
-        reader.rows, reader.attempts, reader.rejected = counts.rows, counts.attempts, counts.rejected
-        reader.unmapped, reader.ignored_columns = counts.unmapped, counts.ignored_columns
+        read = columnar.counts
+        reader.rows, reader.attempts, reader.rejected = read.rows, read.attempts, read.rejected
+        reader.unmapped, reader.ignored_columns = read.unmapped, read.ignored_columns
         return _outcome(request, packs, reader, auditor, facts, input_counts, columnar.violations, started,
                         log_sha256, columnar.first_ts, columnar.last_ts, engine, why_not, columnar.marks)
     violations = 0

@@ -316,12 +316,12 @@ def test_vectorized_evidence_times_match_localtime():  # type: ignore[no-untyped
     """The columnar engine formats a block's moments at once; the texts must be localtime's own."""
     import numpy as np
 
-    from campaigns.model.localtime import _wall_text, wall_texts
+    from campaigns.model.localtime import wall_text, wall_texts
 
     rng = random.Random(9)
     seconds = [rng.randrange(0, 4102444800) for _ in range(20000)] + [0, 4102444799, 951782400, 951868800]
 
-    assert [_wall_text(s) for s in seconds] == wall_texts(np.array(seconds))
+    assert [wall_text(s) for s in seconds] == wall_texts(np.array(seconds))
 
 
 def test_vectorized_local_and_utc_texts_match_localtime():  # type: ignore[no-untyped-def]

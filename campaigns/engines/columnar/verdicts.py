@@ -4,10 +4,10 @@ A million-row audit finds a quarter of a million violations. Building a `Call`, 
 and running the check's `evaluate` for each costs about 25 us a violation, most of the audit. Here
 the six checks that make nearly all findings (hours, closed days, holidays, frequency, refusal
 cooling-off, objection) decide a block's rows at once, and build each finding's message and
-evidence with the same texts as campaigns/checks, for the rows where the array answer is exact:
-one candidate time zone, a whole-second start between 1990 and 2100 (what `local_iso` formats
-itself), no two earlier attempts of the person with the same start (whose order depends on the
-Ledger's sorts). The engine sends every other row through the check's own `evaluate`, and
+evidence with campaigns/checks' own finding functions (the texts live there only), for the rows where
+the array answer is exact: one candidate time zone, a whole-second start between 1990 and 2100 (what
+`local_iso` formats itself), no two earlier attempts of the person with the same start (whose order
+depends on the Ledger's sorts). The engine sends every other row through the check's own `evaluate`, and
 tests/campaigns/test_columnar.py holds both paths to the row engine's output, field for field.
 Evidence is read-only: an earlier attempt's or a refusal's dict is shared by the findings that list it.
 """
