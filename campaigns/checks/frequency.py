@@ -86,16 +86,36 @@ def eval_frequency(call: Call, rule: Any, p: FrequencyParams, history: PersonHis
     if p.window_days:
         zone = call.locals[0].zone if call.locals else "UTC"
         not_before = wall_to_utc(zone, oldest_that_must_leave.day + p.window_days, 0)
-        window = f"{p.window_days} calendar days (local dates, day of the call included)"
     else:
         not_before = oldest_that_must_leave.ts + p.window_s
-        window = f"rolling {p.window_s / 3600:g} h"
-    return Finding(rule.id, f"attempt {len(earlier) + 1} to this person within {window}; the cap is "
-                            f"{p.max_attempts}",
-                   {"count_including_this": len(earlier) + 1, "cap": p.max_attempts, "window": window,
-                    "person_key": call.person_key, "person_key_basis": call.person_basis,
-                    "earlier_attempts": [past.as_json() for past in earlier]},
+    count = len(earlier) + 1
+    return Finding(rule.id, frequency_message(count, p),
+                   frequency_evidence(count, p, call.person_key, call.person_basis,
+                                      [past.as_json() for past in earlier]),
                    max(not_before, call.attempt.ts))
+
+
+# Message and evidence of a frequency finding: written here once, called by eval_frequency and by the
+# columnar engine's array verdict (campaigns/engines/columnar/verdicts.py).
+
+
+def frequency_window(p: FrequencyParams) -> str:
+    """The window as findings name it."""
+    if p.window_days:
+        return f"{p.window_days} calendar days (local dates, day of the call included)"
+    return f"rolling {p.window_s / 3600:g} h"
+
+
+def frequency_message(count: int, p: FrequencyParams) -> str:
+    """count: the attempts in the window, this one included."""
+    return f"attempt {count} to this person within {frequency_window(p)}; the cap is {p.max_attempts}"
+
+
+def frequency_evidence(count: int, p: FrequencyParams, person_key: str, basis: str,
+                       earlier: list[dict[str, object]]) -> dict[str, Any]:
+    """earlier: Past.as_json of the earlier attempts counted, oldest first."""
+    return {"count_including_this": count, "cap": p.max_attempts, "window": frequency_window(p),
+            "person_key": person_key, "person_key_basis": basis, "earlier_attempts": earlier}
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,7 @@ restrictive reading, reference section 6). A number with no known zone is "not e
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,7 +38,8 @@ class WindowParams:
     text: str
 
 
-def _fmt(windows: Windows) -> str:
+def format_windows(windows: Windows) -> str:
+    """((600, 780), (840, 1200)) -> '10:00-13:00, 14:00-20:00' ('closed' when empty)."""
     return ", ".join(f"{s // 60:02d}:{s % 60:02d}-{e // 60:02d}:{e % 60:02d}" for s, e in windows) or "closed"
 
 
@@ -53,9 +54,9 @@ def prepare_windows(params: Mapping[str, Any]) -> WindowParams:
     else:
         per_day = [parse_windows(params["windows"])] * 7
     if len(set(per_day)) == 1:
-        text = f"every day {_fmt(per_day[0])}"
+        text = f"every day {format_windows(per_day[0])}"
     else:
-        text = "; ".join(f"{WEEKDAYS[d]} {_fmt(w)}" for d, w in enumerate(per_day))
+        text = "; ".join(f"{WEEKDAYS[d]} {format_windows(w)}" for d, w in enumerate(per_day))
     return WindowParams(tuple(per_day), params.get("window_edge", "start") == "whole_call",
                         str(params.get("exempt_consent_scope", "")), text)
 
@@ -89,8 +90,31 @@ def next_open(zone: str, ts: float, is_open_day: Callable[[int, int], Windows]) 
     return None
 
 
-def _evidence(call: Call, extra: dict[str, Any]) -> dict[str, Any]:
-    return {"local_time": call.local_times(), "zones": [z.zone for z in call.locals], **extra}
+# Message and evidence of each clock finding: written here once, called by the checks below and by the
+# columnar engine's array verdicts (campaigns/engines/columnar/verdicts.py). local_time: Call.local_times().
+
+
+def time_of_day_finding(outside: Sequence[tuple[str, str]], allowed: str, local_time: str, zones: list[str],
+                        p: WindowParams) -> tuple[str, dict[str, Any]]:
+    """outside: (HH:MM, zone) where the call is outside the windows; allowed: those of the first one's weekday."""
+    where = ", ".join(f"{hhmm} in {zone}" for hhmm, zone in outside)
+    return (f"called at {where}, outside {allowed}",
+            {"local_time": local_time, "zones": zones, "windows": p.text, "outside_in": [zone for _, zone in outside]})
+
+
+def closed_days_finding(weekdays: list[str], local_time: str, zones: list[str],
+                        p: ClosedParams) -> tuple[str, dict[str, Any]]:
+    """weekdays: the closed weekdays the call fell on (sorted names)."""
+    return (f"called on a closed day ({', '.join(weekdays)})",
+            {"local_time": local_time, "zones": zones, "weekday": weekdays,
+             "closed_days": sorted(WEEKDAYS[d] for d in p.days)})
+
+
+def holiday_finding(name: str, day: int, calendar: str, local_time: str, zones: list[str]) -> tuple[str, dict[str, Any]]:
+    """name: the holiday; day: its local day number; calendar: the calendar key it comes from."""
+    date = str(day_to_date(day))
+    return (f"called on a public holiday: {name} ({date}, calendar {calendar})",
+            {"local_time": local_time, "zones": zones, "holiday": name, "date": date, "calendar": calendar})
 
 
 def eval_time_of_day(call: Call, rule: Any, p: WindowParams, history: PersonHistory | None,
@@ -111,9 +135,10 @@ def eval_time_of_day(call: Call, rule: Any, p: WindowParams, history: PersonHist
     if not bad or has_scope_consent(call, facts, p.exempt_scope):
         return None
     ts = call.attempt.ts
-    where = ", ".join(f"{local_iso(z.zone, ts)[11:16]} in {z.zone}" for z in bad)
-    return Finding(rule.id, f"called at {where}, outside {_fmt(p.by_weekday[bad[0].weekday])}",
-                   _evidence(call, {"windows": p.text, "outside_in": [z.zone for z in bad]}))
+    message, evidence = time_of_day_finding([(local_iso(z.zone, ts)[11:16], z.zone) for z in bad],
+                                            format_windows(p.by_weekday[bad[0].weekday]), call.local_times(),
+                                            [z.zone for z in call.locals], p)
+    return Finding(rule.id, message, evidence)
 
 
 def _latest_open(call: Call, open_day: Callable[[int, int], Windows]) -> float | None:
@@ -146,9 +171,9 @@ def eval_closed_days(call: Call, rule: Any, p: ClosedParams, history: PersonHist
     bad = [z for z in call.locals if z.weekday in p.days]
     if not bad or has_scope_consent(call, facts, p.exempt_scope):
         return None
-    names = sorted({WEEKDAYS[z.weekday] for z in bad})
-    return Finding(rule.id, f"called on a closed day ({', '.join(names)})",
-                   _evidence(call, {"weekday": names, "closed_days": sorted(WEEKDAYS[d] for d in p.days)}))
+    message, evidence = closed_days_finding(sorted({WEEKDAYS[z.weekday] for z in bad}), call.local_times(),
+                                            [z.zone for z in call.locals], p)
+    return Finding(rule.id, message, evidence)
 
 
 def next_closed_days(call: Call, rule: Any, p: ClosedParams, history: PersonHistory | None,
@@ -197,8 +222,8 @@ def eval_holiday(call: Call, rule: Any, p: HolidayParams, history: PersonHistory
     if not hits or has_scope_consent(call, facts, p.exempt_scope):
         return None
     zone, name = hits[0]
-    return Finding(rule.id, f"called on a public holiday: {name} ({day_to_date(zone.day)}, calendar {key})",
-                   _evidence(call, {"holiday": name, "date": str(day_to_date(zone.day)), "calendar": key}))
+    message, evidence = holiday_finding(name, zone.day, key, call.local_times(), [z.zone for z in call.locals])
+    return Finding(rule.id, message, evidence)
 
 
 def next_holiday(call: Call, rule: Any, p: HolidayParams, history: PersonHistory | None,
@@ -247,12 +272,13 @@ def eval_state_hours(call: Call, rule: Any, table: dict[str, StateRule], history
             problems.append(f"{holiday_name(key, here.day)} is a holiday in {state}")
         elif not _inside(spec.windows.by_weekday[here.weekday], here.minute):
             problems.append(f"{local_iso(here.zone, ts)[11:16]} in {here.zone} is outside "
-                            f"{_fmt(spec.windows.by_weekday[here.weekday])}")
+                            f"{format_windows(spec.windows.by_weekday[here.weekday])}")
     if not problems:
         return None
     return Finding(rule.id, f"{state}: " + "; ".join(problems),
-                   _evidence(call, {"state": state, "state_citation": spec.citation,
-                                    "state_certainty": spec.certainty, "windows": spec.windows.text}))
+                   {"local_time": call.local_times(), "zones": [z.zone for z in call.locals], "state": state,
+                    "state_citation": spec.citation, "state_certainty": spec.certainty,
+                    "windows": spec.windows.text})
 
 
 def next_state_hours(call: Call, rule: Any, table: dict[str, StateRule], history: PersonHistory | None,

@@ -133,6 +133,21 @@ class Auditor:
         self.by_campaign[(call.attempt.campaign, rule.id)] += 1
         return violation(call, outcome)
 
+    def count_plans(self, key: tuple[Any, ...], count: int) -> None:
+        """`count` calls judged under the plan `key` (the columnar engine judges many at once)."""
+        self._plan_counts[key] += count
+
+    def count_found(self, rule_id: str, per_campaign: dict[str, int]) -> None:
+        """Violations of a rule found elsewhere (the columnar engine's array verdicts), counted as `settle` does."""
+        for campaign, count in per_campaign.items():
+            self._violations[rule_id] += count
+            self.by_campaign[(campaign, rule_id)] += count
+
+    def count_judged(self, count: int, late: int) -> None:
+        """`count` calls judged elsewhere (the columnar engine), `late` of them later than the reorder window."""
+        self.judged += count
+        self.late += late
+
     def finish(self) -> list[Violation]:
         """Judge what is left in the reorder buffer, then the campaign-level rules."""
         out: list[Violation] = []

@@ -70,7 +70,7 @@ FAST_UNTIL = 4102444800  # 2100-01-01
 _dates: dict[int, str] = {}
 
 
-def _wall_text(seconds: int) -> str:
+def wall_text(seconds: int) -> str:
     """'YYYY-MM-DDTHH:MM:SS' of whole epoch-like `seconds` (dates cached per day: evidence of a
     million-row audit formats a few hundred thousand times, over a few dozen days)."""
     day, second = divmod(seconds, 86400)
@@ -119,7 +119,7 @@ def _local_iso(zone: str, ts: float) -> str:
         if offset % 60 == 0:
             sign = "-" if offset < 0 else "+"
             hours, minutes = divmod(abs(offset) // 60, 60)
-            return f"{_wall_text(whole + offset)}{sign}{hours:02d}:{minutes:02d}"
+            return f"{wall_text(whole + offset)}{sign}{hours:02d}:{minutes:02d}"
     return local_iso_reference(zone, ts)
 
 
@@ -133,7 +133,7 @@ def utc_iso(ts: float) -> str:
     hit = _utc_texts.get(ts)
     if hit is None:
         whole = int(ts)
-        hit = _wall_text(whole) + "Z" if whole == ts and 0 <= whole < FAST_UNTIL else utc_iso_reference(ts)
+        hit = wall_text(whole) + "Z" if whole == ts and 0 <= whole < FAST_UNTIL else utc_iso_reference(ts)
         if len(_utc_texts) >= TEXT_CACHE:
             _utc_texts.clear()
         _utc_texts[ts] = hit
@@ -145,7 +145,7 @@ def utc_iso_reference(ts: float) -> str:
 
 
 def wall_texts(seconds: np.ndarray, tail: np.ndarray | None = None) -> list[str]:
-    """'YYYY-MM-DDTHH:MM:SS' of whole epoch-like seconds (years 1000-9999), what localtime's _wall_text
+    """'YYYY-MM-DDTHH:MM:SS' of whole epoch-like seconds (years 1000-9999), what localtime's wall_text
     writes, for a whole array at once (a test compares them); `tail`: ASCII bytes to append, a row each."""
     import numpy as np  # not at module level: the guard and the row engine never load numpy
     seconds = seconds.astype(np.int64)

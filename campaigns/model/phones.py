@@ -204,7 +204,8 @@ def describe(raw: str, default_region: str = "FR") -> PhoneInfo:
         if is_number_type_geographical(kind_code, country_code):
             found = phone_timezone.time_zones_for_geographical_number(number)
         else:
-            # The public time_zones_for_number would classify the number a second time (30-60 us each).
+            # phonenumbers keeps its country-level lookup private; the public time_zones_for_number would
+            # work out the number type again (the slow part of describing a number)
             found = phone_timezone._country_level_time_zones_for_number(number)  # noqa: SLF001
         zones = tuple(z for z in found if z != "Etc/Unknown")
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

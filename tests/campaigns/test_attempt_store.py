@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from campaigns.engines.columnar.attempts import AttemptStore, _running_max_by_run
+from campaigns.engines.columnar.attempts import AttemptStore, running_max_by_run
 
 KEEP_S = 10 * 86400.0
 
@@ -56,6 +56,6 @@ def test_walks_find_what_the_ledger_keeps_through_growth_and_compaction(late_sha
 def test_running_max_by_run_starts_over_at_each_run():  # type: ignore[no-untyped-def]
     values = np.array([5.0, 3.0, 9.0, 2.0, 1.0, 4.0, -7.0, 8.0e12, 3.0])
     start = np.array([True, False, False, True, False, False, True, False, True])
-    assert _running_max_by_run(values, start).tolist() == [5.0, 5.0, 9.0, 2.0, 2.0, 4.0, -7.0, 8.0e12, 3.0]
+    assert running_max_by_run(values, start).tolist() == [5.0, 5.0, 9.0, 2.0, 2.0, 4.0, -7.0, 8.0e12, 3.0]
     far = np.array([-2.0e18, 2.0e18, 1.0])  # too wide to offset in int64: run by run
-    assert _running_max_by_run(far, np.array([True, False, True])).tolist() == [-2.0e18, 2.0e18, 1.0]
+    assert running_max_by_run(far, np.array([True, False, True])).tolist() == [-2.0e18, 2.0e18, 1.0]

@@ -19,8 +19,7 @@ import pytest
 
 from campaigns import output as report
 from campaigns.engines.audit import AuditRequest, run_audit
-from campaigns.engines.columnar import attempts, reading
-from campaigns.engines.columnar import auditor as columnar_engine
+from campaigns.engines.columnar import attempts, people, reading
 from campaigns.engines.columnar.phone_forms import NumberTable
 from campaigns.engines.columnar.reading import parse_times
 from campaigns.model.phones import PhoneBook, PhoneError, describe
@@ -199,7 +198,7 @@ def test_columnar_engine_gives_the_row_engines_results(tmp_path, monkeypatch, ca
     cache of earlier attempts' evidence starts over every 40 dicts, and the store of attempts compacts)."""
     monkeypatch.setattr(reading, "BLOCK_BYTES", block_bytes)
     if block_bytes < 10_000:
-        monkeypatch.setattr(columnar_engine, "PAST_JSON_KEPT", 40)
+        monkeypatch.setattr(people, "PAST_JSON_KEPT", 40)
         monkeypatch.setattr(attempts, "FIRST_CAPACITY", 64)  # the store grows often, and compacts
         monkeypatch.setattr(attempts, "DEAD_SHARE", 0.001)
     seed, rows, start, packs, reorder, *density = case
@@ -317,12 +316,12 @@ def test_vectorized_evidence_times_match_localtime():  # type: ignore[no-untyped
     """The columnar engine formats a block's moments at once; the texts must be localtime's own."""
     import numpy as np
 
-    from campaigns.model.localtime import _wall_text, wall_texts
+    from campaigns.model.localtime import wall_text, wall_texts
 
     rng = random.Random(9)
     seconds = [rng.randrange(0, 4102444800) for _ in range(20000)] + [0, 4102444799, 951782400, 951868800]
 
-    assert [_wall_text(s) for s in seconds] == wall_texts(np.array(seconds))
+    assert [wall_text(s) for s in seconds] == wall_texts(np.array(seconds))
 
 
 def test_vectorized_local_and_utc_texts_match_localtime():  # type: ignore[no-untyped-def]

@@ -62,7 +62,7 @@ class AttemptStore:
         self.prev[base + order] = prev
         up = np.ceil(values["ts"][order])
         up[start] = np.maximum(up[start], np.where(before >= 0, self.reach[np.maximum(before, 0)], -np.inf))
-        self.reach[base + order] = _running_max_by_run(up, start)
+        self.reach[base + order] = running_max_by_run(up, start)
         end = np.ones(n, bool)
         end[:-1] = start[1:]
         self._last[g[end]] = base + order[end]
@@ -112,7 +112,7 @@ def _grown(values: np.ndarray, capacity: int, used: int) -> np.ndarray:
     return bigger
 
 
-def _running_max_by_run(values: np.ndarray, start: np.ndarray) -> np.ndarray:
+def running_max_by_run(values: np.ndarray, start: np.ndarray) -> np.ndarray:
     """Running maximum of whole-number floats, starting over at each run (`start` marks run heads): one
     running maximum over the values offset by run, exact in int64."""
     if not len(values):

@@ -4,10 +4,10 @@ A million-row audit finds a quarter of a million violations. Building a `Call`, 
 and running the check's `evaluate` for each costs about 25 us a violation, most of the audit. Here
 the six checks that make nearly all findings (hours, closed days, holidays, frequency, refusal
 cooling-off, objection) decide a block's rows at once, and build each finding's message and
-evidence with the same texts as campaigns/checks, for the rows where the array answer is exact:
-one candidate time zone, a whole-second start between 1990 and 2100 (what `local_iso` formats
-itself), no two earlier attempts of the person with the same start (whose order depends on the
-Ledger's sorts). The engine sends every other row through the check's own `evaluate`, and
+evidence with campaigns/checks' own finding functions (the texts live there only), for the rows where
+the array answer is exact: one candidate time zone, a whole-second start between 1990 and 2100 (what
+`local_iso` formats itself), no two earlier attempts of the person with the same start (whose order
+depends on the Ledger's sorts). The engine sends every other row through the check's own `evaluate`, and
 tests/campaigns/test_columnar.py holds both paths to the row engine's output, field for field.
 Evidence is read-only: an earlier attempt's or a refusal's dict is shared by the findings that list it.
 """
@@ -16,28 +16,51 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from campaigns.checks.frequency import FrequencyParams
-from campaigns.checks.refusal import CoolingParams, ObjectionParams, _grace_end
-from campaigns.checks.windows import ClosedParams, HolidayParams, WindowParams, _fmt, calendar_key
+from campaigns.checks.frequency import FrequencyParams, frequency_evidence, frequency_message
+from campaigns.checks.refusal import (
+    CoolingParams,
+    ObjectionParams,
+    cooling_off_evidence,
+    cooling_off_message,
+    cooling_off_terms,
+    grace_end,
+    objection_evidence,
+    objection_message,
+)
+from campaigns.checks.windows import (
+    ClosedParams,
+    HolidayParams,
+    WindowParams,
+    calendar_key,
+    closed_days_finding,
+    format_windows,
+    holiday_finding,
+    time_of_day_finding,
+)
+from campaigns.engines.columnar.columns import Names, Rows, object_array
 from campaigns.model.calendars import holiday_name
+from campaigns.model.facts import Facts
 from campaigns.model.history import Past
 from campaigns.model.localtime import (
     FAST_FROM,
     FAST_UNTIL,
     WEEKDAYS,
-    day_to_date,
     local_isos,
     offset_tails,
-    utc_iso,
     utc_isos,
     wall_texts,
     wall_to_utc,
 )
 from campaigns.model.records import DISPOSITIONS
+
+if TYPE_CHECKING:
+    from campaigns.engines.columnar.groups import Groups
+    from campaigns.engines.columnar.people import People
+    from campaigns.engines.columnar.suspects import Suspects
 
 FAILED = DISPOSITIONS.index("failed")
 
@@ -57,10 +80,14 @@ class Found:
 class Batch:
     """What the array checks read about the rows being judged (built once per judged batch)."""
 
-    engine: Any  # the ColumnarAuditor: names, numbers, facts, stored pasts
-    rows: Any
+    rows: Rows
     local: dict[str, Any]
     history: dict[str, Any] | None
+    names: Names
+    groups: Groups
+    people: People
+    suspects: Suspects
+    facts: Facts
     exact: np.ndarray = field(init=False)
     """Rows whose clock has one zone and a whole-second start that local_iso formats from the offset."""
 
@@ -71,9 +98,6 @@ class Batch:
         single = has[:, 0] if has.shape[1] == 1 else has[:, 0] & ~has[:, 1:].any(axis=1)
         self.exact = single & (ts == np.trunc(ts)) & (ts >= FAST_FROM) & (ts < FAST_UNTIL) & (offset % 60 == 0)
 
-    def zone(self, i: int) -> str:
-        return self.engine.zones.names[int(self.local["zone"][i, 0])]
-
     def local_iso(self, which: np.ndarray) -> list[str]:
         """local_iso(first zone, start) of exact rows."""
         ts = self.rows.ts[which].astype(np.int64)
@@ -82,28 +106,28 @@ class Batch:
 
     def local_iso_at(self, zones: np.ndarray, ts: np.ndarray) -> list[str]:
         """local_iso(zone, ts) of many (zone id, moment) pairs."""
-        names = self.engine.zones.names
+        names = self.names.zones.names
         return local_isos([names[z] for z in zones.tolist()], ts)
 
     def zone_names(self, which: np.ndarray) -> list[str]:
-        names = self.engine.zones.names
+        names = self.names.zones.names
         return [names[z] for z in self.local["zone"][which, 0].tolist()]
 
-    def clock_evidence(self, which: np.ndarray) -> tuple[list[str], list[dict[str, Any]]]:
-        """(local_iso of the rows, the start of `_evidence` in campaigns/checks/windows.py: local time and zones)."""
+    def clock_texts(self, which: np.ndarray) -> tuple[list[str], list[str], list[str]]:
+        """(local_iso of the rows, their zone, Call.local_times() of them): what clock findings name."""
         texts = self.local_iso(which)
-        return texts, [{"local_time": f"{text} {zone}", "zones": [zone]}
-                       for text, zone in zip(texts, self.zone_names(which), strict=True)]
+        zones = self.zone_names(which)
+        return texts, zones, [f"{text} {zone}" for text, zone in zip(texts, zones, strict=True)]
 
     def person(self, which: np.ndarray) -> list[tuple[str, str, str]]:
         """(person_key, basis, person_id) of each row, as Identity.key gives them."""
-        return self.engine.persons_of_groups(self.rows.group[which])
+        return self.groups.people(self.rows.group[which])
 
     def consented(self, which: np.ndarray, scope: str) -> np.ndarray:
         """Rows holding a consent of `scope` at their start (has_scope_consent)."""
-        if not scope or not self.engine.facts.consents:
+        if not scope or not self.facts.consents:
             return np.zeros(len(which), bool)
-        return self.engine._consented(self.rows.take(which), frozenset({scope}), None)
+        return self.suspects.consented(self.rows.take(which), frozenset({scope}), None)
 
 
 Verdict = Callable[[Batch, Any, Any, np.ndarray], tuple[np.ndarray, Found]]
@@ -112,6 +136,11 @@ Verdict = Callable[[Batch, Any, Any, np.ndarray], tuple[np.ndarray, Found]]
 
 def _none(which: np.ndarray) -> Found:
     return Found(which[:0], [], [])
+
+
+def _unzip(pairs: list[tuple[str, dict[str, Any]]]) -> tuple[list[str], list[dict[str, Any]]]:
+    """(message, evidence) pairs of the checks' finding functions -> the messages, the evidence."""
+    return [message for message, _ in pairs], [evidence for _, evidence in pairs]
 
 
 def time_of_day(batch: Batch, rule: Any, p: WindowParams, flagged: np.ndarray) -> tuple[np.ndarray, Found]:
@@ -131,14 +160,11 @@ def time_of_day(batch: Batch, rule: Any, p: WindowParams, flagged: np.ndarray) -
         outside |= on_day & ~inside
     found = decided[outside]
     found = found[~batch.consented(found, p.exempt_scope)]
-    texts = batch.local_iso(found)
-    zones = batch.zone_names(found)
+    texts, zones, local_times = batch.clock_texts(found)
     days = batch.local["weekday"][found, 0].tolist()
-    allowed = [_fmt(windows) for windows in p.by_weekday]
-    messages = [f"called at {text[11:16]} in {zone}, outside {allowed[day]}"
-                for text, zone, day in zip(texts, zones, days, strict=True)]
-    evidence = [{"local_time": f"{text} {zone}", "zones": [zone], "windows": p.text, "outside_in": [zone]}
-                for text, zone in zip(texts, zones, strict=True)]
+    allowed = [format_windows(windows) for windows in p.by_weekday]
+    messages, evidence = _unzip([time_of_day_finding(((text[11:16], zone),), allowed[day], local_time, [zone], p)
+                                 for text, zone, local_time, day in zip(texts, zones, local_times, days, strict=True)])
     return decided, Found(found, messages, evidence, texts)
 
 
@@ -146,17 +172,16 @@ def closed_days(batch: Batch, rule: Any, p: ClosedParams, flagged: np.ndarray) -
     decided = flagged[batch.exact[flagged]]
     found = decided[np.isin(batch.local["weekday"][decided, 0], list(p.days))]
     found = found[~batch.consented(found, p.exempt_scope)]
-    closed = sorted(WEEKDAYS[d] for d in p.days)
     days = [WEEKDAYS[d] for d in batch.local["weekday"][found, 0].tolist()]
-    messages = [f"called on a closed day ({name})" for name in days]
-    texts, bases = batch.clock_evidence(found)
-    evidence = [{**base, "weekday": [name], "closed_days": list(closed)} for base, name in zip(bases, days, strict=True)]
+    texts, zones, local_times = batch.clock_texts(found)
+    messages, evidence = _unzip([closed_days_finding([name], local_time, [zone], p)
+                                 for name, zone, local_time in zip(days, zones, local_times, strict=True)])
     return decided, Found(found, messages, evidence, texts)
 
 
 def holiday(batch: Batch, rule: Any, p: HolidayParams, flagged: np.ndarray) -> tuple[np.ndarray, Found]:
-    engine = batch.engine
-    country = [profile[0] for profile in engine.numbers.profiles]
+    numbers = batch.names.numbers
+    country = [profile[0] for profile in numbers.profiles]
     known = np.array([bool(c) for c in country] or [False])[batch.rows.profile[flagged]]
     decided = flagged[batch.exact[flagged] & known]
     rows = batch.rows
@@ -169,8 +194,8 @@ def holiday(batch: Batch, rule: Any, p: HolidayParams, flagged: np.ndarray) -> t
         key = calendars.get((profile, region))
         if key is None:
             key = calendars[(profile, region)] = calendar_key(
-                country[profile], engine.regions.names[region],
-                lambda i=i: engine.numbers.info(int(rows.key[i]), int(rows.profile[i])).us_state, p)
+                country[profile], batch.names.regions.names[region],
+                lambda i=i: numbers.info(int(rows.key[i]), int(rows.profile[i])).us_state, p)
         keys.append(key)
         names.append(holiday_name(key, day))
     is_holiday = np.array([bool(name) for name in names], bool)
@@ -179,12 +204,9 @@ def holiday(batch: Batch, rule: Any, p: HolidayParams, flagged: np.ndarray) -> t
     found = found[keep]
     picked = np.flatnonzero(is_holiday)[keep].tolist()
     days = batch.local["day"][found, 0].tolist()
-    messages, evidence = [], []
-    texts, bases = batch.clock_evidence(found)
-    for base, k, day in zip(bases, picked, days, strict=True):
-        date = str(day_to_date(day))
-        messages.append(f"called on a public holiday: {names[k]} ({date}, calendar {keys[k]})")
-        evidence.append({**base, "holiday": names[k], "date": date, "calendar": keys[k]})
+    texts, zones, local_times = batch.clock_texts(found)
+    messages, evidence = _unzip([holiday_finding(names[k], day, keys[k], local_time, [zone])
+                                 for k, day, zone, local_time in zip(picked, days, zones, local_times, strict=True)])
     return decided, Found(found, messages, evidence, texts)
 
 
@@ -233,24 +255,18 @@ def frequency(batch: Batch, rule: Any, p: FrequencyParams, flagged: np.ndarray) 
     if not p.count_failed:
         breaks &= rows.disp[decided] != FAILED
     found = decided[breaks]
-    if p.window_days:
-        window = f"{p.window_days} calendar days (local dates, day of the call included)"
-    else:
-        window = f"rolling {p.window_s / 3600:g} h"
     is_found = np.zeros(len(rows), bool)
     is_found[found] = True
     listed = is_found[pr] & counts
     lpr, lpj = pr[listed], pj[listed]
     distinct, inverse = np.unique(lpj, return_inverse=True)
-    items = batch.engine.past_json(merged, distinct)[inverse.reshape(-1)].tolist()
+    items = batch.people.past_json(merged, distinct)[inverse.reshape(-1)].tolist()
     low, high = np.searchsorted(lpr, found, side="left"), np.searchsorted(lpr, found, side="right")
     counts = (high - low + 1).tolist()
-    said = {n: f"attempt {n} to this person within {window}; the cap is {p.max_attempts}" for n in set(counts)}
+    said = {n: frequency_message(n, p) for n in set(counts)}
     messages = [said[n] for n in counts]
     persons = batch.person(found)
-    cap = p.max_attempts
-    evidence = [{"count_including_this": n, "cap": cap, "window": window, "person_key": key, "person_key_basis": basis,
-                 "earlier_attempts": items[lo:hi]}
+    evidence = [frequency_evidence(n, p, key, basis, items[lo:hi])
                 for n, (key, basis, _), lo, hi in zip(counts, persons, low.tolist(), high.tolist(), strict=True)]
     return decided, Found(found, messages, evidence, persons=persons)
 
@@ -275,19 +291,11 @@ def history_order(pr: np.ndarray, pj: np.ndarray, merged: dict[str, np.ndarray])
     return order
 
 
-def object_array(items: list[Any]) -> np.ndarray:
-    """`items` as a one-dimensional object array, to gather with index arrays (tuples and dicts are stored
-    as they are, not read as rows)."""
-    out = np.empty(len(items), object)
-    out[:] = items
-    return out
-
-
 def _marks(batch: Batch, name: str, which: np.ndarray) -> tuple[np.ndarray, list[Past]]:
     """The refusal or opt-out before each row: an index into the returned distinct Pasts (-1: none)."""
     marks = batch.history[name][which]  # type: ignore[index]
     distinct, inverse = np.unique(marks, return_inverse=True)
-    pasts = batch.engine._mark_pasts(batch.rows, distinct)
+    pasts = batch.people.mark_pasts(batch.rows, batch.local["call_day"], distinct)
     index = np.arange(len(distinct))
     index[distinct == -1] = -1
     return index[inverse.reshape(-1)] if len(marks) else np.zeros(0, np.int64), pasts
@@ -311,7 +319,7 @@ def cooling_off(batch: Batch, rule: Any, p: CoolingParams, flagged: np.ndarray) 
             low = int(reopen[live].min())  # (zone, day) packed in one integer: a plain sort, not a row-wise one
             pairs, inverse = np.unique((zone[live].astype(np.int64) << 32) | (reopen[live] - low),
                                        return_inverse=True)
-            names = batch.engine.zones.names
+            names = batch.names.zones.names
             times = np.array([wall_to_utc(names[pair >> 32], (pair & 0xFFFFFFFF) + low, 0) for pair in pairs.tolist()],
                              np.float64)
             end[live] = times[inverse.reshape(-1)]
@@ -322,48 +330,40 @@ def cooling_off(batch: Batch, rule: Any, p: CoolingParams, flagged: np.ndarray) 
     # what the finding says about each refusal, once per refusal, and about each end once per end
     used = np.unique(mark[hits])
     refusals = [pasts[m] for m in used.tolist()]
-    reopen_texts = {day: str(day_to_date(day + p.days + 1)) for day in {r.day for r in refusals}} \
-        if p.from_next_day else {}
     stops, stop_at = np.unique(end[hits], return_inverse=True)
     stop_texts = object_array(utc_isos(stops))[stop_at.reshape(-1)].tolist()
-    heads = object_array([
-        f" days after a refusal ({refusal.disposition} on call {refusal.call_id}); " + (
-            f"{p.days} full calendar days: earliest recontact {reopen_texts[refusal.day]} 00:00" if p.from_next_day
-            else f"{p.days} x 24 h: earliest recontact {utc_iso(refusal.ts + p.days * 86400)}")
-        for refusal in refusals])
+    terms = object_array([cooling_off_terms(refusal, p) for refusal in refusals])  # once per refusal
     place = np.searchsorted(used, mark[hits])
     days = ((ts[hits] - mark_ts[mark[hits]]) / 86400).tolist()
-    messages = [f"called {d:.1f}{head}" for d, head in zip(days, heads[place].tolist(), strict=True)]
+    messages = [cooling_off_message(d, said) for d, said in zip(days, terms[place].tolist(), strict=True)]
     persons = batch.person(found)
-    evidence = [{"refusal": said, "earliest_recontact_utc": stop_text, "person_key": key, "person_key_basis": basis}
-                for said, stop_text, (key, basis, _) in zip(object_array(batch.engine.marks_json(refusals))[place].tolist(),
+    evidence = [cooling_off_evidence(said, stop_text, key, basis)
+                for said, stop_text, (key, basis, _) in zip(object_array(batch.people.marks_json(refusals))[place].tolist(),
                                                              stop_texts, persons, strict=True)]
     return decided, Found(found, messages, evidence, persons=persons)
 
 
 def objection(batch: Batch, rule: Any, p: ObjectionParams, flagged: np.ndarray) -> tuple[np.ndarray, Found]:
     """Opt-outs only: with list sources and list entries loaded, the check's own `evaluate` runs."""
-    if batch.history is None or (p.list_sources and batch.engine.facts.oppositions):
+    if batch.history is None or (p.list_sources and batch.facts.oppositions):
         return flagged[:0], _none(flagged)
     decided = flagged[batch.exact[flagged]]
     mark, pasts = _marks(batch, "opt_out", decided)
-    ends = np.array([np.inf if m is None or m.disposition not in p.dispositions else _grace_end(m.ts, p)
+    ends = np.array([np.inf if m is None or m.disposition not in p.dispositions else grace_end(m.ts, p)
                      for m in pasts] + [np.inf], np.float64)
     hits = np.flatnonzero(ends[mark] <= batch.rows.ts[decided])
     found = decided[hits]
     # each opt-out's evidence once, gathered for its findings; its time in each finding's callee zone
     used, place = np.unique(mark[hits], return_inverse=True)
     marks = [pasts[m] for m in used.tolist()]
-    said = object_array(batch.engine.marks_json(marks))[place.reshape(-1)].tolist()
+    said = object_array(batch.people.marks_json(marks))[place.reshape(-1)].tolist()
     calls = object_array([m.call_id for m in marks])[place.reshape(-1)].tolist()  # type: ignore[union-attr]
     mark_ts = np.array([m.ts for m in marks], np.float64)[place.reshape(-1)]  # type: ignore[union-attr]
     when = batch.local_iso_at(batch.local["zone"][found, 0], mark_ts)
-    messages = [f"called after the person objected (opt-out on call {call}, {text})"
-                for call, text in zip(calls, when, strict=True)]
+    messages = [objection_message(call, text) for call, text in zip(calls, when, strict=True)]
     persons = batch.person(found)
-    evidence = [{"objection": objection, "grace_days": p.grace_days, "person_key": key, "person_key_basis": basis,
-                 "numbers_covered": "every number of the person"}
-                for objection, (key, basis, _) in zip(said, persons, strict=True)]
+    evidence = [objection_evidence(objection, p, key, basis) for objection, (key, basis, _) in zip(said, persons,
+                                                                                                    strict=True)]
     return decided, Found(found, messages, evidence, persons=persons)
 
 

@@ -1,0 +1,247 @@
+"""The reading side of the columnar audit: a block of the log -> its attempts as Rows and its rejected
+rows, on the log reader's thread, a block or two ahead of the judging."""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from campaigns.engines.columnar.columns import Blocks, Names, Rows
+from campaigns.engines.columnar.groups import Groups
+from campaigns.engines.columnar.reading import Block, columns_prepared, parse_times, text_hashes
+from campaigns.ingest import formats
+from campaigns.ingest.formats import RowError
+from campaigns.ingest.reader import LogReader
+from campaigns.model.facts import Facts
+from campaigns.model.records import DIAL_MODES, DISPOSITIONS, PURPOSES, Attempt, RejectedRow
+
+SLOT_MASK = (1 << 24) - 1  # call id hash slots (16 MB): see Ingest._seen_before
+
+
+@dataclass(slots=True)
+class LogCounts:
+    """What LogReader counts of a log it reads (rows == attempts + rejected)."""
+
+    rows: int = 0
+    attempts: int = 0
+    rejected: int = 0
+    unmapped: Counter[str] = field(default_factory=Counter)
+    ignored_columns: list[str] = field(default_factory=list)
+
+
+class Ingest:
+    """Reads blocks into Rows. What it adds to (names, groups, blocks, counts) the judging only reads, and
+    only at ids a block it has been given holds."""
+
+    def __init__(self, reader: LogReader, facts: Facts, names: Names, groups: Groups, blocks: Blocks) -> None:
+        self.facts = facts
+        self.names = names
+        self.groups = groups
+        self.blocks = blocks
+        self.source = str(reader.path)
+        self.counts = LogCounts()
+        self._convert, self.counts.ignored_columns = formats.generic(reader.header, reader.context)
+        header = [h.strip().lower() for h in reader.header]
+        self.width = len(header)
+        self.column = {name: header.index(name) for name in (*formats.GENERIC_REQUIRED, *formats.GENERIC_OPTIONAL)
+                       if name in header}
+        """Column name -> place in the log's header."""
+        self._columns = columns_prepared(self.column["start"], self.column["callee"])
+        mapping = reader.context.mapping
+        self._codes = sorted(mapping)
+        self._code_disp = np.array([DISPOSITIONS.index(mapping[c]) for c in self._codes] or [0], np.int8)
+        self._seen: list[np.ndarray] = []
+        self._seen_slots = np.zeros(SLOT_MASK + 1, np.uint8)
+        self._numbers = itertools.count()
+        self._arrivals = 0
+        self.first_ts: float | None = None
+        self.last_ts: float | None = None
+
+    def prepare(self, block: Block) -> None:
+        """Runs on the reader thread (`prefetched`), in block order: `block.prepared["ingested"]` gets the
+        block's (Rows, rejected rows in line order)."""
+        self._columns(block)
+        block.prepared = self._checked(block)
+        block.prepared["ingested"] = self._ingest(next(self._numbers), block)
+
+    def _reject(self, out: list[tuple[int, RejectedRow]], line: int, error: RowError, text: str) -> None:
+        counts = self.counts
+        counts.rejected += 1
+        if "unmapped" in error.reason or "unknown disposition" in error.reason:
+            counts.unmapped[error.reason.split("'")[1] if "'" in error.reason else "?"] += 1
+        out.append((line, RejectedRow(self.source, line, error.field, error.reason, text[:200])))
+
+    def _ingest(self, number: int, block: Block) -> tuple[Rows, list[RejectedRow]]:
+        """A block's attempts as Rows, and its rejected rows in line order."""
+        counts = self.counts
+        names = self.names
+        rejected: list[tuple[int, RejectedRow]] = []
+        for line, text in block.odd:
+            if not text:
+                continue
+            fields = text.split(",")
+            if len(fields) == 1 and not fields[0].strip():
+                continue
+            counts.rows += 1
+            try:
+                self._convert(line, fields)
+            except RowError as error:
+                self._reject(rejected, line, error, text)
+            else:  # pragma: no cover - a wrong width never converts
+                raise RuntimeError(f"{self.source}:{line}: converted a row of the wrong width")
+        table = block.table
+        n = table.num_rows
+        counts.rows += n
+        checked = block.prepared if block.prepared is not None else self._checked(block)
+        col, ok, ts = checked["col"], checked["ok"], checked["ts"]
+        key, profile, purpose, code = checked["key"], checked["profile"], checked["purpose"], checked["code"]
+        purposes = list(PURPOSES)
+        overrides: dict[int, Attempt] = {}
+        for i in np.flatnonzero(~ok).tolist():
+            fields = [table.column(c)[i].as_py() for c in range(self.width)]
+            line = int(block.lines[i])
+            try:
+                attempt = self._convert(line, fields)
+            except RowError as error:
+                self._reject(rejected, line, error, ",".join(fields))
+                continue
+            overrides[i] = attempt
+            ts[i] = attempt.ts
+            keys_i = names.numbers.key_of(attempt.phone)
+            key[i] = keys_i
+            info = self.facts.phones.lookup(attempt.phone)
+            profile[i] = names.numbers.profile_id((info.country, info.zones, info.kind, info.valid))
+            purpose[i] = purposes.index(attempt.purpose)
+            code[i] = self._codes.index(attempt.disposition_raw)
+            ok[i] = True
+        # duplicate call ids: the row engine keeps hash(call_id) of every attempt, in file order; here
+        # text_hashes (same odds of a false match) kept as sorted int64 arrays: 8 bytes a row
+        candidates = np.flatnonzero(ok)
+        hashes = checked["hashes"][candidates]
+        # one sort (made on the reader thread, over all rows): duplicates in the block, and the run kept
+        sorted_rows = checked["by_hash"][ok[checked["by_hash"]]]
+        by_hash = (np.cumsum(ok) - 1)[sorted_rows]  # the same rows as places among the candidates
+        ordered = hashes[by_hash]
+        again = np.zeros(len(ordered), bool)
+        again[1:] = ordered[1:] == ordered[:-1]  # later occurrences (stable: the first stays first)
+        duplicate = self._seen_before(hashes)
+        duplicate[by_hash[again]] = True
+        for i in candidates[duplicate].tolist():
+            line = int(block.lines[i])
+            text = ",".join(table.column(c)[i].as_py() for c in range(self.width))
+            self._reject(rejected, line, RowError("call_id", f"duplicate call id {col['call_id'][i].as_py()!r} (already seen "
+                                                             "earlier in the file; this row is not audited)"), text)
+        self._remember(ordered[~duplicate[by_hash]])
+        accepted = candidates[~duplicate]
+        rejected.sort(key=lambda item: item[0])
+        take = accepted.astype(np.int64)
+        counts.attempts += len(take)
+        self.blocks.add(number, table, overrides, col["call_id"] if n else pa.array([], pa.string()))
+        camp = names.campaigns.many(col["campaign"]) if n else np.zeros(0, np.int32)
+        principal = self._principals(col, camp) if n else np.zeros(0, np.int32)
+        region = names.regions.many(col["region"]) if "region" in col and n else np.zeros(n, np.int32)
+        person = self.groups.persons(key)
+        no_region = region == 0
+        known = person >= 0
+        region = np.where(no_region & known, self.groups.person_region[np.maximum(person, 0)], region)
+        lead = names.leads.many(col["lead"]) if "lead" in col and n else None
+        group = self.groups.of(principal[take], key[take], person[take], None if lead is None else lead[take])
+        k = len(take)
+        mode = names.modes.many(col["dial_mode"]) if "dial_mode" in col and n else np.zeros(n, np.int32)
+        cli = names.clis.many(col["caller_id"]) if n else np.zeros(0, np.int32)
+        rows = Rows(seq=self._arrivals + np.arange(k), ts=ts[take], line=block.lines[take], key=key[take],
+                    profile=profile[take], camp=camp[take], principal=principal[take],
+                    purpose=purpose[take].astype(np.int8), disp=self._code_disp[code[take]] if k else
+                    np.zeros(0, np.int8), group=group, region=region[take].astype(np.int32),
+                    block=np.full(k, number, np.int32), index=take,
+                    callref=(np.int64(number) << 32) | take, mode=mode[take],
+                    cli=cli[take])
+        self._arrivals += k
+        if k:
+            low, high = float(rows.ts.min()), float(rows.ts.max())
+            self.first_ts = low if self.first_ts is None else min(self.first_ts, low)
+            self.last_ts = high if self.last_ts is None else max(self.last_ts, high)
+        return rows, [row for _, row in rejected]
+
+    def _checked(self, block: Block) -> dict[str, Any]:
+        """A block's columns, start times, number keys and profiles, purpose and disposition codes, and
+        which rows passed every vectorized test (`ok`). Stateless but for the number table, which only
+        this step adds to: it runs on the reader thread (`prefetched`), beside the judging of the block
+        before, and is nearly all Arrow and numpy work that releases the GIL."""
+        table = block.table
+        n = table.num_rows
+        col = {name: table.column(i).combine_chunks() if isinstance(table.column(i), pa.ChunkedArray)
+               else table.column(i) for name, i in self.column.items()}
+        ok = pc.greater(pc.binary_length(col["call_id"]), 0).to_numpy(zero_copy_only=False).copy() if n else \
+            np.zeros(0, bool)
+        ts, time_ok = block.times if block.times is not None else parse_times(col["start"]) if n else \
+            (np.zeros(0), np.zeros(0, bool))
+        ok &= time_ok
+        raw = block.callees if block.callees is not None else pc.dictionary_encode(col["callee"]) if n else None
+        if n:
+            keys, profiles = self.names.numbers.lookup(raw.dictionary, block.callee_digits)
+            which = raw.indices.to_numpy(zero_copy_only=False)
+            key = keys[which].astype(np.int64)
+            profile = profiles[which].astype(np.int32)
+        else:
+            key = np.zeros(0, np.int64)
+            profile = np.zeros(0, np.int32)
+        ok &= key >= 0
+        purpose = pc.fill_null(pc.index_in(col["purpose"], value_set=pa.array(list(PURPOSES))), -1).to_numpy(
+            zero_copy_only=False).astype(np.int64) if n else np.zeros(0, np.int64)
+        ok &= purpose >= 0
+        code = pc.fill_null(pc.index_in(col["disposition"], value_set=pa.array(self._codes, pa.string())), -1).to_numpy(
+            zero_copy_only=False).astype(np.int64) if n else np.zeros(0, np.int64)
+        ok &= code >= 0
+        if "dial_mode" in col and n:
+            mode = col["dial_mode"]
+            ok &= pc.or_(pc.equal(mode, ""), pc.is_in(mode, value_set=pa.array(list(DIAL_MODES)))).to_numpy(
+                zero_copy_only=False)
+        if n:
+            ok &= pc.match_substring_regex(col["duration_s"], "^[0-9]*$").to_numpy(zero_copy_only=False)
+            for name in ("ring_s", "talk_s"):
+                if name in col:
+                    ok &= pc.match_substring_regex(col[name], r"^([0-9]+(\.[0-9]+)?)?$").to_numpy(zero_copy_only=False)
+        hashes = text_hashes(col["call_id"])
+        return {"col": col, "ok": ok, "ts": ts, "key": key, "profile": profile, "purpose": purpose, "code": code,
+                "hashes": hashes, "by_hash": np.argsort(hashes, kind="stable")}
+
+    def _seen_before(self, hashes: np.ndarray) -> np.ndarray:
+        """Which hashes were remembered. A byte per slot of their low 24 bits rules most out at once (a
+        million call ids fill 6 % of the slots); only the rest are searched in the sorted runs."""
+        out = np.zeros(len(hashes), bool)
+        maybe = np.flatnonzero(self._seen_slots[hashes & SLOT_MASK])
+        if not maybe.size:
+            return out
+        candidates = hashes[maybe]
+        for known in self._seen:
+            at = np.minimum(np.searchsorted(known, candidates), len(known) - 1)
+            out[maybe] |= known[at] == candidates
+        return out
+
+    def _remember(self, hashes: np.ndarray) -> None:
+        """Add call id hashes (sorted); the sorted runs are merged so that there are few of them
+        (log-structured; timsort merges two sorted runs in one pass)."""
+        self._seen_slots[hashes & SLOT_MASK] = 1
+        self._seen.append(hashes)
+        while len(self._seen) > 1 and len(self._seen[-2]) <= 2 * len(self._seen[-1]):
+            last = self._seen.pop()
+            self._seen[-1] = np.sort(np.concatenate([self._seen[-1], last]), kind="stable")
+
+    def _principals(self, col: dict[str, pa.Array], camp: np.ndarray) -> np.ndarray:
+        registry = self.facts.registry
+        names = self.names
+        fallback = np.array([names.principals.id(registry[c].principal if c in registry and registry[c].principal
+                                                  else c) for c in names.campaigns.names], np.int32)
+        out = fallback[camp]
+        if "principal" in col:
+            given = names.principals.many(col["principal"])
+            empty = pc.equal(col["principal"], "").to_numpy(zero_copy_only=False)
+            out = np.where(empty, out, given)
+        return out.astype(np.int32)
