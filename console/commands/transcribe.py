@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from console.cli import settings_from
+from console.commands.context import settings_from
 from mystery.records import Segment
 from mystery.transcribe.models import (
     ENGINES,
