@@ -6,7 +6,7 @@ teaches the line's fingerprint library every stretch of every call, the second l
 call against the others (a recorded prompt repeats across calls, a live person never does),
 so the first call of a campaign benefits as much as the last.
 
-Segment -> transcribe -> score is one path for a stored call and for `mystery transcribe`: the
+Segment -> transcribe -> score is one path for a stored call and for `mystery transcribe` (`hear`): the
 same `transcribe_segments` turns speech segments into words, the same `score_heard` scores them.
 """
 
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,7 +25,7 @@ from sqlalchemy import Engine
 
 from mystery.records import CallResult, Segment, Word
 from mystery.store import repo
-from mystery.transcribe.spans import SPEECH_LABELS
+from mystery.transcribe.spans import SPEECH_LABELS, SpeechSpan
 
 if TYPE_CHECKING:
     from mystery.score.checklist import Checklist
@@ -188,15 +188,18 @@ class Hearing:
     scorecard: Scorecard | None
 
 
-def score_heard(checklist: Checklist, words: Iterable[Word], segments: Sequence[Segment],
-                variables: Mapping[str, str] | None = None) -> Scorecard:
-    """Score transcribed words: only words said in live-human segments count (all of them when there are
-    none), and `within_s` limits start when the live person answered (the first live-human segment)."""
+def score_heard(checklist: Checklist, words: Iterable[Word], spans: Iterable[Segment | SpeechSpan],
+                segments: Iterable[Segment], variables: Mapping[str, str] | None = None) -> Scorecard:
+    """Score transcribed words: only words said in live-human `spans` count (all of them when there are
+    none), and `within_s` limits start when the live person answered (the first live-human segment).
+
+    The pipeline passes a call's segments as `spans`; `hear` passes the spans it decoded (padded, merged),
+    as `mystery transcribe` always did."""
     from mystery.score.scorecard import live_words, score_call
 
-    spans = [(s.start_s, s.end_s, s.label) for s in segments]
-    answer = next((a for a, _, label in spans if label == "live_human"), None)
-    return score_call(checklist, live_words(words, spans), answer_s=answer, variables=variables)
+    answer = next((s.start_s for s in segments if s.label == "live_human"), None)
+    live = live_words(words, [(s.start_s, s.end_s, s.label) for s in spans])
+    return score_call(checklist, live, answer_s=answer, variables=variables)
 
 
 def hear(request: HearingRequest) -> Hearing:
@@ -218,7 +221,7 @@ def hear(request: HearingRequest) -> Hearing:
     transcript = transcribe_segments(transcriber, audio, segments, r.labels, pad_s)
     scorecard = None
     if r.checklist is not None:
-        scorecard = score_heard(r.checklist, transcript.words, segments or (), r.variables)
+        scorecard = score_heard(r.checklist, transcript.words, transcript.spans, segments or (), r.variables)
     return Hearing(transcript, scorecard)
 
 
@@ -255,7 +258,7 @@ def transcribe_and_score(engine: Engine, settings: object, campaign_id: int, con
             repo.replace_analysis(engine, call.call_id, updated)
             if checklist is not None and updated.outcome == "human":
                 variables = {**scenario.get("variables", {}), **lines.get(call.line, {}).get("variables", {})}
-                card = score_heard(checklist, updated.words, updated.segments, variables)
+                card = score_heard(checklist, updated.words, updated.segments, updated.segments, variables)
                 repo.save_scores(engine, call.call_id, card.to_json()["verdicts"])  # type: ignore[arg-type]
             done[call.call_id] = updated
             progress.advance(task)

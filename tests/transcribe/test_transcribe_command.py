@@ -139,8 +139,8 @@ def test_only_words_said_in_live_human_segments_are_scored_from_the_answer(tmp_p
     checklist = load_checklist(path)
     segments = [Segment(0.0, 4.0, "ivr_prompt"), Segment(10.0, 15.0, "live_human")]
     ivr = [Word(1.0, 1.5, "grand"), Word(1.5, 2.0, "hotel"), Word(11.0, 11.5, "hello")]
-    card = score_heard(checklist, ivr, segments)
+    card = score_heard(checklist, ivr, segments, segments)
     assert (10.0, False) == (card.answer_s, card.verdicts[0].passed)
     live = [Word(11.0, 11.5, "grand"), Word(11.5, 12.0, "hotel")]
-    assert score_heard(checklist, live, segments).verdicts[0].passed
-    assert score_heard(checklist, ivr, []).verdicts[0].passed  # no live-human segment: every word counts
+    assert score_heard(checklist, live, segments, segments).verdicts[0].passed
+    assert score_heard(checklist, ivr, [], []).verdicts[0].passed  # no live-human segment: every word counts
