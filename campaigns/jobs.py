@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import Any, TextIO
 
 from campaigns.engines.audit import AuditOutcome, AuditRequest, run_audit
 from campaigns.ingest.reader import LogReader
@@ -26,7 +26,7 @@ Progress = Callable[[Path], AbstractContextManager[Callable[[int], None]]]
 
 
 @contextlib.contextmanager
-def atomic_output(path: str | None, default: IO[str]) -> Iterator[IO[str]]:
+def atomic_output(path: str | None, default: TextIO) -> Iterator[TextIO]:
     """Write to a temporary file next to `path` and rename it only if the block succeeds; `default` when
     `path` is empty or "-"."""
     if not path or path == "-":

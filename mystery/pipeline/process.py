@@ -211,14 +211,12 @@ def hear(request: HearingRequest) -> Hearing:
 
     r = request
     resolve_channel(r.recording, r.channel)
-    resolve_model(r.engine, r.language, r.model_dir, r.language_dirs, r.model)
+    model = resolve_model(r.engine, r.language, r.model_dir, r.language_dirs, r.model)
     segments, pad_s = r.segments, SEGMENT_PAD_S
     if segments is None and not r.whole_file:
         segments, pad_s = tuple(segment_speech(r.recording, r.channel)), AUTO_PAD_S
     audio = read_channel(r.recording, r.channel)
-    transcriber = open_transcriber(resolve_model(r.engine, r.language, r.model_dir, r.language_dirs, r.model),
-                                   r.language)
-    transcript = transcribe_segments(transcriber, audio, segments, r.labels, pad_s)
+    transcript = transcribe_segments(open_transcriber(model, r.language), audio, segments, r.labels, pad_s)
     scorecard = None
     if r.checklist is not None:
         scorecard = score_heard(r.checklist, transcript.words, transcript.spans, segments or (), r.variables)
