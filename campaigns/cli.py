@@ -1,23 +1,40 @@
 """`campaigns` command line: audit dialer logs, ingest-check a log, list rules, serve the guard.
 
-Each command reads its flags, makes one call into the package, prints, and returns an exit code:
-0 clean, 1 violations or rejected rows, 2 unusable input (one line naming file, line and field).
+Each command reads its flags into one request, makes one call into the package (campaigns.jobs,
+campaigns.guard.app), prints, and returns an exit code: 0 clean, 1 violations or rejected rows,
+2 unusable input (one line naming file, line and field).
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
 import sys
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import click
 
-from mystery_core.errors import InputError, exit_on_input_error
+from mystery_core.errors import InputError, configure_logging, exit_on_input_error
 
 LOG_FORMATS = ("generic", "vicidial", "asterisk", "freeswitch")
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignsContext:
+    """The group's options, in the click context: config_file: --config (or MYSTERY_CONFIG); database_url:
+    --database-url; verbose: tracebacks and DEBUG log lines."""
+
+    config_file: str | None = None
+    database_url: str | None = None
+    verbose: bool = False
+
+    def store_url(self) -> str:
+        """The store's URL: --database-url, else the settings' database_url."""
+        from mystery_core.settings import load_settings
+
+        return load_settings(self.config_file, overrides={"database_url": self.database_url}).database_url
 
 
 @click.group()
@@ -29,16 +46,13 @@ LOG_FORMATS = ("generic", "vicidial", "asterisk", "freeswitch")
 @click.pass_context
 def main(ctx: click.Context, config_file: str | None, database_url: str | None, verbose: bool) -> None:
     """Outbound-call compliance: audit dialer logs against calling rules; answer "may I call now?"."""
-    if verbose:
-        os.environ["MYSTERY_VERBOSE"] = "1"
-    ctx.obj = {"config_file": config_file, "database_url": database_url}
+    configure_logging(verbose)
+    ctx.obj = CampaignsContext(config_file, database_url, verbose)
 
 
-def _database_url(ctx: click.Context) -> str:
-    from mystery_core.settings import load_settings
-
-    settings = load_settings(ctx.obj["config_file"], overrides={"database_url": ctx.obj["database_url"]})
-    return settings.database_url
+def _context(ctx: click.Context) -> CampaignsContext:
+    obj = ctx.find_root().obj
+    return obj if isinstance(obj, CampaignsContext) else CampaignsContext()
 
 
 def _params(items: tuple[str, ...]) -> dict[str, str]:
@@ -56,23 +70,6 @@ def _packs(text: str) -> tuple[str, ...]:
     if not packs:
         raise InputError("--rules", None, "name at least one rule pack")
     return packs
-
-
-@contextlib.contextmanager
-def _atomic_output(path: str | None, default: IO[str]) -> Iterator[IO[str]]:
-    """Write to a temporary file next to `path` and rename it only if the block succeeds."""
-    if not path or path == "-":
-        yield default
-        return
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(target.name + ".part")
-    try:
-        with open(temporary, "w", encoding="utf-8", newline="") as handle:
-            yield handle
-        temporary.replace(target)
-    finally:
-        temporary.unlink(missing_ok=True)
 
 
 @contextlib.contextmanager
@@ -152,11 +149,8 @@ def audit(ctx: click.Context, log: str, log_format: str | None, source_tz: str |
           output: str | None, summary_file: str | None, evidence_file: str | None, suppression_file: str | None,
           reorder_hours: float, engine: str, no_store: bool) -> None:
     """Ingest a dialer log and audit it against rule packs; exit 0 clean, 1 findings, 2 unusable input."""
-    import json
-
-    from campaigns import output as report
-    from campaigns.engines.audit import AuditRequest, run_audit
-    from mystery_core import jsontext
+    from campaigns.engines.audit import AuditRequest
+    from campaigns.jobs import AuditOutputs, audit_with_outputs
 
     if not Path(log).is_file():
         raise InputError("--log", None, f"no such file: {log}")
@@ -166,56 +160,11 @@ def audit(ctx: click.Context, log: str, log_format: str | None, source_tz: str |
                             scrubs=scrubs, campaigns=campaigns_file),
         dispositions=_input_paths(dispositions=dispositions).get("dispositions"), params=_params(params),
         default_region=default_region, reorder_hours=reorder_hours, engine=engine)
-    with contextlib.ExitStack() as stack:
-        recorder = None
-        if not no_store:
-            from campaigns.store.repo import RunRecorder
-            from mystery_core.store.engine import open_store
-
-            engine = open_store(_database_url(ctx))
-            stack.callback(engine.dispose)
-            connection = stack.enter_context(engine.begin())
-            recorder = RunRecorder(connection, str(request.log), list(request.rules), request.params)
-            stack.callback(recorder.close)  # before the transaction ends, whichever way
-        stream = stack.enter_context(_atomic_output(output, sys.stdout))
-        writer = report.ViolationWriter(fmt, stream)
-
-        def on_violation(v: Any) -> None:
-            evidence_json = jsontext.dumps(v.evidence) if recorder and fmt in ("json", "csv") else None
-            writer.write(v, evidence_json)
-            if recorder:
-                recorder.violation(v, evidence_json)
-
-        def on_rejected(row: Any) -> None:
-            if recorder:
-                recorder.rejected(row)
-            print(f"rejected: {row}", file=sys.stderr)
-
-        with _log_progress(request.log, show=output is not None or not sys.stdout.isatty()) as on_progress:
-            outcome = run_audit(request, on_violation, on_rejected, on_progress)
-        writer.close(outcome)
-        data = report.summary(outcome)
-        evidence = outcome.evidence_pack()
-        if recorder:
-            recorder.finish(log_sha256=outcome.checksums[str(request.log)], log_format=outcome.log_format,
-                            evidence=evidence, summary=data, rows=outcome.rows, attempts=outcome.attempts,
-                            rejected=outcome.rejected, violations=outcome.violations, exit_code=outcome.exit_code)
-            data["run_id"] = recorder.run_id
-            evidence["run_id"] = recorder.run_id
-    if summary_file:
-        with _atomic_output(summary_file, sys.stderr) as handle:
-            if summary_file.endswith(".json"):
-                json.dump(data, handle, indent=1, ensure_ascii=False)
-            else:
-                handle.write(report.render_summary(data))
-    else:
-        sys.stderr.write(report.render_summary(data))
-    if evidence_file:
-        with _atomic_output(evidence_file, sys.stderr) as handle:
-            json.dump(evidence, handle, indent=1, ensure_ascii=False)
-    if suppression_file:
-        with _atomic_output(suppression_file, sys.stderr) as handle:
-            report.write_suppression(outcome.suppression, handle)
+    outputs = AuditOutputs(fmt=fmt, violations=output, summary=summary_file, evidence=evidence_file,
+                           suppression=suppression_file,
+                           database_url=None if no_store else _context(ctx).store_url())
+    show_progress = output is not None or not sys.stdout.isatty()
+    outcome = audit_with_outputs(request, outputs, lambda path: _log_progress(path, show_progress))
     sys.exit(outcome.exit_code)
 
 
@@ -231,28 +180,14 @@ def audit(ctx: click.Context, log: str, log_format: str | None, source_tz: str |
 def ingest(file: str, log_format: str | None, source_tz: str | None, encoding: str, dispositions: str | None,
            default_region: str, output: str | None) -> None:
     """Normalize a dialer log: print rejected rows and counts that reconcile; exit 1 if any row is rejected."""
-    import csv
-
-    from campaigns.ingest.dispositions import load_mapping
-    from campaigns.ingest.reader import LogReader
-    from campaigns.model.localtime import utc_iso
-    from campaigns.model.phones import PhoneBook
-    from campaigns.model.records import Attempt
+    from campaigns.jobs import IngestRequest, ingest_to_file
 
     if not Path(file).is_file():
         raise InputError(file, None, "no such file")
-    mapping = load_mapping(Path(dispositions)) if dispositions else None
-    reader = LogReader(file, log_format, source_tz=source_tz, phones=PhoneBook(default_region), mapping=mapping,
-                       encoding=encoding)
-    with contextlib.ExitStack() as stack:
-        handle = stack.enter_context(_atomic_output(output, stack.enter_context(open(os.devnull, "w"))))
-        writer = csv.writer(handle)
-        writer.writerow([*Attempt._fields, "started_at_utc"])
-        for item in reader:
-            if isinstance(item, Attempt):
-                writer.writerow([*item, utc_iso(item.ts)])
-            else:
-                click.echo(f"rejected: {item}", err=True)
+    request = IngestRequest(log=file, log_format=log_format, source_tz=source_tz, encoding=encoding,
+                            dispositions=Path(dispositions) if dispositions else None,
+                            default_region=default_region, output=output)
+    reader = ingest_to_file(request, on_rejected=lambda row: click.echo(f"rejected: {row}", err=True))
     click.echo(f"format: {reader.format}")
     click.echo(reader.reconciliation())
     if reader.unmapped:
@@ -305,7 +240,7 @@ def guard_serve(ctx: click.Context, host: str, port: int, persons: str | None, o
         rules=_packs(rules), params=_params(params),
         inputs=_input_paths(persons=persons, oppositions=oppositions, consents=consents, contracts=contracts,
                             scrubs=scrubs, campaigns=campaigns_file),
-        api_keys=keys, database_url=_database_url(ctx), default_region=default_region)
+        api_keys=keys, database_url=_context(ctx).store_url(), default_region=default_region)
     serve(config, host, port)
 
 

@@ -1,16 +1,18 @@
 """`mystery` command line: a thin layer; each command builds Settings, makes one call, prints.
 
 Subcommands are imported lazily so that `mystery --help` and `mystery config show` start fast
-and do not need the SIP or audio extras.
+and do not need the SIP or audio extras. The group's options reach them as one typed
+`console.commands.context.CommandContext` in the click context.
 """
 
 from __future__ import annotations
 
 import importlib
-import os
-from typing import Any
 
 import click
+
+from console.commands.context import CommandContext
+from mystery_core.errors import configure_logging
 
 # name -> "module:attribute" of a click command; one entry per command.
 SUBCOMMANDS: dict[str, str] = {
@@ -58,19 +60,5 @@ class LazyGroup(click.Group):
 @click.pass_context
 def main(ctx: click.Context, config_file: str | None, database_url: str | None, verbose: bool) -> None:
     """Mystery calls to a client's phone lines: dial, record, measure, value, report."""
-    if verbose:
-        os.environ["MYSTERY_VERBOSE"] = "1"
-    ctx.obj = {"config_file": config_file, "overrides": {"database_url": database_url}}
-
-
-def settings_from(ctx: click.Context, **overrides: Any):  # type: ignore[no-untyped-def]
-    """Settings for a subcommand: the group's --config/--database-url plus the command's own flags."""
-    from mystery_core.errors import InputError
-    from mystery_core.settings import load_settings
-
-    obj = ctx.find_root().obj or {}
-    merged = {**obj.get("overrides", {}), **overrides}
-    try:
-        return load_settings(obj.get("config_file"), overrides=merged)
-    except InputError as error:
-        raise click.ClickException(str(error)) from None
+    configure_logging(verbose)
+    ctx.obj = CommandContext(config_file=config_file, overrides={"database_url": database_url}, verbose=verbose)

@@ -2,7 +2,8 @@
 
 API keys in `X-API-Key` (or `Authorization: Bearer`). Every decision is logged to the store in
 batches (a background task, so a question never waits on a database commit). Any internal error on
-/v1/check answers `allowed: false` (fail-closed) with status 500.
+/v1/check answers `allowed: false` (fail-closed) with status 500. Errors are logged (module logger; the
+traceback too at DEBUG); the one line `guard listening on http://HOST:PORT` is printed on stdout.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ import contextlib
 import gc
 import hashlib
 import json
+import logging
 import signal
-import sys
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -33,6 +34,8 @@ GUARD_KEY: web.AppKey[Guard] = web.AppKey("guard", Guard)
 STATE_KEY: web.AppKey[dict[str, Any]] = web.AppKey("state", dict)
 KEY_ID: web.RequestKey[str] = web.RequestKey("key_id", str)
 PUBLIC_PATHS = {"/v1/openapi.json", "/v1/health"}
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +116,7 @@ async def check(request: web.Request) -> web.Response:
     try:
         decision = guard.decide(attempt)
     except Exception as error:  # noqa: BLE001 - fail closed: any bug answers "not allowed"
-        print(f"guard: internal error on {attempt.phone}: {error!r}", file=sys.stderr)
+        log.error("internal error on %s: %r", attempt.phone, error, exc_info=log.isEnabledFor(logging.DEBUG))
         body = {"allowed": False, "reasons": [{"rule": "guard.internal_error", "message": "internal error: the "
                                                "guard fails closed", "permanent": False}],
                 "next_allowed_at": None, "permanent_block": False}
@@ -205,7 +208,7 @@ async def _decision_logger(app: web.Application) -> Any:
             except asyncio.CancelledError:
                 raise
             except Exception as error:  # noqa: BLE001 - a logging hiccup must not stop the guard
-                print(f"guard: decision log write failed: {error!r}", file=sys.stderr)
+                log.error("decision log write failed: %r", error, exc_info=log.isEnabledFor(logging.DEBUG))
 
     task = asyncio.create_task(loop())
     yield

@@ -94,7 +94,7 @@ def call(ctx: click.Context, sip_uri: str, dtmf: tuple[str, ...], say: tuple[str
     """
     import importlib.util
 
-    from console.cli import settings_from
+    from console.commands.context import settings_from
     from mystery.dial.runner import run_call
     from mystery.dial.worker import check_lines
 

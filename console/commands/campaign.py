@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from console.cli import settings_from
+from console.commands.context import settings_from
 from mystery.pipeline.priority import wait_for_calls_to_end, yield_cpu_to_calls
 from mystery.pipeline.runner import campaign_key, run_campaign
 from mystery.records import CallResult

@@ -6,7 +6,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from console.cli import settings_from
+from console.commands.context import settings_from
 
 
 @click.group()

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import click
 
-from console.cli import settings_from
 from console.commands.campaign import dial_scenario, summary_table, wide_console
+from console.commands.context import settings_from
 from mystery.scenario.load import load_scenario
 from mystery_core.errors import exit_on_input_error
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from console.cli import settings_from
+from console.commands.context import settings_from
 from mystery_core.errors import InputError, exit_on_input_error
 
 

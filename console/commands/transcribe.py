@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from console.cli import settings_from
+from console.commands.context import settings_from
 from mystery.records import Segment
 from mystery.transcribe.models import (
     ENGINES,
@@ -16,20 +16,10 @@ from mystery.transcribe.models import (
     download_model,
     fetch_catalog,
     install_from,
-    resolve_model,
 )
-from mystery.transcribe.recording import (
-    CHANNEL_NAMES,
-    load_segments,
-    recording_of_call,
-    resolve_channel,
-    segment_speech,
-    transcribe_recording,
-)
-from mystery.transcribe.spans import SPEECH_LABELS, SpeechSpan, spans_from_segments
+from mystery.transcribe.recording import CHANNEL_NAMES, load_segments, recording_of_call
+from mystery.transcribe.spans import SPEECH_LABELS
 from mystery_core.errors import exit_on_input_error
-
-AUTO_PAD_S = 0.5  # segments found on the fly: a late boundary must not cut a first word
 
 
 @click.command()
@@ -61,14 +51,14 @@ def transcribe(ctx: click.Context, wav: Path, channel: str | None, engine: str |
     segments are used. Only speech is decoded: the segments of --segments or of the call, or
     those the segmenter finds now.
     """
+    from mystery.pipeline.process import HearingRequest, hear
+
     asr = settings_from(ctx).asr
     call_segments: list[Segment] | None = None
     if wav.suffix.lower() == ".json":
         wav, call_segments = recording_of_call(wav)
     if segments and whole_file:
         raise click.UsageError("--segments and --whole-file cannot be combined: choose which audio is decoded")
-    engine, language = engine or asr.engine, language or asr.language
-    speech_labels = [x.strip() for x in labels.split(",") if x.strip()]
     # Every input is checked before the slow part (segmentation, model loading, decoding).
     script = None
     if checklist is not None:
@@ -76,26 +66,13 @@ def transcribe(ctx: click.Context, wav: Path, channel: str | None, engine: str |
 
         script = (load_checklist(find_checklist(checklist)), parse_variables(variables))
     found: list[Segment] | None = load_segments(segments) if segments else (None if whole_file else call_segments)
-    resolve_channel(wav, channel)
-    resolve_model(engine, language, Path(asr.model_dir), asr.models, model)
-    spans: tuple[SpeechSpan, ...] | None = None  # None = the whole channel
-    if found is not None:
-        spans = spans_from_segments(found, speech_labels)
-    elif not whole_file:
-        found = segment_speech(wav, channel)
-        spans = spans_from_segments(found, speech_labels, pad_s=AUTO_PAD_S)
-    # when the live person answered, for "within N seconds of the answer" rules
-    answer = next((s.start_s for s in found or () if s.label == "live_human"), None)
-    transcript = transcribe_recording(
-        wav, engine=engine, language=language, model_dir=Path(asr.model_dir),
-        language_dirs=asr.models, model=model, channel=channel, spans=spans)
-    scorecard = None
-    if script is not None:
-        from mystery.score.scorecard import live_words, score_call
-
-        decoded = [(s.start_s, s.end_s, s.label) for s in transcript.spans]
-        scorecard = score_call(script[0], live_words(transcript.words, decoded), answer_s=answer,
-                               variables=script[1])
+    heard = hear(HearingRequest(
+        recording=wav, engine=engine or asr.engine, language=language or asr.language,
+        model_dir=Path(asr.model_dir), language_dirs=asr.models, model=model, channel=channel,
+        segments=None if found is None else tuple(found), whole_file=whole_file,
+        labels=frozenset(x.strip() for x in labels.split(",") if x.strip()),
+        checklist=script[0] if script else None, variables=script[1] if script else {}))
+    transcript, scorecard = heard.transcript, heard.scorecard
     if as_json:
         out = transcript.to_json()
         if scorecard is not None:

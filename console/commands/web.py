@@ -14,7 +14,7 @@ import sys
 
 import click
 
-from console.cli import settings_from
+from console.commands.context import settings_from
 from mystery_core.errors import EXIT_BAD_INPUT, InputError, exit_on_input_error
 
 
@@ -66,12 +66,13 @@ async def get_once(app, path: str) -> tuple[int, bytes]:  # type: ignore[no-unty
 
 
 async def serve(app, host: str, port: int) -> None:  # type: ignore[no-untyped-def]
-    """Listen until SIGINT or SIGTERM; print the bound URL first."""
+    """Listen until SIGINT or SIGTERM; print the bound URL first. Requests are logged (the access log, on
+    stderr through the logging the command line set up)."""
     import logging
 
     from aiohttp import web as aioweb
 
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("aiohttp.access").setLevel(logging.INFO)
     runner = aioweb.AppRunner(app)
     await runner.setup()
     site = aioweb.TCPSite(runner, host, port)

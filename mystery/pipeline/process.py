@@ -5,22 +5,32 @@ can be re-run on stored calls with a better model. It makes two passes per line:
 teaches the line's fingerprint library every stretch of every call, the second labels each
 call against the others (a recorded prompt repeats across calls, a live person never does),
 so the first call of a campaign benefits as much as the last.
+
+Segment -> transcribe -> score is one path for a stored call and for `mystery transcribe` (`hear`): the
+same `transcribe_segments` turns speech segments into words, the same `score_heard` scores them.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.progress import Progress
 from sqlalchemy import Engine
 
-from mystery.records import CallResult, Segment
+from mystery.records import CallResult, Segment, Word
 from mystery.store import repo
+from mystery.transcribe.spans import SPEECH_LABELS, SpeechSpan
+
+if TYPE_CHECKING:
+    from mystery.score.checklist import Checklist
+    from mystery.score.scorecard import Scorecard
+    from mystery.transcribe.protocol import Transcript
 
 REFINABLE = {"answered", "dropped"}
 """SIP outcomes that audio can refine (a busy or unanswered call has nothing to listen to)."""
@@ -142,12 +152,82 @@ def pick_transcriber(asr: object, language: str) -> tuple[str, str] | tuple[None
     return None, "; ".join(errors)
 
 
+AUTO_PAD_S = 0.5
+"""Spans around segments found on the fly (`HearingRequest.segments` None): a late boundary must not cut a
+first word."""
+
+
+@dataclass(frozen=True)
+class HearingRequest:
+    """One recording to transcribe, and score when a checklist is given (what `mystery transcribe` asks).
+
+    segments: the speech to decode; None: segment the recording now, or decode the whole channel when
+    `whole_file`. channel: left, right, caller, callee or mono (None: the callee of a stereo file, else
+    mono). engine, language, model_dir, language_dirs, model: which speech model (see resolve_model).
+    labels: segment labels that are transcribed. variables: override the checklist's."""
+
+    recording: Path
+    engine: str
+    language: str
+    model_dir: Path
+    language_dirs: Mapping[str, str] = field(default_factory=dict)
+    model: Path | None = None
+    channel: str | None = None
+    segments: tuple[Segment, ...] | None = None
+    whole_file: bool = False
+    labels: frozenset[str] = SPEECH_LABELS
+    checklist: Checklist | None = None
+    variables: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Hearing:
+    """What a recording said: the transcript and, against a checklist, the scorecard."""
+
+    transcript: Transcript
+    scorecard: Scorecard | None
+
+
+def score_heard(checklist: Checklist, words: Iterable[Word], spans: Iterable[Segment | SpeechSpan],
+                segments: Iterable[Segment], variables: Mapping[str, str] | None = None) -> Scorecard:
+    """Score transcribed words: only words said in live-human `spans` count (all of them when there are
+    none), and `within_s` limits start when the live person answered (the first live-human segment).
+
+    The pipeline passes a call's segments as `spans`; `hear` passes the spans it decoded (padded, merged),
+    as `mystery transcribe` always did."""
+    from mystery.score.scorecard import live_words, score_call
+
+    answer = next((s.start_s for s in segments if s.label == "live_human"), None)
+    live = live_words(words, [(s.start_s, s.end_s, s.label) for s in spans])
+    return score_call(checklist, live, answer_s=answer, variables=variables)
+
+
+def hear(request: HearingRequest) -> Hearing:
+    """Segment -> transcribe -> score one recording. The channel and the model are checked before the slow
+    part (segmentation, model loading, decoding)."""
+    from mystery.transcribe.call import SEGMENT_PAD_S, transcribe_segments
+    from mystery.transcribe.models import resolve_model
+    from mystery.transcribe.recording import open_transcriber, read_channel, resolve_channel, segment_speech
+
+    r = request
+    resolve_channel(r.recording, r.channel)
+    model = resolve_model(r.engine, r.language, r.model_dir, r.language_dirs, r.model)
+    segments, pad_s = r.segments, SEGMENT_PAD_S
+    if segments is None and not r.whole_file:
+        segments, pad_s = tuple(segment_speech(r.recording, r.channel)), AUTO_PAD_S
+    audio = read_channel(r.recording, r.channel)
+    transcript = transcribe_segments(open_transcriber(model, r.language), audio, segments, r.labels, pad_s)
+    scorecard = None
+    if r.checklist is not None:
+        scorecard = score_heard(r.checklist, transcript.words, transcript.spans, segments or (), r.variables)
+    return Hearing(transcript, scorecard)
+
+
 def transcribe_and_score(engine: Engine, settings: object, campaign_id: int, console: Console,
                          between_calls: Callable[[], None] = lambda: None) -> list[CallResult]:
     """Transcribe the speech of every analysed call, refine outcomes, score agents; store all of it
     (`between_calls` after each call, as in analyse_campaign)."""
     from mystery.score.checklist import find_checklist, load_checklist
-    from mystery.score.scorecard import score_recorded_call
     from mystery.transcribe.call import CallTranscription
 
     row = repo.find_campaign(engine, str(campaign_id))
@@ -176,7 +256,7 @@ def transcribe_and_score(engine: Engine, settings: object, campaign_id: int, con
             repo.replace_analysis(engine, call.call_id, updated)
             if checklist is not None and updated.outcome == "human":
                 variables = {**scenario.get("variables", {}), **lines.get(call.line, {}).get("variables", {})}
-                card = score_recorded_call(checklist, updated, variables)
+                card = score_heard(checklist, updated.words, updated.segments, updated.segments, variables)
                 repo.save_scores(engine, call.call_id, card.to_json()["verdicts"])  # type: ignore[arg-type]
             done[call.call_id] = updated
             progress.advance(task)

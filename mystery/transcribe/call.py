@@ -1,21 +1,37 @@
-"""Transcribing stored calls after the analysis: the words of each call's speech segments.
+"""Transcribing calls after the analysis: the words of each call's speech segments.
 
-For the campaign pipeline: after segmentation, `CallTranscription(...)(call, language)` returns
-the call with `words` filled, and `repo.replace_analysis` stores them. Each language's model is
-loaded once per run, whatever the number of calls.
+`transcribe_segments` is the one step from segments to words, for a stored call and for
+`mystery transcribe` alike. For the campaign pipeline: after segmentation,
+`CallTranscription(...)(call, language)` returns the call with `words` filled, and
+`repo.replace_analysis` stores them. Each language's model is loaded once per run, whatever the
+number of calls.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
-from mystery.records import CallResult
+from mystery.records import CallResult, Segment
 from mystery.transcribe.models import resolve_model
-from mystery.transcribe.protocol import Transcriber, transcribe_spans
+from mystery.transcribe.protocol import ChannelAudio, Transcriber, Transcript, transcribe_spans
 from mystery.transcribe.recording import open_transcriber, read_channel
-from mystery.transcribe.spans import SPEECH_LABELS, spans_from_segments
+from mystery.transcribe.spans import SPEECH_LABELS, SpeechSpan, spans_from_segments
+
+SEGMENT_PAD_S = 0.15
+"""Spans around the segmenter's speech segments: keeps word onsets it clipped."""
+
+
+def transcribe_segments(transcriber: Transcriber, audio: ChannelAudio, segments: Sequence[Segment] | None,
+                        labels: Iterable[str] = SPEECH_LABELS, pad_s: float = SEGMENT_PAD_S) -> Transcript:
+    """Words of the segments labelled with `labels` (padded by `pad_s`), or of the whole channel when
+    `segments` is None; times on the recording's clock."""
+    if segments is None:
+        spans: tuple[SpeechSpan, ...] = (SpeechSpan(0.0, audio.duration_s, "speech"),)
+    else:
+        spans = spans_from_segments(segments, labels, pad_s)
+    return transcribe_spans(transcriber, audio, spans)
 
 
 class CallTranscription:
@@ -47,5 +63,5 @@ class CallTranscription:
         if not spans:
             return dataclasses.replace(call, words=())
         audio = read_channel(Path(call.recording), "callee")
-        transcript = transcribe_spans(self.transcriber(language), audio, spans)
+        transcript = transcribe_segments(self.transcriber(language), audio, call.segments, self.labels)
         return dataclasses.replace(call, words=transcript.words)

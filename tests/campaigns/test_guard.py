@@ -166,9 +166,9 @@ def test_bad_requests_get_400_with_a_clear_message_and_keys_are_required(guard):
     assert {"/v1/check", "/v1/attempts"} <= set(spec["paths"])
 
 
-async def test_an_internal_error_fails_closed(tmp_path: Path) -> None:
+async def test_an_internal_error_fails_closed(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     """Forcing a bug needs a Guard whose decide() raises: the one stand-in in these tests, since no real
-    input makes the rules crash. The server, client and store are real."""
+    input makes the rules crash. The server, client and store are real. The error is logged."""
     from aiohttp.test_utils import TestClient, TestServer
 
     from campaigns.guard.app import make_app
@@ -193,3 +193,5 @@ async def test_an_internal_error_fails_closed(tmp_path: Path) -> None:
     engine.dispose()
     assert (500, False) == (response.status, body["allowed"])
     assert "guard.internal_error" == body["reasons"][0]["rule"]
+    assert [("campaigns.guard.app", "ERROR", "internal error on +33142345678: RuntimeError('bug')")] == [
+        (r.name, r.levelname, r.getMessage()) for r in caplog.records if r.name.startswith("campaigns")]

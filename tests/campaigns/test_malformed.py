@@ -121,3 +121,17 @@ def test_bad_rows_in_list_files_are_counted_and_reported(write, audit):  # type:
     assert f"rejected: {oppositions}:3: source: expected one of bloctel, internal, tps, dnc, dncl, robinson, state_dnc, got 'pacitel'" \
         in run.stderr
     assert ["fr-2023.opposition"] == run.rules_of("x1")
+
+
+def test_verbose_comes_from_the_flag_not_the_environment(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from mystery_core.errors import InputError
+
+    missing = tmp_path / "nope.csv"
+    args = ["audit", "--log", str(missing), "--rules", "fr-2023", "--no-store"]
+    monkeypatch.setenv("MYSTERY_VERBOSE", "1")  # the old channel: no longer read
+    quiet = CliRunner().invoke(main, args)
+    assert 2 == quiet.exit_code
+    assert f"error: --log: no such file: {missing}\n" == quiet.stderr
+    verbose = CliRunner().invoke(main, ["--verbose", *args])
+    assert isinstance(verbose.exception, InputError)
+    assert f"--log: no such file: {missing}" == str(verbose.exception)

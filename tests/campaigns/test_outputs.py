@@ -60,3 +60,21 @@ def test_a_clean_log_exits_0_and_the_evidence_pack_makes_it_reproducible(write, 
     assert {"fr-2023.frequency.max_attempts": "3"} == pack["parameter_overrides"]
     assert 3 == next(r for r in pack["rules"] if r["id"] == "fr-2023.frequency")["params"]["max_attempts"]
     assert pack["tool"]["libraries"]["phonenumbers"] == "9.0.43"
+
+
+def test_an_audit_with_its_files_and_its_store_record_is_one_library_call(write, tmp_path):  # type: ignore[no-untyped-def]
+    from campaigns.engines.audit import AuditRequest
+    from campaigns.jobs import AuditOutputs, audit_with_outputs
+
+    log = write("log.csv", LOG)
+    violations, summary, stop = tmp_path / "out" / "v.jsonl", tmp_path / "s.json", tmp_path / "stop.csv"
+    outputs = AuditOutputs(fmt="json", violations=str(violations), summary=str(summary), suppression=str(stop),
+                           database_url=f"sqlite:///{tmp_path / 'store.db'}")
+    outcome = audit_with_outputs(AuditRequest(log=log, rules=("fr-2023",)), outputs)
+
+    assert 1 == outcome.exit_code
+    assert ["late"] == [json.loads(line)["call_id"] for line in violations.read_text().splitlines()]
+    data = json.loads(summary.read_text())
+    assert (1, 1) == (data["violations"], data["run_id"])
+    assert "phone,person_id,principal,reason,since,until" == stop.read_text().splitlines()[0]
+    assert [] == sorted(p.name for p in tmp_path.rglob("*.part"))

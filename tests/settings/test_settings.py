@@ -45,3 +45,38 @@ def test_config_show_masks_the_sip_password(tmp_path: Path, monkeypatch: pytest.
     assert 0 == result.exit_code, result.output
     assert "s3cr3t-value" not in result.output
     assert "********" in result.output
+
+
+def test_the_command_lines_log_one_line_each_on_stderr_debug_only_with_verbose(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    import logging
+
+    from mystery_core.errors import PROJECT_LOGGERS, configure_logging
+
+    ours, theirs = logging.getLogger("campaigns.probe"), logging.getLogger("alembic.probe")
+    try:
+        configure_logging(verbose=False)
+        configure_logging(verbose=False)  # once per process, however often a group runs
+        ours.info("shown")
+        ours.debug("hidden")
+        theirs.info("a library's info")
+        lines = capsys.readouterr().err.splitlines()
+        assert 1 == len(lines) and lines[0].endswith(" INFO campaigns.probe: shown")
+        configure_logging(verbose=True)
+        ours.debug("shown too")
+        assert capsys.readouterr().err.endswith(" DEBUG campaigns.probe: shown too\n")
+    finally:
+        for name in PROJECT_LOGGERS:
+            logging.getLogger(name).setLevel(logging.NOTSET)
+
+
+def test_mystery_verbose_is_a_flag_of_the_group_not_an_environment_variable(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("mono.wav").write_bytes(b"not audio")
+    monkeypatch.setenv("MYSTERY_VERBOSE", "1")
+    quiet = CliRunner().invoke(main, ["transcribe", "mono.wav", "--segments", "none.json"])
+    assert (2, "error: none.json: --segments: cannot read: No such file or directory\n") == (
+        quiet.exit_code, quiet.output)
+    verbose = CliRunner().invoke(main, ["--verbose", "transcribe", "mono.wav", "--segments", "none.json"])
+    assert isinstance(verbose.exception, InputError)

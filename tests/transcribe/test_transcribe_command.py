@@ -126,3 +126,21 @@ def test_a_call_without_recording_is_one_line(tmp_workdir: Path) -> None:
     assert 2 == result.exit_code
     assert ("error: call.json: recording: the call has no recording (it was not answered, or not recorded)\n"
             == result.output)
+
+
+def test_only_words_said_in_live_human_segments_are_scored_from_the_answer(tmp_path: Path) -> None:
+    """The scoring step shared by `mystery transcribe --checklist` and the campaign pipeline."""
+    from mystery.pipeline.process import score_heard
+    from mystery.records import Segment, Word
+    from mystery.score.checklist import load_checklist
+
+    path = tmp_path / "bible.yaml"
+    path.write_text("checklist: x\nitems:\n  - id: greeting\n    rules:\n      - phrases: ['grand hotel']\n")
+    checklist = load_checklist(path)
+    segments = [Segment(0.0, 4.0, "ivr_prompt"), Segment(10.0, 15.0, "live_human")]
+    ivr = [Word(1.0, 1.5, "grand"), Word(1.5, 2.0, "hotel"), Word(11.0, 11.5, "hello")]
+    card = score_heard(checklist, ivr, segments, segments)
+    assert (10.0, False) == (card.answer_s, card.verdicts[0].passed)
+    live = [Word(11.0, 11.5, "grand"), Word(11.5, 12.0, "hotel")]
+    assert score_heard(checklist, live, segments, segments).verdicts[0].passed
+    assert score_heard(checklist, ivr, [], []).verdicts[0].passed  # no live-human segment: every word counts

@@ -1,0 +1,162 @@
+"""Each `campaigns` command's work as one library call, its files included (the command line only reads flags).
+
+An audit with its outputs: the findings stream to a file (or stdout) as they are found, the run is recorded
+in the store, then the summary, evidence pack and suppression list are written. An ingest check with the
+normalized attempts as CSV. Every file is written next to its final name and renamed into place only when
+complete, so a failed run never leaves a half-written file under the name asked for.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+from campaigns.engines.audit import AuditOutcome, AuditRequest, run_audit
+from campaigns.ingest.reader import LogReader
+from campaigns.model.records import RejectedRow, Violation
+
+Progress = Callable[[Path], AbstractContextManager[Callable[[int], None]]]
+"""progress(log) -> a context that yields the callback the audit reports bytes of the log read to."""
+
+
+@contextlib.contextmanager
+def atomic_output(path: str | None, default: TextIO) -> Iterator[TextIO]:
+    """Write to a temporary file next to `path` and rename it only if the block succeeds; `default` when
+    `path` is empty or "-"."""
+    if not path or path == "-":
+        yield default
+        return
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(target.name + ".part")
+    try:
+        with open(temporary, "w", encoding="utf-8", newline="") as handle:
+            yield handle
+        temporary.replace(target)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+@dataclass(frozen=True, slots=True)
+class AuditOutputs:
+    """Where an audit's results go. fmt: table, json, csv or html (campaigns.output.FORMATS);
+    violations: file (None or "-": stdout); summary: file (.json for JSON, else text; None: text on
+    stderr); evidence, suppression: files, or None for none. database_url: the store the run is recorded
+    in (None: not recorded)."""
+
+    fmt: str = "table"
+    violations: str | None = None
+    summary: str | None = None
+    evidence: str | None = None
+    suppression: str | None = None
+    database_url: str | None = None
+
+
+def audit_with_outputs(request: AuditRequest, outputs: AuditOutputs, progress: Progress | None = None) -> AuditOutcome:
+    """Run the audit (campaigns.engines.audit.run_audit), write its outputs and record it in the store.
+
+    Rejected log rows are reported on stderr as `rejected: ...` lines while the audit runs. The store's
+    transaction commits only if the whole audit succeeds; the run id goes into the summary and evidence."""
+    import json
+
+    from campaigns import output as report
+    from mystery_core import jsontext
+
+    fmt = outputs.fmt
+    with contextlib.ExitStack() as stack:
+        recorder = None
+        if outputs.database_url is not None:
+            from campaigns.store.repo import RunRecorder
+            from mystery_core.store.engine import open_store
+
+            engine = open_store(outputs.database_url)
+            stack.callback(engine.dispose)
+            connection = stack.enter_context(engine.begin())
+            recorder = RunRecorder(connection, str(request.log), list(request.rules), request.params)
+            stack.callback(recorder.close)  # before the transaction ends, whichever way
+        stream = stack.enter_context(atomic_output(outputs.violations, sys.stdout))
+        writer = report.ViolationWriter(fmt, stream)
+
+        def on_violation(v: Violation) -> None:
+            evidence_json = jsontext.dumps(v.evidence) if recorder and fmt in ("json", "csv") else None
+            writer.write(v, evidence_json)
+            if recorder:
+                recorder.violation(v, evidence_json)
+
+        def on_rejected(row: RejectedRow) -> None:
+            if recorder:
+                recorder.rejected(row)
+            print(f"rejected: {row}", file=sys.stderr)
+
+        with progress(request.log) if progress else contextlib.nullcontext(lambda done: None) as on_progress:
+            outcome = run_audit(request, on_violation, on_rejected, on_progress)
+        writer.close(outcome)
+        data = report.summary(outcome)
+        evidence = outcome.evidence_pack()
+        if recorder:
+            recorder.finish(log_sha256=outcome.checksums[str(request.log)], log_format=outcome.log_format,
+                            evidence=evidence, summary=data, rows=outcome.rows, attempts=outcome.attempts,
+                            rejected=outcome.rejected, violations=outcome.violations, exit_code=outcome.exit_code)
+            data["run_id"] = recorder.run_id
+            evidence["run_id"] = recorder.run_id
+    if outputs.summary:
+        with atomic_output(outputs.summary, sys.stderr) as handle:
+            if outputs.summary.endswith(".json"):
+                json.dump(data, handle, indent=1, ensure_ascii=False)
+            else:
+                handle.write(report.render_summary(data))
+    else:
+        sys.stderr.write(report.render_summary(data))
+    if outputs.evidence:
+        with atomic_output(outputs.evidence, sys.stderr) as handle:
+            json.dump(evidence, handle, indent=1, ensure_ascii=False)
+    if outputs.suppression:
+        with atomic_output(outputs.suppression, sys.stderr) as handle:
+            report.write_suppression(outcome.suppression, handle)
+    return outcome
+
+
+@dataclass(frozen=True, slots=True)
+class IngestRequest:
+    """A log to normalize. log: as given (messages name it so); output: CSV of the normalized attempts (None:
+    none written)."""
+
+    log: str
+    log_format: str | None = None
+    source_tz: str | None = None
+    encoding: str = "utf-8"
+    dispositions: Path | None = None
+    default_region: str = "FR"
+    output: str | None = None
+
+
+def ingest_to_file(request: IngestRequest, on_rejected: Callable[[RejectedRow], Any]) -> LogReader:
+    """Read the log through the ingest layer, write the attempts it keeps (with their UTC start) as CSV,
+    hand each rejected row to `on_rejected`; returns the reader (format, counts that reconcile, unmapped
+    disposition codes)."""
+    import csv
+
+    from campaigns.ingest.dispositions import load_mapping
+    from campaigns.model.localtime import utc_iso
+    from campaigns.model.phones import PhoneBook
+    from campaigns.model.records import Attempt
+
+    mapping = load_mapping(request.dispositions) if request.dispositions else None
+    reader = LogReader(request.log, request.log_format, source_tz=request.source_tz,
+                       phones=PhoneBook(request.default_region), mapping=mapping, encoding=request.encoding)
+    with contextlib.ExitStack() as stack:
+        handle = stack.enter_context(atomic_output(request.output, stack.enter_context(open(os.devnull, "w"))))
+        writer = csv.writer(handle)
+        writer.writerow([*Attempt._fields, "started_at_utc"])
+        for item in reader:
+            if isinstance(item, Attempt):
+                writer.writerow([*item, utc_iso(item.ts)])
+            else:
+                on_rejected(item)
+    return reader
