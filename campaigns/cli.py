@@ -149,7 +149,7 @@ def audit(ctx: click.Context, log: str, log_format: str | None, source_tz: str |
           output: str | None, summary_file: str | None, evidence_file: str | None, suppression_file: str | None,
           reorder_hours: float, engine: str, no_store: bool) -> None:
     """Ingest a dialer log and audit it against rule packs; exit 0 clean, 1 findings, 2 unusable input."""
-    from campaigns.engines.audit import AuditRequest
+    from campaigns.engines.audit import AuditRequest, collector_tuned_for_audit
     from campaigns.jobs import AuditOutputs, audit_with_outputs
 
     if not Path(log).is_file():
@@ -164,7 +164,9 @@ def audit(ctx: click.Context, log: str, log_format: str | None, source_tz: str |
                            suppression=suppression_file,
                            database_url=None if no_store else _context(ctx).store_url())
     show_progress = output is not None or not sys.stdout.isatty()
-    outcome = audit_with_outputs(request, outputs, lambda path: _log_progress(path, show_progress))
+    # This process runs nothing but the audit, so it may leave the collector off (its objects make no cycles).
+    with collector_tuned_for_audit():
+        outcome = audit_with_outputs(request, outputs, lambda path: _log_progress(path, show_progress))
     sys.exit(outcome.exit_code)
 
 
