@@ -29,7 +29,7 @@ def schedule_calls(scenario: Scenario, recordings_dir: Path, account: Account, c
             uri=line.uri, steps=group.steps, ring_timeout_s=group.ring_timeout_s,
             max_seconds=group.max_seconds, recordings_dir=str(recordings_dir / campaign_key),
             recording_name=f"{call_id}.wav", call_id=call_id, line=group.line,
-            voice=line.language, account=account,
+            voice=line.language, account=account, follow_redirects=group.follow_redirects,
         ))
     return plans
 

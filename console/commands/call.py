@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from mystery.scenario.plan import Account, CallPlan, Step, check_uri, parse_cli_step
+from mystery.scenario.plan import MAX_CALL_SECONDS, Account, CallPlan, Step, check_uri, parse_cli_step
 from mystery_core.errors import InputError, exit_on_input_error
 
 
@@ -34,7 +34,7 @@ def _ordered_steps(raw: list[str], dtmf: tuple[str, ...], say: tuple[str, ...]) 
 
 
 def build_plan(uri: str, steps: list[Step], settings: Any, ring_timeout: float, max_seconds: float,
-               hangup_after: float | None, line: str, voice: str) -> CallPlan:
+               hangup_after: float | None, line: str, voice: str, follow_redirects: bool = True) -> CallPlan:
     """A CallPlan from command-line values and the settings' SIP account."""
     sip = settings.sip
     account = Account(registrar=sip.registrar, username=sip.username, password=sip.password, realm=sip.realm,
@@ -42,12 +42,13 @@ def build_plan(uri: str, steps: list[Step], settings: Any, ring_timeout: float, 
                       bind_ip=sip.bind_ip, port=sip.port, rtp_port=sip.rtp_port)
     if hangup_after is not None:
         steps = [*steps, Step(action="hangup", on="answered", offset_s=hangup_after)]
-    if max_seconds <= 0:
-        raise InputError("--max-seconds", None, f"must be > 0, got {max_seconds:g}")
-    if ring_timeout <= 0:
+    if not 0 < max_seconds <= MAX_CALL_SECONDS:  # also refuses inf and nan
+        raise InputError("--max-seconds", None, f"must be > 0 and <= {MAX_CALL_SECONDS}, got {max_seconds:g}")
+    if not 0 < ring_timeout <= MAX_CALL_SECONDS:
         raise InputError("--ring-timeout", None, f"must be > 0, got {ring_timeout:g}")
     return CallPlan(uri=check_uri(uri), steps=tuple(steps), ring_timeout_s=ring_timeout, max_seconds=max_seconds,
-                    recordings_dir=str(settings.recordings_dir), line=line, voice=voice, account=account)
+                    recordings_dir=str(settings.recordings_dir), line=line, voice=voice, account=account,
+                    follow_redirects=follow_redirects)
 
 
 def summary(result: Any) -> str:
@@ -80,13 +81,16 @@ def summary(result: Any) -> str:
               help="Hard cap on the whole call, counted from the INVITE.")
 @click.option("--hangup-after", type=float, default=None,
               help="Hang up this many seconds after the answer (default: wait for the far end or --max-seconds).")
+@click.option("--no-follow-redirects", is_flag=True,
+              help="End at a 3xx with outcome `redirected` and its target (default: follow up to 3 hops).")
 @click.option("--line", default="", help="Name of the client line, stored with the result.")
 @click.option("--voice", default="en", show_default=True, help="espeak-ng voice for --say texts.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
 @click.pass_context
 @exit_on_input_error
 def call(ctx: click.Context, sip_uri: str, dtmf: tuple[str, ...], say: tuple[str, ...], ring_timeout: float,
-         max_seconds: float, hangup_after: float | None, line: str, voice: str, as_json: bool) -> None:
+         max_seconds: float, hangup_after: float | None, no_follow_redirects: bool, line: str, voice: str,
+         as_json: bool) -> None:
     """Call SIP_URI, play the caller's steps, record both sides, print what happened.
 
     Every outcome the far end or the network produces (busy, rejected, no answer,
@@ -103,7 +107,8 @@ def call(ctx: click.Context, sip_uri: str, dtmf: tuple[str, ...], say: tuple[str
     check_uri(sip_uri)
     steps = _ordered_steps(ctx.meta.get("raw_args", []), dtmf, say)
     settings = settings_from(ctx)
-    plan = build_plan(sip_uri, steps, settings, ring_timeout, max_seconds, hangup_after, line, voice)
+    plan = build_plan(sip_uri, steps, settings, ring_timeout, max_seconds, hangup_after, line, voice,
+                      follow_redirects=not no_follow_redirects)
     check_lines(plan, "--say")
     result = run_call(plan)
     if as_json:

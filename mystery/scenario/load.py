@@ -12,7 +12,8 @@ calls:                             # call groups; each runs `count` times
   - line: reservations
     count: 3
     ring_timeout_s: 30             # CANCEL if not answered by then (from the INVITE)
-    max_seconds: 120               # hard cap on the whole call (from the INVITE)
+    max_seconds: 120               # hard cap on the whole call (from the INVITE), at most 86400
+    follow_redirects: true         # follow a 3xx (up to 3 hops); false: outcome `redirected`
     steps:                         # caller steps, fired on call events (see docs/scenarios.md)
       - {action: dtmf, value: "1", on: prompt_ended, offset_s: 0.3}
       - {action: say, value: "Hello, do you have a double room?", on: human_reached, offset_s: 0.5}
@@ -33,7 +34,7 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import BeforeValidator, PlainValidator
 
-from mystery.scenario.plan import Step, StepSchema, check_uri
+from mystery.scenario.plan import MAX_CALL_SECONDS, Step, StepSchema, check_uri
 from mystery_core.errors import InputError
 from mystery_core.validate import Invalid, Schema, nested, number, validate, whole_number
 from mystery_core.yamlfile import LocatedYaml, load_located_yaml
@@ -59,6 +60,7 @@ class CallGroup:
     ring_timeout_s: float = 30.0
     max_seconds: float = 120.0
     label: str = ""
+    follow_redirects: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +130,9 @@ def _revenue(raw: Any) -> Any:
 
 
 Seconds = Annotated[float, PlainValidator(lambda raw: number(raw, "a positive number of seconds", above=0))]
+CallSeconds = Annotated[float, PlainValidator(lambda raw: number(
+    raw, "a positive number of seconds", above=0, maximum=MAX_CALL_SECONDS,
+    out_of_range=f"a number of seconds > 0 and <= {MAX_CALL_SECONDS}"))]
 Variables = Annotated[dict[str, str], PlainValidator(_variables)]
 
 
@@ -147,8 +152,9 @@ class _Group(_Fields):
     count: Annotated[int, _whole(10_000)] = 1
     steps: Annotated[tuple[Step, ...], PlainValidator(_steps)] = ()
     ring_timeout_s: Seconds = 30.0
-    max_seconds: Seconds = 120.0
+    max_seconds: CallSeconds = 120.0
     label: str = ""
+    follow_redirects: bool = True
 
 
 class _Scenario(_Fields):
@@ -180,7 +186,7 @@ def parse_scenario(doc: LocatedYaml) -> Scenario:
             raise doc.error(("calls", i, "line"),
                             f"unknown line {group.line!r} (defined: {', '.join(lines)})")
         groups.append(CallGroup(group.line, group.count, group.steps, group.ring_timeout_s, group.max_seconds,
-                                group.label))
+                                group.label, group.follow_redirects))
     return Scenario(
         name=data.name, lines=lines, groups=tuple(groups), client=data.client, concurrency=data.concurrency,
         revenue=data.revenue, checklist=data.checklist, variables=data.variables, path=doc.path,

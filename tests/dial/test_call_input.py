@@ -48,9 +48,19 @@ def test_bad_dtmf_step_is_refused(mystery_call, tmp_path, spec):
     assert_refused(run, tmp_path, "--dtmf")
 
 
-def test_zero_max_seconds_is_refused(mystery_call, tmp_path):
-    run = mystery_call("sip:hotel@127.0.0.1:5999", "--max-seconds", "0")
-    assert_refused(run, tmp_path, "--max-seconds")
+@pytest.mark.parametrize("value", ["0", "inf", "nan", "86401"])
+def test_a_max_seconds_that_is_not_a_finite_day_at_most_is_refused(mystery_call, tmp_path, value):
+    run = mystery_call("sip:hotel@127.0.0.1:5999", "--max-seconds", value)
+    assert_refused(run, tmp_path, "--max-seconds", "must be > 0 and <= 86400")
+
+
+def test_a_plan_with_an_endless_call_is_refused_by_the_worker():
+    from mystery.scenario.plan import parse_plan
+    from mystery_core.errors import InputError
+
+    with pytest.raises(InputError) as refused:
+        parse_plan({"uri": "sip:hotel@127.0.0.1:5999", "max_seconds": float("inf")})
+    assert "plan: max_seconds: expected a number of seconds, got inf" == str(refused.value)
 
 
 @pytest.mark.sip

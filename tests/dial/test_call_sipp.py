@@ -347,17 +347,14 @@ def test_a_redirect_back_to_the_same_uri_is_a_loop_and_ends_redirected(sipp_uas,
     assert 1 == sum(1 for m in mover.messages() if m.method == "INVITE")
 
 
-def test_a_redirect_not_to_be_followed_ends_redirected_with_its_target(sipp_uas, tmp_path):
-    import asyncio
-
-    from mystery.dial import CallPlan, run_call_async
-
+def test_a_redirect_not_to_be_followed_ends_redirected_with_its_target(sipp_uas, mystery_call):
     mover = sipp_uas("uas_redirect.xml", TARGET="sip:frontdesk@127.0.0.1:5999")
-    plan = CallPlan(uri=mover.uri, recordings_dir=str(tmp_path / "recordings"), follow_redirects=False)
-    r = asyncio.run(run_call_async(plan))
+    run = mystery_call(mover.uri, "--no-follow-redirects")
+    assert 0 == run.returncode, run.stderr
     assert 0 == mover.wait()
-    assert ("redirected", 302) == (r.outcome, r.sip_status)
-    assert r.sip_reason.endswith("-> sip:frontdesk@127.0.0.1:5999 (not followed)"), r.sip_reason
+    r = run.result
+    assert ("redirected", 302) == (r["outcome"], r["sip_status"])
+    assert r["sip_reason"].endswith("-> sip:frontdesk@127.0.0.1:5999 (not followed)"), r["sip_reason"]
 
 
 @pytest.mark.parametrize("scenario", ["uas_no_sdp.xml", "uas_g729_only.xml"])

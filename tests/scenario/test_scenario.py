@@ -44,6 +44,12 @@ def test_a_valid_scenario_is_read_with_its_steps(tmp_path: Path) -> None:
     assert "sip:main@127.0.0.1:5080" == scenario.lines["switchboard"].uri
 
 
+def test_a_call_group_may_ask_not_to_follow_redirects(tmp_path: Path) -> None:
+    scenario = load_scenario(write(tmp_path, SCENARIO + "    follow_redirects: false\n"))
+    plans = schedule_calls(scenario, tmp_path / "rec", Account(), "nov")
+    assert [True, False, True, True] == [p.follow_redirects for p in plans]
+
+
 def test_calls_are_interleaved_across_lines(tmp_path: Path) -> None:
     scenario = load_scenario(write(tmp_path, SCENARIO))
     plans = schedule_calls(scenario, tmp_path / "rec", Account(), "nov")
@@ -67,6 +73,10 @@ def test_calls_are_interleaved_across_lines(tmp_path: Path) -> None:
         (SCENARIO.replace("concurrency: 2", "concurency: 2"),
          "scenario.yaml:3: concurency: unknown field"),
         ("name: x\nlines: [\n", "scenario.yaml:3: invalid YAML"),
+        (SCENARIO.replace("max_seconds: 40", "max_seconds: .inf"),
+         "scenario.yaml:15: calls[1].max_seconds: expected a positive number of seconds, got inf"),
+        (SCENARIO.replace("max_seconds: 40", "max_seconds: 90000"),
+         "scenario.yaml:15: calls[1].max_seconds: expected a number of seconds > 0 and <= 86400, got 90000"),
     ],
 )
 def test_a_broken_scenario_names_file_line_and_field(tmp_path: Path, broken: str, expected: str) -> None:
