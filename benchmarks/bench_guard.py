@@ -46,10 +46,12 @@ def _start_guard(tmp: Path) -> tuple[subprocess.Popen[str], str]:
                                                                    for i in range(0, 10000, 50)) + "\n")
     registry = tmp / "campaigns.csv"
     registry.write_text("campaign,principal,purpose\nsolar,SolarCo,canvassing\n")
+    scrubs = tmp / "scrubs.csv"  # every input the rules read: the guard fails closed on a rule it cannot judge
+    scrubs.write_text("principal,source,scrubbed_at\n" + "\n".join(f"SolarCo,bloctel,2026-{m:02d}-01" for m in range(1, 7)))
     process = subprocess.Popen(
         [sys.executable, "-m", "campaigns", "--database-url", f"sqlite:///{tmp / 'guard.db'}", "guard", "serve",
          "--port", "0", "--rules", "fr-2023", "--api-key", KEY, "--persons", str(persons),
-         "--oppositions", str(oppositions), "--campaigns", str(registry)],
+         "--oppositions", str(oppositions), "--campaigns", str(registry), "--scrubs", str(scrubs)],
         stdout=subprocess.PIPE, text=True)
     line = process.stdout.readline()  # type: ignore[union-attr]
     if not line.startswith("guard listening on "):
@@ -124,13 +126,14 @@ async def _load(base: str, rates: list[float], seconds: float, seed: int, pid: i
             async with session.post("/v1/attempts", json=body) as response:
                 assert response.status in (200, 201), await response.text()
         for _ in range(200):  # warm-up
-            async with session.get("/v1/check", params={"phone": "+33600000001", "campaign": "solar"}) as r:
+            async with session.get("/v1/check", params={"phone": "+33600000001", "campaign": "solar",
+                                                                "dial_mode": "manual"}) as r:
                 await r.read()
 
         # Service time without queueing: one request at a time.
         sequential = []
         for _ in range(500):
-            query = {"phone": f"+336{rng.randrange(10000):08d}", "campaign": "solar",
+            query = {"phone": f"+336{rng.randrange(10000):08d}", "campaign": "solar", "dial_mode": "manual",
                      "at": (start + timedelta(minutes=rng.randrange(60 * 24 * 60))).isoformat()}
             sent = time.perf_counter()
             async with session.get("/v1/check", params=query) as r:
@@ -142,7 +145,7 @@ async def _load(base: str, rates: list[float], seconds: float, seed: int, pid: i
                            "sequential_p99_ms": round(sequential[int(len(sequential) * 0.99)] * 1000, 2), "runs": []}
     for rate in rates:
         total = int(rate * seconds)
-        queries = [{"phone": f"+336{rng.randrange(10000):08d}", "campaign": "solar",
+        queries = [{"phone": f"+336{rng.randrange(10000):08d}", "campaign": "solar", "dial_mode": "manual",
                     "at": (start + timedelta(minutes=rng.randrange(60 * 24 * 60))).isoformat()} for _ in range(total)]
         guard_cpu, own_cpu = _cpu_seconds(pid), time.process_time()
         latencies, errors, allowed, elapsed = await _open_loop(base, queries, rate, connections=32)

@@ -34,6 +34,14 @@ GUARD_KEY: web.AppKey[Guard] = web.AppKey("guard", Guard)
 STATE_KEY: web.AppKey[dict[str, Any]] = web.AppKey("state", dict)
 KEY_ID: web.RequestKey[str] = web.RequestKey("key_id", str)
 PUBLIC_PATHS = {"/v1/openapi.json", "/v1/health"}
+# Limits on what a client may send: the guard sits on a dialer's hot path and must not be held or
+# flooded by one bad client. Text fields are short by nature (ids, numbers, names).
+MAX_TEXT = 256
+MAX_ID = 128
+MAX_BODY = 16 * 1024
+READ_TIMEOUT_S = 10.0      # a body that trickles in slower than this is cut off (408)
+KEEPALIVE_S = 30.0         # an idle keep-alive connection is closed after this
+MAX_DURATION_S = 86_400.0
 
 log = logging.getLogger(__name__)
 
@@ -98,17 +106,29 @@ def _parse_at(text: str | None) -> float:
         raise web.HTTPBadRequest(text=json.dumps({"error": str(error)}), content_type="application/json") from None
 
 
+def _too_long(values: dict[str, Any]) -> str | None:
+    """The first text field over its size limit, as an error message."""
+    for name, value in values.items():
+        limit = MAX_ID if name == "attempt_id" else MAX_TEXT
+        if isinstance(value, str) and len(value) > limit:
+            return f"{name}: at most {limit} characters, got {len(value)}"
+    return None
+
+
 async def check(request: web.Request) -> web.Response:
     guard = request.app[GUARD_KEY]
     query = request.query
     for name in ("phone", "campaign"):
         if not query.get(name):
             return _error(400, f"missing query parameter {name!r}")
+    too_long = _too_long(dict(query))
+    if too_long:
+        return _error(400, too_long)
     ts = _parse_at(query.get("at"))
     try:
         attempt = guard.question(_unplussed(query["phone"]), query["campaign"], ts, query.get("purpose", ""),
                                  query.get("principal", ""), query.get("region", ""), query.get("caller_id", ""),
-                                 query.get("dial_mode", ""))
+                                 query.get("dial_mode", ""), require_purpose=True)
     except PhoneError as error:
         return _error(400, f"phone: {error}")
     except ValueError as error:
@@ -141,7 +161,10 @@ async def post_attempt(request: web.Request) -> web.Response:
 
     guard = request.app[GUARD_KEY]
     try:
-        data = await request.json()
+        async with asyncio.timeout(request.app[STATE_KEY]["read_timeout_s"]):
+            data = await request.json()
+    except TimeoutError:
+        return _error(408, f"body: not received within {request.app[STATE_KEY]['read_timeout_s']:g} s")
     except (json.JSONDecodeError, UnicodeDecodeError):
         return _error(400, "body: expected a JSON object")
     if not isinstance(data, dict):
@@ -149,6 +172,9 @@ async def post_attempt(request: web.Request) -> web.Response:
     for name in ("attempt_id", "phone", "campaign", "started_at", "disposition"):
         if not data.get(name):
             return _error(400, f"missing field {name!r}")
+    too_long = _too_long(data)
+    if too_long:
+        return _error(400, too_long)
     disposition = str(data["disposition"])
     if disposition not in DISPOSITIONS:
         return _error(400, f"disposition: expected one of {', '.join(DISPOSITIONS)}, got {disposition!r}")
@@ -156,14 +182,18 @@ async def post_attempt(request: web.Request) -> web.Response:
         ts = _epoch(str(data["started_at"]), "started_at")
         base = guard.question(str(data["phone"]), str(data["campaign"]), ts, str(data.get("purpose", "")),
                               str(data.get("principal", "")), str(data.get("region", "")))
-        duration = float(data["duration_s"]) if data.get("duration_s") not in (None, "") else None
+        duration = _duration(data.get("duration_s"))
     except PhoneError as error:
         return _error(400, f"phone: {error}")
     except ValueError as error:
         return _error(400, str(error))
     attempt = base._replace(call_id=str(data["attempt_id"]), disposition=disposition, disposition_raw=disposition,
                             duration_s=duration, source="guard")
-    if attempt.call_id in guard.recorded:
+    same = guard.same_as_recorded(attempt)
+    if same is False:
+        return _error(409, f"attempt_id: {attempt.call_id!r} was recorded with a different attempt (phone, "
+                           "campaign, start, disposition or duration); a new call needs a new id")
+    if same:
         return web.json_response({"recorded": False, "attempt_id": attempt.call_id, "duplicate": True})
     guard.record(attempt)  # claims the id before awaiting, so a concurrent repeat is a duplicate
     engine = request.app[STATE_KEY]["engine"]
@@ -172,6 +202,19 @@ async def post_attempt(request: web.Request) -> web.Response:
     if not stored:  # recorded by an earlier run of the guard: already in the replayed history
         return web.json_response({"recorded": False, "attempt_id": attempt.call_id, "duplicate": True})
     return web.json_response({"recorded": True, "attempt_id": attempt.call_id, "duplicate": False}, status=201)
+
+
+def _duration(raw: Any) -> float | None:
+    """A call's duration in seconds: absent, or a finite number from 0 to a day (1e309 is not a duration)."""
+    if raw is None or raw == "":
+        return None
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        value = float("nan")
+    if isinstance(raw, bool) or not 0 <= value <= MAX_DURATION_S:  # also refuses nan and inf
+        raise ValueError(f"duration_s: expected a number of seconds from 0 to {MAX_DURATION_S:g}, got {raw!r}")
+    return value
 
 
 async def openapi(request: web.Request) -> web.Response:
@@ -222,13 +265,14 @@ async def _decision_logger(app: web.Application) -> Any:
     await _flush_decisions(app)
 
 
-def make_app(guard: Guard, engine: Any, api_keys: tuple[str, ...], flush_s: float = 0.1) -> web.Application:
-    app = web.Application(middlewares=[authenticate])
+def make_app(guard: Guard, engine: Any, api_keys: tuple[str, ...], flush_s: float = 0.1,
+             read_timeout_s: float = READ_TIMEOUT_S) -> web.Application:
+    app = web.Application(middlewares=[authenticate], client_max_size=MAX_BODY)
     app[GUARD_KEY] = guard
     from campaigns.store.repo import decision_writer
 
     app[STATE_KEY] = {"engine": engine, "decisions": [], "keys": {k: _key_id(k) for k in api_keys},
-                      "flush_s": flush_s, "write_decisions": decision_writer(engine)}
+                      "flush_s": flush_s, "write_decisions": decision_writer(engine), "read_timeout_s": read_timeout_s}
     app.router.add_get("/v1/check", check)
     app.router.add_post("/v1/attempts", post_attempt)
     app.router.add_get("/v1/openapi.json", openapi)
@@ -270,7 +314,7 @@ def serve(config: GuardConfig, host: str, port: int) -> None:
     gc.freeze()
 
     async def run() -> None:
-        runner = web.AppRunner(app, access_log=None)
+        runner = web.AppRunner(app, access_log=None, keepalive_timeout=KEEPALIVE_S)
         await runner.setup()
         site = web.TCPSite(runner, host, port)
         await site.start()
@@ -324,12 +368,13 @@ OPENAPI: dict[str, Any] = {
                 {"name": "at", "in": "query", "schema": {"type": "string", "format": "date-time"},
                  "description": "ISO 8601 with offset; default now"},
                 {"name": "purpose", "in": "query", "schema": {"type": "string", "enum": list(PURPOSES)},
-                 "description": "default: the campaigns registry"},
+                 "description": "default: the campaigns registry; 400 when neither gives it"},
                 {"name": "principal", "in": "query", "schema": {"type": "string"}},
                 {"name": "region", "in": "query", "schema": {"type": "string"},
                  "description": "department / state of the callee"},
                 {"name": "caller_id", "in": "query", "schema": {"type": "string"}},
-                {"name": "dial_mode", "in": "query", "schema": {"type": "string"}},
+                {"name": "dial_mode", "in": "query", "schema": {"type": "string"},
+                 "description": "a rule that needs a field the question lacks blocks the call (fail-closed)"},
             ],
             "responses": {"200": {"description": "decision", "content": {"application/json": {"schema": _DECISION}}},
                           "400": {"description": "bad request", "content": {"application/json": {"schema": _ERROR}}},
@@ -344,9 +389,12 @@ OPENAPI: dict[str, Any] = {
                                "campaign": {"type": "string"}, "started_at": {"type": "string", "format": "date-time"},
                                "disposition": {"type": "string", "enum": list(DISPOSITIONS)},
                                "purpose": {"type": "string", "enum": list(PURPOSES)}, "principal": {"type": "string"},
-                               "duration_s": {"type": "number"}, "region": {"type": "string"}}}}}},
+                               "duration_s": {"type": "number", "minimum": 0, "maximum": MAX_DURATION_S},
+                               "region": {"type": "string"}}}}}},
             "responses": {"201": {"description": "recorded"}, "200": {"description": "already recorded (duplicate)"},
                           "400": {"description": "bad request", "content": {"application/json": {"schema": _ERROR}}},
+                          "408": {"description": "the body did not arrive in time"},
+                          "409": {"description": "attempt_id already recorded with a different attempt"},
                           "401": {"description": "missing or unknown API key"}}}},
         "/v1/openapi.json": {"get": {"summary": "This description", "security": [],
                                      "responses": {"200": {"description": "OpenAPI 3.1"}}}},

@@ -21,6 +21,7 @@ from campaigns.rules.select import RuleSet
 
 MAX_STEPS = 60
 HORIZON_S = 400 * 86400
+AUDIT_ONLY = "campaign-level rule: judged by the audit"
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,15 +51,23 @@ class Guard:
         self.facts = facts
         self.builder = CallBuilder(facts.phones, facts)
         self.ledger = Ledger(rules.lookback_s())
-        self.recorded: set[str] = set()
+        self.recorded: dict[str, tuple[Any, ...]] = {}   # attempt id -> what was recorded under it
         self._by_id = {rule.id: rule for rule in rules.rules}
         self._static_skips: dict[int, list[dict[str, str]]] = {}
 
     def question(self, phone: str, campaign: str, ts: float, purpose: str = "", principal: str = "",
-                 region: str = "", caller_id: str = "", dial_mode: str = "") -> Attempt:
-        """The hypothetical attempt a question describes (raises PhoneError / ValueError on bad input)."""
+                 region: str = "", caller_id: str = "", dial_mode: str = "", require_purpose: bool = False) -> Attempt:
+        """The hypothetical attempt a question describes (raises PhoneError / ValueError on bad input).
+
+        `require_purpose`: a question about a call to come must say what it is for (directly or through the
+        campaigns registry): without it no calling-hour or frequency rule can be judged, and the guard would
+        have to answer `allowed` on a Sunday at 03:00.
+        """
         e164 = self.facts.phones.lookup(phone).e164
         info = self.facts.registry.get(campaign)
+        if require_purpose and not purpose and not (info and info.purpose):
+            raise ValueError(f"purpose: missing: give purpose= (one of {', '.join(PURPOSES)}) or a --campaigns "
+                             f"registry that names the purpose of campaign {campaign!r}")
         purpose = purpose or (info.purpose if info else "") or "unknown"
         if purpose not in (*PURPOSES, "unknown"):
             raise ValueError(f"purpose: expected one of {', '.join(PURPOSES)}, got {purpose!r}")
@@ -87,25 +96,35 @@ class Guard:
         static = self._static_skips.get(id(plan))
         if static is None:  # what a plan always skips: built once per plan (plans live as long as the RuleSet)
             static = self._static_skips[id(plan)] = (
-                [{"rule": rule.id, "reason": "campaign-level rule: judged by the audit"} for rule, _ in plan.aggregates]
+                [{"rule": rule.id, "reason": AUDIT_ONLY} for rule, _ in plan.aggregates]
                 + [{"rule": rule_id, "reason": reason} for rule_id, reason in plan.skipped
                    if reason.startswith("not evaluated")])
         skipped += static
         return found, skipped, call.person_basis
 
     def decide(self, attempt: Attempt) -> Decision:
+        """Allowed only when every rule that could forbid the call was judged and none did (fail-closed):
+        a rule left unjudged for want of an input (no opposition list, no dial mode, ...) blocks, naming
+        what is missing. Campaign-level rules (abandonment rates) are the audit's, never a single call's."""
         found, skipped, basis = self.findings(attempt)
         by_id = self._by_id
         reasons = [{"rule": f.rule, "message": f.message, "citation": by_id[f.rule].citation,
                     "certainty": by_id[f.rule].certainty, "evidence": f.evidence,
                     "until": utc_iso(f.not_before) if f.not_before and not f.permanent else None,
                     "permanent": f.permanent} for f in found]
-        if not found:
+        unjudged = [s for s in skipped if s["reason"] != AUDIT_ONLY]
+        reasons += [{"rule": s["rule"],
+                     "message": f"not evaluated: {s['reason'].removeprefix('not evaluated: ')}; the guard fails closed",
+                     "citation": by_id[s["rule"]].citation if s["rule"] in by_id else "",
+                     "certainty": by_id[s["rule"]].certainty if s["rule"] in by_id else "",
+                     "evidence": {"not_evaluated": True}, "until": None, "permanent": False} for s in unjudged]
+        if not reasons:
             return Decision(True, [], None, False, skipped, attempt.phone, basis)
         permanent = any(f.permanent or f.not_before is None for f in found)
-        next_at = None if permanent else self._next_allowed(attempt, found)
+        # with a rule unjudged nobody can say when the call becomes allowed
+        next_at = None if permanent or unjudged else self._next_allowed(attempt, found)
         return Decision(False, reasons, utc_iso(next_at) if next_at is not None else None,
-                        permanent or next_at is None, skipped, attempt.phone, basis)
+                        permanent or (next_at is None and not unjudged), skipped, attempt.phone, basis)
 
     def _next_allowed(self, attempt: Attempt, found: list[Finding]) -> float | None:
         """Earliest time every rule allows: jump to the latest `not_before`, re-judge, repeat."""
@@ -127,11 +146,22 @@ class Guard:
                 ts += 60  # a check that cannot name a later time: step a minute
         return None
 
+    def same_as_recorded(self, attempt: Attempt) -> bool | None:
+        """None if no attempt was recorded under this id; else whether it is the same attempt again."""
+        known = self.recorded.get(attempt.call_id)
+        return None if known is None else known == _identity(attempt)
+
     def record(self, attempt: Attempt) -> bool:
         """Add an attempt to the history; False if its id was already recorded (idempotent)."""
         if attempt.call_id in self.recorded:
             return False
-        self.recorded.add(attempt.call_id)
+        self.recorded[attempt.call_id] = _identity(attempt)
         call = self.builder.build(attempt)
         self.ledger.record(attempt, call.person_key, call.day)
         return True
+
+
+def _identity(attempt: Attempt) -> tuple[Any, ...]:
+    """What makes two posts of one attempt id the same attempt (a retry) rather than two different calls."""
+    return (attempt.phone, attempt.campaign, attempt.principal, attempt.purpose, round(attempt.ts, 3),
+            attempt.disposition, attempt.duration_s, attempt.region)

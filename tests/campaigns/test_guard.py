@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import random
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -41,15 +43,17 @@ def _history(rng: random.Random) -> list[dict[str, str]]:
 @pytest.fixture
 def inputs(write):  # type: ignore[no-untyped-def]
     rows = _history(random.Random(7))
-    log = write("log.csv", "call_id,start,callee,caller_id,campaign,purpose,disposition,duration_s,agent\n" +
-                "\n".join(f"{r['call_id']},{r['start']},{r['phone']},,solar,canvassing,{r['disposition']},30,a1"
-                          for r in rows))
+    log = write("log.csv", "call_id,start,callee,caller_id,campaign,purpose,disposition,duration_s,agent,dial_mode\n"
+                + "\n".join(f"{r['call_id']},{r['start']},{r['phone']},,solar,canvassing,{r['disposition']},30,a1,"
+                            "manual" for r in rows))
     persons = write("persons.csv", "person_id,phone\n" + "\n".join(
         f"{p},{n}" for p, numbers in PERSONS.items() for n in numbers))
     oppositions = write("opp.csv", "phone,listed_at,source\n+33155667788,2025-06-01,bloctel")
     registry = write("campaigns.csv", "campaign,principal,purpose\nsolar,SolarCo,canvassing")
+    scrubs = write("scrubs.csv", "principal,source,scrubbed_at\nSolarCo,bloctel,2026-03-01\nSolarCo,bloctel,2026-05-01")
+    # every input the fr-2023 rules read: the guard fails closed on a rule it cannot judge
     return {"rows": rows, "log": log, "args": ["--persons", str(persons), "--oppositions", str(oppositions),
-                                               "--campaigns", str(registry)]}
+                                               "--campaigns", str(registry), "--scrubs", str(scrubs)]}
 
 
 @pytest.fixture
@@ -81,10 +85,17 @@ def _call(method: str, url: str, body: dict[str, Any] | None = None, key: str | 
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
+        text = error.read()
+        try:
+            return error.code, json.loads(text)
+        except ValueError:  # aiohttp's own refusals (413) are plain text
+            return error.code, text.decode(errors="replace")
 
 
 def _check(base: str, **query: str) -> tuple[int, Any]:
+    """GET /v1/check as a manual dialer asks (dial_mode=manual unless given; "" leaves it out)."""
+    query.setdefault("dial_mode", "manual")
+    query = {k: v for k, v in query.items() if v != ""}
     return _call("GET", f"{base}/v1/check?{urllib.parse.urlencode(query)}")
 
 
@@ -155,7 +166,8 @@ def test_bad_requests_get_400_with_a_clear_message_and_keys_are_required(guard):
     status, body = _check(base, phone="+33142345678", campaign="solar", at="2026-03-16T10:30:00")
     assert 400 == status and "expected ISO 8601 with a UTC offset" in body["error"]
     # an unencoded '+' arrives as a space and is put back
-    status, body = _call("GET", f"{base}/v1/check?phone=+33142345678&campaign=solar&at=2026-03-16T10:30:00+01:00")
+    status, body = _call("GET", f"{base}/v1/check?phone=+33142345678&campaign=solar&at=2026-03-16T10:30:00+01:00"
+                                "&dial_mode=manual")
     assert (200, "+33142345678", True) == (status, body["phone"], body["allowed"])
     status, body = _call("POST", f"{base}/v1/attempts", {"attempt_id": "z", "phone": "+33142345678",
                                                          "campaign": "solar", "started_at": "2026-03-16T10:00:00Z",
@@ -187,11 +199,80 @@ async def test_an_internal_error_fails_closed(tmp_path: Path, caplog: pytest.Log
     engine = open_store(f"sqlite:///{tmp_path / 'g.db'}")
     app = make_app(guard, engine, (KEY,))
     async with TestClient(TestServer(app, host="127.0.0.1")) as client:
-        response = await client.get("/v1/check", params={"phone": "+33142345678", "campaign": "x"},
-                                    headers={"X-API-Key": KEY})
+        response = await client.get("/v1/check", params={"phone": "+33142345678", "campaign": "x",
+                                                          "purpose": "canvassing"}, headers={"X-API-Key": KEY})
         body = await response.json()
     engine.dispose()
     assert (500, False) == (response.status, body["allowed"])
     assert "guard.internal_error" == body["reasons"][0]["rule"]
     assert [("campaigns.guard.app", "ERROR", "internal error on +33142345678: RuntimeError('bug')")] == [
         (r.name, r.levelname, r.getMessage()) for r in caplog.records if r.name.startswith("campaigns")]
+
+
+def test_the_guard_fails_closed_on_what_it_cannot_judge(guard):  # type: ignore[no-untyped-def]
+    """No purpose anywhere: 400 naming the field (before, `allowed: true` on a Sunday at 03:00). A rule left
+    unjudged for want of an input (here the dial mode the caller-ID rule reads) blocks the call, saying so."""
+    base = guard["base"]
+    status, body = _check(base, phone="+33142345678", campaign="unregistered", at="2026-03-15T03:00:00+01:00")
+    assert 400 == status
+    assert body["error"].startswith("purpose: missing: give purpose= (one of canvassing")
+    status, body = _check(base, phone="+33142345678", campaign="solar", at="2026-03-16T10:30:00+01:00", dial_mode="")
+    assert (200, False, None, False) == (status, body["allowed"], body["next_allowed_at"], body["permanent_block"])
+    assert [("fr-2023.caller_id", "not evaluated: field dial_mode absent; the guard fails closed")] == [
+        (r["rule"], r["message"]) for r in body["reasons"]]
+    status, body = _check(base, phone="+33142345678", campaign="solar", at="2026-03-16T10:30:00+01:00")
+    assert (200, True) == (status, body["allowed"])
+
+
+def test_attempts_are_checked_for_size_finite_numbers_and_reused_ids(guard):  # type: ignore[no-untyped-def]
+    base = guard["base"]
+    attempt = {"attempt_id": "r1", "phone": "+33142345678", "campaign": "solar",
+               "started_at": "2026-03-16T10:00:00+01:00", "disposition": "no_answer", "duration_s": 12}
+    assert 201 == _call("POST", f"{base}/v1/attempts", attempt)[0]
+    assert (200, True) == (lambda r: (r[0], r[1]["duplicate"]))(_call("POST", f"{base}/v1/attempts", attempt))
+    status, body = _call("POST", f"{base}/v1/attempts", {**attempt, "disposition": "answered"})
+    assert 409 == status and body["error"].startswith("attempt_id: 'r1' was recorded with a different attempt")
+    status, body = _call("POST", f"{base}/v1/attempts", {**attempt, "attempt_id": "r2", "duration_s": 1e308 * 10})
+    assert (400, "duration_s: expected a number of seconds from 0 to 86400, got inf") == (status, body["error"])
+    status, body = _call("POST", f"{base}/v1/attempts", {**attempt, "attempt_id": "x" * 900_000})
+    assert 413 == status  # over the 16 kB body limit: never read whole
+    status, body = _call("POST", f"{base}/v1/attempts", {**attempt, "attempt_id": "y" * 200})
+    assert (400, "attempt_id: at most 128 characters, got 200") == (status, body["error"])
+
+
+async def test_a_body_that_trickles_in_is_cut_off(tmp_path: Path) -> None:
+    """A real guard app on loopback and a raw socket that sends headers, then the body one byte a second."""
+    from aiohttp.test_utils import TestServer
+
+    import campaigns.guard.app as guard_app
+    from campaigns.guard.decide import Guard
+    from campaigns.model.facts import Facts
+    from campaigns.rules.load import load_packs
+    from campaigns.rules.select import RuleSet
+    from mystery_core.store.engine import open_store
+
+    facts = Facts()
+    engine = open_store(f"sqlite:///{tmp_path / 'g.db'}")
+    app = guard_app.make_app(Guard(RuleSet(load_packs(["fr-2023"]), ["fr-2023"], facts), facts), engine, (KEY,),
+                             read_timeout_s=1.0)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        writer.write(f"POST /v1/attempts HTTP/1.1\r\nHost: x\r\nX-API-Key: {KEY}\r\nContent-Type: application/json"
+                     "\r\nContent-Length: 100\r\n\r\n{".encode())
+        await writer.drain()
+        started, head = time.monotonic(), b""
+        while not head and time.monotonic() - started < 10:
+            try:
+                head = await asyncio.wait_for(reader.readline(), 0.5)
+            except TimeoutError:
+                writer.write(b" ")  # one more byte, never the whole body
+                await writer.drain()
+        waited = time.monotonic() - started
+        writer.close()
+    finally:
+        await server.close()
+        engine.dispose()
+    assert b"HTTP/1.1 408" in head
+    assert 0.9 <= waited < 5
