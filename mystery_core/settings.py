@@ -22,7 +22,7 @@ from mystery_core.yamlfile import parse_located_yaml
 
 DEFAULT_FILE = "mystery.yaml"
 ENV_PREFIX = "MYSTERY_"
-SECRET_FIELDS = {"sip.password"}
+SECRET_FIELDS = {"sip.password", "web.token"}
 SECTIONS = ("sip", "asr", "web")
 
 
@@ -80,6 +80,8 @@ class AsrSettings(_Section):
 class WebSettings(_Section):
     host: str = _help("Address the dashboard and the guard listen on", "127.0.0.1")
     port: Whole = _help("Port of the dashboard", 8700)
+    token: str = _help("Access token of the dashboard (Bearer header or /login); required to listen beyond "
+                       "loopback. Never printed", "")
 
 
 class Settings(_Section):

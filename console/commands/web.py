@@ -26,14 +26,20 @@ from mystery_core.errors import EXIT_BAD_INPUT, InputError, exit_on_input_error
 @exit_on_input_error
 def web(ctx: click.Context, host: str | None, port: int | None, get_path: str | None) -> None:
     """Dashboard of campaigns, calls (timelines, audio, transcripts) and compliance runs."""
+    from console.web.access import is_loopback
     from console.web.app import make_app
 
     settings = settings_from(ctx, **{"web.host": host, "web.port": port})
+    if get_path is None and not is_loopback(settings.web.host) and not settings.web.token:
+        raise InputError("--host", None, f"{settings.web.host} would serve recordings and phone numbers beyond this "
+                                         "machine with no login: set an access token (web.token, or "
+                                         "MYSTERY_WEB_TOKEN), or listen on 127.0.0.1")
     app = make_app(settings)
     if get_path is not None:
         if not get_path.startswith("/"):
             raise InputError("--get", None, f"expected a path starting with '/', got {get_path!r}")
-        status, body = asyncio.run(get_once(app, get_path))
+        headers = {"Authorization": f"Bearer {settings.web.token}"} if settings.web.token else {}
+        status, body = asyncio.run(get_once(app, get_path, headers))
         sys.stdout.buffer.write(body)
         sys.stdout.flush()
         if status >= 400:
@@ -43,7 +49,7 @@ def web(ctx: click.Context, host: str | None, port: int | None, get_path: str | 
     asyncio.run(serve(app, settings.web.host, settings.web.port))
 
 
-async def get_once(app, path: str) -> tuple[int, bytes]:  # type: ignore[no-untyped-def]
+async def get_once(app, path: str, headers: dict[str, str] | None = None) -> tuple[int, bytes]:  # type: ignore[no-untyped-def]
     """Status and body of GET `path` (redirects followed), over a Unix socket in a temporary
     folder: the request goes through the whole app (router, middleware) and no port is opened."""
     import tempfile
@@ -59,7 +65,7 @@ async def get_once(app, path: str) -> tuple[int, bytes]:  # type: ignore[no-unty
             await aioweb.UnixSite(runner, socket_path).start()
             connector = aiohttp.UnixConnector(path=socket_path)
             async with aiohttp.ClientSession(connector=connector) as session, \
-                    session.get("http://localhost" + path) as response:
+                    session.get("http://localhost" + path, headers=headers or {}) as response:
                 return response.status, await response.read()
     finally:
         await runner.cleanup()

@@ -7,6 +7,7 @@ from pathlib import Path
 from aiohttp import web
 
 from console.web import api, views
+from console.web.access import login_routes, require_token, security_headers
 from console.web.errors import error_pages
 from console.web.keys import ENGINE, RECORDINGS
 from mystery_core.settings import Settings
@@ -18,7 +19,8 @@ def make_app(settings: Settings) -> web.Application:
     """Open (and migrate) the store of `settings` and route every page and JSON endpoint."""
     from mystery_core.store.engine import open_store
 
-    app = web.Application(middlewares=[error_pages])
+    guards = [require_token(settings.web.token)] if settings.web.token else []
+    app = web.Application(middlewares=[security_headers, error_pages, *guards])
     app[ENGINE] = open_store(settings.database_url)
     app[RECORDINGS] = Path(settings.recordings_dir).resolve()
 
@@ -39,6 +41,8 @@ def make_app(settings: Settings) -> web.Application:
     add("/compliance/runs/{run_id}", views.run_page)
     add("/api/campaigns", api.campaigns)
     add("/api/campaigns/{name}/calls", api.campaign_calls)
+    if settings.web.token:
+        app.router.add_routes(login_routes(settings.web.token))
     app.router.add_static("/static/", STATIC_DIR)
     return app
 

@@ -108,6 +108,9 @@ async def runs_page(request: web.Request) -> web.Response:
     return render_page(request, "runs.html.j2", title="Compliance audit runs", runs=runs)
 
 
+MAX_ID = 2**63 - 1
+
+
 def _int_param(request: web.Request, name: str, default: int, low: int, high: int) -> int:
     raw = request.query.get(name)
     if raw is None:
@@ -125,6 +128,8 @@ async def run_page(request: web.Request) -> web.Response:
     raw = request.match_info["run_id"]
     if not raw.isdigit():
         raise PageError(400, f"a run id is a number, got {raw!r}")
+    if int(raw) > MAX_ID:  # the store's ids are 64-bit: a larger one names no run
+        raise PageError(404, f"no compliance audit run {raw}; see /compliance/runs")
     offset = _int_param(request, "offset", 0, 0, 10**9)
     limit = _int_param(request, "limit", 50, 1, 1000)
     rule = request.query.get("rule") or None
