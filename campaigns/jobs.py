@@ -146,6 +146,7 @@ def ingest_to_file(request: IngestRequest, on_rejected: Callable[[RejectedRow], 
     from campaigns.model.localtime import utc_iso
     from campaigns.model.phones import PhoneBook
     from campaigns.model.records import Attempt
+    from mystery_core.csvcell import safe_row
 
     mapping = load_mapping(request.dispositions) if request.dispositions else None
     reader = LogReader(request.log, request.log_format, source_tz=request.source_tz,
@@ -156,7 +157,7 @@ def ingest_to_file(request: IngestRequest, on_rejected: Callable[[RejectedRow], 
         writer.writerow([*Attempt._fields, "started_at_utc"])
         for item in reader:
             if isinstance(item, Attempt):
-                writer.writerow([*item, utc_iso(item.ts)])
+                writer.writerow(safe_row([*item, utc_iso(item.ts)]))
             else:
                 on_rejected(item)
     return reader

@@ -10,6 +10,7 @@ from typing import Any, TextIO
 from campaigns.engines.audit import AuditOutcome
 from campaigns.model.records import Violation
 from mystery_core import jsontext
+from mystery_core.csvcell import safe_cell, safe_row
 
 FORMATS = ("table", "json", "csv", "html")
 CSV_COLUMNS = ("call_id", "rule", "phone", "person_id", "person_key_basis", "campaign", "principal", "local_time",
@@ -39,7 +40,7 @@ class ViolationWriter:
             row = v.as_json()
             row["zones"] = " ".join(v.zones)
             row["evidence"] = evidence_json if evidence_json is not None else jsontext.dumps(v.evidence)
-            self._csv.writerow([row[c] for c in CSV_COLUMNS])
+            self._csv.writerow(safe_row(row[c] for c in CSV_COLUMNS))
         else:
             self.rows.append(v)
 
@@ -136,6 +137,7 @@ def render_html(rows: list[Violation], data: dict[str, Any]) -> str:
 
 
 def write_suppression(rows: list[dict[str, str]], stream: TextIO) -> None:
+    """The suppression list as CSV; text from the logs never reaches a spreadsheet as a formula."""
     writer = csv.DictWriter(stream, fieldnames=["phone", "person_id", "principal", "reason", "since", "until"])
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({name: safe_cell(value) for name, value in row.items()} for row in rows)

@@ -37,6 +37,16 @@ def test_csv_and_html_outputs_carry_the_violation_and_its_evidence(write, tmp_pa
     assert "C. consom. art. L242-16" in page.get_text()
 
 
+def test_csv_exports_never_hand_a_spreadsheet_a_formula(write, tmp_path):  # type: ignore[no-untyped-def]
+    """A log's call id is text from outside: `=HYPERLINK(...)` opened in a spreadsheet would run."""
+    log = write("log.csv", LOG.replace("\nlate,", '\n"=HYPERLINK(""http://x"",""y"")",'))
+    out_csv = tmp_path / "v.csv"
+    assert 1 == _run("--log", str(log), "--rules", "fr-2023", "--format", "csv", "--output", str(out_csv)).exit_code
+    with out_csv.open() as handle:
+        rows = list(csv.DictReader(handle))
+    assert [("'=HYPERLINK(\"http://x\",\"y\")", "+33687654321")] == [(r["call_id"], r["phone"]) for r in rows]
+
+
 def test_table_output_and_text_summary(write):  # type: ignore[no-untyped-def]
     log = write("log.csv", LOG)
     result = _run("--log", str(log), "--rules", "fr-2023")
