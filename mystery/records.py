@@ -23,6 +23,7 @@ OUTCOMES = (
     "failed",           # 5xx, transport errors, unreachable
     "dropped",          # media stopped / BYE from the far end mid-call
     "redirected",       # a 3xx not followed (a loop, too many hops, or not asked to), target in sip_reason
+    "unknown",          # the dialer crashed after the INVITE: events up to the crash, partial recording
 )
 """Every outcome a call can have; a timeout is an outcome, never an exception."""
 

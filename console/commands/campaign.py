@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -82,8 +83,7 @@ def dial_scenario(settings, scenario: Scenario, name: str, concurrency: int,  # 
 
         run = run_campaign(engine, campaign_id, plans, concurrency, advance)
     for crash in run.crashed:
-        console.print(f"[red]dialer crashed twice on {crash.plan.call_id} ({crash.plan.line}); not stored:[/red] "
-                      f"{crash.error}")
+        console.print(f"[red]{escape(crash.describe())}[/red]", highlight=False)
     return campaign_id, list(run.results)
 
 

@@ -26,11 +26,13 @@ PLACING_MARK = "mystery-dial: placing the call"  # the worker's stderr line just
 
 class DialerCrashed(RuntimeError):
     """The worker died without a result (a bug or a signal, not a call outcome). `placed`: it had
-    started the call, so the far end may have rung (dialling again would be a second test call)."""
+    started the call, so the far end may have rung (dialling again would be a second test call).
+    `partial`: for a placed call, what its journal kept (outcome `unknown`, events, partial recording)."""
 
-    def __init__(self, message: str, placed: bool = False) -> None:
+    def __init__(self, message: str, placed: bool = False, partial: CallResult | None = None) -> None:
         super().__init__(message)
         self.placed = placed
+        self.partial = partial
 
 
 def _plan_bytes(plan: CallPlan | dict[str, Any]) -> bytes:
@@ -72,16 +74,33 @@ def run_call(plan: CallPlan | dict[str, Any], timeout_s: float | None = None) ->
     Raises InputError for bad input (exit 2 of the worker) and DialerCrashed otherwise;
     every far-end or network outcome comes back as a CallResult.
     """
-    payload = _plan_bytes(plan)
-    done = subprocess.run(WORKER, input=payload, capture_output=True, timeout=timeout_s, check=False)
-    return _result(done.returncode, done.stdout, done.stderr)
+    parsed = plan if isinstance(plan, CallPlan) else parse_plan(plan)
+    done = subprocess.run(WORKER, input=_plan_bytes(parsed), capture_output=True, timeout=timeout_s, check=False)
+    return _settle(parsed, done.returncode, done.stdout, done.stderr)
 
 
 async def run_call_async(plan: CallPlan | dict[str, Any]) -> CallResult:
     """`run_call` for asyncio: the worker is a subprocess, the event loop stays free."""
-    payload = _plan_bytes(plan)
+    parsed = plan if isinstance(plan, CallPlan) else parse_plan(plan)
     proc = await asyncio.create_subprocess_exec(
         *WORKER, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
-    stdout, stderr = await proc.communicate(payload)
+    stdout, stderr = await proc.communicate(_plan_bytes(parsed))
     assert proc.returncode is not None
-    return _result(proc.returncode, stdout, stderr)
+    return _settle(parsed, proc.returncode, stdout, stderr)
+
+
+def _settle(plan: CallPlan, returncode: int, stdout: bytes, stderr: bytes) -> CallResult:
+    """The worker's result; a crash after the INVITE carries what the call's journal kept (`partial`).
+    The journal goes once the call is settled either way."""
+    from mystery.dial.journal import discard, journal_path, salvage
+
+    try:
+        result = _result(returncode, stdout, stderr)
+    except DialerCrashed as crash:
+        if crash.placed:
+            crash.partial = salvage(plan, str(crash).splitlines()[0][:300])
+        else:
+            discard(plan)   # never rang: it will be dialled again, with a fresh journal
+        raise
+    journal_path(plan).unlink(missing_ok=True)
+    return result

@@ -31,6 +31,7 @@ from typing import Any
 import pjsua2 as pj
 
 from mystery.dial.endpoint import EndpointOptions, create_endpoint, destroy_endpoint
+from mystery.dial.journal import Journal, journal_path
 from mystery.dial.listen import Listener, frame_dbfs
 from mystery.dial.outcome import MAX_REDIRECTS, CallFacts, judge
 from mystery.dial.recording import clock_gaps, interleave
@@ -138,6 +139,7 @@ class Session:
         # 2.15 applies conference removals late, so freeing a Python tap earlier let the clock thread
         # call into a dying object (SIGSEGV in ~2 % of calls at 50 at once).
         self.held: list[Any] = []
+        self.journal: Journal | None = None   # the events on disk as they happen (a crash loses none)
         self.recorders: tuple[Any, ...] = ()  # keeps the recorders alive during the call
         self.local_hangup = ""
         self.stop_requested = False     # set by the worker's SIGTERM/SIGINT handler
@@ -146,6 +148,8 @@ class Session:
 
     def note(self, t: float, kind: str, status: int | None = None, detail: str = "") -> None:
         self.events.append((t, kind, status, detail))
+        if self.journal is not None:
+            self.journal.event(t, kind, status, detail)
 
     def on_tsx(self, prm: Any) -> None:
         t = time.time()
@@ -313,6 +317,10 @@ class Session:
         # per-process temporaries: two workers must never share them, even with equal names
         caller_wav = recordings / f".{name}.{os.getpid()}.caller.wav"
         callee_wav = recordings / f".{name}.{os.getpid()}.callee.wav"
+        self.journal = Journal(journal_path(plan), {"final": str(final), "caller_wav": str(caller_wav),
+                                                     "callee_wav": str(callee_wav), "opened": time.time()})
+        for event in self.events:   # what came before the call (REGISTER)
+            self.journal.event(*event)
         caller_rec, callee_rec = pj.AudioMediaRecorder(), pj.AudioMediaRecorder()
         caller_rec.createRecorder(str(caller_wav))
         callee_rec.createRecorder(str(callee_wav))
@@ -327,6 +335,7 @@ class Session:
         clock.startTransmit(callee_rec)
         clock.startTransmit(tap)          # the tap ticks with the recorders from the first frame
         rec_started = time.time()
+        self.journal.mark("rec_started", rec_started)
         self.recorders = (caller_rec, callee_rec)
 
         self.call = _Call(acc, self)
@@ -541,6 +550,8 @@ class Session:
         self.players = []
         self.call_media = None
         self.call = None
+        if self.journal is not None:
+            self.journal.close()
         acc.shutdown()
         gc.collect()
         destroy_endpoint(self.ep)

@@ -81,13 +81,18 @@ def main(argv: list[str] | None = None) -> int:
             data = json.loads(text)
         except json.JSONDecodeError as error:
             raise InputError(f"{source}:{error.lineno}", None, f"invalid JSON: {error.msg}") from None
-        result = run(parse_plan(data, source))
+        plan = parse_plan(data, source)
+        result = run(plan)
     except InputError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     json.dump(result, out)
     out.write("\n")
     out.flush()
+    # the result is out: the journal that would have stood in for it after a crash is no longer needed
+    from mystery.dial.journal import journal_path
+
+    journal_path(plan).unlink(missing_ok=True)
     return 0
 
 

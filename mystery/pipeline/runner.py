@@ -35,10 +35,23 @@ class CampaignRun:
 @dataclass(frozen=True)
 class CrashedCall:
     """A call whose dialer process died without a result (twice, or once after placing the call): a bug
-    to report, not an outcome."""
+    to report, not an outcome. `crashes`: how many times it died; `partial`: what was stored of a placed
+    call (outcome `unknown`, events up to the crash, partial recording), or None."""
 
     plan: CallPlan
     error: str
+    crashes: int = 1
+    partial: CallResult | None = None
+
+    def describe(self) -> str:
+        """One line for the console: how often it crashed and what was kept."""
+        times = "once" if self.crashes == 1 else f"{self.crashes} times"
+        if self.partial is None:
+            kept = "not stored"
+        else:
+            recording = "a partial recording" if self.partial.recording else "no recording"
+            kept = f"stored as outcome unknown with {len(self.partial.events)} SIP events and {recording}"
+        return f"dialer crashed {times} on {self.plan.call_id} ({self.plan.line}); {kept}: {self.error}"
 
 
 async def run_calls(
@@ -72,7 +85,10 @@ async def run_calls(
                         continue
                     if crashed is None:
                         raise
-                    crashed.append(CrashedCall(plan, str(error)))
+                    crashed.append(CrashedCall(plan, str(error), attempt + 1, error.partial))
+                    if error.partial is not None:   # the call rang: what it left is a result, never lost
+                        results.append(error.partial)
+                        on_result(error.partial)
                     return
         results.append(result)
         on_result(result)

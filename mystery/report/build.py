@@ -70,6 +70,8 @@ def estimate_campaign(
     """The estimate (or None) and a note saying why there is none or how to read it."""
     observations = []
     for call in calls:
+        if call.outcome == "unknown":  # the dialer crashed: what the caller went through is not known
+            continue
         verdicts = scores.get(call.call_id)
         missed = frozenset(str(v["item"]) for v in verdicts if not v["passed"]) if verdicts else None
         observations.append(observe(call, assumptions.timezone, missed))

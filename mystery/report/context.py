@@ -35,6 +35,7 @@ OUTCOME_LABELS = {
     "failed": "Failed (network)",
     "dropped": "Dropped mid-call",
     "redirected": "Redirected elsewhere",
+    "unknown": "Unknown (dialer crashed)",
 }
 
 PHASE_LABELS = {

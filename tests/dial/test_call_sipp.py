@@ -379,3 +379,56 @@ def test_a_200_without_a_to_tag_is_failed_not_answered(sipp_uas, mystery_call):
     r = run.result
     assert ("failed", "protocol_error") == (r["outcome"], r["extra"]["end_reason"]), r
     assert "200 OK without a To tag (RFC 3261 12.1.2)" == r["sip_reason"]
+
+
+def test_a_dialer_that_dies_mid_call_leaves_its_events_and_a_partial_recording(sipp_uas, tmp_path):
+    """A real worker, SIGKILLed (as a SIGSEGV would end it) 1.5 s after the answer: the call rang and was
+    answered, so it is stored, as outcome `unknown`, with the SIP events up to the crash and the audio the
+    recorders had written; no journal or temporary file is left behind. The campaign runner stores it
+    and counts one crash."""
+    import asyncio
+    import signal
+    import subprocess
+    import time
+
+    from mystery.dial import CallPlan, Step
+    from mystery.dial.journal import journal_path
+    from mystery.dial.runner import WORKER, DialerCrashed, _plan_bytes, _settle
+    from mystery.pipeline.runner import CrashedCall, run_calls
+
+    sipp = sipp_uas("uas_answer.xml", calls=1, RING_MS=200, ANSWER_MS=300)
+    plan = CallPlan(uri=sipp.uri, steps=(Step("hangup", on="answered", offset_s=20),),
+                    recordings_dir=str(tmp_path / "recordings"), call_id="dies-mid-call")
+
+    async def dial_and_kill(p):  # type: ignore[no-untyped-def]
+        worker = subprocess.Popen(WORKER, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        worker.stdin.write(_plan_bytes(p))  # type: ignore[union-attr]
+        worker.stdin.close()  # type: ignore[union-attr]
+        deadline = time.time() + 20
+        while not any(m.code == 200 for m in sipp.messages()) and time.time() < deadline:
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(1.5)
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(timeout=20)
+        return _settle(p, worker.returncode, worker.stdout.read(), worker.stderr.read())  # type: ignore[union-attr]
+
+    stored: list = []
+    lost: list[CrashedCall] = []
+    results = asyncio.run(run_calls([plan], 1, stored.append, dialer=dial_and_kill, crashed=lost))
+    assert 1 == len(lost) and 1 == lost[0].crashes and results == stored == [lost[0].partial]
+    call = stored[0]
+    assert ("unknown", "crashed", True) == (call.outcome, call.extra["end_reason"], call.extra["recording_partial"])
+    kinds = [e.kind for e in call.events]
+    assert "INVITE" in kinds and "200" in kinds[kinds.index("INVITE"):], kinds
+    seconds, channels = wav_seconds(call.recording)
+    assert 2 == channels and 1.0 <= seconds <= 5.0
+    with wave.open(call.recording) as w:
+        import array
+
+        frames = array.array("h", w.readframes(w.getnframes()))
+    assert max(abs(s) for s in frames[1::2]) > 1000   # SIPp's speech, heard before the crash
+    assert lost[0].describe().startswith("dialer crashed once on dies-mid-call (); stored as outcome unknown with ")
+    assert not journal_path(plan).exists()
+    assert [] == sorted(p.name for p in (tmp_path / "recordings").glob(".*"))
+    with pytest.raises(DialerCrashed):  # what a caller that does not use the runner sees
+        _settle(plan, -9, b"", b"mystery-dial: placing the call\n")
