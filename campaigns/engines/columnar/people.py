@@ -10,6 +10,7 @@ Refusals and opt-outs are kept per group as the Ledger keeps them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from operator import itemgetter
 from typing import Any
 
@@ -292,7 +293,7 @@ class People:
                                          merged["camp"][at].tolist(), strict=True)]
 
     @staticmethod
-    def marks_json(pasts: list[Past | None]) -> list[dict[str, object] | None]:
+    def marks_json(pasts: Sequence[Past | None]) -> list[dict[str, object] | None]:
         """Past.as_json of refusals or opt-outs (None stays None), their times formatted at once."""
         texts = utc_isos(np.array([0.0 if past is None else past.ts for past in pasts], np.float64))
         return [None if past is None else past_json(past.call_id, text, past.phone, past.disposition, past.campaign)
