@@ -74,8 +74,10 @@ class Suspects:
                 mask = self._caller_ids(rows, p)
             elif check == "list_scrub":
                 mask = self._stale_scrubs(rows, p)
+            elif history is None:  # the auditor builds the history whenever a rule needs it
+                raise AssertionError(f"rule {rule_id} ({check}) needs the attempt history")
             else:
-                mask = self._history_mask(rows, rule, history)  # type: ignore[arg-type]
+                mask = self._history_mask(rows, rule, history)
             flags[rule_id] = mask & active[rule_id]
         return flags
 
