@@ -11,9 +11,10 @@ import functools
 import logging
 import sys
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, TextIO, TypeVar
 
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 
 EXIT_BAD_INPUT = 2
 PROJECT_LOGGERS = ("mystery_core", "mystery", "campaigns", "console", "switchboard")
@@ -43,14 +44,14 @@ def verbose_requested() -> bool:
     return ctx is not None and bool(getattr(ctx.find_root().obj, "verbose", False))
 
 
-def exit_on_input_error(func: F) -> F:
+def exit_on_input_error(func: Callable[P, R]) -> Callable[P, R]:
     """Wrap a click command: an InputError becomes one line on stderr and exit code 2.
 
     With the group's `--verbose` the traceback is shown too.
     """
 
     @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return func(*args, **kwargs)
         except InputError as error:
@@ -59,14 +60,14 @@ def exit_on_input_error(func: F) -> F:
             print(f"error: {error}", file=sys.stderr)
             sys.exit(EXIT_BAD_INPUT)
 
-    return wrapper  # type: ignore[return-value]
+    return wrapper
 
 
-class _CurrentStderr(logging.StreamHandler):  # type: ignore[type-arg]
+class _CurrentStderr(logging.StreamHandler[TextIO]):
     """A handler writing to whatever `sys.stderr` is when a record is emitted (a test runner or a progress
     bar may swap it after the handler was made)."""
 
-    @property  # type: ignore[override]
+    @property
     def stream(self) -> Any:
         return sys.stderr
 

@@ -58,9 +58,9 @@ class _BoundedLoader(yaml.SafeLoader):
         if self.check_event(yaml.AliasEvent):
             self.aliases += 1
             if self.aliases > MAX_ALIASES:
-                mark = self.peek_event().start_mark
+                mark = self.current_event.start_mark  # the alias event check_event just read
                 raise yaml.composer.ComposerError(None, None, f"more than {MAX_ALIASES} aliases", mark)
-        return super().compose_node(parent, index)  # type: ignore[no-any-return]
+        return super().compose_node(parent, index)
 
 
 class _Builder:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, ClassVar
@@ -347,13 +348,15 @@ class Hangup(Schema):
     reason: str = "hangup"
 
 
+_SchemaNode = Busy | NoAnswer | Reject | Closed | Play | Menu | Voicemail | DeadEnd | Hangup
+_RefNode = QueueRef | Agent | Goto
 Node = Busy | NoAnswer | Reject | Closed | Play | Menu | QueueRef | Agent | Voicemail | DeadEnd | Hangup | Goto
 PRE_ANSWER = (Busy, NoAnswer, Reject)
-_NODES: dict[str, type[Schema]] = {
+_NODES: dict[str, type[_SchemaNode]] = {
     "busy": Busy, "no_answer": NoAnswer, "reject": Reject, "closed": Closed, "play": Play, "menu": Menu,
     "voicemail": Voicemail, "dead_end": DeadEnd, "hangup": Hangup,
 }
-_REFS: dict[str, type] = {"queue": QueueRef, "agent": Agent, "goto": Goto}
+_REFS: dict[str, Callable[[str], _RefNode]] = {"queue": QueueRef, "agent": Agent, "goto": Goto}
 _REF_KINDS = {QueueRef: ("queue", "queue"), Agent: ("agent pool", "agent"), Goto: ("line", "goto")}
 
 
@@ -364,11 +367,11 @@ def _node(value: Any, info: ValidationInfo) -> Node:
         raise Invalid(f"expected one of {sorted(_NODE_KINDS)} as a single key, got {value!r}")
     kind, arg = next(iter(value.items()))
     if kind in _REFS:
-        return _REFS[kind](under(kind, text, arg))  # type: ignore[no-any-return]
+        return _REFS[kind](under(kind, text, arg))
     if kind not in _NODES:
         raise Invalid(f"unknown node kind {kind!r} (expected one of {sorted(_NODE_KINDS)})")
     arg = {"status": arg} if kind == "reject" and isinstance(arg, int) else arg
-    return nested(_NODES[kind], arg, info.context, kind)  # type: ignore[return-value]
+    return nested(_NODES[kind], arg, info.context, kind)
 
 
 def _line_then(value: Any, info: ValidationInfo) -> Node:
@@ -403,7 +406,7 @@ class Line(Schema):
     ring: Seconds = Field(ZERO, alias="ring_s")
     early_media: Annotated[EarlyMedia | None, PlainValidator(_early_media)] = None
     hours: Annotated[Hours | None, PlainValidator(_hours)] = None
-    then: Annotated[Node, PlainValidator(_line_then)] = None  # type: ignore[assignment]  # required
+    then: Annotated[Node, PlainValidator(_line_then)] = Field(None, validate_default=True)  # required
 
 
 class AgentPool(Schema):
@@ -487,7 +490,7 @@ class Switchboard(_Places):
     pools: Annotated[dict[str, AgentPool], mapping_of("expected a mapping pool name -> persona pool")] = (
         Field({}, alias="agents"))
     queues: Annotated[dict[str, Queue], mapping_of("expected a mapping queue name -> queue")] = {}
-    lines: Annotated[dict[str, Line], BeforeValidator(_users)] = None  # type: ignore[assignment]
+    lines: Annotated[dict[str, Line], BeforeValidator(_users)] = Field(None, validate_default=True)
 
 
 def _resolve(node: Node, keys: Keys, refs: list[tuple[str, str, Keys]]) -> Node:

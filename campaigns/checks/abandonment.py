@@ -16,6 +16,9 @@ from campaigns.model.records import Finding
 
 LIVE = frozenset({"answered", "abandoned", "refused", "opt_out"})
 
+AbandonState = dict[tuple[str, Any], Any]
+"""(campaign, period) -> [live calls, abandoned calls, example call ids]; ("first", campaign) -> its first day."""
+
 
 @dataclass(frozen=True, slots=True)
 class AbandonParams:
@@ -27,7 +30,7 @@ def prepare_abandon(params: Mapping[str, Any]) -> AbandonParams:
     return AbandonParams(float(params.get("max_rate", 0.03)), int(params.get("period_days", 30)))
 
 
-def add_abandon(state: dict[str, Any], call: Call, p: AbandonParams) -> None:
+def add_abandon(state: AbandonState, call: Call, p: AbandonParams) -> None:
     campaign = call.attempt.campaign
     first = state.setdefault(("first", campaign), call.day)
     period = (call.day - first) // p.period_days if p.period_days > 1 else call.day
@@ -44,7 +47,7 @@ def add_abandon(state: dict[str, Any], call: Call, p: AbandonParams) -> None:
                 counts[2].append(call.attempt.call_id)
 
 
-def finish_abandon(state: dict[str, Any], rule: Any, p: AbandonParams) -> list[tuple[str, Finding]]:
+def finish_abandon(state: AbandonState, rule: Any, p: AbandonParams) -> list[tuple[str, Finding]]:
     out = []
     for key, counts in sorted((k, v) for k, v in state.items() if k[0] != "first"):
         campaign, period = key
@@ -68,8 +71,8 @@ class Aggregate:
     name: str
     doc: str
     prepare: Callable[[Mapping[str, Any]], Any]
-    add: Callable[[dict[str, Any], Call, Any], None]
-    finish: Callable[[dict[str, Any], Any, Any], list[tuple[str, Finding]]]
+    add: Callable[[dict[Any, Any], Call, Any], None]
+    finish: Callable[[dict[Any, Any], Any, Any], list[tuple[str, Finding]]]
 
 
 AGGREGATES = (

@@ -146,7 +146,8 @@ def _latest_open(call: Call, open_day: Callable[[int, int], Windows]) -> float |
     re-judges at the latest of them until all agree)."""
     ts = call.attempt.ts
     times = [next_open(z.zone, ts, open_day) for z in call.locals]
-    return None if any(t is None for t in times) else max(times)  # type: ignore[type-var]
+    known = [t for t in times if t is not None]
+    return None if len(known) < len(times) else max(known)
 
 
 def next_time_of_day(call: Call, rule: Any, p: WindowParams, history: PersonHistory | None,

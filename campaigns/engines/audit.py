@@ -205,8 +205,8 @@ def run_audit(request: AuditRequest, on_violation: Callable[[Violation], None],
             for found in auditor.feed(item):
                 violations += 1
                 on_violation(found)
-        else:
-            on_rejected(item)  # type: ignore[arg-type]
+        elif isinstance(item, RejectedRow):  # the reader yields attempts and rejected rows only
+            on_rejected(item)
     for found in auditor.finish():
         violations += 1
         on_violation(found)
@@ -275,9 +275,10 @@ def suppression_list(marks: list[Mark], rules: RuleSet, facts: Facts, now: float
             if reason == "objection":
                 until = ""
             else:
-                until = reopen.get(past.day)  # type: ignore[assignment]
-                if until is None:
-                    until = reopen[past.day] = day_to_date(past.day + cooling_days + 1).isoformat()
+                reopens = reopen.get(past.day)
+                if reopens is None:
+                    reopens = reopen[past.day] = day_to_date(past.day + cooling_days + 1).isoformat()
+                until = reopens
             for phone in phones or (past.phone,):
                 if (phone, principal) not in rows:
                     rows[(phone, principal)] = {"phone": phone, "person_id": person_id, "principal": principal,

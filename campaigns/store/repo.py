@@ -16,6 +16,7 @@ from sqlalchemy import Connection, Engine
 from campaigns.model.records import Attempt, RejectedRow, Violation
 from campaigns.store import schema
 from mystery_core import jsontext
+from mystery_core.store.engine import inserted_id
 
 BATCH = 2000
 
@@ -38,7 +39,7 @@ class RunRecorder:
         self.connection = connection
         result = connection.execute(schema.audit_runs.insert().values(
             started_at=_now(), log_path=log_path, packs=packs, params=params))
-        self.run_id = int(result.inserted_primary_key[0])
+        self.run_id = inserted_id(result)
         self._violations: list[tuple[Any, ...]] = []
         self._rejected: list[dict[str, Any]] = []
         self._insert_violations, self._positional = _driver_insert(connection, schema.violations, VIOLATION_COLUMNS)
@@ -70,7 +71,7 @@ class RunRecorder:
         if violations:
             rows = violations if self._positional else [dict(zip(VIOLATION_COLUMNS, row, strict=True))
                                                         for row in violations]
-            self.connection.exec_driver_sql(self._insert_violations, rows)  # type: ignore[arg-type]
+            self.connection.exec_driver_sql(self._insert_violations, rows)
         if rejected:
             self.connection.execute(schema.rejected_rows.insert(), rejected)
 

@@ -33,7 +33,7 @@ def analyse(file: Path, channel: str, fingerprints: Path | None, no_learn: bool,
     if as_json:
         click.echo(json.dumps(result, indent=2))
         return
-    for s in result["segments"]:  # type: ignore[union-attr]
+    for s in result["segments"]:
         click.echo(f"{s['start_s']:8.2f} {s['end_s']:8.2f}  {s['label']:<19} {s['confidence']:.2f}")
     m = result["measures"]
-    click.echo(" ".join(f"{k}={v}" for k, v in m.items() if k != "human_start_s"))  # type: ignore[union-attr]
+    click.echo(" ".join(f"{k}={v}" for k, v in m.items() if k != "human_start_s"))

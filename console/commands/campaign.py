@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
@@ -19,6 +20,9 @@ from mystery.schedule import account_from_settings, schedule_calls
 from mystery.store import repo
 from mystery_core.errors import exit_on_input_error
 from mystery_core.store.engine import open_store
+
+if TYPE_CHECKING:
+    from mystery_core.settings import Settings
 
 
 def wide_console() -> Console:
@@ -66,7 +70,7 @@ def campaign() -> None:
     """Campaigns of mystery calls."""
 
 
-def dial_scenario(settings, scenario: Scenario, name: str, concurrency: int,  # type: ignore[no-untyped-def]
+def dial_scenario(settings: Settings, scenario: Scenario, name: str, concurrency: int,
                   console: Console) -> tuple[int, list[CallResult]]:
     """Create the campaign, dial it with a progress bar, return (campaign id, results)."""
     engine = open_store(settings.database_url)

@@ -11,11 +11,15 @@ from __future__ import annotations
 import asyncio
 import signal
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
 from console.commands.context import settings_from
 from mystery_core.errors import EXIT_BAD_INPUT, InputError, exit_on_input_error
+
+if TYPE_CHECKING:
+    from aiohttp.web import Application
 
 
 @click.command("web")
@@ -49,7 +53,7 @@ def web(ctx: click.Context, host: str | None, port: int | None, get_path: str | 
     asyncio.run(serve(app, settings.web.host, settings.web.port))
 
 
-async def get_once(app, path: str, headers: dict[str, str] | None = None) -> tuple[int, bytes]:  # type: ignore[no-untyped-def]
+async def get_once(app: Application, path: str, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
     """Status and body of GET `path` (redirects followed), over a Unix socket in a temporary
     folder: the request goes through the whole app (router, middleware) and no port is opened."""
     import tempfile
@@ -71,7 +75,7 @@ async def get_once(app, path: str, headers: dict[str, str] | None = None) -> tup
         await runner.cleanup()
 
 
-async def serve(app, host: str, port: int) -> None:  # type: ignore[no-untyped-def]
+async def serve(app: Application, host: str, port: int) -> None:
     """Listen until SIGINT or SIGTERM; print the bound URL first. Requests are logged (the access log, on
     stderr through the logging the command line set up)."""
     import logging

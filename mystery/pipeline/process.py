@@ -28,9 +28,11 @@ from mystery.store import repo
 from mystery.transcribe.spans import SPEECH_LABELS, SpeechSpan
 
 if TYPE_CHECKING:
+    from mystery.audio.phases import AudioMeasures
     from mystery.score.checklist import Checklist
     from mystery.score.scorecard import Scorecard
     from mystery.transcribe.protocol import Transcript
+    from mystery_core.settings import AsrSettings, Settings
 
 REFINABLE = {"answered", "dropped"}
 """SIP outcomes that audio can refine (a busy or unanswered call has nothing to listen to)."""
@@ -42,21 +44,21 @@ class ReportOutcome:
     summary: str
 
 
-def apply_audio(result: CallResult, segments: tuple[Segment, ...], measures: object) -> CallResult:
+def apply_audio(result: CallResult, segments: tuple[Segment, ...], measures: AudioMeasures) -> CallResult:
     """The call with measures from audio replacing the SIP-based provisional ones. Pure."""
     m = measures
     outcome = result.outcome
-    if outcome in REFINABLE and m.outcome in {"human", "voicemail", "ivr_dead_end", "abandoned_in_queue"}:  # type: ignore[attr-defined]
-        outcome = m.outcome  # type: ignore[attr-defined]
+    if outcome in REFINABLE and m.outcome in {"human", "voicemail", "ivr_dead_end", "abandoned_in_queue"}:
+        outcome = m.outcome
     answered = result.time_to_answer_s is not None
     return dataclasses.replace(
         result,
         outcome=outcome,
         segments=segments,
-        ivr_s=m.ivr_s if answered else None,  # type: ignore[attr-defined]
-        hold_s=m.hold_s if answered else None,  # type: ignore[attr-defined]
-        time_to_human_s=m.time_to_human_s,  # type: ignore[attr-defined]
-        talk_s=m.talk_s if m.talk_s is not None else (0.0 if answered else None),  # type: ignore[attr-defined]
+        ivr_s=m.ivr_s if answered else None,
+        hold_s=m.hold_s if answered else None,
+        time_to_human_s=m.time_to_human_s,
+        talk_s=m.talk_s if m.talk_s is not None else (0.0 if answered else None),
         talk_basis="audio",
         wait_basis="time_to_human",
     )
@@ -74,14 +76,16 @@ def analyse_recordings(calls: list[CallResult], fingerprints_dir: Path,
     from mystery.audio.segment import remember, segment_call
     from mystery.audio.wav import read_channels
 
-    recorded = [c for c in calls if c.recording and Path(c.recording).exists() and c.time_to_answer_s is not None]
-    by_line: dict[str, list[CallResult]] = defaultdict(list)
-    for call in recorded:
-        by_line[call.line].append(call)
+    recorded = [(c, Path(c.recording)) for c in calls
+                if c.recording and Path(c.recording).exists() and c.time_to_answer_s is not None]
+    by_line: dict[str, list[tuple[CallResult, Path]]] = defaultdict(list)
+    for call, recording in recorded:
+        by_line[call.line].append((call, recording))
     analysed: dict[str, CallResult] = {}
-    for line, line_calls in by_line.items():
+    for line, line_recorded in by_line.items():
         library = FingerprintLibrary(fingerprints_dir / (line or "unknown"))
-        audio = {c.call_id: read_channels(Path(c.recording), "right") for c in line_calls}  # type: ignore[arg-type]
+        audio = {c.call_id: read_channels(recording, "right") for c, recording in line_recorded}
+        line_calls = [c for c, _ in line_recorded]
         for call in line_calls:  # pass 1: learn every stretch of every call
             ch = audio[call.call_id]
             remember(library, call.call_id, segment_call(ch.callee, ch.caller, library, call.call_id))
@@ -97,7 +101,7 @@ def analyse_recordings(calls: list[CallResult], fingerprints_dir: Path,
     return [analysed.get(c.call_id, c) for c in calls]
 
 
-def analyse_campaign(engine: Engine, settings: object, campaign_id: int, console: Console,
+def analyse_campaign(engine: Engine, settings: Settings, campaign_id: int, console: Console,
                      between_calls: Callable[[], None] = lambda: None) -> list[CallResult]:
     """Analyse a stored campaign's recordings (see analyse_recordings), store and return the calls.
 
@@ -111,7 +115,7 @@ def analyse_campaign(engine: Engine, settings: object, campaign_id: int, console
             progress.advance(task)
             between_calls()
 
-        results = analyse_recordings(calls, Path(settings.fingerprints_dir), advance)  # type: ignore[attr-defined]
+        results = analyse_recordings(calls, Path(settings.fingerprints_dir), advance)
     for before, after in zip(calls, results, strict=True):
         if after is not before:
             repo.replace_analysis(engine, after.call_id, after)
@@ -134,16 +138,16 @@ def refine_with_words(call: CallResult) -> CallResult:
     return call
 
 
-def pick_transcriber(asr: object, language: str) -> tuple[str, str] | tuple[None, str]:
+def pick_transcriber(asr: AsrSettings, language: str) -> tuple[str, str] | tuple[None, str]:
     """(engine, note): the configured engine if it has a model for the language, else the other one."""
     from mystery.transcribe.models import ENGINES, resolve_model
     from mystery_core.errors import InputError
 
-    preferred = asr.engine  # type: ignore[attr-defined]
+    preferred = asr.engine
     errors = []
     for engine in (preferred, *[e for e in ENGINES if e != preferred]):
         try:
-            model = resolve_model(engine, language, Path(asr.model_dir), asr.models)  # type: ignore[attr-defined]
+            model = resolve_model(engine, language, Path(asr.model_dir), asr.models)
         except InputError as error:
             errors.append(error.problem)
             continue
@@ -223,7 +227,7 @@ def hear(request: HearingRequest) -> Hearing:
     return Hearing(transcript, scorecard)
 
 
-def transcribe_and_score(engine: Engine, settings: object, campaign_id: int, console: Console,
+def transcribe_and_score(engine: Engine, settings: Settings, campaign_id: int, console: Console,
                          between_calls: Callable[[], None] = lambda: None) -> list[CallResult]:
     """Transcribe the speech of every analysed call, refine outcomes, score agents; store all of it
     (`between_calls` after each call, as in analyse_campaign)."""
@@ -239,7 +243,7 @@ def transcribe_and_score(engine: Engine, settings: object, campaign_id: int, con
     if scenario.get("checklist"):
         base = Path(row["scenario_path"]).parent if row["scenario_path"] else None
         checklist = load_checklist(find_checklist(scenario["checklist"], base))
-    asr = settings.asr  # type: ignore[attr-defined]
+    asr = settings.asr
     transcribers: dict[str, CallTranscription | None] = {}
     done: dict[str, CallResult] = {}
     with Progress(console=console, transient=True) as progress:
@@ -257,24 +261,24 @@ def transcribe_and_score(engine: Engine, settings: object, campaign_id: int, con
             if checklist is not None and updated.outcome == "human":
                 variables = {**scenario.get("variables", {}), **lines.get(call.line, {}).get("variables", {})}
                 card = score_heard(checklist, updated.words, updated.segments, updated.segments, variables)
-                repo.save_scores(engine, call.call_id, card.to_json()["verdicts"])  # type: ignore[arg-type]
+                repo.save_scores(engine, call.call_id, card.to_json()["verdicts"])
             done[call.call_id] = updated
             progress.advance(task)
             between_calls()
     return [done.get(c.call_id, c) for c in calls]
 
 
-def process_campaign(engine: Engine, settings: object, campaign_id: int, console: Console,
+def process_campaign(engine: Engine, settings: Settings, campaign_id: int, console: Console,
                      between_calls: Callable[[], None] = lambda: None) -> list[CallResult]:
     """Everything after the calls: audio analysis, then transcripts, outcomes from words, scores."""
     analyse_campaign(engine, settings, campaign_id, console, between_calls)
     return transcribe_and_score(engine, settings, campaign_id, console, between_calls)
 
 
-def report_campaign(engine: Engine, settings: object, campaign_id: int, out_dir: Path) -> ReportOutcome:
+def report_campaign(engine: Engine, settings: Settings, campaign_id: int, out_dir: Path) -> ReportOutcome:
     """Write the HTML/CSV report of a stored campaign and store its revenue estimate."""
     from mystery.report.build import estimate_line, report_from_store
 
-    files = report_from_store(engine, str(campaign_id), out_dir, Path(settings.reports_dir),  # type: ignore[attr-defined]
-                              Path(settings.recordings_dir))  # type: ignore[attr-defined]
+    files = report_from_store(engine, str(campaign_id), out_dir, Path(settings.reports_dir),
+                              Path(settings.recordings_dir))
     return ReportOutcome(files.html, estimate_line(files.context.estimate))

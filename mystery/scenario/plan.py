@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, ClassVar
 
-from pydantic import BeforeValidator, PlainValidator, model_validator
+from pydantic import BeforeValidator, Field, PlainValidator, model_validator
 
 from mystery_core.errors import InputError
 from mystery_core.validate import Invalid, Schema, number, validate_data
@@ -153,7 +153,7 @@ class StepSchema(Schema):
 
     unknown_key: ClassVar[str] = "unknown step field (known: {known})"
     # Required; a missing action is worded as a bad one ("expected one of dtmf, say, hangup, got None").
-    action: Annotated[str, _one_of(ACTIONS)] = None  # type: ignore[assignment]
+    action: Annotated[str, _one_of(ACTIONS)] = Field(None, validate_default=True)
     value: Annotated[str, BeforeValidator(lambda value: str(value or ""))] = ""
     on: Annotated[str, _one_of(TRIGGERS)] = "answered"
     offset_s: Annotated[float, PlainValidator(_seconds)] = 0.0

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, ClassVar
 
-from pydantic import BeforeValidator, PlainValidator, model_validator
+from pydantic import BeforeValidator, Field, PlainValidator, model_validator
 
 from mystery_core.errors import InputError
 from mystery_core.validate import Invalid, Schema, number, validate
@@ -205,7 +205,7 @@ class _Checklist(_Fields):
     checklist: Annotated[str | None, _text("a name")] = None
     language: Annotated[str, _text("a language code such as fr or en", r"[a-z]{2,3}")] = "en"
     variables: Annotated[dict[str, str], PlainValidator(_variables)] = {}
-    items: Annotated[list[_Item], _non_empty_list("items")] = None  # type: ignore[assignment]  # required
+    items: Annotated[list[_Item], _non_empty_list("items")] = Field(None, validate_default=True)  # required
 
 
 def checklist_from_yaml(doc: LocatedYaml) -> Checklist:

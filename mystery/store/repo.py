@@ -11,6 +11,7 @@ from sqlalchemy import Engine, delete, insert, select, update
 from mystery.records import CallResult, Segment, SipEvent, Word
 from mystery.store.schema import call_campaigns, calls, revenue_estimates, scores, segments, sip_events, words
 from mystery_core.errors import InputError
+from mystery_core.store.engine import inserted_id
 
 
 def _now() -> str:
@@ -28,7 +29,7 @@ def create_campaign(engine: Engine, name: str, scenario: dict[str, Any], scenari
         result = conn.execute(insert(call_campaigns).values(
             name=name, client=client, scenario_path=scenario_path, scenario=scenario,
             created_at=_now(), status="running"))
-        return int(result.inserted_primary_key[0])
+        return inserted_id(result)
 
 
 def finish_campaign(engine: Engine, campaign_id: int, status: str = "finished") -> None:
@@ -63,8 +64,8 @@ def save_call(engine: Engine, result: CallResult, campaign_id: int | None = None
     values = {name: getattr(result, name) for name in _CALL_COLUMNS if name != "extra"}
     values["extra"] = result.extra
     with engine.begin() as conn:
-        call_id = int(conn.execute(insert(calls).values(
-            call_key=result.call_id, campaign_id=campaign_id, **values)).inserted_primary_key[0])
+        call_id = inserted_id(conn.execute(insert(calls).values(
+            call_key=result.call_id, campaign_id=campaign_id, **values)))
         _insert_children(conn, call_id, result)
     return call_id
 

@@ -114,9 +114,9 @@ def segment_speech(path: Path, channel: str | None = None) -> list[Segment]:
     side = resolve_channel(path, channel)
     result = analyse_file(path, "mono" if side == "mono" else "right", learn=False)
     if side == "caller":
-        return [Segment(float(a), float(b), "speech") for a, b in result["caller_speech"]]  # type: ignore[union-attr]
+        return [Segment(float(a), float(b), "speech") for a, b in result["caller_speech"]]
     return [Segment(float(s["start_s"]), float(s["end_s"]), str(s["label"]), float(s.get("confidence", 1.0)))
-            for s in result["segments"]]  # type: ignore[union-attr]
+            for s in result["segments"]]
 
 
 def recording_of_call(path: Path) -> tuple[Path, list[Segment] | None]:

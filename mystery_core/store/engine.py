@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import CursorResult, Engine, create_engine, event
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.pool import ConnectionPoolEntry
 
@@ -14,7 +14,7 @@ from mystery_core import jsontext
 if TYPE_CHECKING:
     from alembic.config import Config
 
-__all__ = ["Engine", "make_engine", "migrate", "normalize_url", "open_store", "version_locations"]
+__all__ = ["Engine", "inserted_id", "make_engine", "migrate", "normalize_url", "open_store", "version_locations"]
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # Each product declares the folder of its Alembic branch under this entry-point group (pyproject.toml),
@@ -26,6 +26,14 @@ def normalize_url(url: str) -> str:
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         return "postgresql+psycopg://" + url.split("://", 1)[1]
     return url
+
+
+def inserted_id(result: CursorResult[Any]) -> int:
+    """The integer primary key a single-row INSERT produced."""
+    key = result.inserted_primary_key
+    if key is None:
+        raise TypeError("the statement inserted no row with a primary key")
+    return int(key[0])
 
 
 def make_engine(url: str) -> Engine:

@@ -115,7 +115,9 @@ class ColumnarAuditor:
         load_soon({calendar_key(home, "", lambda: "", rule.prepared) for rule in self.rules.rules
                    if rule.check == "holiday"})
         for number, block in enumerate(prefetched(read_blocks(self.path, self.ingest.width), self.ingest.prepare)):
-            rows, rejected = block.prepared["ingested"]  # type: ignore[index]
+            if block.prepared is None:  # `prefetched` ran `self.ingest.prepare` on every block
+                raise AssertionError(f"block {number} was not prepared")
+            rows, rejected = block.prepared["ingested"]
             for row in rejected:
                 self.on_rejected(row)
             self._judged_block = number

@@ -43,11 +43,11 @@ class Rows:
     cli: np.ndarray
 
     def take(self, which: np.ndarray) -> Rows:
-        return Rows(*(getattr(self, name)[which] for name in self.__slots__))  # type: ignore[attr-defined]
+        return Rows(*(getattr(self, name)[which] for name in self.__slots__))
 
     @staticmethod
     def concat(parts: list[Rows]) -> Rows:
-        return Rows(*(np.concatenate([getattr(p, name) for p in parts]) for name in Rows.__slots__))  # type: ignore[attr-defined]
+        return Rows(*(np.concatenate([getattr(p, name) for p in parts]) for name in Rows.__slots__))
 
     @staticmethod
     def empty() -> Rows:

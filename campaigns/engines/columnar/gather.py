@@ -211,7 +211,10 @@ class Gatherer:
                                           (float(ring) if ring else None) if "ring_s" in column else None,
                                           (float(talk) if talk else None) if "talk_s" in column else None,
                                           cols["dial_mode"][k], cols["agent"][k], cols["region"][k], cols["lead"][k]))
-        return out  # type: ignore[return-value]
+        made = [attempt for attempt in out if attempt is not None]
+        if len(made) != len(out):  # every row is in one of the blocks
+            raise AssertionError("a row outside the blocks it names")
+        return made
 
 
 def _ranks(rule_id: str, plans: list[Any], plan_rows: np.ndarray) -> np.ndarray:

@@ -31,7 +31,8 @@ class Groups:
                                       np.int32)
         """Region id of each listed person (0: none)."""
         self._tuples: dict[tuple[int, int], int] = {}
-        self._composite: list[int] = []  # per group id: principal << 55 | person token
+        # per group id: principal << 55 | person token, or (principal, token) for principals past the 255th
+        self._composite: list[int | tuple[int, int]] = []
         self._packed = Grow(-1, np.int64)  # the same as an array, -1 for groups kept in `_tuples` (a tuple)
         self._keys = np.zeros(0, np.int64)  # the composites, sorted, and their ids
         self._ids = np.zeros(0, np.int64)
@@ -86,7 +87,7 @@ class Groups:
         hit = self._tuples.get(pair)
         if hit is None:
             hit = self._tuples[pair] = len(self._composite)
-            self._composite.append(pair)  # type: ignore[arg-type]
+            self._composite.append(pair)
         return hit
 
     def name(self, group: int) -> tuple[str, str]:
@@ -108,7 +109,8 @@ class Groups:
         packed = self._packed.values[groups]
         principal = np.where(packed >= 0, packed >> 55, 0)
         for k in np.flatnonzero(packed < 0).tolist():  # groups kept as (principal, token) tuples
-            principal[k] = self._composite[int(groups[k])][0]  # type: ignore[index]
+            value = self._composite[int(groups[k])]
+            principal[k] = value[0] if isinstance(value, tuple) else value >> 55
         return principal
 
     def people(self, groups: np.ndarray) -> list[tuple[str, str, str]]:

@@ -183,8 +183,8 @@ class Ingest:
         ts, time_ok = block.times if block.times is not None else parse_times(col["start"]) if n else \
             (np.zeros(0), np.zeros(0, bool))
         ok &= time_ok
-        raw = block.callees if block.callees is not None else pc.dictionary_encode(col["callee"]) if n else None
         if n:
+            raw = block.callees if block.callees is not None else pc.dictionary_encode(col["callee"])
             keys, profiles = self.names.numbers.lookup(raw.dictionary, block.callee_digits)
             which = raw.indices.to_numpy(zero_copy_only=False)
             key = keys[which].astype(np.int64)

@@ -10,6 +10,7 @@ Refusals and opt-outs are kept per group as the Ledger keeps them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from operator import itemgetter
 from typing import Any
 
@@ -221,8 +222,8 @@ class People:
                 continue
             history = PersonHistory()
             pasts = pasts_all[lo:hi]
-            if tied[i]:
-                pasts = _tie_order(pasts, merged["pos"][pa_[lo:hi]].tolist(), int(sorts_pos[i]))  # type: ignore[index]
+            if tied[i] and sorts_pos is not None:  # a tied row means sorts_pos was computed
+                pasts = _tie_order(pasts, merged["pos"][pa_[lo:hi]].tolist(), int(sorts_pos[i]))
             history.attempts = pasts
             history.refusal = marks[0][slot]
             history.opt_out = marks[1][slot]
@@ -292,7 +293,7 @@ class People:
                                          merged["camp"][at].tolist(), strict=True)]
 
     @staticmethod
-    def marks_json(pasts: list[Past | None]) -> list[dict[str, object] | None]:
+    def marks_json(pasts: Sequence[Past | None]) -> list[dict[str, object] | None]:
         """Past.as_json of refusals or opt-outs (None stays None), their times formatted at once."""
         texts = utc_isos(np.array([0.0 if past is None else past.ts for past in pasts], np.float64))
         return [None if past is None else past_json(past.call_id, text, past.phone, past.disposition, past.campaign)
@@ -320,19 +321,19 @@ class People:
                            strict=True))
         opt = dict(zip(mark_groups.tolist(), zip(self._opt_ts.values[mark_groups].tolist(),
                                                   self._opt_past.values[mark_groups].tolist(), strict=True), strict=True))
-        made = self.mark_pasts(rows, call_day, marks)
+        made = self._batch_pasts(rows, call_day, marks)  # rows of this block: each has its Past
         for g, t, disp, past in zip(rows.group[marks].tolist(), rows.ts[marks].tolist(), rows.disp[marks].tolist(),
                                     made, strict=True):
             index = -1
             held_ts, held = refusal[g]
             if held < 0 or held_ts <= t:
-                self._marked.append(past)  # type: ignore[arg-type]
+                self._marked.append(past)
                 index = len(self._marked) - 1
                 refusal[g] = (t, index)
             held_ts, held = opt[g]
             if disp == OPT_OUT and (held < 0 or held_ts > t):
                 if index < 0:
-                    self._marked.append(past)  # type: ignore[arg-type]
+                    self._marked.append(past)
                     index = len(self._marked) - 1
                 opt[g] = (t, index)
         if refusal:

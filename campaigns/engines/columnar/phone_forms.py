@@ -19,7 +19,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from phonenumbers import COUNTRY_CODE_TO_REGION_CODE, PhoneMetadata, PhoneNumberType
-from phonenumbers.timezone import TIMEZONE_DATA
+from phonenumbers.tzdata import TIMEZONE_DATA  # what phonenumbers.timezone imports, with its stub
 
 from campaigns.model.phones import (
     _KINDS,
@@ -64,8 +64,9 @@ def _region_of_code(code: int) -> str | None:
 def _national_code(region: str) -> int | None:
     """Country code of `region` when its national form is a plain leading '0' that parse strips."""
     metadata = PhoneMetadata.metadata_for_region(region)
-    if metadata is None or metadata.national_prefix != "0" or metadata.national_prefix_for_parsing != "0" or \
-            metadata.national_prefix_transform_rule or metadata.leading_digits:
+    if metadata is None or metadata.country_code is None or metadata.national_prefix != "0" or \
+            metadata.national_prefix_for_parsing != "0" or metadata.national_prefix_transform_rule or \
+            metadata.leading_digits:
         return None
     code = int(metadata.country_code)
     return code if _region_of_code(code) == region else None
@@ -244,7 +245,9 @@ class NumberTable:
         for code in np.unique(codes).tolist():
             region = _region_of_code(code) if code else None
             zones = _country_zones(code) if region else None
-            metadata = PhoneMetadata.metadata_for_region(region) if region and zones is not None else None
+            if not region or zones is None:
+                continue
+            metadata = PhoneMetadata.metadata_for_region(region)
             if metadata is None:
                 continue
             index = np.flatnonzero(codes == code)

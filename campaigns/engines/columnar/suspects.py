@@ -4,6 +4,7 @@ they pick are judged exactly (verdicts.py, or the check's own `evaluate`)."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -73,8 +74,10 @@ class Suspects:
                 mask = self._caller_ids(rows, p)
             elif check == "list_scrub":
                 mask = self._stale_scrubs(rows, p)
+            elif history is None:  # the auditor builds the history whenever a rule needs it
+                raise AssertionError(f"rule {rule_id} ({check}) needs the attempt history")
             else:
-                mask = self._history_mask(rows, rule, history)  # type: ignore[arg-type]
+                mask = self._history_mask(rows, rule, history)
             flags[rule_id] = mask & active[rule_id]
         return flags
 
@@ -123,12 +126,14 @@ class Suspects:
         unique, first_of, inverse = np.unique(pairs, return_index=True, return_inverse=True)
         calendars = Interner()
         cal = np.empty(len(unique), np.int64)
+
+        def us_state(row: int) -> str:
+            return numbers.info(int(rows.key[row]), int(rows.profile[row])).us_state
+
         for i, packed in enumerate(unique.tolist()):
             profile, region = packed >> 32, packed & 0xFFFFFFFF
             first = int(first_of[i])
-            name = calendar_key(country[profile], self.names.regions.names[region],
-                                lambda first=first: numbers.info(int(rows.key[first]),
-                                                                 int(rows.profile[first])).us_state, p)
+            name = calendar_key(country[profile], self.names.regions.names[region], partial(us_state, first), p)
             cal[i] = calendars.id(name)
         cal_row = cal[inverse.reshape(-1)]
         out = np.zeros(len(rows), bool)
@@ -157,7 +162,7 @@ class Suspects:
             return out
         listed = np.array(sorted({numbers.key_of(p) for p in facts.oppositions}), np.int64)
         if person_wide:
-            extra = []
+            extra: list[int] = []
             for phones in facts.identity.phones_of_person.values():
                 if any(p in facts.oppositions for p in phones):
                     extra.extend(numbers.key_of(p) for p in phones)
@@ -190,9 +195,9 @@ class Suspects:
             found = []
             for consent in facts.consents_for(phone, person):
                 if consent.scope in scopes:
-                    given = consent.given_at.timestamp()
-                    withdrawn = consent.withdrawn_at.timestamp() if consent.withdrawn_at else np.inf
-                    found.append((given, withdrawn, np.inf if max_age_s is None else max_age_s))
+                    given_at = consent.given_at.timestamp()
+                    withdrawn_at = consent.withdrawn_at.timestamp() if consent.withdrawn_at else np.inf
+                    found.append((given_at, withdrawn_at, np.inf if max_age_s is None else max_age_s))
             if found:
                 spans[key] = found
         if not spans:
@@ -203,8 +208,8 @@ class Suspects:
         withdrawn = np.full((len(spans), width), -np.inf)
         age = np.full((len(spans), width), -np.inf)
         for key, found in spans.items():
-            for s, (g, w, a) in enumerate(found):
-                given[index[key], s], withdrawn[index[key], s], age[index[key], s] = g, w, a
+            for s, (start, end, limit) in enumerate(found):
+                given[index[key], s], withdrawn[index[key], s], age[index[key], s] = start, end, limit
         which = np.array([index.get(k, -1) for k in rows.key.tolist()])
         has = which >= 0
         ts = rows.ts[has][:, None]

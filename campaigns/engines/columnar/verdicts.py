@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -188,14 +189,17 @@ def holiday(batch: Batch, rule: Any, p: HolidayParams, flagged: np.ndarray) -> t
     calendars: dict[tuple[int, int], str] = {}
     names: list[str] = []
     keys: list[str] = []
+
+    def us_state(row: int) -> str:
+        return numbers.info(int(rows.key[row]), int(rows.profile[row])).us_state
+
     for i, profile, region, day in zip(decided.tolist(), rows.profile[decided].tolist(),
                                        rows.region[decided].tolist(), batch.local["day"][decided, 0].tolist(),
                                        strict=True):
         key = calendars.get((profile, region))
         if key is None:
             key = calendars[(profile, region)] = calendar_key(
-                country[profile], batch.names.regions.names[region],
-                lambda i=i: numbers.info(int(rows.key[i]), int(rows.profile[i])).us_state, p)
+                country[profile], batch.names.regions.names[region], partial(us_state, i), p)
         keys.append(key)
         names.append(holiday_name(key, day))
     is_holiday = np.array([bool(name) for name in names], bool)
@@ -291,9 +295,9 @@ def history_order(pr: np.ndarray, pj: np.ndarray, merged: dict[str, np.ndarray])
     return order
 
 
-def _marks(batch: Batch, name: str, which: np.ndarray) -> tuple[np.ndarray, list[Past]]:
-    """The refusal or opt-out before each row: an index into the returned distinct Pasts (-1: none)."""
-    marks = batch.history[name][which]  # type: ignore[index]
+def _marks(batch: Batch, marks: np.ndarray) -> tuple[np.ndarray, list[Past | None]]:
+    """The refusal or opt-out before each row (`marks`, from the history): an index into the returned
+    distinct Pasts (-1: none)."""
     distinct, inverse = np.unique(marks, return_inverse=True)
     pasts = batch.people.mark_pasts(batch.rows, batch.local["call_day"], distinct)
     index = np.arange(len(distinct))
@@ -301,11 +305,22 @@ def _marks(batch: Batch, name: str, which: np.ndarray) -> tuple[np.ndarray, list
     return index[inverse.reshape(-1)] if len(marks) else np.zeros(0, np.int64), pasts
 
 
+def _marked(pasts: list[Past | None], used: np.ndarray) -> list[Past]:
+    """The Pasts at `used`: marks that made findings, so none of them is "none"."""
+    out = []
+    for m in used.tolist():
+        past = pasts[m]
+        if past is None:
+            raise AssertionError(f"a finding without its mark (distinct mark {m})")
+        out.append(past)
+    return out
+
+
 def cooling_off(batch: Batch, rule: Any, p: CoolingParams, flagged: np.ndarray) -> tuple[np.ndarray, Found]:
     if batch.history is None:
         return flagged[:0], _none(flagged)
     decided = flagged[batch.exact[flagged]]
-    mark, pasts = _marks(batch, "refusal", decided)
+    mark, pasts = _marks(batch, batch.history["refusal"][decided])
     bars = np.array([m is not None and m.disposition in p.dispositions for m in pasts] + [False], bool)
     mark_ts = np.array([np.nan if m is None else m.ts for m in pasts] + [np.nan], np.float64)
     mark_day = np.array([0 if m is None else m.day for m in pasts] + [0], np.int64)
@@ -329,7 +344,7 @@ def cooling_off(batch: Batch, rule: Any, p: CoolingParams, flagged: np.ndarray) 
     found = decided[hits]
     # what the finding says about each refusal, once per refusal, and about each end once per end
     used = np.unique(mark[hits])
-    refusals = [pasts[m] for m in used.tolist()]
+    refusals = _marked(pasts, used)
     stops, stop_at = np.unique(end[hits], return_inverse=True)
     stop_texts = object_array(utc_isos(stops))[stop_at.reshape(-1)].tolist()
     terms = object_array([cooling_off_terms(refusal, p) for refusal in refusals])  # once per refusal
@@ -348,17 +363,17 @@ def objection(batch: Batch, rule: Any, p: ObjectionParams, flagged: np.ndarray) 
     if batch.history is None or (p.list_sources and batch.facts.oppositions):
         return flagged[:0], _none(flagged)
     decided = flagged[batch.exact[flagged]]
-    mark, pasts = _marks(batch, "opt_out", decided)
+    mark, pasts = _marks(batch, batch.history["opt_out"][decided])
     ends = np.array([np.inf if m is None or m.disposition not in p.dispositions else grace_end(m.ts, p)
                      for m in pasts] + [np.inf], np.float64)
     hits = np.flatnonzero(ends[mark] <= batch.rows.ts[decided])
     found = decided[hits]
     # each opt-out's evidence once, gathered for its findings; its time in each finding's callee zone
     used, place = np.unique(mark[hits], return_inverse=True)
-    marks = [pasts[m] for m in used.tolist()]
+    marks = _marked(pasts, used)
     said = object_array(batch.people.marks_json(marks))[place.reshape(-1)].tolist()
-    calls = object_array([m.call_id for m in marks])[place.reshape(-1)].tolist()  # type: ignore[union-attr]
-    mark_ts = np.array([m.ts for m in marks], np.float64)[place.reshape(-1)]  # type: ignore[union-attr]
+    calls = object_array([m.call_id for m in marks])[place.reshape(-1)].tolist()
+    mark_ts = np.array([m.ts for m in marks], np.float64)[place.reshape(-1)]
     when = batch.local_iso_at(batch.local["zone"][found, 0], mark_ts)
     messages = [objection_message(call, text) for call, text in zip(calls, when, strict=True)]
     persons = batch.person(found)
