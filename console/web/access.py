@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from urllib.parse import quote
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 COOKIE = "mystery_session"
@@ -56,7 +57,7 @@ def has_access(request: web.Request, token: str) -> bool:
     return bool(cookie) and hmac.compare_digest(cookie.encode(), session_value(token).encode())
 
 
-def require_token(token: str) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
+def require_token(token: str) -> Middleware:
     """Middleware: every request but the login page and static files needs the token."""
 
     @web.middleware
