@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, BeforeValidator, Field, PlainValidator
 from pydantic_core import PydanticUndefined
@@ -65,6 +65,11 @@ class SipSettings(_Section):
     bind_ip: str = _help("Local address for SIP and RTP", "127.0.0.1")
     port: Whole = _help("Local SIP port of the dialer; 0 picks a free one", 0)
     rtp_port: Whole = _help("First local RTP port; 0 picks a free range", 0)
+    transport: Literal["udp", "tcp", "tls"] = _help("SIP transport of the calls: udp, tcp or tls", "udp")
+    srtp: Literal["off", "optional", "mandatory"] = _help(
+        "SRTP (SDES) for the media: off, optional (offered, RTP accepted) or mandatory", "off")
+    tls_ca_file: str = _help("CA certificates (PEM) that sign the trunk's TLS certificate; empty: the "
+                             "system's", "")
 
 
 class AsrSettings(_Section):

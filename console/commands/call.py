@@ -39,7 +39,8 @@ def build_plan(uri: str, steps: list[Step], settings: Any, ring_timeout: float, 
     sip = settings.sip
     account = Account(registrar=sip.registrar, username=sip.username, password=sip.password, realm=sip.realm,
                       outbound_proxy=sip.outbound_proxy, caller_id=sip.caller_id, codecs=tuple(sip.codecs),
-                      bind_ip=sip.bind_ip, port=sip.port, rtp_port=sip.rtp_port)
+                      bind_ip=sip.bind_ip, port=sip.port, rtp_port=sip.rtp_port, transport=sip.transport,
+                      srtp=sip.srtp, tls_ca_file=sip.tls_ca_file)
     if hangup_after is not None:
         steps = [*steps, Step(action="hangup", on="answered", offset_s=hangup_after)]
     if not 0 < max_seconds <= MAX_CALL_SECONDS:  # also refuses inf and nan

@@ -28,6 +28,20 @@ class EndpointOptions:
     log_file: str = ""
     log_level: int = 3
     user_agent: str = "mystery"
+    transport: str = "udp"          # udp, tcp or tls
+    tls_ca_file: str = ""           # CA list for verifying a TLS far end; "" = the system's bundle
+
+
+TRANSPORTS = {"udp": pj.PJSIP_TRANSPORT_UDP, "tcp": pj.PJSIP_TRANSPORT_TCP, "tls": pj.PJSIP_TRANSPORT_TLS}
+SYSTEM_CA_FILE = "/etc/ssl/certs/ca-certificates.crt"
+
+
+def with_transport(uri: str, transport: str) -> str:
+    """`uri` with `;transport=tcp|tls` added when the call is not over UDP and the URI names no transport."""
+    if not uri or transport == "udp" or ";transport=" in uri.lower():
+        return uri
+    head, sep, tail = uri.partition(">")
+    return f"{head};transport={transport}{sep}{tail}"
 
 
 def free_rtp_base(bind_ip: str = "127.0.0.1", span: int = 200) -> int:
@@ -74,8 +88,12 @@ def create_endpoint(options: EndpointOptions) -> tuple[pj.Endpoint, int, pj.Tran
     tc.port = options.sip_port
     tc.boundAddress = options.bind_ip
     tc.publicAddress = options.bind_ip
+    if options.transport == "tls":
+        # the far end's certificate is always verified: against tls_ca_file, else the system's CAs
+        tc.tlsConfig.CaListFile = options.tls_ca_file or SYSTEM_CA_FILE
+        tc.tlsConfig.verifyServer = True
     try:
-        transport = ep.transportCreate(pj.PJSIP_TRANSPORT_UDP, tc)
+        transport = ep.transportCreate(TRANSPORTS[options.transport], tc)
     except pj.Error as error:
         ep.libDestroy()
         raise OSError(f"cannot bind SIP port {options.bind_ip}:{options.sip_port}: {error.info()}") from None

@@ -30,7 +30,7 @@ from typing import Any
 
 import pjsua2 as pj
 
-from mystery.dial.endpoint import EndpointOptions, create_endpoint, destroy_endpoint
+from mystery.dial.endpoint import EndpointOptions, create_endpoint, destroy_endpoint, with_transport
 from mystery.dial.journal import Journal, journal_path
 from mystery.dial.listen import Listener, frame_dbfs
 from mystery.dial.outcome import MAX_REDIRECTS, CallFacts, judge
@@ -45,6 +45,10 @@ from mystery_core.errors import InputError
 POLL_MS = 5             # libHandleEvents wakes early on packets; 5 ms bounds timer lateness
 REGISTER_WAIT_S = 10.0
 DISCONNECT_WAIT_S = 5.0
+
+
+SRTP_USE = {"off": pj.PJMEDIA_SRTP_DISABLED, "optional": pj.PJMEDIA_SRTP_OPTIONAL,
+            "mandatory": pj.PJMEDIA_SRTP_MANDATORY}
 
 
 def utc_iso(t: float) -> str:
@@ -240,14 +244,16 @@ class Session:
         else:
             ac.idUri = f"sip:mystery@{a.bind_ip}:{sip_port}"
         if a.registrar:
-            ac.regConfig.registrarUri = a.registrar
+            ac.regConfig.registrarUri = with_transport(a.registrar, a.transport)
             ac.regConfig.registerOnAdd = True
             ac.regConfig.retryIntervalSec = 0
         if a.username:
             ac.sipConfig.authCreds.append(pj.AuthCredInfo("digest", a.realm or "*", a.username, 0, a.password))
         if a.outbound_proxy:
-            ac.sipConfig.proxies.append(a.outbound_proxy)
+            ac.sipConfig.proxies.append(with_transport(a.outbound_proxy, a.transport))
         ac.mediaConfig.transportConfig = media
+        ac.mediaConfig.srtpUse = SRTP_USE[a.srtp]
+        ac.mediaConfig.srtpSecureSignaling = 0   # SDES keys are offered over any transport (tls keeps them secret)
         return ac
 
     def _pump(self, ms: int = POLL_MS) -> None:
@@ -268,7 +274,8 @@ class Session:
         """Place the call; pjsip's message log goes to `log_file` and becomes `extra.sip_messages`."""
         plan, account = self.plan, self.plan.account
         options = EndpointOptions(bind_ip=account.bind_ip, sip_port=account.port, rtp_port=account.rtp_port,
-                                  codecs=tuple(account.codecs), log_file=str(log_file), log_level=4)
+                                  codecs=tuple(account.codecs), log_file=str(log_file), log_level=4,
+                                  transport=account.transport, tls_ca_file=account.tls_ca_file)
         try:
             self.ep, sip_port, media = create_endpoint(options)
         except OSError as error:
@@ -345,7 +352,7 @@ class Session:
         before = time.time()
         print(PLACING_MARK, file=sys.stderr, flush=True)  # a crash from here on may have rung the far end
         try:
-            self.call.makeCall(plan.uri, op)
+            self.call.makeCall(with_transport(plan.uri, plan.account.transport), op)
         except pj.Error as error:
             self.call.thisown = False      # never placed: its destructor would assert (sip_recipes.md)
             self.call = None

@@ -83,6 +83,9 @@ class Account:
     bind_ip: str = "127.0.0.1"
     port: int = 0
     rtp_port: int = 0
+    transport: str = "udp"          # udp, tcp or tls: the SIP transport of the call
+    srtp: str = "off"               # off, optional, mandatory (SDES keys, over tls to be secret)
+    tls_ca_file: str = ""           # CA list to verify the far end's TLS certificate; "" = the system's
 
 
 MAX_CALL_SECONDS = 86_400
@@ -198,6 +201,10 @@ def parse_plan(data: dict[str, Any], where: str = "plan") -> CallPlan:
         raise InputError(where, f"account.{bad[0]}", "unknown account field")
     if "codecs" in account_data:
         account_data["codecs"] = tuple(account_data["codecs"])
+    for name, allowed in (("transport", ("udp", "tcp", "tls")), ("srtp", ("off", "optional", "mandatory"))):
+        if name in account_data and account_data[name] not in allowed:
+            raise InputError(where, f"account.{name}", f"expected one of {', '.join(allowed)}, "
+                                                       f"got {account_data[name]!r}")
     values: dict[str, Any] = {k: v for k, v in data.items() if k not in {"steps", "account"}}
     values["uri"] = check_uri(data["uri"], f"{where}: uri")
     for name in ("ring_timeout_s", "no_response_s", "rtp_timeout_s"):

@@ -432,3 +432,17 @@ def test_a_dialer_that_dies_mid_call_leaves_its_events_and_a_partial_recording(s
     assert [] == sorted(p.name for p in (tmp_path / "recordings").glob(".*"))
     with pytest.raises(DialerCrashed):  # what a caller that does not use the runner sees
         _settle(plan, -9, b"", b"mystery-dial: placing the call\n")
+
+
+@pytest.mark.parametrize(("srtp", "outcome"), [("optional", "answered"), ("mandatory", "failed")])
+def test_srtp_mandatory_refuses_a_far_end_without_it_and_optional_falls_back(sipp_uas, mystery_call, srtp, outcome):
+    """SIPp answers plain RTP/AVP with no crypto: `optional` offers SRTP and takes the plain answer; `mandatory`
+    offers only RTP/SAVP, so pjsip refuses the answer and the call is failed with the local reason."""
+    sipp = sipp_uas("uas_answer.xml", RING_MS=100, ANSWER_MS=200)
+    run = mystery_call(sipp.uri, "--hangup-after", "1", sip_srtp=srtp)
+    assert 0 == run.returncode, run.stderr
+    sipp.wait()
+    r = run.result
+    assert outcome == r["outcome"], r
+    if outcome == "failed":
+        assert "local_refusal" == r["extra"]["end_reason"]

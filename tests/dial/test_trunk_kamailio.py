@@ -30,7 +30,9 @@ exit_timeout=5
 children=1
 auto_aliases=no
 listen=udp:127.0.0.1:{port}
+{extra_listen}
 mpath="/usr/lib/x86_64-linux-gnu/kamailio/modules/"
+{tls_modules}
 loadmodule "tm.so"
 loadmodule "sl.so"
 loadmodule "rr.so"
@@ -70,7 +72,7 @@ request_route {{
         consume_credentials();
         record_route();
         $du = "sip:127.0.0.1:{uas_port}";
-        xlog("L_NOTICE", "relaying INVITE from $fu to $ru\\n");
+        xlog("L_NOTICE", "relaying INVITE from $fu to $ru (arrived over $pr)\\n");
         t_relay();
         exit;
     }}
@@ -86,10 +88,11 @@ def kamailio(tmp_path: Path):
         pytest.fail("kamailio is not installed (Debian package kamailio)")
     processes: list[subprocess.Popen] = []
 
-    def start(uas_port: int) -> tuple[int, Path]:
+    def start(uas_port: int, extra_listen: str = "", tls_modules: str = "") -> tuple[int, Path]:
         port = free_udp()
         cfg = tmp_path / "kamailio.cfg"
-        cfg.write_text(CONFIG.format(port=port, realm=REALM, password=PASSWORD, user=USER, uas_port=uas_port))
+        cfg.write_text(CONFIG.format(port=port, realm=REALM, password=PASSWORD, user=USER, uas_port=uas_port,
+                                     extra_listen=extra_listen.format(port=port), tls_modules=tls_modules))
         log = tmp_path / "kamailio.log"
         process = subprocess.Popen(
             ["kamailio", "-f", str(cfg), "-DD", "-E", "-Y", str(tmp_path), "-P", str(tmp_path / "kamailio.pid"),
@@ -159,3 +162,62 @@ def test_wrong_password_is_a_failed_registration_not_a_crash(kamailio, mystery_c
     assert r["sip_status"] in (401, 403)
     assert "registration failed" in r["sip_reason"]
     assert wrong not in run.stdout + run.stderr
+
+
+def make_certificates(folder: Path) -> tuple[Path, Path, Path]:
+    """A throwaway CA and a server certificate for 127.0.0.1 (made with openssl at test time)."""
+    if not shutil.which("openssl"):
+        pytest.fail("openssl is not installed (Debian package openssl)")
+    ca_key, ca, key, csr, cert = (folder / n for n in ("ca.key", "ca.pem", "server.key", "server.csr", "server.pem"))
+    run = lambda *args: subprocess.run(["openssl", *args], check=True, capture_output=True)  # noqa: E731
+    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(ca_key), "-out", str(ca), "-days", "2",
+        "-subj", "/CN=mystery test CA")
+    run("req", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(csr), "-subj", "/CN=127.0.0.1")
+    ext = folder / "san.ext"
+    ext.write_text("subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\n"
+                   "extendedKeyUsage=serverAuth\n")
+    run("x509", "-req", "-in", str(csr), "-CA", str(ca), "-CAkey", str(ca_key), "-CAcreateserial", "-out", str(cert),
+        "-days", "2", "-extfile", str(ext))
+    return ca, cert, key
+
+
+@pytest.mark.parametrize("transport", ["tcp", "tls"])
+def test_calls_over_tcp_and_tls_through_kamailio(sipp_uas, kamailio, mystery_call, tmp_path, transport):
+    """The dialer registers and calls over TCP, or over TLS with the trunk's certificate verified
+    against a CA we made; kamailio says how the INVITE arrived and relays it to SIPp over UDP. SIPp echoes
+    kamailio's Record-Route, so the ACK and the BYE go back through kamailio on the same transport."""
+    sipp = sipp_uas("uas_answer_rr.xml", RING_MS=200, ANSWER_MS=300)
+    settings = {}
+    if transport == "tcp":
+        port, log = kamailio(sipp.port, extra_listen="listen=tcp:127.0.0.1:{port}")
+    else:
+        ca, cert, key = make_certificates(tmp_path)
+        tls_cfg = tmp_path / "tls.cfg"
+        tls_cfg.write_text(f"[server:default]\nmethod = TLSv1.2+\nverify_certificate = no\n"
+                           f"require_certificate = no\nprivate_key = {key}\ncertificate = {cert}\n")
+        port, log = kamailio(sipp.port, extra_listen="enable_tls=yes\nlisten=tls:127.0.0.1:{port}",
+                             tls_modules=f'loadmodule "tls.so"\nmodparam("tls", "config", "{tls_cfg}")')
+        settings["sip_tls_ca_file"] = str(ca)
+    run = mystery_call(f"sip:hotel@{REALM}", "--hangup-after", "1", **trunk_settings(port), sip_transport=transport,
+                       **settings)
+    assert 0 == run.returncode, run.stderr
+    assert 0 == sipp.wait()
+    r = run.result
+    assert ("answered", 200) == (r["outcome"], r["sip_status"]), r["sip_reason"]
+    assert ("REGISTER", 200) in [(e["kind"], e["status"]) for e in r["events"]]
+    assert f"to sip:hotel@{REALM};transport={transport} (arrived over {transport})" in log.read_text()
+
+
+def test_a_tls_trunk_whose_certificate_we_cannot_verify_is_refused(sipp_uas, kamailio, mystery_call, tmp_path):
+    """The same TLS trunk, but the dialer trusts only the system's CAs: the call fails, it is not placed
+    in clear or unverified."""
+    ca, cert, key = make_certificates(tmp_path)
+    tls_cfg = tmp_path / "tls.cfg"
+    tls_cfg.write_text(f"[server:default]\nmethod = TLSv1.2+\nprivate_key = {key}\ncertificate = {cert}\n")
+    port, log = kamailio(free_udp(), extra_listen="enable_tls=yes\nlisten=tls:127.0.0.1:{port}",
+                         tls_modules=f'loadmodule "tls.so"\nmodparam("tls", "config", "{tls_cfg}")')
+    run = mystery_call(f"sip:hotel@{REALM}", **trunk_settings(port), sip_transport="tls")
+    assert 0 == run.returncode, run.stderr
+    r = run.result
+    assert "failed" == r["outcome"], r
+    assert "relaying INVITE" not in log.read_text()
