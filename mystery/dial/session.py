@@ -37,6 +37,7 @@ from mystery.dial.outcome import MAX_REDIRECTS, CallFacts, judge
 from mystery.dial.recording import clock_gaps, interleave
 from mystery.dial.runner import PLACING_MARK
 from mystery.dial.siplog import parse_pjsip_log
+from mystery.dial.sipmsg import has_to_tag, redirect_of, uri_key
 from mystery.dial.steps import StepRunner
 from mystery.records import CallResult, SipEvent
 from mystery.scenario.plan import CallPlan
@@ -174,7 +175,7 @@ class Session:
                 code = int(parts[1])
                 reason = parts[2] if len(parts) > 2 else ""
                 self.note(t, str(code), code, f"{reason} ({tsx.method})")
-                if tsx.method == "INVITE" and 200 <= code < 300 and not _has_to_tag(body.src.rdata.wholeMsg):
+                if tsx.method == "INVITE" and 200 <= code < 300 and not has_to_tag(body.src.rdata.wholeMsg):
                     # RFC 3261 12.1.2: a 2xx must carry a To tag; without one there is no dialog to talk in
                     self.facts.protocol_error = f"{code} {reason} without a To tag (RFC 3261 12.1.2)"
                 if tsx.method == "INVITE":
@@ -213,17 +214,17 @@ class Session:
         """Follow a 3xx unless the plan says not to, its target leads back to a URI already tried, or it
         would be hop MAX_REDIRECTS + 1; the call then ends `redirected`, with the 3xx and its target."""
         t = time.time()
-        status, reason, target = _redirect_of(response)
+        status, reason, target = redirect_of(response)
         target = target or fallback_target
         self.note(t, "redirected", status, target)
-        seen = {_uri_key(self.plan.uri), *self.redirects}
-        why = ("not followed" if not self.plan.follow_redirects else "loop" if _uri_key(target) in seen
+        seen = {uri_key(self.plan.uri), *self.redirects}
+        why = ("not followed" if not self.plan.follow_redirects else "loop" if uri_key(target) in seen
                else f"more than {MAX_REDIRECTS} hops" if len(self.redirects) >= MAX_REDIRECTS else "")
         if why:
             self.facts.redirect_target, self.facts.redirect_why = target, why
             self.facts.redirect_status, self.facts.redirect_reason = status, reason
             return pj.PJSIP_REDIRECT_STOP
-        self.redirects.append(_uri_key(target))
+        self.redirects.append(uri_key(target))
         return pj.PJSIP_REDIRECT_ACCEPT
 
     def on_reg_state(self, prm: Any) -> None:
@@ -577,38 +578,6 @@ def _disconnect(sources: tuple[Any, ...], sinks: tuple[Any, ...]) -> None:
         for sink in sinks:
             with contextlib.suppress(pj.Error):
                 source.stopTransmit(sink)
-
-
-def _has_to_tag(message: str) -> bool:
-    """Whether a SIP message's To header (or its compact form `t:`) carries a tag parameter."""
-    for line in message.split("\r\n")[1:]:
-        if not line:
-            break
-        name, _, value = line.partition(":")
-        if name.strip().lower() in ("to", "t"):
-            return ";tag=" in value.replace(" ", "").lower()
-    return False
-
-
-def _redirect_of(response: str) -> tuple[int | None, str, str]:
-    """(status, reason, first Contact URI) of a 3xx response's text."""
-    lines = response.split("\r\n")
-    parts = lines[0].split(" ", 2) if lines and lines[0].startswith("SIP/2.0 ") else []
-    status = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
-    reason = parts[2] if len(parts) > 2 else ""
-    for line in lines[1:]:
-        name, _, value = line.partition(":")
-        if name.strip().lower() in ("contact", "m"):
-            value = value.strip()
-            uri = value[1:value.index(">")] if value.startswith("<") and ">" in value else value.split(";", 1)[0]
-            return status, reason, uri.strip()
-    return status, reason, ""
-
-
-def _uri_key(uri: str) -> str:
-    """A SIP URI as compared for redirect loops: no angle brackets, parameters or case differences."""
-    text = uri.strip().strip("<>").split(";", 1)[0]
-    return text.lower()
 
 
 def _rel(t: float | None, t0: float) -> float | None:
