@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -13,10 +14,10 @@ from rich.table import Table
 
 from console.commands.context import settings_from
 from mystery.pipeline.priority import wait_for_calls_to_end, yield_cpu_to_calls
-from mystery.pipeline.runner import campaign_key, run_campaign
+from mystery.pipeline.runner import dial_scenario as run_scenario
 from mystery.records import CallResult
 from mystery.scenario.load import Scenario, load_scenario
-from mystery.schedule import account_from_settings, schedule_calls
+from mystery.schedule import account_from_settings
 from mystery.store import repo
 from mystery_core.errors import exit_on_input_error
 from mystery_core.store.engine import open_store
@@ -72,23 +73,21 @@ def campaign() -> None:
 
 def dial_scenario(settings: Settings, scenario: Scenario, name: str, concurrency: int,
                   console: Console) -> tuple[int, list[CallResult]]:
-    """Create the campaign, dial it with a progress bar, return (campaign id, results)."""
-    engine = open_store(settings.database_url)
-    key = campaign_key(name)
-    plans = schedule_calls(scenario, settings.recordings_dir, account_from_settings(settings.sip), key)
-    campaign_id = repo.create_campaign(engine, name, scenario.to_json(), scenario.path, scenario.client)
+    """Dial the scenario as campaign `name` with a progress bar; say how any dialer crash ended."""
     columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                TextColumn("{task.fields[last]}"), TimeElapsedColumn())
-    with Progress(*columns, console=console) as progress:
-        task = progress.add_task(f"calling ({concurrency} at once)", total=len(plans), last="")
+    with Progress(*columns, console=console) as bar:
+        task = bar.add_task(f"calling ({concurrency} at once)", total=None, last="")
 
         def advance(result: CallResult) -> None:
-            progress.update(task, advance=1, last=f"{result.line}: {result.outcome}")
+            bar.update(task, advance=1, last=f"{result.line}: {result.outcome}")
 
-        run = run_campaign(engine, campaign_id, plans, concurrency, advance)
+        run = run_scenario(open_store(settings.database_url), scenario, name, concurrency,
+                           Path(settings.recordings_dir), account_from_settings(settings.sip),
+                           on_start=lambda total: bar.update(task, total=total), progress=advance)
     for crash in run.crashed:
         console.print(f"[red]{escape(crash.describe())}[/red]", highlight=False)
-    return campaign_id, list(run.results)
+    return run.campaign_id, list(run.results)
 
 
 def summary_table(results: list[CallResult]) -> Table:

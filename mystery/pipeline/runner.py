@@ -13,12 +13,15 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 from sqlalchemy import Engine
 
 from mystery.dial.runner import DialerCrashed, run_call_async
 from mystery.records import CallResult
-from mystery.scenario.plan import CallPlan
+from mystery.scenario.load import Scenario
+from mystery.scenario.plan import Account, CallPlan
+from mystery.schedule import schedule_calls
 from mystery.store import repo
 from mystery_core.errors import InputError
 
@@ -132,6 +135,29 @@ def run_campaign(
         raise
     repo.finish_campaign(engine, campaign_id, status="finished" if not crashed else "finished_with_errors")
     return CampaignRun(campaign_id, tuple(sorted(results, key=lambda r: r.call_id)), tuple(crashed))
+
+
+def dial_scenario(
+    engine: Engine,
+    scenario: Scenario,
+    name: str,
+    concurrency: int,
+    recordings_dir: Path,
+    account: Account,
+    on_start: Callable[[int], None] | None = None,
+    progress: Callable[[CallResult], None] | None = None,
+) -> CampaignRun:
+    """Create the campaign `name` in the store, schedule the scenario's calls and dial them.
+
+    `on_start` is told how many calls were planned before the first is dialled; each result is stored
+    (and given to `progress`) as its call ends.
+    """
+    key = campaign_key(name)
+    plans = schedule_calls(scenario, recordings_dir, account, key)
+    campaign_id = repo.create_campaign(engine, name, scenario.to_json(), scenario.path, scenario.client)
+    if on_start is not None:
+        on_start(len(plans))
+    return run_campaign(engine, campaign_id, plans, concurrency, progress)
 
 
 def campaign_key(name: str) -> str:

@@ -26,6 +26,8 @@ from mystery.revenue.estimate import RevenueEstimate, estimate_revenue
 from mystery.revenue.loss import observe
 from mystery.revenue.staffing import staffing_plan
 from mystery_core.csvcell import safe_cell
+from mystery_core.errors import InputError
+from mystery_core.yamlfile import LocatedYaml, load_located_yaml
 
 CSV_COLUMNS = (
     "number", "call_id", "line", "started_at", "started_local", "outcome", "sip_status", "sip_reason",
@@ -47,7 +49,7 @@ class ReportFiles:
 
 def campaign_assumptions(
     campaign: Mapping[str, Any],
-    assumptions_file: Mapping[str, Any] | None = None,
+    assumptions_file: Mapping[str, Any] | LocatedYaml | None = None,
     assumptions_where: str = "assumptions",
     calls_per_month: float | None = None,
 ) -> Assumptions:
@@ -201,29 +203,42 @@ def _write_atomically(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
+def load_assumptions_file(path: Path) -> LocatedYaml | None:
+    """An assumptions file as located YAML (errors then carry its lines); None for an empty file."""
+    doc = load_located_yaml(path)
+    if doc.data is None:
+        return None
+    if not isinstance(doc.data, dict):
+        raise InputError(f"{path}:1", None, "expected a mapping of assumption names to values")
+    return doc
+
+
 def report_from_store(
     engine: Any,
     campaign: str,
     out_dir: Path | None,
     reports_dir: Path,
     recordings_dir: Path,
-    assumptions_file: Mapping[str, Any] | None = None,
-    assumptions_where: str = "assumptions",
+    assumptions_path: Path | None = None,
     calls_per_month: float | None = None,
     timezone: str | None = None,
     pdf: bool = False,
 ) -> ReportFiles:
     """Load a stored campaign (name or id), write its report and store its revenue estimate.
 
-    The output folder defaults to `reports_dir/<campaign name>`.
+    The output folder defaults to `reports_dir/<campaign name>`. An assumptions file (YAML) is read
+    before anything is written; a bad value in it is one error naming the file, line and field.
     """
     from mystery.revenue.assumptions import apply_overrides
     from mystery.store import repo
 
+    if calls_per_month is not None and not calls_per_month > 0:
+        raise InputError("--calls-per-month", None, f"expected a positive number, got {calls_per_month:g}")
+    overrides = load_assumptions_file(assumptions_path) if assumptions_path is not None else None
     row = repo.find_campaign(engine, campaign)
     calls = repo.load_calls(engine, row["id"])
     scores = repo.load_scores(engine, row["id"])
-    assumptions = campaign_assumptions(row, assumptions_file, assumptions_where, calls_per_month)
+    assumptions = campaign_assumptions(row, overrides, str(assumptions_path), calls_per_month)
     if timezone:
         assumptions = apply_overrides(assumptions, {"timezone": timezone}, "--timezone")
     files = write_report(row, calls, scores, assumptions, out_dir or reports_dir / row["name"], pdf=pdf,
