@@ -53,6 +53,19 @@ def test_every_malformed_row_is_rejected_with_file_line_field_and_reason(tmp_pat
     ] == rejected
 
 
+def test_a_duration_that_is_not_a_finite_number_is_a_rejected_row(tmp_path, audit):  # type: ignore[no-untyped-def]
+    """float() reads "nan", "inf" and "1e999"; a call's length is none of them (the house's one number parser)."""
+    rows = [f"d{i},2026-03-16T11:0{i}:00+01:00,+33142345678,,c,canvassing,answered,{value},a1".encode()
+            for i, value in enumerate(["nan", "inf", "1e999", "12.5"])]
+    log = tmp_path / "durations.csv"
+    log.write_bytes(HEADER + b"\n".join(rows) + b"\n")
+    run = audit(log, "fr-2023", "--param", "fr-2023.frequency.max_attempts=20")
+    rejected = [line.removeprefix("rejected: ") for line in run.stderr.splitlines() if line.startswith("rejected: ")]
+    assert [f"{log}:{n}: duration_s: expected a number of seconds, got '{v}'" for n, v in
+            ((2, "nan"), (3, "inf"), (4, "1e999"))] == rejected
+    assert f"{log}: 4 rows read = 1 attempts + 3 rejected" == run.summary["reconciliation"][0]
+
+
 def test_rejected_rows_are_stored_with_the_run(tmp_path, audit, database_url):  # type: ignore[no-untyped-def]
     from campaigns.store.repo import load_rejected, load_run
     from mystery_core.store.engine import make_engine
