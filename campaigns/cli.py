@@ -243,7 +243,7 @@ def guard_serve(ctx: click.Context, host: str, port: int, persons: str | None, o
         inputs=_input_paths(persons=persons, oppositions=oppositions, consents=consents, contracts=contracts,
                             scrubs=scrubs, campaigns=campaigns_file),
         api_keys=keys, database_url=_context(ctx).store_url(), default_region=default_region)
-    serve(config, host, port)
+    serve(config, host, port, freeze_startup_objects=True)  # this process runs nothing but the guard
 
 
 if __name__ == "__main__":

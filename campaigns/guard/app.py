@@ -305,13 +305,19 @@ def build_guard(config: GuardConfig) -> tuple[Guard, Any]:
     return guard, engine
 
 
-def serve(config: GuardConfig, host: str, port: int) -> None:
+def serve(config: GuardConfig, host: str, port: int, freeze_startup_objects: bool = False) -> None:
+    """Load the guard and answer until SIGTERM/SIGINT.
+
+    `freeze_startup_objects`: for a process that runs nothing but the guard (`campaigns guard serve`).
+    Rules, inputs, calendars and the replayed history live as long as the process: moved out of the
+    collector's sight (gc.freeze), full collections no longer rescan them in the middle of answering
+    (a tail-latency pause). A caller embedding the guard leaves its collector as it is.
+    """
     guard, engine = build_guard(config)
     app = make_app(guard, engine, config.api_keys, config.flush_s)
-    # Rules, inputs, calendars and the replayed history live as long as the process: out of the collector's
-    # sight, full collections no longer rescan them in the middle of answering (a tail-latency pause).
-    gc.collect()
-    gc.freeze()
+    if freeze_startup_objects:
+        gc.collect()
+        gc.freeze()
 
     async def run() -> None:
         runner = web.AppRunner(app, access_log=None, keepalive_timeout=KEEPALIVE_S)
