@@ -36,6 +36,7 @@ class CallFacts:
     error: str = ""                      # local failure before/while sending (DNS, transport)
     redirect_target: str = ""            # the 3xx Contact we did not follow (not asked to, a loop, too many hops)
     redirect_why: str = ""               # why not: "not followed", "loop", "more than 3 hops"
+    message_too_large: str = ""          # a response pjsip could read only in part (over its size limit)
     protocol_error: str = ""             # the far end broke SIP (a 2xx without a To tag): the call is not used
     local_refusal: str = ""              # pjsip itself hung up the answered call: why (no SDP, no common codec)
     redirect_status: int | None = None   # that 3xx (pjsip then ends the call with a local 487)
@@ -70,7 +71,9 @@ def judge(f: CallFacts) -> Verdict:
     ring = tta - pdd if tta is not None and pdd is not None else None
     talk = f.ended_s - tta if tta is not None and f.ended_s is not None else None
     status, reason = f.final_status, f.final_reason
-    if f.protocol_error:
+    if f.message_too_large:
+        outcome, by, end, reason = "failed", "", "message_too_large", f.message_too_large
+    elif f.protocol_error:
         outcome, by, end, reason = "failed", "caller", "protocol_error", f.protocol_error
     elif tta is not None and f.local_refusal:
         outcome, by, end = "failed", "caller", "local_refusal"

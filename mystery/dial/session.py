@@ -48,6 +48,9 @@ REGISTER_WAIT_S = 10.0
 DISCONNECT_WAIT_S = 5.0
 
 
+# pjsip's compiled receive buffer (PJSIP_MAX_PKT_LEN) in the PyPI pjsua2 2.15 wheel: a longer message
+# over UDP arrives cut to exactly this many bytes (docs/dialer.md)
+MAX_SIP_MESSAGE_BYTES = 4000
 SRTP_USE = {"off": pj.PJMEDIA_SRTP_DISABLED, "optional": pj.PJMEDIA_SRTP_OPTIONAL,
             "mandatory": pj.PJMEDIA_SRTP_MANDATORY}
 
@@ -175,6 +178,10 @@ class Session:
                 code = int(parts[1])
                 reason = parts[2] if len(parts) > 2 else ""
                 self.note(t, str(code), code, f"{reason} ({tsx.method})")
+                if tsx.method == "INVITE" and len(body.src.rdata.wholeMsg) >= MAX_SIP_MESSAGE_BYTES:
+                    # pjsip read only its buffer's worth: the rest (the SDP, often) is lost, so is the call
+                    self.facts.message_too_large = (f"{code} {reason} larger than the {MAX_SIP_MESSAGE_BYTES}-byte "
+                                                    "SIP message limit of pjsip (PJSIP_MAX_PKT_LEN): cut")
                 if tsx.method == "INVITE" and 200 <= code < 300 and not has_to_tag(body.src.rdata.wholeMsg):
                     # RFC 3261 12.1.2: a 2xx must carry a To tag; without one there is no dialog to talk in
                     self.facts.protocol_error = f"{code} {reason} without a To tag (RFC 3261 12.1.2)"

@@ -446,3 +446,15 @@ def test_srtp_mandatory_refuses_a_far_end_without_it_and_optional_falls_back(sip
     assert outcome == r["outcome"], r
     if outcome == "failed":
         assert "local_refusal" == r["extra"]["end_reason"]
+
+
+def test_an_answer_over_the_sip_message_size_limit_is_failed_message_too_large(sipp_uas, mystery_call):
+    """A 200 OK with a 10 kB header: pjsip reads its first 4000 bytes (its SDP is lost). Not an answered call,
+    nor a codec refusal: `failed`, `message_too_large`, and the limit named."""
+    sipp = sipp_uas("uas_too_large.xml", RING_MS=100, ANSWER_MS=200, PADDING="X-Padding: " + "a" * 10000)
+    run = mystery_call(sipp.uri, "--hangup-after", "1")
+    assert 0 == run.returncode, run.stderr
+    sipp.wait()
+    r = run.result
+    assert ("failed", "message_too_large") == (r["outcome"], r["extra"]["end_reason"]), r
+    assert "larger than the 4000-byte SIP message limit of pjsip (PJSIP_MAX_PKT_LEN)" in r["sip_reason"]
