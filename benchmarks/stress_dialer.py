@@ -71,7 +71,7 @@ async def dial_all(plans: list[CallPlan], concurrency: int) -> tuple[list[object
             try:
                 results.append(await run_call_async(plan))
             except DialerCrashed as error:
-                crashes.append(f"{plan.call_id}: {str(error).splitlines()[0][:160]}")
+                crashes.append(f"{plan.call_id}: {str(error)[-1500:]}")
 
     await asyncio.gather(*(one(plan) for plan in plans))
     return results, crashes

@@ -185,6 +185,7 @@ def sipp_uas(tmp_path: Path) -> Iterator:
         trace = workdir / "messages.log"
         process = subprocess.Popen(
             ["sipp", "-sf", "scenario.xml", "-i", "127.0.0.1", "-p", str(port), "-mp", str(media), "-m", str(calls),
+             "-l", str(max(calls, 3)),  # as many at once as the test places (SIPp's default limit is lower)
              "-nostdin", "-trace_msg", "-message_file", str(trace), "-timeout", "60s"],
             cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         sipp = Sipp(process, port, media, trace, workdir)
