@@ -13,26 +13,24 @@ stereo WAV at the end (left caller, right callee).
 
 from __future__ import annotations
 
-import collections
 import contextlib
 import dataclasses
 import datetime as dt
 import gc
-import math
 import os
 import re
 import sys
 import time
-from array import array
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pjsua2 as pj
 
+from mystery.dial.bridge import LevelTap, disconnect
 from mystery.dial.endpoint import EndpointOptions, create_endpoint, destroy_endpoint, with_transport
 from mystery.dial.journal import Journal, journal_path
-from mystery.dial.listen import Listener, frame_dbfs
+from mystery.dial.listen import Listener
 from mystery.dial.outcome import MAX_REDIRECTS, CallFacts, judge
 from mystery.dial.recording import clock_gaps, interleave
 from mystery.dial.runner import PLACING_MARK
@@ -65,30 +63,6 @@ class Line:
 
     wav: Path
     seconds: float
-
-
-class _Tap(pj.AudioMediaPort):
-    """Receives every callee frame from the conference bridge (bridge clock thread) and keeps its level."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.levels: collections.deque[tuple[float, float]] = collections.deque()
-        self.ticks = array("d")      # wall time of every bridge tick, to find frames the clock skipped
-
-    def onFrameReceived(self, frame: Any) -> None:  # noqa: N802 - pjsua2 name
-        # The bridge clock thread can call in while the object is being torn down (seen on a
-        # call refused in 2 ms): an exception escaping a director callback kills the process.
-        ticks = getattr(self, "ticks", None)
-        levels = getattr(self, "levels", None)
-        if ticks is None or levels is None:
-            return
-        t = time.time()
-        ticks.append(t)
-        if frame.type == pj.PJMEDIA_FRAME_TYPE_AUDIO and frame.size:
-            level = frame_dbfs(bytes(frame.buf))
-        else:
-            level = -math.inf
-        levels.append((t, level))
 
 
 class _Call(pj.Call):
@@ -340,7 +314,7 @@ class Session:
         caller_rec.createRecorder(str(caller_wav))
         callee_rec.createRecorder(str(callee_wav))
         clock = self.ep.audDevManager().getCaptureDevMedia()   # the null device: silence that keeps both ticking
-        tap = _Tap()
+        tap = LevelTap()
         fmt = pj.MediaFormatAudio()
         fmt.type, fmt.clockRate, fmt.channelCount = pj.PJMEDIA_TYPE_AUDIO, 8000, 1
         fmt.bitsPerSample, fmt.frameTimeUsec = 16, 20000
@@ -413,7 +387,7 @@ class Session:
                 hung_up_at = now
         ended = self.disconnected_at or time.time()
         # stop both recorders at the same moment: the file ends with the call
-        _disconnect((clock, self.call_media), (caller_rec, callee_rec, tap))
+        disconnect((clock, self.call_media), (caller_rec, callee_rec, tap))
         rec_stopped = time.time()
         ticks = list(tap.ticks)
         # The recorders are finalised here, explicitly: a recorder writes its WAV header when it is
@@ -591,17 +565,6 @@ class Session:
         for obj in self.held:
             obj.thisown = False
         self.held.clear()
-
-
-def _disconnect(sources: tuple[Any, ...], sinks: tuple[Any, ...]) -> None:
-    """stopTransmit every source to every sink (no loop variable may outlive this: a recorder's
-    WAV header is written only when its last reference goes)."""
-    for source in sources:
-        if source is None:
-            continue
-        for sink in sinks:
-            with contextlib.suppress(pj.Error):
-                source.stopTransmit(sink)
 
 
 def _rel(t: float | None, t0: float) -> float | None:

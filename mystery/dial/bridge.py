@@ -1,0 +1,53 @@
+"""The conference bridge's side of a call: the callee level tap it feeds, and cutting its connections.
+
+pjsua2 mixes every port in one conference bridge clocked by its own thread; what that thread calls
+must survive until the endpoint is destroyed (mystery/dial/session.py holds it).
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import math
+import time
+from array import array
+from typing import Any
+
+import pjsua2 as pj
+
+from mystery.dial.listen import frame_dbfs
+
+
+class LevelTap(pj.AudioMediaPort):
+    """Receives every callee frame from the conference bridge (bridge clock thread) and keeps its level."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.levels: collections.deque[tuple[float, float]] = collections.deque()
+        self.ticks = array("d")      # wall time of every bridge tick, to find frames the clock skipped
+
+    def onFrameReceived(self, frame: Any) -> None:  # noqa: N802 - pjsua2 name
+        # The bridge clock thread can call in while the object is being torn down (seen on a
+        # call refused in 2 ms): an exception escaping a director callback kills the process.
+        ticks = getattr(self, "ticks", None)
+        levels = getattr(self, "levels", None)
+        if ticks is None or levels is None:
+            return
+        t = time.time()
+        ticks.append(t)
+        if frame.type == pj.PJMEDIA_FRAME_TYPE_AUDIO and frame.size:
+            level = frame_dbfs(bytes(frame.buf))
+        else:
+            level = -math.inf
+        levels.append((t, level))
+
+
+def disconnect(sources: tuple[Any, ...], sinks: tuple[Any, ...]) -> None:
+    """stopTransmit every source to every sink (no loop variable may outlive this: a recorder's
+    WAV header is written only when its last reference goes)."""
+    for source in sources:
+        if source is None:
+            continue
+        for sink in sinks:
+            with contextlib.suppress(pj.Error):
+                source.stopTransmit(sink)
