@@ -23,7 +23,9 @@ CALLS, AT_ONCE = 150, 50
 
 
 def test_fifty_calls_at_once_lose_no_call(sipp_uas, tmp_path):
-    sipp = sipp_uas("uas_answer.xml", calls=CALLS, RING_MS=100, RING_MAX_MS=300, ANSWER_MS=100, ANSWER_MAX_MS=300)
+    # SIPp ends itself after timeout_s: the whole run, not one call (about 60 s here, more on a slow machine)
+    sipp = sipp_uas("uas_answer.xml", calls=CALLS, timeout_s=600, RING_MS=100, RING_MAX_MS=300, ANSWER_MS=100,
+                    ANSWER_MAX_MS=300)
     steps = (Step("dtmf", "12", on="answered", offset_s=0.5),
              Step("say", "Hello, I would like to book a room.", on="answered", offset_s=1.0),
              Step("hangup", on="answered", offset_s=2.5))
