@@ -458,3 +458,39 @@ def test_an_answer_over_the_sip_message_size_limit_is_failed_message_too_large(s
     r = run.result
     assert ("failed", "message_too_large") == (r["outcome"], r["extra"]["end_reason"]), r
     assert "larger than the 4000-byte SIP message limit of pjsip (PJSIP_MAX_PKT_LEN)" in r["sip_reason"]
+
+
+def test_a_fourth_redirect_is_not_followed(sipp_uas, mystery_call):
+    """Four peers each answer 302 to the next: the dialer follows three hops and stops at the fourth."""
+    last = "sip:frontdesk@127.0.0.1:5999"
+    chain = []
+    for _ in range(4):  # built from the end: each redirects to the one started before it
+        mover = sipp_uas("uas_redirect.xml", TARGET=last)
+        chain.append(mover)
+        last = mover.uri.replace("hotel@", f"desk{len(chain)}@")
+    first = chain[-1]
+    run = mystery_call(first.uri)
+    assert 0 == run.returncode, run.stderr
+    r = run.result
+    assert ("redirected", 302) == (r["outcome"], r["sip_status"]), r["sip_reason"]
+    assert r["sip_reason"].endswith("-> sip:frontdesk@127.0.0.1:5999 (more than 3 hops)"), r["sip_reason"]
+    assert 4 == sum(1 for e in r["events"] if e["kind"] == "redirected")
+    assert all(0 == mover.wait() for mover in chain)
+
+
+def test_the_callee_is_still_recorded_after_a_re_invite_with_new_sdp(sipp_uas, mystery_call):
+    """A re-INVITE that renegotiates the media (a new SDP version, no hold) rebuilds the stream: the
+    callee channel still carries the speech SIPp plays after it."""
+    import array
+
+    sipp = sipp_uas("uas_reinvite.xml", RING_MS=100, REINVITE_AT_MS=1500)
+    run = mystery_call(sipp.uri, "--hangup-after", "6")
+    assert 0 == run.returncode, run.stderr
+    assert 0 == sipp.wait()
+    r = run.result
+    assert "answered" == r["outcome"]
+    with wave.open(r["recording"]) as w:
+        frames = array.array("h", w.readframes(w.getnframes()))
+    right = frames[1::2]
+    after = int((r["time_to_answer_s"] - r["recording_offset_s"] + 2.5) * 8000)
+    assert max(abs(s) for s in right[after:]) > 1000
