@@ -8,7 +8,14 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
+
+
+def utc_iso(t: float) -> str:
+    """A wall-clock time (epoch seconds) as the `at` and `started_at` fields write it: UTC, microseconds, Z."""
+    return datetime.fromtimestamp(t, UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
 
 OUTCOMES = (
     "human",            # a live person answered (from audio), or answered (SIP) until analysis runs

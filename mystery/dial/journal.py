@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import json
 import re
-import struct
+import wave
 from pathlib import Path
 from typing import IO, Any
 
 from mystery.dial.recording import interleave
-from mystery.records import CallResult, SipEvent
+from mystery.records import CallResult, SipEvent, utc_iso
 from mystery.scenario.plan import CallPlan
 
 WAV_HEADER = 44   # pjmedia's WAV writer: a 44-byte header, sizes filled in only when the file is closed
@@ -71,15 +71,15 @@ def _read(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
 
 
 def _mend_wav(path: Path) -> None:
-    """Fill in the RIFF sizes a recorder never wrote (it died before closing); drop a torn last sample."""
+    """Rewrite a recorder's file with the RIFF sizes it never wrote (it died before closing); a torn last
+    sample is dropped."""
     data = path.read_bytes()
-    if len(data) < WAV_HEADER:
-        data = data[:0]
     pcm = data[WAV_HEADER:] if data[:4] == b"RIFF" else data
-    pcm = pcm[: len(pcm) // 2 * 2]
-    header = (b"RIFF" + struct.pack("<I", 36 + len(pcm)) + b"WAVEfmt " +
-              struct.pack("<IHHIIHH", 16, 1, 1, RATE, RATE * 2, 2, 16) + b"data" + struct.pack("<I", len(pcm)))
-    path.write_bytes(header + pcm)
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(RATE)
+        out.writeframes(pcm[: len(pcm) // 2 * 2])
 
 
 def salvage(plan: CallPlan, reason: str) -> CallResult | None:
@@ -95,7 +95,7 @@ def salvage(plan: CallPlan, reason: str) -> CallResult | None:
     t0 = next((r["t"] for r in records if r["kind"] == "INVITE"), start.get("t_invite") or start.get("opened"))
     if t0 is None:
         return None
-    events = tuple(SipEvent(t_s=round(r["t"] - t0, 6), at=_iso(r["t"]), kind=r["kind"], status=r["status"],
+    events = tuple(SipEvent(t_s=round(r["t"] - t0, 6), at=utc_iso(r["t"]), kind=r["kind"], status=r["status"],
                             detail=r["detail"]) for r in sorted(records, key=lambda r: r["t"]))
     recording: str | None = None
     seconds = None
@@ -110,7 +110,7 @@ def salvage(plan: CallPlan, reason: str) -> CallResult | None:
     path.unlink(missing_ok=True)
     offset = round(start["rec_started"] - t0, 4) if start.get("rec_started") else 0.0
     return CallResult(
-        call_id=plan.call_id, target_uri=plan.uri, outcome="unknown", started_at=_iso(t0), line=plan.line,
+        call_id=plan.call_id, target_uri=plan.uri, outcome="unknown", started_at=utc_iso(t0), line=plan.line,
         sip_status=None, sip_reason=f"the dialer crashed: {reason}"[:500], hangup_by="", events=events,
         recording=recording, recording_offset_s=offset,
         extra={"end_reason": "crashed", "crash": reason[:2000], "recording_partial": bool(recording),
@@ -127,10 +127,3 @@ def discard(plan: CallPlan) -> None:
             if start.get(key):
                 Path(start[key]).unlink(missing_ok=True)
         path.unlink(missing_ok=True)
-
-
-def _iso(t: float) -> str:
-    """UTC ISO 8601 as the worker writes it (mystery.dial.session.utc_iso)."""
-    from datetime import UTC, datetime
-
-    return datetime.fromtimestamp(t, UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")

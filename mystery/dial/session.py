@@ -37,7 +37,7 @@ from mystery.dial.runner import PLACING_MARK
 from mystery.dial.siplog import parse_pjsip_log
 from mystery.dial.sipmsg import has_to_tag, redirect_of, uri_key
 from mystery.dial.steps import StepRunner
-from mystery.records import CallResult, SipEvent
+from mystery.records import CallResult, SipEvent, utc_iso
 from mystery.scenario.plan import CallPlan
 from mystery_core.errors import InputError
 
@@ -51,10 +51,6 @@ DISCONNECT_WAIT_S = 5.0
 MAX_SIP_MESSAGE_BYTES = 4000
 SRTP_USE = {"off": pj.PJMEDIA_SRTP_DISABLED, "optional": pj.PJMEDIA_SRTP_OPTIONAL,
             "mandatory": pj.PJMEDIA_SRTP_MANDATORY}
-
-
-def utc_iso(t: float) -> str:
-    return dt.datetime.fromtimestamp(t, dt.UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,17 +142,18 @@ class Session:
             if tsx.method == "INVITE" and self.t_invite is None:
                 self.t_invite = t
         elif kind == pj.PJSIP_EVENT_RX_MSG:
-            first = body.src.rdata.wholeMsg.split("\r\n", 1)[0]
+            message = body.src.rdata.wholeMsg   # one copy out of pjsip, read three ways below
+            first = message.split("\r\n", 1)[0]
             if first.startswith("SIP/2.0 "):
                 parts = first.split(" ", 2)
                 code = int(parts[1])
                 reason = parts[2] if len(parts) > 2 else ""
                 self.note(t, str(code), code, f"{reason} ({tsx.method})")
-                if tsx.method == "INVITE" and len(body.src.rdata.wholeMsg) >= MAX_SIP_MESSAGE_BYTES:
+                if tsx.method == "INVITE" and len(message) >= MAX_SIP_MESSAGE_BYTES:
                     # pjsip read only its buffer's worth: the rest (the SDP, often) is lost, so is the call
                     self.facts.message_too_large = (f"{code} {reason} larger than the {MAX_SIP_MESSAGE_BYTES}-byte "
                                                     "SIP message limit of pjsip (PJSIP_MAX_PKT_LEN): cut")
-                if tsx.method == "INVITE" and 200 <= code < 300 and not has_to_tag(body.src.rdata.wholeMsg):
+                if tsx.method == "INVITE" and 200 <= code < 300 and not has_to_tag(message):
                     # RFC 3261 12.1.2: a 2xx must carry a To tag; without one there is no dialog to talk in
                     self.facts.protocol_error = f"{code} {reason} without a To tag (RFC 3261 12.1.2)"
                 if tsx.method == "INVITE":
