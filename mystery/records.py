@@ -69,6 +69,12 @@ class Word:
     channel: str = "callee"
 
 
+def sip_events(events: list[tuple[float, str, int | None, str]], t0: float) -> tuple[SipEvent, ...]:
+    """(wall time, kind, status, detail) tuples as SipEvents in time order, `t_s` from `t0` (the INVITE)."""
+    return tuple(SipEvent(t_s=round(t - t0, 6), at=utc_iso(t), kind=kind, status=status, detail=detail)
+                 for t, kind, status, detail in sorted(events, key=lambda event: event[0]))
+
+
 @dataclass(frozen=True, slots=True)
 class CallResult:
     """What one mystery call measured. Field names are stable: later analysis replaces values.

@@ -11,6 +11,7 @@ import contextlib
 import math
 import time
 from array import array
+from pathlib import Path
 from typing import Any
 
 import pjsua2 as pj
@@ -51,3 +52,20 @@ def disconnect(sources: tuple[Any, ...], sinks: tuple[Any, ...]) -> None:
         for sink in sinks:
             with contextlib.suppress(pj.Error):
                 source.stopTransmit(sink)
+
+
+def start_recording(ep: Any, caller_wav: Path, callee_wav: Path) -> tuple[Any, Any, Any, LevelTap]:
+    """Two mono recorders (caller, callee) and the callee level tap, all fed by the null sound device
+    from the same first frame, so they tick together and stay aligned: (clock, caller, callee, tap)."""
+    caller_rec, callee_rec = pj.AudioMediaRecorder(), pj.AudioMediaRecorder()
+    caller_rec.createRecorder(str(caller_wav))
+    callee_rec.createRecorder(str(callee_wav))
+    clock = ep.audDevManager().getCaptureDevMedia()   # the null device: silence that keeps them ticking
+    tap = LevelTap()
+    fmt = pj.MediaFormatAudio()
+    fmt.type, fmt.clockRate, fmt.channelCount = pj.PJMEDIA_TYPE_AUDIO, 8000, 1
+    fmt.bitsPerSample, fmt.frameTimeUsec = 16, 20000
+    tap.createPort("callee-tap", fmt)
+    for sink in (caller_rec, callee_rec, tap):
+        clock.startTransmit(sink)
+    return clock, caller_rec, callee_rec, tap

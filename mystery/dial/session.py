@@ -27,17 +27,18 @@ from typing import Any
 
 import pjsua2 as pj
 
-from mystery.dial.bridge import LevelTap, disconnect
+from mystery.dial.bridge import disconnect, start_recording
 from mystery.dial.endpoint import EndpointOptions, create_endpoint, destroy_endpoint, with_transport
 from mystery.dial.journal import Journal, journal_path
 from mystery.dial.listen import Listener
 from mystery.dial.outcome import MAX_REDIRECTS, CallFacts, judge
 from mystery.dial.recording import clock_gaps, interleave
 from mystery.dial.runner import PLACING_MARK
-from mystery.dial.siplog import parse_pjsip_log
+from mystery.dial.siplog import wire_messages
 from mystery.dial.sipmsg import has_to_tag, redirect_of, uri_key
 from mystery.dial.steps import StepRunner
-from mystery.records import CallResult, SipEvent, utc_iso
+from mystery.dial.transfer import Transfers
+from mystery.records import CallResult, sip_events, utc_iso
 from mystery.scenario.plan import CallPlan
 from mystery_core.errors import InputError
 
@@ -75,6 +76,9 @@ class _Call(pj.Call):
     def onCallMediaState(self, prm: Any) -> None:  # noqa: N802
         self.session.media_changed = True
 
+    def onCallTransferRequest(self, prm: Any) -> None:  # noqa: N802
+        self.session.on_transfer_request(self, prm)
+
     def onCallRedirected(self, prm: Any) -> Any:  # noqa: N802
         # prm.targetUri is printed without its port; the 3xx itself names the target in full
         message = str(prm.e.body.tsxState.src.rdata.wholeMsg)
@@ -107,9 +111,12 @@ class Session:
         self.listener = Listener(plan.level_dbfs)
         self.runner = StepRunner(plan.steps, self.listener)
         self.ep: Any = None
-        self.call: Any = None
+        self.acc: Any = None
+        self.call: Any = None             # the leg the dialer records and plays into (a transfer changes it)
+        self.transfers: Transfers | None = None
         self.call_media: Any = None
         self.on_hold = False
+        self.srtp = False                 # the answer's SDP took our SRTP offer (a=crypto): the audio is encrypted
         self.redirects: list[str] = []   # the 3xx targets followed, in order
         self.players: list[Any] = []
         # pjsua2 objects the conference bridge's clock thread may still call (taps, players) or that
@@ -156,6 +163,9 @@ class Session:
                 if tsx.method == "INVITE" and 200 <= code < 300 and not has_to_tag(message):
                     # RFC 3261 12.1.2: a 2xx must carry a To tag; without one there is no dialog to talk in
                     self.facts.protocol_error = f"{code} {reason} without a To tag (RFC 3261 12.1.2)"
+                if tsx.method == "INVITE" and 200 <= code < 300:
+                    # pjsip takes no answer crypto it cannot use, nor any when it offered none
+                    self.srtp = self.plan.account.srtp != "off" and "\na=crypto:" in message
                 if tsx.method == "INVITE":
                     self._on_invite_response(t, code, reason)
             else:
@@ -178,6 +188,13 @@ class Session:
         t = time.time()
         info = call.getInfo()
         self.note(t, "state", info.lastStatusCode or None, info.stateText)
+        if self.transfers is not None and self.transfers.hops:
+            action = self.transfers.on_state(call, t, info.state == pj.PJSIP_INV_STATE_CONFIRMED,
+                                             info.state == pj.PJSIP_INV_STATE_DISCONNECTED, info.lastStatusCode or None)
+            if action in ("switch", "back"):
+                self._switch_leg(action, t)
+            if action != "ended":
+                return
         # the state callback runs ~0.1-0.4 ms before the transaction callback for the same response
         if info.state in (pj.PJSIP_INV_STATE_EARLY, pj.PJSIP_INV_STATE_CONNECTING) and info.lastStatusCode:
             self._on_invite_response(t, info.lastStatusCode, info.lastReason)
@@ -204,6 +221,33 @@ class Session:
             return pj.PJSIP_REDIRECT_STOP
         self.redirects.append(uri_key(target))
         return pj.PJSIP_REDIRECT_ACCEPT
+
+    def on_transfer_request(self, leg: Any, prm: Any) -> None:
+        """Accept a REFER as a caller's phone would: pjsip calls the target on a new leg (mystery.dial.transfer)."""
+        t = time.time()
+        target = str(prm.dstUri)
+        why = (self.transfers.refusal(leg, self.plan.follow_redirects, bool(self.local_hangup))
+               if self.transfers is not None else "no call")
+        if why:
+            prm.statusCode = 603
+            self.note(t, "transfer_declined", 603, f"{target} ({why})")
+            return
+        assert self.transfers is not None
+        new_leg = _Call(self.acc, self)
+        self.held.append(new_leg)
+        prm.newCall = new_leg
+        self.transfers.accept(leg, new_leg, target, t)
+        self.note(t, "transfer_accepted", 202, target)
+
+    def _switch_leg(self, action: str, now: float) -> None:
+        """Make the transfers' current leg the call: our players stop feeding the old leg, and its media is
+        connected (recorder, live detectors, players) as soon as it is active."""
+        assert self.transfers is not None
+        disconnect(tuple(self.players), (self.call_media,))
+        self.call, self.call_media, self.media_changed = self.transfers.current, None, True
+        if not self.local_hangup:
+            kind = "transferred" if action == "switch" else "transfer_failed"
+            self.note(now, kind, self.transfers.hops[-1].final_status, self.transfers.hops[-1].target)
 
     def on_reg_state(self, prm: Any) -> None:
         t = time.time()
@@ -261,7 +305,7 @@ class Session:
             raise InputError("sip.port", None, f"{error} (is another process using it?)") from None
         recordings = Path(plan.recordings_dir)
         recordings.mkdir(parents=True, exist_ok=True)
-        acc = _Account(self)
+        acc = self.acc = _Account(self)
         self.held.append(acc)
         try:
             acc.create(self._account_config(sip_port, media))
@@ -274,19 +318,13 @@ class Session:
         return self._with_wire_log(result, log_file)
 
     def _with_wire_log(self, result: CallResult, log_file: Path) -> CallResult:
-        t0 = self.t_invite or time.time()
-        try:
-            messages = parse_pjsip_log(log_file.read_text(errors="replace"), t0)
-        except OSError:
-            messages = []
-        wire = [{"t_s": round(m.t - t0, 3), "at": utc_iso(m.t), "direction": "sent" if m.sent else "received",
-                 "message": m.summary, "cseq": m.cseq, "peer": m.peer} for m in messages]
+        wire = wire_messages(log_file, self.t_invite or time.time())
         return dataclasses.replace(result, extra={**result.extra, "sip_messages": wire})
 
     def _registration_failed(self) -> CallResult:
         now = time.time()
         self.t_invite = now
-        events = self._sip_events(now)
+        events = sip_events(self.events, now)
         return CallResult(
             call_id=self.plan.call_id, target_uri=self.plan.uri, outcome="failed", started_at=utc_iso(now),
             line=self.plan.line, sip_status=self.reg_status or None,
@@ -307,25 +345,15 @@ class Session:
                                                      "callee_wav": str(callee_wav), "opened": time.time()})
         for event in self.events:   # what came before the call (REGISTER)
             self.journal.event(*event)
-        caller_rec, callee_rec = pj.AudioMediaRecorder(), pj.AudioMediaRecorder()
-        caller_rec.createRecorder(str(caller_wav))
-        callee_rec.createRecorder(str(callee_wav))
-        clock = self.ep.audDevManager().getCaptureDevMedia()   # the null device: silence that keeps both ticking
-        tap = LevelTap()
-        fmt = pj.MediaFormatAudio()
-        fmt.type, fmt.clockRate, fmt.channelCount = pj.PJMEDIA_TYPE_AUDIO, 8000, 1
-        fmt.bitsPerSample, fmt.frameTimeUsec = 16, 20000
-        tap.createPort("callee-tap", fmt)
+        clock, caller_rec, callee_rec, tap = start_recording(self.ep, caller_wav, callee_wav)
         self.held.append(tap)
-        clock.startTransmit(caller_rec)
-        clock.startTransmit(callee_rec)
-        clock.startTransmit(tap)          # the tap ticks with the recorders from the first frame
         rec_started = time.time()
         self.journal.mark("rec_started", rec_started)
         self.recorders = (caller_rec, callee_rec)
 
         self.call = _Call(acc, self)
         self.held.append(self.call)
+        self.transfers = Transfers(self.call)
         op = pj.CallOpParam(True)
         op.opt.customCallId = plan.call_id
         before = time.time()
@@ -350,6 +378,7 @@ class Session:
             if self.media_changed:
                 self.media_changed = False
                 self._connect_media(caller_rec, callee_rec, tap, now)
+                rtp_seen = now     # a new stream (resume, transfer) gets the whole RTP timeout
             while tap.levels:
                 self.listener.feed(*tap.levels.popleft())
             if hung_up_at is not None:
@@ -371,6 +400,8 @@ class Session:
                     self._hangup("no_response", now)
                 elif now >= deadline["ring_timeout"]:
                     self._hangup("ring_timeout", now)
+            if self._transfer_unanswered(now):
+                self._hangup("ring_timeout", now)
             if now >= deadline["max_seconds"]:
                 self._hangup("max_seconds", now)
             if answered and plan.rtp_timeout_s > 0 and now >= next_rtp_check and self.call_media is not None:
@@ -410,21 +441,16 @@ class Session:
         # a hint for later analysis, not an outcome: the callee's first reply to a caller line
         reply = (self.listener.human_reached(self.runner.answered_at, self.runner.caller_turns, ended)
                  if self.runner.answered_at is not None else None)
-        steps = [
-            {"index": i, "action": p.step.action, "value": p.step.value, "on": p.step.on,
-             "armed_t_s": _rel(p.armed_at, t0), "event_t_s": _rel(p.event_at, t0),
-             "fired_t_s": _rel(p.fired_at, t0), "done_t_s": _rel(p.done_at, t0), "fired_by": p.fired_by}
-            for i, p in enumerate(self.runner.progress)
-        ]
         return CallResult(
             call_id=plan.call_id, target_uri=plan.uri, outcome=verdict.outcome, started_at=utc_iso(t0),
             line=plan.line, sip_status=verdict.sip_status, sip_reason=verdict.sip_reason,
             pdd_s=verdict.pdd_s, ring_s=verdict.ring_s, time_to_answer_s=verdict.time_to_answer_s,
             talk_s=verdict.talk_s, talk_basis="sip", duration_s=verdict.duration_s,
             hangup_by=verdict.hangup_by, recording=str(final), recording_offset_s=round(rec_started - t0, 4),
-            events=self._sip_events(t0),
-            extra={"end_reason": verdict.end_reason, "steps": steps, "reply_onset_t_s": _rel(reply, t0),
-                   "recording_s": round(duration, 3),
+            events=sip_events(self.events, t0),
+            extra={"end_reason": verdict.end_reason, "steps": self.runner.summary(t0), "reply_onset_t_s": None if reply is None else round(reply - t0, 4),
+                   "recording_s": round(duration, 3), "srtp": self.srtp,
+                   "transfers": self.transfers.summary(t0) if self.transfers is not None else [],
                    "clock_gaps": [[round(ticks[i] - t0, 3), n * 0.02] for i, n in gaps], "recording_stopped_t_s": round(rec_stopped - t0, 4),
                    "channels": {"left": "caller", "right": "callee"}},
         )
@@ -466,6 +492,14 @@ class Session:
                 self.on_hold = False
                 self.note(now, "resumed", None, "the far end took the call off hold")
             return
+
+    def _transfer_unanswered(self, now: float) -> bool:
+        """The target of a transfer rang for the plan's whole ring timeout: a caller would give up."""
+        if self.transfers is None or not self.transfers.hops:
+            return False
+        hop = self.transfers.hops[-1]
+        return (hop.answered_at is None and hop.ended_at is None
+                and now - hop.requested_at >= self.plan.ring_timeout_s)
 
     def _perform(self, index: int, caller_rec: Any, now: float) -> None:
         step = self.runner.progress[index].step
@@ -509,10 +543,18 @@ class Session:
             kind = "CANCEL_sent" if self.facts.first_response_s is not None else "INVITE_abandoned"
         self.note(now, kind, None, reason)
         self._quiet_before_hangup()
-        try:
-            self.call.hangup(pj.CallOpParam())
-        except pj.Error as error:
-            self.note(now, "hangup_failed", None, error.reason)
+        for leg in self._live_legs():     # after a transfer, a leg still up ends with the call
+            try:
+                leg.hangup(pj.CallOpParam())
+            except pj.Error as error:
+                self.note(now, "hangup_failed", None, error.reason)
+
+    def _live_legs(self) -> list[Any]:
+        if self.transfers is None:
+            return [self.call] if self.call is not None else []
+        legs = [self.call, *(h.from_leg for h in self.transfers.hops), *(h.to_leg for h in self.transfers.hops)]
+        unique = [leg for i, leg in enumerate(legs) if leg is not None and all(leg is not o for o in legs[:i])]
+        return self.transfers.live_legs(unique)
 
     def _quiet_before_hangup(self) -> None:
         """Stop our players feeding the call's stream and give the bridge two ticks to apply it.
@@ -523,9 +565,7 @@ class Session:
         """
         if self.call_media is None or not self.players:
             return
-        for player in self.players:
-            with contextlib.suppress(pj.Error):
-                player.stopTransmit(self.call_media)
+        disconnect(tuple(self.players), (self.call_media,))
         end = time.time() + 0.04
         while time.time() < end:
             self._pump(10)
@@ -536,16 +576,11 @@ class Session:
         except pj.Error:
             return -1
 
-    def _sip_events(self, t0: float) -> tuple[SipEvent, ...]:
-        return tuple(
-            SipEvent(t_s=round(t - t0, 6), at=utc_iso(t), kind=kind, status=status, detail=detail)
-            for t, kind, status, detail in sorted(self.events, key=lambda event: event[0])
-        )
-
     def _shutdown(self, acc: Any) -> None:
         if self.call is not None and self.disconnected_at is None:
-            with contextlib.suppress(pj.Error):
-                self.call.hangup(pj.CallOpParam())
+            for leg in self._live_legs():
+                with contextlib.suppress(pj.Error):
+                    leg.hangup(pj.CallOpParam())
             end = time.time() + 0.3
             while time.time() < end:
                 self._pump()
@@ -563,6 +598,3 @@ class Session:
             obj.thisown = False
         self.held.clear()
 
-
-def _rel(t: float | None, t0: float) -> float | None:
-    return None if t is None else round(t - t0, 4)

@@ -11,6 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mystery.records import utc_iso
 
 LINE = re.compile(
     r"^(?P<clock>\d\d:\d\d:\d\d\.\d{3})\s.*?\b(?P<dir>TX|RX) \d+ bytes "
@@ -49,3 +53,13 @@ def parse_pjsip_log(text: str, around: float) -> list[WireMessage]:
         messages.append(WireMessage(stamp.timestamp(), match["dir"] == "TX", summary, int(match["cseq"]),
                                     match["peer"]))
     return messages
+
+
+def wire_messages(log_file: Path, t0: float) -> list[dict[str, Any]]:
+    """The call result's `extra.sip_messages`: every message in pjsip's log, in seconds from `t0`."""
+    try:
+        messages = parse_pjsip_log(log_file.read_text(errors="replace"), t0)
+    except OSError:
+        messages = []
+    return [{"t_s": round(m.t - t0, 3), "at": utc_iso(m.t), "direction": "sent" if m.sent else "received",
+             "message": m.summary, "cseq": m.cseq, "peer": m.peer} for m in messages]

@@ -8,6 +8,7 @@ in `mystery.scenario.plan`'s docstring.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from mystery.dial.listen import Listener
 from mystery.scenario.plan import Step
@@ -102,3 +103,13 @@ class StepRunner:
     def pending(self) -> bool:
         """True while a step other than `hangup` has not fired (a remote BYE then drops the call)."""
         return any(p.fired_at is None and p.step.action != "hangup" for p in self.progress)
+
+    def summary(self, t0: float) -> list[dict[str, Any]]:
+        """Each step's plan and times (seconds from `t0`), for the call result's `extra.steps`."""
+        def rel(t: float | None) -> float | None:
+            return None if t is None else round(t - t0, 4)
+
+        return [{"index": i, "action": p.step.action, "value": p.step.value, "on": p.step.on,
+                 "armed_t_s": rel(p.armed_at), "event_t_s": rel(p.event_at), "fired_t_s": rel(p.fired_at),
+                 "done_t_s": rel(p.done_at), "fired_by": p.fired_by}
+                for i, p in enumerate(self.progress)]

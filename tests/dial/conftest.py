@@ -170,7 +170,8 @@ def sipp_uas(tmp_path: Path) -> Iterator:
         pytest.fail("sipp is not installed (Debian package sip-tester)")
     started: list[Sipp] = []
 
-    def start(scenario: str, calls: int = 1, timeout_s: int = 60, **params: object) -> Sipp:
+    def start(scenario: str, calls: int = 1, timeout_s: int = 60, sipp_args: tuple[str, ...] = (),
+              **params: object) -> Sipp:
         workdir = tmp_path / f"sipp{len(started)}"
         workdir.mkdir()
         (workdir / "pcap").symlink_to(SIPP_PCAPS)
@@ -186,7 +187,7 @@ def sipp_uas(tmp_path: Path) -> Iterator:
         process = subprocess.Popen(
             ["sipp", "-sf", "scenario.xml", "-i", "127.0.0.1", "-p", str(port), "-mp", str(media), "-m", str(calls),
              "-l", str(max(calls, 3)),  # as many at once as the test places (SIPp's default limit is lower)
-             "-nostdin", "-trace_msg", "-message_file", str(trace), "-timeout", f"{timeout_s}s"],
+             "-nostdin", "-trace_msg", "-message_file", str(trace), "-timeout", f"{timeout_s}s", *sipp_args],
             cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         sipp = Sipp(process, port, media, trace, workdir)
         started.append(sipp)

@@ -494,3 +494,62 @@ def test_the_callee_is_still_recorded_after_a_re_invite_with_new_sdp(sipp_uas, m
     right = frames[1::2]
     after = int((r["time_to_answer_s"] - r["recording_offset_s"] + 2.5) * 8000)
     assert max(abs(s) for s in right[after:]) > 1000
+
+
+
+@pytest.mark.parametrize(("ours", "theirs", "outcome"), [("mandatory", "mandatory", "answered"),
+                                                        ("optional", "optional", "answered"),
+                                                        ("optional", "mandatory", "rejected")])
+def test_an_srtp_call_end_to_end_is_encrypted_and_recorded(pjsua_uas, mystery_call, ours, theirs, outcome):
+    """A far end with SRTP (the tests' pjsua2 UAS) answers our SDES offer: the result says `srtp`, and the prompt it
+    plays arrives decrypted in the callee channel (one side encrypting alone would leave it silent: SRTP
+    authentication drops every packet). `optional` offers RTP/AVP with a=crypto (best-effort SRTP); a far end that
+    insists on SRTP wants RTP/SAVP and refuses that offer with 488 (docs/dialer.md)."""
+    import numpy as np
+    import soundfile as sf
+
+    uas = pjsua_uas(ring_ms=100, answer_ms=200, prompt="/usr/share/asterisk/sounds/en/hello-world.wav",
+                    prompt_at=0.3, hangup_after=3, srtp=theirs, wait=10)
+    run = mystery_call(uas.uri, "--max-seconds", "8", sip_srtp=ours)
+    assert 0 == run.returncode, run.stderr
+    r = run.result
+    if outcome == "rejected":
+        assert ("rejected", 488, False) == (r["outcome"], r["sip_status"], r["extra"]["srtp"])
+        return
+    log = uas.finish()
+    assert ("answered", "callee", True) == (r["outcome"], r["hangup_by"], r["extra"]["srtp"]), r["sip_reason"]
+    assert ("RTP/SAVP" if theirs == "mandatory" else "RTP/AVP") == log["media_proto"]
+    samples, rate = sf.read(r["recording"], dtype="float64", always_2d=True)
+    start = r["time_to_answer_s"] - r["recording_offset_s"] + 0.4
+    prompt = samples[int(start * rate):int((start + 0.8) * rate), 1]
+    assert 10 * np.log10(np.mean(prompt**2)) > -40
+
+
+def test_a_plain_call_says_it_was_not_encrypted(sipp_uas, mystery_call):
+    sipp = sipp_uas("uas_answer.xml", RING_MS=100, ANSWER_MS=200)
+    run = mystery_call(sipp.uri, "--hangup-after", "1", sip_srtp="optional")
+    assert 0 == run.returncode, run.stderr
+    sipp.wait()
+    assert ("answered", False) == (run.result["outcome"], run.result["extra"]["srtp"])
+
+
+def test_the_callee_is_still_recorded_after_a_hold_and_resume_by_update(sipp_uas, mystery_call):
+    """RFC 3311 UPDATE instead of re-INVITE: SIPp holds the call (a=sendonly) and resumes it with a new SDP version;
+    the dialer notes both, and the speech SIPp plays after the resume is in the callee channel."""
+    import array
+
+    sipp = sipp_uas("uas_update_hold.xml", RING_MS=100, HOLD_AT_MS=1000, HOLD_MS=1000)
+    run = mystery_call(sipp.uri, "--hangup-after", "6")
+    assert 0 == run.returncode, run.stderr
+    assert 0 == sipp.wait()
+    r = run.result
+    kinds = [e["kind"] for e in r["events"]]
+    assert "answered" == r["outcome"]
+    assert 2 == kinds.count("UPDATE_received")
+    assert kinds.index("held") < kinds.index("resumed")
+    resumed = next(e["t_s"] for e in r["events"] if e["kind"] == "resumed")
+    with wave.open(r["recording"]) as w:
+        frames = array.array("h", w.readframes(w.getnframes()))
+    right = frames[1::2]
+    after = int((resumed - r["recording_offset_s"] + 0.5) * 8000)
+    assert max(abs(s) for s in right[after:]) > 1000

@@ -72,6 +72,7 @@ request_route {{
         consume_credentials();
         record_route();
         $du = "sip:127.0.0.1:{uas_port}";
+        {user_routes}
         xlog("L_NOTICE", "relaying INVITE from $fu to $ru (arrived over $pr)\\n");
         t_relay();
         exit;
@@ -88,11 +89,16 @@ def kamailio(tmp_path: Path):
         pytest.fail("kamailio is not installed (Debian package kamailio)")
     processes: list[subprocess.Popen] = []
 
-    def start(uas_port: int, extra_listen: str = "", tls_modules: str = "") -> tuple[int, Path]:
+    def start(uas_port: int, extra_listen: str = "", tls_modules: str = "",
+              routes: dict[str, int] | None = None) -> tuple[int, Path]:
+        """`routes`: INVITEs for these users (the Request-URI's user part) go to these local ports."""
         port = free_udp()
         cfg = tmp_path / "kamailio.cfg"
+        user_routes = " ".join(f'if ($rU == "{user}") {{ $du = "sip:127.0.0.1:{to}"; }}'
+                               for user, to in (routes or {}).items())
         cfg.write_text(CONFIG.format(port=port, realm=REALM, password=PASSWORD, user=USER, uas_port=uas_port,
-                                     extra_listen=extra_listen.format(port=port), tls_modules=tls_modules))
+                                     extra_listen=extra_listen.format(port=port), tls_modules=tls_modules,
+                                     user_routes=user_routes))
         log = tmp_path / "kamailio.log"
         process = subprocess.Popen(
             ["kamailio", "-f", str(cfg), "-DD", "-E", "-Y", str(tmp_path), "-P", str(tmp_path / "kamailio.pid"),
@@ -221,3 +227,80 @@ def test_a_tls_trunk_whose_certificate_we_cannot_verify_is_refused(sipp_uas, kam
     r = run.result
     assert "failed" == r["outcome"], r
     assert "relaying INVITE" not in log.read_text()
+
+
+SOUNDS = "/usr/share/asterisk/sounds/en"
+
+
+def loudness_dbfs(wav: str, channel: int, start_s: float, end_s: float) -> float:
+    """RMS level of one channel of the dialer's stereo WAV between two times (s from the file start)."""
+    import numpy as np
+    import soundfile as sf
+
+    samples, rate = sf.read(wav, dtype="float64", always_2d=True)
+    part = samples[int(start_s * rate):int(end_s * rate), channel]
+    return float(10 * np.log10(np.mean(part**2) + 1e-12))
+
+
+def test_a_transfer_through_kamailio_is_followed_recorded_and_spoken_into(sipp_uas, kamailio, pjsua_uas,
+                                                                           mystery_call):
+    """The receptionist (the tests' pjsua2 UAS) answers, plays a prompt and transfers the caller with a REFER that
+    crosses kamailio (record-routed) to reservations, an independent SIPp peer that echoes RTP. The dialer calls
+    the target as a caller's phone would (407-challenged like any INVITE, with Referred-By), answers the NOTIFYs,
+    and keeps the call: the callee channel holds the receptionist's prompt, then the target; a caller line said
+    after the transfer reaches the target (its echo is in the callee channel); the result lists the transfer."""
+    target = sipp_uas("uas_echo.xml", sipp_args=("-rtp_echo",), RING_MS=300, ANSWER_MS=400)
+    receptionist = pjsua_uas(ring_ms=100, answer_ms=200, prompt=f"{SOUNDS}/pls-hold-while-try.wav", prompt_at=0.2,
+                             transfer_to=f"sip:reservations@{REALM}", transfer_at=2.5, wait=40)
+    port, log = kamailio(receptionist.port, routes={"reservations": target.port})
+    say_at = 6.0
+    run = mystery_call(f"sip:hotel@{REALM}", "--say", f"{SOUNDS}/hello-world.wav@{say_at}", "--hangup-after", "9",
+                       **trunk_settings(port))
+    assert 0 == run.returncode, run.stderr
+    assert 0 == target.wait()
+    desk = receptionist.finish()
+    r = run.result
+    kinds = [e["kind"] for e in r["events"]]
+    assert {"REFER_received", "transfer_accepted", "transferred"} <= set(kinds), kinds
+    assert "transfer_failed" not in kinds
+    assert ("answered", "caller") == (r["outcome"], r["hangup_by"])
+    (hop,) = r["extra"]["transfers"]
+    assert hop["target"].startswith(f"sip:reservations@{REALM}")
+    assert 2.5 < hop["requested_t_s"] < hop["answered_t_s"] < say_at + r["time_to_answer_s"]
+    # the receptionist heard the transfer succeed (NOTIFY 200 via kamailio) and hung up; the target got our BYE
+    assert any(s["final"] and s["code"] == 200 for s in desk["transfer_status"]), desk
+    assert "bye_sent" in desk
+    invite = (target.workdir / "messages.log").read_text()
+    assert "Referred-By:" in invite and f"INVITE sip:reservations@{REALM}" in invite
+    assert f"relaying INVITE from sip:{USER}@{REALM} to sip:reservations@{REALM}" in log.read_text()
+    # the recording: the prompt before the transfer, and our line's echo from the target after it
+    wav, offset = r["recording"], r["recording_offset_s"]
+    answer = r["time_to_answer_s"] - offset
+    assert loudness_dbfs(wav, 1, answer + 0.4, answer + 1.4) > -40          # the receptionist's prompt
+    said = next(e["t_s"] for e in r["events"] if e["kind"] == "SAY_started") - offset
+    echo = loudness_dbfs(wav, 1, said + 0.1, said + 1.0)
+    quiet = loudness_dbfs(wav, 1, hop["answered_t_s"] - offset + 0.3, said - 0.2)   # target's own line: silence
+    assert echo > -40 and echo > quiet + 20, (echo, quiet)
+
+
+def test_a_transfer_to_a_busy_target_gives_the_caller_back_to_the_receptionist(sipp_uas, kamailio, pjsua_uas,
+                                                                               mystery_call):
+    """Reservations (SIPp) answers the transferred INVITE 486: the dialer tells the receptionist (NOTIFY 486), who
+    stays on the line and speaks again; that reply is recorded, and the call ends as the plan says."""
+    target = sipp_uas("uas_busy.xml", RING_MS=300, CODE=486, REASON="Busy Here")
+    receptionist = pjsua_uas(ring_ms=100, answer_ms=200, transfer_to=f"sip:reservations@{REALM}", transfer_at=1.5,
+                             reply=f"{SOUNDS}/hello-world.wav", reply_at=5.0, wait=40)
+    port, _ = kamailio(receptionist.port, routes={"reservations": target.port})
+    run = mystery_call(f"sip:hotel@{REALM}", "--hangup-after", "8", **trunk_settings(port))
+    assert 0 == run.returncode, run.stderr
+    assert 0 == target.wait()
+    desk = receptionist.finish()
+    r = run.result
+    kinds = [e["kind"] for e in r["events"]]
+    assert {"transfer_accepted", "transferred", "transfer_failed"} <= set(kinds), kinds
+    (hop,) = r["extra"]["transfers"]
+    assert (486, None) == (hop["final_status"], hop["answered_t_s"])
+    assert ("answered", "caller", "plan") == (r["outcome"], r["hangup_by"], r["extra"]["end_reason"])
+    assert any(s["final"] and s["code"] == 486 for s in desk["transfer_status"]), desk
+    reply = desk["reply_started"] - desk["answered_sent"] + r["time_to_answer_s"] - r["recording_offset_s"]
+    assert loudness_dbfs(r["recording"], 1, reply + 0.1, reply + 0.9) > -40      # the receptionist, heard again
