@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 import random
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -130,12 +130,16 @@ def _place(slots: _GroupSlots, hour: int, group: CallGroup, site: str, caps: Cap
         start, where = _draw_anywhere(slots, rng)
         if caps.fits(start, hold, site, group.line):
             return start, where
-    for run in slots.runs:  # the windows are nearly full: the first minute that still fits
+    # the windows are nearly full: the first start that still fits, at a whole minute or where a call ends
+    releases = caps.release_times()
+    for run in slots.runs:
         if not slots.weights[run.hour_of_week]:
             continue
-        for m in range(run.minutes):
-            if caps.fits(run.first_s + 60 * m, hold, site, group.line):
-                return run.first_s + 60 * m, run.hour_of_week
+        end = run.first_s + 60 * run.minutes
+        ends = releases[bisect_left(releases, run.first_s):bisect_left(releases, end)]
+        for start in sorted({*range(run.first_s, end, 60), *ends}):
+            if caps.fits(start, hold, site, group.line):
+                return start, run.hour_of_week
     return None
 
 

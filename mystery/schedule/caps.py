@@ -89,6 +89,10 @@ class Caps:
         for r in self._held(site, line):
             r.add(start, seconds)
 
+    def release_times(self) -> list[int]:
+        """The whole seconds at which a placed call frees its place: where a packed plan fits the next."""
+        return sorted({int(-(-e // 1)) for r in self.resources.values() for _, e in r.calls})
+
     def describe(self, site: str, line: str) -> str:
         """The caps a call to this site and line is under, for an error that says why it did not fit."""
         parts = [f"site {site}: {self.site_limits[site]} at once", f"campaign: {self.global_limit} at once"]
