@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 import random
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -105,17 +105,22 @@ def share_out(weights: Sequence[float], count: int, rng: random.Random) -> list[
     return [min(bisect_right(cumulative, start + k * step), last) for k in range(count)]
 
 
-def _draw_in_hour(slots: _GroupSlots, hour: int, rng: random.Random) -> int:
+def _draw_in_hour(slots: _GroupSlots, hour: int, rng: random.Random) -> tuple[int, int]:
+    """A random start in one hour of week, and the end of the run of open minutes it is in."""
     runs, cumulative = slots.by_hour[hour]
     pick = rng.randrange(cumulative[-1])
     i = bisect_right(cumulative, pick)
     minute = pick - (cumulative[i - 1] if i else 0)
-    return runs[i].first_s + 60 * minute + rng.randrange(60)
+    return runs[i].first_s + 60 * minute + rng.randrange(60), runs[i].first_s + 60 * runs[i].minutes
 
 
-def _draw_anywhere(slots: _GroupSlots, rng: random.Random) -> tuple[int, int]:
-    hour = rng.choices(range(HOURS_PER_WEEK), weights=slots.weights)[0]
-    return _draw_in_hour(slots, hour, rng), hour
+def _fitting(start: int, run_end: int, hold: float, site: str, line: str, caps: Caps) -> int | None:
+    """`start` if the call fits there, else the first of the next few moments a placed call ends
+    (before the run's end) where it fits: calls then follow each other instead of leaving gaps."""
+    for candidate in (start, *caps.releases_between(start, run_end, 8)):
+        if caps.fits(candidate, hold, site, line):
+            return candidate
+    return None
 
 
 def _place(slots: _GroupSlots, hour: int, group: CallGroup, site: str, caps: Caps, rng: random.Random
@@ -123,21 +128,20 @@ def _place(slots: _GroupSlots, hour: int, group: CallGroup, site: str, caps: Cap
     """A start (UTC epoch seconds) and its hour of week that keep every cap, or None."""
     hold = group.planned_seconds
     for _ in range(DRAWS_IN_HOUR):
-        start = _draw_in_hour(slots, hour, rng)
-        if caps.fits(start, hold, site, group.line):
-            return start, hour
+        found = _fitting(*_draw_in_hour(slots, hour, rng), hold, site, group.line, caps)
+        if found is not None:
+            return found, hour
     for _ in range(DRAWS_ANYWHERE):
-        start, where = _draw_anywhere(slots, rng)
-        if caps.fits(start, hold, site, group.line):
-            return start, where
+        where = rng.choices(range(HOURS_PER_WEEK), weights=slots.weights)[0]
+        found = _fitting(*_draw_in_hour(slots, where, rng), hold, site, group.line, caps)
+        if found is not None:
+            return found, where
     # the windows are nearly full: the first start that still fits, at a whole minute or where a call ends
-    releases = caps.release_times()
     for run in slots.runs:
         if not slots.weights[run.hour_of_week]:
             continue
         end = run.first_s + 60 * run.minutes
-        ends = releases[bisect_left(releases, run.first_s):bisect_left(releases, end)]
-        for start in sorted({*range(run.first_s, end, 60), *ends}):
+        for start in sorted({*range(run.first_s, end, 60), *caps.releases_between(run.first_s, end)}):
             if caps.fits(start, hold, site, group.line):
                 return start, run.hour_of_week
     return None

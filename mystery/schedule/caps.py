@@ -8,6 +8,7 @@ Starts are whole seconds, so "at most N calls per second" is "at most N calls in
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_left, insort
 from collections import Counter
 from dataclasses import dataclass, field
@@ -65,6 +66,8 @@ class Caps:
     calls_per_second: int | None = None
     resources: dict[str, Occupancy] = field(default_factory=dict)
     starts: Counter[int] = field(default_factory=Counter)
+    releases: list[int] = field(default_factory=list)
+    """The whole seconds at which placed calls free their places, sorted: where a packed plan fits the next."""
 
     def _held(self, site: str, line: str) -> list[Occupancy]:
         wanted = [(f"site {site}", self.site_limits[site]), ("campaign", self.global_limit)]
@@ -88,10 +91,13 @@ class Caps:
         self.starts[start] += 1
         for r in self._held(site, line):
             r.add(start, seconds)
+        insort(self.releases, start + math.ceil(seconds))
 
-    def release_times(self) -> list[int]:
-        """The whole seconds at which a placed call frees its place: where a packed plan fits the next."""
-        return sorted({int(-(-e // 1)) for r in self.resources.values() for _, e in r.calls})
+    def releases_between(self, first: int, end: int, most: int | None = None) -> list[int]:
+        """Release seconds in [first, end), the earliest `most` of them."""
+        lo = bisect_left(self.releases, first)
+        hi = bisect_left(self.releases, end)
+        return self.releases[lo:hi if most is None else min(hi, lo + most)]
 
     def describe(self, site: str, line: str) -> str:
         """The caps a call to this site and line is under, for an error that says why it did not fit."""
