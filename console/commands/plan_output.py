@@ -16,9 +16,8 @@ def plan_table(plan: CalendarPlan) -> Table:
     """One row per call: local start with its zone's abbreviation, UTC start, site, line, group."""
     table = Table(title=f"Plan of {plan.scenario} (seed {plan.seed}, made {plan.made_at:%Y-%m-%d %H:%M} UTC)",
                   title_justify="left")
-    for header, justify in (("#", "right"), ("local start", "left"), ("UTC", "left"), ("site", "left"),
-                            ("line", "left"), ("group", "left"), ("held s", "right")):
-        table.add_column(header, justify=justify, no_wrap=True)  # type: ignore[arg-type]
+    for header in ("#", "local start", "UTC", "site", "line", "group", "held s"):
+        table.add_column(header, justify="right" if header in ("#", "held s") else "left", no_wrap=True)
     for call in plan.calls:
         local = call.local
         group = f"{call.group}" + (f" {call.label}" if call.label else "")
