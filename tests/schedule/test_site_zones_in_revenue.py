@@ -1,5 +1,5 @@
 """The revenue model takes each call's hour of week in its own site's zone, read from the scenario the
-store keeps with the campaign (a real SQLite file); lines without a site keep the model's `timezone`."""
+store keeps with the campaign (a real SQLite file, and the real PostgreSQL); lines without a site keep the model's `timezone`."""
 
 from __future__ import annotations
 
@@ -30,9 +30,10 @@ calls:
 AT = "2026-03-23T14:00:00Z"   # a Monday: 15:00 in Paris, 10:00 in New York (EDT since 8 March)
 
 
-def test_each_call_is_weighed_in_its_own_site_zone(scenario_from: Callable[[str], Scenario], tmp_path: Path) -> None:
+def test_each_call_is_weighed_in_its_own_site_zone(scenario_from: Callable[[str], Scenario], database_url: str,
+                                                   tmp_path: Path) -> None:
     scenario = scenario_from(SCENARIO)
-    engine = make_engine(f"sqlite:///{tmp_path / 'mystery.db'}")
+    engine = make_engine(database_url)
     migrate(engine)
     campaign_id = repo.create_campaign(engine, "two-hotels", scenario.to_json(), scenario.path)
     for n, line in enumerate(("paris", "new-york", "desk")):
