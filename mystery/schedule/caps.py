@@ -44,16 +44,6 @@ class Occupancy:
         insort(self.calls, (start, start + seconds))
         self.longest = max(self.longest, seconds)
 
-    def peak(self) -> int:
-        """The most calls at once among those placed (what a test checks against `limit`)."""
-        events = sorted([(s, 1) for s, _ in self.calls] + [(e, -1) for _, e in self.calls],
-                        key=lambda event: (event[0], event[1]))
-        peak = live = 0
-        for _, step in events:
-            live += step
-            peak = max(peak, live)
-        return peak
-
 
 @dataclass(slots=True)
 class Caps:

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -52,7 +51,3 @@ def most_starts_in_a_second(calls: Iterable[PlannedCall]) -> int:
             j += 1
         best = max(best, i - j + 1)
     return best
-
-
-def per_site(calls: Iterable[PlannedCall]) -> Counter[str]:
-    return Counter(c.site for c in calls)

@@ -210,6 +210,22 @@ def test_the_narrowest_schedule_wins_field_by_field(scenario_from: Load) -> None
     assert (date(2026, 3, 23), 2) == (paris.start, len(paris.windows or ()))
 
 
+def test_a_line_schedule_wins_over_its_site_and_loses_to_its_group(scenario_from: Load) -> None:
+    text = HOTELS.replace(
+        "  paris-desk: {uri: \"sip:+33140000001@trunk.example.net\", site: paris}",
+        "  paris-desk: {uri: \"sip:+33140000001@trunk.example.net\", site: paris, "
+        "schedule: {end: 2026-03-29, windows: [{days: sat, hours: \"10:00-12:00\"}]}}")
+    scenario = scenario_from(text.replace("  - {line: paris-desk, count: 60, max_seconds: 300}",
+                                          "  - {line: paris-desk, count: 6, max_seconds: 300}"))
+    plan = plan_calendar(scenario, NOW, 9)
+    desk = [c.local for c in plan.calls if c.line == "paris-desk"]
+    assert 6 == len(desk)
+    assert all(t is not None and t.date() == date(2026, 3, 28) and 10 <= t.hour < 12 for t in desk)
+    group = scenario_from(text.replace("  - {line: paris-desk, count: 60, max_seconds: 300}",
+                                       "  - {line: paris-desk, count: 6, schedule: {end: 2026-04-12}}"))
+    assert date(2026, 4, 12) == group.group_schedule(group.groups[1]).end
+
+
 def test_with_a_volume_table_each_hour_of_week_gets_its_share_of_1000_calls(scenario_from: Load) -> None:
     table = list(default_hotel_profile())
     table[24 * 2 + 10] *= 8          # Wednesday 10:00-11:00 ~ 9 % of the week's calls
