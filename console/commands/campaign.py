@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,7 +20,7 @@ from mystery.records import CallResult
 from mystery.scenario.load import Scenario, load_scenario
 from mystery.schedule import account_from_settings
 from mystery.store import repo
-from mystery_core.errors import exit_on_input_error
+from mystery_core.errors import InputError, exit_on_input_error
 from mystery_core.store.engine import open_store
 
 if TYPE_CHECKING:
@@ -124,6 +125,10 @@ def run(ctx: click.Context, scenario_file: str, name: str | None, concurrency: i
 
     settings = settings_from(ctx)
     scenario = load_scenario(scenario_file)
+    if scenario.scheduled:
+        raise InputError(scenario_file, "schedule", "this scenario has sampling windows: its calls are placed on "
+                         "a calendar (see `mystery campaign plan`), and running a calendar plan is not built yet; "
+                         "remove the windows to dial every call now")
     console = wide_console()
     campaign_id, results = dial_scenario(settings, scenario, name or scenario.name,
                                          concurrency or scenario.concurrency, console)
@@ -149,3 +154,37 @@ def analyse(ctx: click.Context, campaign_name: str, no_wait: bool, normal_priori
     engine = open_store(settings.database_url)
     row = repo.find_campaign(engine, campaign_name)
     console.print(summary_table(process_campaign(engine, settings, row["id"], console, between_calls)))
+
+
+@campaign.command("plan")
+@click.argument("scenario_file", type=click.Path(dir_okay=False))
+@click.option("--seed", type=click.IntRange(0), help="Seed of the plan (default: the scenario's `seed`, else 1).")
+@click.option("--format", "output_format", type=click.Choice(["table", "csv", "ics"]), default="table",
+              show_default=True, help="A table, CSV for a spreadsheet, or iCalendar for a calendar.")
+@click.option("--output", type=click.Path(dir_okay=False, writable=True),
+              help="Write to this file instead of the terminal.")
+@click.option("--now", "now_text", metavar="ISO_TIME",
+              help="Plan as if made at this moment, e.g. 2026-03-01T09:00Z (default: the clock).")
+@exit_on_input_error
+def plan(scenario_file: str, seed: int | None, output_format: str, output: str | None, now_text: str | None) -> None:
+    """Print when each call of SCENARIO_FILE will be placed, in its site's local time."""
+    from console.commands.plan_output import plan_table, write_plan
+    from mystery.schedule.calendar import plan_calendar
+
+    now = parse_now(now_text)
+    the_plan = plan_calendar(load_scenario(scenario_file), now, seed)
+    if output_format == "table" and output is None:
+        wide_console().print(plan_table(the_plan))
+        return
+    write_plan(the_plan, output_format, output)
+
+
+def parse_now(text: str | None) -> datetime:
+    """--now as an aware UTC datetime (a time without a zone is UTC); the clock when not given."""
+    if text is None:
+        return datetime.now(UTC)
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise InputError("--now", None, f"expected an ISO 8601 time such as 2026-03-01T09:00Z, got {text!r}") from None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from console.web.recordings import recording_href
 from mystery.records import CallResult
-from mystery.report.build import campaign_assumptions, estimate_campaign
+from mystery.report.build import campaign_assumptions, campaign_zones, estimate_campaign
 from mystery.report.context import CallRow, ReportContext, build_context
 from mystery.revenue.staffing import staffing_plan
 from mystery.store import repo
@@ -105,15 +105,16 @@ def load_campaign(engine: Engine, row: Mapping[str, Any], recordings_dir: Path,
         calls = tuple(repo.load_calls(engine, row["id"]))
         scores = repo.load_scores(engine, row["id"])
     assumptions = campaign_assumptions(row)
+    zones = campaign_zones(row)
     estimate, note = MEMO.get(("estimate", sorted(row.items()), calls, sorted(scores.items()), assumptions),
-                              lambda: estimate_campaign(calls, scores, assumptions))
+                              lambda: estimate_campaign(calls, scores, assumptions, zones))
     plan = MEMO.get(("staffing", assumptions), lambda: staffing_plan(assumptions)) \
         if staffing and estimate is not None else ()
     hrefs = {call.call_id: recording_href(call.recording, recordings_dir) for call in calls}
     context = build_context(
         row, calls, scores, estimate, note, hrefs, assumptions.timezone,
         datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC (live)"),
-        plan,
+        plan, zones,
     )
     return LiveCampaign(row, calls, scores, context)
 

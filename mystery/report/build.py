@@ -25,6 +25,7 @@ from mystery.revenue.assumptions import Assumptions, apply_overrides, default_as
 from mystery.revenue.estimate import RevenueEstimate, estimate_revenue
 from mystery.revenue.loss import observe
 from mystery.revenue.staffing import staffing_plan
+from mystery.scenario.sites import zones_by_line
 from mystery_core.csvcell import safe_cell
 from mystery_core.errors import InputError
 from mystery_core.yamlfile import LocatedYaml, load_located_yaml
@@ -66,17 +67,29 @@ def campaign_assumptions(
     return assumptions
 
 
+def campaign_zones(campaign: Mapping[str, Any]) -> dict[str, str]:
+    """Line -> its site's time zone, from the scenario stored with the campaign (lines without a site
+    are left out: their calls use the assumptions' `timezone`)."""
+    scenario = campaign.get("scenario")
+    return zones_by_line(scenario) if isinstance(scenario, Mapping) else {}
+
+
 def estimate_campaign(
-    calls: Sequence[CallResult], scores: Mapping[str, Sequence[Mapping[str, Any]]], assumptions: Assumptions
+    calls: Sequence[CallResult], scores: Mapping[str, Sequence[Mapping[str, Any]]], assumptions: Assumptions,
+    zones: Mapping[str, str] | None = None,
 ) -> tuple[RevenueEstimate | None, str]:
-    """The estimate (or None) and a note saying why there is none or how to read it."""
+    """The estimate (or None) and a note saying why there is none or how to read it.
+
+    Each call's hour of week is taken in its own site's zone (`zones`, by line), else in the
+    assumptions' `timezone`."""
+    zones = zones or {}
     observations = []
     for call in calls:
         if call.outcome == "unknown":  # the dialer crashed: what the caller went through is not known
             continue
         verdicts = scores.get(call.call_id)
         missed = frozenset(str(v["item"]) for v in verdicts if not v["passed"]) if verdicts else None
-        observations.append(observe(call, assumptions.timezone, missed))
+        observations.append(observe(call, zones.get(call.line, assumptions.timezone), missed))
     if not observations:
         return None, "No calls in this campaign: no estimate."
     estimate = estimate_revenue(observations, assumptions)
@@ -100,13 +113,14 @@ def write_report(
     A recording stored as a relative path that does not exist from the current directory is
     also looked for in `recordings_dir` (the settings' recordings folder).
     """
-    estimate, note = estimate_campaign(calls, scores, assumptions)
+    zones = campaign_zones(campaign)
+    estimate, note = estimate_campaign(calls, scores, assumptions, zones)
     out_dir.mkdir(parents=True, exist_ok=True)
     hrefs, copied = _copy_recordings(calls, out_dir, recordings_dir)
     context = build_context(
         campaign, calls, scores, estimate, note, hrefs, assumptions.timezone,
         generated_at or datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        staffing_plan(assumptions) if estimate is not None else (),
+        staffing_plan(assumptions) if estimate is not None else (), zones,
     )
     html_path, csv_path = out_dir / "index.html", out_dir / "calls.csv"
     _write_atomically(csv_path, calls_csv(context, calls, estimate))

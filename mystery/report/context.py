@@ -352,8 +352,12 @@ def build_context(
     timezone: str,
     generated_at: str,
     staffing: Sequence[HourPlan] = (),
+    zones: Mapping[str, str] | None = None,
 ) -> ReportContext:
-    """Assemble the report's numbers. `recording_hrefs` maps call id -> relative link (or None)."""
+    """Assemble the report's numbers. `recording_hrefs` maps call id -> relative link (or None).
+
+    A call's local start is in its line's site zone (`zones`), else in `timezone`."""
+    zones = zones or {}
     loss_by_call = {c.call_id: c.loss_probability for c in estimate.per_call} if estimate else {}
     rows = []
     for number, call in enumerate(calls, start=1):
@@ -367,7 +371,7 @@ def build_context(
             number=number,
             call_id=call.call_id,
             line=call.line or call.target_uri,
-            started_local=local_time(call.started_at, timezone),
+            started_local=local_time(call.started_at, zones.get(call.line, timezone)),
             outcome=call.outcome,
             sip_status=call.sip_status,
             pdd_s=call.pdd_s,

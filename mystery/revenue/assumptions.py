@@ -13,14 +13,12 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import BeforeValidator, Field, PlainValidator
 
-from mystery_core.validate import Invalid, Schema, number, time_zone, under, validate, whole_number
+from mystery.scenario.volume import default_hotel_profile, volume_table
+from mystery_core.validate import Invalid, Schema, number, time_zone, validate, whole_number
 from mystery_core.yamlfile import LocatedYaml
 
 DISTRIBUTIONS = ("fixed", "uniform", "log_uniform")
 """How Monte Carlo draws a parameter: not at all, uniformly in [low, high], or log-uniformly."""
-
-HOURS_PER_WEEK = 168
-
 
 @dataclass(frozen=True, slots=True)
 class Parameter:
@@ -60,20 +58,6 @@ class Parameter:
 def fixed(symbol: str, label: str, value: float, unit: str, source: str) -> Parameter:
     """A parameter the model takes as given (client figure or configured choice)."""
     return Parameter(symbol, label, value, value, value, "fixed", unit, source)
-
-
-def default_hotel_profile() -> tuple[float, ...]:
-    """Share of real booking calls per hour of week (Monday 00:00 local time = index 0).
-
-    Office-hours weighted: peaks late morning and mid-afternoon, a lunch dip, quiet nights,
-    weekends at 60 % (Saturday) and 50 % (Sunday) of a weekday. Replace it with the client's
-    PBX hourly statistics when they exist.
-    """
-    by_hour = [0.2] * 7 + [0.6, 1.5, 2.5, 2.5, 2.5, 1.8, 1.8, 2.4, 2.4, 2.4, 2.4, 1.5, 1.5, 0.8, 0.8, 0.4, 0.4]
-    day_factor = [1.0, 1.0, 1.0, 1.0, 1.0, 0.6, 0.5]
-    raw = [day_factor[h // 24] * by_hour[h % 24] for h in range(HOURS_PER_WEEK)]
-    total = sum(raw)
-    return tuple(x / total for x in raw)
 
 
 DEFAULT_HANDLING_MULTIPLIERS: tuple[tuple[str, float], ...] = (
@@ -223,12 +207,7 @@ def _parameter_in(raw: Any) -> Any:
 
 
 def _profile(raw: Any) -> tuple[float, ...]:
-    if not isinstance(raw, list | tuple) or len(raw) != HOURS_PER_WEEK:
-        raise Invalid(f"expected {HOURS_PER_WEEK} numbers (Monday 00:00 first)")
-    values = [under(i, _number, x) for i, x in enumerate(raw)]
-    if any(v < 0 for v in values) or sum(values) <= 0:
-        raise Invalid("expected non-negative weights with a positive sum")
-    return tuple(v / sum(values) for v in values)
+    return volume_table(raw)
 
 
 def _calls(raw: Any) -> float:
