@@ -15,6 +15,7 @@ from rich.table import Table
 
 from console.commands.context import settings_from
 from mystery.pipeline.priority import wait_for_calls_to_end, yield_cpu_to_calls
+from mystery.pipeline.runner import CampaignRun, run_campaign
 from mystery.pipeline.runner import dial_scenario as run_scenario
 from mystery.records import CallResult
 from mystery.scenario.load import Scenario, load_scenario
@@ -75,6 +76,17 @@ def campaign() -> None:
 def dial_scenario(settings: Settings, scenario: Scenario, name: str, concurrency: int,
                   console: Console) -> tuple[int, list[CallResult]]:
     """Dial the scenario as campaign `name` with a progress bar; say how any dialer crash ended."""
+    def dial(on_start: Callable[[int], None], progress: Callable[[CallResult], None]) -> CampaignRun:
+        return run_scenario(open_store(settings.database_url), scenario, name, concurrency,
+                            Path(settings.recordings_dir), account_from_settings(settings.sip),
+                            on_start=on_start, progress=progress)
+
+    return with_progress(dial, concurrency, console)
+
+
+def with_progress(dial: Callable[[Callable[[int], None], Callable[[CallResult], None]], CampaignRun],
+                  concurrency: int, console: Console) -> tuple[int, list[CallResult]]:
+    """Run `dial(on_start, progress)` under a progress bar; say how any dialer crash ended."""
     columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                TextColumn("{task.fields[last]}"), TimeElapsedColumn())
     with Progress(*columns, console=console) as bar:
@@ -83,9 +95,7 @@ def dial_scenario(settings: Settings, scenario: Scenario, name: str, concurrency
         def advance(result: CallResult) -> None:
             bar.update(task, advance=1, last=f"{result.line}: {result.outcome}")
 
-        run = run_scenario(open_store(settings.database_url), scenario, name, concurrency,
-                           Path(settings.recordings_dir), account_from_settings(settings.sip),
-                           on_start=lambda total: bar.update(task, total=total), progress=advance)
+        run = dial(lambda total: bar.update(task, total=total), advance)
     for crash in run.crashed:
         console.print(f"[red]{escape(crash.describe())}[/red]", highlight=False)
     return run.campaign_id, list(run.results)
@@ -137,6 +147,63 @@ def run(ctx: click.Context, scenario_file: str, name: str | None, concurrency: i
         between_calls = make_way_for_calls(no_wait, normal_priority, console)
         results = process_campaign(open_store(settings.database_url), settings, campaign_id, console, between_calls)
     console.print(summary_table(results))
+
+
+@campaign.command("resume")
+@click.argument("campaign_name")
+@click.option("--concurrency", type=click.IntRange(1, 256), help="Calls in flight at once (default: the scenario's).")
+@click.option("--no-analysis", is_flag=True, help="Only dial and store; analyse later with `campaign analyse`.")
+@beside_calls_options
+@click.pass_context
+@exit_on_input_error
+def resume(ctx: click.Context, campaign_name: str, concurrency: int | None, no_analysis: bool, no_wait: bool,
+           normal_priority: bool) -> None:
+    """Go on with a stopped campaign: settle the calls it left on the line, then dial those never placed.
+
+    A call that may have rung is never dialled again: its dialer's result is adopted, or kept as far as
+    its journal goes (outcome unknown)."""
+    from mystery.pipeline.process import process_campaign
+
+    settings = settings_from(ctx)
+    engine = open_store(settings.database_url)
+    row = repo.find_campaign(engine, campaign_name)
+    concurrency = concurrency or int((row["scenario"] or {}).get("concurrency") or 1)
+    console = wide_console()
+    campaign_id, _ = with_progress(
+        lambda on_start, progress: run_campaign(engine, row["id"], account_from_settings(settings.sip), concurrency,
+                                                on_start, progress), concurrency, console)
+    results = repo.load_calls(engine, campaign_id)
+    if not no_analysis:
+        between_calls = make_way_for_calls(no_wait, normal_priority, console)
+        results = process_campaign(engine, settings, campaign_id, console, between_calls)
+    console.print(summary_table(results))
+
+
+@campaign.command("status")
+@click.argument("campaign_name")
+@click.pass_context
+@exit_on_input_error
+def status(ctx: click.Context, campaign_name: str) -> None:
+    """What a campaign has done and what is left: calls per state, and the calls not done."""
+    from mystery.store import planned
+
+    engine = open_store(settings_from(ctx).database_url)
+    row = repo.find_campaign(engine, campaign_name)
+    rows = planned.planned(engine, row["id"])
+    console = wide_console()
+    tally = planned.counts(engine, row["id"])
+    console.print(f"campaign {escape(row['name'])}: {row['status']}; {len(rows)} planned calls: "
+                  + ", ".join(f"{n} {state}" for state, n in tally.items() if n))
+    table = Table(title="Calls not done", title_justify="left")
+    for header in ("call", "line", "state", "due", "attempts", "last change"):
+        table.add_column(header)
+    for r in rows:
+        if r["state"] != "done":
+            last = r["history"][-1]
+            table.add_row(r["call_key"], r["line"], r["state"], r["due_at"] or "now", str(r["attempts"]),
+                          f"{last['at']} {last.get('detail', '')}".strip())
+    if table.row_count:
+        console.print(table)
 
 
 @campaign.command("analyse")

@@ -29,6 +29,28 @@ def journal_path(plan: CallPlan) -> Path:
     return Path(plan.recordings_dir) / f".{safe_id}.journal.jsonl"
 
 
+def result_path(plan: CallPlan) -> Path:
+    """Where the worker leaves its result before printing it: a runner that stopped meanwhile adopts it."""
+    return journal_path(plan).with_name(journal_path(plan).name.replace(".journal.jsonl", ".result.json"))
+
+
+def write_result(plan: CallPlan, data: dict[str, Any]) -> None:
+    """The finished call's result on disk, whole or not at all (written aside, then renamed)."""
+    path = result_path(plan)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(path.name + ".part")
+    temporary.write_text(json.dumps(data), encoding="utf-8")
+    temporary.replace(path)
+
+
+def read_result(plan: CallPlan) -> CallResult | None:
+    """The result a worker left on disk, or None."""
+    try:
+        return CallResult.from_json(json.loads(result_path(plan).read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 class Journal:
     """Appends the start of the call and each event; every line reaches the OS before the next event."""
 

@@ -12,6 +12,7 @@ import dataclasses
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from mystery.records import CallResult
@@ -79,11 +80,15 @@ def run_call(plan: CallPlan | dict[str, Any], timeout_s: float | None = None) ->
     return _settle(parsed, done.returncode, done.stdout, done.stderr)
 
 
-async def run_call_async(plan: CallPlan | dict[str, Any]) -> CallResult:
-    """`run_call` for asyncio: the worker is a subprocess, the event loop stays free."""
+async def run_call_async(plan: CallPlan | dict[str, Any],
+                         on_spawn: Callable[[int], None] | None = None) -> CallResult:
+    """`run_call` for asyncio: the worker is a subprocess, the event loop stays free. `on_spawn` is told
+    the worker's pid as soon as it runs."""
     parsed = plan if isinstance(plan, CallPlan) else parse_plan(plan)
     proc = await asyncio.create_subprocess_exec(
         *WORKER, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    if on_spawn is not None:
+        on_spawn(proc.pid)
     stdout, stderr = await proc.communicate(_plan_bytes(parsed))
     assert proc.returncode is not None
     return _settle(parsed, proc.returncode, stdout, stderr)
@@ -92,15 +97,20 @@ async def run_call_async(plan: CallPlan | dict[str, Any]) -> CallResult:
 def _settle(plan: CallPlan, returncode: int, stdout: bytes, stderr: bytes) -> CallResult:
     """The worker's result; a crash after the INVITE carries what the call's journal kept (`partial`).
     The journal goes once the call is settled either way."""
-    from mystery.dial.journal import discard, journal_path, salvage
+    from mystery.dial.journal import discard, journal_path, read_result, result_path, salvage
 
     try:
         result = _result(returncode, stdout, stderr)
     except DialerCrashed as crash:
-        if crash.placed:
+        left = read_result(plan)
+        if left is not None:   # it finished and wrote its result, then died before printing it whole
+            result = dataclasses.replace(left, extra={**left.extra, "worker_exit": returncode})
+        elif crash.placed:
             crash.partial = salvage(plan, str(crash).splitlines()[0][:300])
+            raise
         else:
             discard(plan)   # never rang: it will be dialled again, with a fresh journal
-        raise
+            raise
     journal_path(plan).unlink(missing_ok=True)
+    result_path(plan).unlink(missing_ok=True)
     return result

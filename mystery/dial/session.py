@@ -315,22 +315,16 @@ class Session:
                 result = self._call(acc, recordings)
         finally:
             self._shutdown(acc)
-        return self._with_wire_log(result, log_file)
-
-    def _with_wire_log(self, result: CallResult, log_file: Path) -> CallResult:
         wire = wire_messages(log_file, self.t_invite or time.time())
         return dataclasses.replace(result, extra={**result.extra, "sip_messages": wire})
 
     def _registration_failed(self) -> CallResult:
-        now = time.time()
-        self.t_invite = now
-        events = sip_events(self.events, now)
+        now = self.t_invite = time.time()
         return CallResult(
             call_id=self.plan.call_id, target_uri=self.plan.uri, outcome="failed", started_at=utc_iso(now),
-            line=self.plan.line, sip_status=self.reg_status or None,
-            sip_reason=f"registration failed: {self.reg_reason}", hangup_by="", events=events,
-            extra={"end_reason": "registration_failed"},
-        )
+            line=self.plan.line, sip_status=self.reg_status or None, sip_reason=f"registration failed: "
+            f"{self.reg_reason}", hangup_by="", events=sip_events(self.events, now),
+            extra={"end_reason": "registration_failed"})
 
     def _call(self, acc: Any, recordings: Path) -> CallResult:
         plan = self.plan
@@ -357,7 +351,9 @@ class Session:
         op = pj.CallOpParam(True)
         op.opt.customCallId = plan.call_id
         before = time.time()
-        print(PLACING_MARK, file=sys.stderr, flush=True)  # a crash from here on may have rung the far end
+        self.journal.mark("placing", before)   # from here on the far end may ring: never dial this call again
+        with contextlib.suppress(OSError):        # a runner that stopped has closed our stderr: dial on
+            print(PLACING_MARK, file=sys.stderr, flush=True)
         try:
             self.call.makeCall(with_transport(plan.uri, plan.account.transport), op)
         except pj.Error as error:

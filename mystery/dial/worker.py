@@ -86,12 +86,17 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    json.dump(result, out)
-    out.write("\n")
-    out.flush()
-    # the result is out: the journal that would have stood in for it after a crash is no longer needed
-    from mystery.dial.journal import journal_path
+    from mystery.dial.journal import journal_path, write_result
 
+    # on disk first: a runner that was stopped (kill -9, reboot) during the call adopts it from there
+    write_result(plan, result)
+    try:
+        json.dump(result, out)
+        out.write("\n")
+        out.flush()
+    except BrokenPipeError:   # the runner is gone (killed): the result waits on disk for `campaign resume`
+        return 0
+    # the result is out: the journal that would have stood in for it after a crash is no longer needed
     journal_path(plan).unlink(missing_ok=True)
     return 0
 

@@ -18,11 +18,12 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from mystery.dial.runner import DialerCrashed, run_call_async
+from mystery.pipeline.adopt import adopt
 from mystery.records import CallResult
 from mystery.scenario.load import Scenario
 from mystery.scenario.plan import Account, CallPlan
 from mystery.schedule import schedule_calls
-from mystery.store import repo
+from mystery.store import planned, repo
 from mystery_core.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -116,24 +117,53 @@ def check_ports(plans: list[CallPlan], concurrency: int) -> None:
 def run_campaign(
     engine: Engine,
     campaign_id: int,
-    plans: list[CallPlan],
+    account: Account,
     concurrency: int,
+    on_start: Callable[[int], None] | None = None,
     progress: Callable[[CallResult], None] | None = None,
 ) -> CampaignRun:
-    """Dial all plans, storing each result in the campaign as it arrives."""
+    """Dial the campaign's `planned` calls from its planned-call table, each state change committed as it
+    happens (mystery.store.planned): first settling the calls a stopped runner left `dialling`
+    (mystery.pipeline.adopt), so a resumed campaign never dials a call twice. `on_start` is told how many
+    calls are left to dial."""
+    repo.set_campaign_status(engine, campaign_id, "running")
+    for row in planned.planned(engine, campaign_id):
+        if row["state"] == "dialling":
+            adopt(engine, campaign_id, row, account)
+    plans = [planned.plan_of(row, account) for row in planned.planned(engine, campaign_id)
+             if row["state"] == "planned"]
+    if on_start is not None:
+        on_start(len(plans))
+
+    async def dial(plan: CallPlan) -> CallResult:
+        planned.move(engine, plan.call_id, "dialling")
+        try:
+            return await run_call_async(plan, on_spawn=lambda pid: planned.set_pid(engine, plan.call_id, pid))
+        except DialerCrashed as crash:
+            if not crash.placed:   # never rang: run_calls may dial it again
+                planned.move(engine, plan.call_id, "planned", f"dialer crashed before the INVITE: {crash}"[:500])
+            raise
 
     def store(result: CallResult) -> None:
-        repo.save_call(engine, result, campaign_id)
+        state = "crashed_after_invite" if result.outcome == "unknown" else "done"
+        planned.move(engine, result.call_id, state, result=result, campaign_id=campaign_id)
         if progress is not None:
             progress(result)
 
     crashed: list[CrashedCall] = []
     try:
-        results = asyncio.run(run_calls(plans, concurrency, store, crashed=crashed))
+        results = asyncio.run(run_calls(plans, concurrency, store, dialer=dial, crashed=crashed))
     except BaseException:
         repo.finish_campaign(engine, campaign_id, status="interrupted")
         raise
-    repo.finish_campaign(engine, campaign_id, status="finished" if not crashed else "finished_with_errors")
+    for crash in crashed:
+        if crash.partial is None:
+            planned.move(engine, crash.plan.call_id, "failed", f"dialer crashed {crash.crashes} times before "
+                         f"the INVITE: {crash.error}"[:500])
+    left = planned.counts(engine, campaign_id)
+    status = ("interrupted" if left["planned"] or left["dialling"]
+              else "finished" if not crashed else "finished_with_errors")
+    repo.finish_campaign(engine, campaign_id, status=status)
     return CampaignRun(campaign_id, tuple(sorted(results, key=lambda r: r.call_id)), tuple(crashed))
 
 
@@ -147,17 +177,17 @@ def dial_scenario(
     on_start: Callable[[int], None] | None = None,
     progress: Callable[[CallResult], None] | None = None,
 ) -> CampaignRun:
-    """Create the campaign `name` in the store, schedule the scenario's calls and dial them.
+    """Create the campaign `name` in the store with its planned calls, then dial them (`run_campaign`).
 
     `on_start` is told how many calls were planned before the first is dialled; each result is stored
     (and given to `progress`) as its call ends.
     """
     key = campaign_key(name)
     plans = schedule_calls(scenario, recordings_dir, account, key)
+    check_ports(plans, concurrency)
     campaign_id = repo.create_campaign(engine, name, scenario.to_json(), scenario.path, scenario.client)
-    if on_start is not None:
-        on_start(len(plans))
-    return run_campaign(engine, campaign_id, plans, concurrency, progress)
+    planned.add_planned(engine, campaign_id, plans)
+    return run_campaign(engine, campaign_id, account, concurrency, on_start, progress)
 
 
 def campaign_key(name: str) -> str:

@@ -38,6 +38,13 @@ def finish_campaign(engine: Engine, campaign_id: int, status: str = "finished") 
                      .values(status=status, finished_at=_now()))
 
 
+def set_campaign_status(engine: Engine, campaign_id: int, status: str) -> None:
+    """`running` again when a campaign is resumed (its end time is cleared)."""
+    with engine.begin() as conn:
+        conn.execute(update(call_campaigns).where(call_campaigns.c.id == campaign_id)
+                     .values(status=status, finished_at=None))
+
+
 def find_campaign(engine: Engine, name: str) -> dict[str, Any]:
     """The campaign row by name (or numeric id), or an InputError listing the known names."""
     with engine.connect() as conn:
@@ -61,12 +68,17 @@ _CALL_COLUMNS = [c.name for c in calls.columns if c.name not in {"id", "call_key
 
 def save_call(engine: Engine, result: CallResult, campaign_id: int | None = None) -> int:
     """Store one call with its events, segments and words, in one transaction."""
+    with engine.begin() as conn:
+        return insert_call(conn, result, campaign_id)
+
+
+def insert_call(conn: Any, result: CallResult, campaign_id: int | None = None) -> int:
+    """`save_call` inside the caller's transaction (with the planned call's new state, say)."""
     values = {name: getattr(result, name) for name in _CALL_COLUMNS if name != "extra"}
     values["extra"] = result.extra
-    with engine.begin() as conn:
-        call_id = inserted_id(conn.execute(insert(calls).values(
-            call_key=result.call_id, campaign_id=campaign_id, **values)))
-        _insert_children(conn, call_id, result)
+    call_id = inserted_id(conn.execute(insert(calls).values(call_key=result.call_id, campaign_id=campaign_id,
+                                                            **values)))
+    _insert_children(conn, call_id, result)
     return call_id
 
 

@@ -59,6 +59,26 @@ calls = Table(
     Column("extra", JSON, nullable=False),
 )
 
+# The campaign's source of truth: one row per planned call, its state and how it got there.
+# planned -> dialling -> done | failed | crashed_after_invite; skipped (never dialled, on purpose).
+planned_calls = Table(
+    "planned_calls",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("campaign_id", Integer, ForeignKey("call_campaigns.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("call_key", String(64), nullable=False, unique=True),     # the dialer's call id
+    Column("seq", Integer, nullable=False),
+    Column("line", String(200), nullable=False, default=""),
+    Column("due_at", String(40)),                                    # UTC ISO; null: as soon as possible
+    Column("state", String(24), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),        # dialer processes started for it
+    Column("plan", JSON, nullable=False),                            # the CallPlan, without the account
+    Column("pid", Integer),                                          # the dialer process while dialling
+    Column("host", String(200), nullable=False, default=""),
+    Column("history", JSON, nullable=False),                         # [{at, state, detail}]
+    Column("updated_at", String(40), nullable=False),
+)
+
 sip_events = Table(
     "sip_events",
     metadata,

@@ -1,0 +1,94 @@
+"""The planned-call table: a campaign's durable state, the same on SQLite and PostgreSQL.
+
+Every call of a campaign is a row before it is dialled, and each change of state is one
+transaction that also appends to the row's history; the call's result is stored in the same
+transaction as its `done`. So a runner stopped at any moment (Ctrl-C, SIGTERM, kill -9, reboot)
+leaves rows that say exactly what is left to do, and `resume` never dials a call twice.
+
+States: planned -> dialling -> done | failed | crashed_after_invite; skipped (never to be dialled).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import socket
+from collections import Counter
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine, insert, select, update
+
+from mystery.records import CallResult
+from mystery.scenario.plan import Account, CallPlan, parse_plan
+from mystery.store.repo import insert_call
+from mystery.store.schema import planned_calls
+
+STATES = ("planned", "dialling", "done", "failed", "crashed_after_invite", "skipped")
+SETTLED = frozenset({"done", "failed", "crashed_after_invite", "skipped"})
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def add_planned(engine: Engine, campaign_id: int, plans: list[CallPlan],
+                due_at: list[str | None] | None = None) -> None:
+    """The campaign's calls as rows in state `planned` (the account, which holds the password, is left out:
+    it comes from the settings of the process that dials)."""
+    now = _now()
+    rows = []
+    for seq, plan in enumerate(plans, start=1):
+        data = plan.to_json()
+        data.pop("account")
+        rows.append({"campaign_id": campaign_id, "call_key": plan.call_id, "seq": seq, "line": plan.line,
+                     "due_at": due_at[seq - 1] if due_at else None, "state": "planned", "attempts": 0,
+                     "plan": data, "pid": None, "host": "", "history": [{"at": now, "state": "planned"}],
+                     "updated_at": now})
+    if rows:
+        with engine.begin() as conn:
+            conn.execute(insert(planned_calls), rows)
+
+
+def planned(engine: Engine, campaign_id: int) -> list[dict[str, Any]]:
+    """Every planned call of the campaign, in plan order."""
+    with engine.connect() as conn:
+        query = select(planned_calls).where(planned_calls.c.campaign_id == campaign_id).order_by(planned_calls.c.seq)
+        return [dict(row) for row in conn.execute(query).mappings()]
+
+
+def plan_of(row: dict[str, Any], account: Account) -> CallPlan:
+    """The row's CallPlan with this process's SIP account."""
+    return dataclasses.replace(parse_plan(row["plan"], f"planned call {row['call_key']}"), account=account)
+
+
+def move(engine: Engine, call_key: str, state: str, detail: str = "", pid: int | None = None,
+         result: CallResult | None = None, campaign_id: int | None = None) -> None:
+    """Change a planned call's state and append it to its history; with `result`, store the call in the
+    same transaction (a crash between the two cannot leave a stored call `dialling`, or a `done` call
+    unstored). Entering `dialling` counts an attempt and records the dialer's pid and host."""
+    assert state in STATES, state
+    now = _now()
+    with engine.begin() as conn:
+        row = conn.execute(select(planned_calls.c.history, planned_calls.c.attempts)
+                           .where(planned_calls.c.call_key == call_key)).mappings().one()
+        entry = {"at": now, "state": state, **({"detail": detail} if detail else {})}
+        values: dict[str, Any] = {"state": state, "updated_at": now, "history": [*row["history"], entry]}
+        if state == "dialling":
+            values.update(attempts=row["attempts"] + 1, pid=pid, host=socket.gethostname())
+        elif pid is not None:
+            values["pid"] = pid
+        conn.execute(update(planned_calls).where(planned_calls.c.call_key == call_key).values(**values))
+        if result is not None:
+            insert_call(conn, result, campaign_id)
+
+
+def set_pid(engine: Engine, call_key: str, pid: int) -> None:
+    """The dialer process of a `dialling` call (to wait for it after the runner stopped)."""
+    with engine.begin() as conn:
+        conn.execute(update(planned_calls).where(planned_calls.c.call_key == call_key).values(pid=pid))
+
+
+def counts(engine: Engine, campaign_id: int) -> dict[str, int]:
+    """How many planned calls are in each state (every state listed, zeros included)."""
+    tally = Counter(row["state"] for row in planned(engine, campaign_id))
+    return {state: tally.get(state, 0) for state in STATES}

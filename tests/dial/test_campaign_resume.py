@@ -1,0 +1,89 @@
+"""A campaign runner killed with SIGKILL mid-campaign, then `mystery campaign resume`: every planned call
+is dialled exactly once (SIPp, the independent far end, counts the INVITEs), the calls that were on
+the line when the runner died are adopted from what their dialers left, no recording is lost; on a
+SQLite file and on the PostgreSQL server."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import wave
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from mystery.store import planned, repo
+from mystery_core.store.engine import open_store
+from tests.dial.conftest import dialer_env
+
+pytestmark = [pytest.mark.sip, pytest.mark.slow]
+
+CALLS = 6
+
+
+def test_a_runner_killed_mid_campaign_resumes_without_dialling_any_call_twice(sipp_uas, tmp_path: Path,
+                                                                               database_url: str) -> None:
+    sipp = sipp_uas("uas_answer.xml", calls=CALLS, timeout_s=300, RING_MS=200, ANSWER_MS=300)
+    scenario = tmp_path / "hotel.yaml"
+    scenario.write_text(f"""\
+name: resume-me
+client: Test Hotel
+concurrency: 2
+lines:
+  desk: "{sipp.uri}"
+calls:
+  - line: desk
+    count: {CALLS}
+    steps:
+      - {{action: hangup, on: answered, offset_s: 3}}
+""")
+    env = {**dialer_env(tmp_path), "MYSTERY_DATABASE_URL": database_url}
+    command = [sys.executable, "-m", "mystery", "campaign"]
+    runner = subprocess.Popen([*command, "run", str(scenario), "--no-analysis"], cwd=tmp_path, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    engine = open_store(database_url)
+    deadline = time.time() + 90
+    campaign_id = None
+    while time.time() < deadline:   # wait for a call done and calls on the line: then kill the runner alone
+        assert runner.poll() is None, runner.stderr.read() if runner.stderr else ""
+        try:
+            campaign_id = repo.find_campaign(engine, "resume-me")["id"]
+            tally = planned.counts(engine, campaign_id)
+        except Exception:  # noqa: BLE001 - the runner is still creating the store
+            time.sleep(0.1)
+            continue
+        if tally["done"] >= 1 and tally["dialling"] >= 1:
+            break
+        time.sleep(0.1)
+    os.kill(runner.pid, signal.SIGKILL)
+    runner.wait()
+    assert campaign_id is not None
+    left_on_the_line = planned.counts(engine, campaign_id)["dialling"]
+    assert left_on_the_line >= 1
+
+    done = subprocess.run([*command, "resume", "resume-me", "--no-analysis"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=240)
+    assert 0 == done.returncode, done.stderr[-2000:]
+    assert 0 == sipp.wait(timeout=60)
+    rows = planned.planned(engine, campaign_id)
+    assert {"done": CALLS} == dict(Counter(r["state"] for r in rows))
+    adopted = [r for r in rows if any("adopted" in h.get("detail", "") for h in r["history"])]
+    assert len(adopted) == left_on_the_line       # the dialers outlived their runner; their calls were kept
+    assert all(r["attempts"] == 1 for r in rows)
+    invites = Counter(m.call_id for m in sipp.messages() if m.method == "INVITE" and not m.sent)
+    assert {r["call_key"]: 1 for r in rows} == dict(invites)   # one INVITE per planned call, none twice
+    calls = repo.load_calls(engine, campaign_id)
+    assert sorted(r["call_key"] for r in rows) == sorted(c.call_id for c in calls)
+    for call in calls:
+        assert call.outcome == "answered", (call.call_id, call.outcome, call.sip_reason)
+        with wave.open(str(call.recording)) as w:
+            seconds = w.getnframes() / w.getframerate()
+        assert abs(seconds - (call.duration_s - call.recording_offset_s)) < 0.5, call.call_id
+    assert "finished" == repo.find_campaign(engine, "resume-me")["status"]
+    leftovers = sorted(p.name for p in (tmp_path / "recordings").rglob(".*"))
+    assert [] == leftovers                         # no journal, result file or recorder temporary left
+    engine.dispose()
