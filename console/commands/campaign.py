@@ -135,11 +135,10 @@ def run(ctx: click.Context, scenario_file: str, name: str | None, concurrency: i
 
     settings = settings_from(ctx)
     scenario = load_scenario(scenario_file)
-    if scenario.scheduled:
-        raise InputError(scenario_file, "schedule", "this scenario has sampling windows: its calls are placed on "
-                         "a calendar (see `mystery campaign plan`), and running a calendar plan is not built yet; "
-                         "remove the windows to dial every call now")
     console = wide_console()
+    if scenario.scheduled:
+        console.print("calls are placed at their times on the calendar plan (`mystery campaign plan` shows it); "
+                      "stop at any time and go on with `mystery campaign resume`", highlight=False)
     campaign_id, results = dial_scenario(settings, scenario, name or scenario.name,
                                          concurrency or scenario.concurrency, console)
     if not no_analysis:

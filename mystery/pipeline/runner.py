@@ -9,11 +9,14 @@ what it measured.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -22,7 +25,8 @@ from mystery.pipeline.adopt import adopt
 from mystery.records import CallResult
 from mystery.scenario.load import Scenario
 from mystery.scenario.plan import Account, CallPlan
-from mystery.schedule import schedule_calls
+from mystery.schedule import call_plan, schedule_calls
+from mystery.schedule.calendar import plan_calendar
 from mystery.store import planned, repo
 from mystery_core.errors import InputError
 
@@ -65,8 +69,10 @@ async def run_calls(
     dialer: Callable[[CallPlan], Awaitable[CallResult]] = run_call_async,
     crashed: list[CrashedCall] | None = None,
     retries: int = 1,
+    gates: Gates | None = None,
 ) -> list[CallResult]:
-    """Dial every plan with at most `concurrency` in flight; `on_result` sees each as it ends.
+    """Dial every plan with at most `concurrency` in flight; `on_result` sees each as it ends. With
+    `gates`, a call waits for its due time, then for room under its site's cap.
 
     A dialer process that dies without a result before placing its call is retried `retries` times;
     one that dies after (the far end may have rung: a second call would be a second test of the
@@ -78,7 +84,10 @@ async def run_calls(
     results: list[CallResult] = []
 
     async def one(plan: CallPlan) -> None:
-        async with semaphore:
+        wait = gates.wait_s(plan.call_id) if gates is not None else 0.0
+        if wait > 0:
+            await asyncio.sleep(wait)
+        async with gates.site(plan.call_id) if gates is not None else contextlib.nullcontext(), semaphore:
             for attempt in range(retries + 1):
                 try:
                     result = await dialer(plan)
@@ -99,6 +108,24 @@ async def run_calls(
 
     await asyncio.gather(*(one(plan) for plan in plans))
     return results
+
+
+class Gates:
+    """When each call may start: its due time (epoch seconds; none = at once) and its site's calls-at-once cap.
+
+    The planner already placed calls so that no cap is exceeded while each lasts its planned length;
+    the gate holds the cap when a call runs longer (the next one to that site waits, and starts late)."""
+
+    def __init__(self, due: dict[str, float], site_of: dict[str, str], site_caps: dict[str, int],
+                 clock: Callable[[], float] = time.time) -> None:
+        self.due, self.site_of, self.clock = due, site_of, clock
+        self.semaphores = {site: asyncio.Semaphore(cap) for site, cap in site_caps.items()}
+
+    def wait_s(self, call_id: str) -> float:
+        return self.due.get(call_id, 0.0) - self.clock() if call_id in self.due else 0.0
+
+    def site(self, call_id: str) -> Any:
+        return self.semaphores.get(self.site_of.get(call_id, ""), contextlib.nullcontext())
 
 
 def check_ports(plans: list[CallPlan], concurrency: int) -> None:
@@ -130,8 +157,12 @@ def run_campaign(
     for row in planned.planned(engine, campaign_id):
         if row["state"] == "dialling":
             adopt(engine, campaign_id, row, account)
-    plans = [planned.plan_of(row, account) for row in planned.planned(engine, campaign_id)
-             if row["state"] == "planned"]
+    rows = [row for row in planned.planned(engine, campaign_id) if row["state"] == "planned"]
+    plans = [planned.plan_of(row, account) for row in rows]
+    sites = (repo.find_campaign(engine, str(campaign_id))["scenario"] or {}).get("sites") or {}
+    gates = Gates({r["call_key"]: datetime.fromisoformat(r["due_at"]).timestamp() for r in rows if r["due_at"]},
+                  {r["call_key"]: r["site"] for r in rows if r["site"]},
+                  {name: int(site.get("concurrency") or 1) for name, site in sites.items()})
     if on_start is not None:
         on_start(len(plans))
 
@@ -152,7 +183,7 @@ def run_campaign(
 
     crashed: list[CrashedCall] = []
     try:
-        results = asyncio.run(run_calls(plans, concurrency, store, dialer=dial, crashed=crashed))
+        results = asyncio.run(run_calls(plans, concurrency, store, dialer=dial, crashed=crashed, gates=gates))
     except BaseException:
         repo.finish_campaign(engine, campaign_id, status="interrupted")
         raise
@@ -176,17 +207,30 @@ def dial_scenario(
     account: Account,
     on_start: Callable[[int], None] | None = None,
     progress: Callable[[CallResult], None] | None = None,
+    now: datetime | None = None,
+    seed: int | None = None,
 ) -> CampaignRun:
-    """Create the campaign `name` in the store with its planned calls, then dial them (`run_campaign`).
+    """Create the campaign `name` in the store with its planned calls, then dial them (`run_campaign`):
+    a scheduled scenario's calls at their times on its calendar plan (`now`, `seed`: as for
+    `mystery campaign plan`), the others at once.
 
     `on_start` is told how many calls were planned before the first is dialled; each result is stored
     (and given to `progress`) as its call ends.
     """
     key = campaign_key(name)
-    plans = schedule_calls(scenario, recordings_dir, account, key)
+    due: list[str | None] | None = None
+    sites: list[str] | None = None
+    if scenario.scheduled:   # on the calendar: each call at its planned time, in its site's cap
+        calendar = plan_calendar(scenario, now or datetime.now(UTC), seed)
+        plans = [call_plan(scenario, scenario.groups[c.group], c.number, recordings_dir, account, key)
+                 for c in calendar.calls]
+        due = [None if c.at is None else c.at.isoformat() for c in calendar.calls]
+        sites = [c.site for c in calendar.calls]
+    else:
+        plans = schedule_calls(scenario, recordings_dir, account, key)
     check_ports(plans, concurrency)
     campaign_id = repo.create_campaign(engine, name, scenario.to_json(), scenario.path, scenario.client)
-    planned.add_planned(engine, campaign_id, plans)
+    planned.add_planned(engine, campaign_id, plans, due, sites)
     return run_campaign(engine, campaign_id, account, concurrency, on_start, progress)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from mystery.scenario.load import Scenario
+from mystery.scenario.load import CallGroup, Scenario
 from mystery.scenario.plan import Account, CallPlan
 
 
@@ -21,17 +21,21 @@ def schedule_calls(scenario: Scenario, recordings_dir: Path, account: Account, c
         for queue in queues:
             if queue:
                 ordered.append(queue.pop())
-    plans = []
-    for n, group in enumerate(ordered, start=1):
-        line = scenario.lines[group.line]
-        call_id = f"{campaign_key}-{n:04d}"
-        plans.append(CallPlan(
-            uri=line.uri, steps=group.steps, ring_timeout_s=group.ring_timeout_s,
-            max_seconds=group.max_seconds, recordings_dir=str(recordings_dir / campaign_key),
-            recording_name=f"{call_id}.wav", call_id=call_id, line=group.line,
-            voice=line.language, account=account, follow_redirects=group.follow_redirects,
-        ))
-    return plans
+    return [call_plan(scenario, group, n, recordings_dir, account, campaign_key)
+            for n, group in enumerate(ordered, start=1)]
+
+
+def call_plan(scenario: Scenario, group: CallGroup, n: int, recordings_dir: Path, account: Account,
+              campaign_key: str) -> CallPlan:
+    """The CallPlan of call number `n` of the campaign, from its call group."""
+    line = scenario.lines[group.line]
+    call_id = f"{campaign_key}-{n:04d}"
+    return CallPlan(
+        uri=line.uri, steps=group.steps, ring_timeout_s=group.ring_timeout_s,
+        max_seconds=group.max_seconds, recordings_dir=str(recordings_dir / campaign_key),
+        recording_name=f"{call_id}.wav", call_id=call_id, line=group.line,
+        voice=line.language, account=account, follow_redirects=group.follow_redirects,
+    )
 
 
 def account_from_settings(sip: object) -> Account:

@@ -32,15 +32,17 @@ def _now() -> str:
 
 
 def add_planned(engine: Engine, campaign_id: int, plans: list[CallPlan],
-                due_at: list[str | None] | None = None) -> None:
-    """The campaign's calls as rows in state `planned` (the account, which holds the password, is left out:
-    it comes from the settings of the process that dials)."""
+                due_at: list[str | None] | None = None, sites: list[str] | None = None) -> None:
+    """The campaign's calls as rows in state `planned`, each due at its time (UTC ISO; None: at once) and
+    held to its site's cap (the account, which holds the password, is left out: it comes from the
+    settings of the process that dials)."""
     now = _now()
     rows = []
     for seq, plan in enumerate(plans, start=1):
         data = plan.to_json()
         data.pop("account")
         rows.append({"campaign_id": campaign_id, "call_key": plan.call_id, "seq": seq, "line": plan.line,
+                     "site": sites[seq - 1] if sites else "",
                      "due_at": due_at[seq - 1] if due_at else None, "state": "planned", "attempts": 0,
                      "plan": data, "pid": None, "host": "", "history": [{"at": now, "state": "planned"}],
                      "updated_at": now})

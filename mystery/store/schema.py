@@ -69,6 +69,7 @@ planned_calls = Table(
     Column("call_key", String(64), nullable=False, unique=True),     # the dialer's call id
     Column("seq", Integer, nullable=False),
     Column("line", String(200), nullable=False, default=""),
+    Column("site", String(200), nullable=False, default=""),          # its calls-at-once cap is the site's
     Column("due_at", String(40)),                                    # UTC ISO; null: as soon as possible
     Column("state", String(24), nullable=False),
     Column("attempts", Integer, nullable=False, default=0),        # dialer processes started for it

@@ -1,5 +1,5 @@
 """`mystery campaign plan SCENARIO`: the same plan as a table, CSV or ICS, reproducible with --seed and
---now; `campaign run` refuses a scheduled scenario rather than dialling every hotel at once."""
+--now."""
 
 from __future__ import annotations
 
@@ -104,10 +104,3 @@ def test_a_bad_now_or_plan_is_one_error_line(scenario_file: Path, tmp_path: Path
     assert 2 == late.exit_code
     assert late.stderr.startswith(f"error: {scenario_file}:9: calls[0].schedule: no minute left to call in")
 
-
-def test_campaign_run_refuses_a_scheduled_scenario(scenario_file: Path, tmp_path: Path) -> None:
-    result = CliRunner().invoke(main, ["--database-url", f"sqlite:///{tmp_path / 'm.db'}", "campaign", "run",
-                                       str(scenario_file)])
-    assert 2 == result.exit_code
-    assert result.stderr.startswith(f"error: {scenario_file}: schedule: this scenario has sampling windows")
-    assert not (tmp_path / "m.db").exists()

@@ -21,6 +21,7 @@ def upgrade() -> None:
         sa.Column("call_key", sa.String(64), nullable=False, unique=True),
         sa.Column("seq", sa.Integer, nullable=False),
         sa.Column("line", sa.String(200), nullable=False),
+        sa.Column("site", sa.String(200), nullable=False),
         sa.Column("due_at", sa.String(40)),
         sa.Column("state", sa.String(24), nullable=False),
         sa.Column("attempts", sa.Integer, nullable=False),
