@@ -70,6 +70,8 @@ class SipSettings(_Section):
         "SRTP (SDES) for the media: off, optional (offered, RTP accepted) or mandatory", "off")
     tls_ca_file: str = _help("CA certificates (PEM) that sign the trunk's TLS certificate; empty: the "
                              "system's", "")
+    trunk_agent: str = _help("Text in the Server or User-Agent header of the trunk's own answers: its 403 and "
+                             "503 pause a campaign instead of counting against a hotel's line", "")
 
 
 class AsrSettings(_Section):

@@ -98,6 +98,10 @@ def with_progress(dial: Callable[[Callable[[int], None], Callable[[CallResult], 
         run = dial(lambda total: bar.update(task, total=total), advance)
     for crash in run.crashed:
         console.print(f"[red]{escape(crash.describe())}[/red]", highlight=False)
+    if run.paused:
+        console.print(f"[red]campaign paused, no call counted against any line: {escape(run.paused)}; fix the "
+                      "trunk, then `mystery campaign resume`[/red]", highlight=False)
+        raise SystemExit(1)
     return run.campaign_id, list(run.results)
 
 

@@ -35,7 +35,7 @@ from mystery.dial.outcome import MAX_REDIRECTS, CallFacts, judge
 from mystery.dial.recording import clock_gaps, interleave
 from mystery.dial.runner import PLACING_MARK
 from mystery.dial.siplog import wire_messages
-from mystery.dial.sipmsg import has_to_tag, redirect_of, uri_key
+from mystery.dial.sipmsg import has_to_tag, header_value, redirect_of, uri_key
 from mystery.dial.steps import StepRunner
 from mystery.dial.transfer import Transfers
 from mystery.records import CallResult, sip_events, utc_iso
@@ -116,6 +116,7 @@ class Session:
         self.transfers: Transfers | None = None
         self.call_media: Any = None
         self.on_hold = False
+        self.final_server = ""            # Server / User-Agent of the final INVITE response (a trunk's 403/503)
         self.srtp = False                 # the answer's SDP took our SRTP offer (a=crypto): the audio is encrypted
         self.redirects: list[str] = []   # the 3xx targets followed, in order
         self.players: list[Any] = []
@@ -166,6 +167,8 @@ class Session:
                 if tsx.method == "INVITE" and 200 <= code < 300:
                     # pjsip takes no answer crypto it cannot use, nor any when it offered none
                     self.srtp = self.plan.account.srtp != "off" and "\na=crypto:" in message
+                if tsx.method == "INVITE" and code >= 300:   # who said it: the far end, or a trunk in between
+                    self.final_server = header_value(message, "Server", "User-Agent")
                 if tsx.method == "INVITE":
                     self._on_invite_response(t, code, reason)
             else:
@@ -445,7 +448,7 @@ class Session:
             hangup_by=verdict.hangup_by, recording=str(final), recording_offset_s=round(rec_started - t0, 4),
             events=sip_events(self.events, t0),
             extra={"end_reason": verdict.end_reason, "steps": self.runner.summary(t0), "reply_onset_t_s": None if reply is None else round(reply - t0, 4),
-                   "recording_s": round(duration, 3), "srtp": self.srtp,
+                   "recording_s": round(duration, 3), "srtp": self.srtp, "final_server": self.final_server,
                    "transfers": self.transfers.summary(t0) if self.transfers is not None else [],
                    "clock_gaps": [[round(ticks[i] - t0, 3), n * 0.02] for i, n in gaps], "recording_stopped_t_s": round(rec_stopped - t0, 4),
                    "channels": {"left": "caller", "right": "callee"}},

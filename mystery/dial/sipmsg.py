@@ -14,6 +14,18 @@ def has_to_tag(message: str) -> bool:
     return False
 
 
+def header_value(message: str, *names: str) -> str:
+    """The value of the first of the message's headers named one of `names` (case-insensitive), or ""."""
+    wanted = {name.lower() for name in names}
+    for line in message.split("\r\n")[1:]:
+        if not line:
+            break
+        name, _, value = line.partition(":")
+        if name.strip().lower() in wanted:
+            return value.strip()
+    return ""
+
+
 def redirect_of(response: str) -> tuple[int | None, str, str]:
     """(status, reason, first Contact URI) of a 3xx response's text."""
     lines = response.split("\r\n")

@@ -22,6 +22,7 @@ from sqlalchemy import Engine
 
 from mystery.dial.runner import DialerCrashed, run_call_async
 from mystery.pipeline.adopt import adopt
+from mystery.pipeline.trunk import trunk_failure
 from mystery.records import CallResult
 from mystery.scenario.load import Scenario
 from mystery.scenario.plan import Account, CallPlan
@@ -38,6 +39,7 @@ class CampaignRun:
     campaign_id: int
     results: tuple[CallResult, ...]
     crashed: tuple[CrashedCall, ...] = ()
+    paused: str = ""     # why the campaign paused (a trunk failure): resume once it is fixed
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,8 @@ async def run_calls(
         if wait > 0:
             await asyncio.sleep(wait)
         async with gates.site(plan.call_id) if gates is not None else contextlib.nullcontext(), semaphore:
+            if gates is not None and gates.paused:   # the trunk failed: this call stays planned
+                return
             for attempt in range(retries + 1):
                 try:
                     result = await dialer(plan)
@@ -120,6 +124,7 @@ class Gates:
                  clock: Callable[[], float] = time.time) -> None:
         self.due, self.site_of, self.clock = due, site_of, clock
         self.semaphores = {site: asyncio.Semaphore(cap) for site, cap in site_caps.items()}
+        self.paused = ""    # why no further call may start (a trunk failure)
 
     def wait_s(self, call_id: str) -> float:
         return self.due.get(call_id, 0.0) - self.clock() if call_id in self.due else 0.0
@@ -176,6 +181,11 @@ def run_campaign(
             raise
 
     def store(result: CallResult) -> None:
+        why = trunk_failure(result, account)
+        if why:   # not the hotel's doing: no call stored, and no further call until the trunk is fixed
+            planned.move(engine, result.call_id, "planned", f"trunk failure: {why}"[:500])
+            gates.paused = gates.paused or why
+            return
         state = "crashed_after_invite" if result.outcome == "unknown" else "done"
         planned.move(engine, result.call_id, state, result=result, campaign_id=campaign_id)
         if progress is not None:
@@ -192,10 +202,11 @@ def run_campaign(
             planned.move(engine, crash.plan.call_id, "failed", f"dialer crashed {crash.crashes} times before "
                          f"the INVITE: {crash.error}"[:500])
     left = planned.counts(engine, campaign_id)
-    status = ("interrupted" if left["planned"] or left["dialling"]
+    status = ("paused" if gates.paused else "interrupted" if left["planned"] or left["dialling"]
               else "finished" if not crashed else "finished_with_errors")
     repo.finish_campaign(engine, campaign_id, status=status)
-    return CampaignRun(campaign_id, tuple(sorted(results, key=lambda r: r.call_id)), tuple(crashed))
+    kept = tuple(sorted((r for r in results if not trunk_failure(r, account)), key=lambda r: r.call_id))
+    return CampaignRun(campaign_id, kept, tuple(crashed), paused=gates.paused)
 
 
 def dial_scenario(

@@ -86,6 +86,7 @@ class Account:
     transport: str = "udp"          # udp, tcp or tls: the SIP transport of the call
     srtp: str = "off"               # off, optional, mandatory (SDES keys, over tls to be secret)
     tls_ca_file: str = ""           # CA list to verify the far end's TLS certificate; "" = the system's
+    trunk_agent: str = ""           # the trunk's Server/User-Agent text: its 403/503 pause a campaign
 
 
 MAX_CALL_SECONDS = 86_400

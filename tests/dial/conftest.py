@@ -123,7 +123,8 @@ def parse_sipp_trace(path: Path) -> list[TracedMessage]:
     messages: list[TracedMessage] = []
     lines = path.read_text(errors="replace").splitlines()
     for i, line in enumerate(lines):
-        if line.startswith("-----") and i + 3 < len(lines):
+        if line.startswith("-----") and " " in line.rstrip() and i + 3 < len(lines):
+            # (a separator without a time opens SIPp's note on a message for a dead call: not a message)
             stamp = line.rstrip().split(" ", 1)[1].strip()
             t = dt.datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S.%f").timestamp()  # SIPp writes local time
             sent = "message sent" in lines[i + 1]

@@ -304,3 +304,61 @@ def test_a_transfer_to_a_busy_target_gives_the_caller_back_to_the_receptionist(s
     assert any(s["final"] and s["code"] == 486 for s in desk["transfer_status"]), desk
     reply = desk["reply_started"] - desk["answered_sent"] + r["time_to_answer_s"] - r["recording_offset_s"]
     assert loudness_dbfs(r["recording"], 1, reply + 0.1, reply + 0.9) > -40      # the receptionist, heard again
+
+
+def test_a_trunk_failure_pauses_the_campaign_and_counts_against_no_line(sipp_uas, kamailio, tmp_path):
+    """kamailio as the agency's trunk refuses our REGISTER (a wrong password): the campaign pauses at its first
+    call, with one clear line and exit 1, stores no call and leaves every call planned; with the password
+    fixed, `resume` dials them all, each once."""
+    import subprocess
+    import sys
+    from collections import Counter
+
+    from mystery.store import planned, repo
+    from mystery_core.store.engine import open_store
+    from tests.dial.conftest import dialer_env
+
+    sipp = sipp_uas("uas_answer.xml", calls=2, timeout_s=120, RING_MS=100, ANSWER_MS=200)
+    port, _ = kamailio(sipp.port)
+    scenario = tmp_path / "trunk.yaml"
+    scenario.write_text(f"""\
+name: via-the-trunk
+client: Test Hotel
+concurrency: 1
+lines:
+  desk: "sip:hotel@{REALM}"
+calls:
+  - line: desk
+    count: 2
+    steps:
+      - {{action: hangup, on: answered, offset_s: 1}}
+""")
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    command = [sys.executable, "-m", "mystery", "campaign"]
+
+    def campaign(*args: str, password: str) -> subprocess.CompletedProcess:
+        env = {**dialer_env(tmp_path, **trunk_settings(port, password)), "MYSTERY_DATABASE_URL": url}
+        return subprocess.run([*command, *args, "--no-analysis"], cwd=tmp_path, env=env, capture_output=True,
+                              text=True, timeout=180)
+
+    paused = campaign("run", str(scenario), password="not-the-password")
+    assert 1 == paused.returncode, paused.stderr[-2000:]
+    assert "campaign paused, no call counted against any line: the registrar refused our REGISTER" in " ".join(
+        paused.stdout.split())
+    engine = open_store(url)
+    row = repo.find_campaign(engine, "via-the-trunk")
+    assert "paused" == row["status"]
+    assert [] == repo.load_calls(engine, row["id"])
+    rows = planned.planned(engine, row["id"])
+    assert ["planned", "planned"] == [r["state"] for r in rows]
+    assert rows[0]["history"][-1]["detail"].startswith("trunk failure: the registrar refused our REGISTER")
+    assert 0 == rows[1]["attempts"]                    # nothing more was tried once the trunk failed
+
+    resumed = campaign("resume", "via-the-trunk", password=PASSWORD)
+    assert 0 == resumed.returncode, resumed.stderr[-2000:]
+    assert 0 == sipp.wait()
+    assert {"done": 2} == dict(Counter(r["state"] for r in planned.planned(engine, row["id"])))
+    assert ["answered", "answered"] == [c.outcome for c in repo.load_calls(engine, row["id"])]
+    invites = Counter(m.call_id for m in sipp.messages() if m.method == "INVITE" and not m.sent)
+    assert sorted(invites.values()) == [1, 1]
+    engine.dispose()
