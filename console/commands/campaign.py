@@ -14,9 +14,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from console.commands.context import settings_from
+from mystery.pipeline.campaign import dial_scenario as run_scenario
+from mystery.pipeline.campaign import run_campaign
 from mystery.pipeline.priority import wait_for_calls_to_end, yield_cpu_to_calls
-from mystery.pipeline.runner import CampaignRun, run_campaign
-from mystery.pipeline.runner import dial_scenario as run_scenario
+from mystery.pipeline.runner import CampaignRun
 from mystery.records import CallResult
 from mystery.scenario.load import Scenario, load_scenario
 from mystery.schedule import account_from_settings

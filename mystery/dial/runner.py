@@ -36,6 +36,12 @@ class DialerCrashed(RuntimeError):
         self.partial = partial
 
 
+def worker_command(plan: CallPlan) -> list[str]:
+    """The worker's command line: its call id is in it (`--call-id`), so a campaign resumed after its runner
+    was killed finds a dialer still on that call even if the runner died before writing down its pid."""
+    return [*WORKER, "--call-id", plan.call_id]
+
+
 def _plan_bytes(plan: CallPlan | dict[str, Any]) -> bytes:
     data = plan.to_json() if isinstance(plan, CallPlan) else parse_plan(plan).to_json()
     return json.dumps(data).encode()
@@ -76,7 +82,7 @@ def run_call(plan: CallPlan | dict[str, Any], timeout_s: float | None = None) ->
     every far-end or network outcome comes back as a CallResult.
     """
     parsed = plan if isinstance(plan, CallPlan) else parse_plan(plan)
-    done = subprocess.run(WORKER, input=_plan_bytes(parsed), capture_output=True, timeout=timeout_s, check=False)
+    done = subprocess.run(worker_command(parsed), input=_plan_bytes(parsed), capture_output=True, timeout=timeout_s, check=False)
     return _settle(parsed, done.returncode, done.stdout, done.stderr)
 
 
@@ -86,7 +92,7 @@ async def run_call_async(plan: CallPlan | dict[str, Any],
     the worker's pid as soon as it runs."""
     parsed = plan if isinstance(plan, CallPlan) else parse_plan(plan)
     proc = await asyncio.create_subprocess_exec(
-        *WORKER, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        *worker_command(parsed), stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     if on_spawn is not None:
         on_spawn(proc.pid)
     stdout, stderr = await proc.communicate(_plan_bytes(parsed))

@@ -1,6 +1,6 @@
 """Dialer worker process: a call plan (JSON) on stdin or in a file, the CallResult (JSON) on stdout.
 
-    python -m mystery.dial.worker [PLAN.json]
+    python -m mystery.dial.worker [--call-id ID] [PLAN.json]
 
 Exit 0 with a result for every outcome the far end or the network produces; exit 2 with
 one line on stderr for bad input (malformed URI, unreadable WAV, SIP port in use), before
@@ -68,6 +68,8 @@ def run(plan: CallPlan) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--call-id"]:   # a label for `ps` and for `campaign resume`; the plan names the call
+        argv = argv[2:]
     # pjlib prints a banner on stdout before logging is configured: keep fd 1 for our JSON only
     out = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)

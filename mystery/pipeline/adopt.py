@@ -25,15 +25,22 @@ from mystery.store import planned
 POLL_S = 0.5
 
 
-def worker_alive(pid: int | None, host: str) -> bool:
-    """True while `pid` on this host is still a dialer worker (a reused pid of another program is not)."""
-    if not pid or host != socket.gethostname():
+def worker_alive(call_id: str, host: str) -> bool:
+    """True while a dialer worker on this host is on `call_id` (found by its command line, which names the
+    call: the runner may have died between starting it and writing down its pid)."""
+    if host and host != socket.gethostname():
         return False
-    try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return False
-    return b"mystery.dial.worker" in cmdline
+    wanted = b"\0--call-id\0" + call_id.encode() + b"\0"
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cmdline = (proc / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"mystery.dial.worker" in cmdline and wanted in cmdline + b"\0":
+            return True
+    return False
 
 
 def _placing(journal: Path) -> bool:
@@ -45,11 +52,11 @@ def _placing(journal: Path) -> bool:
 
 
 def adopt(engine: Engine, campaign_id: int, row: dict[str, Any], account: Account,
-          alive: Callable[[int | None, str], bool] = worker_alive) -> str:
+          alive: Callable[[str, str], bool] = worker_alive) -> str:
     """Settle one `dialling` row from what its dialer left; returns the row's new state."""
     plan = planned.plan_of(row, account)
     deadline = time.time() + plan.max_seconds + 60
-    while alive(row["pid"], row["host"]) and time.time() < deadline:
+    while alive(row["call_key"], row["host"]) and time.time() < deadline:
         time.sleep(POLL_S)     # its call is still on: let it finish
     result = read_result(plan)
     if result is not None:

@@ -1,9 +1,9 @@
-"""Run a campaign: a pool of dialer processes (one call each) under a concurrency limit.
+"""The pool of dialer processes (one call each) under a concurrency limit, due times and site caps.
 
 Each call runs in its own `python -m mystery.dial.worker` process: pjsua2 allows one Endpoint
 and at most 4 calls per process, a crash loses one call, not the campaign, and Python work is
-spread over the cores. Results are stored as each call ends, so an interrupted campaign keeps
-what it measured.
+spread over the cores. Each result goes to the caller's `on_result` as its call ends
+(mystery.pipeline.campaign stores it with the planned call's new state).
 """
 
 from __future__ import annotations
@@ -14,21 +14,11 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine
-
 from mystery.dial.runner import DialerCrashed, run_call_async
-from mystery.pipeline.adopt import adopt
-from mystery.pipeline.trunk import trunk_failure
 from mystery.records import CallResult
-from mystery.scenario.load import Scenario
-from mystery.scenario.plan import Account, CallPlan
-from mystery.schedule import call_plan, schedule_calls
-from mystery.schedule.calendar import plan_calendar
-from mystery.store import planned, repo
+from mystery.scenario.plan import CallPlan
 from mystery_core.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -67,14 +57,15 @@ class CrashedCall:
 async def run_calls(
     plans: list[CallPlan],
     concurrency: int,
-    on_result: Callable[[CallResult], None],
+    on_result: Callable[[CallResult], list[CallPlan] | None],
     dialer: Callable[[CallPlan], Awaitable[CallResult]] = run_call_async,
     crashed: list[CrashedCall] | None = None,
     retries: int = 1,
     gates: Gates | None = None,
 ) -> list[CallResult]:
-    """Dial every plan with at most `concurrency` in flight; `on_result` sees each as it ends. With
-    `gates`, a call waits for its due time, then for room under its site's cap.
+    """Dial every plan with at most `concurrency` in flight; `on_result` sees each as it ends, and may
+    return more plans to dial in this run (retries). With `gates`, a call waits for its due time, then
+    for room under its site's cap.
 
     A dialer process that dies without a result before placing its call is retried `retries` times;
     one that dies after (the far end may have rung: a second call would be a second test of the
@@ -108,7 +99,9 @@ async def run_calls(
                         on_result(error.partial)
                     return
         results.append(result)
-        on_result(result)
+        more = on_result(result)
+        if more:
+            await asyncio.gather(*(one(extra) for extra in more))
 
     await asyncio.gather(*(one(plan) for plan in plans))
     return results
@@ -144,108 +137,3 @@ def check_ports(plans: list[CallPlan], concurrency: int) -> None:
         raise InputError("sip.port", None, f"the fixed port {fixed[0]} serves one call at a time, but the campaign "
                                            f"dials {concurrency} at once: set sip.port to 0 (a free port for each "
                                            "call) or the concurrency to 1")
-
-
-def run_campaign(
-    engine: Engine,
-    campaign_id: int,
-    account: Account,
-    concurrency: int,
-    on_start: Callable[[int], None] | None = None,
-    progress: Callable[[CallResult], None] | None = None,
-) -> CampaignRun:
-    """Dial the campaign's `planned` calls from its planned-call table, each state change committed as it
-    happens (mystery.store.planned): first settling the calls a stopped runner left `dialling`
-    (mystery.pipeline.adopt), so a resumed campaign never dials a call twice. `on_start` is told how many
-    calls are left to dial."""
-    repo.set_campaign_status(engine, campaign_id, "running")
-    for row in planned.planned(engine, campaign_id):
-        if row["state"] == "dialling":
-            adopt(engine, campaign_id, row, account)
-    rows = [row for row in planned.planned(engine, campaign_id) if row["state"] == "planned"]
-    plans = [planned.plan_of(row, account) for row in rows]
-    sites = (repo.find_campaign(engine, str(campaign_id))["scenario"] or {}).get("sites") or {}
-    gates = Gates({r["call_key"]: datetime.fromisoformat(r["due_at"]).timestamp() for r in rows if r["due_at"]},
-                  {r["call_key"]: r["site"] for r in rows if r["site"]},
-                  {name: int(site.get("concurrency") or 1) for name, site in sites.items()})
-    if on_start is not None:
-        on_start(len(plans))
-
-    async def dial(plan: CallPlan) -> CallResult:
-        planned.move(engine, plan.call_id, "dialling")
-        try:
-            return await run_call_async(plan, on_spawn=lambda pid: planned.set_pid(engine, plan.call_id, pid))
-        except DialerCrashed as crash:
-            if not crash.placed:   # never rang: run_calls may dial it again
-                planned.move(engine, plan.call_id, "planned", f"dialer crashed before the INVITE: {crash}"[:500])
-            raise
-
-    def store(result: CallResult) -> None:
-        why = trunk_failure(result, account)
-        if why:   # not the hotel's doing: no call stored, and no further call until the trunk is fixed
-            planned.move(engine, result.call_id, "planned", f"trunk failure: {why}"[:500])
-            gates.paused = gates.paused or why
-            return
-        state = "crashed_after_invite" if result.outcome == "unknown" else "done"
-        planned.move(engine, result.call_id, state, result=result, campaign_id=campaign_id)
-        if progress is not None:
-            progress(result)
-
-    crashed: list[CrashedCall] = []
-    try:
-        results = asyncio.run(run_calls(plans, concurrency, store, dialer=dial, crashed=crashed, gates=gates))
-    except BaseException:
-        repo.finish_campaign(engine, campaign_id, status="interrupted")
-        raise
-    for crash in crashed:
-        if crash.partial is None:
-            planned.move(engine, crash.plan.call_id, "failed", f"dialer crashed {crash.crashes} times before "
-                         f"the INVITE: {crash.error}"[:500])
-    left = planned.counts(engine, campaign_id)
-    status = ("paused" if gates.paused else "interrupted" if left["planned"] or left["dialling"]
-              else "finished" if not crashed else "finished_with_errors")
-    repo.finish_campaign(engine, campaign_id, status=status)
-    kept = tuple(sorted((r for r in results if not trunk_failure(r, account)), key=lambda r: r.call_id))
-    return CampaignRun(campaign_id, kept, tuple(crashed), paused=gates.paused)
-
-
-def dial_scenario(
-    engine: Engine,
-    scenario: Scenario,
-    name: str,
-    concurrency: int,
-    recordings_dir: Path,
-    account: Account,
-    on_start: Callable[[int], None] | None = None,
-    progress: Callable[[CallResult], None] | None = None,
-    now: datetime | None = None,
-    seed: int | None = None,
-) -> CampaignRun:
-    """Create the campaign `name` in the store with its planned calls, then dial them (`run_campaign`):
-    a scheduled scenario's calls at their times on its calendar plan (`now`, `seed`: as for
-    `mystery campaign plan`), the others at once.
-
-    `on_start` is told how many calls were planned before the first is dialled; each result is stored
-    (and given to `progress`) as its call ends.
-    """
-    key = campaign_key(name)
-    due: list[str | None] | None = None
-    sites: list[str] | None = None
-    if scenario.scheduled:   # on the calendar: each call at its planned time, in its site's cap
-        calendar = plan_calendar(scenario, now or datetime.now(UTC), seed)
-        plans = [call_plan(scenario, scenario.groups[c.group], c.number, recordings_dir, account, key)
-                 for c in calendar.calls]
-        due = [None if c.at is None else c.at.isoformat() for c in calendar.calls]
-        sites = [c.site for c in calendar.calls]
-    else:
-        plans = schedule_calls(scenario, recordings_dir, account, key)
-    check_ports(plans, concurrency)
-    campaign_id = repo.create_campaign(engine, name, scenario.to_json(), scenario.path, scenario.client)
-    planned.add_planned(engine, campaign_id, plans, due, sites)
-    return run_campaign(engine, campaign_id, account, concurrency, on_start, progress)
-
-
-def campaign_key(name: str) -> str:
-    """A file-system-safe key for the campaign's recordings folder."""
-    safe = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in name).strip("-")
-    return safe or datetime.now(UTC).strftime("campaign-%Y%m%d-%H%M%S")

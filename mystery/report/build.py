@@ -87,6 +87,8 @@ def estimate_campaign(
     for call in calls:
         if call.outcome == "unknown":  # the dialer crashed: what the caller went through is not known
             continue
+        if call.extra.get("retry_of"):  # an extra call of the retry policy: the first result is the sample
+            continue
         verdicts = scores.get(call.call_id)
         missed = frozenset(str(v["item"]) for v in verdicts if not v["passed"]) if verdicts else None
         observations.append(observe(call, zones.get(call.line, assumptions.timezone), missed))

@@ -42,6 +42,7 @@ from pydantic import BeforeValidator, Field, PlainValidator
 
 from mystery.scenario.calendar import NO_SCHEDULE, Schedule, ScheduleField, narrowest
 from mystery.scenario.plan import MAX_CALL_SECONDS, Step, StepSchema, check_uri
+from mystery.scenario.retry import RetryPolicy, RetrySchema
 from mystery.scenario.sites import Site, check_holidays, zone_from_uris
 from mystery.scenario.volume import volume_table
 from mystery_core.errors import InputError
@@ -94,6 +95,7 @@ class CallGroup:
     schedule: Schedule = NO_SCHEDULE
     expected_seconds: float | None = None
     where: str = ""
+    retry: RetryPolicy | None = None
 
     @property
     def planned_seconds(self) -> float:
@@ -249,6 +251,7 @@ class _Group(_Fields):
     follow_redirects: bool = True
     schedule: ScheduleField = _NONE_IS_NO_SCHEDULE
     expected_seconds: Annotated[float | None, _call_seconds] = _UNSET
+    retry: RetrySchema | None = _UNSET
 
 
 class _Scenario(_Fields):
@@ -293,7 +296,7 @@ def parse_scenario(doc: LocatedYaml) -> Scenario:
                             f"({group.max_seconds:g}), got {group.expected_seconds:g}")
         groups.append(CallGroup(group.line, group.count, group.steps, group.ring_timeout_s, group.max_seconds,
                                 group.label, group.follow_redirects, group.schedule, group.expected_seconds,
-                                doc.where("calls", i)))
+                                doc.where("calls", i), group.retry.policy() if group.retry else None))
     trunk = data.trunk or _Trunk()
     scenario = Scenario(
         name=data.name, lines=lines, groups=tuple(groups), client=data.client, concurrency=data.concurrency,

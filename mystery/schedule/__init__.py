@@ -15,14 +15,19 @@ from mystery.scenario.plan import Account, CallPlan
 
 def schedule_calls(scenario: Scenario, recordings_dir: Path, account: Account, campaign_key: str) -> list[CallPlan]:
     """One CallPlan per call, interleaved across groups; call ids are `<campaign>-<n>`."""
-    queues = [[group] * group.count for group in scenario.groups]
+    return [call_plan(scenario, scenario.groups[i], n, recordings_dir, account, campaign_key)
+            for n, i in enumerate(interleaved_groups(scenario), start=1)]
+
+
+def interleaved_groups(scenario: Scenario) -> list[int]:
+    """The group index of each call dialled at once, in dialling order (round robin over the groups)."""
+    queues = [[i] * group.count for i, group in enumerate(scenario.groups)]
     ordered = []
     while any(queues):
         for queue in queues:
             if queue:
                 ordered.append(queue.pop())
-    return [call_plan(scenario, group, n, recordings_dir, account, campaign_key)
-            for n, group in enumerate(ordered, start=1)]
+    return ordered
 
 
 def call_plan(scenario: Scenario, group: CallGroup, n: int, recordings_dir: Path, account: Account,

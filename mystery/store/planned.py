@@ -32,7 +32,8 @@ def _now() -> str:
 
 
 def add_planned(engine: Engine, campaign_id: int, plans: list[CallPlan],
-                due_at: list[str | None] | None = None, sites: list[str] | None = None) -> None:
+                due_at: list[str | None] | None = None, sites: list[str] | None = None,
+                policies: list[dict[str, Any] | None] | None = None) -> None:
     """The campaign's calls as rows in state `planned`, each due at its time (UTC ISO; None: at once) and
     held to its site's cap (the account, which holds the password, is left out: it comes from the
     settings of the process that dials)."""
@@ -45,10 +46,28 @@ def add_planned(engine: Engine, campaign_id: int, plans: list[CallPlan],
                      "site": sites[seq - 1] if sites else "",
                      "due_at": due_at[seq - 1] if due_at else None, "state": "planned", "attempts": 0,
                      "plan": data, "pid": None, "host": "", "history": [{"at": now, "state": "planned"}],
-                     "updated_at": now})
+                     "updated_at": now, "policy": policies[seq - 1] if policies else None, "retry_of": None,
+                     "retry_n": 0})
     if rows:
         with engine.begin() as conn:
             conn.execute(insert(planned_calls), rows)
+
+
+def add_retry(engine: Engine, row: dict[str, Any], due_at: str, why: str) -> dict[str, Any]:
+    """A new planned call that retries `row` (itself a planned call or a retry) at `due_at`; returns it."""
+    root = row["retry_of"] or row["call_key"]
+    n = row["retry_n"] + 1
+    key = f"{root}-r{n}"
+    now = _now()
+    with engine.begin() as conn:
+        seq = (conn.execute(select(planned_calls.c.seq).where(planned_calls.c.campaign_id == row["campaign_id"])
+                            .order_by(planned_calls.c.seq.desc()).limit(1)).scalar() or 0) + 1
+        new = {**{k: v for k, v in row.items() if k != "id"}, "call_key": key, "seq": seq, "due_at": due_at,
+               "state": "planned", "attempts": 0, "pid": None, "host": "", "retry_of": root, "retry_n": n,
+               "plan": {**row["plan"], "call_id": key, "recording_name": f"{key}.wav"},
+               "history": [{"at": now, "state": "planned", "detail": why}], "updated_at": now}
+        conn.execute(insert(planned_calls).values(**new))
+    return new
 
 
 def planned(engine: Engine, campaign_id: int) -> list[dict[str, Any]]:

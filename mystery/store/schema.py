@@ -77,6 +77,9 @@ planned_calls = Table(
     Column("pid", Integer),                                          # the dialer process while dialling
     Column("host", String(200), nullable=False, default=""),
     Column("history", JSON, nullable=False),                         # [{at, state, detail}]
+    Column("policy", JSON),                           # retry policy and open windows (RetryPolicy, runs)
+    Column("retry_of", String(64)),                   # the planned call this one retries
+    Column("retry_n", Integer, nullable=False, default=0),
     Column("updated_at", String(40), nullable=False),
 )
 

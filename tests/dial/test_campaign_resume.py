@@ -25,6 +25,15 @@ pytestmark = [pytest.mark.sip, pytest.mark.slow]
 CALLS = 6
 
 
+def _journal(tmp_path: Path, call_key: str) -> str:
+    """The text of a call's journal (the dialer writes `placing` in it just before its INVITE), or ""."""
+    path = tmp_path / "recordings" / "resume-me" / f".{call_key}.journal.jsonl"
+    try:
+        return path.read_text()
+    except OSError:
+        return ""
+
+
 def test_a_runner_killed_mid_campaign_resumes_without_dialling_any_call_twice(sipp_uas, tmp_path: Path,
                                                                                database_url: str) -> None:
     sipp = sipp_uas("uas_answer.xml", calls=CALLS, timeout_s=300, RING_MS=200, ANSWER_MS=300)
@@ -56,14 +65,16 @@ calls:
         except Exception:  # noqa: BLE001 - the runner is still creating the store
             time.sleep(0.1)
             continue
-        if tally["done"] >= 1 and tally["dialling"] >= 1:
+        placed = [r["call_key"] for r in planned.planned(engine, campaign_id) if r["state"] == "dialling"
+                  and "placing" in _journal(tmp_path, r["call_key"])]
+        if tally["done"] >= 1 and placed:    # a call done, and one on the line (its INVITE sent)
             break
         time.sleep(0.1)
     os.kill(runner.pid, signal.SIGKILL)
     runner.wait()
     assert campaign_id is not None
-    left_on_the_line = planned.counts(engine, campaign_id)["dialling"]
-    assert left_on_the_line >= 1
+    dialling = [r["call_key"] for r in planned.planned(engine, campaign_id) if r["state"] == "dialling"]
+    assert set(placed) <= set(dialling)
 
     done = subprocess.run([*command, "resume", "resume-me", "--no-analysis"], cwd=tmp_path, env=env,
                           capture_output=True, text=True, timeout=240)
@@ -71,9 +82,15 @@ calls:
     assert 0 == sipp.wait(timeout=60)
     rows = planned.planned(engine, campaign_id)
     assert {"done": CALLS} == dict(Counter(r["state"] for r in rows))
-    adopted = [r for r in rows if any("adopted" in h.get("detail", "") for h in r["history"])]
-    assert len(adopted) == left_on_the_line       # the dialers outlived their runner; their calls were kept
-    assert all(r["attempts"] == 1 for r in rows)
+    def said(row: dict, words: str) -> bool:
+        return any(words in h.get("detail", "") for h in row["history"])
+
+    by_key = {r["call_key"]: r for r in rows}
+    for key in dialling:   # each call left on the line: its dialer's result adopted, or never placed and dialled now
+        assert said(by_key[key], "adopted") != said(by_key[key], "never placed"), by_key[key]["history"]
+    for key in placed:     # a call whose INVITE was out: its dialer outlived the runner and its result was kept
+        assert said(by_key[key], "adopted") and by_key[key]["attempts"] == 1, by_key[key]["history"]
+    assert all(r["attempts"] == 1 for r in rows if r["call_key"] not in dialling)
     invites = Counter(m.call_id for m in sipp.messages() if m.method == "INVITE" and not m.sent)
     assert {r["call_key"]: 1 for r in rows} == dict(invites)   # one INVITE per planned call, none twice
     calls = repo.load_calls(engine, campaign_id)

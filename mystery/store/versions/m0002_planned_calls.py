@@ -29,6 +29,9 @@ def upgrade() -> None:
         sa.Column("pid", sa.Integer),
         sa.Column("host", sa.String(200), nullable=False),
         sa.Column("history", sa.JSON, nullable=False),
+        sa.Column("policy", sa.JSON),
+        sa.Column("retry_of", sa.String(64)),
+        sa.Column("retry_n", sa.Integer, nullable=False),
         sa.Column("updated_at", sa.String(40), nullable=False),
     )
 

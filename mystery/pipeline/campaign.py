@@ -1,0 +1,183 @@
+"""A campaign of calls from its planned-call table: create it, dial it, stop it, resume it.
+
+The table (mystery.store.planned) is the source of truth: every call is a row before it is dialled
+and each change of state is committed as it happens, so a runner stopped at any moment can be
+resumed without dialling any call twice. Calls on a calendar wait for their time and their site's
+cap (mystery.pipeline.runner.Gates); a call whose outcome the group's retry policy names gets an
+extra planned call later, inside its windows; a failure of the trunk pauses the campaign.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+
+from mystery.dial.runner import DialerCrashed, run_call_async
+from mystery.pipeline.adopt import adopt
+from mystery.pipeline.runner import CampaignRun, CrashedCall, Gates, check_ports, run_calls
+from mystery.pipeline.trunk import trunk_failure
+from mystery.records import CallResult
+from mystery.scenario.load import CallGroup, Scenario
+from mystery.scenario.plan import Account, CallPlan
+from mystery.scenario.retry import RetryPolicy, next_open_s
+from mystery.schedule import call_plan, interleaved_groups
+from mystery.schedule.calendar import plan_calendar
+from mystery.schedule.slots import open_runs
+from mystery.store import planned, repo
+
+
+def run_campaign(
+    engine: Engine,
+    campaign_id: int,
+    account: Account,
+    concurrency: int,
+    on_start: Callable[[int], None] | None = None,
+    progress: Callable[[CallResult], None] | None = None,
+    clock: Callable[[], float] = time.time,
+) -> CampaignRun:
+    """Dial the campaign's `planned` calls, first settling the calls a stopped runner left `dialling`
+    (mystery.pipeline.adopt). `on_start` is told how many calls are left to dial."""
+    repo.set_campaign_status(engine, campaign_id, "running")
+    for row in planned.planned(engine, campaign_id):
+        if row["state"] == "dialling":
+            adopt(engine, campaign_id, row, account)
+    rows = {row["call_key"]: row for row in planned.planned(engine, campaign_id)}
+    todo = [row for row in rows.values() if row["state"] == "planned"]
+    plans = [planned.plan_of(row, account) for row in todo]
+    sites = (repo.find_campaign(engine, str(campaign_id))["scenario"] or {}).get("sites") or {}
+    gates = Gates({r["call_key"]: datetime.fromisoformat(r["due_at"]).timestamp() for r in todo if r["due_at"]},
+                  {r["call_key"]: r["site"] for r in todo if r["site"]},
+                  {name: int(site.get("concurrency") or 1) for name, site in sites.items()}, clock)
+    if on_start is not None:
+        on_start(len(plans))
+
+    async def dial(plan: CallPlan) -> CallResult:
+        planned.move(engine, plan.call_id, "dialling")
+        try:
+            return await run_call_async(plan, on_spawn=lambda pid: planned.set_pid(engine, plan.call_id, pid))
+        except DialerCrashed as crash:
+            if not crash.placed:   # never rang: run_calls may dial it again
+                planned.move(engine, plan.call_id, "planned", f"dialer crashed before the INVITE: {crash}"[:500])
+            raise
+
+    def store(result: CallResult) -> list[CallPlan]:
+        why = trunk_failure(result, account)
+        if why:   # not the hotel's doing: no call stored, and no further call until the trunk is fixed
+            planned.move(engine, result.call_id, "planned", f"trunk failure: {why}"[:500])
+            gates.paused = gates.paused or why
+            return []
+        row = rows[result.call_id]
+        if row["retry_of"]:   # an extra call: the first result stays the campaign's (and the estimate's)
+            result = dataclasses.replace(result, extra={**result.extra, "retry_of": row["retry_of"],
+                                                        "retry": row["retry_n"]})
+        state = "crashed_after_invite" if result.outcome == "unknown" else "done"
+        planned.move(engine, result.call_id, state, result=result, campaign_id=campaign_id)
+        if progress is not None:
+            progress(result)
+        retry = _retry(engine, row, result, clock())
+        if retry is None:
+            return []
+        rows[retry["call_key"]] = retry
+        gates.due[retry["call_key"]] = datetime.fromisoformat(retry["due_at"]).timestamp()
+        if retry["site"]:
+            gates.site_of[retry["call_key"]] = retry["site"]
+        return [planned.plan_of(retry, account)]
+
+    crashed: list[CrashedCall] = []
+    try:
+        results = asyncio.run(run_calls(plans, concurrency, store, dialer=dial, crashed=crashed, gates=gates))
+    except BaseException:
+        repo.finish_campaign(engine, campaign_id, status="interrupted")
+        raise
+    for crash in crashed:
+        if crash.partial is None:
+            planned.move(engine, crash.plan.call_id, "failed", f"dialer crashed {crash.crashes} times before "
+                         f"the INVITE: {crash.error}"[:500])
+    left = planned.counts(engine, campaign_id)
+    status = ("paused" if gates.paused else "interrupted" if left["planned"] or left["dialling"]
+              else "finished" if not crashed else "finished_with_errors")
+    repo.finish_campaign(engine, campaign_id, status=status)
+    kept = tuple(sorted((r for r in results if not trunk_failure(r, account)), key=lambda r: r.call_id))
+    return CampaignRun(campaign_id, kept, tuple(crashed), paused=gates.paused)
+
+
+def _retry(engine: Engine, row: dict[str, Any], result: CallResult, now: float) -> dict[str, Any] | None:
+    """The planned retry of `row` after `result`, if its group's policy asks for one and a window is left."""
+    policy = row["policy"]
+    if not policy or result.outcome == "unknown":
+        return None
+    rule = RetryPolicy(tuple(policy["on"]), float(policy["after_s"]), int(policy["max"]))
+    if not rule.wants(result.outcome, result.sip_status, row["retry_n"]):
+        return None
+    due = next_open_s(now + rule.after_s, policy.get("runs"))
+    if due is None:
+        planned.move(engine, row["call_key"], "done", f"not retried after {result.outcome}: no window left")
+        return None
+    why = f"retry {row['retry_n'] + 1} of {rule.max} after {result.outcome} ({result.sip_status or '-'})"
+    return planned.add_retry(engine, row, datetime.fromtimestamp(due, UTC).isoformat(), why)
+
+
+def _policy(scenario: Scenario, group: CallGroup, now: datetime) -> dict[str, Any] | None:
+    """The group's retry policy as stored with each of its calls, with the minutes its windows leave open
+    ([start, end) epoch seconds; None: a group dialled at once retries at any time)."""
+    if group.retry is None:
+        return None
+    runs = None
+    schedule = scenario.group_schedule(group)
+    if schedule.scheduled:
+        site = scenario.sites[scenario.lines[group.line].site]
+        runs = [[r.first_s, r.first_s + 60 * r.minutes] for r in open_runs(
+            schedule, site.timezone, site.holidays_country, site.holidays_subdivision, now)]
+    return {**dataclasses.asdict(group.retry), "runs": runs}
+
+
+def dial_scenario(
+    engine: Engine,
+    scenario: Scenario,
+    name: str,
+    concurrency: int,
+    recordings_dir: Path,
+    account: Account,
+    on_start: Callable[[int], None] | None = None,
+    progress: Callable[[CallResult], None] | None = None,
+    now: datetime | None = None,
+    seed: int | None = None,
+) -> CampaignRun:
+    """Create the campaign `name` in the store with its planned calls, then dial them (`run_campaign`):
+    a scheduled scenario's calls at their times on its calendar plan (`now`, `seed`: as for
+    `mystery campaign plan`), the others at once.
+
+    `on_start` is told how many calls were planned before the first is dialled; each result is stored
+    (and given to `progress`) as its call ends.
+    """
+    key = campaign_key(name)
+    now = now or datetime.now(UTC)
+    due: list[str | None] | None = None
+    sites: list[str] | None = None
+    if scenario.scheduled:   # on the calendar: each call at its planned time, in its site's cap
+        calendar = plan_calendar(scenario, now, seed)
+        groups = [c.group for c in calendar.calls]
+        due = [None if c.at is None else c.at.isoformat() for c in calendar.calls]
+        sites = [c.site for c in calendar.calls]
+    else:
+        groups = interleaved_groups(scenario)
+    plans = [call_plan(scenario, scenario.groups[i], n, recordings_dir, account, key)
+             for n, i in enumerate(groups, start=1)]
+    policies = [_policy(scenario, scenario.groups[i], now) for i in groups]
+    check_ports(plans, concurrency)
+    campaign_id = repo.create_campaign(engine, name, scenario.to_json(), scenario.path, scenario.client)
+    planned.add_planned(engine, campaign_id, plans, due, sites, policies)
+    return run_campaign(engine, campaign_id, account, concurrency, on_start, progress)
+
+
+def campaign_key(name: str) -> str:
+    """A file-system-safe key for the campaign's recordings folder."""
+    safe = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in name).strip("-")
+    return safe or datetime.now(UTC).strftime("campaign-%Y%m%d-%H%M%S")
