@@ -20,6 +20,7 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # Each product declares the folder of its Alembic branch under this entry-point group (pyproject.toml),
 # so the core runs every branch's migrations without importing either product's code.
 VERSIONS_ENTRY_POINTS = "mystery_core.migrations"
+MIGRATION_LOCK = 0x6D79737465727901  # PostgreSQL advisory-lock key held while migrating ("mystery" + 1)
 
 def normalize_url(url: str) -> str:
     """Accept plain `postgresql://` URLs and use the psycopg 3 driver we ship."""
@@ -91,6 +92,12 @@ def migrate(engine: Engine) -> None:
 
     config = _alembic_config(engine)
     with engine.begin() as connection:
+        # Several processes (guards on several hosts) may open one fresh database at once: the first to take
+        # the lock migrates, the others wait and then find nothing left to do.
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
+        elif connection.dialect.name == "sqlite":
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
         config.attributes["connection"] = connection
         command.upgrade(config, "heads")
 
