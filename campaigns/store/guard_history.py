@@ -6,8 +6,8 @@ and every write of a person's history happens inside `person_transaction`, which
 writers of one person across processes:
 
 * PostgreSQL: `pg_advisory_xact_lock` on a 64-bit key derived from the person key, taken first in
-  the transaction and released by its commit or rollback (READ COMMITTED: each later statement sees
-  what the previous holder committed).
+  the transaction and released by its commit or rollback; the transaction is READ COMMITTED, so each
+  later statement sees what the previous holder committed.
 * SQLite: `BEGIN IMMEDIATE` takes the database's write lock before the first read, so a second
   process (or thread) sharing the file waits (busy_timeout) until the first commits; in WAL mode the
   reads after it see the newest commit.
@@ -60,6 +60,9 @@ def person_transaction(engine: Engine, lock_key: str) -> Iterator[Connection]:
     with engine.connect() as connection:
         dialect = connection.dialect.name
         if dialect == "postgresql":
+            # READ COMMITTED whatever the server's default: under REPEATABLE READ or SERIALIZABLE the snapshot
+            # would date from the lock request, and the reads after the wait would miss the last holder's write
+            connection.execution_options(isolation_level="READ COMMITTED")
             connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": lock_number(lock_key)})
         elif dialect == "sqlite":
             # pysqlite would BEGIN (deferred) only at the first write; the read must already hold the lock
