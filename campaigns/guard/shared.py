@@ -23,7 +23,7 @@ from campaigns.model.records import Attempt
 from campaigns.store.guard_history import (
     complete_attempt,
     insert_attempt,
-    person_attempts,
+    person_attempts_and_id,
     person_transaction,
     read_person_attempts,
     stored_attempt,
@@ -59,11 +59,10 @@ def check_and_record(engine: Engine, guard: Guard, attempt: Attempt, started_at:
     """Judge `attempt` and, when it is allowed, record it before the person's lock is released."""
     lock_key, phones = guard.person(attempt)
     with person_transaction(engine, lock_key) as connection:
-        stored = stored_attempt(connection, attempt.call_id)
+        rows, stored = person_attempts_and_id(connection, attempt.principal, phones, attempt.call_id)
         if stored is not None:
             retry = stored["outcome_pending"] and same_dial(guard.attempt_of_row(stored), attempt)
             return Claim(None, duplicate=bool(retry), conflict=not retry)
-        rows = person_attempts(connection, attempt.principal, phones)
         decision = guard.decide(attempt, guard.history(attempt, rows))
         if not decision.allowed:
             return Claim(decision)

@@ -35,9 +35,11 @@ ATTEMPT_COLUMNS = ("attempt_id", "phone", "campaign", "principal", "purpose", "d
 
 _t = schema.guard_attempts
 _SELECT = sa.select(*(_t.c[name] for name in ATTEMPT_COLUMNS))
-_PERSON = _SELECT.where(_t.c.principal == sa.bindparam("principal"),
-                        _t.c.phone.in_(sa.bindparam("phones", expanding=True))).order_by(_t.c.ts, _t.c.attempt_id)
-_BY_ID = _SELECT.where(_t.c.attempt_id == sa.bindparam("attempt_id"))
+_OF_PERSON = sa.and_(_t.c.principal == sa.bindparam("principal"), _t.c.phone.in_(sa.bindparam("phones", expanding=True)))
+_OF_ID = _t.c.attempt_id == sa.bindparam("attempt_id")
+_PERSON = _SELECT.where(_OF_PERSON).order_by(_t.c.ts, _t.c.attempt_id)
+_BY_ID = _SELECT.where(_OF_ID)
+_PERSON_OR_ID = _SELECT.where(sa.or_(_OF_PERSON, _OF_ID)).order_by(_t.c.ts, _t.c.attempt_id)
 
 
 class UnsupportedDatabase(ValueError):
@@ -82,6 +84,17 @@ def person_attempts(connection: Connection, principal: str, phones: Sequence[str
     """Every stored attempt to any of `phones` made for `principal`, oldest first."""
     rows = connection.execute(_PERSON, {"principal": principal, "phones": list(phones)})
     return [dict(row._mapping) for row in rows]
+
+
+def person_attempts_and_id(connection: Connection, principal: str, phones: Sequence[str],
+                           attempt_id: str) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """person_attempts, and the attempt stored under `attempt_id` (or None), in one statement (one round trip
+    fewer inside the person's lock)."""
+    rows = [dict(row._mapping) for row in connection.execute(
+        _PERSON_OR_ID, {"principal": principal, "phones": list(phones), "attempt_id": attempt_id})]
+    stored = next((row for row in rows if row["attempt_id"] == attempt_id), None)
+    phone_set = set(phones)
+    return [row for row in rows if row["principal"] == principal and row["phone"] in phone_set], stored
 
 
 def read_person_attempts(engine: Engine, principal: str, phones: Sequence[str]) -> list[dict[str, Any]]:
