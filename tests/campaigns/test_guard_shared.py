@@ -229,3 +229,36 @@ def test_check_and_record_refuses_bad_requests_as_the_check_does(guards: list[st
                                                         [r["rule"] for r in body["reasons"]])
     assert 201 == _post(f"{base}/v1/check-and-record", {"attempt_id": "x", "phone": PERSON[0], "campaign": "solar",
                                                         "at": LAST_SLOT, "dial_mode": "manual"})[0]
+
+
+async def test_a_store_that_cannot_be_read_fails_closed(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A real guard app on loopback over a real SQLite file that has no tables yet (as a database not migrated
+    or lost): both questions answer 500 `allowed: false` and record nothing; once the store is there, the
+    same request is allowed."""
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from campaigns.guard.app import make_app
+    from campaigns.guard.decide import Guard
+    from campaigns.model.facts import Facts
+    from campaigns.rules.load import load_packs
+    from campaigns.rules.select import LOG_FIELDS, RuleSet
+    from mystery_core.store.engine import migrate
+
+    facts = Facts()
+    facts.present |= LOG_FIELDS  # as `guard serve` does: questions carry dial_mode, region...
+    engine = make_engine(f"sqlite:///{tmp_path / 'empty.db'}")
+    app = make_app(Guard(RuleSet(load_packs(["fr-2023"]), ["fr-2023"], facts), facts), engine, (KEY,))
+    claim = {"attempt_id": "c1", "phone": PERSON[0], "campaign": "c", "purpose": "survey", "at": LAST_SLOT,
+             "dial_mode": "manual"}
+    async with TestClient(TestServer(app, host="127.0.0.1")) as client:
+        check = await client.get("/v1/check", params={k: v for k, v in claim.items() if k != "attempt_id"},
+                                 headers={"X-API-Key": KEY})
+        refused = await client.post("/v1/check-and-record", json=claim, headers={"X-API-Key": KEY})
+        answers = [(check.status, (await check.json())["allowed"]),
+                   (refused.status, (await refused.json())["allowed"], (await refused.json())["recorded"])]
+        migrate(engine)
+        allowed = await client.post("/v1/check-and-record", json=claim, headers={"X-API-Key": KEY})
+        answers.append((allowed.status, (await allowed.json())["allowed"], (await allowed.json())["recorded"]))
+    engine.dispose()
+    assert [(500, False), (500, False, False), (201, True, True)] == answers
+    assert 2 == sum(1 for r in caplog.records if r.getMessage().startswith(f"internal error on {PERSON[0]}"))
