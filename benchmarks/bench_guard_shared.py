@@ -16,7 +16,8 @@ over the guards of the phase), each sending its next pre-encoded request as soon
 answer is read, for `--seconds`. Questions draw a number out of 10,000 and a time out of 60 days (so
 most check-and-record requests are for different persons, as a dialer's are; some are refused by the
 hours or frequency rules and write nothing: the allowed share is reported). Latency runs from the
-write of a request to the last byte of its answer. Phases, in order: check on 1 guard (baseline),
+write of a request to the last byte of its answer; each phase also reports the guard processes' CPU
+time per request (from /proc) and the load average. Phases, in order: check on 1 guard (baseline),
 check-and-record on 1 guard, check on 2 guards, check-and-record on 2 guards.
 """
 
@@ -78,6 +79,12 @@ def _stop(guards: list[tuple[subprocess.Popen[str], str]]) -> None:
         process.terminate()
     for process, _ in guards:
         process.wait(timeout=30)
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process `pid` (Linux /proc): the guards' cost per request, all threads."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _question(rng: random.Random) -> dict[str, str]:
@@ -165,8 +172,11 @@ def _run(database_url: str, seconds: float, connections: int) -> list[dict[str, 
                     uvloop.run(_history(bases[0], rng))
                 uvloop.run(_warm_up(bases, rng))
                 for endpoint in ("check", "check-and-record"):
+                    cpu = sum(_cpu_seconds(process.pid) for process, _ in guards)
                     result = uvloop.run(_closed_loop(bases, endpoint, seconds, connections, rng,
                                                      f"{endpoint}-{count}"))
+                    cpu = sum(_cpu_seconds(process.pid) for process, _ in guards) - cpu
+                    result["guard_cpu_ms_per_request"] = round(cpu / result["requests"] * 1000, 3)
                     results.append({"guards": count, "endpoint": endpoint, **result})
             finally:
                 _stop(guards)
