@@ -97,13 +97,13 @@ def guards(database_url: str, inputs: list[str]) -> Iterator[list[str]]:
             bases.append(line.split()[-1])
         yield bases
     finally:
-        codes = []
         for process in processes:
             process.terminate()
-            codes.append(process.wait(timeout=30))
+        ends = [(process.wait(timeout=30), process.stderr.read()) for process in processes]  # type: ignore[union-attr]
+        for process in processes:
             process.stdout.close()  # type: ignore[union-attr]
             process.stderr.close()  # type: ignore[union-attr]
-        assert [0, 0] == codes
+        assert [0, 0] == [code for code, _ in ends], [text for _, text in ends]
 
 
 def _post(url: str, body: dict[str, Any]) -> tuple[int, Any]:
