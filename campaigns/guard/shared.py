@@ -51,7 +51,7 @@ Recorded = Literal["recorded", "completed", "duplicate", "conflict"]
 def check(engine: Engine, guard: Guard, attempt: Attempt) -> Decision:
     """Judge a question on what the store holds now for its person (no lock: nothing is written)."""
     _, phones = guard.person(attempt)
-    rows = read_person_attempts(engine, attempt.principal, phones)
+    rows = read_person_attempts(engine, attempt.principal, phones, attempt.ts - guard.keep_s)
     return guard.decide(attempt, guard.history(attempt, rows))
 
 
@@ -59,7 +59,8 @@ def check_and_record(engine: Engine, guard: Guard, attempt: Attempt, started_at:
     """Judge `attempt` and, when it is allowed, record it before the person's lock is released."""
     lock_key, phones = guard.person(attempt)
     with person_transaction(engine, lock_key) as connection:
-        rows, stored = person_attempts_and_id(connection, attempt.principal, phones, attempt.call_id)
+        rows, stored = person_attempts_and_id(connection, attempt.principal, phones, attempt.ts - guard.keep_s,
+                                              attempt.call_id)
         if stored is not None:
             retry = stored["outcome_pending"] and same_dial(guard.attempt_of_row(stored), attempt)
             return Claim(None, duplicate=bool(retry), conflict=not retry)

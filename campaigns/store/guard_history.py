@@ -35,7 +35,11 @@ ATTEMPT_COLUMNS = ("attempt_id", "phone", "campaign", "principal", "purpose", "d
 
 _t = schema.guard_attempts
 _SELECT = sa.select(*(_t.c[name] for name in ATTEMPT_COLUMNS))
-_OF_PERSON = sa.and_(_t.c.principal == sa.bindparam("principal"), _t.c.phone.in_(sa.bindparam("phones", expanding=True)))
+# Outcomes the history keeps whatever their age (the latest refusal, the first opt-out, the latest abandoned
+# call per number); every other attempt matters only inside the rules' look-back.
+MARKS = ("refused", "opt_out", "abandoned")
+_OF_PERSON = sa.and_(_t.c.principal == sa.bindparam("principal"), _t.c.phone.in_(sa.bindparam("phones", expanding=True)),
+                     sa.or_(_t.c.ts >= sa.bindparam("since"), _t.c.disposition.in_(MARKS)))
 _OF_ID = _t.c.attempt_id == sa.bindparam("attempt_id")
 _PERSON = _SELECT.where(_OF_PERSON).order_by(_t.c.ts, _t.c.attempt_id)
 _BY_ID = _SELECT.where(_OF_ID)
@@ -80,27 +84,30 @@ def person_transaction(engine: Engine, lock_key: str) -> Iterator[Connection]:
         connection.commit()
 
 
-def person_attempts(connection: Connection, principal: str, phones: Sequence[str]) -> list[dict[str, Any]]:
-    """Every stored attempt to any of `phones` made for `principal`, oldest first."""
-    rows = connection.execute(_PERSON, {"principal": principal, "phones": list(phones)})
+def person_attempts(connection: Connection, principal: str, phones: Sequence[str],
+                    since: float) -> list[dict[str, Any]]:
+    """The stored attempts to any of `phones` made for `principal` from `since` (UTC epoch) on, and the
+    refusals, opt-outs and abandoned calls of any age, oldest first."""
+    rows = connection.execute(_PERSON, {"principal": principal, "phones": list(phones), "since": since})
     return [dict(row._mapping) for row in rows]
 
 
-def person_attempts_and_id(connection: Connection, principal: str, phones: Sequence[str],
+def person_attempts_and_id(connection: Connection, principal: str, phones: Sequence[str], since: float,
                            attempt_id: str) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
     """person_attempts, and the attempt stored under `attempt_id` (or None), in one statement (one round trip
     fewer inside the person's lock)."""
     rows = [dict(row._mapping) for row in connection.execute(
-        _PERSON_OR_ID, {"principal": principal, "phones": list(phones), "attempt_id": attempt_id})]
+        _PERSON_OR_ID, {"principal": principal, "phones": list(phones), "since": since, "attempt_id": attempt_id})]
     stored = next((row for row in rows if row["attempt_id"] == attempt_id), None)
     phone_set = set(phones)
-    return [row for row in rows if row["principal"] == principal and row["phone"] in phone_set], stored
+    return [row for row in rows if row["principal"] == principal and row["phone"] in phone_set
+            and (row["ts"] >= since or row["disposition"] in MARKS)], stored
 
 
-def read_person_attempts(engine: Engine, principal: str, phones: Sequence[str]) -> list[dict[str, Any]]:
+def read_person_attempts(engine: Engine, principal: str, phones: Sequence[str], since: float) -> list[dict[str, Any]]:
     """person_attempts outside any lock: what is committed now (the plain question, GET /v1/check)."""
     with engine.connect() as connection:
-        return person_attempts(connection, principal, phones)
+        return person_attempts(connection, principal, phones, since)
 
 
 def stored_attempt(connection: Connection, attempt_id: str) -> dict[str, Any] | None:

@@ -62,7 +62,7 @@ def inputs(tmp_path: Path) -> list[str]:
     files = {"persons.csv": "person_id,phone\n" + "\n".join(f"P1,{n}" for n in PERSON),
              "opp.csv": "phone,listed_at,source\n+33155667788,2025-06-01,bloctel",
              "campaigns.csv": "campaign,principal,purpose\nsolar,SolarCo,canvassing",
-             "scrubs.csv": "principal,source,scrubbed_at\nSolarCo,bloctel,2026-03-01\nSolarCo,bloctel,2026-04-01"}
+             "scrubs.csv": "principal,source,scrubbed_at\nSolarCo,bloctel,2026-03-01\nSolarCo,bloctel,2026-04-01\nSolarCo,bloctel,2026-05-01"}
     for name, text in files.items():
         (tmp_path / name).write_text(text + "\n")
     return ["--persons", str(tmp_path / "persons.csv"), "--oppositions", str(tmp_path / "opp.csv"),
@@ -205,10 +205,16 @@ def test_a_guard_sees_what_another_recorded_and_an_outcome_completes_a_recorded_
     assert 409 == status
     # with the outcome known, a repeat of the request is no longer a pending dial
     assert 409 == _post(f"{first}/v1/check-and-record", claim)[0]
-    # the refusal is now part of the history both guards read
+    # the refusal is now part of the history both guards read, and bars the person's other number too
     _, body = _get(f"{first}/v1/check?" + urllib.parse.urlencode(
         {"phone": PERSON[1], "campaign": "solar", "at": "2026-04-02T10:30:00+02:00", "dial_mode": "manual"}))
     assert ["fr-2023.refusal"] == [r["rule"] for r in body["reasons"]]
+    # 7 weeks later, beyond the 31 days of attempts a question reads, the refusal is still read: barred until
+    # the 61st day (16 May, a Saturday: Monday 18 May at 10:00 Paris)
+    _, body = _get(f"{second}/v1/check?" + urllib.parse.urlencode(
+        {"phone": PERSON[1], "campaign": "solar", "at": "2026-05-04T10:30:00+02:00", "dial_mode": "manual"}))
+    assert (["fr-2023.refusal"], "2026-05-18T08:00:00Z") == ([r["rule"] for r in body["reasons"]],
+                                                             body["next_allowed_at"])
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)

@@ -106,7 +106,7 @@ def test_guard_attempts_stored_before_c0002_are_outcomes_already_known(database_
                 " '2026-03-02T10:00:01+00:00')"))
         migrate(engine)
         with engine.connect() as connection:
-            rows = person_attempts(connection, "SolarCo", ["+33612345678"])
+            rows = person_attempts(connection, "SolarCo", ["+33612345678"], 0.0)
             columns = {column["name"] for column in sa.inspect(connection).get_columns(schema.guard_attempts.name)}
     finally:
         engine.dispose()
