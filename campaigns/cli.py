@@ -232,7 +232,12 @@ def guard() -> None:
 def guard_serve(ctx: click.Context, host: str, port: int, persons: str | None, oppositions: str | None,
                 consents: str | None, contracts: str | None, scrubs: str | None, campaigns_file: str | None,
                 rules: str, params: tuple[str, ...], default_region: str, api_keys: tuple[str, ...]) -> None:
-    """Serve GET /v1/check and POST /v1/attempts (aiohttp); decisions are logged to the store."""
+    """Serve GET /v1/check, POST /v1/check-and-record and POST /v1/attempts (aiohttp).
+
+    Answers are judged on the attempts in the store (`campaigns --database-url URL guard serve`), so
+    several guard processes, on one host or several, can serve one PostgreSQL database (or one SQLite
+    file on one host) when started with the same rules and inputs. Decisions are logged to the store.
+    """
     from campaigns.guard.app import GuardConfig, serve
 
     keys = tuple(k for item in api_keys for k in item.split() if k)

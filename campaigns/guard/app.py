@@ -1,9 +1,12 @@
-"""HTTP face of the guard (aiohttp): GET /v1/check, POST /v1/attempts, GET /v1/openapi.json.
+"""HTTP face of the guard (aiohttp): GET /v1/check, POST /v1/check-and-record, POST /v1/attempts,
+GET /v1/openapi.json.
 
-API keys in `X-API-Key` (or `Authorization: Bearer`). Every decision is logged to the store in
-batches (a background task, so a question never waits on a database commit). Any internal error on
-/v1/check answers `allowed: false` (fail-closed) with status 500. Errors are logged (module logger; the
-traceback too at DEBUG); the one line `guard listening on http://HOST:PORT` is printed on stdout.
+API keys in `X-API-Key` (or `Authorization: Bearer`). Each answer is judged on the person's attempts
+read from the store (`shared.py`, on a pool of store threads), so several guard processes can share
+one database. Every decision is logged to the store in batches (a background task, so a question
+never waits on the log's commit). Any internal error on a question answers `allowed: false`
+(fail-closed) with status 500. Errors are logged (module logger; the traceback too at DEBUG); the one
+line `guard listening on http://HOST:PORT` is printed on stdout.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ import json
 import logging
 import signal
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,7 +29,8 @@ from typing import Any
 from aiohttp import web
 
 from campaigns import __version__
-from campaigns.guard.decide import Guard
+from campaigns.guard import shared
+from campaigns.guard.decide import Decision, Guard
 from campaigns.ingest.times import TimeError, to_epoch
 from campaigns.model.localtime import utc_iso
 from campaigns.model.phones import PhoneError
@@ -42,6 +48,9 @@ MAX_BODY = 16 * 1024
 READ_TIMEOUT_S = 10.0      # a body that trickles in slower than this is cut off (408)
 KEEPALIVE_S = 30.0         # an idle keep-alive connection is closed after this
 MAX_DURATION_S = 86_400.0
+# Threads that wait on the store (each holds one pooled connection; a person's lock is waited for on one):
+# within SQLAlchemy's default pool of 5 + 10 connections, with room for the decision log's writer.
+STORE_THREADS = 8
 
 log = logging.getLogger(__name__)
 
@@ -134,18 +143,29 @@ async def check(request: web.Request) -> web.Response:
     except ValueError as error:
         return _error(400, str(error))
     try:
-        decision = guard.decide(attempt)
+        decision = await _in_store(request, shared.check, request.app[STATE_KEY]["engine"], guard, attempt)
     except Exception as error:  # noqa: BLE001 - fail closed: any bug answers "not allowed"
-        log.error("internal error on %s: %r", attempt.phone, error, exc_info=log.isEnabledFor(logging.DEBUG))
-        body = {"allowed": False, "reasons": [{"rule": "guard.internal_error", "message": "internal error: the "
-                                               "guard fails closed", "permanent": False}],
-                "next_allowed_at": None, "permanent_block": False}
-        _log(request, attempt, body)
-        return web.json_response(body, status=500)
+        return _failed_closed(request, attempt, error)
     body = decision.as_json()
     body["at"] = utc_iso(ts)
     _log(request, attempt, body)
     return web.json_response(body)
+
+
+async def _in_store(request: web.Request, function: Callable[..., Any], *args: Any) -> Any:
+    """Run a blocking store call on the guard's store threads."""
+    return await asyncio.get_running_loop().run_in_executor(request.app[STATE_KEY]["store_threads"], function, *args)
+
+
+def _failed_closed(request: web.Request, attempt: Attempt, error: Exception,
+                   extra: dict[str, Any] | None = None) -> web.Response:
+    """Any internal error (a bug, the database gone) answers "not allowed" with status 500, and is logged."""
+    log.error("internal error on %s: %r", attempt.phone, error, exc_info=log.isEnabledFor(logging.DEBUG))
+    body = {"allowed": False, "reasons": [{"rule": "guard.internal_error", "message": "internal error: the "
+                                           "guard fails closed", "permanent": False}],
+            "next_allowed_at": None, "permanent_block": False, **(extra or {})}
+    _log(request, attempt, body)
+    return web.json_response(body, status=500)
 
 
 def _log(request: web.Request, attempt: Attempt, body: dict[str, Any]) -> None:
@@ -156,10 +176,8 @@ def _log(request: web.Request, attempt: Attempt, body: dict[str, Any]) -> None:
         body["next_allowed_at"], bool(body["permanent_block"])))
 
 
-async def post_attempt(request: web.Request) -> web.Response:
-    from campaigns.store.repo import save_guard_attempt
-
-    guard = request.app[GUARD_KEY]
+async def _read_body(request: web.Request, required: tuple[str, ...]) -> dict[str, Any] | web.Response:
+    """The JSON object of a POST, or the error response: 408 when it trickles in, 400 naming the field."""
     try:
         async with asyncio.timeout(request.app[STATE_KEY]["read_timeout_s"]):
             data = await request.json()
@@ -169,12 +187,64 @@ async def post_attempt(request: web.Request) -> web.Response:
         return _error(400, "body: expected a JSON object")
     if not isinstance(data, dict):
         return _error(400, "body: expected a JSON object")
-    for name in ("attempt_id", "phone", "campaign", "started_at", "disposition"):
+    for name in required:
         if not data.get(name):
             return _error(400, f"missing field {name!r}")
     too_long = _too_long(data)
     if too_long:
         return _error(400, too_long)
+    return data
+
+
+def _reused_id(attempt_id: str) -> web.Response:
+    return _error(409, f"attempt_id: {attempt_id!r} was recorded with a different attempt (phone, campaign, "
+                       "start, disposition or duration); a new call needs a new id")
+
+
+async def check_and_record(request: web.Request) -> web.Response:
+    """Judge a dial about to be made and, when it is allowed, record it in the same transaction (under the
+    person's lock), so that of simultaneous requests for a person's last permitted attempt one is allowed."""
+    guard = request.app[GUARD_KEY]
+    data = await _read_body(request, ("attempt_id", "phone", "campaign"))
+    if isinstance(data, web.Response):
+        return data
+    try:
+        ts = _epoch(str(data["at"]), "at") if data.get("at") else time.time()
+        attempt = guard.question(str(data["phone"]), str(data["campaign"]), ts, str(data.get("purpose", "")),
+                                 str(data.get("principal", "")), str(data.get("region", "")),
+                                 str(data.get("caller_id", "")), str(data.get("dial_mode", "")),
+                                 require_purpose=True)
+    except PhoneError as error:
+        return _error(400, f"phone: {error}")
+    except ValueError as error:
+        return _error(400, str(error))
+    attempt_id = str(data["attempt_id"])
+    attempt = attempt._replace(call_id=attempt_id, source="guard")
+    started_at = str(data["at"]) if data.get("at") else utc_iso(ts)
+    try:
+        claim = await _in_store(request, shared.check_and_record, request.app[STATE_KEY]["engine"], guard, attempt,
+                                started_at)
+    except Exception as error:  # noqa: BLE001 - fail closed: any bug answers "not allowed"
+        return _failed_closed(request, attempt, error, {"recorded": False, "attempt_id": attempt_id})
+    if claim.conflict:
+        return _reused_id(attempt_id)
+    if claim.duplicate:  # a retry of an allowed request: the same answer, nothing written twice
+        allowed = Decision(True, [], None, False, phone=attempt.phone).as_json()
+        return web.json_response({**allowed, "at": utc_iso(ts), "attempt_id": attempt_id, "recorded": False,
+                                  "duplicate": True})
+    assert claim.decision is not None
+    body = claim.decision.as_json()
+    body["at"] = utc_iso(ts)
+    _log(request, attempt, body)
+    return web.json_response({**body, "attempt_id": attempt_id, "recorded": claim.recorded, "duplicate": False},
+                             status=201 if claim.recorded else 200)
+
+
+async def post_attempt(request: web.Request) -> web.Response:
+    guard = request.app[GUARD_KEY]
+    data = await _read_body(request, ("attempt_id", "phone", "campaign", "started_at", "disposition"))
+    if isinstance(data, web.Response):
+        return data
     disposition = str(data["disposition"])
     if disposition not in DISPOSITIONS:
         return _error(400, f"disposition: expected one of {', '.join(DISPOSITIONS)}, got {disposition!r}")
@@ -189,18 +259,15 @@ async def post_attempt(request: web.Request) -> web.Response:
         return _error(400, str(error))
     attempt = base._replace(call_id=str(data["attempt_id"]), disposition=disposition, disposition_raw=disposition,
                             duration_s=duration, source="guard")
-    same = guard.same_as_recorded(attempt)
-    if same is False:
-        return _error(409, f"attempt_id: {attempt.call_id!r} was recorded with a different attempt (phone, "
-                           "campaign, start, disposition or duration); a new call needs a new id")
-    if same:
+    done = await _in_store(request, shared.record, request.app[STATE_KEY]["engine"], guard, attempt,
+                           str(data["started_at"]))
+    if done == "conflict":
+        return _reused_id(attempt.call_id)
+    if done == "duplicate":
         return web.json_response({"recorded": False, "attempt_id": attempt.call_id, "duplicate": True})
-    guard.record(attempt)  # claims the id before awaiting, so a concurrent repeat is a duplicate
-    engine = request.app[STATE_KEY]["engine"]
-    stored = await asyncio.get_running_loop().run_in_executor(None, save_guard_attempt, engine, attempt,
-                                                              str(data["started_at"]))
-    if not stored:  # recorded by an earlier run of the guard: already in the replayed history
-        return web.json_response({"recorded": False, "attempt_id": attempt.call_id, "duplicate": True})
+    if done == "completed":  # the outcome of an attempt that check-and-record stored before the dial
+        return web.json_response({"recorded": True, "attempt_id": attempt.call_id, "duplicate": False,
+                                  "completed": True})
     return web.json_response({"recorded": True, "attempt_id": attempt.call_id, "duplicate": False}, status=201)
 
 
@@ -265,6 +332,10 @@ async def _decision_logger(app: web.Application) -> Any:
     await _flush_decisions(app)
 
 
+async def _stop_store_threads(app: web.Application) -> None:
+    app[STATE_KEY]["store_threads"].shutdown(wait=True)
+
+
 def make_app(guard: Guard, engine: Any, api_keys: tuple[str, ...], flush_s: float = 0.1,
              read_timeout_s: float = READ_TIMEOUT_S) -> web.Application:
     app = web.Application(middlewares=[authenticate], client_max_size=MAX_BODY)
@@ -272,22 +343,24 @@ def make_app(guard: Guard, engine: Any, api_keys: tuple[str, ...], flush_s: floa
     from campaigns.store.repo import decision_writer
 
     app[STATE_KEY] = {"engine": engine, "decisions": [], "keys": {k: _key_id(k) for k in api_keys},
-                      "flush_s": flush_s, "write_decisions": decision_writer(engine), "read_timeout_s": read_timeout_s}
+                      "flush_s": flush_s, "write_decisions": decision_writer(engine), "read_timeout_s": read_timeout_s,
+                      "store_threads": ThreadPoolExecutor(STORE_THREADS, thread_name_prefix="guard-store")}
     app.router.add_get("/v1/check", check)
+    app.router.add_post("/v1/check-and-record", check_and_record)
     app.router.add_post("/v1/attempts", post_attempt)
     app.router.add_get("/v1/openapi.json", openapi)
     app.router.add_get("/v1/health", health)
     app.cleanup_ctx.append(_decision_logger)
+    app.on_cleanup.append(_stop_store_threads)
     return app
 
 
 def build_guard(config: GuardConfig) -> tuple[Guard, Any]:
-    """Load rules and inputs, open the store, replay recorded attempts into the history."""
+    """Load rules and inputs and open the store (the history is read from it per question, not kept)."""
     from campaigns.engines.audit import AuditRequest, load_facts
     from campaigns.model.facts import Facts
     from campaigns.rules.load import load_packs
     from campaigns.rules.select import LOG_FIELDS, RuleSet
-    from campaigns.store.repo import load_guard_attempts
     from mystery_core.store.engine import open_store
 
     facts = Facts()
@@ -296,13 +369,7 @@ def build_guard(config: GuardConfig) -> tuple[Guard, Any]:
     facts.present |= LOG_FIELDS  # questions may carry dial_mode, region...: judged per request
     packs = load_packs(config.rules, config.params)
     guard = Guard(RuleSet(packs, list(config.rules), facts), facts)
-    engine = open_store(config.database_url)
-    for row in load_guard_attempts(engine):
-        attempt = guard.question(row["phone"], row["campaign"], row["ts"], row["purpose"], row["principal"],
-                                 row["region"])
-        guard.record(attempt._replace(call_id=row["attempt_id"], disposition=row["disposition"],
-                                      duration_s=row["duration_s"], source="guard"))
-    return guard, engine
+    return guard, open_store(config.database_url)
 
 
 def serve(config: GuardConfig, host: str, port: int, freeze_startup_objects: bool = False) -> None:
@@ -387,8 +454,35 @@ OPENAPI: dict[str, Any] = {
                           "401": {"description": "missing or unknown API key"},
                           "500": {"description": "internal error: allowed is false (fail-closed)",
                                   "content": {"application/json": {"schema": _DECISION}}}}}},
+        "/v1/check-and-record": {"post": {
+            "summary": "Judge a dial about to be made and, if allowed, record it in the same transaction",
+            "description": "Serialised per person across every guard process sharing the database: of "
+                           "simultaneous requests for a person's last permitted attempt exactly one is allowed. "
+                           "The attempt is recorded as dialled (disposition `answered` until its outcome is "
+                           "POSTed to /v1/attempts under the same attempt_id). Repeating the request with the "
+                           "same attempt_id returns `duplicate: true` without recording twice.",
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["attempt_id", "phone", "campaign"],
+                "properties": {"attempt_id": {"type": "string"}, "phone": {"type": "string"},
+                               "campaign": {"type": "string"},
+                               "at": {"type": "string", "format": "date-time", "description": "default now"},
+                               "purpose": {"type": "string", "enum": list(PURPOSES)}, "principal": {"type": "string"},
+                               "region": {"type": "string"}, "caller_id": {"type": "string"},
+                               "dial_mode": {"type": "string"}}}}}},
+            "responses": {"201": {"description": "allowed and recorded",
+                                  "content": {"application/json": {"schema": _DECISION}}},
+                          "200": {"description": "refused (recorded: false, with the reasons), or a repeated "
+                                                 "request (duplicate: true)",
+                                  "content": {"application/json": {"schema": _DECISION}}},
+                          "400": {"description": "bad request", "content": {"application/json": {"schema": _ERROR}}},
+                          "408": {"description": "the body did not arrive in time"},
+                          "409": {"description": "attempt_id already recorded with a different attempt"},
+                          "401": {"description": "missing or unknown API key"},
+                          "500": {"description": "internal error: allowed is false (fail-closed)",
+                                  "content": {"application/json": {"schema": _DECISION}}}}}},
         "/v1/attempts": {"post": {
-            "summary": "Record an attempt so counters stay current (idempotent on attempt_id)",
+            "summary": "Record an attempt so counters stay current (idempotent on attempt_id), or the outcome "
+                       "of one recorded by /v1/check-and-record",
             "requestBody": {"required": True, "content": {"application/json": {"schema": {
                 "type": "object", "required": ["attempt_id", "phone", "campaign", "started_at", "disposition"],
                 "properties": {"attempt_id": {"type": "string"}, "phone": {"type": "string"},
@@ -397,7 +491,9 @@ OPENAPI: dict[str, Any] = {
                                "purpose": {"type": "string", "enum": list(PURPOSES)}, "principal": {"type": "string"},
                                "duration_s": {"type": "number", "minimum": 0, "maximum": MAX_DURATION_S},
                                "region": {"type": "string"}}}}}},
-            "responses": {"201": {"description": "recorded"}, "200": {"description": "already recorded (duplicate)"},
+            "responses": {"201": {"description": "recorded"},
+                          "200": {"description": "already recorded (duplicate: true), or the outcome of an attempt "
+                                                 "recorded by /v1/check-and-record (completed: true)"},
                           "400": {"description": "bad request", "content": {"application/json": {"schema": _ERROR}}},
                           "408": {"description": "the body did not arrive in time"},
                           "409": {"description": "attempt_id already recorded with a different attempt"},

@@ -1,12 +1,15 @@
 """"May I call this number now?" with the audit's own rules, and when it may be called next.
 
-No I/O here: the HTTP layer (`app.py`) reads requests and writes logs. A question is judged as a
-hypothetical attempt at `at`, through the same CallBuilder, RuleSet and check functions as the
-batch audit, against the same Ledger kept current by recorded attempts.
+No I/O here: the HTTP layer (`app.py`) reads requests and `shared.py` reads the person's attempts
+from the store. A question is judged as a hypothetical attempt at `at`, through the same
+CallBuilder, RuleSet and check functions as the batch audit, against a history built from the
+stored attempts of that one person (several guard processes share the store, so none keeps its own).
 """
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,7 +17,7 @@ from campaigns.checks.base import NotEvaluated
 from campaigns.checks.registry import CHECKS
 from campaigns.model.call import CallBuilder
 from campaigns.model.facts import Facts
-from campaigns.model.history import Ledger
+from campaigns.model.history import Ledger, PersonHistory
 from campaigns.model.localtime import utc_iso
 from campaigns.model.records import PURPOSES, Attempt, Finding
 from campaigns.rules.select import RuleSet
@@ -44,16 +47,20 @@ class Decision:
 
 
 class Guard:
-    """Rules + facts + the running history of attempts."""
+    """Rules + facts; the history of each question is handed in (built from the store by `history`).
+
+    Decisions run on the event loop and on the store's worker threads: one lock around the judging keeps
+    the memo caches it fills (numbers, plans, skipped rules) from being built twice at once.
+    """
 
     def __init__(self, rules: RuleSet, facts: Facts) -> None:
         self.rules = rules
         self.facts = facts
         self.builder = CallBuilder(facts.phones, facts)
-        self.ledger = Ledger(rules.lookback_s())
-        self.recorded: dict[str, tuple[Any, ...]] = {}   # attempt id -> what was recorded under it
+        self.keep_s = rules.lookback_s()
         self._by_id = {rule.id: rule for rule in rules.rules}
         self._static_skips: dict[int, list[dict[str, str]]] = {}
+        self._lock = threading.RLock()
 
     def question(self, phone: str, campaign: str, ts: float, purpose: str = "", principal: str = "",
                  region: str = "", caller_id: str = "", dial_mode: str = "", require_purpose: bool = False) -> Attempt:
@@ -75,10 +82,36 @@ class Guard:
         return Attempt("?", "guard", 0, ts, e164, phone, caller_id, campaign, principal, purpose, "answered", "",
                        None, None, None, dial_mode, "", region, "")
 
-    def findings(self, attempt: Attempt) -> tuple[list[Finding], list[dict[str, str]], str]:
+    def person(self, attempt: Attempt) -> tuple[str, list[str]]:
+        """(person key, every number of that person): what a question locks and reads from the store."""
+        with self._lock:
+            call = self.builder.build(attempt)
+        if call.person_id:
+            return call.person_key, list(self.facts.identity.phones_of_person.get(call.person_id, [attempt.phone]))
+        return call.person_key, [attempt.phone]
+
+    def attempt_of_row(self, row: Mapping[str, Any]) -> Attempt:
+        """A stored guard attempt (campaigns.store.guard_history.ATTEMPT_COLUMNS) as an Attempt."""
+        with self._lock:
+            attempt = self.question(row["phone"], row["campaign"], row["ts"], row["purpose"], row["principal"],
+                                    row["region"])
+        return attempt._replace(call_id=row["attempt_id"], disposition=row["disposition"],
+                                disposition_raw=row["disposition"], duration_s=row["duration_s"], source="guard")
+
+    def history(self, attempt: Attempt, rows: Iterable[Mapping[str, Any]]) -> PersonHistory | None:
+        """The history the rules read for `attempt`, from the stored attempts of its person (oldest first)."""
+        ledger = Ledger(self.keep_s)
+        with self._lock:
+            for row in rows:
+                past = self.attempt_of_row(row)
+                call = self.builder.build(past)
+                ledger.record(past, call.person_key, call.day)
+            return ledger.get(attempt.principal, self.builder.build(attempt).person_key)
+
+    def findings(self, attempt: Attempt, history: PersonHistory | None = None
+                 ) -> tuple[list[Finding], list[dict[str, str]], str]:
         call = self.builder.build(attempt)
         _, plan = self.rules.plan_for(call)
-        history = self.ledger.get(attempt.principal, call.person_key)
         found, skipped = [], []
         for rule, evaluate, prepared in plan.active:
             outcome = evaluate(call, rule, prepared, history, self.facts)
@@ -102,11 +135,16 @@ class Guard:
         skipped += static
         return found, skipped, call.person_basis
 
-    def decide(self, attempt: Attempt) -> Decision:
+    def decide(self, attempt: Attempt, history: PersonHistory | None = None) -> Decision:
         """Allowed only when every rule that could forbid the call was judged and none did (fail-closed):
         a rule left unjudged for want of an input (no opposition list, no dial mode, ...) blocks, naming
-        what is missing. Campaign-level rules (abandonment rates) are the audit's, never a single call's."""
-        found, skipped, basis = self.findings(attempt)
+        what is missing. Campaign-level rules (abandonment rates) are the audit's, never a single call's.
+        `history`: the person's earlier attempts (None: none)."""
+        with self._lock:
+            return self._decide(attempt, history)
+
+    def _decide(self, attempt: Attempt, history: PersonHistory | None) -> Decision:
+        found, skipped, basis = self.findings(attempt, history)
         by_id = self._by_id
         reasons = [{"rule": f.rule, "message": f.message, "citation": by_id[f.rule].citation,
                     "certainty": by_id[f.rule].certainty, "evidence": f.evidence,
@@ -122,11 +160,11 @@ class Guard:
             return Decision(True, [], None, False, skipped, attempt.phone, basis)
         permanent = any(f.permanent or f.not_before is None for f in found)
         # with a rule unjudged nobody can say when the call becomes allowed
-        next_at = None if permanent or unjudged else self._next_allowed(attempt, found)
+        next_at = None if permanent or unjudged else self._next_allowed(attempt, found, history)
         return Decision(False, reasons, utc_iso(next_at) if next_at is not None else None,
                         permanent or (next_at is None and not unjudged), skipped, attempt.phone, basis)
 
-    def _next_allowed(self, attempt: Attempt, found: list[Finding]) -> float | None:
+    def _next_allowed(self, attempt: Attempt, found: list[Finding], history: PersonHistory | None) -> float | None:
         """Earliest time every rule allows: jump to the latest `not_before`, re-judge, repeat."""
         start = attempt.ts
         ts = start
@@ -137,7 +175,7 @@ class Guard:
             ts = max(ts, *blocking)
             if ts - start > HORIZON_S:
                 return None
-            found = self.findings(attempt._replace(ts=ts))[0]
+            found = self.findings(attempt._replace(ts=ts), history)[0]
             if not found:
                 return ts
             if any(f.permanent for f in found):
@@ -146,22 +184,22 @@ class Guard:
                 ts += 60  # a check that cannot name a later time: step a minute
         return None
 
-    def same_as_recorded(self, attempt: Attempt) -> bool | None:
-        """None if no attempt was recorded under this id; else whether it is the same attempt again."""
-        known = self.recorded.get(attempt.call_id)
-        return None if known is None else known == _identity(attempt)
 
-    def record(self, attempt: Attempt) -> bool:
-        """Add an attempt to the history; False if its id was already recorded (idempotent)."""
-        if attempt.call_id in self.recorded:
-            return False
-        self.recorded[attempt.call_id] = _identity(attempt)
-        call = self.builder.build(attempt)
-        self.ledger.record(attempt, call.person_key, call.day)
-        return True
+def same_attempt(stored: Attempt, attempt: Attempt) -> bool:
+    """Whether two posts of one attempt id are the same attempt (a retry) rather than two different calls."""
+    return _identity(stored) == _identity(attempt)
+
+
+def same_dial(stored: Attempt, attempt: Attempt) -> bool:
+    """Whether an outcome (or a repeated check-and-record) is for the dial recorded under its id: same number,
+    campaign, principal, purpose and region; start, disposition and duration may differ."""
+    return _dial(stored) == _dial(attempt)
+
+
+def _dial(attempt: Attempt) -> tuple[str, ...]:
+    return attempt.phone, attempt.campaign, attempt.principal, attempt.purpose, attempt.region
 
 
 def _identity(attempt: Attempt) -> tuple[Any, ...]:
-    """What makes two posts of one attempt id the same attempt (a retry) rather than two different calls."""
     return (attempt.phone, attempt.campaign, attempt.principal, attempt.purpose, round(attempt.ts, 3),
             attempt.disposition, attempt.duration_s, attempt.region)

@@ -1,4 +1,5 @@
-"""Records in, rows out: the only module of `campaigns` that writes SQL.
+"""Records in, rows out: the SQL of `campaigns`, but for the guard's per-person history (guard_history.py,
+whose writes hold the person's lock).
 
 An audit run is written in one transaction: a failed audit leaves nothing half-written.
 """
@@ -13,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import Connection, Engine
 
-from campaigns.model.records import Attempt, RejectedRow, Violation
+from campaigns.model.records import RejectedRow, Violation
 from campaigns.store import schema
 from mystery_core import jsontext
 from mystery_core.store.engine import inserted_id
@@ -174,27 +175,6 @@ def load_rejected(engine: Engine, run_id: int) -> list[dict[str, Any]]:
     with engine.connect() as connection:
         rows = connection.execute(sa.select(r.c.source, r.c.line, r.c.field, r.c.reason).where(
             r.c.run_id == run_id).order_by(r.c.source, r.c.line))
-        return [dict(row._mapping) for row in rows]
-
-
-def save_guard_attempt(engine: Engine, attempt: Attempt, started_at: str) -> bool:
-    """Insert a guard attempt; False if its attempt_id was already recorded (idempotent POST)."""
-    row = {"attempt_id": attempt.call_id, "phone": attempt.phone, "campaign": attempt.campaign,
-           "principal": attempt.principal, "purpose": attempt.purpose, "disposition": attempt.disposition,
-           "started_at": started_at, "ts": attempt.ts, "duration_s": attempt.duration_s, "region": attempt.region,
-           "received_at": _now()}
-    with engine.begin() as connection:
-        exists = connection.execute(sa.select(schema.guard_attempts.c.attempt_id).where(
-            schema.guard_attempts.c.attempt_id == attempt.call_id)).first()
-        if exists:
-            return False
-        connection.execute(schema.guard_attempts.insert().values(**row))
-    return True
-
-
-def load_guard_attempts(engine: Engine) -> list[dict[str, Any]]:
-    with engine.connect() as connection:
-        rows = connection.execute(sa.select(schema.guard_attempts).order_by(schema.guard_attempts.c.ts))
         return [dict(row._mapping) for row in rows]
 
 

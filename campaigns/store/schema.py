@@ -72,6 +72,8 @@ guard_attempts = sa.Table(
     sa.Column("duration_s", sa.Float),
     sa.Column("region", sa.String(20), nullable=False, default=""),
     sa.Column("received_at", sa.String(40), nullable=False),
+    # recorded by POST /v1/check-and-record before the dial: its outcome (POST /v1/attempts) may follow once
+    sa.Column("outcome_pending", sa.Boolean, nullable=False, server_default=sa.false()),
 )
 
 guard_decisions = sa.Table(

@@ -191,7 +191,7 @@ async def test_an_internal_error_fails_closed(tmp_path: Path, caplog: pytest.Log
     from mystery_core.store.engine import open_store
 
     class BrokenGuard(Guard):
-        def decide(self, attempt):  # type: ignore[no-untyped-def]
+        def decide(self, attempt, history=None):  # type: ignore[no-untyped-def]
             raise RuntimeError("bug")
 
     facts = Facts()

@@ -81,3 +81,35 @@ def test_guard_decision_log_fast_writer_stores_what_sqlalchemy_stores(database_u
     assert stored[:3] == stored[3:]
     assert ["fr-2023.hours", "fr-2023.frequency"] == stored[1].reasons
     assert (True, False, False) == tuple(row.allowed for row in stored[:3])
+
+
+def test_guard_attempts_stored_before_c0002_are_outcomes_already_known(database_url):  # type: ignore[no-untyped-def]
+    """A store at the first `campaigns` revision, with a guard attempt in it, brought to the newest schema:
+    the attempt is not waiting for an outcome, so it is read back as it was and its id stays taken."""
+    import sqlalchemy as sa
+    from alembic import command
+
+    from campaigns.store import schema
+    from campaigns.store.guard_history import person_attempts
+    from mystery_core.store.engine import _alembic_config, migrate
+
+    engine = make_engine(database_url)
+    try:
+        config = _alembic_config(engine)
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "c0001")
+            connection.execute(sa.text(
+                "INSERT INTO campaigns_guard_attempts (attempt_id, phone, campaign, principal, purpose, disposition,"
+                " started_at, ts, duration_s, region, received_at) VALUES ('old-1', '+33612345678', 'solar',"
+                " 'SolarCo', 'canvassing', 'refused', '2026-03-02T11:00:00+01:00', 1772445600.0, 30.0, '',"
+                " '2026-03-02T10:00:01+00:00')"))
+        migrate(engine)
+        with engine.connect() as connection:
+            rows = person_attempts(connection, "SolarCo", ["+33612345678"], 0.0)
+            columns = {column["name"] for column in sa.inspect(connection).get_columns(schema.guard_attempts.name)}
+    finally:
+        engine.dispose()
+    assert "outcome_pending" in columns
+    assert [("old-1", "refused", 1772445600.0, 30.0, False)] == [
+        (r["attempt_id"], r["disposition"], r["ts"], r["duration_s"], r["outcome_pending"]) for r in rows]
