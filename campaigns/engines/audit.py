@@ -219,13 +219,13 @@ def choose_engine(request: AuditRequest, reader: LogReader, ruleset: RuleSet) ->
     if request.engine == "row":
         return "row", "asked for (--engine row)"
     from campaigns.engines.columnar.auditor import unsupported
-    from campaigns.engines.columnar.reading import scan_log
+    from campaigns.engines.columnar.csvbytes import scan_log
 
-    why_not = unsupported(reader, ruleset, request.encoding)
+    why_not = unsupported(reader, ruleset)
     if not why_not:
-        scan = scan_log(request.log)
-        if scan.problem:
-            why_not = f"the log has {scan.problem}"
+        problem = scan_log(reader.source)
+        if problem:
+            why_not = f"the log has {problem}"
     if why_not and request.engine == "columnar":
         raise InputError("--engine", None, f"the columnar engine cannot run this audit: {why_not}; use --engine auto")
     return ("row", why_not) if why_not else ("columnar", "")

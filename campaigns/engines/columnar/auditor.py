@@ -46,12 +46,10 @@ CLOCK = {"time_of_day", "closed_days", "holiday"}
 SUPPORTED = CLOCK | HISTORY | {"opposition_list", "consent", "sector_ban", "caller_id", "list_scrub"}
 
 
-def unsupported(reader: LogReader, ruleset: RuleSet, encoding: str) -> str:
+def unsupported(reader: LogReader, ruleset: RuleSet) -> str:
     """Why the columnar engine cannot run this audit ("" when it can)."""
     if reader.format != "generic":
         return f"log format {reader.format}"
-    if encoding.lower().replace("-", "").replace("_", "") not in {"utf8"}:
-        return f"encoding {encoding}"
     for rule in ruleset.rules:
         p = rule.prepared
         if rule.check not in SUPPORTED:
@@ -71,6 +69,7 @@ class ColumnarAuditor:
                  on_violation: Callable[[Violation], None], on_rejected: Callable[[RejectedRow], None],
                  on_progress: Callable[[int], None] = lambda done: None) -> None:
         self.path = reader.path
+        self.source = reader.source
         self.rules = ruleset
         self.facts = facts
         self.auditor = auditor
@@ -114,7 +113,7 @@ class ColumnarAuditor:
         home = self.facts.phones.default_region
         load_soon({calendar_key(home, "", lambda: "", rule.prepared) for rule in self.rules.rules
                    if rule.check == "holiday"})
-        for number, block in enumerate(prefetched(read_blocks(self.path, self.ingest.width), self.ingest.prepare)):
+        for number, block in enumerate(prefetched(read_blocks(self.source, self.ingest.width, header=True), self.ingest.prepare)):
             if block.prepared is None:  # `prefetched` ran `self.ingest.prepare` on every block
                 raise AssertionError(f"block {number} was not prepared")
             rows, rejected = block.prepared["ingested"]

@@ -13,6 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from campaigns.engines.columnar.columns import Blocks, Names, Rows
+from campaigns.engines.columnar.csvbytes import record_fields
 from campaigns.engines.columnar.groups import Groups
 from campaigns.engines.columnar.reading import Block, columns_prepared, parse_times, text_hashes
 from campaigns.ingest import formats
@@ -45,6 +46,7 @@ class Ingest:
         self.groups = groups
         self.blocks = blocks
         self.source = str(reader.path)
+        self.log = reader.source
         self.counts = LogCounts()
         self._convert, self.counts.ignored_columns = formats.generic(reader.header, reader.context)
         header = [h.strip().lower() for h in reader.header]
@@ -82,13 +84,15 @@ class Ingest:
         counts = self.counts
         names = self.names
         rejected: list[tuple[int, RejectedRow]] = []
-        for line, text in block.odd:
-            if not text:
-                continue
-            fields = text.split(",")
-            if len(fields) == 1 and not fields[0].strip():
-                continue
+        for line, raw in block.odd:
+            fields, problem = record_fields(raw, self.log)
+            if not problem and (not fields or (len(fields) == 1 and not fields[0].strip())):
+                continue  # blank line: not a row
             counts.rows += 1
+            text = ",".join(fields)
+            if problem:
+                self._reject(rejected, line, RowError("(encoding)" if "decoded" in problem else "row", problem), text)
+                continue
             try:
                 self._convert(line, fields)
             except RowError as error:
