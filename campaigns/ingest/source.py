@@ -110,32 +110,6 @@ def sniff_delimiter(line: str) -> str:
     return max(DELIMITERS, key=lambda d: (counts[d], d == ","))
 
 
-class _Counted(io.RawIOBase):
-    """The file's own bytes, counting how far reading has got (progress of a compressed log)."""
-
-    def __init__(self, handle: BinaryIO) -> None:
-        self.handle = handle
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
-        return self.handle.readinto(buffer)  # type: ignore[attr-defined, no-any-return]
-
-    def seekable(self) -> bool:
-        return self.handle.seekable()
-
-    def seek(self, offset: int, whence: int = 0) -> int:
-        return self.handle.seek(offset, whence)
-
-    def tell(self) -> int:
-        return self.handle.tell()
-
-    def close(self) -> None:
-        self.handle.close()
-        super().close()
-
-
 class Opened:
     """A log's decompressed bytes (`stream`) and how far into the file on disk reading has got (`position`)."""
 
@@ -183,7 +157,7 @@ def binary(source: LogSource) -> Opened:
 def text(source: LogSource) -> tuple[Opened, TextIO]:
     """The log as text for `csv.reader` (newline="", undecodable bytes as surrogates, no byte order mark)."""
     opened = binary(source)
-    handle = io.TextIOWrapper(opened.stream, encoding="utf-8-sig" if source.bom else source.encoding,  # type: ignore[arg-type]
+    handle = io.TextIOWrapper(opened.stream, encoding="utf-8-sig" if source.bom else source.encoding,
                               errors="surrogateescape", newline="")
     return opened, handle
 

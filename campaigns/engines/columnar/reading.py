@@ -44,7 +44,7 @@ class Block:
 
     table: pa.Table
     lines: np.ndarray
-    odd: list[tuple[int, str]]
+    odd: list[tuple[int, bytes]]
     times: tuple[np.ndarray, np.ndarray] | None = None  # parse_times of the start column, when prefetched
     callees: pa.DictionaryArray | None = None  # the callee column dictionary-encoded, when prefetched
     callee_digits: tuple[np.ndarray, np.ndarray] | None = None  # plain_digits of its dictionary
