@@ -242,7 +242,9 @@ def asterisk_call_id(f: list[str]) -> str:
     return f"{f[16]}/{f[20]}" if len(f) == 21 and f[20] else f[16]
 
 
-_UNIQUEID = re.compile(r"^(.*-)?[0-9]+\.[0-9]+$")
+UNIQUEID_PATTERN = r"^(.*-)?[0-9]+\.[0-9]+$"
+"""An Asterisk uniqueid: `[system name-]epoch.sequence`."""
+_UNIQUEID = re.compile(UNIQUEID_PATTERN)
 
 
 def asterisk(ctx: Context) -> Convert:

@@ -77,7 +77,8 @@ class LogReader:
             return fields, problem
         return None, ""
 
-    def _converter(self) -> formats.Convert:
+    def converter(self) -> formats.Convert:
+        """The row converter of the log's format (for a VICIdial log, it also sets `ignored_columns`)."""
         ctx = self.context
         if self.format == "generic":
             convert, self.ignored_columns = formats.generic(self.header, ctx)
@@ -93,7 +94,7 @@ class LogReader:
         return convert
 
     def __iter__(self) -> Iterator[Attempt | RejectedRow]:
-        convert = self._converter()
+        convert = self.converter()
         source = str(self.path)
         seen: set[int] = set()  # hashes of call ids: 8 bytes per row instead of the strings
         first = self.has_header

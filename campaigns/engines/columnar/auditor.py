@@ -30,6 +30,7 @@ from campaigns.engines.columnar.columns import Blocks, Names, Rows
 from campaigns.engines.columnar.gather import HISTORY, Gatherer
 from campaigns.engines.columnar.groups import Groups
 from campaigns.engines.columnar.ingest import Ingest, LogCounts
+from campaigns.engines.columnar.layouts import PURPOSES_ANY
 from campaigns.engines.columnar.people import People
 from campaigns.engines.columnar.phone_forms import NumberTable
 from campaigns.engines.columnar.reading import prefetched, read_blocks
@@ -39,7 +40,7 @@ from campaigns.ingest.reader import LogReader
 from campaigns.model.calendars import load_soon
 from campaigns.model.facts import Facts
 from campaigns.model.history import Mark
-from campaigns.model.records import PURPOSES, RejectedRow, Violation
+from campaigns.model.records import RejectedRow, Violation
 from campaigns.rules.select import RuleSet
 
 CLOCK = {"time_of_day", "closed_days", "holiday"}
@@ -48,8 +49,6 @@ SUPPORTED = CLOCK | HISTORY | {"opposition_list", "consent", "sector_ban", "call
 
 def unsupported(reader: LogReader, ruleset: RuleSet) -> str:
     """Why the columnar engine cannot run this audit ("" when it can)."""
-    if reader.format != "generic":
-        return f"log format {reader.format}"
     for rule in ruleset.rules:
         p = rule.prepared
         if rule.check not in SUPPORTED:
@@ -113,7 +112,7 @@ class ColumnarAuditor:
         home = self.facts.phones.default_region
         load_soon({calendar_key(home, "", lambda: "", rule.prepared) for rule in self.rules.rules
                    if rule.check == "holiday"})
-        for number, block in enumerate(prefetched(read_blocks(self.source, self.ingest.width, header=True), self.ingest.prepare)):
+        for number, block in enumerate(prefetched(read_blocks(self.source, self.ingest.width, header=self.ingest.layout.header), self.ingest.prepare)):
             if block.prepared is None:  # `prefetched` ran `self.ingest.prepare` on every block
                 raise AssertionError(f"block {number} was not prepared")
             rows, rejected = block.prepared["ingested"]
@@ -189,7 +188,7 @@ class ColumnarAuditor:
         for packed, count in zip(unique.tolist(), counts.tolist(), strict=True):
             camp, purpose, ctry, day = packed >> 40, (packed >> 36) & 15, (packed >> 24) & 4095, \
                 (packed & ((1 << 24) - 1)) + day0
-            key, plan = self.rules.plan_of(names.campaigns.names[camp], PURPOSES[purpose], names.countries.names[ctry],
+            key, plan = self.rules.plan_of(names.campaigns.names[camp], PURPOSES_ANY[purpose], names.countries.names[ctry],
                                            day)
             self.auditor.count_plans(key, count)
             plans.append(plan)

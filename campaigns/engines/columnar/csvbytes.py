@@ -84,8 +84,10 @@ def irregular_quotes(buffer: np.ndarray, delimiter: int) -> bool:
     return bool(np.where(opens, ~opens_ok, ~closes_ok).any())
 
 
-def scan_log(source: LogSource) -> str:
-    """Why the columnar reader would read this log differently from `csv.reader` ("" if it would not)."""
+def scan_log(source: LogSource, width: int = 0, widths: range = range(0)) -> str:
+    """Why the columnar reader would read this log differently from `csv.reader` ("" if it would not), or
+    (`widths`: the numbers of fields the format's row converter accepts) a record has one of them other than
+    `width`: the columnar engine reads one width of record, and the row converter would accept that one."""
     delimiter = ord(source.delimiter)
     carry = b""
     with binary(source) as opened:
@@ -98,15 +100,23 @@ def scan_log(source: LogSource) -> str:
                 continue
             cut = int(ends[-1]) + 1
             carry = data[cut:]
-            problem = _problem(buffer[:cut], delimiter)
+            problem = _problem(buffer[:cut], delimiter) or _widths(data[:cut], source, width, widths)
             if problem:
                 return problem
     if carry:
         buffer = np.frombuffer(carry, np.uint8)
         if (np.count_nonzero(buffer == QUOTE) & 1) == 1:
             return "a quoted field that is never closed"
-        return _problem(buffer, delimiter)
+        return _problem(buffer, delimiter) or _widths(carry, source, width, widths)
     return ""
+
+
+def _widths(data: bytes, source: LogSource, width: int, widths: range) -> str:
+    if not widths:
+        return ""
+    fields = split(data, source.delimiter).separators + 1
+    other = fields[(fields >= widths.start) & (fields < widths.stop) & (fields != width)]
+    return f"records of {int(other[0])} fields among records of {width}" if other.size else ""
 
 
 def _problem(buffer: np.ndarray, delimiter: int) -> str:

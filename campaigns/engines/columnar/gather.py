@@ -193,9 +193,11 @@ class Gatherer:
             def values(name: str, taken: pa.Table = taken, slots: np.ndarray = slots) -> list[Any]:
                 return taken.column(column[name]).to_pylist() if name in column else [""] * len(slots)
 
-            cols = {name: values(name) for name in ("call_id", "callee", "caller_id", "campaign", "purpose",
-                                                    "disposition", "duration_s", "agent", "dial_mode", "ring_s",
-                                                    "talk_s", "region", "lead")}
+            cols = {name: values(name) for name in ("call_id", "caller_id", "campaign", "purpose", "duration_s",
+                                                    "agent", "dial_mode", "ring_s", "talk_s", "region", "lead")}
+            # the log's own texts, where the layout looked up others (vendor logs: layouts.py)
+            cols["callee"] = values("callee_raw" if "callee_raw" in column else "callee")
+            cols["disposition"] = values("disposition_raw" if "disposition_raw" in column else "disposition")
             for k, slot in enumerate(slots.tolist()):
                 row = int(index[slot])
                 if row in overrides:

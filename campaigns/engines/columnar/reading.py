@@ -50,6 +50,7 @@ class Block:
     callee_digits: tuple[np.ndarray, np.ndarray] | None = None  # plain_digits of its dictionary
     end_offset: int = 0  # bytes of the file up to the end of this block (for progress)
     prepared: dict[str, Any] | None = None  # what a `prefetched` prepare step worked out on the reader thread
+    raw: pa.Table | None = None  # the log's own columns when `table` holds the generic ones made from them
 
 
 def read_blocks(source: LogSource, width: int, header: bool, block_bytes: int | None = None) -> Iterator[Block]:
@@ -171,7 +172,8 @@ def columns_prepared(start_column: int, callee_column: int) -> Callable[[Block],
 
     def prepare(block: Block) -> None:
         if block.table.num_rows:
-            block.times = parse_times(_column(block.table, start_column))
+            if block.times is None:
+                block.times = parse_times(_column(block.table, start_column))
             block.callees = pc.dictionary_encode(_column(block.table, callee_column))
             block.callee_digits = plain_digits(block.callees.dictionary)
 
