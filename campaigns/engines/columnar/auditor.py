@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from campaigns.checks.windows import calendar_key
+from campaigns.engines.columnar.aggregates import COLUMNAR, Aggregates
 from campaigns.engines.columnar.clock import local_clocks
 from campaigns.engines.columnar.columns import Blocks, Names, Rows
 from campaigns.engines.columnar.gather import HISTORY, Gatherer
@@ -44,7 +45,7 @@ from campaigns.model.records import RejectedRow, Violation
 from campaigns.rules.select import RuleSet
 
 CLOCK = {"time_of_day", "closed_days", "holiday"}
-SUPPORTED = CLOCK | HISTORY | {"opposition_list", "consent", "sector_ban", "caller_id", "list_scrub"}
+SUPPORTED = CLOCK | HISTORY | COLUMNAR | {"opposition_list", "consent", "sector_ban", "caller_id", "list_scrub"}
 
 
 def unsupported(reader: LogReader, ruleset: RuleSet) -> str:
@@ -82,6 +83,9 @@ class ColumnarAuditor:
         self.suspects = Suspects(facts, self.names, self.people)
         self.gatherer = Gatherer(ruleset, facts, auditor, self.names, self.groups, self.blocks, self.people,
                                  self.suspects, self.ingest.source, self.ingest.column, on_violation)
+        self.aggregates = Aggregates(ruleset, self.names, self.blocks)
+        self.on_violation = on_violation
+        self._aggregate_found = 0
         self.history_rules = any(rule.check in HISTORY for rule in ruleset.rules)
         self.marks: list[Mark] = []
         self._judged_block = -1  # the last block handed to the judging (the reader ingests ahead of it)
@@ -98,7 +102,7 @@ class ColumnarAuditor:
 
     @property
     def violations(self) -> int:
-        return self.gatherer.violations
+        return self.gatherer.violations + self._aggregate_found
 
     @property
     def first_ts(self) -> float | None:
@@ -123,6 +127,7 @@ class ColumnarAuditor:
             self.on_progress(block.end_offset)
         self._judge(self._pending, final=True)
         self._pending = Rows.empty()
+        self._aggregate_found = self.aggregates.finish(self.auditor, self.on_violation)
         self.marks = self.people.marks()
 
     def _arrive(self, rows: Rows) -> None:
@@ -166,6 +171,8 @@ class ColumnarAuditor:
         local = local_clocks(rows, self.names)
         history = self.people.history(rows, pos, local) if self.history_rules else None
         plan_of, plans = self._plans(rows, local)
+        if self.aggregates.rules:
+            self.aggregates.add(rows, local["call_day"], plan_of, plans)
         flags = self.suspects.flags(rows, local, plan_of, plans, history)
         self.gatherer.evaluate(rows, local, pos, plan_of, plans, flags, history)
         self.people.record(rows, pos, local["call_day"], history)

@@ -1,0 +1,34 @@
+"""Packs whose checks the columnar engine gained: the columnar engine against the row engine on them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from campaigns.engines.columnar import reading
+from tests.campaigns.test_columnar import _inputs, _log, _run
+
+
+@pytest.mark.parametrize("block_bytes", [4 << 20, 6000])
+@pytest.mark.parametrize("params", [{}, {"ca.abandonment.period_days": "3", "ca.abandonment.max_rate": "0.02"}])
+def test_the_canadian_pack_runs_on_the_columnar_engine_with_the_row_engines_results(  # type: ignore[no-untyped-def]
+        tmp_path, monkeypatch, params, block_bytes):
+    """ca.abandonment (abandonment_rate per campaign and day, or per 3-day period) with the rest of the pack,
+    on a log whose North-American numbers are Toronto's."""
+    monkeypatch.setattr(reading, "BLOCK_BYTES", block_bytes)
+    log = tmp_path / "log.csv"
+    shape = _log(log, 11, 3000, datetime(2026, 5, 4, 5, tzinfo=UTC))
+    log.write_text(log.read_text().replace("+1208555", "+1416555"))
+    request = {"log": log, "rules": ("ca", "fr-2023"), "inputs": _inputs(tmp_path, shape["persons"], 11),
+               "params": params}
+
+    columnar = _run("auto", **request)
+    row = _run("row", **request)
+
+    assert ("columnar", "row") == (columnar["engine"], row["engine"])
+    abandonment = [v for v in row["violations"] if v["rule"] == "ca.abandonment"]
+    assert len(abandonment) >= 3 and all(v["evidence"]["example_call_ids"] for v in abandonment)
+    assert row["violations"] == columnar["violations"]
+    assert (row["rejected"], row["summary"], row["suppression"], row["counts"]) == \
+        (columnar["rejected"], columnar["summary"], columnar["suppression"], columnar["counts"])
