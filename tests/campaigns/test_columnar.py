@@ -256,7 +256,7 @@ def test_rules_without_a_columnar_version_fall_back_to_the_row_engine(tmp_path):
     log = tmp_path / "log.csv"
     log.write_text(HEADER + "\nc1,2026-03-02T10:30:00+01:00,+12085550100,,camp1,canvassing,answered,10,ag,acme,,,,\n")
 
-    result = run_audit(AuditRequest(log=log, rules=("us-federal",)), lambda v: None, lambda r: None)
+    result = run_audit(AuditRequest(log=log, rules=("us-states",)), lambda v: None, lambda r: None)
 
     assert "row" == result.engine
     assert "has no columnar version" in result.engine_note

@@ -32,3 +32,25 @@ def test_the_canadian_pack_runs_on_the_columnar_engine_with_the_row_engines_resu
     assert row["violations"] == columnar["violations"]
     assert (row["rejected"], row["summary"], row["suppression"], row["counts"]) == \
         (columnar["rejected"], columnar["summary"], columnar["suppression"], columnar["counts"])
+
+
+@pytest.mark.parametrize("block_bytes", [4 << 20, 6000])
+def test_the_us_federal_pack_runs_on_the_columnar_engine_with_the_row_engines_results(  # type: ignore[no-untyped-def]
+        tmp_path, monkeypatch, block_bytes):
+    """us-federal.ring (ring_time: unanswered calls given up too soon) and us-federal.abandonment, with the
+    pack's hours and lists, on a log whose North-American numbers are New York's."""
+    monkeypatch.setattr(reading, "BLOCK_BYTES", block_bytes)
+    log = tmp_path / "log.csv"
+    shape = _log(log, 12, 3000, datetime(2026, 6, 1, 5, tzinfo=UTC))
+    log.write_text(log.read_text().replace("+1208555", "+1212555"))
+    request = {"log": log, "rules": ("us-federal", "fr-2023"), "inputs": _inputs(tmp_path, shape["persons"], 12)}
+
+    columnar = _run("auto", **request)
+    row = _run("row", **request)
+
+    assert ("columnar", "row") == (columnar["engine"], row["engine"])
+    fired = {v["rule"] for v in row["violations"]}
+    assert {"us-federal.ring", "us-federal.abandonment"} <= fired
+    assert row["violations"] == columnar["violations"]
+    assert (row["rejected"], row["summary"], row["suppression"], row["counts"]) == \
+        (columnar["rejected"], columnar["summary"], columnar["suppression"], columnar["counts"])

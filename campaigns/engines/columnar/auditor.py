@@ -45,7 +45,8 @@ from campaigns.model.records import RejectedRow, Violation
 from campaigns.rules.select import RuleSet
 
 CLOCK = {"time_of_day", "closed_days", "holiday"}
-SUPPORTED = CLOCK | HISTORY | COLUMNAR | {"opposition_list", "consent", "sector_ban", "caller_id", "list_scrub"}
+SUPPORTED = CLOCK | HISTORY | COLUMNAR | {"opposition_list", "consent", "sector_ban", "caller_id", "list_scrub",
+                                         "ring_time"}
 
 
 def unsupported(reader: LogReader, ruleset: RuleSet) -> str:

@@ -23,6 +23,9 @@ FAILED = DISPOSITIONS.index("failed")
 DAY = 86400.0
 
 
+NO_ANSWER = DISPOSITIONS.index("no_answer")
+
+
 class Suspects:
     """The vectorized tests of every supported check, over one judged block at a time."""
 
@@ -74,6 +77,8 @@ class Suspects:
                 mask = self._caller_ids(rows, p)
             elif check == "list_scrub":
                 mask = self._stale_scrubs(rows, p)
+            elif check == "ring_time":  # eval_ring_time judges unanswered calls only, on fields of the row
+                mask = rows.disp == NO_ANSWER
             elif history is None:  # the auditor builds the history whenever a rule needs it
                 raise AssertionError(f"rule {rule_id} ({check}) needs the attempt history")
             else:
