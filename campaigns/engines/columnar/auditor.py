@@ -35,6 +35,7 @@ from campaigns.engines.columnar.layouts import PURPOSES_ANY
 from campaigns.engines.columnar.people import People
 from campaigns.engines.columnar.phone_forms import NumberTable
 from campaigns.engines.columnar.reading import prefetched, read_blocks
+from campaigns.engines.columnar.redials import Redials
 from campaigns.engines.columnar.suspects import Suspects
 from campaigns.engines.row import Auditor
 from campaigns.ingest.reader import LogReader
@@ -46,7 +47,7 @@ from campaigns.rules.select import RuleSet
 
 CLOCK = {"time_of_day", "closed_days", "holiday"}
 SUPPORTED = CLOCK | HISTORY | COLUMNAR | {"opposition_list", "consent", "sector_ban", "caller_id", "list_scrub",
-                                         "ring_time"}
+                                         "ring_time", "state_hours"}
 
 
 def unsupported(reader: LogReader, ruleset: RuleSet) -> str:
@@ -57,8 +58,6 @@ def unsupported(reader: LogReader, ruleset: RuleSet) -> str:
             return f"check {rule.check} ({rule.id}) has no columnar version"
         if rule.check == "time_of_day" and p.whole_call:
             return f"{rule.id}: window_edge whole_call"
-        if rule.check == "frequency" and p.states:
-            return f"{rule.id}: per-state frequency"
     return ""
 
 
@@ -81,7 +80,9 @@ class ColumnarAuditor:
         self.blocks = Blocks()
         self.ingest = Ingest(reader, facts, self.names, self.groups, self.blocks)
         self.people = People(auditor.ledger.keep_s, self.names, self.groups, self.blocks)
-        self.suspects = Suspects(facts, self.names, self.people)
+        self.redials = Redials(self.names, self.blocks) if any(rule.check == "redial_after_abandon"
+                                                                for rule in ruleset.rules) else None
+        self.suspects = Suspects(facts, self.names, self.people, self.redials)
         self.gatherer = Gatherer(ruleset, facts, auditor, self.names, self.groups, self.blocks, self.people,
                                  self.suspects, self.ingest.source, self.ingest.column, on_violation)
         self.aggregates = Aggregates(ruleset, self.names, self.blocks)
@@ -172,6 +173,8 @@ class ColumnarAuditor:
         local = local_clocks(rows, self.names)
         history = self.people.history(rows, pos, local) if self.history_rules else None
         plan_of, plans = self._plans(rows, local)
+        if self.redials is not None:
+            self.redials.follow(rows, local["call_day"])
         if self.aggregates.rules:
             self.aggregates.add(rows, local["call_day"], plan_of, plans)
         flags = self.suspects.flags(rows, local, plan_of, plans, history)
