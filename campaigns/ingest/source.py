@@ -144,6 +144,15 @@ class Opened:
         self.close()
 
 
+READ_ERRORS = (OSError, EOFError, zipfile.BadZipFile)
+"""What reading a damaged compressed log raises (a truncated gzip: EOFError)."""
+
+
+def read_error(source: LogSource, line: int, error: BaseException) -> InputError:
+    """The one-line error for a log that cannot be read on to the end, at the line reading stopped."""
+    return InputError(f"{source.path}:{line}", None, f"cannot read the {source.compression or 'file'}: {error}")
+
+
 def binary(source: LogSource) -> Opened:
     """The decompressed bytes of the log, byte order mark included (callers skip `len(BOM)` if `source.bom`)."""
     try:

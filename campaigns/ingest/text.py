@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import zipfile
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
-from campaigns.ingest.source import LogSource, Opened, inspect, text
-from mystery_core.errors import InputError
+from campaigns.ingest.source import READ_ERRORS, LogSource, Opened, inspect, read_error, text
 
 
 class CsvRows:
@@ -55,9 +53,8 @@ class CsvRows:
                 except csv.Error as error:
                     start, ended = ended + 1, reader.line_num
                     yield start, [], f"unreadable CSV: {error}"
-                except (OSError, EOFError, zipfile.BadZipFile) as error:
-                    raise InputError(f"{self.path}:{ended + 1}", None,
-                                     f"cannot read the {self.source.compression or 'file'}: {error}") from None
+                except READ_ERRORS as error:
+                    raise read_error(self.source, ended + 1, error) from None
 
 
 def _has_surrogate(fields: list[str]) -> bool:

@@ -20,6 +20,7 @@ from campaigns.engines.audit import AuditRequest, run_audit
 from campaigns.engines.columnar import reading
 from campaigns.ingest.reader import LogReader
 from campaigns.model.records import RejectedRow
+from mystery_core.errors import InputError
 from tests.campaigns.test_columnar import _inputs, _log, _run
 
 
@@ -181,3 +182,28 @@ def test_asterisk_cdr_csv_with_newcdrcolumns_and_bytes_not_in_utf8_is_read(tmp_p
                         rejected.append)
     assert (3, 0, 3) == (as_utf8.rows, as_utf8.attempts, as_utf8.rejected)
     assert {"(encoding)"} == {r.field for r in rejected}
+
+
+def test_a_damaged_gzip_log_is_one_error_naming_the_line_where_reading_stopped(tmp_path):  # type: ignore[no-untyped-def]
+    rows = b"".join(b"c%d,2026-03-02T22:30:00+01:00,+3361234%04d,,camp1,canvassing,answered,10,ag\n" % (i, i)
+                    for i in range(3000))
+    data = gzip.compress(b"call_id,start,callee,caller_id,campaign,purpose,disposition,duration_s,agent\n" + rows)
+    log = tmp_path / "log.csv.gz"
+    log.write_bytes(data[:len(data) // 2])
+
+    with pytest.raises(InputError) as raised:
+        run_audit(AuditRequest(log=log, rules=("fr-2023",)), lambda v: None, lambda r: None)
+
+    where, problem = str(raised.value).split(": ", 1)
+    assert where.startswith(f"{log}:") and int(where.rsplit(":", 1)[1]) > 1000
+    assert problem.startswith("cannot read the gzip: Compressed file ended")
+
+
+def test_a_zip_of_several_files_is_refused_naming_them(tmp_path):  # type: ignore[no-untyped-def]
+    log = tmp_path / "logs.zip"
+    with zipfile.ZipFile(log, "w") as archive:
+        archive.writestr("a.csv", "x")
+        archive.writestr("b.csv", "y")
+
+    with pytest.raises(InputError, match=r"logs.zip: a zip log must hold exactly one file, this one holds 2: a.csv, b.csv"):
+        LogReader(log)

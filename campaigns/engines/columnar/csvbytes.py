@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from campaigns.ingest.source import LogSource, binary, utf8_chunks
+from campaigns.ingest.source import READ_ERRORS, LogSource, binary, utf8_chunks
 
 LF, CR, QUOTE = 10, 13, 34
 
@@ -91,7 +91,15 @@ def scan_log(source: LogSource, width: int = 0, widths: range = range(0)) -> str
     delimiter = ord(source.delimiter)
     carry = b""
     with binary(source) as opened:
-        for chunk in utf8_chunks(opened, source, 1 << 22):
+        chunks = utf8_chunks(opened, source, 1 << 22)
+        while True:
+            try:
+                chunk = next(chunks, b"")
+            except READ_ERRORS:
+                # the row engine reads it up to the damage and names the line where it stops
+                return f"damaged {source.compression or 'file'} data"
+            if not chunk:
+                break
             data = carry + chunk
             buffer = np.frombuffer(data, np.uint8)
             ends = record_ends(buffer)
