@@ -207,3 +207,18 @@ def test_a_zip_of_several_files_is_refused_naming_them(tmp_path):  # type: ignor
 
     with pytest.raises(InputError, match=r"logs.zip: a zip log must hold exactly one file, this one holds 2: a.csv, b.csv"):
         LogReader(log)
+
+
+def test_an_asterisk_record_without_uniqueid_but_with_userfield_takes_its_line_as_call_id(tmp_path):  # type: ignore[no-untyped-def]
+    """cdr_csv.conf `loguniqueid = no`, `loguserfield = yes`: 17 fields, the 17th a userfield, not a uniqueid."""
+    log = tmp_path / "Master.csv"
+    log.write_text('"SOLAR","0170000000","0612345678","outbound","""Solar"" <0170000000>","SIP/t-1","SIP/t-2","Dial",'
+                   '"SIP/t/0612345678,30","2026-03-16 10:05:00","2026-03-16 10:05:12","2026-03-16 10:07:00",120,108,'
+                   '"ANSWERED","DOCUMENTATION","lead 42"\n'
+                   '"SOLAR","0170000000","0612345679","outbound","""Solar"" <0170000000>","SIP/t-1","SIP/t-2","Dial",'
+                   '"SIP/t/0612345679,30","2026-03-16 10:06:00","2026-03-16 10:06:12","2026-03-16 10:07:00",48,36,'
+                   '"ANSWERED","DOCUMENTATION","srv1-1773651960.7"\n')
+
+    reader = LogReader(log, source_tz="Europe/Paris")
+
+    assert [f"{log}:1", "srv1-1773651960.7"] == [a.call_id for a in reader]
