@@ -2,6 +2,7 @@
 
     python benchmarks/bench_audit.py                 # 1,000,000 rows (the issue's benchmark)
     python benchmarks/bench_audit.py --rows 100000   # quick run
+    python benchmarks/bench_audit.py --crlf --rules fr-2026   # the same log with CRLF line ends too
 
 The log is the generic CSV (one principal, 7 campaigns): one attempt per row over 60 days (95 % inside the French calling
 windows, 5 % anywhere), `rows / 5` persons with one or two
@@ -18,6 +19,9 @@ with every run's figures beside it: on a shared machine single runs moved by 20-
 A third phase runs the whole command a user runs, `campaigns audit --format json --output FILE` with
 the results stored in a fresh SQLite file, and prints its ratio too (`command_*`): writing and storing
 a quarter of a million findings is part of what the user waits for.
+`--crlf` also writes the log with CRLF line ends (as Python's csv module, Excel and most exporters
+write them), runs every phase on both files, and checks that the findings written are the same
+(`crlf_findings_identical`) and that both ran on the columnar engine; `crlf_*` figures are the CRLF log's.
 """
 
 from __future__ import annotations
@@ -97,7 +101,7 @@ def phase_csv(path: Path) -> dict[str, float]:
     return {"seconds": time.perf_counter() - t0, "cpu_seconds": time.process_time() - c0, "rows": count}
 
 
-def phase_audit(path: Path, engine: str = "auto") -> dict[str, Any]:
+def phase_audit(path: Path, engine: str = "auto", rules: str = "fr-2023") -> dict[str, Any]:
     from campaigns.engines.audit import AuditRequest, run_audit
 
     counts = {"violations": 0, "rejected": 0}
@@ -109,19 +113,19 @@ def phase_audit(path: Path, engine: str = "auto") -> dict[str, Any]:
         counts["rejected"] += 1
 
     t0, c0 = time.perf_counter(), time.process_time()
-    outcome = run_audit(AuditRequest(log=path, rules=("fr-2023",), engine=engine), on_violation, on_rejected)
+    outcome = run_audit(AuditRequest(log=path, rules=(rules,), engine=engine), on_violation, on_rejected)
     return {"seconds": time.perf_counter() - t0, "cpu_seconds": time.process_time() - c0, "rows": outcome.rows,
             "attempts": outcome.attempts, "engine": outcome.engine, "engine_note": outcome.engine_note,
             "late": outcome.late, **counts}
 
 
-def phase_command(path: Path, engine: str = "auto") -> dict[str, Any]:
+def phase_command(path: Path, engine: str = "auto", rules: str = "fr-2023") -> dict[str, Any]:
     """`campaigns audit` as a user runs it: JSON lines out, results stored in a new SQLite file."""
     out = path.with_suffix(".jsonl")
     database = path.with_suffix(".db")
     database.unlink(missing_ok=True)
     command = [sys.executable, "-m", "campaigns", "--database-url", f"sqlite:///{database}", "audit", "--log",
-               str(path), "--rules", "fr-2023", "--engine", engine, "--format", "json", "--output", str(out),
+               str(path), "--rules", rules, "--engine", engine, "--format", "json", "--output", str(out),
                "--summary", str(path.with_suffix(".summary.json"))]
     t0 = time.perf_counter()
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -131,7 +135,8 @@ def phase_command(path: Path, engine: str = "auto") -> dict[str, Any]:
         raise RuntimeError(f"campaigns audit failed ({done.returncode}): {done.stderr[-2000:]}")
     with open(out, encoding="utf-8") as handle:
         lines = sum(1 for _ in handle)
-    return {"seconds": time.perf_counter() - t0, "cpu_seconds": (after.ru_utime + after.ru_stime) -
+    summary = json.loads(path.with_suffix(".summary.json").read_text())
+    return {"engine": summary.get("engine"), "seconds": time.perf_counter() - t0, "cpu_seconds": (after.ru_utime + after.ru_stime) -
             (before.ru_utime + before.ru_stime), "violations_written": lines,
             "database_mb": database.stat().st_size / 1e6, "peak_rss_mb": after.ru_maxrss / 1024}
 
@@ -143,10 +148,46 @@ def _fastest(runs: list[dict[str, Any]]) -> dict[str, Any]:
     return min(runs, key=lambda run: run["seconds"])
 
 
-def _child(phase: str, path: Path, engine: str = "auto") -> dict[str, Any]:
-    out = subprocess.run([sys.executable, __file__, "--phase", phase, "--engine", engine, str(path)],
+def _child(phase: str, path: Path, engine: str = "auto", rules: str = "fr-2023") -> dict[str, Any]:
+    out = subprocess.run([sys.executable, __file__, "--phase", phase, "--engine", engine, "--rules", rules, str(path)],
                          capture_output=True, text=True, check=True, env={**os.environ, "PYTHONHASHSEED": "0"})
     return json.loads(out.stdout)
+
+
+def _measure(log: Path, args: argparse.Namespace) -> dict[str, Any]:
+    """Every phase on one log: the csv baseline and the audit (fastest of `--repeat`, interleaved), the command."""
+    size_mb = log.stat().st_size / 1e6
+    runs: dict[str, list[dict[str, Any]]] = {"csv": [], "audit": []}
+    for _ in range(max(args.repeat, 1)):  # interleaved, so a noisy minute hits both phases
+        runs["csv"].append(_child("csv", log))
+        runs["audit"].append(_child("audit", log, args.engine, args.rules))
+    parsed, audited = (_fastest(runs[phase]) for phase in ("csv", "audit"))
+    command = _child("command", log, args.engine, args.rules)
+    return {
+        "file_mb": round(size_mb, 1),
+        "engine": audited["engine"], "engine_note": audited["engine_note"], "late_rows": audited["late"],
+        "csv_seconds": round(parsed["seconds"], 2), "audit_seconds": round(audited["seconds"], 2),
+        "ratio": round(audited["seconds"] / parsed["seconds"], 2),
+        "csv_cpu_seconds": round(parsed["cpu_seconds"], 2), "audit_cpu_seconds": round(audited["cpu_seconds"], 2),
+        "cpu_ratio": round(audited["cpu_seconds"] / parsed["cpu_seconds"], 2),
+        "rows_per_second": round(audited["rows"] / audited["seconds"]),
+        "csv_peak_rss_mb": round(parsed["peak_rss_mb"], 1), "audit_peak_rss_mb": round(audited["peak_rss_mb"], 1),
+        "command_engine": command["engine"],
+        "command_seconds": round(command["seconds"], 2), "command_ratio": round(command["seconds"] / parsed["seconds"], 2),
+        "command_cpu_ratio": round(command["cpu_seconds"] / parsed["cpu_seconds"], 2),
+        "command_peak_rss_mb": round(command["peak_rss_mb"], 1), "command_database_mb": round(command["database_mb"], 1),
+        "command_violations_written": command["violations_written"],
+        "runs": args.repeat, "csv_seconds_each": [round(r["seconds"], 2) for r in runs["csv"]],
+        "audit_seconds_each": [round(r["seconds"], 2) for r in runs["audit"]],
+        "ratio_each": [round(a["seconds"] / c["seconds"], 2) for c, a in zip(runs["csv"], runs["audit"], strict=True)],
+        "violations": audited["violations"], "rejected": audited["rejected"],
+    }
+
+
+def _findings(path: Path) -> list[dict[str, Any]]:
+    """The findings a command wrote, without the log's file name (the two logs have different names)."""
+    with open(path, encoding="utf-8") as handle:
+        return [{key: value for key, value in json.loads(line).items() if key != "source"} for line in handle]
 
 
 def main() -> None:
@@ -157,14 +198,18 @@ def main() -> None:
                         help="audit engine (default: what `campaigns audit` picks, which the output names)")
     parser.add_argument("--repeat", type=int, default=3,
                         help="runs of the csv and audit phases, interleaved; the fastest of each is reported (default 3)")
+    parser.add_argument("--rules", default="fr-2023", help="rule pack (default fr-2023)")
+    parser.add_argument("--crlf", action="store_true",
+                        help="also audit the log written with CRLF line ends, and compare the findings")
     parser.add_argument("--phase", choices=["csv", "audit", "command"], help=argparse.SUPPRESS)
     parser.add_argument("path", nargs="?", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.phase:
         if args.phase == "command":
-            print(json.dumps(phase_command(Path(args.path), args.engine)))
+            print(json.dumps(phase_command(Path(args.path), args.engine, args.rules)))
             return
-        result = phase_csv(Path(args.path)) if args.phase == "csv" else phase_audit(Path(args.path), args.engine)
+        result = phase_csv(Path(args.path)) if args.phase == "csv" else \
+            phase_audit(Path(args.path), args.engine, args.rules)
         result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(json.dumps(result))
         return
@@ -172,32 +217,23 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         log = Path(tmp) / "log.csv"
         shape = generate(log, args.rows)
-        size_mb = log.stat().st_size / 1e6
-        runs: dict[str, list[dict[str, Any]]] = {"csv": [], "audit": []}
-        for _ in range(max(args.repeat, 1)):  # interleaved, so a noisy minute hits both phases
-            runs["csv"].append(_child("csv", log))
-            runs["audit"].append(_child("audit", log, args.engine))
-        parsed, audited = (_fastest(runs[phase]) for phase in ("csv", "audit"))
-        command = _child("command", log, args.engine)
-    result = {
-        "benchmark": "audit fr-2023 vs plain csv parsing", **shape, "file_mb": round(size_mb, 1),
-        "engine": audited["engine"], "engine_note": audited["engine_note"], "late_rows": audited["late"],
-        "csv_seconds": round(parsed["seconds"], 2), "audit_seconds": round(audited["seconds"], 2),
-        "ratio": round(audited["seconds"] / parsed["seconds"], 2),
-        "csv_cpu_seconds": round(parsed["cpu_seconds"], 2), "audit_cpu_seconds": round(audited["cpu_seconds"], 2),
-        "cpu_ratio": round(audited["cpu_seconds"] / parsed["cpu_seconds"], 2),
-        "rows_per_second": round(audited["rows"] / audited["seconds"]),
-        "csv_peak_rss_mb": round(parsed["peak_rss_mb"], 1), "audit_peak_rss_mb": round(audited["peak_rss_mb"], 1),
-        "command_seconds": round(command["seconds"], 2), "command_ratio": round(command["seconds"] / parsed["seconds"], 2),
-        "command_cpu_ratio": round(command["cpu_seconds"] / parsed["cpu_seconds"], 2),
-        "command_peak_rss_mb": round(command["peak_rss_mb"], 1), "command_database_mb": round(command["database_mb"], 1),
-        "command_violations_written": command["violations_written"],
-        "runs": args.repeat, "csv_seconds_each": [round(r["seconds"], 2) for r in runs["csv"]],
-        "audit_seconds_each": [round(r["seconds"], 2) for r in runs["audit"]],
-        "ratio_each": [round(a["seconds"] / c["seconds"], 2) for c, a in zip(runs["csv"], runs["audit"], strict=True)],
-        "violations": audited["violations"], "rejected": audited["rejected"], "python": sys.version.split()[0],
-        "load_average_before_after": [round(load_before, 2), round(os.getloadavg()[0], 2)], "cpus": os.cpu_count(),
-    }
+        logs = {"": log}
+        if args.crlf:
+            crlf = logs["crlf_"] = Path(tmp) / "crlf.csv"
+            with open(log, "rb") as source, open(crlf, "wb") as target:
+                for block in iter(lambda: source.read(1 << 24), b""):
+                    target.write(block.replace(b"\n", b"\r\n"))
+        result: dict[str, Any] = {"benchmark": f"audit {args.rules} vs plain csv parsing", **shape,
+                                  "rules": args.rules}
+        for prefix, path in logs.items():
+            result.update({prefix + key: value for key, value in _measure(path, args).items()})
+        if args.crlf:
+            lf_findings, crlf_findings = (_findings(path.with_suffix(".jsonl")) for path in logs.values())
+            result["crlf_findings_identical"] = lf_findings == crlf_findings
+            result["crlf_both_columnar"] = result["engine"] == result["crlf_engine"] == "columnar" == \
+                result["command_engine"] == result["crlf_command_engine"]
+    result.update({"python": sys.version.split()[0], "cpus": os.cpu_count(),
+                   "load_average_before_after": [round(load_before, 2), round(os.getloadavg()[0], 2)]})
     print(json.dumps(result, indent=1))
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=1) + "\n")

@@ -25,6 +25,10 @@ Progress = Callable[[Path], AbstractContextManager[Callable[[int], None]]]
 """progress(log) -> a context that yields the callback the audit reports bytes of the log read to."""
 
 
+OUTPUT_BUFFER = 1 << 20
+"""Bytes an output file collects before each write to the OS."""
+
+
 @contextlib.contextmanager
 def atomic_output(path: str | None, default: TextIO) -> Iterator[TextIO]:
     """Write to a temporary file next to `path` and rename it only if the block succeeds; `default` when
@@ -36,7 +40,9 @@ def atomic_output(path: str | None, default: TextIO) -> Iterator[TextIO]:
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.with_name(target.name + ".part")
     try:
-        with open(temporary, "w", encoding="utf-8", newline="") as handle:
+        # a large buffer: each flush is a write() that gives up the GIL, and getting it back waits on the
+        # log reader and store threads (with 8 KB, 24 us a finding, a third of writing them)
+        with open(temporary, "w", encoding="utf-8", newline="", buffering=OUTPUT_BUFFER) as handle:
             yield handle
         temporary.replace(target)
     finally:

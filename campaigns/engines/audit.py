@@ -23,6 +23,7 @@ from typing import Any
 from campaigns import __version__
 from campaigns.engines.row import Auditor, RuleStats
 from campaigns.ingest.dispositions import load_mapping
+from campaigns.ingest.formats import ASTERISK_WIDTHS
 from campaigns.ingest.inputs import InputCounts, load_input
 from campaigns.ingest.reader import LogReader
 from campaigns.ingest.text import file_sha256, file_sha256_soon
@@ -37,6 +38,8 @@ from campaigns.rules.select import LOG_FIELDS, RuleSet
 from mystery_core.errors import InputError
 
 INPUT_KINDS = ("persons", "oppositions", "consents", "contracts", "scrubs", "campaigns")
+VARIABLE_WIDTHS = {"asterisk": ASTERISK_WIDTHS, "freeswitch": range(13, 1 << 20)}
+"""Numbers of fields the row converters of headerless formats accept (the columnar engine reads one)."""
 FREEZE_EVERY = 50_000
 """The row engine reports progress every this many attempts (it also froze the collector then, hence the name)."""
 
@@ -219,13 +222,13 @@ def choose_engine(request: AuditRequest, reader: LogReader, ruleset: RuleSet) ->
     if request.engine == "row":
         return "row", "asked for (--engine row)"
     from campaigns.engines.columnar.auditor import unsupported
-    from campaigns.engines.columnar.reading import scan_log
+    from campaigns.engines.columnar.csvbytes import scan_log
 
-    why_not = unsupported(reader, ruleset, request.encoding)
+    why_not = unsupported(reader, ruleset)
     if not why_not:
-        scan = scan_log(request.log)
-        if scan.problem:
-            why_not = f"the log has {scan.problem}"
+        problem = scan_log(reader.source, reader.width, VARIABLE_WIDTHS.get(reader.format, range(0)))
+        if problem:
+            why_not = f"the log has {problem}"
     if why_not and request.engine == "columnar":
         raise InputError("--engine", None, f"the columnar engine cannot run this audit: {why_not}; use --engine auto")
     return ("row", why_not) if why_not else ("columnar", "")

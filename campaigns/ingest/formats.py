@@ -7,6 +7,7 @@ export with header), `asterisk` (cdr-csv Master.csv, no header), `freeswitch` (m
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,7 +26,10 @@ VICIDIAL_COLUMNS = ("uniqueid", "lead_id", "list_id", "campaign_id", "call_date"
                     "user_group", "term_reason", "alt_dial")
 ASTERISK_COLUMNS = ("accountcode", "src", "dst", "dcontext", "clid", "channel", "dstchannel", "lastapp", "lastdata",
                     "start", "answer", "end", "duration", "billsec", "disposition", "amaflags", "uniqueid",
-                    "userfield")
+                    "userfield", "peeraccount", "linkedid", "sequence")
+"""cdr_csv's columns: 16 always, then uniqueid and userfield (each unless turned off in cdr_csv.conf), then
+peeraccount, linkedid and sequence with `newcdrcolumns`: 16 to 21 fields (15 read too, without amaflags)."""
+ASTERISK_WIDTHS = range(15, 22)
 FREESWITCH_COLUMNS = ("caller_id_name", "caller_id_number", "destination_number", "context", "start_stamp",
                       "answer_stamp", "end_stamp", "duration", "billsec", "hangup_cause", "uuid", "bleg_uuid",
                       "accountcode", "read_codec", "write_codec")
@@ -65,7 +69,7 @@ def detect(first_fields: list[str]) -> str | None:
         return "generic"
     if "phone_number" in lowered and "status" in lowered:
         return "vicidial"
-    if len(first_fields) >= 15 and _looks_like_time(first_fields[9]) and len(first_fields) <= 18:
+    if len(first_fields) in ASTERISK_WIDTHS and _looks_like_time(first_fields[9]):
         return "asterisk"
     if len(first_fields) >= 12 and _looks_like_time(first_fields[4]):
         return "freeswitch"
@@ -229,10 +233,24 @@ def vicidial(header: list[str], ctx: Context) -> tuple[Convert, list[str]]:
     return convert, ignored
 
 
+def asterisk_call_id(f: list[str]) -> str:
+    """The record's uniqueid (field 17 when it has the uniqueid's `[system-]epoch.sequence` shape: with
+    `loguniqueid = no` that field is the userfield), with `/sequence` when `newcdrcolumns` wrote one
+    (the legs of a forked Dial share a uniqueid; each leg is a record of its own); "" if none."""
+    if len(f) <= 16 or not _UNIQUEID.search(f[16]):
+        return ""
+    return f"{f[16]}/{f[20]}" if len(f) == 21 and f[20] else f[16]
+
+
+UNIQUEID_PATTERN = r"^(.*-)?[0-9]+\.[0-9]+$"
+"""An Asterisk uniqueid: `[system name-]epoch.sequence`."""
+_UNIQUEID = re.compile(UNIQUEID_PATTERN)
+
+
 def asterisk(ctx: Context) -> Convert:
     def convert(line: int, f: list[str]) -> Attempt:
-        if not 15 <= len(f) <= 18:
-            raise RowError("row", f"expected 15 to 18 Master.csv fields, got {len(f)} (truncated line?)")
+        if len(f) not in ASTERISK_WIDTHS:
+            raise RowError("row", f"expected 15 to 21 Master.csv fields, got {len(f)} (truncated line?)")
         callee = f[2]
         if not callee or not any(ch.isdigit() for ch in callee):
             # originate-based dialers leave dst empty: the number is the last part of Dial(...)'s argument
@@ -245,7 +263,7 @@ def asterisk(ctx: Context) -> Convert:
         ring = duration - billsec if duration is not None and billsec is not None else None
         campaign = f[0]
         principal, purpose = _campaign(ctx, campaign, "", "")
-        call_id = f[16] if len(f) > 16 and f[16] else f"{ctx.source}:{line}"
+        call_id = asterisk_call_id(f) or f"{ctx.source}:{line}"
         return Attempt(call_id, ctx.source, line, ts, phone, callee, f[1], campaign, principal, purpose, disposition,
                        f[14], duration, ring, billsec, "", "", "", "")
 

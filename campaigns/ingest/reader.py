@@ -9,6 +9,7 @@ from pathlib import Path
 from campaigns.ingest import formats
 from campaigns.ingest.dispositions import BUILT_IN
 from campaigns.ingest.formats import FORMATS, NEEDS_SOURCE_TZ, Context, RowError
+from campaigns.ingest.source import inspect
 from campaigns.ingest.text import CsvRows
 from campaigns.ingest.times import source_zone
 from campaigns.model.phones import PhoneBook
@@ -27,10 +28,11 @@ class LogReader:
                  phones: PhoneBook | None = None, registry: Mapping[str, CampaignInfo] | None = None,
                  mapping: Mapping[str, str] | None = None, encoding: str = "utf-8") -> None:
         self.path = Path(path)
-        self.encoding = encoding
+        self.source = inspect(self.path, encoding)
+        self.encoding = self.source.encoding
         self.phones = phones if phones is not None else PhoneBook()
         self.registry = registry or {}
-        first = self._first_row()
+        first, problem = self._first_row()
         detected = formats.detect(first) if first is not None else None
         if log_format is None:
             if detected is None:
@@ -49,6 +51,10 @@ class LogReader:
         codes.update(mapping or {})
         self.context = Context(str(self.path), zone, self.phones, self.registry, codes, log_format)
         self.has_header = log_format in {"generic", "vicidial"}
+        if problem and self.has_header:
+            raise InputError(f"{self.path}:1", "header", problem)
+        self.width = len(first or [])
+        """Fields of the first row (the header's for logs with one)."""
         self.rows = self.attempts = self.rejected = 0
         self.unmapped: Counter[str] = Counter()
         self.ignored_columns: list[str] = []
@@ -62,14 +68,17 @@ class LogReader:
                                  f"{','.join(formats.GENERIC_REQUIRED)} in this order, got {','.join(self.header)}")
             self.fields_present = {h.strip().lower() for h in self.header}
 
-    def _first_row(self) -> list[str] | None:
-        for _line, fields, problem in CsvRows(self.path, self.encoding):
-            if problem:
-                raise InputError(f"{self.path}:1", None, problem)
-            return fields
-        return None
+    def _first_row(self) -> tuple[list[str] | None, str]:
+        """The first row and why it is unusable ("" if it is not); bytes that are not in the encoding only
+        matter if it is a header (a data row is rejected with its reason like any other)."""
+        for line, fields, problem in CsvRows(self.path, source=self.source):
+            if problem and not fields:
+                raise InputError(f"{self.path}:{line}", None, problem)
+            return fields, problem
+        return None, ""
 
-    def _converter(self) -> formats.Convert:
+    def converter(self) -> formats.Convert:
+        """The row converter of the log's format (for a VICIdial log, it also sets `ignored_columns`)."""
         ctx = self.context
         if self.format == "generic":
             convert, self.ignored_columns = formats.generic(self.header, ctx)
@@ -85,11 +94,11 @@ class LogReader:
         return convert
 
     def __iter__(self) -> Iterator[Attempt | RejectedRow]:
-        convert = self._converter()
+        convert = self.converter()
         source = str(self.path)
         seen: set[int] = set()  # hashes of call ids: 8 bytes per row instead of the strings
         first = self.has_header
-        self._rows = rows = CsvRows(self.path, self.encoding)
+        self._rows = rows = CsvRows(self.path, source=self.source)
         for line, fields, problem in rows:
             if first:
                 first = False

@@ -11,53 +11,50 @@ import hashlib
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import TextIO
 
-from mystery_core.errors import InputError
+from campaigns.ingest.source import READ_ERRORS, LogSource, Opened, inspect, read_error, text
 
 
 class CsvRows:
     """Iterate (line_number, fields, problem) over a CSV file; problem is "" or why the row is unusable.
 
-    line_number is the physical line where the row ends (a quoted field may span lines).
+    line_number is the physical line where the row starts (a quoted field may span lines). The file is
+    read through `source` (gzip or zip, byte order mark, encoding, `,` `;` or tab between fields).
     """
 
-    def __init__(self, path: Path, encoding: str = "utf-8") -> None:
+    def __init__(self, path: Path, encoding: str = "utf-8", source: LogSource | None = None) -> None:
         self.path = path
-        self.encoding = encoding
-        self._handle: TextIO | None = None
+        self.source = source if source is not None else inspect(path, encoding)
+        self.encoding = self.source.encoding
+        self._opened: Opened | None = None
 
     def bytes_read(self) -> int:
         """How far into the file reading has got (ahead of the rows handed out by at most a buffer)."""
-        handle = self._handle
-        try:
-            return int(handle.buffer.tell()) if handle is not None else 0
-        except (OSError, ValueError):  # closed
-            return 0
+        return self._opened.position() if self._opened is not None else 0
 
     def __iter__(self) -> Iterator[tuple[int, list[str], str]]:
-        try:
-            handle = open(self.path, encoding=self.encoding, errors="surrogateescape", newline="")  # noqa: SIM115
-        except OSError as error:
-            raise InputError(str(self.path), None, f"cannot read: {error.strerror}") from None
-        except LookupError:
-            raise InputError("--encoding", None, f"unknown encoding {self.encoding!r}") from None
+        opened, handle = text(self.source)
         bad_bytes = (f"not valid {self.encoding} (a byte could not be decoded; re-export the file as UTF-8 or "
                      "pass --encoding latin-1)")
-        self._handle = handle
-        with handle:
-            reader = csv.reader(handle)
+        self._opened = opened
+        with opened, handle:
+            reader = csv.reader(handle, delimiter=self.source.delimiter)
+            ended = 0  # the line the previous row ended on
             while True:
                 try:
                     for fields in reader:
+                        start, ended = ended + 1, reader.line_num
                         # undecodable bytes arrive as lone surrogates; only non-ASCII rows need the scan
                         if "".join(fields).isascii() or not _has_surrogate(fields):
-                            yield reader.line_num, fields, ""
+                            yield start, fields, ""
                         else:
-                            yield reader.line_num, fields, bad_bytes
+                            yield start, fields, bad_bytes
                     return
                 except csv.Error as error:
-                    yield reader.line_num, [], f"unreadable CSV: {error}"
+                    start, ended = ended + 1, reader.line_num
+                    yield start, [], f"unreadable CSV: {error}"
+                except READ_ERRORS as error:
+                    raise read_error(self.source, ended + 1, error) from None
 
 
 def _has_surrogate(fields: list[str]) -> bool:

@@ -241,13 +241,14 @@ def test_the_generated_logs_cover_every_rule_and_reason(tmp_path):  # type: igno
 
 def test_a_log_the_columnar_engine_cannot_read_falls_back_to_the_row_engine(tmp_path):  # type: ignore[no-untyped-def]
     log = tmp_path / "log.csv"
-    log.write_text(HEADER + '\n"c1",2026-03-02T10:30:00+01:00,+33612345678,,camp1,canvassing,answered,10,ag,acme,,,,\n')
+    # a quote inside an unquoted field is a character to csv.reader, not the start of a quoted field
+    log.write_text(HEADER + '\nc1,2026-03-02T10:30:00+01:00,+33612345678,,camp "1",canvassing,answered,10,ag,acme,,,,\n')
 
     result = run_audit(AuditRequest(log=log, rules=("fr-2023",)), lambda v: None, lambda r: None)
 
-    assert ("row", "the log has quoted fields") == (result.engine, result.engine_note)
+    assert ("row", "the log has quotes inside unquoted fields") == (result.engine, result.engine_note)
     assert "row" == result.evidence_pack()["engine"]["name"]
-    with pytest.raises(InputError, match="columnar engine cannot run this audit: the log has quoted fields"):
+    with pytest.raises(InputError, match="columnar engine cannot run this audit: the log has quotes inside unquoted"):
         run_audit(AuditRequest(log=log, rules=("fr-2023",), engine="columnar"), lambda v: None, lambda r: None)
 
 
@@ -255,10 +256,11 @@ def test_rules_without_a_columnar_version_fall_back_to_the_row_engine(tmp_path):
     log = tmp_path / "log.csv"
     log.write_text(HEADER + "\nc1,2026-03-02T10:30:00+01:00,+12085550100,,camp1,canvassing,answered,10,ag,acme,,,,\n")
 
-    result = run_audit(AuditRequest(log=log, rules=("us-federal",)), lambda v: None, lambda r: None)
+    # every built-in pack runs columnar; judging a whole call's span against the windows does not
+    result = run_audit(AuditRequest(log=log, rules=("fr-2023",), params={"fr-2023.hours.window_edge": "whole_call"}),
+                       lambda v: None, lambda r: None)
 
-    assert "row" == result.engine
-    assert "has no columnar version" in result.engine_note
+    assert ("row", "fr-2023.hours: window_edge whole_call") == (result.engine, result.engine_note)
 
 
 def test_vectorized_numbers_match_describe_for_every_number():  # type: ignore[no-untyped-def]

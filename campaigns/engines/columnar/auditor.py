@@ -25,41 +25,39 @@ from typing import Any
 import numpy as np
 
 from campaigns.checks.windows import calendar_key
+from campaigns.engines.columnar.aggregates import COLUMNAR, Aggregates
 from campaigns.engines.columnar.clock import local_clocks
 from campaigns.engines.columnar.columns import Blocks, Names, Rows
 from campaigns.engines.columnar.gather import HISTORY, Gatherer
 from campaigns.engines.columnar.groups import Groups
 from campaigns.engines.columnar.ingest import Ingest, LogCounts
+from campaigns.engines.columnar.layouts import PURPOSES_ANY
 from campaigns.engines.columnar.people import People
 from campaigns.engines.columnar.phone_forms import NumberTable
 from campaigns.engines.columnar.reading import prefetched, read_blocks
+from campaigns.engines.columnar.redials import Redials
 from campaigns.engines.columnar.suspects import Suspects
 from campaigns.engines.row import Auditor
 from campaigns.ingest.reader import LogReader
 from campaigns.model.calendars import load_soon
 from campaigns.model.facts import Facts
 from campaigns.model.history import Mark
-from campaigns.model.records import PURPOSES, RejectedRow, Violation
+from campaigns.model.records import RejectedRow, Violation
 from campaigns.rules.select import RuleSet
 
 CLOCK = {"time_of_day", "closed_days", "holiday"}
-SUPPORTED = CLOCK | HISTORY | {"opposition_list", "consent", "sector_ban", "caller_id", "list_scrub"}
+SUPPORTED = CLOCK | HISTORY | COLUMNAR | {"opposition_list", "consent", "sector_ban", "caller_id", "list_scrub",
+                                         "ring_time", "state_hours"}
 
 
-def unsupported(reader: LogReader, ruleset: RuleSet, encoding: str) -> str:
+def unsupported(reader: LogReader, ruleset: RuleSet) -> str:
     """Why the columnar engine cannot run this audit ("" when it can)."""
-    if reader.format != "generic":
-        return f"log format {reader.format}"
-    if encoding.lower().replace("-", "").replace("_", "") not in {"utf8"}:
-        return f"encoding {encoding}"
     for rule in ruleset.rules:
         p = rule.prepared
         if rule.check not in SUPPORTED:
             return f"check {rule.check} ({rule.id}) has no columnar version"
         if rule.check == "time_of_day" and p.whole_call:
             return f"{rule.id}: window_edge whole_call"
-        if rule.check == "frequency" and p.states:
-            return f"{rule.id}: per-state frequency"
     return ""
 
 
@@ -71,6 +69,7 @@ class ColumnarAuditor:
                  on_violation: Callable[[Violation], None], on_rejected: Callable[[RejectedRow], None],
                  on_progress: Callable[[int], None] = lambda done: None) -> None:
         self.path = reader.path
+        self.source = reader.source
         self.rules = ruleset
         self.facts = facts
         self.auditor = auditor
@@ -81,9 +80,14 @@ class ColumnarAuditor:
         self.blocks = Blocks()
         self.ingest = Ingest(reader, facts, self.names, self.groups, self.blocks)
         self.people = People(auditor.ledger.keep_s, self.names, self.groups, self.blocks)
-        self.suspects = Suspects(facts, self.names, self.people)
+        self.redials = Redials(self.names, self.blocks) if any(rule.check == "redial_after_abandon"
+                                                                for rule in ruleset.rules) else None
+        self.suspects = Suspects(facts, self.names, self.people, self.redials)
         self.gatherer = Gatherer(ruleset, facts, auditor, self.names, self.groups, self.blocks, self.people,
                                  self.suspects, self.ingest.source, self.ingest.column, on_violation)
+        self.aggregates = Aggregates(ruleset, self.names, self.blocks)
+        self.on_violation = on_violation
+        self._aggregate_found = 0
         self.history_rules = any(rule.check in HISTORY for rule in ruleset.rules)
         self.marks: list[Mark] = []
         self._judged_block = -1  # the last block handed to the judging (the reader ingests ahead of it)
@@ -100,7 +104,7 @@ class ColumnarAuditor:
 
     @property
     def violations(self) -> int:
-        return self.gatherer.violations
+        return self.gatherer.violations + self._aggregate_found
 
     @property
     def first_ts(self) -> float | None:
@@ -114,7 +118,7 @@ class ColumnarAuditor:
         home = self.facts.phones.default_region
         load_soon({calendar_key(home, "", lambda: "", rule.prepared) for rule in self.rules.rules
                    if rule.check == "holiday"})
-        for number, block in enumerate(prefetched(read_blocks(self.path, self.ingest.width), self.ingest.prepare)):
+        for number, block in enumerate(prefetched(read_blocks(self.source, self.ingest.width, header=self.ingest.layout.header), self.ingest.prepare)):
             if block.prepared is None:  # `prefetched` ran `self.ingest.prepare` on every block
                 raise AssertionError(f"block {number} was not prepared")
             rows, rejected = block.prepared["ingested"]
@@ -125,6 +129,7 @@ class ColumnarAuditor:
             self.on_progress(block.end_offset)
         self._judge(self._pending, final=True)
         self._pending = Rows.empty()
+        self._aggregate_found = self.aggregates.finish(self.auditor, self.on_violation)
         self.marks = self.people.marks()
 
     def _arrive(self, rows: Rows) -> None:
@@ -168,6 +173,10 @@ class ColumnarAuditor:
         local = local_clocks(rows, self.names)
         history = self.people.history(rows, pos, local) if self.history_rules else None
         plan_of, plans = self._plans(rows, local)
+        if self.redials is not None:
+            self.redials.follow(rows, local["call_day"])
+        if self.aggregates.rules:
+            self.aggregates.add(rows, local["call_day"], plan_of, plans)
         flags = self.suspects.flags(rows, local, plan_of, plans, history)
         self.gatherer.evaluate(rows, local, pos, plan_of, plans, flags, history)
         self.people.record(rows, pos, local["call_day"], history)
@@ -190,7 +199,7 @@ class ColumnarAuditor:
         for packed, count in zip(unique.tolist(), counts.tolist(), strict=True):
             camp, purpose, ctry, day = packed >> 40, (packed >> 36) & 15, (packed >> 24) & 4095, \
                 (packed & ((1 << 24) - 1)) + day0
-            key, plan = self.rules.plan_of(names.campaigns.names[camp], PURPOSES[purpose], names.countries.names[ctry],
+            key, plan = self.rules.plan_of(names.campaigns.names[camp], PURPOSES_ANY[purpose], names.countries.names[ctry],
                                            day)
             self.auditor.count_plans(key, count)
             plans.append(plan)

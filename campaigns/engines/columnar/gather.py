@@ -23,11 +23,12 @@ from campaigns.engines.columnar.verdicts import Batch, Found
 from campaigns.engines.row import Auditor
 from campaigns.model.call import Call
 from campaigns.model.facts import Facts
+from campaigns.model.history import PersonHistory
 from campaigns.model.localtime import Local, utc_tails, wall_texts
 from campaigns.model.records import DISPOSITIONS, Attempt, Violation
 from campaigns.rules.select import RuleSet
 
-HISTORY = {"frequency", "min_gap", "max_per_day", "cooling_off", "objection"}
+HISTORY = {"frequency", "min_gap", "max_per_day", "cooling_off", "objection", "redial_after_abandon"}
 
 
 class Gatherer:
@@ -66,7 +67,8 @@ class Gatherer:
         batch = Batch(rows, local, history, self.names, self.groups, self.people, self.suspects, self.facts)
         for rule_id, mask in flags.items():
             rule = self._by_id[rule_id]
-            verdict = verdicts.VERDICTS.get(rule.check)
+            verdict = verdicts.VERDICTS.get(rule.check) if rule.check != "frequency" or not rule.prepared.states \
+                else None  # the array verdict counts without regard to the US state
             flagged = np.flatnonzero(mask)
             if verdict is None or not flagged.size:
                 continue
@@ -123,6 +125,7 @@ class Gatherer:
                 if self._by_id[rule_id].check in HISTORY:
                     need |= mask
             histories, pasts_ts = self.people.histories(rows, local["call_day"], pos, need, h)
+            self._abandoned(flags, histories)
         format_times(rows, local, which, pasts_ts, self.names)
         facts = self.facts
         auditor = self.auditor
@@ -144,6 +147,21 @@ class Gatherer:
                         ranks.append(rank)
         found_rows.append(np.array(where, np.int64))
         found_ranks.append(np.array(ranks, np.int64))
+
+    def _abandoned(self, flags: dict[str, np.ndarray], histories: dict[int, Any]) -> None:
+        """The abandoned call a redial rule reads, in the histories of the rows flagged for it (redials.py)."""
+        redials = self.suspects.redials
+        if redials is None:
+            return
+        for rule_id, mask in flags.items():
+            if self._by_id[rule_id].check != "redial_after_abandon":
+                continue
+            for i in np.flatnonzero(mask).tolist():
+                history = histories.get(i)
+                if history is None:
+                    history = histories[i] = PersonHistory()
+                past = redials.before[i]
+                history.abandoned = {past.phone: past}
 
     def _calls(self, rows: Rows, local: dict[str, Any], which: np.ndarray) -> list[Call]:
         """The Call that CallBuilder would build for each of these rows."""
@@ -193,9 +211,11 @@ class Gatherer:
             def values(name: str, taken: pa.Table = taken, slots: np.ndarray = slots) -> list[Any]:
                 return taken.column(column[name]).to_pylist() if name in column else [""] * len(slots)
 
-            cols = {name: values(name) for name in ("call_id", "callee", "caller_id", "campaign", "purpose",
-                                                    "disposition", "duration_s", "agent", "dial_mode", "ring_s",
-                                                    "talk_s", "region", "lead")}
+            cols = {name: values(name) for name in ("call_id", "caller_id", "campaign", "purpose", "duration_s",
+                                                    "agent", "dial_mode", "ring_s", "talk_s", "region", "lead")}
+            # the log's own texts, where the layout looked up others (vendor logs: layouts.py)
+            cols["callee"] = values("callee_raw" if "callee_raw" in column else "callee")
+            cols["disposition"] = values("disposition_raw" if "disposition_raw" in column else "disposition")
             for k, slot in enumerate(slots.tolist()):
                 row = int(index[slot])
                 if row in overrides:

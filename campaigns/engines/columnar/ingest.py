@@ -13,13 +13,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from campaigns.engines.columnar.columns import Blocks, Names, Rows
+from campaigns.engines.columnar.csvbytes import record_fields
 from campaigns.engines.columnar.groups import Groups
+from campaigns.engines.columnar.layouts import layout_of
 from campaigns.engines.columnar.reading import Block, columns_prepared, parse_times, text_hashes
 from campaigns.ingest import formats
 from campaigns.ingest.formats import RowError
 from campaigns.ingest.reader import LogReader
 from campaigns.model.facts import Facts
-from campaigns.model.records import DIAL_MODES, DISPOSITIONS, PURPOSES, Attempt, RejectedRow
+from campaigns.model.records import DIAL_MODES, DISPOSITIONS, Attempt, RejectedRow
 
 SLOT_MASK = (1 << 24) - 1  # call id hash slots (16 MB): see Ingest._seen_before
 
@@ -45,15 +47,20 @@ class Ingest:
         self.groups = groups
         self.blocks = blocks
         self.source = str(reader.path)
+        self.log = reader.source
         self.counts = LogCounts()
-        self._convert, self.counts.ignored_columns = formats.generic(reader.header, reader.context)
-        header = [h.strip().lower() for h in reader.header]
-        self.width = len(header)
-        self.column = {name: header.index(name) for name in (*formats.GENERIC_REQUIRED, *formats.GENERIC_OPTIONAL)
-                       if name in header}
-        """Column name -> place in the log's header."""
+        self.layout = layout = layout_of(reader)
+        if reader.format == "generic":
+            self._convert, self.counts.ignored_columns = formats.generic(reader.header, reader.context)
+        else:
+            self._convert = reader.converter()
+            self.counts.ignored_columns = reader.ignored_columns
+        self.width = layout.width
+        self.column = layout.column
+        """Column name -> place in the table the judging reads."""
         self._columns = columns_prepared(self.column["start"], self.column["callee"])
-        mapping = reader.context.mapping
+        mapping = layout.mapping
+        self._purposes = layout.purposes
         self._codes = sorted(mapping)
         self._code_disp = np.array([DISPOSITIONS.index(mapping[c]) for c in self._codes] or [0], np.int8)
         self._seen: list[np.ndarray] = []
@@ -66,6 +73,9 @@ class Ingest:
     def prepare(self, block: Block) -> None:
         """Runs on the reader thread (`prefetched`), in block order: `block.prepared["ingested"]` gets the
         block's (Rows, rejected rows in line order)."""
+        if self.layout.transform is not None and block.table.num_rows:
+            block.raw = block.table
+            block.table, block.times = self.layout.transform(block.table, block.lines)
         self._columns(block)
         block.prepared = self._checked(block)
         block.prepared["ingested"] = self._ingest(next(self._numbers), block)
@@ -82,18 +92,20 @@ class Ingest:
         counts = self.counts
         names = self.names
         rejected: list[tuple[int, RejectedRow]] = []
-        for line, text in block.odd:
-            if not text:
-                continue
-            fields = text.split(",")
-            if len(fields) == 1 and not fields[0].strip():
-                continue
+        for line, raw in block.odd:
+            fields, problem = record_fields(raw, self.log)
+            if not problem and (not fields or (len(fields) == 1 and not fields[0].strip())):
+                continue  # blank line: not a row
             counts.rows += 1
+            text = ",".join(fields)
+            if problem:
+                self._reject(rejected, line, RowError("(encoding)" if "decoded" in problem else "row", problem), text)
+                continue
             try:
                 self._convert(line, fields)
             except RowError as error:
                 self._reject(rejected, line, error, text)
-            else:  # pragma: no cover - a wrong width never converts
+            else:  # pragma: no cover - a wrong width never converts (scan_log: one width in a vendor log)
                 raise RuntimeError(f"{self.source}:{line}: converted a row of the wrong width")
         table = block.table
         n = table.num_rows
@@ -101,10 +113,12 @@ class Ingest:
         checked = block.prepared if block.prepared is not None else self._checked(block)
         col, ok, ts = checked["col"], checked["ok"], checked["ts"]
         key, profile, purpose, code = checked["key"], checked["profile"], checked["purpose"], checked["code"]
-        purposes = list(PURPOSES)
+        purposes = list(self._purposes)
+        raw = block.raw if block.raw is not None else table
+        disp = self._code_disp[np.maximum(code, 0)] if n else np.zeros(0, np.int8)
         overrides: dict[int, Attempt] = {}
         for i in np.flatnonzero(~ok).tolist():
-            fields = [table.column(c)[i].as_py() for c in range(self.width)]
+            fields = [raw.column(c)[i].as_py() for c in range(self.width)]
             line = int(block.lines[i])
             try:
                 attempt = self._convert(line, fields)
@@ -118,7 +132,7 @@ class Ingest:
             info = self.facts.phones.lookup(attempt.phone)
             profile[i] = names.numbers.profile_id((info.country, info.zones, info.kind, info.valid))
             purpose[i] = purposes.index(attempt.purpose)
-            code[i] = self._codes.index(attempt.disposition_raw)
+            disp[i] = DISPOSITIONS.index(attempt.disposition)
             ok[i] = True
         # duplicate call ids: the row engine keeps hash(call_id) of every attempt, in file order; here
         # text_hashes (same odds of a false match) kept as sorted int64 arrays: 8 bytes a row
@@ -134,7 +148,7 @@ class Ingest:
         duplicate[by_hash[again]] = True
         for i in candidates[duplicate].tolist():
             line = int(block.lines[i])
-            text = ",".join(table.column(c)[i].as_py() for c in range(self.width))
+            text = ",".join(raw.column(c)[i].as_py() for c in range(self.width))
             self._reject(rejected, line, RowError("call_id", f"duplicate call id {col['call_id'][i].as_py()!r} (already seen "
                                                              "earlier in the file; this row is not audited)"), text)
         self._remember(ordered[~duplicate[by_hash]])
@@ -157,7 +171,7 @@ class Ingest:
         cli = names.clis.many(col["caller_id"]) if n else np.zeros(0, np.int32)
         rows = Rows(seq=self._arrivals + np.arange(k), ts=ts[take], line=block.lines[take], key=key[take],
                     profile=profile[take], camp=camp[take], principal=principal[take],
-                    purpose=purpose[take].astype(np.int8), disp=self._code_disp[code[take]] if k else
+                    purpose=purpose[take].astype(np.int8), disp=disp[take] if k else
                     np.zeros(0, np.int8), group=group, region=region[take].astype(np.int32),
                     block=np.full(k, number, np.int32), index=take,
                     callref=(np.int64(number) << 32) | take, mode=mode[take],
@@ -193,7 +207,7 @@ class Ingest:
             key = np.zeros(0, np.int64)
             profile = np.zeros(0, np.int32)
         ok &= key >= 0
-        purpose = pc.fill_null(pc.index_in(col["purpose"], value_set=pa.array(list(PURPOSES))), -1).to_numpy(
+        purpose = pc.fill_null(pc.index_in(col["purpose"], value_set=pa.array(list(self._purposes))), -1).to_numpy(
             zero_copy_only=False).astype(np.int64) if n else np.zeros(0, np.int64)
         ok &= purpose >= 0
         code = pc.fill_null(pc.index_in(col["disposition"], value_set=pa.array(self._codes, pa.string())), -1).to_numpy(

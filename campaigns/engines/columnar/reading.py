@@ -1,11 +1,12 @@
-"""A generic CSV log in blocks of lines: Arrow parses the well-formed lines, the row converter the others.
+"""A log in blocks of records: Arrow parses the well-formed ones, the row converter the others.
 
-The columnar engine reads only files that `csv.reader` and a plain comma split read alike: UTF-8, no
-quote character, no carriage return, no NUL byte (`scan_log` checks).
-Then a line is a row, its number is its physical line, and a line with the header's number of commas
-is exactly a row of the right width. Every other line (blank, truncated, extra commas) and every row
-that one of the vectorized tests does not pass goes through `formats.generic`'s converter, so rejected
-rows get the row engine's own field and reason.
+The bytes come from `campaigns.ingest.source` (decompressed, re-encoded as UTF-8, without a byte
+order mark), so both engines read the same text. csvbytes.py finds the records (quoted fields may
+hold separators and line breaks; LF or CRLF line ends) and the line each starts on; a record with
+the first row's number of separators outside quotes, in valid UTF-8, is exactly a row of the right
+width, and Arrow's CSV reader parses those. Every other record (blank, truncated, extra separators,
+bytes not in the encoding) and every row that one of the vectorized tests does not pass goes through
+the format's row converter, so rejected rows get the row engine's own field and reason.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from queue import Full, Queue
 from typing import Any
 
@@ -22,7 +22,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from campaigns.engines.columnar.csvbytes import record_ends, split, utf8_problems
 from campaigns.engines.columnar.phone_forms import plain_digits
+from campaigns.ingest.source import LogSource, Utf8Reader, binary
 
 BLOCK_BYTES = 6 << 20
 """Bytes per block: the history merge costs a pass over the stored attempts per block, so larger blocks
@@ -35,40 +37,6 @@ the number table), and growing slowly keeps it ahead of the audit (waits: 0.12 s
 doubling)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Scan:
-    """What one pass over the log's bytes found: why Arrow cannot read it ("" if it can)."""
-
-    problem: str
-
-
-def scan_log(path: Path) -> Scan:
-    """Look for what the columnar reader does not handle (stops at the first problem)."""
-    problem = ""
-    tail = b""
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 22), b""):
-            if problem:
-                break
-            if b'"' in block:
-                problem = "quoted fields"
-            elif b"\r" in block:
-                problem = "carriage returns (CRLF line ends)"
-            elif b"\x00" in block:
-                problem = "NUL bytes"
-            elif not block.isascii():
-                try:
-                    (tail + block).decode("utf-8")
-                except UnicodeDecodeError as error:
-                    if error.start < len(tail) + len(block) - 4:  # not just a character cut by the block end
-                        problem = "bytes that are not UTF-8"
-                cut = max(block.rfind(b"\n"), 0)
-                tail = block[cut:] if len(block) - cut < 8 else b""
-                continue
-            tail = b""
-    return Scan(problem)
-
-
 @dataclass(slots=True)
 class Block:
     """Lines of the log: `table` holds the well-formed ones (columns c0, c1, ... as strings) and `lines`
@@ -76,69 +44,80 @@ class Block:
 
     table: pa.Table
     lines: np.ndarray
-    odd: list[tuple[int, str]]
+    odd: list[tuple[int, bytes]]
     times: tuple[np.ndarray, np.ndarray] | None = None  # parse_times of the start column, when prefetched
     callees: pa.DictionaryArray | None = None  # the callee column dictionary-encoded, when prefetched
     callee_digits: tuple[np.ndarray, np.ndarray] | None = None  # plain_digits of its dictionary
     end_offset: int = 0  # bytes of the file up to the end of this block (for progress)
     prepared: dict[str, Any] | None = None  # what a `prefetched` prepare step worked out on the reader thread
+    raw: pa.Table | None = None  # the log's own columns when `table` holds the generic ones made from them
 
 
-def read_blocks(path: Path, width: int, block_bytes: int | None = None) -> Iterator[Block]:
-    """Blocks of whole lines after the header line: about `block_bytes` (BLOCK_BYTES by default), the
-    first ones smaller (FIRST_BLOCK_BYTES, then growing by as much)."""
+def read_blocks(source: LogSource, width: int, header: bool, block_bytes: int | None = None) -> Iterator[Block]:
+    """Blocks of whole records (after the header record if `header`): about `block_bytes` (BLOCK_BYTES by
+    default), the first ones smaller (FIRST_BLOCK_BYTES, then growing by as much). A record of `width`
+    fields in valid UTF-8 goes to Arrow; the others to `Block.odd`, as (line, bytes)."""
     block_bytes = block_bytes or BLOCK_BYTES
     size = min(block_bytes, FIRST_BLOCK_BYTES)
     names = [f"c{i}" for i in range(width)]
     # one parsing thread: on two cores, Arrow's pool would compete with the audit itself
     read = pacsv.ReadOptions(column_names=names, use_threads=False, block_size=1 << 22)
-    parse = pacsv.ParseOptions(quote_char=False, escape_char=False, double_quote=False, newlines_in_values=False,
-                               ignore_empty_lines=True, invalid_row_handler=lambda row: "skip")
+    plain = pacsv.ParseOptions(delimiter=source.delimiter, quote_char=False, escape_char=False, double_quote=False,
+                               newlines_in_values=False, ignore_empty_lines=True, invalid_row_handler=lambda row: "skip")
+    quoted = pacsv.ParseOptions(delimiter=source.delimiter, quote_char='"', escape_char=False, double_quote=True,
+                                newlines_in_values=True, ignore_empty_lines=True, invalid_row_handler=lambda row: "skip")
     convert = pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False,
                                    quoted_strings_can_be_null=False, check_utf8=False)
     line = 1
     carry = b""
-    with open(path, "rb") as handle:
-        header = handle.readline()
-        offset = len(header)
-        if not header:
-            return
-        if not header.endswith(b"\n"):
-            return
+    skip = header
+    with binary(source) as opened:
+        utf8 = Utf8Reader(opened, source)
         while True:
-            chunk = handle.read(size)
+            chunk = utf8.read(size)
             size = min(size + FIRST_BLOCK_BYTES, block_bytes)
             data = carry + chunk
-            if not chunk:
-                if not data:
-                    return
-                carry = b""
-            else:
-                cut = data.rfind(b"\n")
-                if cut < 0:
+            if chunk:
+                ends = record_ends(np.frombuffer(data, np.uint8))
+                if not ends.size:
                     carry = data
                     continue
-                data, carry = data[:cut + 1], data[cut + 1:]
-            buffer = np.frombuffer(data, np.uint8)
-            ends = np.flatnonzero(buffer == 10)
-            if not data.endswith(b"\n"):
-                ends = np.append(ends, len(data))
-            starts = np.concatenate([[0], ends[:-1] + 1])
-            commas = np.flatnonzero(buffer == 44)
-            good = (np.searchsorted(commas, ends) - np.searchsorted(commas, starts)) == width - 1
-            numbers = line + 1 + np.arange(len(ends))
-            line += len(ends)
-            odd = [(int(numbers[i]), data[starts[i]:ends[i]].decode("utf-8"))
-                   for i in np.flatnonzero(~good).tolist()]
-            table = pacsv.read_csv(pa.py_buffer(data), read_options=read, parse_options=parse,
-                                   convert_options=convert) if good.any() else None
+                cut = int(ends[-1]) + 1
+                data, carry = data[:cut], data[cut:]
+            else:
+                carry = b""
+            if not data:
+                return
+            records = split(data, source.delimiter)
+            numbers = line + records.lines
+            line += records.line_feeds
+            good = records.separators == width - 1
+            first = 0
+            if skip:
+                skip = False
+                first = 1
+                good[0] = False
+            well_formed = good.copy()  # what Arrow reads (any valid UTF-8 or not)
+            good &= ~utf8_problems(data, records)
+            starts, ends = records.starts.tolist(), records.ends.tolist()
+            odd = [(int(numbers[i]), data[starts[i]:ends[i] + 1]) for i in np.flatnonzero(~good).tolist() if i >= first]
+            table = None
+            if good.any():
+                body = data[starts[1]:] if first else data
+                options = quoted if b'"' in body else plain
+                table = pacsv.read_csv(pa.py_buffer(body), read_options=read, parse_options=options,
+                                       convert_options=convert)
+                if table.num_rows != int(well_formed[first:].sum()):
+                    raise RuntimeError(f"{source.path}: Arrow read {table.num_rows} rows where "
+                                       f"{int(well_formed[first:].sum())} records are well formed")
+                if not good[well_formed].all():
+                    table = table.filter(pa.array(good[well_formed]))
             kept = numbers[good]
             if table is None:
                 table = pa.table({name: pa.array([], pa.string()) for name in names})
-            if table.num_rows != len(kept):
-                raise RuntimeError(f"{path}: Arrow read {table.num_rows} rows where {len(kept)} lines are well formed")
-            offset += len(data)
-            yield Block(table.combine_chunks(), kept, odd, end_offset=offset)
+            # progress: bytes of the file on disk (compressed or re-encoded logs: as far as read)
+            exact = not source.compression and source.utf8
+            yield Block(table.combine_chunks(), kept, odd, end_offset=opened.position() - (len(carry) if exact else 0))
             if not chunk:
                 return
 
@@ -193,7 +172,8 @@ def columns_prepared(start_column: int, callee_column: int) -> Callable[[Block],
 
     def prepare(block: Block) -> None:
         if block.table.num_rows:
-            block.times = parse_times(_column(block.table, start_column))
+            if block.times is None:
+                block.times = parse_times(_column(block.table, start_column))
             block.callees = pc.dictionary_encode(_column(block.table, callee_column))
             block.callee_digits = plain_digits(block.callees.dictionary)
 

@@ -14,6 +14,7 @@ from campaigns.checks.refusal import CoolingParams, ObjectionParams, grace_end
 from campaigns.checks.windows import calendar_key
 from campaigns.engines.columnar.columns import Interner, Names, Rows
 from campaigns.engines.columnar.people import People
+from campaigns.engines.columnar.redials import Redials
 from campaigns.model.calendars import holiday_name
 from campaigns.model.facts import Facts
 from campaigns.model.phones import PhoneError
@@ -23,13 +24,18 @@ FAILED = DISPOSITIONS.index("failed")
 DAY = 86400.0
 
 
+NO_ANSWER = DISPOSITIONS.index("no_answer")
+
+
 class Suspects:
     """The vectorized tests of every supported check, over one judged block at a time."""
 
-    def __init__(self, facts: Facts, names: Names, people: People) -> None:
+    def __init__(self, facts: Facts, names: Names, people: People, redials: Redials | None = None) -> None:
         self.facts = facts
         self.names = names
         self.people = people
+        self.redials = redials
+        """The latest abandoned call per number (when a redial rule runs)."""
 
     def flags(self, rows: Rows, local: dict[str, Any], plan_of: np.ndarray, plans: list[Any],
               history: dict[str, Any] | None) -> dict[str, np.ndarray]:
@@ -74,6 +80,13 @@ class Suspects:
                 mask = self._caller_ids(rows, p)
             elif check == "list_scrub":
                 mask = self._stale_scrubs(rows, p)
+            elif check == "ring_time":  # eval_ring_time judges unanswered calls only, on fields of the row
+                mask = rows.disp == NO_ANSWER
+            elif check == "redial_after_abandon" and self.redials is not None:
+                mask = self.redials.flags(rule, rows)  # the auditor had it follow this batch
+            elif check == "state_hours" or (check == "frequency" and p.states):
+                # each US state's rules: the check's own evaluate decides every row in scope
+                mask = np.ones(len(rows), bool)
             elif history is None:  # the auditor builds the history whenever a rule needs it
                 raise AssertionError(f"rule {rule_id} ({check}) needs the attempt history")
             else:
