@@ -5,19 +5,13 @@ no process may trust a history it keeps in memory; each question reads the perso
 and every write of a person's history happens inside `person_transaction`, which serialises the
 writers of one person across processes:
 
-* PostgreSQL: `pg_advisory_xact_lock` on a 64-bit key derived from the person key, taken first in
-  the transaction and released by its commit or rollback; the transaction is READ COMMITTED, so each
-  later statement sees what the previous holder committed.
-* SQLite: `BEGIN IMMEDIATE` takes the database's write lock before the first read, so a second
-  process (or thread) sharing the file waits (busy_timeout) until the first commits; in WAL mode the
-  reads after it see the newest commit.
+an advisory lock on PostgreSQL, the file's write lock on SQLite (mystery_core.store.locks).
 
 The SQL the guard runs per question is all here (repo.py keeps the audit's and the decision log's).
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -28,6 +22,7 @@ from sqlalchemy import Connection, Engine
 
 from campaigns.model.records import Attempt
 from campaigns.store import schema
+from mystery_core.store import locks
 
 ATTEMPT_COLUMNS = ("attempt_id", "phone", "campaign", "principal", "purpose", "disposition", "started_at", "ts",
                    "duration_s", "region", "outcome_pending")
@@ -46,14 +41,9 @@ _BY_ID = _SELECT.where(_OF_ID)
 _PERSON_OR_ID = _SELECT.where(sa.or_(_OF_PERSON, _OF_ID)).order_by(_t.c.ts, _t.c.attempt_id)
 
 
-class UnsupportedDatabase(ValueError):
-    """The guard serialises writers on SQLite and PostgreSQL only."""
-
-
 def lock_number(lock_key: str) -> int:
     """The signed 64-bit advisory-lock key of a person key (stable across processes and hosts)."""
-    digest = hashlib.blake2b(b"campaigns.guard:" + lock_key.encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big", signed=True)
+    return locks.lock_number("campaigns.guard:" + lock_key)
 
 
 @contextmanager
@@ -63,25 +53,8 @@ def person_transaction(engine: Engine, lock_key: str) -> Iterator[Connection]:
     Commits when the block ends, rolls back when it raises: an attempt is written together with the
     decision that allowed it, or not at all.
     """
-    with engine.connect() as connection:
-        dialect = connection.dialect.name
-        if dialect == "postgresql":
-            # READ COMMITTED whatever the server's default: under REPEATABLE READ or SERIALIZABLE the snapshot
-            # would date from the lock request, and the reads after the wait would miss the last holder's write
-            connection.execution_options(isolation_level="READ COMMITTED")
-            connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": lock_number(lock_key)})
-        elif dialect == "sqlite":
-            # pysqlite would BEGIN (deferred) only at the first write; the read must already hold the lock
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
-        else:
-            raise UnsupportedDatabase(f"database: the guard shares its history on sqlite or postgresql, "
-                                      f"got {dialect}")
-        try:
-            yield connection
-        except BaseException:
-            connection.rollback()
-            raise
-        connection.commit()
+    with locks.locked_transaction(engine, "campaigns.guard:" + lock_key) as connection:
+        yield connection
 
 
 def person_attempts(connection: Connection, principal: str, phones: Sequence[str],

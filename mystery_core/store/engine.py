@@ -10,6 +10,7 @@ from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from mystery_core import jsontext
+from mystery_core.store.locks import locked_connection
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -20,7 +21,6 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # Each product declares the folder of its Alembic branch under this entry-point group (pyproject.toml),
 # so the core runs every branch's migrations without importing either product's code.
 VERSIONS_ENTRY_POINTS = "mystery_core.migrations"
-MIGRATION_LOCK = 0x6D79737465727901  # PostgreSQL advisory-lock key held while migrating ("mystery" + 1)
 
 def normalize_url(url: str) -> str:
     """Accept plain `postgresql://` URLs and use the psycopg 3 driver we ship."""
@@ -91,20 +91,11 @@ def migrate(engine: Engine) -> None:
     from alembic import command
 
     config = _alembic_config(engine)
-    with engine.connect() as connection:
-        # Several processes (guards on several hosts) may open one fresh database at once: the first to take
-        # the lock migrates, the others wait and then find nothing left to do (READ COMMITTED whatever the
-        # server's default, so that the reads after the wait see the first one's tables).
-        postgresql = connection.dialect.name == "postgresql"
-        if postgresql:
-            connection.execution_options(isolation_level="READ COMMITTED")
-        with connection.begin():
-            if postgresql:
-                connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
-            elif connection.dialect.name == "sqlite":
-                connection.exec_driver_sql("BEGIN IMMEDIATE")
-            config.attributes["connection"] = connection
-            command.upgrade(config, "heads")
+    # Several processes (guards on several hosts) may open one fresh database at once: the first to take the
+    # lock migrates, the others wait and then find nothing left to do.
+    with engine.connect() as connection, locked_connection(connection, "mystery_core.migrate") as locked:
+        config.attributes["connection"] = locked
+        command.upgrade(config, "heads")
 
 
 def open_store(url: str) -> Engine:
