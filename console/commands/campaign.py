@@ -183,6 +183,25 @@ def resume(ctx: click.Context, campaign_name: str, concurrency: int | None, no_a
     console.print(summary_table(results))
 
 
+@campaign.command("worker")
+@click.argument("campaign_name")
+@click.option("--concurrency", type=click.IntRange(1, 256), help="Calls in flight at once on this host.")
+@click.pass_context
+@exit_on_input_error
+def worker(ctx: click.Context, campaign_name: str, concurrency: int | None) -> None:
+    """Dial a stored campaign's calls on this host, beside workers on other hosts (PostgreSQL store).
+
+    Each call is taken by one worker only, every site's calls-at-once cap holds across hosts, and a worker
+    restarted with the same MYSTERY_HOST_ID first settles the calls it left on the line. Analyse with
+    `mystery campaign analyse` once the calls are done."""
+    settings = settings_from(ctx)
+    engine = open_store(settings.database_url)
+    row = repo.find_campaign(engine, campaign_name)
+    concurrency = concurrency or int((row["scenario"] or {}).get("concurrency") or 1)
+    with_progress(lambda on_start, progress: run_campaign(engine, row["id"], account_from_settings(settings.sip),
+                                                          concurrency, on_start, progress), concurrency, wide_console())
+
+
 @campaign.command("status")
 @click.argument("campaign_name")
 @click.pass_context

@@ -10,7 +10,6 @@ never got to the INVITE) it goes back to `planned`.
 
 from __future__ import annotations
 
-import socket
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -28,7 +27,7 @@ POLL_S = 0.5
 def worker_alive(call_id: str, host: str) -> bool:
     """True while a dialer worker on this host is on `call_id` (found by its command line, which names the
     call: the runner may have died between starting it and writing down its pid)."""
-    if host and host != socket.gethostname():
+    if host and host != planned.host_id():
         return False
     wanted = b"\0--call-id\0" + call_id.encode() + b"\0"
     for proc in Path("/proc").iterdir():

@@ -10,9 +10,11 @@ extra planned call later, inside its windows; a failure of the trunk pauses the 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
+import fcntl
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -21,7 +23,7 @@ from sqlalchemy import Engine
 
 from mystery.dial.runner import DialerCrashed, run_call_async
 from mystery.pipeline.adopt import adopt
-from mystery.pipeline.runner import CampaignRun, CrashedCall, Gates, check_ports, run_calls
+from mystery.pipeline.runner import CampaignRun, CrashedCall, Gates, TakenElsewhere, check_ports, run_calls
 from mystery.pipeline.trunk import trunk_failure
 from mystery.records import CallResult
 from mystery.scenario.load import CallGroup, Scenario
@@ -31,6 +33,9 @@ from mystery.schedule import call_plan, interleaved_groups
 from mystery.schedule.calendar import plan_calendar
 from mystery.schedule.slots import open_runs
 from mystery.store import planned, repo
+from mystery_core.errors import InputError
+
+CLAIM_RETRY_S = 1.0   # a call whose site is full (calls on other hosts) asks again this often
 
 
 def run_campaign(
@@ -43,23 +48,54 @@ def run_campaign(
     clock: Callable[[], float] = time.time,
 ) -> CampaignRun:
     """Dial the campaign's `planned` calls, first settling the calls a stopped runner left `dialling`
-    (mystery.pipeline.adopt). `on_start` is told how many calls are left to dial."""
+    (mystery.pipeline.adopt). `on_start` is told how many calls are left to dial. On PostgreSQL several
+    runners (dialer hosts, MYSTERY_HOST_ID) share a campaign: each call is claimed by one of them; on
+    SQLite a second runner is refused."""
+    with _one_runner_on_sqlite(engine):
+        return _run(engine, campaign_id, account, concurrency, on_start, progress, clock)
+
+
+@contextlib.contextmanager
+def _one_runner_on_sqlite(engine: Engine) -> Iterator[None]:
+    """Hold the SQLite store's runner lock (a lock file beside it) for the run, or refuse with one line."""
+    path = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not path or path == ":memory:":
+        yield
+        return
+    with open(f"{path}.runner.lock", "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise InputError("database_url", None, f"another campaign runner is using the SQLite store {path}: "
+                             "SQLite serves one runner at a time; for several dialer hosts, use PostgreSQL") from None
+        yield
+
+
+def _run(engine: Engine, campaign_id: int, account: Account, concurrency: int,
+         on_start: Callable[[int], None] | None, progress: Callable[[CallResult], None] | None,
+         clock: Callable[[], float]) -> CampaignRun:
     repo.set_campaign_status(engine, campaign_id, "running")
+    here = planned.host_id()
     for row in planned.planned(engine, campaign_id):
-        if row["state"] == "dialling":
+        if row["state"] == "dialling" and row["host"] in ("", here):   # another host's calls are its own
             adopt(engine, campaign_id, row, account)
     rows = {row["call_key"]: row for row in planned.planned(engine, campaign_id)}
     todo = [row for row in rows.values() if row["state"] == "planned"]
     plans = [planned.plan_of(row, account) for row in todo]
     sites = (repo.find_campaign(engine, str(campaign_id))["scenario"] or {}).get("sites") or {}
+    caps = {name: int(site.get("concurrency") or 1) for name, site in sites.items()}
     gates = Gates({r["call_key"]: datetime.fromisoformat(r["due_at"]).timestamp() for r in todo if r["due_at"]},
-                  {r["call_key"]: r["site"] for r in todo if r["site"]},
-                  {name: int(site.get("concurrency") or 1) for name, site in sites.items()}, clock)
+                  {r["call_key"]: r["site"] for r in todo if r["site"]}, caps, clock)
     if on_start is not None:
         on_start(len(plans))
 
     async def dial(plan: CallPlan) -> CallResult:
-        planned.move(engine, plan.call_id, "dialling")
+        # the site's cap across every host sharing the campaign: Gates holds it within this process
+        while (got := planned.claim(engine, campaign_id, plan.call_id, caps.get(gates.site_of.get(plan.call_id, ""))
+                                    )) != "mine":
+            if got == "taken":
+                raise TakenElsewhere(plan.call_id)
+            await asyncio.sleep(CLAIM_RETRY_S)
         try:
             return await run_call_async(plan, on_spawn=lambda pid: planned.set_pid(engine, plan.call_id, pid))
         except DialerCrashed as crash:
@@ -100,8 +136,10 @@ def run_campaign(
         if crash.partial is None:
             planned.move(engine, crash.plan.call_id, "failed", f"dialer crashed {crash.crashes} times before "
                          f"the INVITE: {crash.error}"[:500])
-    left = planned.counts(engine, campaign_id)
-    status = ("paused" if gates.paused else "interrupted" if left["planned"] or left["dialling"]
+    left = planned.planned(engine, campaign_id)
+    elsewhere = any(r["state"] == "dialling" and r["host"] != here for r in left)
+    unsettled = any(r["state"] in ("planned", "dialling") for r in left)
+    status = ("paused" if gates.paused else "running" if elsewhere else "interrupted" if unsettled
               else "finished" if not crashed else "finished_with_errors")
     repo.finish_campaign(engine, campaign_id, status=status)
     kept = tuple(sorted((r for r in results if not trunk_failure(r, account)), key=lambda r: r.call_id))
@@ -168,6 +206,7 @@ def dial_scenario(
         sites = [c.site for c in calendar.calls]
     else:
         groups = interleaved_groups(scenario)
+        sites = [scenario.lines[scenario.groups[i].line].site for i in groups]   # held to its cap too
     plans = [call_plan(scenario, scenario.groups[i], n, recordings_dir, account, key)
              for n, i in enumerate(groups, start=1)]
     policies = [_policy(scenario, scenario.groups[i], now) for i in groups]

@@ -87,6 +87,8 @@ async def run_calls(
                 try:
                     result = await dialer(plan)
                     break
+                except TakenElsewhere:
+                    return
                 except DialerCrashed as error:
                     log.warning("dialer crashed on %s (attempt %d): %s", plan.call_id, attempt + 1, error)
                     if attempt < retries and not error.placed:  # a placed call is never dialled twice
@@ -105,6 +107,10 @@ async def run_calls(
 
     await asyncio.gather(*(one(plan) for plan in plans))
     return results
+
+
+class TakenElsewhere(Exception):
+    """Another dialer host took this call first (campaigns shared by several hosts): not ours to dial."""
 
 
 class Gates:

@@ -11,20 +11,27 @@ States: planned -> dialling -> done | failed | crashed_after_invite; skipped (ne
 from __future__ import annotations
 
 import dataclasses
+import os
 import socket
 from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, func, insert, select, update
 
 from mystery.records import CallResult
 from mystery.scenario.plan import Account, CallPlan, parse_plan
 from mystery.store.repo import insert_call
 from mystery.store.schema import planned_calls
+from mystery_core.store.locks import locked_transaction
 
 STATES = ("planned", "dialling", "done", "failed", "crashed_after_invite", "skipped")
 SETTLED = frozenset({"done", "failed", "crashed_after_invite", "skipped"})
+
+
+def host_id() -> str:
+    """This dialer host's name in the table (MYSTERY_HOST_ID, else the machine's host name)."""
+    return os.environ.get("MYSTERY_HOST_ID") or socket.gethostname()
 
 
 def _now() -> str:
@@ -95,12 +102,35 @@ def move(engine: Engine, call_key: str, state: str, detail: str = "", pid: int |
         entry = {"at": now, "state": state, **({"detail": detail} if detail else {})}
         values: dict[str, Any] = {"state": state, "updated_at": now, "history": [*row["history"], entry]}
         if state == "dialling":
-            values.update(attempts=row["attempts"] + 1, pid=pid, host=socket.gethostname())
+            values.update(attempts=row["attempts"] + 1, pid=pid, host=host_id())
         elif pid is not None:
             values["pid"] = pid
         conn.execute(update(planned_calls).where(planned_calls.c.call_key == call_key).values(**values))
         if result is not None:
             insert_call(conn, result, campaign_id)
+
+
+def claim(engine: Engine, campaign_id: int, call_key: str, site_cap: int | None) -> str:
+    """Take a planned call for this host, atomically across processes and hosts: "mine" (now `dialling`
+    here), "taken" (another host has it, or it is settled), or "full" (its site already has `site_cap`
+    calls on the line, on any host: try again later). Claims of one campaign are serialised by its lock
+    (mystery_core.store.locks), so two hosts never take the same call nor overfill a site."""
+    with locked_transaction(engine, f"mystery.campaign:{campaign_id}") as conn:
+        row = conn.execute(select(planned_calls.c.state, planned_calls.c.site, planned_calls.c.attempts,
+                                  planned_calls.c.history).where(planned_calls.c.call_key == call_key)).mappings().one()
+        if row["state"] != "planned":
+            return "taken"
+        if row["site"] and site_cap:
+            busy = conn.execute(select(func.count()).select_from(planned_calls).where(
+                planned_calls.c.campaign_id == campaign_id, planned_calls.c.site == row["site"],
+                planned_calls.c.state == "dialling")).scalar_one()
+            if busy >= site_cap:
+                return "full"
+        now = _now()
+        conn.execute(update(planned_calls).where(planned_calls.c.call_key == call_key).values(
+            state="dialling", attempts=row["attempts"] + 1, pid=None, host=host_id(), updated_at=now,
+            history=[*row["history"], {"at": now, "state": "dialling", "detail": f"on {host_id()}"}]))
+        return "mine"
 
 
 def set_pid(engine: Engine, call_key: str, pid: int) -> None:
