@@ -41,8 +41,9 @@ def free_udp() -> int:
         return int(s.getsockname()[1])
 
 
-def start_sipp(workdir: Path, calls: int) -> tuple[subprocess.Popen[bytes], int]:
-    """SIPp as the far end for `calls` calls: 180 after 100-300 ms, 200 after 100-300 ms more."""
+def start_sipp(workdir: Path, calls: int, trace: Path | None = None) -> tuple[subprocess.Popen[bytes], int]:
+    """SIPp as the far end for `calls` calls: 180 after 100-300 ms, 200 after 100-300 ms more; with `trace`,
+    SIPp writes every message there with its own time stamp."""
     workdir.mkdir(parents=True, exist_ok=True)
     if SIPP_PCAPS.is_dir() and not (workdir / "pcap").exists():
         (workdir / "pcap").symlink_to(SIPP_PCAPS)
@@ -54,7 +55,8 @@ def start_sipp(workdir: Path, calls: int) -> tuple[subprocess.Popen[bytes], int]
     media = free_udp() & ~1
     process = subprocess.Popen(
         ["sipp", "-sf", "scenario.xml", "-i", "127.0.0.1", "-p", str(port), "-mp", str(media), "-m", str(calls),
-         "-l", str(calls), "-nostdin", "-timeout", "900s"],
+         "-l", str(calls), "-nostdin", "-timeout", "900s",
+         *(["-trace_msg", "-message_file", str(trace)] if trace else [])],
         cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(0.3)
     return process, port
