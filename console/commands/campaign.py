@@ -216,7 +216,12 @@ def status(ctx: click.Context, campaign_name: str) -> None:
     console = wide_console()
     tally = planned.counts(engine, row["id"])
     console.print(f"campaign {escape(row['name'])}: {row['status']}; {len(rows)} planned calls: "
-                  + ", ".join(f"{n} {state}" for state, n in tally.items() if n))
+                  + ", ".join(f"{n} {state}" for state, n in tally.items() if n), highlight=False)
+    waiting = sorted((r["due_at"] or "", r["call_key"], r["line"]) for r in rows if r["state"] == "planned")
+    if waiting:
+        due, key, line = waiting[0]
+        console.print(f"next: {key} ({line}) {'due ' + due if due else 'as soon as a runner takes it'}",
+                      highlight=False)
     table = Table(title="Calls not done", title_justify="left")
     for header in ("call", "line", "state", "due", "attempts", "last change"):
         table.add_column(header)
