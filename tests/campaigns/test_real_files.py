@@ -61,8 +61,14 @@ def _lines(data: bytes) -> int:
     return data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
 
 
-def test_every_real_file_has_a_stated_expectation() -> None:
+def test_every_real_file_has_a_stated_expectation_and_its_source_in_the_readme() -> None:
     assert sorted(p.name for p in REAL.glob("*.csv")) == sorted(e.file for e in EXPECTED)
+    readme = (REAL / "README.md").read_text(encoding="utf-8")
+    rows = {line.split("|")[1].strip(" `"): line for line in readme.splitlines() if line.startswith("| `")}
+    assert sorted(rows) == sorted(e.file for e in EXPECTED)
+    for expected in EXPECTED:
+        assert f"`{expected.blob}`" in rows[expected.file]
+        assert f"| {expected.rows} |" in rows[expected.file]
 
 
 @pytest.mark.parametrize("expected", EXPECTED, ids=[e.file for e in EXPECTED])
