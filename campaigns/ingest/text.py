@@ -14,6 +14,10 @@ from pathlib import Path
 
 from campaigns.ingest.source import READ_ERRORS, LogSource, Opened, inspect, read_error, text
 
+UNCLOSED_QUOTE = ("a quoted field is opened and never closed: the file ends inside it (a truncated record; "
+                  "the writer stopped mid-line?)")
+"""Why the last record of a file that ends inside a quoted field is rejected."""
+
 
 class CsvRows:
     """Iterate (line_number, fields, problem) over a CSV file; problem is "" or why the row is unusable.
@@ -37,15 +41,25 @@ class CsvRows:
         bad_bytes = (f"not valid {self.encoding} (a byte could not be decoded; re-export the file as UTF-8 or "
                      "pass --encoding latin-1)")
         self._opened = opened
+        at_end = [False]  # set once the reader has asked for a line after the file's last one
+
+        def lines() -> Iterator[str]:
+            yield from handle
+            at_end[0] = True
+
         with opened, handle:
-            reader = csv.reader(handle, delimiter=self.source.delimiter)
+            reader = csv.reader(lines(), delimiter=self.source.delimiter)
             ended = 0  # the line the previous row ended on
             while True:
                 try:
                     for fields in reader:
                         start, ended = ended + 1, reader.line_num
+                        if at_end[0]:
+                            # the reader wanted more lines to finish this record: a quote was opened and the file
+                            # ended inside it (csv, not strict, hands the record over as if it had been closed)
+                            yield start, fields, UNCLOSED_QUOTE
                         # undecodable bytes arrive as lone surrogates; only non-ASCII rows need the scan
-                        if "".join(fields).isascii() or not _has_surrogate(fields):
+                        elif "".join(fields).isascii() or not _has_surrogate(fields):
                             yield start, fields, ""
                         else:
                             yield start, fields, bad_bytes

@@ -66,6 +66,22 @@ def test_a_duration_that_is_not_a_finite_number_is_a_rejected_row(tmp_path, audi
     assert f"{log}: 4 rows read = 1 attempts + 3 rejected" == run.summary["reconciliation"][0]
 
 
+def test_a_quote_never_closed_makes_the_rest_of_the_file_one_rejected_row(tmp_path, audit):  # type: ignore[no-untyped-def]
+    """A writer that stopped inside a quoted field (Asterisk's testsuite keeps such a file, buggy.csv): csv, not
+    strict, hands the record over as if the quote had been closed at the end of the file; it is a truncated
+    record, rejected where it starts, and the rows before it are audited."""
+    rows = [b"ok1,2026-03-16T11:00:00+01:00,+33142345678,,c,canvassing,answered,30,a1",
+            b'cut,2026-03-16T11:01:00+01:00,+33142345679,,c,canvassing,answered,30,"Jean',
+            b"swallowed,2026-03-16T11:02:00+01:00,+33142345670,,c,canvassing,answered,30,a1"]
+    log = tmp_path / "cut.csv"
+    log.write_bytes(HEADER + b"\n".join(rows) + b"\n")
+    run = audit(log, "fr-2023")
+    rejected = [line.removeprefix("rejected: ") for line in run.stderr.splitlines() if line.startswith("rejected: ")]
+    assert [f"{log}:3: row: a quoted field is opened and never closed: the file ends inside it (a truncated "
+            "record; the writer stopped mid-line?)"] == rejected
+    assert f"{log}: 2 rows read = 1 attempts + 1 rejected" == run.summary["reconciliation"][0]
+
+
 def test_rejected_rows_are_stored_with_the_run(tmp_path, audit, database_url):  # type: ignore[no-untyped-def]
     from campaigns.store.repo import load_rejected, load_run
     from mystery_core.store.engine import make_engine
