@@ -68,7 +68,10 @@ def run(plan: CallPlan) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["--call-id"]:   # a label for `ps` and for `campaign resume`; the plan names the call
+    # --call-id: started by a runner (mystery.dial.runner), which reads the result file this worker leaves if
+    # the runner was stopped during the call; also a label for `ps` and for `campaign resume`
+    from_runner = argv[:1] == ["--call-id"]
+    if from_runner:
         argv = argv[2:]
     # pjlib prints a banner on stdout before logging is configured: keep fd 1 for our JSON only
     out = os.fdopen(os.dup(1), "w")
@@ -91,7 +94,8 @@ def main(argv: list[str] | None = None) -> int:
     from mystery.dial.journal import journal_path, write_result
 
     # on disk first: a runner that was stopped (kill -9, reboot) during the call adopts it from there
-    write_result(plan, result)
+    if from_runner:
+        write_result(plan, result)
     try:
         json.dump(result, out)
         out.write("\n")
