@@ -14,11 +14,13 @@ telephone line), writes every call as a WAV file and runs `mystery analyse`'s ow
     python benchmarks/bench_audio_corpus.py [--half heldout] [--calls N] [--json out.json] [--keep DIR]
 
 `--check-manifest` compares the held-out calls' checksums with tests/data/audio_corpus/heldout_manifest.json.
+`--line-ablation` runs the tuning half again with parts of the telephone line left out (which step hurts).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 import tempfile
@@ -32,6 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
 from audio_corpus.build import CALLS_PER_HALF, build_half, manifest_entry, wav_bytes  # noqa: E402
+from audio_corpus.line import LineTreatment  # noqa: E402
 
 from mystery.audio.analyse import analyse_file  # noqa: E402
 from mystery.audio.evaluate import evaluate  # noqa: E402
@@ -105,6 +108,32 @@ def check_manifest(calls: list[Any]) -> list[str]:
     return bad
 
 
+ABLATIONS: dict[str, Any] = {
+    "no line (studio audio)": lambda line: None,
+    "band only": lambda line: LineTreatment("none", False, None, 0.0, False),
+    "band + G.711": lambda line: dataclasses.replace(line, agc=False, comfort_noise_db=None, frame_loss=0.0),
+    "band + G.711 + AGC + comfort noise": lambda line: dataclasses.replace(line, frame_loss=0.0),
+    "full line (with lost frames)": lambda line: line,
+}
+
+
+def run_half(half: str, calls: list[Any], out: Path, quiet: bool = False) -> list[dict[str, Any]]:
+    rows = []
+    for call in calls:
+        path = out / f"{call.name}.wav"
+        path.write_bytes(wav_bytes(call))
+        row = score_call(call, path)
+        rows.append(row)
+        if quiet:
+            continue
+        err = "-" if row["tth_error_s"] is None else f"{row['tth_error_s']:+.2f}"
+        print(f"{row['name']:34s} {row['channel']:5s} {row['duration_s']:6.1f}s acc {row['label_accuracy']:.3f} "
+              f"tth {row['tth_s']} true {row['true_tth_s']} err {err} outcome {row['outcome']}"
+              f"{'' if row['outcome'] == row['expected_outcome'] else ' (want ' + row['expected_outcome'] + ')'}"
+              f"{' FALSE PERSON' if row['false_person'] else ''}", flush=True)
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--half", choices=["tuning", "heldout", "both"], default="both")
@@ -112,8 +141,18 @@ def main() -> None:
     parser.add_argument("--json", dest="json_out", type=Path)
     parser.add_argument("--keep", type=Path, help="write the WAV files here (default: a temporary folder)")
     parser.add_argument("--check-manifest", action="store_true")
+    parser.add_argument("--line-ablation", action="store_true")
     args = parser.parse_args()
     halves = ["tuning", "heldout"] if args.half == "both" else [args.half]
+    if args.line_ablation:
+        halves = []
+        with tempfile.TemporaryDirectory() as tmp:
+            for name, override in ABLATIONS.items():
+                total = summarise(run_half("tuning", build_half("tuning", range(args.calls), override), Path(tmp), True))
+                print(f"{name:38s} labels {total['label_accuracy']:.3f}  within 0.5 s {total['within_0_5_s']}/"
+                      f"{total['calls_with_person']}  found {total['persons_found']}  false persons "
+                      f"{total['false_persons']}/{total['calls_without_person']}  outcomes {total['outcomes_right']}/"
+                      f"{total['calls']}", flush=True)
     report: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmp:
         out = args.keep or Path(tmp)
@@ -123,17 +162,7 @@ def main() -> None:
             if half == "heldout" and args.check_manifest:
                 bad = check_manifest(calls)
                 print(f"held-out manifest: {len(calls) - len(bad)} of {len(calls)} calls match", bad or "")
-            rows = []
-            for call in calls:
-                path = out / f"{call.name}.wav"
-                path.write_bytes(wav_bytes(call))
-                row = score_call(call, path)
-                rows.append(row)
-                err = "-" if row["tth_error_s"] is None else f"{row['tth_error_s']:+.2f}"
-                print(f"{row['name']:34s} {row['channel']:5s} {row['duration_s']:6.1f}s acc {row['label_accuracy']:.3f} "
-                      f"tth {row['tth_s']} true {row['true_tth_s']} err {err} outcome {row['outcome']}"
-                      f"{'' if row['outcome'] == row['expected_outcome'] else ' (want ' + row['expected_outcome'] + ')'}"
-                      f"{' FALSE PERSON' if row['false_person'] else ''}", flush=True)
+            rows = run_half(half, calls, out)
             report[half] = {"total": summarise(rows), "calls": rows}
             print(half, json.dumps(report[half]["total"], indent=1), flush=True)
     if args.json_out:

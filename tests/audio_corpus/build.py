@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -23,7 +24,7 @@ import soundfile
 
 from . import signals as sg
 from .catalogue import RATE, sources
-from .line import draw_treatment, treat
+from .line import LineTreatment, draw_treatment, treat
 
 KINDS = (
     "direct_greeting", "direct_hello", "ivr_person", "queue_person", "ivr_queue_person", "noisy_room",
@@ -224,8 +225,13 @@ def _script(kind: str, tl: Timeline, cast: Cast, rng: np.random.Generator, calle
     _person(tl, cast, rng, caller_replies, hello=kind == "direct_hello" or (kind == "noisy_room" and rng.random() < .5))
 
 
-def build_call(half: str, index: int) -> BuiltCall:
-    """Call number `index` of a half: its kind, cast, line and layout all come from (half seed, index)."""
+def build_call(half: str, index: int,
+               line_override: Callable[[LineTreatment], LineTreatment | None] | None = None) -> BuiltCall:
+    """Call number `index` of a half: its kind, cast, line and layout all come from (half seed, index).
+
+    `line_override` (benchmarks only) replaces the drawn line, or with None skips the line altogether;
+    everything else, the random stream included, stays as it is.
+    """
     rng = np.random.default_rng([SEEDS[half], index])
     kind = KINDS[index % len(KINDS)]
     cast = _cast(half, rng)
@@ -233,8 +239,10 @@ def build_call(half: str, index: int) -> BuiltCall:
     tl = Timeline()
     _script(kind, tl, cast, rng, caller_replies)
     callee, caller = tl.channels()
-    line = draw_treatment(rng)
-    callee, caller = treat(callee, line, rng), treat(caller, line, rng)
+    drawn = draw_treatment(rng)
+    line = drawn if line_override is None else line_override(drawn)
+    if line is not None:
+        callee, caller = treat(callee, line, rng), treat(caller, line, rng)
     channel = LAYOUTS[index % len(LAYOUTS)]
     if channel == "mono":
         audio = np.clip(callee + caller, -1, 1)
@@ -245,11 +253,12 @@ def build_call(half: str, index: int) -> BuiltCall:
     truth = [(label, round(s, 4), round(e, 4)) for label, s, e in tl.truth]
     return BuiltCall(f"{half}-{index:02d}-{kind}", half, kind, channel, audio.astype(np.float32), truth,
                      None if human is None else round(human, 4), caller_replies and kind not in NO_PERSON,
-                     {"cast": asdict(cast), "line": asdict(line)})
+                     {"cast": asdict(cast), "line": None if line is None else asdict(line)})
 
 
-def build_half(half: str, indices: range | list[int] | None = None) -> list[BuiltCall]:
-    return [build_call(half, i) for i in (range(CALLS_PER_HALF) if indices is None else indices)]
+def build_half(half: str, indices: range | list[int] | None = None,
+               line_override: Callable[[LineTreatment], LineTreatment | None] | None = None) -> list[BuiltCall]:
+    return [build_call(half, i, line_override) for i in (range(CALLS_PER_HALF) if indices is None else indices)]
 
 
 def wav_bytes(call: BuiltCall) -> bytes:

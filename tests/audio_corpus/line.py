@@ -76,7 +76,9 @@ def _a_law(x: np.ndarray) -> np.ndarray:
 
 
 def g711(x: np.ndarray, codec: str) -> np.ndarray:
-    """An 8-bit companded round trip (mu-law or A-law)."""
+    """An 8-bit companded round trip (mu-law or A-law; `none` leaves the samples as they are)."""
+    if codec == "none":
+        return x
     x = np.clip(x, -1.0, 1.0)
     return _mu_law(x) if codec == "pcmu" else _a_law(x)
 
