@@ -132,9 +132,29 @@ def _say(cast_voice: str, rng: np.random.Generator, lo: float, hi: float, gain: 
     return sg.utterance(cast_voice, rng, lo, hi) * sg.db(gain)
 
 
-def _ivr(tl: Timeline, cast: Cast, rng: np.random.Generator, menus: int = 1) -> None:
+@dataclass
+class LineRecordings:
+    """What one client line plays on every call: the same prompts, announcement, greeting and music."""
+
+    name: str
+    recorded: str                     # the voice of every prompt (a speech clip of the half)
+    music: str
+    ring: str
+    prompts: dict[str, np.ndarray]    # ivr, intro, announcement, voicemail, closed (unit level)
+    every_s: float                    # announcement period
+    music_offset_s: float | None      # the track restarts here on every call, or None: it runs on
+
+
+def _recorded(key: str, cast: Cast, rng: np.random.Generator, lo: float, hi: float,
+              line: LineRecordings | None) -> np.ndarray:
+    """The line's own recording of `key`, or (a call without a line) a fresh snippet of the recorded voice."""
+    return _say(cast.recorded, rng, lo, hi, cast.gain) if line is None else line.prompts[key] * sg.db(cast.gain)
+
+
+def _ivr(tl: Timeline, cast: Cast, rng: np.random.Generator, menus: int = 1,
+         line: LineRecordings | None = None) -> None:
     tl.pause("ivr_prompt", float(rng.uniform(0.2, 0.8)))
-    prompt = _say(cast.recorded, rng, 2.5, 6.0, cast.gain)
+    prompt = _recorded("ivr", cast, rng, 2.5, 6.0, line)
     for _ in range(menus):
         tl.add("ivr_prompt", prompt)
         tl.pause("ivr_prompt", float(rng.uniform(0.3, 0.8)))
@@ -142,14 +162,18 @@ def _ivr(tl: Timeline, cast: Cast, rng: np.random.Generator, menus: int = 1) -> 
     tl.add("ivr_prompt", sg.silence(float(rng.uniform(1.0, 2.5))), caller)
 
 
-def _queue(tl: Timeline, cast: Cast, rng: np.random.Generator, hold_s: float) -> None:
+def _queue(tl: Timeline, cast: Cast, rng: np.random.Generator, hold_s: float,
+           line: LineRecordings | None = None) -> None:
     """Intro prompt, then music with the same announcement every 8-20 s, for `hold_s` seconds."""
-    tl.add("ivr_prompt", _say(cast.recorded, rng, 1.5, 3.5, cast.gain))
+    tl.add("ivr_prompt", _recorded("intro", cast, rng, 1.5, 3.5, line))
     tl.pause("ivr_prompt", float(rng.uniform(0.1, 0.4)))
-    announcement = _say(cast.recorded, rng, 2.0, 5.0, cast.gain)
+    announcement = _recorded("announcement", cast, rng, 2.0, 5.0, line)
     every = float(rng.uniform(8, 20))
     music_gain = cast.gain + float(rng.uniform(-6, 0))
     offset = float(rng.uniform(0, 40))
+    if line is not None:
+        every = line.every_s
+        offset = offset if line.music_offset_s is None else line.music_offset_s
     end = tl.n + int(hold_s * RATE)
     while tl.n < end:
         chunk = min(every, (end - tl.n) / RATE)
@@ -183,12 +207,13 @@ def _person(tl: Timeline, cast: Cast, rng: np.random.Generator, caller_replies: 
     tl.pause("live_human", float(rng.uniform(0.5, 1.5)))
 
 
-def _script(kind: str, tl: Timeline, cast: Cast, rng: np.random.Generator, caller_replies: bool) -> None:
+def _script(kind: str, tl: Timeline, cast: Cast, rng: np.random.Generator, caller_replies: bool,
+            line: LineRecordings | None = None) -> None:
     """The phases of one kind of call, on the timeline."""
     if kind == "voicemail":
         _ring(tl, cast, rng, (12, 20))
         tl.pause("voicemail_greeting", float(rng.uniform(0.2, 0.6)))
-        tl.add("voicemail_greeting", _say(cast.recorded, rng, 3.0, 6.0, cast.gain))
+        tl.add("voicemail_greeting", _recorded("voicemail", cast, rng, 3.0, 6.0, line))
         tl.pause("voicemail_greeting", float(rng.uniform(0.2, 0.5)))
         tl.add("voicemail_greeting", sg.beep(rng))
         message = _say(cast.caller, rng, 1.5, 4.0, -6) if caller_replies else None
@@ -197,22 +222,22 @@ def _script(kind: str, tl: Timeline, cast: Cast, rng: np.random.Generator, calle
     _ring(tl, cast, rng, (2, 12))
     if kind in ("closed", "ivr_dead_end"):
         if kind == "ivr_dead_end":
-            _ivr(tl, cast, rng)
+            _ivr(tl, cast, rng, line=line)
         elif rng.random() < 0.5:
             tl.pause("ivr_prompt", float(rng.uniform(0.1, 0.4)))
             tl.add("ivr_prompt", sg.sit())
-        closed = _say(cast.recorded, rng, 3.0, 6.0, cast.gain)
+        closed = _recorded("closed", cast, rng, 3.0, 6.0, line)
         for _ in range(2):
             tl.pause("ivr_prompt", float(rng.uniform(0.3, 1.0)))
             tl.add("ivr_prompt", closed)
         tl.pause("ivr_prompt", float(rng.uniform(0.5, 1.5)))
         return
     if kind in ("ivr_person", "ivr_queue_person") or (kind == "endless_queue" and rng.random() < 0.5):
-        _ivr(tl, cast, rng, menus=int(rng.integers(1, 3)))
+        _ivr(tl, cast, rng, menus=int(rng.integers(1, 3)), line=line)
     if kind in ("queue_person", "ivr_queue_person", "queue_silent_caller", "endless_queue"):
         if not tl.truth or tl.truth[-1][0] == "ringback":
             tl.pause("ivr_prompt", float(rng.uniform(0.2, 0.7)))
-        _queue(tl, cast, rng, float(rng.uniform(30, 70) if kind == "endless_queue" else rng.uniform(10, 40)))
+        _queue(tl, cast, rng, float(rng.uniform(30, 70) if kind == "endless_queue" else rng.uniform(10, 40)), line)
         if kind == "endless_queue":
             return
         tl.pause(tl.truth[-1][0], float(rng.uniform(0.0, 0.3)))   # the agent picks up: music stops
@@ -226,23 +251,27 @@ def _script(kind: str, tl: Timeline, cast: Cast, rng: np.random.Generator, calle
 
 
 def build_call(half: str, index: int,
-               line_override: Callable[[LineTreatment], LineTreatment | None] | None = None) -> BuiltCall:
+               line_override: Callable[[LineTreatment], LineTreatment | None] | None = None,
+               line: LineRecordings | None = None) -> BuiltCall:
     """Call number `index` of a half: its kind, cast, line and layout all come from (half seed, index).
 
-    `line_override` (benchmarks only) replaces the drawn line, or with None skips the line altogether;
-    everything else, the random stream included, stays as it is.
+    `line_override` (benchmarks only) replaces the drawn telephone line, or with None skips it; everything
+    else, the random stream included, stays as it is. `line` (see `build_line_calls`) makes the call one of
+    a client line's: its prompts, announcement, greeting, music and ring are the line's.
     """
-    rng = np.random.default_rng([SEEDS[half], index])
+    rng = np.random.default_rng([SEEDS[half], index] if line is None else [SEEDS[half], 100 + index])
     kind = KINDS[index % len(KINDS)]
     cast = _cast(half, rng)
+    if line is not None:
+        cast = _line_cast(half, cast, line, rng)
     caller_replies = kind != "queue_silent_caller" and bool(rng.random() < 0.7)
     tl = Timeline()
-    _script(kind, tl, cast, rng, caller_replies)
+    _script(kind, tl, cast, rng, caller_replies, line)
     callee, caller = tl.channels()
     drawn = draw_treatment(rng)
-    line = drawn if line_override is None else line_override(drawn)
-    if line is not None:
-        callee, caller = treat(callee, line, rng), treat(caller, line, rng)
+    treatment = drawn if line_override is None else line_override(drawn)
+    if treatment is not None:
+        callee, caller = treat(callee, treatment, rng), treat(caller, treatment, rng)
     channel = LAYOUTS[index % len(LAYOUTS)]
     if channel == "mono":
         audio = np.clip(callee + caller, -1, 1)
@@ -251,9 +280,51 @@ def build_call(half: str, index: int,
         audio = np.clip(np.stack(pair, axis=1), -1, 1)
     human = next((s for label, s, _ in tl.truth if label == "live_human"), None)
     truth = [(label, round(s, 4), round(e, 4)) for label, s, e in tl.truth]
+    details: dict[str, object] = {"cast": asdict(cast), "line": None if treatment is None else asdict(treatment)}
+    if line is not None:
+        details["client_line"] = line.name
     return BuiltCall(f"{half}-{index:02d}-{kind}", half, kind, channel, audio.astype(np.float32), truth,
-                     None if human is None else round(human, 4), caller_replies and kind not in NO_PERSON,
-                     {"cast": asdict(cast), "line": None if line is None else asdict(line)})
+                     None if human is None else round(human, 4), caller_replies and kind not in NO_PERSON, details)
+
+
+LINES_PER_HALF = 4
+CALLS_PER_LINE = 4
+
+
+def _line_cast(half: str, cast: Cast, line: LineRecordings, rng: np.random.Generator) -> Cast:
+    """The call's own person, caller and room, with the line's recorded voice, music and ring."""
+    voices = [s.name for s in sources(half, "speech") if s.name != line.recorded]
+    person, caller = (str(v) for v in rng.choice(voices, 2, replace=False))
+    return Cast(person, line.recorded, caller, line.music, cast.noise, line.ring, cast.gain)
+
+
+def client_line(half: str, number: int) -> LineRecordings:
+    """Client line `number` of a half: one recorded voice, its prompts, one track, one ring (seeded)."""
+    order = np.random.default_rng([SEEDS[half], 900])   # lines differ in voice, track and ring
+    voices = order.permutation([s.name for s in sources(half, "speech")])
+    tracks = order.permutation([s.name for s in sources(half, "music")])
+    recorded, music = str(voices[number % len(voices)]), str(tracks[number % len(tracks)])
+    ring = str(list(sg.RING)[number % len(sg.RING)])
+    rng = np.random.default_rng([SEEDS[half], 900 + number])
+    spans = {"ivr": (2.5, 6.0), "intro": (1.5, 3.5), "announcement": (2.0, 5.0), "voicemail": (3.0, 6.0),
+             "closed": (3.0, 6.0)}
+    prompts = {key: sg.utterance(recorded, rng, lo, hi) for key, (lo, hi) in spans.items()}
+    offset = 0.0 if rng.random() < 0.5 else None
+    return LineRecordings(f"{half}-line{number}", recorded, music, ring, prompts, float(rng.uniform(8, 20)), offset)
+
+
+def build_line_calls(half: str) -> list[BuiltCall]:
+    """Calls to client lines, in dialling order: each line's recordings repeat across its calls, as real
+    switchboards' do (the analysis's cross-call fingerprints need that); the people never repeat."""
+    calls = []
+    for number in range(LINES_PER_HALF):
+        line = client_line(half, number)
+        for k in range(CALLS_PER_LINE):
+            index = number * CALLS_PER_LINE + k
+            call = build_call(half, index, line=line)
+            call.name = f"{half}-line{number}-{k}-{call.kind}"
+            calls.append(call)
+    return calls
 
 
 def build_half(half: str, indices: range | list[int] | None = None,
