@@ -15,6 +15,8 @@ telephone line), writes every call as a WAV file and runs `mystery analyse`'s ow
 
 `--check-manifest` compares the held-out calls' checksums with tests/data/audio_corpus/heldout_manifest.json.
 `--line-ablation` runs the tuning half again with parts of the telephone line left out (which step hurts).
+`--lines` measures the client-line calls (4 lines x 4 calls per half, each line's recordings repeat across its
+calls) alone and, as a campaign analyses them, two passes per line with a fingerprint library.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from audio_corpus.build import CALLS_PER_HALF, build_half, manifest_entry, wav_bytes  # noqa: E402
+from audio_corpus.build import CALLS_PER_HALF, build_half, build_line_calls, manifest_entry, wav_bytes  # noqa: E402
 from audio_corpus.line import LineTreatment  # noqa: E402
 
 from mystery.audio.analyse import analyse_file  # noqa: E402
@@ -42,19 +44,23 @@ from mystery.audio.truth import TruthPhase  # noqa: E402
 from mystery.records import Segment  # noqa: E402
 
 MANIFEST = ROOT / "tests" / "data" / "audio_corpus" / "heldout_manifest.json"
+LINES_MANIFEST = ROOT / "tests" / "data" / "audio_corpus" / "heldout_lines_manifest.json"
 EXPECTED_OUTCOME = {"voicemail": "voicemail", "endless_queue": "abandoned_in_queue", "closed": "ivr_dead_end",
                     "ivr_dead_end": "ivr_dead_end"}
 
 
 def score_call(call: Any, path: Path) -> dict[str, Any]:
-    """Analyse one written call and compare it with its truth."""
+    """Analyse one written call alone (no library) and compare it with its truth."""
     cpu = time.process_time()
     result = analyse_file(path, call.channel)
     used = time.process_time() - cpu
-    segments = [Segment(**s) for s in result["segments"]]
+    return compare(call, [Segment(**s) for s in result["segments"]], result["measures"], used)
+
+
+def compare(call: Any, segments: list[Segment], m: dict[str, Any], used: float) -> dict[str, Any]:
+    """One call's row: its segments and measures against its truth."""
     truth = [TruthPhase(label, start, end) for label, start, end in call.truth]
     ev = evaluate(segments, truth)
-    m = result["measures"]
     got = m["time_to_human_s"]
     error = None if call.human_start_s is None or got is None else round(got - call.human_start_s, 3)
     want = EXPECTED_OUTCOME.get(call.kind, "human")
@@ -66,6 +72,37 @@ def score_call(call: Any, path: Path) -> dict[str, Any]:
         "outcome": m["outcome"], "expected_outcome": want, "cpu_s": round(used, 3),
         "confusion_s": {f"{t} as {g or '-'}": s for (t, g), s in ev.confusion_s.items() if t != g},
     }
+
+
+def score_lines(calls: list[Any], out: Path) -> list[dict[str, Any]]:
+    """Calls to client lines analysed as a campaign is (mystery.pipeline.process.analyse_recordings): per
+    line, pass 1 teaches a fingerprint library every call, pass 2 labels each call against the others."""
+    from mystery.audio.fingerprint import FingerprintLibrary
+    from mystery.audio.phases import measure_phases
+    from mystery.audio.segment import remember, segment_call
+    from mystery.audio.wav import read_channels
+
+    rows = []
+    for line in dict.fromkeys(c.details["client_line"] for c in calls):
+        mine = [c for c in calls if c.details["client_line"] == line]
+        library = FingerprintLibrary()
+        audio = {}
+        cpu = time.process_time()
+        for call in mine:
+            path = out / f"{call.name}.wav"
+            path.write_bytes(wav_bytes(call))
+            audio[call.name] = read_channels(path, call.channel)
+            ch = audio[call.name]
+            remember(library, call.name, segment_call(ch.callee, ch.caller, library, call.name))
+        learn = (time.process_time() - cpu) / len(mine)
+        for call in mine:
+            ch = audio[call.name]
+            cpu = time.process_time()
+            analysis = segment_call(ch.callee, ch.caller, library, call.name)
+            measures = measure_phases(analysis.segments, ch.duration_s)
+            rows.append(compare(call, list(analysis.segments), dataclasses.asdict(measures),
+                                learn + time.process_time() - cpu))
+    return rows
 
 
 def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -97,9 +134,9 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def check_manifest(calls: list[Any]) -> list[str]:
+def check_manifest(calls: list[Any], manifest: Path = MANIFEST) -> list[str]:
     """Names of held-out calls whose rebuilt bytes or truth differ from the committed manifest."""
-    committed = {e["name"]: e for e in json.loads(MANIFEST.read_text())}
+    committed = {e["name"]: e for e in json.loads(manifest.read_text())}
     bad = []
     for call in calls:
         entry, want = manifest_entry(call), committed.get(call.name)
@@ -142,6 +179,7 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="write the WAV files here (default: a temporary folder)")
     parser.add_argument("--check-manifest", action="store_true")
     parser.add_argument("--line-ablation", action="store_true")
+    parser.add_argument("--lines", action="store_true")
     args = parser.parse_args()
     halves = ["tuning", "heldout"] if args.half == "both" else [args.half]
     if args.line_ablation:
@@ -154,6 +192,24 @@ def main() -> None:
                       f"{total['false_persons']}/{total['calls_without_person']}  outcomes {total['outcomes_right']}/"
                       f"{total['calls']}", flush=True)
     report: dict[str, Any] = {}
+    if args.lines:
+        with tempfile.TemporaryDirectory() as tmp:
+            for half in ["tuning", "heldout"] if args.half == "both" else [args.half]:
+                calls = build_line_calls(half)
+                if half == "heldout" and args.check_manifest:
+                    bad = check_manifest(calls, LINES_MANIFEST)
+                    print(f"held-out lines manifest: {len(calls) - len(bad)} of {len(calls)} calls match", bad or "")
+                alone = run_half(half, calls, Path(tmp))
+                print(f"{half} lines, each call alone:", json.dumps(summarise(alone)), flush=True)
+                rows = score_lines(calls, Path(tmp))
+                for row in rows:
+                    err = "-" if row["tth_error_s"] is None else f"{row['tth_error_s']:+.2f}"
+                    print(f"  with library {row['name']:36s} acc {row['label_accuracy']:.3f} err {err} "
+                          f"outcome {row['outcome']}{' FALSE PERSON' if row['false_person'] else ''}")
+                report[f"{half}_lines"] = {"alone": summarise(alone), "total": summarise(rows), "calls": rows}
+                print(f"{half} lines, two passes with a library:", json.dumps(report[f"{half}_lines"]["total"]),
+                      flush=True)
+        halves = []
     with tempfile.TemporaryDirectory() as tmp:
         out = args.keep or Path(tmp)
         out.mkdir(parents=True, exist_ok=True)

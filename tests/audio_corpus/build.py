@@ -313,18 +313,21 @@ def client_line(half: str, number: int) -> LineRecordings:
     return LineRecordings(f"{half}-line{number}", recorded, music, ring, prompts, float(rng.uniform(8, 20)), offset)
 
 
+def build_line(half: str, number: int) -> list[BuiltCall]:
+    """The calls to client line `number` of a half, in dialling order."""
+    line = client_line(half, number)
+    calls = []
+    for k in range(CALLS_PER_LINE):
+        call = build_call(half, number * CALLS_PER_LINE + k, line=line)
+        call.name = f"{half}-line{number}-{k}-{call.kind}"
+        calls.append(call)
+    return calls
+
+
 def build_line_calls(half: str) -> list[BuiltCall]:
     """Calls to client lines, in dialling order: each line's recordings repeat across its calls, as real
     switchboards' do (the analysis's cross-call fingerprints need that); the people never repeat."""
-    calls = []
-    for number in range(LINES_PER_HALF):
-        line = client_line(half, number)
-        for k in range(CALLS_PER_LINE):
-            index = number * CALLS_PER_LINE + k
-            call = build_call(half, index, line=line)
-            call.name = f"{half}-line{number}-{k}-{call.kind}"
-            calls.append(call)
-    return calls
+    return [call for number in range(LINES_PER_HALF) for call in build_line(half, number)]
 
 
 def build_half(half: str, indices: range | list[int] | None = None,

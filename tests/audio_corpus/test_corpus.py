@@ -15,11 +15,12 @@ import pytest
 from mystery.audio.analyse import analyse_file
 from mystery.audio.truth import LABELS
 
-from .build import NO_PERSON, build_call, manifest_entry, wav_bytes
+from .build import NO_PERSON, build_call, build_line, manifest_entry, wav_bytes
 from .catalogue import RATE, SOURCES, SOURCES_DIR, load
 from .signals import RING, ring_state
 
 MANIFEST = SOURCES_DIR.parent / "heldout_manifest.json"
+LINES_MANIFEST = SOURCES_DIR.parent / "heldout_lines_manifest.json"
 HELDOUT_SUBSET = (0, 3, 5, 7, 9, 10)   # direct greeting, queue, noisy room, voicemail, closed, IVR dead end
 
 
@@ -124,6 +125,33 @@ def test_a_queue_repeats_the_same_announcement():
     a, b = (x[int(s * RATE): int(s * RATE) + n] for s, _ in spans[:2])
     corr = float(np.dot(a, b) / (np.linalg.norm(a) * np.linalg.norm(b) + 1e-9))
     assert corr > 0.8
+
+
+def test_a_client_line_repeats_its_recordings_across_calls_and_never_its_people():
+    calls = build_line("heldout", 3)
+    committed = {e["name"]: e for e in json.loads(LINES_MANIFEST.read_text())}
+    assert 16 == len(committed)
+    for call in calls:
+        assert committed[call.name]["sha256"] == hashlib.sha256(wav_bytes(call)).hexdigest()
+    casts = [c.details["cast"] for c in calls]
+    assert 1 == len({(c["recorded"], c["music"], c["ring"]) for c in casts})
+    assert all(c["person"] != c["recorded"] for c in casts)
+    menus = []
+    for call in (c for c in calls if c.kind.startswith("ivr_")):   # calls that open with the line's IVR menu
+        start = next(s for label, s, _ in call.truth if label == "ivr_prompt")
+        menus.append(callee(call)[int(start * RATE): int(start * RATE) + 2 * RATE])
+    other = next(c for c in build_line("heldout", 1) if c.kind.startswith("ivr_"))
+    start = next(s for label, s, _ in other.truth if label == "ivr_prompt")
+    assert len(menus) >= 2
+
+    def found(piece: np.ndarray, within: np.ndarray) -> float:
+        return max(float(np.dot(within[i: i + len(piece)], piece) /
+                         (np.linalg.norm(within[i: i + len(piece)]) * np.linalg.norm(piece) + 1e-9))
+                   for i in range(0, len(within) - len(piece)))
+
+    piece = menus[1][RATE // 2: RATE]                 # half a second of the second call's menu
+    assert found(piece, menus[0]) > 0.7               # is in the first call's (through another line treatment)
+    assert found(piece, callee(other)[int(start * RATE): int(start * RATE) + 2 * RATE]) < 0.4   # not another line's
 
 
 TODAY_PASSES = {2: "ivr_person", 26: "ivr_queue_person", 18: "voicemail", 41: "endless_queue"}
