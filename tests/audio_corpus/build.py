@@ -64,6 +64,7 @@ class Timeline:
         self.n = 0
         self.truth: list[tuple[str, float, float]] = []
         self.beds: list[tuple[int, np.ndarray]] = []   # (start sample, audio) mixed under the callee
+        self.marks: dict[str, float] = {}                # named moments (the end of a person's first turn)
 
     @property
     def t(self) -> float:
@@ -195,6 +196,7 @@ def _person(tl: Timeline, cast: Cast, rng: np.random.Generator, caller_replies: 
         tl.add("live_human", _say(cast.person, rng, 0.3, 1.0, gain))
     else:
         tl.add("live_human", _say(cast.person, rng, 1.0, 3.5, gain))
+    tl.marks["first_turn_end_s"] = round(tl.t, 4)
     for _ in range(int(rng.integers(1, 3))):
         if caller_replies:
             tl.pause("live_human", float(rng.uniform(0.3, 1.0)))
@@ -280,7 +282,8 @@ def build_call(half: str, index: int,
         audio = np.clip(np.stack(pair, axis=1), -1, 1)
     human = next((s for label, s, _ in tl.truth if label == "live_human"), None)
     truth = [(label, round(s, 4), round(e, 4)) for label, s, e in tl.truth]
-    details: dict[str, object] = {"cast": asdict(cast), "line": None if treatment is None else asdict(treatment)}
+    details: dict[str, object] = {"cast": asdict(cast), "line": None if treatment is None else asdict(treatment),
+                                  **tl.marks}
     if line is not None:
         details["client_line"] = line.name
     return BuiltCall(f"{half}-{index:02d}-{kind}", half, kind, channel, audio.astype(np.float32), truth,
