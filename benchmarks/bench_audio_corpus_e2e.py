@@ -2,7 +2,8 @@
 
 Why: a file analysed offline is not a call. Here SIPp answers and streams (rtp_stream, PCMA) the callee side
 of a held-out call from its answer on; the dialer records it, speaks on its live `human_reached` cue and
-analyses the recording after hang-up. Per call and in total it prints:
+analyses the recording after hang-up (each call is its own line: a new user's first call, empty library).
+Per call and in total it prints:
 - time to a person against the truth = SIPp's 200 OK (its message trace) + the file's labelled first word;
 - the live cue: a false fire is one before the person's first word (or any fire on a call with no person),
   a miss is no fire within 1.5 s after the person's first turn ends.
@@ -63,7 +64,7 @@ def dial(call: Any, workdir: Path) -> dict[str, Any]:
     env = dialer_env(workdir)   # recordings, store and fingerprints under workdir; this checkout's code
     done = subprocess.run([sys.executable, "-m", "mystery", "call", f"sip:hotel@127.0.0.1:{port}", "--json",
                            "--say", f"{SAY}@human_reached", "--hangup-after", f"{seconds + 0.5:.1f}",
-                           "--max-seconds", f"{ring + seconds + 30:.0f}", "--line", "corpus-e2e"],
+                           "--max-seconds", f"{ring + seconds + 30:.0f}", "--line", call.name],
                           capture_output=True, text=True, env=env, cwd=workdir, timeout=seconds + 120)
     sipp.wait(timeout=30)
     if done.returncode != 0:
