@@ -15,7 +15,7 @@ import pytest
 from mystery.audio.analyse import analyse_file
 from mystery.audio.truth import LABELS
 
-from .build import NO_PERSON, build_call, build_line, manifest_entry, wav_bytes
+from .build import NO_PERSON, build_call, build_half, build_line, build_line_calls, manifest_entry, wav_bytes
 from .catalogue import RATE, SOURCES, SOURCES_DIR, load
 from .signals import RING, ring_state
 
@@ -63,6 +63,14 @@ def test_heldout_calls_rebuild_to_the_committed_manifest(heldout_subset):
         assert committed[call.name]["sha256"] == hashlib.sha256(wav_bytes(call)).hexdigest()
     again = build_call("heldout", HELDOUT_SUBSET[0])
     assert np.array_equal(again.audio, heldout_subset[0].audio)
+
+
+def test_every_heldout_call_rebuilds_to_its_committed_checksum():
+    """The held-out set is frozen: a builder change that alters any of its 60 calls fails here."""
+    for manifest, calls in ((MANIFEST, build_half("heldout")), (LINES_MANIFEST, build_line_calls("heldout"))):
+        committed = {e["name"]: (e["sha256"], e["truth"]) for e in json.loads(manifest.read_text())}
+        rebuilt = {c.name: (hashlib.sha256(wav_bytes(c)).hexdigest(), manifest_entry(c)["truth"]) for c in calls}
+        assert committed == rebuilt
 
 
 def test_truth_tiles_the_call_with_the_analysis_labels(heldout_subset):
