@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import click
@@ -52,6 +53,15 @@ def build_plan(uri: str, steps: list[Step], settings: Any, ring_timeout: float, 
                     follow_redirects=follow_redirects)
 
 
+def analyse_after_hangup(result: Any, fingerprints_dir: Path) -> Any:
+    """The call with its audio measures (ivr_s, hold_s, time_to_human_s, talk_s from audio, refined outcome,
+    segments), as a campaign's analysis would give them: the line's fingerprint library is read and grows.
+    A call with no recording or no answer comes back unchanged."""
+    from mystery.pipeline.process import analyse_recordings
+
+    return analyse_recordings([result], fingerprints_dir)[0]
+
+
 def summary(result: Any) -> str:
     """A few readable lines for a person at a terminal."""
 
@@ -62,6 +72,11 @@ def summary(result: Any) -> str:
         f"outcome: {result.outcome}  (SIP {result.sip_status} {result.sip_reason}; hung up by {result.hangup_by or '-'})",
         f"PDD {fmt(result.pdd_s)}  ring {fmt(result.ring_s)}  time to answer {fmt(result.time_to_answer_s)}  "
         f"talk {fmt(result.talk_s)} ({result.talk_basis})",
+    ]
+    if result.wait_basis == "time_to_human":
+        lines.append(f"audio: IVR {fmt(result.ivr_s)}  hold {fmt(result.hold_s)}  "
+                     f"time to a person {fmt(result.time_to_human_s)}  ({len(result.segments)} segments)")
+    lines += [
         f"recording: {result.recording}",
         "events:",
     ]
@@ -86,12 +101,15 @@ def summary(result: Any) -> str:
               help="End at a 3xx with outcome `redirected` and its target (default: follow up to 3 hops).")
 @click.option("--line", default="", help="Name of the client line, stored with the result.")
 @click.option("--voice", default="en", show_default=True, help="espeak-ng voice for --say texts.")
+@click.option("--no-analysis", is_flag=True,
+              help="Skip the audio analysis after hang-up (default: ivr_s, hold_s, time_to_human_s, talk_s, "
+                   "the refined outcome and the segments come from the recording).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
 @click.pass_context
 @exit_on_input_error
 def call(ctx: click.Context, sip_uri: str, dtmf: tuple[str, ...], say: tuple[str, ...], ring_timeout: float,
          max_seconds: float, hangup_after: float | None, no_follow_redirects: bool, line: str, voice: str,
-         as_json: bool) -> None:
+         no_analysis: bool, as_json: bool) -> None:
     """Call SIP_URI, play the caller's steps, record both sides, print what happened.
 
     Every outcome the far end or the network produces (busy, rejected, no answer,
@@ -112,6 +130,8 @@ def call(ctx: click.Context, sip_uri: str, dtmf: tuple[str, ...], say: tuple[str
                       follow_redirects=not no_follow_redirects)
     check_lines(plan, "--say")
     result = run_call(plan)
+    if not no_analysis:
+        result = analyse_after_hangup(result, Path(settings.fingerprints_dir))
     if as_json:
         click.echo(json.dumps(result.to_json(), indent=2))
     else:

@@ -221,10 +221,15 @@ def dialer_env(tmp_path: Path, **settings: str) -> dict[str, str]:
 
 @pytest.fixture
 def mystery_call(tmp_path: Path):
-    """Run `python -m mystery call ARGS --json` as a subprocess; returns a DialerRun."""
+    """Run `python -m mystery call ARGS --json` as a subprocess; returns a DialerRun.
 
-    def run(*args: str, timeout: float = 90.0, json_output: bool = True, **settings: str) -> DialerRun:
-        command = [sys.executable, "-m", "mystery", "call", *args] + (["--json"] if json_output else [])
+    The dialer's tests check SIP facts (talk_s from 200 OK to BYE, outcome `answered`), so the audio
+    analysis after hang-up is off unless a test asks for it with `analysis=True`."""
+
+    def run(*args: str, timeout: float = 90.0, json_output: bool = True, analysis: bool = False,
+            **settings: str) -> DialerRun:
+        command = [sys.executable, "-m", "mystery", "call", *args] + (["--json"] if json_output else []) \
+            + ([] if analysis else ["--no-analysis"])
         done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, cwd=tmp_path,
                               env=dialer_env(tmp_path, **settings))
         result = json.loads(done.stdout) if done.returncode == 0 and json_output else None
