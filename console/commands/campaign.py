@@ -75,14 +75,36 @@ def campaign() -> None:
 
 
 def dial_scenario(settings: Settings, scenario: Scenario, name: str, concurrency: int,
-                  console: Console) -> tuple[int, list[CallResult]]:
-    """Dial the scenario as campaign `name` with a progress bar; say how any dialer crash ended."""
+                  console: Console, quiet_s: float = 0.0) -> tuple[int, list[CallResult]]:
+    """Dial the scenario as campaign `name` with a progress bar; say how any dialer crash ended. With
+    `quiet_s`, analyse whenever the calls leave that long a gap (`analyse_between_calls`)."""
     def dial(on_start: Callable[[int], None], progress: Callable[[CallResult], None]) -> CampaignRun:
         return run_scenario(open_store(settings.database_url), scenario, name, concurrency,
                             Path(settings.recordings_dir), account_from_settings(settings.sip),
-                            on_start=on_start, progress=progress)
+                            on_start=on_start, progress=progress, analyse=analyse_between_calls(settings, console),
+                            quiet_s=quiet_s)
 
     return with_progress(dial, concurrency, console)
+
+
+def analyse_between_calls(settings: Settings, console: Console) -> Callable[[int], None]:
+    """The analysis a long campaign runs when a day's calls have ended: no call is on the line then (and
+    calls due meanwhile wait), so it runs at normal priority; the fingerprint library grows day by day."""
+    def analyse(campaign_id: int) -> None:
+        from mystery.pipeline.process import process_campaign
+
+        console.print("no call for a while: analysing the calls so far", highlight=False)
+        process_campaign(open_store(settings.database_url), settings, campaign_id, console)
+
+    return analyse
+
+
+def quiet_option(command: Callable[..., None]) -> Callable[..., None]:
+    """--analyse-when-quiet: analyse during a long campaign whenever the calendar leaves a gap that long."""
+    return click.option(
+        "--analyse-when-quiet", "quiet_s", type=click.FloatRange(0), default=1800.0, show_default=True,
+        metavar="SECONDS", help="On a calendar, analyse the calls so far whenever none is on the line and the "
+                                "next is at least this far away (the end of a day); 0: only at the end.")(command)
 
 
 def with_progress(dial: Callable[[Callable[[int], None], Callable[[CallResult], None]], CampaignRun],
@@ -130,11 +152,12 @@ def summary_table(results: list[CallResult]) -> Table:
 @click.option("--name", help="Campaign name (default: the scenario's name).")
 @click.option("--concurrency", type=click.IntRange(1, 256), help="Calls in flight at once.")
 @click.option("--no-analysis", is_flag=True, help="Only dial and store; analyse later with `campaign analyse`.")
+@quiet_option
 @beside_calls_options
 @click.pass_context
 @exit_on_input_error
 def run(ctx: click.Context, scenario_file: str, name: str | None, concurrency: int | None,
-        no_analysis: bool, no_wait: bool, normal_priority: bool) -> None:
+        no_analysis: bool, quiet_s: float, no_wait: bool, normal_priority: bool) -> None:
     """Dial every call of SCENARIO_FILE, analyse the recordings, store everything, print a summary."""
     from mystery.pipeline.process import process_campaign
 
@@ -145,7 +168,8 @@ def run(ctx: click.Context, scenario_file: str, name: str | None, concurrency: i
         console.print("calls are placed at their times on the calendar plan (`mystery campaign plan` shows it); "
                       "stop at any time and go on with `mystery campaign resume`", highlight=False)
     campaign_id, results = dial_scenario(settings, scenario, name or scenario.name,
-                                         concurrency or scenario.concurrency, console)
+                                         concurrency or scenario.concurrency, console,
+                                         0.0 if no_analysis else quiet_s)
     if not no_analysis:
         # after the dialling: its dialers keep their priority
         between_calls = make_way_for_calls(no_wait, normal_priority, console)
@@ -157,11 +181,12 @@ def run(ctx: click.Context, scenario_file: str, name: str | None, concurrency: i
 @click.argument("campaign_name")
 @click.option("--concurrency", type=click.IntRange(1, 256), help="Calls in flight at once (default: the scenario's).")
 @click.option("--no-analysis", is_flag=True, help="Only dial and store; analyse later with `campaign analyse`.")
+@quiet_option
 @beside_calls_options
 @click.pass_context
 @exit_on_input_error
-def resume(ctx: click.Context, campaign_name: str, concurrency: int | None, no_analysis: bool, no_wait: bool,
-           normal_priority: bool) -> None:
+def resume(ctx: click.Context, campaign_name: str, concurrency: int | None, no_analysis: bool, quiet_s: float,
+           no_wait: bool, normal_priority: bool) -> None:
     """Go on with a stopped campaign: settle the calls it left on the line, then dial those never placed.
 
     A call that may have rung is never dialled again: its dialer's result is adopted, or kept as far as
@@ -174,8 +199,10 @@ def resume(ctx: click.Context, campaign_name: str, concurrency: int | None, no_a
     concurrency = concurrency or int((row["scenario"] or {}).get("concurrency") or 1)
     console = wide_console()
     campaign_id, _ = with_progress(
-        lambda on_start, progress: run_campaign(engine, row["id"], account_from_settings(settings.sip), concurrency,
-                                                on_start, progress), concurrency, console)
+        lambda on_start, progress: run_campaign(
+            engine, row["id"], account_from_settings(settings.sip), concurrency, on_start, progress,
+            analyse=analyse_between_calls(settings, console), quiet_s=0.0 if no_analysis else quiet_s),
+        concurrency, console)
     results = repo.load_calls(engine, campaign_id)
     if not no_analysis:
         between_calls = make_way_for_calls(no_wait, normal_priority, console)

@@ -23,7 +23,15 @@ from sqlalchemy import Engine
 
 from mystery.dial.runner import DialerCrashed, run_call_async
 from mystery.pipeline.adopt import adopt
-from mystery.pipeline.runner import CampaignRun, CrashedCall, Gates, TakenElsewhere, check_ports, run_calls
+from mystery.pipeline.runner import (
+    CampaignRun,
+    CrashedCall,
+    Gates,
+    Quiet,
+    TakenElsewhere,
+    check_ports,
+    run_calls,
+)
 from mystery.pipeline.trunk import trunk_failure
 from mystery.records import CallResult
 from mystery.scenario.load import CallGroup, Scenario
@@ -46,13 +54,17 @@ def run_campaign(
     on_start: Callable[[int], None] | None = None,
     progress: Callable[[CallResult], None] | None = None,
     clock: Callable[[], float] = time.time,
+    analyse: Callable[[int], None] | None = None,
+    quiet_s: float = 0.0,
 ) -> CampaignRun:
     """Dial the campaign's `planned` calls, first settling the calls a stopped runner left `dialling`
     (mystery.pipeline.adopt). `on_start` is told how many calls are left to dial. On PostgreSQL several
     runners (dialer hosts, MYSTERY_HOST_ID) share a campaign: each call is claimed by one of them; on
-    SQLite a second runner is refused."""
+    SQLite a second runner is refused. With `analyse` and `quiet_s`, the campaign is analysed whenever no
+    call is on the line and the next is at least `quiet_s` away (a day's calls have ended)."""
+    quiet = Quiet(quiet_s, lambda: analyse(campaign_id)) if analyse is not None and quiet_s > 0 else None
     with _one_runner_on_sqlite(engine):
-        return _run(engine, campaign_id, account, concurrency, on_start, progress, clock)
+        return _run(engine, campaign_id, account, concurrency, on_start, progress, clock, quiet)
 
 
 @contextlib.contextmanager
@@ -73,7 +85,7 @@ def _one_runner_on_sqlite(engine: Engine) -> Iterator[None]:
 
 def _run(engine: Engine, campaign_id: int, account: Account, concurrency: int,
          on_start: Callable[[int], None] | None, progress: Callable[[CallResult], None] | None,
-         clock: Callable[[], float]) -> CampaignRun:
+         clock: Callable[[], float], quiet: Quiet | None) -> CampaignRun:
     repo.set_campaign_status(engine, campaign_id, "running")
     here = planned.host_id()
     for row in planned.planned(engine, campaign_id):
@@ -128,7 +140,8 @@ def _run(engine: Engine, campaign_id: int, account: Account, concurrency: int,
 
     crashed: list[CrashedCall] = []
     try:
-        results = asyncio.run(run_calls(plans, concurrency, store, dialer=dial, crashed=crashed, gates=gates))
+        results = asyncio.run(run_calls(plans, concurrency, store, dialer=dial, crashed=crashed, gates=gates,
+                                        quiet=quiet))
     except BaseException:
         repo.finish_campaign(engine, campaign_id, status="interrupted")
         raise
@@ -187,6 +200,8 @@ def dial_scenario(
     progress: Callable[[CallResult], None] | None = None,
     now: datetime | None = None,
     seed: int | None = None,
+    analyse: Callable[[int], None] | None = None,
+    quiet_s: float = 0.0,
 ) -> CampaignRun:
     """Create the campaign `name` in the store with its planned calls, then dial them (`run_campaign`):
     a scheduled scenario's calls at their times on its calendar plan (`now`, `seed`: as for
@@ -213,7 +228,8 @@ def dial_scenario(
     check_ports(plans, concurrency)
     campaign_id = repo.create_campaign(engine, name, scenario.to_json(), scenario.path, scenario.client)
     planned.add_planned(engine, campaign_id, plans, due, sites, policies)
-    return run_campaign(engine, campaign_id, account, concurrency, on_start, progress)
+    return run_campaign(engine, campaign_id, account, concurrency, on_start, progress, analyse=analyse,
+                        quiet_s=quiet_s)
 
 
 def campaign_key(name: str) -> str:

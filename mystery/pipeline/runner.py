@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,10 +62,12 @@ async def run_calls(
     crashed: list[CrashedCall] | None = None,
     retries: int = 1,
     gates: Gates | None = None,
+    quiet: Quiet | None = None,
 ) -> list[CallResult]:
     """Dial every plan with at most `concurrency` in flight; `on_result` sees each as it ends, and may
     return more plans to dial in this run (retries). With `gates`, a call waits for its due time, then
-    for room under its site's cap.
+    for room under its site's cap. With `quiet` (and `gates`), the analysis runs whenever no call is on the
+    line and the next is at least `quiet.after_s` away, and calls due meanwhile wait for it to end.
 
     A dialer process that dies without a result before placing its call is retried `retries` times;
     one that dies after (the far end may have rung: a second call would be a second test of the
@@ -77,10 +79,15 @@ async def run_calls(
     results: list[CallResult] = []
 
     async def one(plan: CallPlan) -> None:
-        wait = gates.wait_s(plan.call_id) if gates is not None else 0.0
-        if wait > 0:
-            await asyncio.sleep(wait)
-        async with gates.site(plan.call_id) if gates is not None else contextlib.nullcontext(), semaphore:
+        if gates is not None:
+            gates.waiting.add(plan.call_id)
+            wait = gates.wait_s(plan.call_id)
+            if wait > 0:
+                await asyncio.sleep(wait)
+            await gates.not_analysing.wait()
+            gates.waiting.discard(plan.call_id)
+        async with gates.site(plan.call_id) if gates is not None else contextlib.nullcontext(), semaphore, \
+                _on_the_line(gates):
             if gates is not None and gates.paused:   # the trunk failed: this call stays planned
                 return
             for attempt in range(retries + 1):
@@ -105,8 +112,50 @@ async def run_calls(
         if more:
             await asyncio.gather(*(one(extra) for extra in more))
 
-    await asyncio.gather(*(one(plan) for plan in plans))
+    async def analyse_when_quiet(gates: Gates, quiet: Quiet) -> None:
+        while True:
+            await asyncio.sleep(min(5.0, quiet.after_s / 4))
+            gap = gates.next_due_in()
+            if gates.on_the_line == 0 and gates.ended_since_analysis and gap is not None and gap >= quiet.after_s:
+                gates.ended_since_analysis = 0
+                gates.not_analysing.clear()
+                try:
+                    await asyncio.to_thread(quiet.analyse)
+                except Exception:   # an analysis that fails never stops the calls; the final pass retries
+                    log.exception("analysis between calls failed")
+                finally:
+                    gates.not_analysing.set()
+
+    watcher = asyncio.create_task(analyse_when_quiet(gates, quiet)) if gates is not None and quiet else None
+    try:
+        await asyncio.gather(*(one(plan) for plan in plans))
+    finally:
+        if watcher is not None:
+            watcher.cancel()
     return results
+
+
+@contextlib.asynccontextmanager
+async def _on_the_line(gates: Gates | None) -> AsyncIterator[None]:
+    """Count a call on the line while it is dialled (for the analysis between calls)."""
+    if gates is None:
+        yield
+        return
+    gates.on_the_line += 1
+    try:
+        yield
+    finally:
+        gates.on_the_line -= 1
+        gates.ended_since_analysis += 1
+
+
+@dataclass(frozen=True)
+class Quiet:
+    """Analysis between calls: `analyse` runs (in a thread) once no call is on the line and the next call is
+    at least `after_s` away (the end of a day's calls on a calendar), with calls ended since the last run."""
+
+    after_s: float
+    analyse: Callable[[], None]
 
 
 class TakenElsewhere(Exception):
@@ -124,6 +173,17 @@ class Gates:
         self.due, self.site_of, self.clock = due, site_of, clock
         self.semaphores = {site: asyncio.Semaphore(cap) for site, cap in site_caps.items()}
         self.paused = ""    # why no further call may start (a trunk failure)
+        self.waiting: set[str] = set()          # calls not started yet
+        self.on_the_line = 0
+        self.ended_since_analysis = 0
+        self.not_analysing = asyncio.Event()
+        self.not_analysing.set()
+
+    def next_due_in(self) -> float | None:
+        """Seconds until the next waiting call is due (0 for one due at once); None when none waits."""
+        if not self.waiting:
+            return None
+        return max(0.0, min(self.wait_s(call_id) for call_id in self.waiting))
 
     def wait_s(self, call_id: str) -> float:
         return self.due.get(call_id, 0.0) - self.clock() if call_id in self.due else 0.0
