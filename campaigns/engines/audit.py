@@ -31,7 +31,6 @@ from campaigns.model.call import CallBuilder
 from campaigns.model.facts import Facts
 from campaigns.model.history import Mark
 from campaigns.model.localtime import day_to_date, utc_isos
-from campaigns.model.phones import PhoneBook
 from campaigns.model.records import Attempt, RejectedRow, Violation
 from campaigns.rules.load import load_packs
 from campaigns.rules.model import Pack
@@ -199,8 +198,7 @@ def run_audit(request: AuditRequest, on_violation: Callable[[Violation], None],
                        registry=facts.registry, mapping=mapping, encoding=request.encoding)
     facts.present |= reader.fields_present & LOG_FIELDS
     auditor = Auditor(ruleset, facts, CallBuilder(facts.phones, facts), reorder_s=request.reorder_hours * 3600)
-    lives = facts.phones if "region" in facts.present or facts.identity.region_of_person else None
-    on_violation = with_bases(on_violation, facts.phones.zone_bases, lives)
+    on_violation = with_bases(on_violation, facts.phones.zone_bases, facts.phones.moved)
     log_sha256 = file_sha256_soon(request.log)
     engine, why_not = choose_engine(request, reader, ruleset)
     if engine == "columnar":
@@ -239,15 +237,15 @@ def run_audit(request: AuditRequest, on_violation: Callable[[Violation], None],
 
 
 def with_bases(on_violation: Callable[[Violation], None], zone_bases: dict[str, str],
-               phones: PhoneBook | None = None) -> Callable[[Violation], None]:
+               moved: set[tuple[str, tuple[str, ...]]]) -> Callable[[Violation], None]:
     """`on_violation` with the finding's assumptions added to its evidence, whichever engine found it:
     `zone_basis` (country, area_code) when the callee's zones do not come from the number alone
-    (PhoneBook.zone_bases), `residence` when they differ from the number's (`phones`: given when the audit
-    knows regions), `principal_basis: assumed_single` when its principal is ASSUMED_PRINCIPAL."""
+    (PhoneBook.zone_bases), `residence` when the call was judged in its callee's residence zone
+    (PhoneBook.moved), `principal_basis: assumed_single` when its principal is ASSUMED_PRINCIPAL."""
 
     def emit(v: Violation) -> None:
         basis = zone_bases.get(v.phone)
-        if phones is not None and v.phone and v.zones and v.zones != phones.lookup(v.phone).zones:
+        if moved and (v.phone, v.zones) in moved:
             basis = "residence"
         if basis is not None or v.principal == ASSUMED_PRINCIPAL:
             extra = {"zone_basis": basis} if basis is not None else {}

@@ -48,6 +48,7 @@ class CallBuilder:
         self.phones = phones
         self.facts = facts
         self._keys: dict[str, tuple[str, str, str]] = {}  # number -> identity, for rows without a lead id
+        self._residences: dict[tuple[str, str], PhoneInfo] = {}  # (number, region) -> what the call is judged on
 
     def build(self, attempt: Attempt) -> Call:
         info = self.phones.lookup(attempt.phone)
@@ -59,8 +60,13 @@ class CallBuilder:
                 known = self._keys[info.e164] = self.facts.identity.key(info.e164)
             person_key, basis, person_id = known
         region = attempt.region or (self.facts.identity.region(person_id) if person_id else "")
-        if region:
-            info = residence_info(info, region)  # where the callee lives sets the zone and the holidays
+        if region:  # where the callee lives sets the zone and the holidays
+            moved = self._residences.get((info.e164, region))
+            if moved is None:
+                moved = self._residences[(info.e164, region)] = residence_info(info, region)
+                if moved.zone_basis == "residence":
+                    self.phones.moved.add((moved.e164, moved.zones))
+            info = moved
         zones = info.zones
         ts = attempt.ts
         if len(zones) <= 1:

@@ -296,6 +296,9 @@ class PhoneBook:
         self._cache: dict[str, PhoneInfo | PhoneError] = {}
         self.zone_bases: dict[str, str] = {}
         """E.164 -> zone_basis of the numbers looked up whose zones do not come from the number alone."""
+        self.moved: set[tuple[str, tuple[str, ...]]] = set()
+        """(E.164, zones) of calls judged in their callee's residence zone instead (model.residence): the
+        engines add to it, the findings' evidence reads it."""
 
     def lookup(self, raw: str) -> PhoneInfo:
         """PhoneInfo for `raw`; raises PhoneError if it is not a number."""

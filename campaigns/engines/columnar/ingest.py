@@ -174,7 +174,7 @@ class Ingest:
         mode = names.modes.many(col["dial_mode"]) if "dial_mode" in col and n else np.zeros(n, np.int32)
         cli = names.clis.many(col["caller_id"]) if n else np.zeros(0, np.int32)
         rows = Rows(seq=self._arrivals + np.arange(k), ts=ts[take], line=block.lines[take], key=key[take],
-                    profile=self._residence(profile[take], region[take]), camp=camp[take], principal=principal[take],
+                    profile=self._residence(profile[take], region[take], key[take]), camp=camp[take], principal=principal[take],
                     purpose=purpose[take].astype(np.int8), disp=disp[take] if k else
                     np.zeros(0, np.int8), group=group, region=region[take].astype(np.int32),
                     block=np.full(k, number, np.int32), index=take,
@@ -252,23 +252,30 @@ class Ingest:
             last = self._seen.pop()
             self._seen[-1] = np.sort(np.concatenate([self._seen[-1], last]), kind="stable")
 
-    def _residence(self, profile: np.ndarray, region: np.ndarray) -> np.ndarray:
+    def _residence(self, profile: np.ndarray, region: np.ndarray, key: np.ndarray) -> np.ndarray:
         """Profiles with the country and zone of the callee's residence region (model.residence, as CallBuilder
-        applies it): computed once per distinct (profile, region) pair of the rows that have a region."""
+        applies it): computed once per distinct (profile, region) pair of the rows that have a region; the moved
+        numbers go to PhoneBook.moved, as CallBuilder puts them."""
         where = np.flatnonzero(region > 0)
         if not where.size:
             return profile
         numbers, regions = self.names.numbers, self.names.regions.names
         profiles = numbers.snapshot()
-        pairs, back = np.unique(np.stack([profile[where], region[where]], axis=1), axis=0, return_inverse=True)
+        pairs, back = np.unique((profile[where].astype(np.int64) << 32) | region[where], return_inverse=True)
         mapped = np.empty(len(pairs), np.int32)
-        for i, (p, r) in enumerate(pairs.tolist()):
+        for i, pair in enumerate(pairs.tolist()):
+            p, r = pair >> 32, pair & 0xFFFFFFFF
             country, zones, kind, valid = profiles[p]
             info = residence_info(PhoneInfo("", country, zones, kind, valid), regions[r])
             mapped[i] = p if info.zone_basis != "residence" else numbers.profile_id((info.country, info.zones, kind,
                                                                                       valid))
         out = profile.copy()
         out[where] = mapped[back.ravel()]
+        changed = where[out[where] != profile[where]]
+        if changed.size:
+            moved = self.facts.phones.moved
+            for e164, p in zip(numbers.texts(key[changed]), out[changed].tolist(), strict=True):
+                moved.add((e164, numbers.profiles[p][1]))
         return out
 
     def _principals(self, col: dict[str, pa.Array], camp: np.ndarray, take: np.ndarray) -> np.ndarray:
