@@ -133,6 +133,16 @@ def test_a_mobile_whose_holder_lives_in_reunion_is_judged_on_reunion_time(write,
                                                     for v in run.violations}
 
 
+def test_a_reunion_mobile_whose_holder_lives_in_paris_is_judged_on_paris_time(write, audit, full):  # type: ignore[no-untyped-def]
+    """+262 692...: 20:30 in Réunion is 17:30 in Paris; region 75 makes it a daytime call, without it a late one."""
+    log = write("log.csv", _rows("paris,2026-03-16T20:30:00+04:00,+262692123456,,c,canvassing,answered,30,a,manual,,75",
+                                 "there,2026-03-16T20:30:00+04:00,+262692123457,,c,canvassing,answered,30,a,manual,,"))
+    run = _both(audit, log, "fr-2023", *full)
+
+    assert ([], ["fr-2023.hours"]) == (run.rules_of("paris"), run.rules_of("there"))
+    assert "zone_basis" not in run.violations[0]["evidence"]  # the number's own zone
+
+
 def test_a_reunion_resident_is_called_under_reunions_holidays(write, audit, full):  # type: ignore[no-untyped-def]
     """20 December (abolition of slavery, FR-974) is a working day in Paris; a Sunday is avoided here."""
     log = write("log.csv", _rows("hol,2027-12-20T11:00:00+04:00,+33612345678,,c,canvassing,answered,30,a,manual,,974"))
