@@ -154,6 +154,8 @@ class AuditOutcome:
             "rules": [rule.describe() for pack in self.packs for rule in pack.rules],
             "counts": {"rows": self.rows, "attempts": self.attempts, "rejected": self.rejected,
                        "violations": self.violations, "late": self.late},
+            "coverage": "gaps" if self.gaps() else "full", "warnings": list(self.warnings),
+            "exit_code": self.exit_code,
             "reorder_hours": request.reorder_hours, "default_region": request.default_region,
             "engine": {"name": self.engine, "why_not_columnar": self.engine_note or None},
         }

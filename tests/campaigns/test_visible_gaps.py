@@ -183,11 +183,12 @@ def test_a_number_with_no_zone_is_a_gap_exit_3_with_or_without_findings(write, a
 
 def test_coverage_is_in_every_output_format(write, tmp_path, full):  # type: ignore[no-untyped-def]
     log = write("log.csv", _rows("night,2026-03-16T00:30:00+01:00,+33612345678,,c,canvassing,answered,30,a,,,"))
+    evidence = tmp_path / "evidence.json"
 
     def run(fmt: str) -> tuple[int, str]:
         out = tmp_path / f"out.{fmt}"
         result = CliRunner().invoke(main, ["audit", "--no-store", "--log", str(log), "--rules", "fr-2023",
-                                           "--format", fmt, "--output", str(out), *full])
+                                           "--format", fmt, "--output", str(out), "--evidence", str(evidence), *full])
         return result.exit_code, out.read_text()
 
     reason = "field dial_mode absent"
@@ -207,6 +208,7 @@ def test_coverage_is_in_every_output_format(write, tmp_path, full):  # type: ign
     assert {reason: 1} == json.loads(caller["evidence"])["not_evaluated"]
     _, page = run("html")
     assert "Coverage: GAPS" in page and reason in page
+    assert ("gaps", 3) == tuple(json.loads(evidence.read_text())[k] for k in ("coverage", "exit_code"))
 
 
 def test_help_states_the_exit_codes() -> None:
