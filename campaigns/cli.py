@@ -1,8 +1,9 @@
 """`campaigns` command line: audit dialer logs, ingest-check a log, list rules, serve the guard.
 
 Each command reads its flags into one request, makes one call into the package (campaigns.jobs,
-campaigns.guard.app), prints, and returns an exit code: 0 clean, 1 violations or rejected rows,
-2 unusable input (one line naming file, line and field).
+campaigns.guard.app), prints, and returns an exit code. `audit`: 0 no findings and full coverage, 1 findings
+and full coverage, 3 coverage gaps (a rule in scope not evaluated on some attempt, or rejected rows), 2 unusable
+input (one line naming file, line and field).
 """
 
 from __future__ import annotations
@@ -148,7 +149,17 @@ def audit(ctx: click.Context, log: str, log_format: str | None, source_tz: str |
           params: tuple[str, ...], default_region: str, fmt: str,
           output: str | None, summary_file: str | None, evidence_file: str | None, suppression_file: str | None,
           reorder_hours: float, engine: str, no_store: bool) -> None:
-    """Ingest a dialer log and audit it against rule packs; exit 0 clean, 1 findings, 2 unusable input."""
+    """Ingest a dialer log and audit it against rule packs.
+
+    \b
+    Exit codes:
+      0  no findings, and every rule in scope was evaluated on every attempt
+      1  findings, and every rule in scope was evaluated on every attempt
+      3  coverage gaps: some rule in scope was not evaluated on some attempt (no
+         zone, an input file or log column missing...) or rows were rejected;
+         with or without findings (the coverage lines say which rules and why)
+      2  unusable input (one line naming file, line and field); nothing written
+    """
     from campaigns.engines.audit import AuditRequest, collector_tuned_for_audit
     from campaigns.jobs import AuditOutputs, audit_with_outputs
 

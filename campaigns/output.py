@@ -1,4 +1,8 @@
-"""Audit output: violations as table / json lines / csv / html, the summary, the suppression list."""
+"""Audit output: violations as table / json lines / csv / html, the summary, the suppression list.
+
+Every format ends with the coverage of each rule (evaluated on how many attempts, not evaluated on how
+many and why, out of scope), so that "no violations" is never read where nothing was judged.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +18,36 @@ from mystery_core.csvcell import safe_cell, safe_row
 
 FORMATS = ("table", "json", "csv", "html")
 CSV_COLUMNS = ("call_id", "rule", "phone", "person_id", "person_key_basis", "campaign", "principal", "local_time",
-               "zones", "message", "evidence", "source", "line", "started_at_utc")
+               "zones", "message", "evidence", "source", "line", "started_at_utc", "record")
+"""`record` is `violation`, or `coverage` for the rows that end the file (one per rule: its coverage as JSON
+in `evidence`, in words in `message`)."""
+
+
+def rule_coverage(outcome: AuditOutcome) -> list[dict[str, Any]]:
+    """Per rule: status (evaluated, partly evaluated, not evaluated, out of scope), attempts evaluated, violations,
+    attempts not evaluated by reason, attempts out of scope by reason."""
+    out = []
+    for pack in outcome.packs:
+        for rule in pack.rules:
+            stats = outcome.stats[rule.id]
+            missed = sum(stats.not_evaluated.values())
+            if missed:
+                status = "partly evaluated" if stats.evaluated else "not evaluated"
+            else:
+                status = "evaluated" if stats.evaluated or not stats.out_of_scope else "out of scope"
+            out.append({"rule": rule.id, "status": status, "evaluated": stats.evaluated,
+                        "violations": stats.violations, "not_evaluated": dict(stats.not_evaluated),
+                        "out_of_scope": dict(stats.out_of_scope)})
+    return out
+
+
+def coverage_text(item: dict[str, Any]) -> str:
+    """One rule's coverage in words: `fr-2023.hours: partly evaluated: 3 evaluated; not evaluated on 1
+    (reason)`."""
+    parts = [f"{item['evaluated']} evaluated"]
+    parts += [f"not evaluated on {n} ({reason})" for reason, n in sorted(item["not_evaluated"].items())]
+    parts += [f"out of scope on {n} ({reason})" for reason, n in sorted(item["out_of_scope"].items())]
+    return f"{item['rule']}: {item['status']}: " + "; ".join(parts)
 
 
 class ViolationWriter:
@@ -40,15 +73,34 @@ class ViolationWriter:
             row = v.as_json()
             row["zones"] = " ".join(v.zones)
             row["evidence"] = evidence_json if evidence_json is not None else jsontext.dumps(v.evidence)
+            row["record"] = "violation"
             self._csv.writerow(safe_row(row[c] for c in CSV_COLUMNS))
         else:
             self.rows.append(v)
 
     def close(self, outcome: AuditOutcome) -> None:
+        """Finish the file: the table or page, and in every format the coverage of each rule."""
+        coverage = rule_coverage(outcome)
         if self.fmt == "table":
             self.stream.write(render_table(self.rows))
+            self.stream.write(render_coverage(coverage, outcome.exit_code))
         elif self.fmt == "html":
             self.stream.write(render_html(self.rows, summary(outcome)))
+        elif self.fmt == "json":
+            for item in coverage:
+                self.stream.write(jsontext.dumps({"record": "coverage", **item}) + "\n")
+        elif self.fmt == "csv":
+            for item in coverage:
+                self._csv.writerow(safe_row({"rule": item["rule"], "message": coverage_text(item), "record": "coverage",
+                                             "evidence": jsontext.dumps(item)}.get(c, "") for c in CSV_COLUMNS))
+
+
+def render_coverage(coverage: list[dict[str, Any]], exit_code: int) -> str:
+    """The table format's coverage block: a line per rule, and whether every rule in scope was evaluated."""
+    gaps = [item for item in coverage if item["not_evaluated"]]
+    head = "coverage: full (every rule in scope evaluated on every attempt)" if not gaps and exit_code != 3 else \
+        f"coverage: GAPS ({len(gaps)} rule(s) not evaluated on some attempts; exit code 3)"
+    return "\n".join(["", head, *(f"  {coverage_text(item)}" for item in coverage)]) + "\n"
 
 
 def render_table(rows: list[Violation]) -> str:
@@ -66,6 +118,7 @@ def render_table(rows: list[Violation]) -> str:
 def summary(outcome: AuditOutcome) -> dict[str, Any]:
     """JSON-ready summary: counts that reconcile, per-rule results with citations and fines, parameters."""
     rules = []
+    status = {item["rule"]: item["status"] for item in rule_coverage(outcome)}
     for pack in outcome.packs:
         for rule in pack.rules:
             stats = outcome.stats[rule.id]
@@ -74,7 +127,7 @@ def summary(outcome: AuditOutcome) -> dict[str, Any]:
                 fine = {**rule.fine.as_json(), "exposure_low": stats.violations * rule.fine.low,
                         "exposure_high": stats.violations * rule.fine.high}
             rules.append({"rule": rule.id, "title": rule.title, "citation": rule.citation, "certainty": rule.certainty,
-                          "evaluated": stats.evaluated, "violations": stats.violations,
+                          "status": status[rule.id], "evaluated": stats.evaluated, "violations": stats.violations,
                           "not_evaluated": dict(stats.not_evaluated), "out_of_scope": dict(stats.out_of_scope),
                           "params": dict(rule.params), "fine": fine})
     campaigns: dict[str, dict[str, int]] = {}
@@ -86,7 +139,8 @@ def summary(outcome: AuditOutcome) -> dict[str, Any]:
             "input_rejected": outcome.input_rejected, "violations": outcome.violations,
             "late_rows": outcome.late, "unmapped_dispositions": outcome.unmapped,
             "ignored_columns": outcome.ignored_columns, "packs": [p.name for p in outcome.packs],
-            "rules": rules, "campaigns": campaigns, "exit_code": outcome.exit_code}
+            "rules": rules, "campaigns": campaigns, "coverage": "gaps" if outcome.gaps() else "full",
+            "warnings": list(outcome.warnings), "exit_code": outcome.exit_code}
 
 
 def render_summary(data: dict[str, Any]) -> str:
@@ -99,13 +153,15 @@ def render_summary(data: dict[str, Any]) -> str:
                                                                sorted(data["unmapped_dispositions"].items())))
     if data["ignored_columns"]:
         out.append("  ignored columns: " + ", ".join(data["ignored_columns"]))
+    for warning in data.get("warnings", ()):
+        out.append(f"  warning: {warning}")
     if data["late_rows"]:
         out.append(f"  {data['late_rows']} attempts arrived more than the reorder window out of time order: "
                    "sort the log by start time for exact counts")
     out += ["", f"packs: {', '.join(data['packs'])}", "", "rules (which applied, and why the others did not):"]
     for rule in data["rules"]:
-        out.append(f"  {rule['rule']} [{rule['certainty']}] {rule['violations']} violation(s) in "
-                   f"{rule['evaluated']} evaluated attempts - {rule['title']}")
+        out.append(f"  {rule['rule']} [{rule['certainty']}] {rule.get('status', 'evaluated')}: {rule['violations']} "
+                   f"violation(s) in {rule['evaluated']} evaluated attempts - {rule['title']}")
         out.append(f"      citation: {rule['citation']}")
         for reason, count in sorted(rule["not_evaluated"].items()):
             out.append(f"      not evaluated: {reason} ({count} attempts)")
@@ -124,7 +180,8 @@ def render_summary(data: dict[str, Any]) -> str:
         for campaign, per_rule in data["campaigns"].items():
             out.append(f"  {campaign}: " + ", ".join(f"{rule} {count}" for rule, count in per_rule.items()))
     out += ["", f"total: {data['violations']} violation(s), {data['rejected']} rejected log row(s), "
-                f"{data['input_rejected']} rejected input row(s); exit code {data['exit_code']}"]
+                f"{data['input_rejected']} rejected input row(s); coverage {data.get('coverage', 'full')}; "
+                f"exit code {data['exit_code']}"]
     return "\n".join(out) + "\n"
 
 

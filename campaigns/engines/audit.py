@@ -23,7 +23,7 @@ from typing import Any
 from campaigns import __version__
 from campaigns.engines.row import Auditor, RuleStats
 from campaigns.ingest.dispositions import load_mapping
-from campaigns.ingest.formats import ASTERISK_WIDTHS
+from campaigns.ingest.formats import ASSUMED_PRINCIPAL, ASTERISK_WIDTHS
 from campaigns.ingest.inputs import InputCounts, load_input
 from campaigns.ingest.reader import LogReader
 from campaigns.ingest.text import file_sha256, file_sha256_soon
@@ -40,6 +40,12 @@ from mystery_core.errors import InputError
 INPUT_KINDS = ("persons", "oppositions", "consents", "contracts", "scrubs", "campaigns")
 VARIABLE_WIDTHS = {"asterisk": ASTERISK_WIDTHS, "freeswitch": range(13, 1 << 20)}
 """Numbers of fields the row converters of headerless formats accept (the columnar engine reads one)."""
+EXIT_CODES = {0: "no findings, every rule evaluated on every attempt in scope",
+              1: "findings, every rule evaluated on every attempt in scope",
+              2: "unusable input (one line naming file, line and field); nothing written",
+              3: "coverage gaps: some rule in scope was not evaluated on some attempt, or rows were rejected "
+                 "(with or without findings; the summary says which rules and why)"}
+"""The audit's exit codes; `campaigns audit --help` and docs/campaigns.md print them."""
 FREEZE_EVERY = 50_000
 """The row engine reports progress every this many attempts (it also froze the collector then, hence the name)."""
 
@@ -106,9 +112,21 @@ class AuditOutcome:
     engine: str = "row"
     engine_note: str = ""
 
+    warnings: list[str] = field(default_factory=list)
+    """What the audit had to assume (e.g. one principal for every campaign), for the summary."""
+
+    def gaps(self) -> int:
+        """Attempts times rules in scope that were not evaluated, plus rejected rows (log and other inputs)."""
+        return sum(sum(stats.not_evaluated.values()) for stats in self.stats.values()) + self.rejected + \
+            self.input_rejected
+
     @property
     def exit_code(self) -> int:
-        return 1 if self.violations or self.rejected or self.input_rejected else 0
+        """EXIT_CODES: 3 when anything in scope went unjudged (a rule not evaluated on an attempt, a rejected
+        row), else 1 with findings, else 0 (2, unusable input, never reaches an outcome)."""
+        if self.gaps():
+            return 3
+        return 1 if self.violations else 0
 
     def parameters(self) -> dict[str, Any]:
         return {rule.id: dict(rule.params) for pack in self.packs for rule in pack.rules}
@@ -136,6 +154,8 @@ class AuditOutcome:
             "rules": [rule.describe() for pack in self.packs for rule in pack.rules],
             "counts": {"rows": self.rows, "attempts": self.attempts, "rejected": self.rejected,
                        "violations": self.violations, "late": self.late},
+            "coverage": "gaps" if self.gaps() else "full", "warnings": list(self.warnings),
+            "exit_code": self.exit_code,
             "reorder_hours": request.reorder_hours, "default_region": request.default_region,
             "engine": {"name": self.engine, "why_not_columnar": self.engine_note or None},
         }
@@ -180,6 +200,7 @@ def run_audit(request: AuditRequest, on_violation: Callable[[Violation], None],
                        registry=facts.registry, mapping=mapping, encoding=request.encoding)
     facts.present |= reader.fields_present & LOG_FIELDS
     auditor = Auditor(ruleset, facts, CallBuilder(facts.phones, facts), reorder_s=request.reorder_hours * 3600)
+    on_violation = with_bases(on_violation, facts.phones.zone_bases, facts.phones.moved)
     log_sha256 = file_sha256_soon(request.log)
     engine, why_not = choose_engine(request, reader, ruleset)
     if engine == "columnar":
@@ -217,6 +238,37 @@ def run_audit(request: AuditRequest, on_violation: Callable[[Violation], None],
                     last_ts, engine, why_not, auditor.ledger.marks())
 
 
+def with_bases(on_violation: Callable[[Violation], None], zone_bases: dict[str, str],
+               moved: set[tuple[str, tuple[str, ...]]]) -> Callable[[Violation], None]:
+    """`on_violation` with the finding's assumptions added to its evidence, whichever engine found it:
+    `zone_basis` (country, area_code) when the callee's zones do not come from the number alone
+    (PhoneBook.zone_bases), `residence` when the call was judged in its callee's residence zone
+    (PhoneBook.moved), `principal_basis: assumed_single` when its principal is ASSUMED_PRINCIPAL."""
+
+    def emit(v: Violation) -> None:
+        basis = zone_bases.get(v.phone)
+        if moved and (v.phone, v.zones) in moved:
+            basis = "residence"
+        if basis is not None or v.principal == ASSUMED_PRINCIPAL:
+            extra = {"zone_basis": basis} if basis is not None else {}
+            if v.principal == ASSUMED_PRINCIPAL:
+                extra["principal_basis"] = "assumed_single"
+            v = v._replace(evidence={**v.evidence, **extra})
+        on_violation(v)
+
+    return emit
+
+
+def assumption_warnings(assumed: set[str]) -> list[str]:
+    """The summary's warnings about what the audit assumed."""
+    if not assumed:
+        return []
+    names = ", ".join(sorted(assumed)[:10]) + (f" and {len(assumed) - 10} more" if len(assumed) > 10 else "")
+    return [f"no principal known for {len(assumed)} campaign(s) ({names}): no principal column and no --campaigns "
+            f"registry entry, so they count as one principal {ASSUMED_PRINCIPAL!r} (the most restrictive reading; "
+            "findings say principal_basis: assumed_single)"]
+
+
 def choose_engine(request: AuditRequest, reader: LogReader, ruleset: RuleSet) -> tuple[str, str]:
     """("columnar", "") when the batched engine can run this audit, else ("row", why not)."""
     if request.engine == "row":
@@ -249,6 +301,7 @@ def _outcome(request: AuditRequest, packs: list[Pack], reader: LogReader, audito
         stats=auditor.stats(), by_campaign=dict(auditor.by_campaign), unmapped=dict(reader.unmapped),
         ignored_columns=reader.ignored_columns, started_at=started,
         finished_at=datetime.now(UTC).isoformat(timespec="seconds"), checksums=checksums,
+        warnings=assumption_warnings(reader.context.assumed),
         suppression=suppression_list(marks, auditor.rules, facts, last_ts), first_ts=first_ts, last_ts=last_ts, engine=engine,
         engine_note=why_not)
 

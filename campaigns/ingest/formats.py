@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -50,9 +50,16 @@ Convert = Callable[[int, list[str]], Attempt]
 _new = tuple.__new__  # C-level NamedTuple construction for the per-row Attempt
 
 
+ASSUMED_PRINCIPAL = "(one principal assumed)"
+"""The principal of a row whose principal is known neither from the log nor from the campaigns registry: every
+such campaign of the log counts as one principal (the most restrictive reading of per-principal limits such as
+D223-9's four attempts in 30 days); findings say `principal_basis: assumed_single` and the summary warns."""
+
+
 @dataclass(frozen=True, slots=True)
 class Context:
-    """What every converter needs: file name, zone for naive times, numbers, registry, code map."""
+    """What every converter needs: file name, zone for naive times, numbers, registry, code map;
+    assumed: campaigns given ASSUMED_PRINCIPAL (filled while reading, by either engine)."""
 
     source: str
     zone: ZoneInfo | None
@@ -60,6 +67,7 @@ class Context:
     registry: Mapping[str, CampaignInfo]
     mapping: Mapping[str, str]
     format: str
+    assumed: set[str] = field(default_factory=set)
 
 
 def detect(first_fields: list[str]) -> str | None:
@@ -116,7 +124,10 @@ def _disposition(ctx: Context, code: str, field: str) -> str:
 
 def _campaign(ctx: Context, campaign: str, principal: str, purpose: str) -> tuple[str, str]:
     info = ctx.registry.get(campaign)
-    principal = principal or (info.principal if info else "") or campaign
+    principal = principal or (info.principal if info else "")
+    if not principal:
+        ctx.assumed.add(campaign)
+        principal = ASSUMED_PRINCIPAL
     purpose = purpose or (info.purpose if info else "") or "unknown"
     return principal, purpose
 
@@ -140,6 +151,7 @@ def generic(header: list[str], ctx: Context) -> tuple[Convert, list[str]]:
 
     lookup = phones.lookup
     fromiso = datetime.fromisoformat
+    assume = ctx.assumed.add
 
     def convert(line: int, f: list[str]) -> Attempt:
         # The hot path of a million-row audit: helpers are inlined on the common (valid) path.
@@ -173,7 +185,11 @@ def generic(header: list[str], ctx: Context) -> tuple[Convert, list[str]]:
         principal = f[i_principal] if i_principal >= 0 else ""
         if not principal:
             info = registry.get(campaign)
-            principal = info.principal if info and info.principal else campaign
+            if info and info.principal:
+                principal = info.principal
+            else:
+                assume(campaign)
+                principal = ASSUMED_PRINCIPAL
         mode = f[i_mode] if i_mode >= 0 else ""
         if mode and mode not in modes:
             raise RowError("dial_mode", f"expected one of {', '.join(DIAL_MODES)}, got {mode!r}")

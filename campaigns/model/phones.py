@@ -5,6 +5,14 @@ number once (`PhoneBook.lookup`). Known defects of the time-zone metadata are co
 (reference compliance_rules.md section 6): Morocco, Algeria, Libya, Palestine and Nicaragua map
 to a neighbour's zone with other DST rules; French overseas numbers written in the national
 metropolitan form (0692..., +33 692...) must be re-homed to their own country codes.
+
+Numbers the metadata does not fully know are not left without a zone (a silent gap): one that is not
+even a possible number (`is_possible_number`: wrong length, unknown country code) is not a phone number
+(`PhoneError`, the row is rejected with the reason); one that is possible but not valid (a range the
+metadata does not list) takes its country's zone when the country has a single one (+33, +596...),
+`zone_basis: country`. A North-American number that phonenumbers maps to one zone while its area code's
+prefixes map to several takes them all (`zone_basis: area_code`): the checks keep the most restrictive
+verdict, so 07:30 Central never passes as 08:30 Eastern.
 """
 
 from __future__ import annotations
@@ -72,7 +80,9 @@ class PhoneInfo:
 
     e164: normalized number; country: ISO region (FR, RE, US...) or "" when unknown;
     zones: candidate IANA zones, () when unknown (no window can be evaluated);
-    kind: mobile, fixed, fixed_or_mobile, voip, toll_free or unknown; valid: phonenumbers' verdict.
+    kind: mobile, fixed, fixed_or_mobile, voip, toll_free or unknown; valid: phonenumbers' verdict;
+    zone_basis: where the zones come from: number (phonenumbers' zones of the number), country (a possible
+    but not valid number, in its country's only zone), area_code (every zone of a North-American area code).
     """
 
     e164: str
@@ -80,6 +90,7 @@ class PhoneInfo:
     zones: tuple[str, ...]
     kind: str
     valid: bool
+    zone_basis: str = "number"
 
     @property
     def us_state(self) -> str:
@@ -185,7 +196,6 @@ def describe(raw: str, default_region: str = "FR") -> PhoneInfo:
     text = raw.strip()
     fixed, _ = _fix_french_overseas(text, default_region)
     number = _parse_e164(text) if fixed == text else None
-    fast = number is not None
     if number is None:
         number = _parse(text, default_region)
     region = phonenumbers.region_code_for_number(number) or ""
@@ -194,38 +204,88 @@ def describe(raw: str, default_region: str = "FR") -> PhoneInfo:
     metadata = PhoneMetadata.metadata_for_region_or_calling_code(country_code, region)
     nsn = phonenumbers.national_significant_number(number)
     kind_code = number_type(nsn, metadata) if metadata else PhoneNumberType.UNKNOWN
-    if fast and kind_code == PhoneNumberType.UNKNOWN:
-        return describe_slow(text, default_region)  # let the full parser have the last word
-    valid = kind_code != PhoneNumberType.UNKNOWN
+    if kind_code == PhoneNumberType.UNKNOWN:
+        return describe_slow(text, default_region)  # not valid: the full parser has the last word
     zones: tuple[str, ...] = ()
+    basis = "number"
     if country_code in ZONE_OVERRIDES:
         zones = ZONE_OVERRIDES[country_code]
-    elif valid:
+    else:
         if is_number_type_geographical(kind_code, country_code):
             found = phone_timezone.time_zones_for_geographical_number(number)
         else:
             # phonenumbers keeps its country-level lookup private; the public time_zones_for_number would
             # work out the number type again (the slow part of describing a number)
             found = phone_timezone._country_level_time_zones_for_number(number)  # noqa: SLF001
-        zones = tuple(z for z in found if z != "Etc/Unknown")
+        zones, basis = _widen_area_code(number, tuple(z for z in found if z != "Etc/Unknown"))
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     return PhoneInfo(e164=e164, country=region, zones=tuple(sorted(zones)), kind=_KINDS.get(kind_code, "unknown"),
-                     valid=valid)
+                     valid=True, zone_basis=basis)
+
+
+@lru_cache(maxsize=1)
+def area_code_zones() -> dict[str, frozenset[str]]:
+    """North-American area code (3 digits) -> every zone that phonenumbers' time-zone table gives any of its
+    prefixes ("1208" and "1208xxx..." keys)."""
+    from phonenumbers.tzdata import TIMEZONE_DATA
+
+    out: dict[str, set[str]] = {}
+    for prefix, zones in TIMEZONE_DATA.items():
+        if prefix.startswith("1") and len(prefix) >= 4:
+            out.setdefault(prefix[1:4], set()).update(z for z in zones if z != "Etc/Unknown")
+    return {code: frozenset(zones) for code, zones in out.items()}
+
+
+def _widen_area_code(number: phonenumbers.PhoneNumber, zones: tuple[str, ...]) -> tuple[tuple[str, ...], str]:
+    """(zones, basis): a +1 number's zones widened to every zone of its area code when that area code's
+    prefixes span more zones than phonenumbers gave the number."""
+    if number.country_code != 1 or not zones:
+        return zones, "number"
+    every = area_code_zones().get(str(number.national_number)[:3])
+    if every is None or every <= set(zones):
+        return zones, "number"
+    return tuple(sorted(every | set(zones))), "area_code"
+
+
+def _impossible(number: phonenumbers.PhoneNumber, raw: str) -> PhoneError | None:
+    """A PhoneError when `number` is not even a possible number (is_possible_number_with_reason), else None."""
+    reason = phonenumbers.is_possible_number_with_reason(number)
+    if reason in (phonenumbers.ValidationResult.IS_POSSIBLE, phonenumbers.ValidationResult.IS_POSSIBLE_LOCAL_ONLY):
+        return None
+    words = {phonenumbers.ValidationResult.INVALID_COUNTRY_CODE: "unknown country code",
+             phonenumbers.ValidationResult.TOO_SHORT: "too short", phonenumbers.ValidationResult.TOO_LONG: "too long",
+             phonenumbers.ValidationResult.INVALID_LENGTH: "a length no number of its country has"}
+    return PhoneError(f"not a possible number: {raw!r} ({words.get(reason, 'impossible')} for +{number.country_code})")
+
+
+def _country_zone(number: phonenumbers.PhoneNumber) -> tuple[str, ...]:
+    """The country's zone when the country (calling code) has exactly one, else ()."""
+    found = tuple(z for z in phone_timezone._country_level_time_zones_for_number(number)  # noqa: SLF001
+                  if z != "Etc/Unknown")
+    return found if len(found) == 1 else ()
 
 
 def describe_slow(raw: str, default_region: str = "FR") -> PhoneInfo:
     """The reference path through phonenumbers' public API (what `describe` must agree with)."""
     number = _parse(raw.strip(), default_region)
+    impossible = _impossible(number, raw.strip())
+    if impossible is not None:
+        raise impossible
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     region = phonenumbers.region_code_for_number(number) or ""
     kind = _KINDS.get(phonenumbers.number_type(number), "unknown")
     valid = phonenumbers.is_valid_number(number)
     zones: tuple[str, ...] = ()
+    basis = "number"
     if number.country_code in ZONE_OVERRIDES:
         zones = ZONE_OVERRIDES[number.country_code]
     elif valid:
-        zones = tuple(z for z in phone_timezone.time_zones_for_number(number) if z != "Etc/Unknown")
-    return PhoneInfo(e164=e164, country=region, zones=tuple(sorted(zones)), kind=kind, valid=valid)
+        found = tuple(z for z in phone_timezone.time_zones_for_number(number) if z != "Etc/Unknown")
+        zones, basis = _widen_area_code(number, found)
+    else:
+        zones = _country_zone(number)
+        basis = "country" if zones else "number"
+    return PhoneInfo(e164=e164, country=region, zones=tuple(sorted(zones)), kind=kind, valid=valid, zone_basis=basis)
 
 
 class PhoneBook:
@@ -234,6 +294,11 @@ class PhoneBook:
     def __init__(self, default_region: str = "FR") -> None:
         self.default_region = default_region
         self._cache: dict[str, PhoneInfo | PhoneError] = {}
+        self.zone_bases: dict[str, str] = {}
+        """E.164 -> zone_basis of the numbers looked up whose zones do not come from the number alone."""
+        self.moved: set[tuple[str, tuple[str, ...]]] = set()
+        """(E.164, zones) of calls judged in their callee's residence zone instead (model.residence): the
+        engines add to it, the findings' evidence reads it."""
 
     def lookup(self, raw: str) -> PhoneInfo:
         """PhoneInfo for `raw`; raises PhoneError if it is not a number."""
@@ -245,6 +310,8 @@ class PhoneBook:
                 hit = error
             else:
                 self._cache[hit.e164] = hit  # the audit looks numbers up again by their E.164 form
+                if hit.zone_basis != "number":
+                    self.zone_bases[hit.e164] = hit.zone_basis
             self._cache[raw] = hit
         if isinstance(hit, PhoneError):
             raise hit

@@ -24,6 +24,8 @@ class AuditRun:
     violations: list[dict[str, Any]]
     summary: dict[str, Any]
     stderr: str
+    coverage: dict[str, dict[str, Any]]
+    """The `record: coverage` lines that end the JSON output, by rule id."""
 
     def rules_of(self, call_id: str) -> list[str]:
         return sorted(v["rule"] for v in self.violations if v["call_id"] == call_id)
@@ -57,8 +59,10 @@ def audit(tmp_path: Path) -> Callable[..., AuditRun]:
                                            "--output", str(out), "--summary", str(summary), *store, *args])
         if result.exception and not isinstance(result.exception, SystemExit):
             raise result.exception
-        violations = [json.loads(line) for line in out.read_text().splitlines()] if out.exists() else []
+        records = [json.loads(line) for line in out.read_text().splitlines()] if out.exists() else []
+        violations = [r for r in records if r.get("record") != "coverage"]
+        coverage = {r["rule"]: r for r in records if r.get("record") == "coverage"}
         data = json.loads(summary.read_text()) if summary.exists() else {}
-        return AuditRun(result.exit_code, violations, data, result.stderr)
+        return AuditRun(result.exit_code, violations, data, result.stderr, coverage)
 
     return _audit

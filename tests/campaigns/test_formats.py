@@ -74,7 +74,7 @@ def test_freeswitch_cdr_splits_normal_clearing_on_answer_and_reports_unknown_cau
     hours = next(r for r in run.summary["rules"] if r["rule"] == "fr-2023.hours")
     # no registry: the purpose is unknown, so canvassing rules are not evaluated, never "compliant"
     assert {"field purpose absent (give it in the log or the campaigns registry)": 3} == hours["not_evaluated"]
-    assert 1 == run.exit_code
+    assert 3 == run.exit_code  # coverage gaps (and the rejected CALL_REJECTED row)
 
 
 def test_ingest_prints_counts_that_reconcile(tmp_path):  # type: ignore[no-untyped-def]

@@ -24,11 +24,12 @@ def test_csv_and_html_outputs_carry_the_violation_and_its_evidence(write, tmp_pa
     log = write("log.csv", LOG)
     out_csv, out_html = tmp_path / "v.csv", tmp_path / "v.html"
 
-    assert 1 == _run("--log", str(log), "--rules", "fr-2023", "--format", "csv", "--output", str(out_csv)).exit_code
-    assert 1 == _run("--log", str(log), "--rules", "fr-2023", "--format", "html", "--output", str(out_html)).exit_code
+    # 3: a finding, and rules not evaluated (no --oppositions, --scrubs, --campaigns; no dial_mode column)
+    assert 3 == _run("--log", str(log), "--rules", "fr-2023", "--format", "csv", "--output", str(out_csv)).exit_code
+    assert 3 == _run("--log", str(log), "--rules", "fr-2023", "--format", "html", "--output", str(out_html)).exit_code
 
     with out_csv.open() as handle:
-        rows = list(csv.DictReader(handle))
+        rows = [row for row in csv.DictReader(handle) if row["record"] == "violation"]
     assert [("late", "fr-2023.hours", "+33687654321")] == [(r["call_id"], r["rule"], r["phone"]) for r in rows]
     assert "2026-03-16T20:30:00+01:00 Europe/Paris" == json.loads(rows[0]["evidence"])["local_time"]
     page = BeautifulSoup(out_html.read_text(), "html.parser")
@@ -41,9 +42,9 @@ def test_csv_exports_never_hand_a_spreadsheet_a_formula(write, tmp_path):  # typ
     """A log's call id is text from outside: `=HYPERLINK(...)` opened in a spreadsheet would run."""
     log = write("log.csv", LOG.replace("\nlate,", '\n"=HYPERLINK(""http://x"",""y"")",'))
     out_csv = tmp_path / "v.csv"
-    assert 1 == _run("--log", str(log), "--rules", "fr-2023", "--format", "csv", "--output", str(out_csv)).exit_code
+    assert 3 == _run("--log", str(log), "--rules", "fr-2023", "--format", "csv", "--output", str(out_csv)).exit_code
     with out_csv.open() as handle:
-        rows = list(csv.DictReader(handle))
+        rows = [row for row in csv.DictReader(handle) if row["record"] == "violation"]
     assert [("'=HYPERLINK(\"http://x\",\"y\")", "+33687654321")] == [(r["call_id"], r["phone"]) for r in rows]
 
 
@@ -54,16 +55,22 @@ def test_table_output_and_text_summary(write):  # type: ignore[no-untyped-def]
     assert "late     fr-2023.hours" in result.stdout
     assert f"{log}: 2 rows read = 2 attempts + 0 rejected" in result.stderr
     assert "parameters: windows=[\"10:00-13:00\", \"14:00-20:00\"]" in result.stderr
-    assert "total: 1 violation(s), 0 rejected log row(s), 0 rejected input row(s); exit code 1" in result.stderr
+    assert "total: 1 violation(s), 0 rejected log row(s), 0 rejected input row(s); coverage gaps; exit code 3" \
+        in result.stderr
+    assert "fr-2023.opposition: not evaluated: 0 evaluated; not evaluated on 2 (field oppositions absent (no " \
+        "--oppositions file))" in result.stdout
 
 
 def test_a_clean_log_exits_0_and_the_evidence_pack_makes_it_reproducible(write, tmp_path):  # type: ignore[no-untyped-def]
-    log = write("log.csv", LOG.rsplit("\n", 1)[0])
+    log = write("log.csv", LOG.rsplit("\n", 1)[0].replace(",agent\n", ",agent,dial_mode\n") + ",manual")
+    every_input = ["--oppositions", str(write("oppositions.csv", "phone,listed_at,source")),
+                   "--scrubs", str(write("scrubs.csv", "principal,source,scrubbed_at\nfirm,bloctel,2026-03-01")),
+                   "--campaigns", str(write("campaigns.csv", "campaign,principal,purpose\ncamp,firm,canvassing"))]
     evidence = tmp_path / "evidence.json"
     result = _run("--log", str(log), "--rules", "fr-2026", "--evidence", str(evidence), "--param",
-                  "fr-2023.frequency.max_attempts=3")
+                  "fr-2023.frequency.max_attempts=3", *every_input)
 
-    assert 0 == result.exit_code
+    assert 0 == result.exit_code, result.stdout
     pack = json.loads(evidence.read_text())
     assert hashlib.sha256(log.read_bytes()).hexdigest() == pack["inputs"]["log"]["sha256"]
     assert {"fr-2026", "fr-2023", "gdpr"} == {p["name"] for p in pack["packs"]}
@@ -82,8 +89,9 @@ def test_an_audit_with_its_files_and_its_store_record_is_one_library_call(write,
                            database_url=f"sqlite:///{tmp_path / 'store.db'}")
     outcome = audit_with_outputs(AuditRequest(log=log, rules=("fr-2023",)), outputs)
 
-    assert 1 == outcome.exit_code
-    assert ["late"] == [json.loads(line)["call_id"] for line in violations.read_text().splitlines()]
+    assert 3 == outcome.exit_code  # a finding, and rules not evaluated
+    assert ["late"] == [record["call_id"] for line in violations.read_text().splitlines()
+                        if "call_id" in (record := json.loads(line))]
     data = json.loads(summary.read_text())
     assert (1, 1) == (data["violations"], data["run_id"])
     assert "phone,person_id,principal,reason,since,until" == stop.read_text().splitlines()[0]

@@ -31,7 +31,7 @@ def test_stored_violations_match_the_report(audit, database_url):  # type: ignor
     reported = sorted(({k: v[k] for k in rows[0]} for v in run.violations), key=key)
     assert reported == rows
     assert 7 == len(rows)  # 5 sector bans, the refusal bar on lead 501, a 13:10 call
-    assert (5, 5, 0, 7, 1) == tuple(stored_run[k] for k in ("rows", "attempts", "rejected", "violations",
+    assert (5, 5, 0, 7, 3) == tuple(stored_run[k] for k in ("rows", "attempts", "rejected", "violations",
                                                               "exit_code"))
     assert ["fr-2023", "fr-2026"] == stored_run["packs"]
     evidence = stored_run["evidence"]

@@ -14,8 +14,9 @@ def _log(write, rows: list[tuple[str, str, str]]):  # type: ignore[no-untyped-de
 
 
 def test_a_split_area_code_uses_the_most_restrictive_window(write, audit):  # type: ignore[no-untyped-def]
-    # +1 208 (Idaho) maps to America/Boise and America/Los_Angeles: 08:30 in Boise is 07:30 in Los Angeles.
-    assert ("America/Boise", "America/Los_Angeles") == describe("+12085551234").zones
+    # +1 208 (Idaho) maps to America/Boise and America/Los_Angeles, and its area code's prefixes to America/Denver
+    # too (the area code's every zone): 08:30 in Boise is 07:30 in Los Angeles.
+    assert ("America/Boise", "America/Denver", "America/Los_Angeles") == describe("+12085551234").zones
     log = _log(write, [("early", "2026-06-10T14:30:00Z", "+12085551234"),
                        ("ok", "2026-06-10T15:30:00Z", "+12085551234"),
                        ("late", "2026-06-11T03:30:00Z", "+12085551234")])
@@ -25,9 +26,9 @@ def test_a_split_area_code_uses_the_most_restrictive_window(write, audit):  # ty
     early = next(v for v in run.violations if v["call_id"] == "early")
     assert ["America/Los_Angeles"] == early["evidence"]["outside_in"]
     assert [] == run.rules_of("ok")
-    # 21:30 in Boise is 20:30 in Los Angeles: outside in Boise only, still a violation.
+    # 21:30 in Boise (and Denver) is 20:30 in Los Angeles: outside in Mountain time only, still a violation.
     late = next(v for v in run.violations if v["call_id"] == "late")
-    assert ["America/Boise"] == late["evidence"]["outside_in"]
+    assert ["America/Boise", "America/Denver"] == late["evidence"]["outside_in"]
 
 
 def test_us_window_on_the_spring_forward_day_follows_the_wall_clock(write, audit):  # type: ignore[no-untyped-def]

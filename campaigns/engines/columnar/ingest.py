@@ -18,10 +18,12 @@ from campaigns.engines.columnar.groups import Groups
 from campaigns.engines.columnar.layouts import layout_of
 from campaigns.engines.columnar.reading import Block, columns_prepared, parse_times, text_hashes
 from campaigns.ingest import formats
-from campaigns.ingest.formats import RowError
+from campaigns.ingest.formats import ASSUMED_PRINCIPAL, RowError
 from campaigns.ingest.reader import LogReader
 from campaigns.model.facts import Facts
+from campaigns.model.phones import PhoneInfo
 from campaigns.model.records import DIAL_MODES, DISPOSITIONS, Attempt, RejectedRow
+from campaigns.model.residence import residence_info
 
 SLOT_MASK = (1 << 24) - 1  # call id hash slots (16 MB): see Ingest._seen_before
 
@@ -48,6 +50,8 @@ class Ingest:
         self.blocks = blocks
         self.source = str(reader.path)
         self.log = reader.source
+        self.assumed = reader.context.assumed
+        """Campaigns given the assumed single principal (formats.ASSUMED_PRINCIPAL), as the row converters note them."""
         self.counts = LogCounts()
         self.layout = layout = layout_of(reader)
         if reader.format == "generic":
@@ -158,7 +162,7 @@ class Ingest:
         counts.attempts += len(take)
         self.blocks.add(number, table, overrides, col["call_id"] if n else pa.array([], pa.string()))
         camp = names.campaigns.many(col["campaign"]) if n else np.zeros(0, np.int32)
-        principal = self._principals(col, camp) if n else np.zeros(0, np.int32)
+        principal = self._principals(col, camp, take) if n else np.zeros(0, np.int32)
         region = names.regions.many(col["region"]) if "region" in col and n else np.zeros(n, np.int32)
         person = self.groups.persons(key)
         no_region = region == 0
@@ -170,7 +174,7 @@ class Ingest:
         mode = names.modes.many(col["dial_mode"]) if "dial_mode" in col and n else np.zeros(n, np.int32)
         cli = names.clis.many(col["caller_id"]) if n else np.zeros(0, np.int32)
         rows = Rows(seq=self._arrivals + np.arange(k), ts=ts[take], line=block.lines[take], key=key[take],
-                    profile=profile[take], camp=camp[take], principal=principal[take],
+                    profile=self._residence(profile[take], region[take], key[take]), camp=camp[take], principal=principal[take],
                     purpose=purpose[take].astype(np.int8), disp=disp[take] if k else
                     np.zeros(0, np.int8), group=group, region=region[take].astype(np.int32),
                     block=np.full(k, number, np.int32), index=take,
@@ -248,14 +252,46 @@ class Ingest:
             last = self._seen.pop()
             self._seen[-1] = np.sort(np.concatenate([self._seen[-1], last]), kind="stable")
 
-    def _principals(self, col: dict[str, pa.Array], camp: np.ndarray) -> np.ndarray:
+    def _residence(self, profile: np.ndarray, region: np.ndarray, key: np.ndarray) -> np.ndarray:
+        """Profiles with the country and zone of the callee's residence region (model.residence, as CallBuilder
+        applies it): computed once per distinct (profile, region) pair of the rows that have a region; the moved
+        numbers go to PhoneBook.moved, as CallBuilder puts them."""
+        where = np.flatnonzero(region > 0)
+        if not where.size:
+            return profile
+        numbers, regions = self.names.numbers, self.names.regions.names
+        profiles = numbers.snapshot()
+        pairs, back = np.unique((profile[where].astype(np.int64) << 32) | region[where], return_inverse=True)
+        mapped = np.empty(len(pairs), np.int32)
+        for i, pair in enumerate(pairs.tolist()):
+            p, r = pair >> 32, pair & 0xFFFFFFFF
+            country, zones, kind, valid = profiles[p]
+            info = residence_info(PhoneInfo("", country, zones, kind, valid), regions[r])
+            mapped[i] = p if info.zone_basis != "residence" else numbers.profile_id((info.country, info.zones, kind,
+                                                                                      valid))
+        out = profile.copy()
+        out[where] = mapped[back.ravel()]
+        changed = where[out[where] != profile[where]]
+        if changed.size:
+            moved = self.facts.phones.moved
+            for e164, p in zip(numbers.texts(key[changed]), out[changed].tolist(), strict=True):
+                moved.add((e164, numbers.profiles[p][1]))
+        return out
+
+    def _principals(self, col: dict[str, pa.Array], camp: np.ndarray, take: np.ndarray) -> np.ndarray:
+        """Principal id of every row: the log's, else the registry's, else ASSUMED_PRINCIPAL (the campaigns of
+        the accepted rows `take` that got it are noted in `assumed`, as the row converters note them)."""
         registry = self.facts.registry
         names = self.names
-        fallback = np.array([names.principals.id(registry[c].principal if c in registry and registry[c].principal
-                                                  else c) for c in names.campaigns.names], np.int32)
+        known = [registry[c].principal if c in registry and registry[c].principal else "" for c in names.campaigns.names]
+        fallback = np.array([names.principals.id(p or ASSUMED_PRINCIPAL) for p in known], np.int32)
         out = fallback[camp]
+        assumed = np.array([not p for p in known], bool)[camp]
         if "principal" in col:
             given = names.principals.many(col["principal"])
             empty = pc.equal(col["principal"], "").to_numpy(zero_copy_only=False)
             out = np.where(empty, out, given)
+            assumed &= empty
+        for c in np.unique(camp[take][assumed[take]]).tolist():
+            self.assumed.add(names.campaigns.names[c])
         return out.astype(np.int32)

@@ -300,4 +300,6 @@ class NumberTable:
     def info(self, key: int, profile: int) -> PhoneInfo:
         """PhoneInfo of a number (built only for the numbers a violation names)."""
         country, zones, kind, valid = self.profiles[profile]
-        return PhoneInfo(e164=self.e164(key), country=country, zones=zones, kind=kind, valid=valid)
+        e164 = self.e164(key)
+        return PhoneInfo(e164=e164, country=country, zones=zones, kind=kind, valid=valid,
+                         zone_basis=self.phones.zone_bases.get(e164, "number"))
