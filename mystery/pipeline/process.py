@@ -201,9 +201,11 @@ def score_heard(checklist: Checklist, words: Iterable[Word], spans: Iterable[Seg
     as `mystery transcribe` always did."""
     from mystery.score.scorecard import live_words, score_call
 
+    segments = tuple(segments)
     answer = next((s.start_s for s in segments if s.label == "live_human"), None)
     live = live_words(words, [(s.start_s, s.end_s, s.label) for s in spans])
-    return score_call(checklist, live, answer_s=answer, variables=variables)
+    speech = [(s.start_s, s.end_s) for s in segments if s.label == "live_human"] or None
+    return score_call(checklist, live, answer_s=answer, variables=variables, speech=speech)
 
 
 def hear(request: HearingRequest) -> Hearing:
@@ -232,6 +234,7 @@ def transcribe_and_score(engine: Engine, settings: Settings, campaign_id: int, c
     """Transcribe the speech of every analysed call, refine outcomes, score agents; store all of it
     (`between_calls` after each call, as in analyse_campaign)."""
     from mystery.score.checklist import find_checklist, load_checklist
+    from mystery.score.vocabulary import campaign_vocabulary
     from mystery.transcribe.call import CallTranscription
 
     row = repo.find_campaign(engine, str(campaign_id))
@@ -244,6 +247,8 @@ def transcribe_and_score(engine: Engine, settings: Settings, campaign_id: int, c
         base = Path(row["scenario_path"]).parent if row["scenario_path"] else None
         checklist = load_checklist(find_checklist(scenario["checklist"], base))
     asr = settings.asr
+    vocabulary = campaign_vocabulary(checklist, [scenario.get("variables", {}),
+                                                 *(spec.get("variables", {}) for spec in lines.values())])
     transcribers: dict[str, CallTranscription | None] = {}
     done: dict[str, CallResult] = {}
     with Progress(console=console, transient=True) as progress:
@@ -254,7 +259,7 @@ def transcribe_and_score(engine: Engine, settings: Settings, campaign_id: int, c
                 chosen, note = pick_transcriber(asr, language)
                 console.print(f"transcription ({language}): {note if chosen else 'skipped: ' + note}")
                 transcribers[language] = None if chosen is None else CallTranscription(
-                    chosen, Path(asr.model_dir), asr.models)
+                    chosen, Path(asr.model_dir), asr.models, vocabulary=vocabulary)
             transcriber = transcribers[language]
             updated = refine_with_words(transcriber(call, language)) if transcriber else call
             repo.replace_analysis(engine, call.call_id, updated)
