@@ -86,7 +86,7 @@ def run(calls: list[SimCall], configs: list[str]) -> dict[str, object]:
     truths = {c.call_id: score_call(checklist, c.truth_words(), c.turns[0].start_s, known,
                                     speech=[(t.start_s, t.end_s) for t in c.turns]) for c in calls}
     heard: dict[bool, dict[str, object]] = {}
-    out: dict[str, object] = {"calls": len(calls), "vocabulary": vocabulary.glossary()}
+    out: dict[str, object] = {"calls": len(calls), "glossary": vocabulary.glossary()}
     for use_vocab in sorted({CONFIGS[c][0] for c in configs}):
         engine = whisper(vocabulary if use_vocab else Vocabulary())
         started = time.process_time()

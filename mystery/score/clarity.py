@@ -19,6 +19,11 @@ UNCLEAR_SHARE = 0.35
 """More than this share of unclear words where the item could be: unsure."""
 MISSING_SPEECH_S = 1.5
 """Speech without any recognised word for this long, where the item could be: unsure."""
+SPARSE_SPAN_S = 2.0
+MIN_WORDS_PER_S = 1.0
+SPEECH_WORDS_PER_S = 2.5
+"""A segment of SPARSE_SPAN_S or more with fewer words a second than MIN_WORDS_PER_S was heard only in
+part; its unheard part is its length less the time its words take at SPEECH_WORDS_PER_S."""
 NEAR_MISS_MARGIN = 12.0
 """A phrase that came within this many points of its `min_score` ..."""
 NEAR_MISS_CONFIDENCE = 0.6
@@ -55,7 +60,8 @@ def hear_window(words: Sequence[Word], spans: Sequence[tuple[float, float]] | No
     """How well the agent was heard between `start_s` and `end_s` (None: the end of the call).
 
     `spans`: the agent's speech (segmenter's live-human segments); a segment of 0.8 s or more that
-    gave no word at all is `missing_s` (gaps inside a segment are not: the caller talks there)."""
+    gave no word at all, or far too few for its length, adds to `missing_s` (gaps between words are
+    not counted: a live-human segment may hold the caller's turns too)."""
     end = float("inf") if end_s is None else end_s
     inside = [w for w in words if start_s - 0.5 <= (w.start_s + w.end_s) / 2 <= end + 0.5]
     unclear = sum(1 for w in inside if w.confidence < LOW_CONFIDENCE)
@@ -67,8 +73,11 @@ def hear_window(words: Sequence[Word], spans: Sequence[tuple[float, float]] | No
         if b <= a:
             continue
         speech += b - a
-        if b - a >= 0.8 and not any(w.end_s > a and w.start_s < b for w in words):
+        heard = sum(1 for w in words if w.end_s > a and w.start_s < b)
+        if b - a >= 0.8 and not heard:
             missing += b - a
+        elif b - a >= SPARSE_SPAN_S and heard < MIN_WORDS_PER_S * (b - a):  # the recogniser stopped early
+            missing += b - a - heard / SPEECH_WORDS_PER_S
     return Hearing(len(inside), unclear, speech, missing)
 
 

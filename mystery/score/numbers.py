@@ -72,14 +72,15 @@ def read_numbers(tokens: list[str], language: str = "en") -> list[tuple[str, int
 
 
 def _join_hundreds(items: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
-    """ "100 and 79" / "100 79" (a recogniser's split of one price) -> "179"."""
+    """ "100 and 79" / "100 79" / "150 9" (a recogniser's split of one price) -> "179", "159"."""
     out: list[tuple[str, int, int]] = []
     i = 0
     while i < len(items):
         token, first, last = items[i]
-        if token.isdigit() and int(token) % 100 == 0 and int(token) > 0:
+        if token.isdigit() and int(token) % 10 == 0 and int(token) > 0:
             j = i + 1 + (i + 1 < len(items) and items[i + 1][0] == "and")
-            if j < len(items) and items[j][0].isdigit() and int(items[j][0]) < 100:
+            limit = 100 if int(token) % 100 == 0 else 10  # "100 79" -> 179, "150 9" -> 159
+            if j < len(items) and items[j][0].isdigit() and 0 < int(items[j][0]) < limit:
                 out.append((str(int(token) + int(items[j][0])), first, items[j][2]))
                 i = j + 1
                 continue

@@ -30,6 +30,9 @@ EMPTY_SPAN_S = 0.8
 """A span at least this long that gives no word is decoded again (speech was found there)."""
 LOOP_REPEATS = 3
 """The same word this many times in a row is a decoding loop, not speech."""
+SPARSE_SPAN_S = 2.0
+MIN_WORDS_PER_S = 1.0
+"""A span of SPARSE_SPAN_S or more with fewer words a second than this was cut short (people say 2-3)."""
 
 
 @functools.lru_cache(maxsize=2)
@@ -44,14 +47,16 @@ def _span_of(word: Word, spans: Sequence[SpeechSpan]) -> int:
 
 
 def suspicious_spans(spans: Sequence[SpeechSpan], words: Sequence[Word]) -> list[int]:
-    """Indices of spans whose words look like a failed decode: none at all in a long span, or a loop."""
+    """Indices of spans whose words look like a failed decode: none at all in a long span, far too few
+    for its length (the decoder stopped early), or a loop."""
     by_span: dict[int, list[str]] = {i: [] for i in range(len(spans))}
     for w in words:
         by_span[_span_of(w, spans)].append(w.text.lower())
     out = []
     for i, texts in by_span.items():
         looping = any(len(set(texts[j:j + LOOP_REPEATS])) == 1 for j in range(len(texts) - LOOP_REPEATS + 1))
-        if looping or (not texts and spans[i].duration_s >= EMPTY_SPAN_S):
+        sparse = spans[i].duration_s >= SPARSE_SPAN_S and len(texts) < MIN_WORDS_PER_S * spans[i].duration_s
+        if looping or sparse or (not texts and spans[i].duration_s >= EMPTY_SPAN_S):
             out.append(i)
     return out
 
@@ -80,7 +85,9 @@ class WhisperTranscriber:
             return tuple(words)
         kept = [w for w in words if _span_of(w, spans) not in retry]
         for i in retry:  # alone and without the prompt: what derailed the packed pass is gone
-            kept += self._decode(audio16k, [spans[i]], Vocabulary())
+            first = [w for w in words if _span_of(w, spans) == i]
+            again = self._decode(audio16k, [spans[i]], Vocabulary())
+            kept += again if len(again) > len(first) or i in suspicious_spans([spans[i]], first) and again else first
         return tuple(sorted(kept, key=lambda w: (w.start_s, w.end_s)))
 
     def _decode(self, audio16k: ChannelAudio, spans: Sequence[SpeechSpan], vocabulary: Vocabulary) -> list[Word]:
@@ -101,3 +108,23 @@ class WhisperTranscriber:
                     words.append(packed.unpack_word(
                         Word(float(w.start), float(w.end), text, float(w.probability), audio16k.channel)))
         return words
+
+
+WHISPER_PREFIX = "whisper-"
+
+
+def whisper_sizes() -> tuple[str, ...]:
+    """The model sizes faster-whisper can download (`tiny.en` ... `large-v3`, `distil-small.en`)."""
+    import faster_whisper
+
+    return tuple(faster_whisper.available_models())
+
+
+def download_whisper(name: str, target: Path) -> Path:
+    """Download the CTranslate2 Whisper model `whisper-SIZE` (e.g. whisper-small.en) into `target`
+    with faster-whisper's own downloader (needs internet); returns `target`."""
+    import faster_whisper
+
+    size = name.removeprefix(WHISPER_PREFIX)
+    faster_whisper.download_model(size, output_dir=str(target))
+    return target

@@ -10,19 +10,16 @@ from mystery.transcribe.vocabulary import Vocabulary
 from tests.score.conftest import HOTEL_BOOKING
 
 
-def test_names_come_first_then_the_scenario_terms_then_the_checklist_phrases() -> None:
+def test_names_come_first_then_the_scenario_terms_and_never_the_checklist_phrases() -> None:
     from mystery.score.checklist import load_checklist
 
     checklist: Checklist = load_checklist(HOTEL_BOOKING)
     vocabulary = campaign_vocabulary(checklist, [{"hotel": "Grand Hotel Riviera", "staff": "Sophie, Marc",
                                                   "vocabulary": "double room; 179 euros"}])
     assert ("Grand Hotel", "Grand Hotel Riviera", "Sophie", "Marc") == vocabulary.names
-    assert ("double room", "179 euros") == vocabulary.terms[:2]
-    assert "thank you for calling" in vocabulary.terms
-    assert not any("{" in t or "\\" in t for t in vocabulary.terms)  # no variables, no regexes
-    glossary = vocabulary.glossary()
-    assert glossary.startswith("Glossary: Grand Hotel; Grand Hotel Riviera; Sophie; Marc; double room;")
-    assert glossary.endswith(".")
+    # the checklist's phrases stay out: in a prompt they are written over what was really said
+    assert ("double room", "179 euros") == vocabulary.terms
+    assert "Glossary: Grand Hotel; Grand Hotel Riviera; Sophie; Marc; double room; 179 euros." == vocabulary.glossary()
 
 
 def test_a_long_vocabulary_is_cut_at_a_term_boundary() -> None:
