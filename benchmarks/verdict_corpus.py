@@ -117,3 +117,70 @@ def build_calls(n: int, seed: int = 18, cache_dir: Path | None = None, path: Pat
         out.append(SimCall(f"sim-{seq:03d}", persona.name, persona.voice.voice, persona.voice.speed_wpm,
                            samples, tuple(timed)))
     return out
+
+
+# --- real recordings: Asterisk's English prompts, one person's voice --------------------------------
+
+SOUNDS = Path("/usr/share/asterisk/sounds/en")
+SOUND_TEXTS = Path("/usr/share/doc/asterisk-core-sounds-en/core-sounds-en.txt.gz")
+PROMPT_TURNS = {  # turn kind -> prompts that can open it (text from core-sounds-en.txt)
+    "greeting": ("hello", "hello-world", "one-moment-please", "pls-hold-while-try", "transfer"),
+    "contact": ("privacy-prompt", "telephone-number", "priv-recordintro"),
+    "closing": ("goodbye", "vm-goodbye", "demo-thanks", "auth-thankyou"),
+    "availability": ("queue-youarenext", "vm-nobodyavail", "queue-periodic-announce"),
+}
+
+
+def _digits(n: int) -> list[str]:
+    """Asterisk's digit prompts for 1 <= n < 1000: 179 -> digits/1 digits/hundred digits/70 digits/9."""
+    out = []
+    if n >= 100:
+        out += [f"digits/{n // 100}", "digits/hundred"]
+        n %= 100
+    if n >= 20:
+        out.append(f"digits/{n // 10 * 10}")
+        n %= 10
+    if n:
+        out.append(f"digits/{n}")
+    return out
+
+
+def build_prompt_calls(n: int, seed: int = 18) -> list[SimCall]:
+    """`n` calls spoken by a real person: Asterisk's studio prompts (Allison Smith, CC BY-SA 3.0,
+    Debian's asterisk-core-sounds-en) joined into agent turns whose text is the prompts' published
+    transcripts, plus prices read digit by digit and other prompts as filler; line noise and G.711
+    as on a call. Nothing here is a hotel: the greeting's hotel name is never said, so a recogniser
+    that writes it from its prompt shows up as a false "said"."""
+    import gzip
+
+    with gzip.open(SOUND_TEXTS, "rt", encoding="utf-8", errors="replace") as f:
+        texts = {k.strip(): v.strip() for k, _, v in (line.partition(":") for line in f if ":" in line
+                                                       and not line.startswith(";"))}
+    fillers = sorted(k for k, v in texts.items() if (SOUNDS / f"{k}.wav").is_file() and "/" not in k
+                     and 4 <= len(v.split()) <= 14 and "[" not in v)
+    out = []
+    for seq in range(n):
+        rng = random.Random(f"{seed}:prompts:{seq}")
+        noise = np.random.default_rng(1000 + seq)
+        turns: list[list[str]] = [[rng.choice(PROMPT_TURNS["greeting"])], rng.sample(fillers, 2)]
+        if rng.random() < 0.6:
+            turns.append(["digits/at", *_digits(rng.choice([89, 95, 109, 119, 129, 139, 149, 159, 179])),
+                          "digits/dollars"])
+        for kind, p in (("availability", 0.4), ("contact", 0.4), ("closing", 0.7)):
+            if rng.random() < p:
+                turns.append([rng.choice(PROMPT_TURNS[kind])])
+        pieces = [line_noise(0.6, -50, noise)]
+        t = 0.6
+        timed = []
+        for names in turns:
+            audio = np.concatenate([np.concatenate([_read(SOUNDS / f"{name}.wav"), np.zeros(int(0.12 * RATE))])
+                                    for name in names]).astype(np.float32)
+            text = " ".join(texts[name].rstrip("!") for name in names)
+            timed.append(Turn("prompt", text, t, t + len(audio) / RATE))
+            gap = rng.uniform(1.2, 2.5)
+            pieces += [audio + line_noise(len(audio) / RATE + 0.01, -50, noise)[:len(audio)],
+                       line_noise(gap, -50, noise)]
+            t += len(audio) / RATE + gap
+        samples = g711_round_trip(np.concatenate(pieces).astype(np.float32))
+        out.append(SimCall(f"real-{seq:03d}", "allison", "asterisk-en", 0, samples, tuple(timed)))
+    return out

@@ -168,9 +168,12 @@ def _evidence(stream: TokenStream, rule: Rule, m: Match) -> Evidence:
 
 
 def _near_miss(stream: TokenStream, rule: Rule, patterns: Sequence[str],
-               language: str | None) -> tuple[Evidence, tuple[float, ...]] | None:
-    """The closest window to a phrase, and the confidences of its words."""
-    if rule.kind != "phrases":
+               language: str | None, keywords: bool = False) -> tuple[Evidence, tuple[float, ...]] | None:
+    """The closest window to a phrase (or, with `keywords`, to a keyword of two words or more: one
+    word alone is nearly everywhere), and the confidences of its words."""
+    if rule.kind == "keywords" and keywords:
+        patterns = [p for p in patterns if len(p.split()) >= 2]
+    elif rule.kind != "phrases":
         return None
     windows = [w for p in patterns for w in phrase_windows(stream, p, language)]
     if not windows:
@@ -209,7 +212,7 @@ def score_item(item: ChecklistItem, words: Sequence[Word], answer_s: float,
             misses.append(f"{rule.describe(patterns)} said at {late.start_s:.1f} s, later than {item.within_s:g} s "
                           f"after the answer ({answer_s:.1f} s)")
         else:
-            closest = _near_miss(stream, rule, patterns, language)
+            closest = _near_miss(stream, rule, patterns, language, keywords=measures.unsure)
             candidate = None
             if closest is not None:
                 candidate, confidences = closest
