@@ -26,6 +26,8 @@ from mystery.transcribe.vocabulary import Vocabulary
 RATE = 16000
 GAP_S = 0.6
 EDGE_PUNCTUATION = ".,!?;:\"“”«»()¿¡…-"
+LEAD_S = 0.5
+"""Silence before the packed speech (see _decode)."""
 EMPTY_SPAN_S = 0.8
 """A span at least this long that gives no word is decoded again (speech was found there)."""
 LOOP_REPEATS = 3
@@ -93,7 +95,8 @@ class WhisperTranscriber:
     def _decode(self, audio16k: ChannelAudio, spans: Sequence[SpeechSpan], vocabulary: Vocabulary) -> list[Word]:
         packed = pack_spans(spans, GAP_S)
         gap = np.zeros(int(GAP_S * RATE), dtype=np.float32)
-        pieces: list[np.ndarray] = []
+        # a little silence before the first word: speech from the first sample loses its first words
+        pieces: list[np.ndarray] = [np.zeros(int(LEAD_S * RATE), dtype=np.float32)]
         for span in spans:
             pieces += [audio16k.cut(span).astype(np.float32), gap]
         segments, _info = self._model.transcribe(
@@ -105,8 +108,8 @@ class WhisperTranscriber:
             for w in segment.words or ():
                 text = w.word.strip().strip(EDGE_PUNCTUATION)
                 if text:
-                    words.append(packed.unpack_word(
-                        Word(float(w.start), float(w.end), text, float(w.probability), audio16k.channel)))
+                    words.append(packed.unpack_word(Word(max(0.0, float(w.start) - LEAD_S), max(0.0, float(w.end) - LEAD_S),
+                                                         text, float(w.probability), audio16k.channel)))
         return words
 
 
