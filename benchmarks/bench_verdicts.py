@@ -4,6 +4,7 @@
     python benchmarks/bench_verdicts.py --set real      # 24 calls in a real person's voice
     python benchmarks/bench_verdicts.py --calls 12      # quicker
     python benchmarks/bench_verdicts.py --json out.json
+    python benchmarks/bench_verdicts.py --model models/whisper-small.en   # a larger model
 
 Two sets of calls (benchmarks/verdict_corpus.py):
 - `sim`: the demo hotel's front-desk agents: each call's persona, voice, speed and wording as the
@@ -29,6 +30,7 @@ not said reported said), unsure rate (share of all verdicts), and the word error
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 import time
@@ -40,13 +42,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from verdict_corpus import SimCall, agent_names, build_calls, build_prompt_calls  # noqa: E402
 
+from mystery.records import Word  # noqa: E402
 from mystery.score.checklist import find_checklist, load_checklist  # noqa: E402
 from mystery.score.scorecard import NOT_SAID, SAID, UNSURE, Measures, score_call  # noqa: E402
 from mystery.score.vocabulary import campaign_vocabulary  # noqa: E402
 from mystery.transcribe.accuracy import word_error_rate  # noqa: E402
 from mystery.transcribe.call import transcribe_segments  # noqa: E402
 from mystery.transcribe.models import packaged_models, verify_packaged  # noqa: E402
-from mystery.transcribe.protocol import ChannelAudio  # noqa: E402
+from mystery.transcribe.protocol import ChannelAudio, Transcript  # noqa: E402
 from mystery.transcribe.vocabulary import Vocabulary  # noqa: E402
 
 HOTEL = "Grand Hotel Riviera"
@@ -59,9 +62,11 @@ CONFIGS = {  # name -> (vocabulary reaches the recogniser, matching measures, st
 }
 
 
-def whisper(vocabulary: Vocabulary):  # type: ignore[no-untyped-def]
+def whisper(vocabulary: Vocabulary, folder: Path | None = None):  # type: ignore[no-untyped-def]
     from mystery.transcribe.whisper_engine import WhisperTranscriber
 
+    if folder is not None:  # a larger model the user installed (mystery models install whisper-small.en)
+        return WhisperTranscriber(folder, "en", model_name=folder.name, vocabulary=vocabulary)
     model = next((m for m in packaged_models() if m.name == "whisper-tiny.en"), None)
     if model is None:
         sys.exit("whisper-tiny.en is not installed: pip install 'mystery[asr-models]'")
@@ -83,7 +88,8 @@ def tally(rows: list[tuple[str, str, str]]) -> dict[str, float]:
     }
 
 
-def run(calls: list[SimCall], configs: list[str]) -> dict[str, object]:
+def run(calls: list[SimCall], configs: list[str], cache: Path | None = None,
+        model: Path | None = None) -> dict[str, object]:
     checklist = load_checklist(find_checklist("hotel_booking"))
     staff = ", ".join(agent_names())
     known = {"hotel": HOTEL, "staff": staff, "vocabulary": ROOMS}
@@ -94,10 +100,20 @@ def run(calls: list[SimCall], configs: list[str]) -> dict[str, object]:
     heard: dict[bool, dict[str, object]] = {}
     out: dict[str, object] = {"calls": len(calls), "glossary": vocabulary.glossary()}
     for use_vocab in sorted({CONFIGS[c][0] for c in configs}):
-        engine = whisper(vocabulary if use_vocab else Vocabulary())
         started = time.process_time()
-        heard[use_vocab] = {c.call_id: transcribe_segments(engine, ChannelAudio(c.samples, 8000, "callee"),
-                                                           c.segments) for c in calls}
+        kind = "vocabulary" if use_vocab else "plain"
+        cached = cache / f"{calls[0].call_id[:4]}-{len(calls)}-{kind}.json" if cache else None
+        if cached is not None and cached.exists():  # re-scoring only: the words of an earlier run
+            heard[use_vocab] = {k: Transcript(tuple(Word(**w) for w in v), "whisper", "cached", "en", "callee",
+                                              (), 0.0) for k, v in json.loads(cached.read_text()).items()}
+        else:
+            engine = whisper(vocabulary if use_vocab else Vocabulary(), model)
+            heard[use_vocab] = {c.call_id: transcribe_segments(engine, ChannelAudio(c.samples, 8000, "callee"),
+                                                               c.segments) for c in calls}
+            if cached is not None:
+                cached.parent.mkdir(parents=True, exist_ok=True)
+                cached.write_text(json.dumps({k: [dataclasses.asdict(w) for w in t.words]  # type: ignore[attr-defined]
+                                              for k, t in heard[use_vocab].items()}))
         edits = words = 0
         for c in calls:
             _, e, n = word_error_rate(c.text, heard[use_vocab][c.call_id].text)  # type: ignore[attr-defined]
@@ -145,10 +161,13 @@ def main() -> None:
     parser.add_argument("--calls", type=int, help="default: 60 simulator calls, 24 real-voice calls")
     parser.add_argument("--config", action="append", choices=list(CONFIGS))
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--model", type=Path, help="a CTranslate2 Whisper folder (default: the packaged tiny.en)")
+    parser.add_argument("--cache", type=Path, help="keep the words here and reuse them (to re-score without "
+                        "re-transcribing; delete it after changing the recogniser)")
     args = parser.parse_args()
     configs = args.config or list(CONFIGS)
     calls = (build_calls(args.calls or 60) if args.which == "sim" else build_prompt_calls(args.calls or 24))
-    result = run(calls, configs)
+    result = run(calls, configs, args.cache, args.model)
     show(result, configs)
     if args.json:
         args.json.write_text(json.dumps(result, indent=1))

@@ -19,6 +19,8 @@ MAX_RUN = 8
 """Longest run of tokens read as one number ("one hundred and seventy nine thousand ..." is rarer)."""
 CURRENCIES = {"euros": ("euro", "euros"), "dollars": ("dollar", "dollars"), "pounds": ("pound", "pounds")}
 SYMBOLS = {"€": "euros", "$": "dollars", "£": "pounds"}
+PRICE_FILLERS = frozenset({"i'm", "im", "and", "in", "a", "i"})
+"""Words a recogniser writes for the end of a price ("nine" -> "I'm", "-ty" -> "in")."""
 TEXT2NUM_LANGUAGES = {"en", "fr", "es", "de", "it", "nl", "pt", "da"}
 _DIGITS = re.compile(r"\d+")
 
@@ -100,21 +102,27 @@ def _currency_at(tokens: list[str], i: int, language: str) -> str | None:
 def name_currencies(items: list[tuple[str, int, int]], tokens: list[str],
                     language: str = "en") -> list[tuple[str, int, int]]:
     """After a number, a currency word or its sound-alike ("your own", "year long") becomes the
-    currency's name; the words it swallowed ("own", "long") go with it."""
+    currency's name; the words it swallowed ("own", "long") go with it. Up to two filler words that a
+    recogniser writes for a price's last syllable ("109 euros" -> "100 I'm your own") may stand
+    between the number (10 or more) and the currency; they are dropped."""
     out: list[tuple[str, int, int]] = []
     i = 0
     while i < len(items):
         token, first, last = items[i]
         out.append(items[i])
         if token.isdigit() and i + 1 < len(items):
-            name = _currency_at(tokens, items[i + 1][1], language)
+            j = i + 1
+            while (int(token) >= 10 and j < min(len(items) - 1, i + 3) and items[j][0] in PRICE_FILLERS
+                   and _currency_at(tokens, items[j][1], language) is None):
+                j += 1
+            name = _currency_at(tokens, items[j][1], language)
             if name is not None:
-                end = i + 1
-                exact = items[i + 1][0] in CURRENCIES[name]
+                end = j
+                exact = items[j][0] in CURRENCIES[name]
                 # "your own", "year long": one filler word after the sound-alike belongs to it
-                if not exact and i + 2 < len(items) and items[i + 2][0] in ("own", "long", "old", "on", "rose"):
-                    end = i + 2
-                out.append((name, items[i + 1][1], items[end][2]))
+                if not exact and j + 1 < len(items) and items[j + 1][0] in ("own", "long", "old", "on", "rose"):
+                    end = j + 1
+                out.append((name, items[j][1], items[end][2]))
                 i = end + 1
                 continue
         i += 1

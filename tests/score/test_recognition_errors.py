@@ -33,6 +33,8 @@ def test_a_currency_misheard_after_a_price_is_named_by_its_sound() -> None:
     assert ["179", "euros"] == read("one hundred and seventy nine year long")
     assert ["139", "euros", "at", "night"] == read("139 your own at night")
     assert ["i", "have", "your", "name"] == read("i have your name")  # no price before it: left alone
+    assert ["at", "100", "euros", "per", "night"] == read("at 100 i'm your own per night")  # "109 euros"
+    assert ["room", "12", "is", "your", "room"] == read("room 12 is your room")  # "is" is no price filler
 
 
 def test_a_lone_small_number_word_stays_a_word() -> None:
