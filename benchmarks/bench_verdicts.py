@@ -20,7 +20,9 @@ under test is the one it gives on what the recogniser heard. Configurations:
     before       no vocabulary, words compared as written, two verdicts (main before issue 18)
     vocabulary   the client's vocabulary reaches the recogniser; matching as before
     matching     no vocabulary; numbers as digits, names by sound, unsure verdicts
-    after        both (what the pipeline now does)
+    one_hearing  both
+    after        both, and a second hearing without the vocabulary (mystery/score/hearings.py):
+                 what the pipeline now does
 
 Per checklist item and overall: accuracy (share of judged verdicts, said or not said, that are
 right), false "not said" (share of said items reported not said), false "said" (share of items
@@ -44,6 +46,7 @@ from verdict_corpus import SimCall, agent_names, build_calls, build_prompt_calls
 
 from mystery.records import Word  # noqa: E402
 from mystery.score.checklist import find_checklist, load_checklist  # noqa: E402
+from mystery.score.hearings import combine_hearings  # noqa: E402
 from mystery.score.scorecard import NOT_SAID, SAID, UNSURE, Measures, score_call  # noqa: E402
 from mystery.score.vocabulary import campaign_vocabulary  # noqa: E402
 from mystery.transcribe.accuracy import word_error_rate  # noqa: E402
@@ -54,11 +57,12 @@ from mystery.transcribe.vocabulary import Vocabulary  # noqa: E402
 
 HOTEL = "Grand Hotel Riviera"
 ROOMS = "double room, superior room, garden view, breakfast, euros per night"
-CONFIGS = {  # name -> (vocabulary reaches the recogniser, matching measures, staff names known)
-    "before": (False, Measures(numbers=False, names=False, unsure=False), False),
-    "vocabulary": (True, Measures(numbers=False, names=False, unsure=False), False),
-    "matching": (False, Measures(), True),
-    "after": (True, Measures(), True),
+CONFIGS = {  # name -> (hearings: with the vocabulary or not, matching measures, staff names known)
+    "before": ((False,), Measures(numbers=False, names=False, unsure=False), False),
+    "vocabulary": ((True,), Measures(numbers=False, names=False, unsure=False), False),
+    "matching": ((False,), Measures(), True),
+    "one_hearing": ((True,), Measures(), True),
+    "after": ((True, False), Measures(), True),
 }
 
 
@@ -99,7 +103,7 @@ def run(calls: list[SimCall], configs: list[str], cache: Path | None = None,
                                     speech=[(t.start_s, t.end_s) for t in c.turns]) for c in calls}
     heard: dict[bool, dict[str, object]] = {}
     out: dict[str, object] = {"calls": len(calls), "glossary": vocabulary.glossary()}
-    for use_vocab in sorted({CONFIGS[c][0] for c in configs}):
+    for use_vocab in sorted({v for c in configs for v in CONFIGS[c][0]}):
         started = time.process_time()
         kind = "vocabulary" if use_vocab else "plain"
         cached = cache / f"{calls[0].call_id[:4]}-{len(calls)}-{kind}.json" if cache else None
@@ -124,14 +128,14 @@ def run(calls: list[SimCall], configs: list[str], cache: Path | None = None,
             c.call_id: heard[use_vocab][c.call_id].text for c in calls}  # type: ignore[attr-defined]
         out["said"] = {c.call_id: c.text for c in calls}
     for name in configs:
-        use_vocab, measures, staff_known = CONFIGS[name]
+        hearings, measures, staff_known = CONFIGS[name]
         rows: list[tuple[str, str, str]] = []
         examples: dict[str, list[str]] = defaultdict(list)
         for c in calls:
-            transcript = heard[use_vocab][c.call_id]
-            card = score_call(checklist, transcript.words, c.turns[0].start_s,  # type: ignore[attr-defined]
-                              known if staff_known else unknown, speech=[(t.start_s, t.end_s) for t in c.turns],
-                              measures=measures)
+            cards = [score_call(checklist, heard[h][c.call_id].words, c.turns[0].start_s,  # type: ignore[attr-defined]
+                                known if staff_known else unknown, speech=[(t.start_s, t.end_s) for t in c.turns],
+                                measures=measures) for h in hearings]
+            card = cards[0] if len(cards) == 1 else combine_hearings(cards[0], cards[1])
             for truth, verdict in zip(truths[c.call_id].verdicts, card.verdicts, strict=True):
                 rows.append((truth.item_id, truth.status, verdict.status))
                 if truth.status != verdict.status and len(examples[truth.item_id]) < 8:

@@ -234,6 +234,7 @@ def transcribe_and_score(engine: Engine, settings: Settings, campaign_id: int, c
     """Transcribe the speech of every analysed call, refine outcomes, score agents; store all of it
     (`between_calls` after each call, as in analyse_campaign)."""
     from mystery.score.checklist import find_checklist, load_checklist
+    from mystery.score.hearings import combine_hearings
     from mystery.score.vocabulary import campaign_vocabulary
     from mystery.transcribe.call import CallTranscription
 
@@ -250,6 +251,7 @@ def transcribe_and_score(engine: Engine, settings: Settings, campaign_id: int, c
     vocabulary = campaign_vocabulary(checklist, [scenario.get("variables", {}),
                                                  *(spec.get("variables", {}) for spec in lines.values())])
     transcribers: dict[str, CallTranscription | None] = {}
+    plain: dict[str, CallTranscription | None] = {}
     done: dict[str, CallResult] = {}
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task("transcribing speech", total=len(todo))
@@ -260,12 +262,20 @@ def transcribe_and_score(engine: Engine, settings: Settings, campaign_id: int, c
                 console.print(f"transcription ({language}): {note if chosen else 'skipped: ' + note}")
                 transcribers[language] = None if chosen is None else CallTranscription(
                     chosen, Path(asr.model_dir), asr.models, vocabulary=vocabulary)
+                # the second hearing, without the vocabulary, only where the engine uses one
+                plain[language] = None if chosen != "whisper" or not vocabulary or checklist is None else (
+                    CallTranscription(chosen, Path(asr.model_dir), asr.models))
             transcriber = transcribers[language]
             updated = refine_with_words(transcriber(call, language)) if transcriber else call
             repo.replace_analysis(engine, call.call_id, updated)
             if checklist is not None and updated.outcome == "human":
                 variables = {**scenario.get("variables", {}), **lines.get(call.line, {}).get("variables", {})}
                 card = score_heard(checklist, updated.words, updated.segments, updated.segments, variables)
+                second = plain.get(language)
+                if second is not None:  # two hearings: mystery/score/hearings.py
+                    other = second(call, language).words
+                    card = combine_hearings(card, score_heard(checklist, other, updated.segments,
+                                                              updated.segments, variables))
                 repo.save_scores(engine, call.call_id, card.to_json()["verdicts"])
             done[call.call_id] = updated
             progress.advance(task)

@@ -107,3 +107,33 @@ def test_no_agent_words_at_all_is_unsure_not_a_row_of_misses(hotel_checklist: Ch
     card = score_call(hotel_checklist, [], answer_s=0.0, variables=STAFF, speech=[(0.0, 20.0)])
     assert {UNSURE} == {v.status for v in card.verdicts}
     assert 0.0 == card.score_pct
+
+
+def test_two_hearings_say_said_if_either_heard_it_and_not_said_only_if_both_agree(
+        hotel_checklist: Checklist) -> None:
+    from mystery.score.hearings import combine_hearings
+
+    # with the vocabulary the greeting's first words were pushed aside; without it, the name was mangled
+    with_vocabulary = spoken("Grand Hotel Riviera Marc speaking we have a double room at 139 euros")
+    without = spoken("good afternoon brand so El Riviera Mark speaking we have a double room at 139 euros "
+                     "have a nice day")
+    first = score_call(hotel_checklist, with_vocabulary, answer_s=1.0, variables=STAFF, speech=[(1.0, 6.0)])
+    second = score_call(hotel_checklist, without, answer_s=1.0, variables=STAFF, speech=[(1.0, 6.0)])
+    both = {v.item_id: v for v in combine_hearings(first, second).verdicts}
+    assert (NOT_SAID, SAID) == (first.verdicts[0].status, second.verdicts[0].status)
+    assert SAID == both["greeting"].status  # only the second heard "good afternoon" (and the name, fuzzily)
+    assert both["greeting"].reason.endswith("(heard without the vocabulary)")
+    assert SAID == both["agent_name"].status and "Marc" in both["agent_name"].quote  # the first's evidence
+    assert SAID == both["closing"].status
+    assert NOT_SAID == both["upsell"].status  # both agree it was not said
+
+
+def test_a_miss_one_hearing_cannot_judge_is_unsure(hotel_checklist: Checklist) -> None:
+    from mystery.score.hearings import combine_hearings
+
+    heard = spoken("good morning Grand Hotel Riviera Sophie speaking")
+    first = score_call(hotel_checklist, heard, answer_s=1.0, variables=STAFF, speech=[(1.0, 3.5)])
+    second = score_call(hotel_checklist, [], answer_s=1.0, variables=STAFF, speech=[(1.0, 3.5)])
+    rate = {v.item_id: v for v in combine_hearings(first, second).verdicts}["rate"]
+    assert (NOT_SAID, UNSURE, UNSURE) == (first.verdicts[3].status, second.verdicts[3].status, rate.status)
+    assert rate.reason.startswith("unsure: no words were recognised")
