@@ -8,10 +8,12 @@ words and speech spans in, a reason (or None) out.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from mystery.records import Word
+from mystery.transcribe.accuracy import number_words
 
 LOW_CONFIDENCE = 0.35
 """A word below this confidence (the engine's own, 0-1) is 'unclear'."""
@@ -19,11 +21,12 @@ UNCLEAR_SHARE = 0.35
 """More than this share of unclear words where the item could be: unsure."""
 MISSING_SPEECH_S = 1.5
 """Speech without any recognised word for this long, where the item could be: unsure."""
-SPARSE_SPAN_S = 2.0
-MIN_WORDS_PER_S = 1.0
+SPARSE_SPAN_S = 3.0
+MIN_WORDS_PER_S = 0.5
 SPEECH_WORDS_PER_S = 2.5
 """A segment of SPARSE_SPAN_S or more with fewer words a second than MIN_WORDS_PER_S was heard only in
-part; its unheard part is its length less the time its words take at SPEECH_WORDS_PER_S."""
+part; its unheard part is its length less the time its words take at SPEECH_WORDS_PER_S. Kept low:
+a person's segment holds pauses too (a price read out slowly is one word a second)."""
 NEAR_MISS_MARGIN = 12.0
 """A phrase that came within this many points of its `min_score` ..."""
 NEAR_MISS_CONFIDENCE = 0.6
@@ -55,6 +58,15 @@ class Hearing:
         return None
 
 
+def spoken_length(text: str) -> int:
+    """How many words a recognised word stands for: "$149" is "one hundred forty nine dollars"."""
+    digits = re.findall(r"\d+", text)
+    if not digits:
+        return 1
+    said = sum(len(number_words(int(d)).split()) for d in digits if len(d) <= 6)
+    return max(1, said + any(symbol in text for symbol in "$€£"))
+
+
 def hear_window(words: Sequence[Word], spans: Sequence[tuple[float, float]] | None,
                 start_s: float, end_s: float | None) -> Hearing:
     """How well the agent was heard between `start_s` and `end_s` (None: the end of the call).
@@ -73,7 +85,7 @@ def hear_window(words: Sequence[Word], spans: Sequence[tuple[float, float]] | No
         if b <= a:
             continue
         speech += b - a
-        heard = sum(1 for w in words if w.end_s > a and w.start_s < b)
+        heard = sum(spoken_length(w.text) for w in words if w.end_s > a and w.start_s < b)
         if b - a >= 0.8 and not heard:
             missing += b - a
         elif b - a >= SPARSE_SPAN_S and heard < MIN_WORDS_PER_S * (b - a):  # the recogniser stopped early
