@@ -30,7 +30,8 @@ a person's segment holds pauses too (a price read out slowly is one word a secon
 NEAR_MISS_MARGIN = 12.0
 """A phrase that came within this many points of its `min_score` ..."""
 NEAR_MISS_CONFIDENCE = 0.6
-"""... over words whose mean confidence is below this: unsure (it may well have been said)."""
+"""... over words whose mean confidence is below this, or with one word below LOW_CONFIDENCE: unsure
+(it may well have been said)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,10 +95,11 @@ def hear_window(words: Sequence[Word], spans: Sequence[tuple[float, float]] | No
 
 
 def near_miss_doubt(score: float, min_score: float, confidences: Sequence[float]) -> str | None:
-    """A phrase nearly found, over words heard with low confidence: it may have been said."""
+    """A phrase nearly found, over words heard with low confidence (on average, or one of them): it may
+    have been said."""
     if not confidences or score < min_score - NEAR_MISS_MARGIN:
         return None
     mean = sum(confidences) / len(confidences)
-    if mean >= NEAR_MISS_CONFIDENCE:
+    if mean >= NEAR_MISS_CONFIDENCE and min(confidences) >= LOW_CONFIDENCE:
         return None
     return f"nearly heard (score {score:.0f}, confidence {mean:.2f})"
