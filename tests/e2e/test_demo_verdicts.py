@@ -21,7 +21,7 @@ from mystery.records import Word
 from mystery.scenario.load import load_scenario
 from mystery.schedule import account_from_settings
 from mystery.score.checklist import find_checklist, load_checklist
-from mystery.score.scorecard import NOT_SAID, SAID, score_call
+from mystery.score.scorecard import NOT_SAID, SAID, Measures, score_call
 from mystery.store import repo
 from mystery_core.settings import load_settings
 from mystery_core.store.engine import open_store
@@ -74,7 +74,8 @@ def test_items_the_simulated_agent_said_are_rarely_reported_not_said(tmp_path: P
         words = said_text(record)
         if not words:
             continue
-        expected = score_call(checklist, words, answer_s=words[0].start_s, variables=scenario.variables)
+        expected = score_call(checklist, words, answer_s=words[0].start_s, variables=scenario.variables,
+                              measures=Measures(unsure=False))  # the text is known: said or not said
         got = {v["item"]: v for v in scores.get(call.call_id, [])}
         if not got:  # the analysis did not take it for a person (outcome): no verdict, so no false "not said"
             unscored.append(f"{call.call_id} ({call.outcome})")
