@@ -39,6 +39,10 @@ def demo(ctx: click.Context, out_dir: Path, concurrency: int | None) -> None:
     started = time.monotonic()
     name = datetime.now(UTC).strftime("demo-%Y%m%d-%H%M%S")
     workdir = (Path(settings.recordings_dir) / name / "switchboard").resolve()  # kamailio changes dir
+    # A fresh prompt library per demo: the simulated agents say the same rendered sentences in every
+    # run, and a library that learnt them in an earlier run takes them for recorded prompts (the call
+    # then reads as an IVR dead end and is not scored). Real agents never repeat a recording.
+    settings = settings.model_copy(update={"fingerprints_dir": workdir.parent / "fingerprints"})
     console.print("[bold]Starting the switchboard simulator[/bold] (Grand Hotel Riviera, kamailio + pjsua2 workers)")
     with running_switchboard("demo_hotel", workers=3, workdir=workdir) as switchboard:
         scenario_file = workdir / "scenario.yaml"

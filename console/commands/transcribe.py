@@ -14,6 +14,7 @@ from mystery.transcribe.models import (
     VOSK_CATALOG_URL,
     available_models,
     download_model,
+    download_whisper_model,
     fetch_catalog,
     install_from,
 )
@@ -124,11 +125,14 @@ def list_models(ctx: click.Context, remote: bool, catalog: str) -> None:
 @exit_on_input_error
 def install(ctx: click.Context, name: str | None, source: Path | None, as_name: str | None,
             sha256: str | None, catalog: str, force: bool) -> None:
-    """Install NAME from the vosk site (checksum-verified), or a local archive/folder with --from."""
+    """Install NAME from the vosk site (checksum-verified), a Whisper model (whisper-small.en ...)
+    through faster-whisper's downloader, or a local archive/folder with --from."""
     asr = settings_from(ctx).asr
     model_dir = Path(asr.model_dir)
     if source is not None:
         model = install_from(source, model_dir, name=as_name or name, force=force)
+    elif name and name.startswith("whisper-"):
+        model = download_whisper_model(name, model_dir, force=force)
     elif name:
         model = download_model(name, model_dir, catalog_url=catalog, sha256=sha256, force=force)
     else:

@@ -201,9 +201,11 @@ def score_heard(checklist: Checklist, words: Iterable[Word], spans: Iterable[Seg
     as `mystery transcribe` always did."""
     from mystery.score.scorecard import live_words, score_call
 
+    segments = tuple(segments)
     answer = next((s.start_s for s in segments if s.label == "live_human"), None)
     live = live_words(words, [(s.start_s, s.end_s, s.label) for s in spans])
-    return score_call(checklist, live, answer_s=answer, variables=variables)
+    speech = [(s.start_s, s.end_s) for s in segments if s.label == "live_human"] or None
+    return score_call(checklist, live, answer_s=answer, variables=variables, speech=speech)
 
 
 def hear(request: HearingRequest) -> Hearing:
@@ -220,10 +222,22 @@ def hear(request: HearingRequest) -> Hearing:
     if segments is None and not r.whole_file:
         segments, pad_s = tuple(segment_speech(r.recording, r.channel)), AUTO_PAD_S
     audio = read_channel(r.recording, r.channel)
-    transcript = transcribe_segments(open_transcriber(model, r.language), audio, segments, r.labels, pad_s)
+    vocabulary = None
+    if r.checklist is not None:  # the names of --var hotel=... staff=... reach the recogniser, as in a campaign
+        from mystery.score.vocabulary import campaign_vocabulary
+
+        vocabulary = campaign_vocabulary(r.checklist, [r.variables])
+    transcript = transcribe_segments(open_transcriber(model, r.language, vocabulary=vocabulary), audio, segments,
+                                     r.labels, pad_s)
     scorecard = None
     if r.checklist is not None:
         scorecard = score_heard(r.checklist, transcript.words, transcript.spans, segments or (), r.variables)
+        if model.engine == "whisper" and vocabulary:  # the second hearing (mystery/score/hearings.py)
+            from mystery.score.hearings import combine_hearings
+
+            plain = transcribe_segments(open_transcriber(model, r.language), audio, segments, r.labels, pad_s)
+            scorecard = combine_hearings(scorecard, score_heard(r.checklist, plain.words, plain.spans,
+                                                                segments or (), r.variables))
     return Hearing(transcript, scorecard)
 
 
@@ -232,6 +246,8 @@ def transcribe_and_score(engine: Engine, settings: Settings, campaign_id: int, c
     """Transcribe the speech of every analysed call, refine outcomes, score agents; store all of it
     (`between_calls` after each call, as in analyse_campaign)."""
     from mystery.score.checklist import find_checklist, load_checklist
+    from mystery.score.hearings import combine_hearings
+    from mystery.score.vocabulary import campaign_vocabulary
     from mystery.transcribe.call import CallTranscription
 
     row = repo.find_campaign(engine, str(campaign_id))
@@ -244,7 +260,10 @@ def transcribe_and_score(engine: Engine, settings: Settings, campaign_id: int, c
         base = Path(row["scenario_path"]).parent if row["scenario_path"] else None
         checklist = load_checklist(find_checklist(scenario["checklist"], base))
     asr = settings.asr
+    vocabulary = campaign_vocabulary(checklist, [scenario.get("variables", {}),
+                                                 *(spec.get("variables", {}) for spec in lines.values())])
     transcribers: dict[str, CallTranscription | None] = {}
+    plain: dict[str, CallTranscription | None] = {}
     done: dict[str, CallResult] = {}
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task("transcribing speech", total=len(todo))
@@ -254,13 +273,21 @@ def transcribe_and_score(engine: Engine, settings: Settings, campaign_id: int, c
                 chosen, note = pick_transcriber(asr, language)
                 console.print(f"transcription ({language}): {note if chosen else 'skipped: ' + note}")
                 transcribers[language] = None if chosen is None else CallTranscription(
-                    chosen, Path(asr.model_dir), asr.models)
+                    chosen, Path(asr.model_dir), asr.models, vocabulary=vocabulary)
+                # the second hearing, without the vocabulary, only where the engine uses one
+                plain[language] = None if chosen != "whisper" or not vocabulary or checklist is None else (
+                    CallTranscription(chosen, Path(asr.model_dir), asr.models))
             transcriber = transcribers[language]
             updated = refine_with_words(transcriber(call, language)) if transcriber else call
             repo.replace_analysis(engine, call.call_id, updated)
             if checklist is not None and updated.outcome == "human":
                 variables = {**scenario.get("variables", {}), **lines.get(call.line, {}).get("variables", {})}
                 card = score_heard(checklist, updated.words, updated.segments, updated.segments, variables)
+                second = plain.get(language)
+                if second is not None:  # two hearings: mystery/score/hearings.py
+                    other = second(call, language).words
+                    card = combine_hearings(card, score_heard(checklist, other, updated.segments,
+                                                              updated.segments, variables))
                 repo.save_scores(engine, call.call_id, card.to_json()["verdicts"])
             done[call.call_id] = updated
             progress.advance(task)

@@ -33,7 +33,8 @@ from mystery_core.yamlfile import LocatedYaml, load_located_yaml
 CSV_COLUMNS = (
     "number", "call_id", "line", "started_at", "started_local", "outcome", "sip_status", "sip_reason",
     "pdd_s", "ring_s", "time_to_answer_s", "ivr_s", "hold_s", "time_to_human_s", "talk_s", "duration_s",
-    "wait_basis", "loss_probability", "weight", "script_score", "recording",
+    "wait_basis", "loss_probability", "weight", "script_score", "script_said", "script_not_said",
+    "script_unsure", "recording",
 )
 
 
@@ -90,7 +91,9 @@ def estimate_campaign(
         if call.extra.get("retry_of"):  # an extra call of the retry policy: the first result is the sample
             continue
         verdicts = scores.get(call.call_id)
-        missed = frozenset(str(v["item"]) for v in verdicts if not v["passed"]) if verdicts else None
+        # an unsure item is not a miss: the revenue model counts only what was judged not said
+        missed = frozenset(str(v["item"]) for v in verdicts if (v.get("verdict") or (
+            "said" if v["passed"] else "not_said")) == "not_said") if verdicts else None
         observations.append(observe(call, zones.get(call.line, assumptions.timezone), missed))
     if not observations:
         return None, "No calls in this campaign: no estimate."
@@ -155,7 +158,11 @@ def calls_csv(context: ReportContext, calls: Sequence[CallResult], estimate: Rev
             "time_to_human_s": _cell(row.time_to_human_s), "talk_s": _cell(row.talk_s),
             "duration_s": _cell(row.duration_s), "wait_basis": row.wait_basis,
             "loss_probability": _cell(row.loss_probability), "weight": _cell(weights.get(row.call_id)),
-            "script_score": _cell(row.score_share), "recording": row.recording_href or "",
+            "script_score": _cell(row.score_share),
+            "script_said": ";".join(v.item for v in row.verdicts if v.passed),
+            "script_not_said": ";".join(v.item for v in row.verdicts if v.status == "not_said"),
+            "script_unsure": ";".join(v.item for v in row.verdicts if v.unsure),
+            "recording": row.recording_href or "",
         }.items()})
     return buffer.getvalue()
 

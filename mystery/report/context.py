@@ -7,7 +7,7 @@ compare the HTML with these values.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -87,12 +87,25 @@ class Utterance:
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
-    """One script checklist item for one call, with its evidence."""
+    """One script checklist item for one call, with its evidence.
+
+    status: "said", "not_said" or "unsure" (the recogniser may have missed it: not in the score).
+    reason: why, for an unsure verdict.
+    """
 
     item: str
-    passed: bool
+    status: str
     at_s: float | None
     quote: str
+    reason: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "said"
+
+    @property
+    def unsure(self) -> bool:
+        return self.status == "unsure"
 
     @property
     def label(self) -> str:
@@ -131,10 +144,16 @@ class CallRow:
 
     @property
     def score_share(self) -> float | None:
-        """Share of checklist items passed; None when the call was not scored."""
-        if not self.verdicts:
+        """Share of the judged checklist items (said or not said) that were said; None when the call was
+        not scored or every item was unsure."""
+        judged = [v for v in self.verdicts if not v.unsure]
+        if not judged:
             return None
-        return sum(v.passed for v in self.verdicts) / len(self.verdicts)
+        return sum(v.passed for v in judged) / len(judged)
+
+    @property
+    def unsure_count(self) -> int:
+        return sum(v.unsure for v in self.verdicts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,6 +249,12 @@ class ReportContext:
     has_transcripts: bool
     has_scores: bool
     staffing: StaffingGrid | None
+    verdict_count: int = 0
+    unsure_reasons: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def unsure_count(self) -> int:
+        return sum(n for _, n in self.unsure_reasons)
 
 
 def wait_stats(values: Sequence[float | None]) -> WaitStats:
@@ -362,7 +387,8 @@ def build_context(
     rows = []
     for number, call in enumerate(calls, start=1):
         verdicts = tuple(
-            Verdict(str(v["item"]), bool(v["passed"]), v.get("at_s"), str(v.get("quote") or ""))
+            Verdict(str(v["item"]), str(v.get("verdict") or ("said" if v["passed"] else "not_said")), v.get("at_s"),
+                    str(v.get("quote") or ""), str(v.get("reason") or ""))
             for v in scores.get(call.call_id, ())
         )
         href = recording_hrefs.get(call.call_id)
@@ -428,8 +454,32 @@ def build_context(
         estimate_note=estimate_note,
         has_transcripts=any(r.transcript for r in rows),
         has_scores=any(r.verdicts for r in rows),
+        verdict_count=sum(len(r.verdicts) for r in rows),
+        unsure_reasons=unsure_reasons(v for r in rows for v in r.verdicts),
         staffing=staffing_grid(staffing, estimate.assumptions.handle_time_s.value) if estimate else None,
     )
+
+
+def unsure_reasons(verdicts: Iterable[Verdict]) -> tuple[tuple[str, int], ...]:
+    """(kind of reason, count) of the unsure verdicts, most frequent first: what the report says
+    about how many verdicts the recogniser left open, and why."""
+    kinds: dict[str, int] = {}
+    for v in verdicts:
+        if not v.unsure:
+            continue
+        reason = v.reason.removeprefix("unsure: ")
+        if "no words were recognised" in reason:
+            kind = "no words recognised where the item could be"
+        elif "gave no words" in reason:
+            kind = "stretches of the agent's speech gave no words"
+        elif "low confidence" in reason:
+            kind = "many words heard with low confidence"
+        elif "nearly heard" in reason:
+            kind = "the phrase was nearly heard, with low confidence"
+        else:
+            kind = "other"
+        kinds[kind] = kinds.get(kind, 0) + 1
+    return tuple(sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 def _line_stats(line: str, rows: Sequence[CallRow]) -> LineStats:

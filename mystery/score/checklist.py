@@ -13,8 +13,9 @@
           - phrases: ["{hotel}"]
             min_score: 80     # fuzzy phrases: rapidfuzz ratio 0-100 (default 85)
 
-A rule is one of `keywords` (exact words), `phrases` (fuzzy) or `regex` (Python syntax, on the
-normalised transcript: lower case, no accents or punctuation). `speaker` is agent (default),
+A rule is one of `keywords` (exact words), `phrases` (fuzzy), `regex` (Python syntax, on the
+normalised transcript: lower case, no accents or punctuation, numbers as digits) or `names` (any of
+the names, matched by sound and spelling; `{staff}` gives the scenario's comma-separated list). `speaker` is agent (default),
 caller or any. `{name}` inserts a variable (the hotel's name, set per line).
 """
 
@@ -32,7 +33,7 @@ from mystery_core.errors import InputError
 from mystery_core.validate import Invalid, Schema, number, validate
 from mystery_core.yamlfile import LocatedYaml, load_located_yaml
 
-RULE_KINDS = ("keywords", "phrases", "regex")
+RULE_KINDS = ("keywords", "phrases", "regex", "names")
 SPEAKERS = ("agent", "caller", "any")
 DEFAULT_MIN_SCORE = 85.0
 
@@ -41,8 +42,8 @@ DEFAULT_MIN_SCORE = 85.0
 class Rule:
     """One way an item can be satisfied.
 
-    kind: "keywords" (any of the exact words or word sequences), "phrases" (fuzzy, any of them)
-        or "regex" (one pattern).
+    kind: "keywords" (any of the exact words or word sequences), "phrases" (fuzzy, any of them),
+        "regex" (one pattern) or "names" (any of the names, by sound and spelling).
     patterns: the keywords / phrases / the regex; may contain `{variable}`.
     min_score: for phrases, the rapidfuzz ratio (0-100) a window of words must reach.
     where: "file:line" of the rule, for errors found at scoring time (an unknown variable).
@@ -169,6 +170,7 @@ class _Rule(_Fields):
     keywords: Patterns = None
     phrases: Patterns = None
     regex: Annotated[tuple[str, ...] | None, PlainValidator(_regexes)] = None
+    names: Patterns = None
     min_score: Annotated[float, PlainValidator(
         lambda v: number(v, "a number in (0, 100]", above=0, maximum=100))] = DEFAULT_MIN_SCORE
 
@@ -271,5 +273,9 @@ def fill_rule(rule: Rule, variables: Mapping[str, str]) -> tuple[str, ...]:
         if missing:
             raise InputError(rule.where, rule.kind, f"unknown variable {{{sorted(missing)[0]}}}: define it under "
                              f"variables: or pass it for the line (--var {sorted(missing)[0]}=...)")
-        out.append(_fill(pattern, variables, regex=rule.kind == "regex"))
+        filled = _fill(pattern, variables, regex=rule.kind == "regex")
+        if rule.kind == "names":  # "{staff}" holds a list: "Sophie, Marc, Julia"
+            out += [n.strip() for n in filled.replace(";", ",").split(",") if n.strip()]
+        else:
+            out.append(filled)
     return tuple(out)

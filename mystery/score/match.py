@@ -2,7 +2,8 @@
 
 Everything is compared in a normalised form (lower case, accents and punctuation removed) so
 "Hôtel du Parc," from one engine and "hotel du parc" from another are the same words. Each match
-remembers which recognised words it covers, which gives its time and quote.
+remembers which recognised words it covers, which gives its time and quote. With the call's
+language, numbers are compared as digits and names by sound (mystery/score/numbers.py, names.py).
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz
 
 from mystery.records import Word
+from mystery.score.names import name_hits
+from mystery.score.numbers import name_currencies, read_numbers, split_symbols
 
 _NON_WORD = re.compile(r"[^\w']+")
 
@@ -28,26 +31,48 @@ def normalize_text(text: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class TokenStream:
-    """Normalised tokens of some words; `word_of[i]` is the index in `words` of token i."""
+    """Normalised tokens of some words; token i comes from `words[word_of[i]]` through
+    `words[last_word_of[i]]` (a number read from several words spans them all)."""
 
     words: tuple[Word, ...]
     tokens: tuple[str, ...]
     word_of: tuple[int, ...]
+    last_word_of: tuple[int, ...] = ()
 
     @property
     def text(self) -> str:
         return " ".join(self.tokens)
 
+    def last_word(self, i: int) -> int:
+        return self.last_word_of[i] if self.last_word_of else self.word_of[i]
 
-def tokenize(words: Sequence[Word]) -> TokenStream:
-    """A stream of normalised tokens (one word may give several: "twenty-nine" -> twenty, nine)."""
+
+def tokenize(words: Sequence[Word], language: str | None = None) -> TokenStream:
+    """A stream of normalised tokens (one word may give several: "twenty-nine" -> twenty, nine).
+
+    With a `language`, numbers are read into digits and a currency after a price is named
+    ("one hundred and seventy nine year long" -> "179 euros"; see mystery/score/numbers.py)."""
     tokens: list[str] = []
     word_of: list[int] = []
     for i, word in enumerate(words):
-        for token in normalize_text(word.text).split():
+        text = split_symbols(word.text) if language else word.text
+        for token in normalize_text(text).split():
             tokens.append(token)
             word_of.append(i)
-    return TokenStream(tuple(words), tuple(tokens), tuple(word_of))
+    if language is None:
+        return TokenStream(tuple(words), tuple(tokens), tuple(word_of))
+    items = name_currencies(read_numbers(tokens, language), tokens, language)
+    return TokenStream(tuple(words), tuple(t for t, _, _ in items), tuple(word_of[a] for _, a, _ in items),
+                       tuple(word_of[b] for _, _, b in items))
+
+
+def normalize_pattern(text: str, language: str | None = None) -> str:
+    """A checklist phrase or keyword in the spelling of `tokenize` (numbers as digits with a language)."""
+    plain = normalize_text(text)
+    if language is None:
+        return plain
+    tokens = plain.split()
+    return " ".join(t for t, _, _ in name_currencies(read_numbers(tokens, language), tokens, language))
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,19 +88,19 @@ class Match:
         return stream.words[stream.word_of[self.first]].start_s
 
     def end_s(self, stream: TokenStream) -> float:
-        return stream.words[stream.word_of[self.last]].end_s
+        return stream.words[stream.last_word(self.last)].end_s
 
     def quote(self, stream: TokenStream, context: int = 3) -> str:
         """The matched words as recognised, with a few words of context on each side."""
-        a, b = stream.word_of[self.first], stream.word_of[self.last]
+        a, b = stream.word_of[self.first], stream.last_word(self.last)
         lo, hi = max(0, a - context), min(len(stream.words), b + context + 1)
         text = " ".join(w.text for w in stream.words[lo:hi])
         return ("…" if lo > 0 else "") + text + ("…" if hi < len(stream.words) else "")
 
 
-def find_keyword(stream: TokenStream, keyword: str) -> list[Match]:
+def find_keyword(stream: TokenStream, keyword: str, language: str | None = None) -> list[Match]:
     """Every place where the keyword's tokens appear consecutively."""
-    wanted = tuple(normalize_text(keyword).split())
+    wanted = tuple(normalize_pattern(keyword, language).split())
     n = len(wanted)
     if not n:
         return []
@@ -92,9 +117,9 @@ def _suppress_overlaps(candidates: list[Match]) -> list[Match]:
     return sorted(kept, key=lambda m: m.first)
 
 
-def phrase_windows(stream: TokenStream, phrase: str) -> list[Match]:
+def phrase_windows(stream: TokenStream, phrase: str, language: str | None = None) -> list[Match]:
     """For each start token, the best-scoring window of about the phrase's length (any score)."""
-    wanted = normalize_text(phrase)
+    wanted = normalize_pattern(phrase, language)
     n = len(wanted.split())
     if not n:
         return []
@@ -112,9 +137,19 @@ def phrase_windows(stream: TokenStream, phrase: str) -> list[Match]:
     return out
 
 
-def find_phrase(stream: TokenStream, phrase: str, min_score: float) -> list[Match]:
+def find_phrase(stream: TokenStream, phrase: str, min_score: float, language: str | None = None) -> list[Match]:
     """Non-overlapping windows whose fuzzy ratio to the phrase reaches `min_score`."""
-    return _suppress_overlaps([m for m in phrase_windows(stream, phrase) if m.score >= min_score])
+    return _suppress_overlaps([m for m in phrase_windows(stream, phrase, language) if m.score >= min_score])
+
+
+def find_names(stream: TokenStream, names: Sequence[str]) -> list[Match]:
+    """Tokens heard as one of `names` (by spelling, sound or similarity: mystery/score/names.py)."""
+    wanted = [normalize_text(n) for n in names if normalize_text(n)]
+    singles = [n for n in wanted if " " not in n]
+    out = [Match(h.index, h.index, h.score, h.name) for h in name_hits(stream.tokens, singles)]
+    for name in (n for n in wanted if " " in n):  # a two-word name: exact words only
+        out += find_keyword(stream, name)
+    return sorted(out, key=lambda m: m.first)
 
 
 def find_regex(stream: TokenStream, pattern: str) -> list[Match]:

@@ -143,26 +143,30 @@ def load_calls(engine: Engine, campaign_id: int | None = None) -> list[CallResul
 
 
 def save_scores(engine: Engine, call_key: str, verdicts: Iterable[dict[str, Any]]) -> None:
-    """Replace the script-checklist verdicts of a call (item, passed, at_s, quote)."""
+    """Replace the script-checklist verdicts of a call (item, verdict or passed, at_s, quote, reason)."""
     with engine.begin() as conn:
         call_id = conn.execute(select(calls.c.id).where(calls.c.call_key == call_key)).scalar_one()
         conn.execute(delete(scores).where(scores.c.call_id == call_id))
-        rows = [{"call_id": call_id, "item": v["item"], "passed": bool(v["passed"]), "at_s": v.get("at_s"),
-                 "quote": v.get("quote", "")} for v in verdicts]
+        rows = []
+        for v in verdicts:
+            verdict = v.get("verdict") or ("said" if v["passed"] else "not_said")
+            rows.append({"call_id": call_id, "item": v["item"], "passed": verdict == "said", "verdict": verdict,
+                         "at_s": v.get("at_s"), "quote": v.get("quote", ""), "reason": v.get("reason", "")})
         if rows:
             conn.execute(insert(scores), rows)
 
 
 def load_scores(engine: Engine, campaign_id: int) -> dict[str, list[dict[str, Any]]]:
-    """Verdicts per call key."""
+    """Verdicts per call key: item, passed, verdict (said / not_said / unsure), at_s, quote, reason."""
     with engine.connect() as conn:
-        query = (select(calls.c.call_key, scores.c.item, scores.c.passed, scores.c.at_s, scores.c.quote)
+        query = (select(calls.c.call_key, scores.c.item, scores.c.passed, scores.c.verdict, scores.c.at_s,
+                        scores.c.quote, scores.c.reason)
                  .join(calls, calls.c.id == scores.c.call_id).where(calls.c.campaign_id == campaign_id)
                  .order_by(scores.c.id))
         out: dict[str, list[dict[str, Any]]] = {}
         for row in conn.execute(query).mappings():
             out.setdefault(row["call_key"], []).append(
-                {k: row[k] for k in ("item", "passed", "at_s", "quote")})
+                {k: row[k] for k in ("item", "passed", "verdict", "at_s", "quote", "reason")})
         return out
 
 

@@ -129,6 +129,9 @@ scores = Table(
     Column("passed", Boolean, nullable=False),
     Column("at_s", Float),
     Column("quote", Text, nullable=False, default=""),
+    # said / not_said / unsure (unsure: not in the score); reason: why, in one sentence
+    Column("verdict", String(20), nullable=False, server_default="not_said"),
+    Column("reason", Text, nullable=False, server_default=""),
 )
 
 revenue_estimates = Table(

@@ -18,6 +18,7 @@ from mystery.transcribe.models import resolve_model
 from mystery.transcribe.protocol import ChannelAudio, Transcriber, Transcript, transcribe_spans
 from mystery.transcribe.recording import open_transcriber, read_channel
 from mystery.transcribe.spans import SPEECH_LABELS, SpeechSpan, spans_from_segments
+from mystery.transcribe.vocabulary import Vocabulary
 
 SEGMENT_PAD_S = 0.15
 """Spans around the segmenter's speech segments: keeps word onsets it clipped."""
@@ -38,8 +39,9 @@ class CallTranscription:
     """Transcribes the callee channel of analysed calls, one engine and model per language."""
 
     def __init__(self, engine: str, model_dir: Path, language_dirs: Mapping[str, str] | None = None,
-                 labels: Iterable[str] = SPEECH_LABELS) -> None:
+                 labels: Iterable[str] = SPEECH_LABELS, vocabulary: Vocabulary | None = None) -> None:
         self.engine = engine
+        self.vocabulary = vocabulary
         self.model_dir = Path(model_dir)
         self.language_dirs = dict(language_dirs or {})
         self.labels = frozenset(labels)
@@ -49,7 +51,7 @@ class CallTranscription:
         """The loaded engine for a language (InputError naming how to install a missing model)."""
         if language not in self._loaded:
             model = resolve_model(self.engine, language, self.model_dir, self.language_dirs)
-            self._loaded[language] = open_transcriber(model, language)
+            self._loaded[language] = open_transcriber(model, language, vocabulary=self.vocabulary)
         return self._loaded[language]
 
     def __call__(self, call: CallResult, language: str) -> CallResult:

@@ -310,6 +310,30 @@ def _close_names(name: str, names: Iterable[str]) -> str:
     return f"; did you mean {', '.join(best)}?" if best else ""
 
 
+def download_whisper_model(name: str, model_dir: Path, force: bool = False) -> SpeechModel:
+    """Download a CTranslate2 Whisper model by name (`whisper-small.en`: faster-whisper's sizes with
+    a `whisper-` prefix) and install it as `model_dir/NAME`. Needs internet; the download happens in a
+    hidden folder inside `model_dir` and is installed only once it is a complete model folder."""
+    from mystery.transcribe.whisper_engine import WHISPER_PREFIX, download_whisper, whisper_sizes
+
+    sizes = whisper_sizes()
+    size = name.removeprefix(WHISPER_PREFIX)
+    if size not in sizes:
+        raise InputError(name, None, "no such Whisper model; expected one of "
+                         + ", ".join(WHISPER_PREFIX + s for s in sizes))
+    model_dir.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=".download-", dir=model_dir))
+    try:
+        try:
+            folder = download_whisper(name, work / name)
+        except Exception as error:  # the hub client raises its own errors (no network, not found, ...)
+            raise InputError(name, None, f"download failed: {error}; without internet, download the model "
+                             "elsewhere and use --from FOLDER") from None
+        return install_from(folder, model_dir, name=name, force=force)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def download_model(name: str, model_dir: Path, catalog_url: str = VOSK_CATALOG_URL,
                    sha256: str | None = None, force: bool = False, opener: Opener = _open_url) -> SpeechModel:
     """Download a vosk model zip by its published name, check its checksum, install it.

@@ -17,6 +17,7 @@ from mystery.records import Segment
 from mystery.transcribe.models import SpeechModel, resolve_model
 from mystery.transcribe.protocol import ChannelAudio, Transcriber, Transcript, transcribe_spans
 from mystery.transcribe.spans import SPEECH_LABELS, SpeechSpan, spans_from_segments
+from mystery.transcribe.vocabulary import Vocabulary
 from mystery_core.errors import InputError
 from mystery_core.validate import number
 
@@ -143,15 +144,18 @@ def recording_of_call(path: Path) -> tuple[Path, list[Segment] | None]:
     return recording, (list(call.segments) or None)
 
 
-def open_transcriber(model: SpeechModel, language: str, beam_size: int = 5) -> Transcriber:
-    """Load the engine adapter for a model (the engine library is imported only here, lazily)."""
+def open_transcriber(model: SpeechModel, language: str, beam_size: int = 5,
+                     vocabulary: Vocabulary | None = None) -> Transcriber:
+    """Load the engine adapter for a model (the engine library is imported only here, lazily);
+    `vocabulary`: the client's names and terms, for engines that can use them."""
     if model.engine == "vosk":
         from mystery.transcribe.vosk_engine import VoskTranscriber
 
-        return VoskTranscriber(model.path, language, model_name=model.name)
+        return VoskTranscriber(model.path, language, model_name=model.name, vocabulary=vocabulary)
     from mystery.transcribe.whisper_engine import WhisperTranscriber
 
-    return WhisperTranscriber(model.path, language, model_name=model.name, beam_size=beam_size)
+    return WhisperTranscriber(model.path, language, model_name=model.name, beam_size=beam_size,
+                              vocabulary=vocabulary)
 
 
 def transcribe_recording(path: Path, *, engine: str, language: str, model_dir: Path,

@@ -2,6 +2,11 @@
 
 Telephone audio is fed at 8 kHz (`KaldiRecognizer(model, 8000)`), one fresh recogniser per speech
 span, so decoding time follows the speech and one span's context never leaks into the next.
+
+The client's vocabulary is accepted and not used: vosk's only way to bias a model is a grammar
+(`KaldiRecognizer(model, rate, '["word", ...]')`), which restricts the output to those words, so
+everything else the agent says would come back as "[unk]"; and the large vosk models have no
+dynamic graph to take one at all.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import vosk
 from mystery.records import Word
 from mystery.transcribe.protocol import ChannelAudio, pcm16
 from mystery.transcribe.spans import SpeechSpan, offset_words
+from mystery.transcribe.vocabulary import Vocabulary
 
 RATE = 8000
 CHUNK_SAMPLES = 4000  # half a second per AcceptWaveform call
@@ -35,11 +41,13 @@ class VoskTranscriber:
 
     engine = "vosk"
 
-    def __init__(self, model_dir: Path, language: str, model_name: str | None = None, threads: int = 2) -> None:
+    def __init__(self, model_dir: Path, language: str, model_name: str | None = None, threads: int = 2,
+                 vocabulary: Vocabulary | None = None) -> None:
         self.model_dir = Path(model_dir)
         self.model = model_name or self.model_dir.name
         self.language = language
         self.threads = max(1, threads)
+        self.vocabulary = vocabulary or Vocabulary()  # kept for provenance; see the module's docstring
         self._model = _load(str(self.model_dir))
 
     def transcribe(self, audio: ChannelAudio, spans: Sequence[SpeechSpan]) -> tuple[Word, ...]:

@@ -125,7 +125,7 @@ def test_transcripts_and_script_scores_render_when_present_and_are_escaped(rende
     assert not soup.select("script")  # the word "<script>..." from the ASR is text, not markup
     assert "<script>alert(1)</script>" in turns[2].get_text()
     verdicts = [td.get_text(strip=True) for td in card.select(".checklist td.ok, .checklist td.bad")]
-    assert ["✓ done", "✗ missed", "✓ done"] == verdicts
+    assert ["✓ said", "✗ not said", "✓ said"] == verdicts
     scores = {row["data-line"]: row.select_one('[data-key="score"]').get_text(strip=True)
               for row in soup.select("#scores-table tbody tr")}
     assert {"Reservations": format_share(2 / 3), "Groups desk": format_share(1.0)} == scores

@@ -32,7 +32,7 @@ def test_the_example_hotel_checklist_has_the_seven_items_of_the_brief() -> None:
     checklist = load_checklist(HOTEL_BOOKING)
     assert ["greeting", "agent_name", "availability", "rate", "upsell", "contact_details", "closing"] == [
         i.id for i in checklist.items]
-    assert (("hotel", "Grand Hotel"),) == checklist.variables
+    assert (("hotel", "Grand Hotel"), ("staff", "")) == checklist.variables
     assert ("all", 15.0) == (checklist.items[0].require, checklist.items[0].within_s)
 
 
@@ -55,7 +55,7 @@ def test_an_invalid_regex_names_the_pattern(tmp_path: Path) -> None:
 
 def test_a_rule_with_two_kinds_is_refused(tmp_path: Path) -> None:
     text = "checklist: x\nitems:\n  - id: a\n    rules:\n      - keywords: [a]\n        regex: b\n"
-    assert ("bible.yaml:5: items[0].rules[0]: expected exactly one of keywords, phrases, regex, "
+    assert ("bible.yaml:5: items[0].rules[0]: expected exactly one of keywords, phrases, regex, names, "
             "got ['keywords', 'regex']") == error_of(tmp_path, text)
 
 

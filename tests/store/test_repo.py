@@ -56,8 +56,19 @@ def test_scores_replace_earlier_verdicts(database_url: str) -> None:
     repo.save_call(engine, sample_call(), campaign_id)
     repo.save_scores(engine, "c1", [{"item": "greeting", "passed": False}])
     repo.save_scores(engine, "c1", [{"item": "greeting", "passed": True, "at_s": 4.0, "quote": "bonjour"}])
-    assert {"c1": [{"item": "greeting", "passed": True, "at_s": 4.0, "quote": "bonjour"}]} == repo.load_scores(
-        engine, campaign_id)
+    assert {"c1": [{"item": "greeting", "passed": True, "verdict": "said", "at_s": 4.0, "quote": "bonjour",
+                    "reason": ""}]} == repo.load_scores(engine, campaign_id)
+
+
+def test_an_unsure_verdict_is_stored_with_its_reason_and_is_not_passed(database_url: str) -> None:
+    engine = open_store(database_url)
+    campaign_id = repo.create_campaign(engine, "dec", {})
+    repo.save_call(engine, sample_call(), campaign_id)
+    reason = "unsure: no words were recognised where the agent could have said it"
+    repo.save_scores(engine, "c1", [{"item": "rate", "passed": False, "verdict": "unsure", "at_s": None,
+                                     "quote": "", "reason": reason}])
+    assert {"c1": [{"item": "rate", "passed": False, "verdict": "unsure", "at_s": None, "quote": "",
+                    "reason": reason}]} == repo.load_scores(engine, campaign_id)
 
 
 def test_a_reanalysis_replaces_segments_and_words_but_keeps_sip_events(database_url: str) -> None:

@@ -260,3 +260,14 @@ def test_a_tar_that_escapes_its_folder_is_refused(tmp_path: Path) -> None:
         install_from(evil, tmp_path / "models")
     assert not (tmp_path / "outside.txt").exists()
     assert [] == list((tmp_path / "models").iterdir())
+
+
+def test_an_unknown_whisper_model_name_is_refused_with_the_names_there_are(tmp_path: Path) -> None:
+    from mystery.transcribe.models import download_whisper_model
+
+    with pytest.raises(InputError) as caught:
+        download_whisper_model("whisper-huge.en", tmp_path / "models")
+    message = str(caught.value)
+    assert message.startswith("whisper-huge.en: no such Whisper model; expected one of whisper-tiny.en")
+    assert "whisper-small.en" in message and "whisper-distil-small.en" in message
+    assert not (tmp_path / "models").exists()  # refused before anything is written

@@ -37,7 +37,8 @@ async def test_api_calls_of_a_campaign(client: TestClient) -> None:
     calls = {c["call_id"]: c for c in data["calls"]}
     assert ["call-01", "call-02", "call-03", "call-04"] == list(calls)
     first = calls["call-01"]
-    assert SCORES == first["verdicts"]
+    # each verdict also says said / not_said / unsure, and why (issue 18)
+    assert [{**s, "verdict": "said" if s["passed"] else "not_said", "reason": ""} for s in SCORES] == first["verdicts"]
     assert ["INVITE", "180", "200", "BYE_sent"] == [e["kind"] for e in first["events"]]
     assert 3 == len(first["segments"])
     assert "<script>alert(1)</script>" == first["words"][-1]["text"]   # JSON carries data, not markup

