@@ -15,6 +15,7 @@ import functools
 from collections.abc import Sequence
 from pathlib import Path
 
+import ctranslate2
 import numpy as np
 from faster_whisper import WhisperModel
 
@@ -24,6 +25,7 @@ from mystery.transcribe.spans import SpeechSpan, pack_spans
 from mystery.transcribe.vocabulary import Vocabulary
 
 RATE = 16000
+SEED = 20261204   # of Whisper's fallback sampling (see _decode)
 GAP_S = 0.6
 EDGE_PUNCTUATION = ".,!?;:\"“”«»()¿¡…-"
 LEAD_S = 0.5
@@ -99,6 +101,9 @@ class WhisperTranscriber:
         pieces: list[np.ndarray] = [np.zeros(int(LEAD_S * RATE), dtype=np.float32)]
         for span in spans:
             pieces += [audio16k.cut(span).astype(np.float32), gap]
+        # Whisper falls back to sampling (temperature > 0) when a greedy pass looks wrong: seeded, the same
+        # audio gives the same words in every run and every process, so a verdict does not change on a rerun
+        ctranslate2.set_random_seed(SEED)
         segments, _info = self._model.transcribe(
             np.concatenate(pieces), language=self.language, beam_size=self.beam_size,
             word_timestamps=True, vad_filter=False, condition_on_previous_text=False,

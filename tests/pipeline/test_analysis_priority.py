@@ -92,7 +92,7 @@ PROBE = """
         if dialer is not None:
             seen["dialer_live"] = dialer.poll() is None
             seen["after_s"] = time.monotonic() - started
-    def fake_dial(settings, scenario, name, concurrency, console):
+    def fake_dial(settings, scenario, name, concurrency, console, quiet_s=0.0):
         probe("dialling")
         return repo.create_campaign(open_store(settings.database_url), name, {}), []
     def fake_process(engine, settings, campaign_id, console, between_calls=lambda: None):
