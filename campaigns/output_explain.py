@@ -15,8 +15,8 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from campaigns.model.records import Violation
+from campaigns.output_lang import holiday_name, rule_title, translator
 from campaigns.output_lang import message as translated_message
-from campaigns.output_lang import rule_title, translator
 from campaigns.rules.model import Pack, Rule
 
 CERTAINTY = {"V": "verified against the text", "S": "from a secondary source", "U": "unverified"}
@@ -52,7 +52,8 @@ def reasoning(v: Violation, rule: Rule | None, lang: str = "en") -> list[str]:
     ev = v.evidence
     if ev.get("holiday"):
         out.append(t("{date} is {holiday}, a public holiday in the calendar {calendar} (holidays package)").format(
-            date=ev.get("date", ""), holiday=ev["holiday"], calendar=ev.get("calendar", "")))
+            date=ev.get("date", ""), calendar=ev.get("calendar", ""),
+            holiday=holiday_name(str(ev.get("calendar", "")), str(ev.get("date", "")), str(ev["holiday"]), lang)))
     earlier = ev.get("earlier_attempts")
     if isinstance(earlier, list) and earlier:
         out.append(t("earlier attempts counted ({n}):").format(n=len(earlier)) + " "

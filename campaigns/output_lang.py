@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import date
+from functools import lru_cache
 
 LANGUAGES = ("en", "fr")
 
@@ -102,8 +104,6 @@ RULE_TITLES_FR: dict[str, str] = {
 MESSAGES_FR: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^called at (.+), outside (.+)$"), r"appel à \1, hors des plages \2"),
     (re.compile(r"^called on a closed day \((.+)\)$"), r"appel un jour exclu (\1)"),
-    (re.compile(r"^called on a public holiday: (.+) \((\S+), calendar (\S+)\)$"),
-     r"appel un jour férié : \1 (\2, calendrier \3)"),
     (re.compile(r"^attempt (\d+) to this person within (\d+) calendar days \(local dates, day of the call "
                 r"included\); the cap is (\d+)$"),
      r"tentative n° \1 vers cette personne en \2 jours calendaires (dates locales, jour de l'appel compris) ; "
@@ -128,10 +128,33 @@ def rule_title(rule_id: str, title: str, lang: str) -> str:
     return RULE_TITLES_FR.get(rule_id, title) if lang == "fr" else title
 
 
+HOLIDAY = re.compile(r"^called on a public holiday: (.+) \((\S+), calendar (\S+)\)$")
+
+
+@lru_cache(maxsize=4096)
+def holiday_name(calendar: str, day: str, name: str, lang: str) -> str:
+    """The holiday's name in `lang` from the `holidays` package's own translations (its French names are the
+    official ones: Lundi de Pâques, Saint-Étienne); `name` when the calendar or language has none."""
+    if lang == "en":
+        return name
+    import holidays
+
+    country, _, subdiv = calendar.partition("-")
+    try:
+        found = holidays.country_holidays(country, subdiv=subdiv or None, language=lang).get(date.fromisoformat(day))
+    except (NotImplementedError, ValueError, KeyError):
+        return name
+    return str(found) if found else name
+
+
 def message(text: str, lang: str) -> str:
     """A finding's message in `lang`, when one of the catalogue's forms matches it."""
     if lang != "fr":
         return text
+    hit = HOLIDAY.match(text)
+    if hit:
+        name, day, calendar = hit.groups()
+        return f"appel un jour férié : {holiday_name(calendar, day, name, lang)} ({day}, calendrier {calendar})"
     for pattern, replacement in MESSAGES_FR:
         if pattern.match(text):
             return pattern.sub(replacement, text)

@@ -68,8 +68,8 @@ def test_the_french_report_and_summary(write, tmp_path):  # type: ignore[no-unty
     assert "fr" == soup.html["lang"]
     assert ["Entrées", "Graphiques", "Règles", "Manquements"] == [h.get_text() for h in soup.find_all("h2")]
     assert "Appels par heure et jour de la semaine" in soup.get_text()
-    assert "appel un jour férié : Easter Monday (2026-04-06, calendrier FR)" in soup.get_text()
-    assert "le 2026-04-06 est Easter Monday, jour férié du calendrier FR (paquet holidays)" in soup.get_text()
+    assert "appel un jour férié : Lundi de Pâques (2026-04-06, calendrier FR)" in soup.get_text()
+    assert "le 2026-04-06 est Lundi de Pâques, jour férié du calendrier FR (paquet holidays)" in soup.get_text()
     assert summary.startswith("synthèse de l'audit des campagnes")
     assert "total : 4 manquement(s)" in summary
     assert "Aucun appel le samedi ni le dimanche" in summary
