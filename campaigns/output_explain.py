@@ -59,8 +59,14 @@ def reasoning(v: Violation, rule: Rule | None, lang: str = "en") -> list[str]:
         out.append(t("earlier attempts counted ({n}):").format(n=len(earlier)) + " "
                    + "; ".join(_attempt_text(a, t) for a in earlier if isinstance(a, Mapping)))
     for key in ("refusal", "opt_out", "entry", "list_entry", "consents_seen", "contracts_seen"):
-        if ev.get(key):
-            out.append(f"{t(key)}: {ev[key]}")
+        value = ev.get(key)
+        if isinstance(value, Mapping):
+            out.append(f"{t(key)}: {_attempt_text(value, t)}")
+        elif isinstance(value, list) and value:
+            out.append(f"{t(key)}: " + "; ".join(_attempt_text(v, t) if isinstance(v, Mapping) else str(v)
+                                                 for v in value))
+        elif value:
+            out.append(f"{t(key)}: {value}")
     if ev.get("principal_basis") == "assumed_single":
         out.append(t("assumed: no principal known, every campaign of the log counted as one principal"))
     if ev.get("zone_basis"):

@@ -59,7 +59,9 @@ FR: dict[str, str] = {
         "non évaluée / hors champ", "parameters": "paramètres", "fine exposure": "amende encourue",
     "call": "appel", "phone": "numéro", "person": "personne", "campaign": "campagne",
     "callee local time": "heure locale de l'appelé", "finding": "constat", "reasoning": "raisonnement",
-    "evidence": "preuves",
+    "evidence": "preuves", "rule text, citation": "texte de la règle, référence", "refusal": "refus",
+    "opt_out": "opposition", "entry": "inscription", "list_entry": "inscription", "consents_seen": "consentements vus",
+    "contracts_seen": "contrats vus",
     "Findings per rule": "Manquements par règle", "Findings per campaign": "Manquements par campagne",
     "Findings per day": "Manquements par jour",
     "Calls by hour and weekday (callee local time); legal windows outlined":
@@ -103,6 +105,12 @@ RULE_TITLES_FR: dict[str, str] = {
 
 MESSAGES_FR: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^called at (.+), outside (.+)$"), r"appel à \1, hors des plages \2"),
+    (re.compile(r"(\d\d:\d\d) in ([\w/+-]+)"), r"\1 (\2)"),
+    (re.compile(r"\((\w+) on call ([^)]+)\); (\d+) full calendar days: earliest recontact (\S+) 00:00"),
+     r"(\1, appel \2) ; \3 jours calendaires pleins : recontact au plus tôt le \4 à 00:00"),
+    (re.compile(r"\((\w+) on call ([^)]+)\); (\d+) x 24 h: earliest recontact (\S+)"),
+     r"(\1, appel \2) ; \3 x 24 h : recontact au plus tôt \4"),
+    (re.compile(r"\(opt-out on call ([^,]+), "), r"(opposition lors de l'appel \1, "),
     (re.compile(r"^called on a closed day \((.+)\)$"), r"appel un jour exclu (\1)"),
     (re.compile(r"^attempt (\d+) to this person within (\d+) calendar days \(local dates, day of the call "
                 r"included\); the cap is (\d+)$"),
@@ -155,7 +163,6 @@ def message(text: str, lang: str) -> str:
     if hit:
         name, day, calendar = hit.groups()
         return f"appel un jour férié : {holiday_name(calendar, day, name, lang)} ({day}, calendrier {calendar})"
-    for pattern, replacement in MESSAGES_FR:
-        if pattern.match(text):
-            return pattern.sub(replacement, text)
+    for pattern, replacement in MESSAGES_FR:  # each form in turn: a message's parts are translated in place
+        text = pattern.sub(replacement, text)
     return text

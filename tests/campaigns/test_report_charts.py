@@ -70,6 +70,8 @@ def test_the_french_report_and_summary(write, tmp_path):  # type: ignore[no-unty
     assert "Appels par heure et jour de la semaine" in soup.get_text()
     assert "appel un jour férié : Lundi de Pâques (2026-04-06, calendrier FR)" in soup.get_text()
     assert "le 2026-04-06 est Lundi de Pâques, jour férié du calendrier FR (paquet holidays)" in soup.get_text()
+    assert "appel à 20:30 (Europe/Paris), hors des plages 10:00-13:00, 14:00-20:00" in soup.get_text()
+    assert "texte de la règle, référence" in [th.get_text() for th in soup.find_all("th")]
     assert summary.startswith("synthèse de l'audit des campagnes")
     assert "total : 4 manquement(s)" in summary
     assert "Aucun appel le samedi ni le dimanche" in summary
