@@ -56,7 +56,7 @@ def heatmap(title: str, grid: Sequence[Sequence[int]], windows: Sequence[Sequenc
     day has no window."""
     left, top, cell_w, cell_h = 40, 20, 24, 22
     peak = max((n for row in grid for n in row), default=0) or 1
-    body = [f'<text x="{left + h * cell_w + cell_w / 2}" y="{top - 6}" text-anchor="middle">{h}</text>'
+    body = [f'<text x="{left + h * cell_w}" y="{top - 6}" text-anchor="middle">{h}</text>'
             for h in range(0, 24, 2)]
     for d, row in enumerate(grid):
         y = top + d * cell_h
