@@ -178,3 +178,40 @@ def test_a_pack_needs_a_signing_key_and_an_empty_directory(write, tmp_path, keys
     assert 2 == run("audit", "--no-store", "--log", str(log), "--rules", "fr-2023", "--pack", str(tmp_path / "p"),
                     "--signing-key", f"{keys[0]}.pub")[0]
     assert 2 == run("keygen", str(keys[0]))[0]  # never overwrites a key
+
+
+def test_the_reasoning_names_each_earlier_attempts_purpose_when_the_check_records_it():  # type: ignore[no-untyped-def]
+    """The frequency check's evidence does not carry the purpose of earlier attempts yet (issue 17 part 1 changes
+    what counts); the reasoning writes it as soon as the evidence has it."""
+    from campaigns.model.records import Violation
+    from campaigns.output_explain import reasoning
+
+    earlier = [{"call_id": "s1", "started_at_utc": "2026-03-02T10:00:00Z", "campaign": "care", "purpose": "service",
+                "disposition": "answered"}]
+    v = Violation("c5", "fr-2023.frequency", "+33142345678", "", "number", "camp", "acme",
+                  "2026-03-06T11:00:00+01:00", ("Europe/Paris",), "attempt 5", {"earlier_attempts": earlier},
+                  "log.csv", 6, "2026-03-06T10:00:00Z")
+    assert ("earlier attempts counted (1): s1 2026-03-02T10:00:00Z campaign care purpose service "
+            "disposition answered") in reasoning(v, None)
+    assert ("tentatives antérieures comptées (1) : s1 2026-03-02T10:00:00Z campagne care finalité service "
+            "résultat answered") in reasoning(v, None, "fr")
+
+
+def test_pseudonymisation_reaches_numbers_at_any_depth_and_in_messages_but_not_times():  # type: ignore[no-untyped-def]
+    from campaigns.model.records import Violation
+    from campaigns.output_pseudonym import Pseudonymiser
+
+    pseudo = Pseudonymiser(KEY)
+    hashed = pseudo.phone("+33612345678")
+    v = Violation("c1", "gdpr.objection", "+33612345678", "P", "person", "camp", "acme", "2026-03-06T11:00:00+01:00",
+                  ("Europe/Paris",), "+33612345678 is on the bloctel list since 2026-01-01",
+                  {"entry": {"phone": "0612345678", "listed_at": "2026-01-01T00:00:00+01:00"},
+                   "numbers": ["+33612345678"], "note": "second number +33612345678 of the person"},
+                  "log.csv", 2, "2026-03-06T10:00:00Z")
+    out = pseudo.violation(v)
+    assert hashed == out.phone == out.evidence["numbers"][0]
+    assert f"{hashed} is on the bloctel list since 2026-01-01" == out.message
+    assert pseudo.phone("0612345678") == out.evidence["entry"]["phone"]  # under a number's key: as written
+    assert "2026-01-01T00:00:00+01:00" == out.evidence["entry"]["listed_at"]
+    assert f"second number {hashed} of the person" == out.evidence["note"]
+    assert "2026-03-06T11:00:00+01:00" == out.local_time
