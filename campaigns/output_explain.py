@@ -12,6 +12,7 @@ entry), and what the audit assumed. Pure functions: no I/O.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from functools import lru_cache
 from typing import Any
 
 from campaigns.model.records import Violation
@@ -37,14 +38,20 @@ def _attempt_text(item: Mapping[str, Any], t: Translate) -> str:
     return " ".join(p for p in parts if p)
 
 
+@lru_cache(maxsize=1024)
+def _rule_sentence(rule_id: str, title: str, citation: str, certainty: str, lang: str) -> str:
+    t = translator(lang)
+    return t("rule {id}: {title} ({citation}; certainty {certainty}: {meaning})").format(
+        id=rule_id, title=rule_title(rule_id, title, lang), citation=citation, certainty=certainty,
+        meaning=t(CERTAINTY.get(certainty, certainty)))
+
+
 def reasoning(v: Violation, rule: Rule | None, lang: str = "en") -> list[str]:
     """Why this call breaks the rule, as sentences in order: the rule, the call, the evidence, the assumptions."""
     t = translator(lang)
     out = []
     if rule is not None:
-        out.append(t("rule {id}: {title} ({citation}; certainty {certainty}: {meaning})").format(
-            id=rule.id, title=rule_title(rule.id, rule.title, lang), citation=rule.citation, certainty=rule.certainty,
-            meaning=t(CERTAINTY.get(rule.certainty, rule.certainty))))
+        out.append(_rule_sentence(rule.id, rule.title, rule.citation, rule.certainty, lang))
     if v.local_time:
         out.append(t("the call started at {local} callee time ({zones}), {utc} UTC").format(
             local=v.local_time, zones=", ".join(v.zones) or "-", utc=v.started_at_utc))
