@@ -64,15 +64,17 @@ def reasoning(v: Violation, rule: Rule | None, lang: str = "en") -> list[str]:
     earlier = ev.get("earlier_attempts")
     if isinstance(earlier, list) and earlier:
         out.append(t("earlier attempts counted ({n}):").format(n=len(earlier)) + " "
-                   + "; ".join(_attempt_text(a, t) for a in earlier if isinstance(a, Mapping)))
+                   + "; ".join(_attempt_text(a, t) for a in earlier if isinstance(a, dict)))
     for key in ("refusal", "opt_out", "entry", "list_entry", "consents_seen", "contracts_seen"):
         value = ev.get(key)
-        if isinstance(value, Mapping):
+        if not value:
+            continue
+        if isinstance(value, dict):
             out.append(f"{t(key)}: {_attempt_text(value, t)}")
         elif isinstance(value, list) and value:
-            out.append(f"{t(key)}: " + "; ".join(_attempt_text(v, t) if isinstance(v, Mapping) else str(v)
+            out.append(f"{t(key)}: " + "; ".join(_attempt_text(v, t) if isinstance(v, dict) else str(v)
                                                  for v in value))
-        elif value:
+        else:
             out.append(f"{t(key)}: {value}")
     if ev.get("principal_basis") == "assumed_single":
         out.append(t("assumed: no principal known, every campaign of the log counted as one principal"))
