@@ -86,8 +86,13 @@ def _pack_directory(outputs: AuditOutputs) -> Path | None:
     directory = Path(outputs.pack)
     if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
         raise InputError("--pack", None, f"{directory}: exists and is not an empty directory")
-    directory.mkdir(parents=True, exist_ok=True)
     return directory
+
+
+def _remove_if_empty(directory: Path) -> None:
+    """A pack directory the failed audit left empty goes (exit code 2 writes nothing)."""
+    with contextlib.suppress(OSError):
+        directory.rmdir()  # only ever removes an empty directory
 
 
 def _call_grid(request: AuditRequest, outcome: AuditOutcome, rows: list[Violation],
@@ -127,10 +132,12 @@ def audit_with_outputs(request: AuditRequest, outputs: AuditOutputs, progress: P
     from mystery_core import jsontext
 
     fmt = outputs.fmt
-    pack = _pack_directory(outputs)
     pseudo = Pseudonymiser.from_file(Path(outputs.pseudonymise)) if outputs.pseudonymise else None
     rule_of = RuleLookup(request.rules, request.params)
+    pack = _pack_directory(outputs)
     with contextlib.ExitStack() as stack:
+        if pack is not None:
+            stack.callback(_remove_if_empty, pack)  # runs last: after the findings files are renamed into place
         recorder = None
         if outputs.database_url is not None:
             from campaigns.store.repo import RunRecorder

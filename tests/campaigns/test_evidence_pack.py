@@ -178,6 +178,10 @@ def test_a_pack_needs_a_signing_key_and_an_empty_directory(write, tmp_path, keys
     assert 2 == run("audit", "--no-store", "--log", str(log), "--rules", "fr-2023", "--pack", str(tmp_path / "p"),
                     "--signing-key", f"{keys[0]}.pub")[0]
     assert 2 == run("keygen", str(keys[0]))[0]  # never overwrites a key
+    bad = write("bad.csv", "call_id,start\nx,y")
+    assert 2 == run("audit", "--no-store", "--log", str(bad), "--rules", "fr-2023", "--pack", str(tmp_path / "p"),
+                    "--signing-key", str(keys[0]))[0]
+    assert not (tmp_path / "p").exists()  # unusable input: nothing written, not even the directory
 
 
 def test_the_reasoning_names_each_earlier_attempts_purpose_when_the_check_records_it():  # type: ignore[no-untyped-def]
