@@ -281,8 +281,10 @@ if __name__ == "__main__":
 @click.option("--public-key", type=click.Path(),
               help="The signer's Ed25519 public key (PEM) you trust; without it only the pack's own key is used, "
                    "which shows the pack is intact but not who signed it.")
+@click.option("--inputs", "check_inputs", is_flag=True,
+              help="Also re-hash the inputs the manifest names, where they are found at their recorded paths.")
 @exit_on_input_error
-def verify(directory: str, public_key: str | None) -> None:
+def verify(directory: str, public_key: str | None, check_inputs: bool) -> None:
     """Check an evidence pack written by `campaigns audit --pack DIR`.
 
     \b
@@ -293,9 +295,11 @@ def verify(directory: str, public_key: str | None) -> None:
     """
     from campaigns.output_pack import verify_pack
 
-    result = verify_pack(Path(directory), Path(public_key) if public_key else None)
+    result = verify_pack(Path(directory), Path(public_key) if public_key else None, check_inputs)
     for name in result.checked:
         click.echo(f"ok  {name}")
+    for note in result.notes:
+        click.echo(f"note  {note}")
     for problem in result.problems:
         click.echo(f"FAIL  {problem}")
     trust = "" if public_key else " (the pack's own key: not checked against a key you trust; pass --public-key)"

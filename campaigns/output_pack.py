@@ -126,16 +126,18 @@ class Verification:
     key_id: str = ""
     checked: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
 
-def verify_pack(directory: Path, public_key: Path | None) -> Verification:
+def verify_pack(directory: Path, public_key: Path | None, check_inputs: bool = False) -> Verification:
     """Check a pack: the signature of manifest.json (with `public_key`, else with the key the manifest names,
     which proves integrity but not who signed), then each output's SHA-256 and size, then that no file is
-    missing or unlisted."""
+    missing or unlisted; with `check_inputs`, each input still found at its recorded path (relative paths from
+    the current directory) against its recorded SHA-256 (one not found is a note, not a failure)."""
     from cryptography.exceptions import InvalidSignature
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
@@ -177,4 +179,12 @@ def verify_pack(directory: Path, public_key: Path | None) -> Verification:
     for path in sorted(directory.iterdir()):
         if path.name not in outputs and path.name not in (MANIFEST, SIGNATURE):
             result.problems.append(f"{path.name}: in the pack but not in the manifest")
+    for kind, item in sorted(manifest.get("inputs", {}).items()) if check_inputs else ():
+        path = Path(str(item.get("path", "")))
+        if not path.is_file():
+            result.notes.append(f"input {kind}: {path} not found here, not checked")
+        elif file_digest(path)["sha256"] != item.get("sha256"):
+            result.problems.append(f"input {kind}: {path} differs from the file the audit read (SHA-256)")
+        else:
+            result.checked.append(f"input {kind}: {path}")
     return result

@@ -106,6 +106,16 @@ def test_verify_accepts_the_pack_and_detects_one_changed_byte_in_any_file(write,
         blamed = "manifest.sig" if name in ("manifest.json", "manifest.sig") else name
         assert f"FAIL  {blamed}:" in out, (name, out)
 
+    code, out = run("verify", str(pack), "--public-key", public, "--inputs")
+    assert 0 == code
+    assert f"ok  input log: {tmp_path / 'log.csv'}" in out
+    assert "note  input pack:fr-2023: fr-2023.yaml not found here, not checked" in out
+    (tmp_path / "log.csv").write_text(LOG.replace("a5,", "a6,") + "\n")
+    code, out = run("verify", str(pack), "--public-key", public, "--inputs")
+    assert 1 == code
+    assert f"FAIL  input log: {tmp_path / 'log.csv'} differs from the file the audit read (SHA-256)" in out
+    (tmp_path / "log.csv").write_text(LOG + "\n")
+
     extra = tmp_path / "extra"
     shutil.copytree(pack, extra)
     (extra / "notes.txt").write_text("added later")
