@@ -141,6 +141,14 @@ def _common_inputs(func: Any) -> Any:
 @click.option("--engine", type=click.Choice(["auto", "columnar", "row"]), default="auto", show_default=True,
               help="Audit engine: columnar (batched) when it supports the log and the rules, else row by row.")
 @click.option("--no-store", is_flag=True, help="Do not store the results in the database.")
+@click.option("--pack", "pack_dir", metavar="DIR",
+              help="Write every output into DIR (new or empty) with manifest.json (SHA-256 of every input and output) "
+                   "signed with --signing-key; check it with campaigns verify DIR.")
+@click.option("--signing-key", type=click.Path(), help="Ed25519 private key (PEM) that signs the --pack manifest.")
+@click.option("--pseudonymise", "pseudonymise", type=click.Path(), metavar="KEYFILE",
+              help="Replace phone numbers in every export by HMAC-SHA256 keyed hashes (pn:...), stable per key.")
+@click.option("--lang", type=click.Choice(["en", "fr"]), default="en", show_default=True,
+              help="Language of the summary, report, rule texts and messages.")
 @click.pass_context
 @exit_on_input_error
 def audit(ctx: click.Context, log: str, log_format: str | None, source_tz: str | None, encoding: str,
@@ -148,7 +156,8 @@ def audit(ctx: click.Context, log: str, log_format: str | None, source_tz: str |
           contracts: str | None, scrubs: str | None, campaigns_file: str | None, rules: str,
           params: tuple[str, ...], default_region: str, fmt: str,
           output: str | None, summary_file: str | None, evidence_file: str | None, suppression_file: str | None,
-          reorder_hours: float, engine: str, no_store: bool) -> None:
+          reorder_hours: float, engine: str, no_store: bool, pack_dir: str | None, signing_key: str | None,
+          pseudonymise: str | None, lang: str) -> None:
     """Ingest a dialer log and audit it against rule packs.
 
     \b
@@ -173,7 +182,8 @@ def audit(ctx: click.Context, log: str, log_format: str | None, source_tz: str |
         default_region=default_region, reorder_hours=reorder_hours, engine=engine)
     outputs = AuditOutputs(fmt=fmt, violations=output, summary=summary_file, evidence=evidence_file,
                            suppression=suppression_file,
-                           database_url=None if no_store else _context(ctx).store_url())
+                           database_url=None if no_store else _context(ctx).store_url(), pack=pack_dir,
+                           signing_key=signing_key, pseudonymise=pseudonymise, lang=lang)
     show_progress = output is not None or not sys.stdout.isatty()
     # This process runs nothing but the audit, so it may leave the collector off (its objects make no cycles).
     with collector_tuned_for_audit():
@@ -264,3 +274,46 @@ def guard_serve(ctx: click.Context, host: str, port: int, persons: str | None, o
 
 if __name__ == "__main__":
     main()
+
+
+@main.command()
+@click.argument("directory", type=click.Path())
+@click.option("--public-key", type=click.Path(),
+              help="The signer's Ed25519 public key (PEM) you trust; without it only the pack's own key is used, "
+                   "which shows the pack is intact but not who signed it.")
+@click.option("--inputs", "check_inputs", is_flag=True,
+              help="Also re-hash the inputs the manifest names, where they are found at their recorded paths.")
+@exit_on_input_error
+def verify(directory: str, public_key: str | None, check_inputs: bool) -> None:
+    """Check an evidence pack written by `campaigns audit --pack DIR`.
+
+    \b
+    Exit codes:
+      0  the signature matches and every file is as signed
+      1  a file was changed, added or removed, or the signature does not match (another key, an edited manifest)
+      2  not a pack (no manifest.json) or an unreadable key
+    """
+    from campaigns.output_pack import verify_pack
+
+    result = verify_pack(Path(directory), Path(public_key) if public_key else None, check_inputs)
+    for name in result.checked:
+        click.echo(f"ok  {name}")
+    for note in result.notes:
+        click.echo(f"note  {note}")
+    for problem in result.problems:
+        click.echo(f"FAIL  {problem}")
+    trust = "" if public_key else " (the pack's own key: not checked against a key you trust; pass --public-key)"
+    click.echo(f"{'pack intact' if result.ok else 'pack NOT intact'}: {len(result.checked)} file(s) checked, "
+               f"{len(result.problems)} problem(s); key {result.key_id}{trust}")
+    sys.exit(0 if result.ok else 1)
+
+
+@main.command()
+@click.argument("file", type=click.Path())
+@exit_on_input_error
+def keygen(file: str) -> None:
+    """Create an Ed25519 signing key FILE (PEM, mode 0600) and its public key FILE.pub, for audit --pack."""
+    from campaigns.output_pack import generate_key
+
+    public = generate_key(Path(file))
+    click.echo(f"signing key {file}; public key {public} (give it to whoever verifies your packs)")

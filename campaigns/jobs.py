@@ -62,6 +62,61 @@ class AuditOutputs:
     evidence: str | None = None
     suppression: str | None = None
     database_url: str | None = None
+    pack: str | None = None
+    signing_key: str | None = None
+    pseudonymise: str | None = None
+    lang: str = "en"
+
+
+PACK_FILES = {"json": "findings.jsonl", "csv": "findings.csv", "html": "report.html"}
+"""The findings files of an evidence pack, one per format; with summary.json, summary.txt, evidence.json and
+suppression.csv, then manifest.json and manifest.sig."""
+
+
+def _pack_directory(outputs: AuditOutputs) -> Path | None:
+    """The pack directory, checked before the audit runs: new or empty, and a key that can sign."""
+    from campaigns.output_pack import check_signing_key
+    from mystery_core.errors import InputError
+
+    if not outputs.pack:
+        return None
+    if not outputs.signing_key:
+        raise InputError("--signing-key", None, "--pack needs a signing key (create one with campaigns keygen FILE)")
+    check_signing_key(Path(outputs.signing_key))
+    directory = Path(outputs.pack)
+    if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
+        raise InputError("--pack", None, f"{directory}: exists and is not an empty directory")
+    return directory
+
+
+def _remove_if_empty(directory: Path) -> None:
+    """A pack directory the failed audit left empty goes (exit code 2 writes nothing)."""
+    with contextlib.suppress(OSError):
+        directory.rmdir()  # only ever removes an empty directory
+
+
+def _call_grid(request: AuditRequest, outcome: AuditOutcome, rows: list[Violation],
+               display: Callable[[str], str]) -> Any:
+    """Every attempt of the log read again for the report's heatmap and timeline (campaigns/output_report.py)."""
+    from campaigns.ingest.dispositions import load_mapping
+    from campaigns.model.phones import PhoneBook
+    from campaigns.model.records import Attempt
+    from campaigns.output_report import CallGrid, watched_persons
+
+    phones = PhoneBook(request.default_region)
+
+    def zone_of(phone: str) -> str | None:
+        zones = phones.lookup(phone).zones
+        return zones[0] if zones else None
+
+    grid = CallGrid(zone_of, watched_persons(rows), display)
+    mapping = load_mapping(request.dispositions) if request.dispositions else None
+    reader = LogReader(request.log, outcome.log_format, source_tz=request.source_tz, phones=phones, mapping=mapping,
+                       encoding=request.encoding)
+    for item in reader:
+        if isinstance(item, Attempt):
+            grid.add(item)
+    return grid
 
 
 def audit_with_outputs(request: AuditRequest, outputs: AuditOutputs, progress: Progress | None = None) -> AuditOutcome:
@@ -72,10 +127,17 @@ def audit_with_outputs(request: AuditRequest, outputs: AuditOutputs, progress: P
     import json
 
     from campaigns import output as report
+    from campaigns.output_explain import RuleLookup
+    from campaigns.output_pseudonym import Pseudonymiser
     from mystery_core import jsontext
 
     fmt = outputs.fmt
+    pseudo = Pseudonymiser.from_file(Path(outputs.pseudonymise)) if outputs.pseudonymise else None
+    rule_of = RuleLookup(request.rules, request.params)
+    pack = _pack_directory(outputs)
     with contextlib.ExitStack() as stack:
+        if pack is not None:
+            stack.callback(_remove_if_empty, pack)  # runs last: after the findings files are renamed into place
         recorder = None
         if outputs.database_url is not None:
             from campaigns.store.repo import RunRecorder
@@ -87,11 +149,17 @@ def audit_with_outputs(request: AuditRequest, outputs: AuditOutputs, progress: P
             recorder = RunRecorder(connection, str(request.log), list(request.rules), request.params)
             stack.callback(recorder.close)  # before the transaction ends, whichever way
         stream = stack.enter_context(atomic_output(outputs.violations, sys.stdout))
-        writer = report.ViolationWriter(fmt, stream)
+        writers = [report.ViolationWriter(fmt, stream, rule_of, outputs.lang)]
+        for pack_fmt, name in PACK_FILES.items():
+            if pack is not None:
+                pack_stream = stack.enter_context(atomic_output(str(pack / name), sys.stdout))
+                writers.append(report.ViolationWriter(pack_fmt, pack_stream, rule_of, outputs.lang))
 
         def on_violation(v: Violation) -> None:
             evidence_json = jsontext.dumps(v.evidence) if recorder and fmt in ("json", "csv") else None
-            writer.write(v, evidence_json)
+            shown, shown_json = (pseudo.violation(v), None) if pseudo else (v, evidence_json)
+            for writer in writers:
+                writer.write(shown, shown_json)
             if recorder:
                 recorder.violation(v, evidence_json)
 
@@ -102,30 +170,65 @@ def audit_with_outputs(request: AuditRequest, outputs: AuditOutputs, progress: P
 
         with progress(request.log) if progress else contextlib.nullcontext(lambda done: None) as on_progress:
             outcome = run_audit(request, on_violation, on_rejected, on_progress)
-        writer.close(outcome)
+        for writer in writers:
+            grid = None
+            if writer.fmt == "html":
+                grid = _call_grid(request, outcome, writer.rows, pseudo.phone if pseudo else lambda p: p)
+            writer.close(outcome, grid)
         data = report.summary(outcome)
         evidence = outcome.evidence_pack()
+        evidence["exports"] = {"pseudonymised": pseudo is not None, "lang": outputs.lang}
         if recorder:
             recorder.finish(log_sha256=outcome.checksums[str(request.log)], log_format=outcome.log_format,
                             evidence=evidence, summary=data, rows=outcome.rows, attempts=outcome.attempts,
                             rejected=outcome.rejected, violations=outcome.violations, exit_code=outcome.exit_code)
             data["run_id"] = recorder.run_id
             evidence["run_id"] = recorder.run_id
+    suppression = report.suppression_scope(outcome.suppression,
+                                           [rule for p in outcome.packs for rule in p.rules])
+    if pseudo:
+        suppression = [pseudo.row(row) for row in suppression]
+    text_summary = report.render_summary(data, outputs.lang)
     if outputs.summary:
         with atomic_output(outputs.summary, sys.stderr) as handle:
             if outputs.summary.endswith(".json"):
                 json.dump(data, handle, indent=1, ensure_ascii=False)
             else:
-                handle.write(report.render_summary(data))
+                handle.write(text_summary)
     else:
-        sys.stderr.write(report.render_summary(data))
+        sys.stderr.write(text_summary)
     if outputs.evidence:
         with atomic_output(outputs.evidence, sys.stderr) as handle:
             json.dump(evidence, handle, indent=1, ensure_ascii=False)
     if outputs.suppression:
         with atomic_output(outputs.suppression, sys.stderr) as handle:
-            report.write_suppression(outcome.suppression, handle)
+            report.write_suppression(suppression, handle)
+    if pack:
+        _write_pack(pack, outputs, data, text_summary, evidence, suppression)
     return outcome
+
+
+def _write_pack(pack: Path, outputs: AuditOutputs, data: dict[str, Any], text_summary: str,
+                evidence: dict[str, Any], suppression: list[dict[str, str]]) -> None:
+    """The rest of the pack (the findings files are written during the audit), then its signed manifest."""
+    import json
+
+    from campaigns import output as report
+    from campaigns.output_pack import write_manifest
+
+    with atomic_output(str(pack / "summary.json"), sys.stderr) as handle:
+        json.dump(data, handle, indent=1, ensure_ascii=False)
+    with atomic_output(str(pack / "summary.txt"), sys.stderr) as handle:
+        handle.write(text_summary)
+    with atomic_output(str(pack / "evidence.json"), sys.stderr) as handle:
+        json.dump(evidence, handle, indent=1, ensure_ascii=False)
+    with atomic_output(str(pack / "suppression.csv"), sys.stderr) as handle:
+        report.write_suppression(suppression, handle)
+    inputs = {kind: {"path": item["path"], "sha256": item["sha256"]} for kind, item in evidence["inputs"].items()}
+    inputs.update({f"pack:{p['name']}": {"path": p["file"], "sha256": p["sha256"]} for p in evidence["packs"]})
+    write_manifest(pack, inputs, Path(str(outputs.signing_key)),
+                   {"tool": evidence["tool"], "finished_at": evidence["finished_at"], "run_id": evidence.get("run_id"),
+                    "exit_code": evidence["exit_code"], "exports": evidence["exports"]})
 
 
 @dataclass(frozen=True, slots=True)

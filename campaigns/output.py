@@ -7,19 +7,26 @@ many and why, out of scope), so that "no violations" is never read where nothing
 from __future__ import annotations
 
 import csv
-import html
 import json
+from collections.abc import Callable
 from typing import Any, TextIO
 
 from campaigns.engines.audit import AuditOutcome
 from campaigns.model.records import Violation
+from campaigns.output_explain import explained
+from campaigns.output_lang import message as translated_message
+from campaigns.output_lang import rule_title, translator
+from campaigns.output_report import CallGrid, render_html
+from campaigns.rules.model import Rule
 from mystery_core import jsontext
 from mystery_core.csvcell import safe_cell, safe_row
 
 FORMATS = ("table", "json", "csv", "html")
 CSV_COLUMNS = ("call_id", "rule", "phone", "person_id", "person_key_basis", "campaign", "principal", "local_time",
-               "zones", "message", "evidence", "source", "line", "started_at_utc", "record")
-"""`record` is `violation`, or `coverage` for the rows that end the file (one per rule: its coverage as JSON
+               "zones", "message", "evidence", "source", "line", "started_at_utc", "rule_text", "citation",
+               "certainty", "reasoning", "record")
+"""`rule_text`, `citation`, `certainty`: the rule's, from its pack; `reasoning`: why the call breaks it, as a JSON
+list of sentences (campaigns/output_explain.py). `record` is `violation`, or `coverage` for the rows that end the file (one per rule: its coverage as JSON
 in `evidence`, in words in `message`)."""
 
 
@@ -53,9 +60,12 @@ def coverage_text(item: dict[str, Any]) -> str:
 class ViolationWriter:
     """Streams violations in one format; html and table keep rows until `close` (they need widths / a page)."""
 
-    def __init__(self, fmt: str, stream: TextIO) -> None:
+    def __init__(self, fmt: str, stream: TextIO, rule_of: Callable[[str], Rule | None] = lambda _: None,
+                 lang: str = "en") -> None:
         self.fmt = fmt
         self.stream = stream
+        self.rule_of = rule_of
+        self.lang = lang
         self.rows: list[Violation] = []
         self._csv: Any = None
         if fmt == "csv":
@@ -65,12 +75,13 @@ class ViolationWriter:
     def write(self, v: Violation, evidence_json: str | None = None) -> None:
         """Write one finding; `evidence_json`: its evidence already serialized (else it is serialized here)."""
         if self.fmt == "json":
-            row = v.as_json()
+            row = explained(v, self.rule_of(v.rule), self.lang)
             if evidence_json is not None:
                 row["evidence"] = jsontext.already(evidence_json)
             self.stream.write(jsontext.dumps(row) + "\n")
         elif self.fmt == "csv":
-            row = v.as_json()
+            row = explained(v, self.rule_of(v.rule), self.lang)
+            row["reasoning"] = jsontext.dumps(row["reasoning"])
             row["zones"] = " ".join(v.zones)
             row["evidence"] = evidence_json if evidence_json is not None else jsontext.dumps(v.evidence)
             row["record"] = "violation"
@@ -78,14 +89,15 @@ class ViolationWriter:
         else:
             self.rows.append(v)
 
-    def close(self, outcome: AuditOutcome) -> None:
-        """Finish the file: the table or page, and in every format the coverage of each rule."""
+    def close(self, outcome: AuditOutcome, grid: CallGrid | None = None) -> None:
+        """Finish the file: the table or page (with the calls' `grid` for its charts), and in every format the
+        coverage of each rule."""
         coverage = rule_coverage(outcome)
         if self.fmt == "table":
-            self.stream.write(render_table(self.rows))
+            self.stream.write(render_table(self.rows, self.lang))
             self.stream.write(render_coverage(coverage, outcome.exit_code))
         elif self.fmt == "html":
-            self.stream.write(render_html(self.rows, summary(outcome)))
+            self.stream.write(render_html(self.rows, summary(outcome), list(outcome.packs), grid, self.lang))
         elif self.fmt == "json":
             for item in coverage:
                 self.stream.write(jsontext.dumps({"record": "coverage", **item}) + "\n")
@@ -103,11 +115,12 @@ def render_coverage(coverage: list[dict[str, Any]], exit_code: int) -> str:
     return "\n".join(["", head, *(f"  {coverage_text(item)}" for item in coverage)]) + "\n"
 
 
-def render_table(rows: list[Violation]) -> str:
+def render_table(rows: list[Violation], lang: str = "en") -> str:
     if not rows:
-        return "no violations\n"
+        return "no violations\n" if lang == "en" else "aucun manquement\n"
     header = ("call_id", "rule", "phone", "local time", "finding")
-    cells = [(v.call_id or "-", v.rule, v.phone or v.campaign, v.local_time[:19] or "-", v.message) for v in rows]
+    cells = [(v.call_id or "-", v.rule, v.phone or v.campaign, v.local_time[:19] or "-",
+              translated_message(v.message, lang)) for v in rows]
     widths = [max(len(header[i]), *(len(c[i]) for c in cells)) for i in range(4)]
     lines = ["  ".join(h.ljust(w) for h, w in zip(header[:4], widths, strict=True)) + "  " + header[4]]
     for c in cells:
@@ -143,58 +156,77 @@ def summary(outcome: AuditOutcome) -> dict[str, Any]:
             "warnings": list(outcome.warnings), "exit_code": outcome.exit_code}
 
 
-def render_summary(data: dict[str, Any]) -> str:
+def render_summary(data: dict[str, Any], lang: str = "en") -> str:
+    """The summary as text, in `lang` (campaigns/output_lang.py)."""
+    t = translator(lang)
     engine = data.get("engine", "row")
     note = f" (columnar not used: {data['engine_note']})" if data.get("engine_note") else ""
-    out = ["campaigns audit summary", f"engine: {engine}{note}", "", "inputs (rows read = kept + rejected):"]
+    out = [t("campaigns audit summary"), t("engine: {engine}{note}").format(engine=engine, note=note), "",
+           t("inputs (rows read = kept + rejected):")]
     out += [f"  {line}" for line in data["reconciliation"]]
     if data["unmapped_dispositions"]:
-        out.append("  unmapped disposition codes: " + ", ".join(f"{k} ({v})" for k, v in
-                                                               sorted(data["unmapped_dispositions"].items())))
+        out.append("  " + t("unmapped disposition codes: ") + ", ".join(
+            f"{k} ({v})" for k, v in sorted(data["unmapped_dispositions"].items())))
     if data["ignored_columns"]:
-        out.append("  ignored columns: " + ", ".join(data["ignored_columns"]))
+        out.append("  " + t("ignored columns: ") + ", ".join(data["ignored_columns"]))
     for warning in data.get("warnings", ()):
-        out.append(f"  warning: {warning}")
+        out.append("  " + t("warning: {w}").format(w=warning))
     if data["late_rows"]:
-        out.append(f"  {data['late_rows']} attempts arrived more than the reorder window out of time order: "
-                   "sort the log by start time for exact counts")
-    out += ["", f"packs: {', '.join(data['packs'])}", "", "rules (which applied, and why the others did not):"]
+        out.append("  " + t("{n} attempts arrived more than the reorder window out of time order: sort the log by "
+                            "start time for exact counts").format(n=data["late_rows"]))
+    out += ["", t("packs: {packs}").format(packs=", ".join(data["packs"])), "",
+            t("rules (which applied, and why the others did not):")]
     for rule in data["rules"]:
-        out.append(f"  {rule['rule']} [{rule['certainty']}] {rule.get('status', 'evaluated')}: {rule['violations']} "
-                   f"violation(s) in {rule['evaluated']} evaluated attempts - {rule['title']}")
-        out.append(f"      citation: {rule['citation']}")
+        title = rule_title(rule["rule"], rule["title"], lang)
+        out.append(f"  {rule['rule']} [{rule['certainty']}] " + t(
+            "{status}: {n} violation(s) in {evaluated} evaluated attempts - {title}").format(
+            status=t(rule.get("status", "evaluated")), n=rule["violations"], evaluated=rule["evaluated"],
+            title=title))
+        out.append("      " + t("citation: {c}").format(c=rule["citation"]))
         for reason, count in sorted(rule["not_evaluated"].items()):
-            out.append(f"      not evaluated: {reason} ({count} attempts)")
+            out.append("      " + t("not evaluated: {reason} ({n} attempts)").format(reason=reason, n=count))
         for reason, count in sorted(rule["out_of_scope"].items()):
-            out.append(f"      out of scope: {reason} ({count} attempts)")
+            out.append("      " + t("out of scope: {reason} ({n} attempts)").format(reason=reason, n=count))
         if rule["params"]:
-            out.append("      parameters: " + "; ".join(f"{k}={json.dumps(v, ensure_ascii=False)}"
-                                                         for k, v in rule["params"].items()))
+            out.append("      " + t("parameters: ") + "; ".join(f"{k}={json.dumps(v, ensure_ascii=False)}"
+                                                              for k, v in rule["params"].items()))
         if rule["fine"] and rule["violations"]:
             fine = rule["fine"]
-            out.append(f"      fine exposure: {rule['violations']} x {fine['currency']} {fine['low']:,.0f}-"
+            out.append("      " + t("fine exposure: ") + f"{rule['violations']} x {fine['currency']} {fine['low']:,.0f}-"
                        f"{fine['high']:,.0f} per {fine['per']} = {fine['currency']} {fine['exposure_low']:,.0f}-"
                        f"{fine['exposure_high']:,.0f} ({fine['citation']})")
     if data["campaigns"]:
-        out += ["", "violations per campaign:"]
+        out += ["", t("violations per campaign:")]
         for campaign, per_rule in data["campaigns"].items():
             out.append(f"  {campaign}: " + ", ".join(f"{rule} {count}" for rule, count in per_rule.items()))
-    out += ["", f"total: {data['violations']} violation(s), {data['rejected']} rejected log row(s), "
-                f"{data['input_rejected']} rejected input row(s); coverage {data.get('coverage', 'full')}; "
-                f"exit code {data['exit_code']}"]
+    out += ["", t("total: {v} violation(s), {r} rejected log row(s), {ir} rejected input row(s); coverage {c}; "
+                  "exit code {e}").format(v=data["violations"], r=data["rejected"], ir=data["input_rejected"],
+                                          c=t(data.get("coverage", "full")), e=data["exit_code"])]
     return "\n".join(out) + "\n"
 
 
-def render_html(rows: list[Violation], data: dict[str, Any]) -> str:
-    from jinja2 import Environment, PackageLoader, select_autoescape
+SUPPRESSION_COLUMNS = ("phone", "person_id", "principal", "purpose", "reason", "since", "until")
+"""The scope of each entry: `principal` (empty: every principal, e.g. a national list), `purpose` (the purposes
+the entry bars, space-separated; `all` for an objection, which binds any purpose), `until` (empty: no end)."""
 
-    env = Environment(loader=PackageLoader("campaigns", "templates"), autoescape=select_autoescape(["html", "j2"]))
-    template = env.get_template("audit.html.j2")
-    return template.render(rows=rows, summary=data, json=json, escape=html.escape)
+
+def suppression_scope(rows: list[dict[str, str]], rules: list[Rule]) -> list[dict[str, str]]:
+    """Each suppression row with its `purpose`: every purpose for an objection; for a refusal, the purposes of the
+    run's cooling-off rules; for a list entry, those of its opposition-list rules (`all` when a rule covers every
+    purpose)."""
+    def purposes(check: str) -> str:
+        chosen = [rule for rule in rules if rule.check == check]
+        if not chosen or any(not rule.purposes for rule in chosen):
+            return "all"
+        return " ".join(sorted({p for rule in chosen for p in rule.purposes}))
+
+    by_reason = {"objection": "all", "refusal": purposes("cooling_off")}
+    listed = purposes("opposition_list")
+    return [{**row, "purpose": by_reason.get(row["reason"].split(" ", 1)[0], listed)} for row in rows]
 
 
 def write_suppression(rows: list[dict[str, str]], stream: TextIO) -> None:
     """The suppression list as CSV; text from the logs never reaches a spreadsheet as a formula."""
-    writer = csv.DictWriter(stream, fieldnames=["phone", "person_id", "principal", "reason", "since", "until"])
+    writer = csv.DictWriter(stream, fieldnames=list(SUPPRESSION_COLUMNS), restval="")
     writer.writeheader()
     writer.writerows({name: safe_cell(value) for name, value in row.items()} for row in rows)

@@ -94,5 +94,5 @@ def test_an_audit_with_its_files_and_its_store_record_is_one_library_call(write,
                         if "call_id" in (record := json.loads(line))]
     data = json.loads(summary.read_text())
     assert (1, 1) == (data["violations"], data["run_id"])
-    assert "phone,person_id,principal,reason,since,until" == stop.read_text().splitlines()[0]
+    assert "phone,person_id,principal,purpose,reason,since,until" == stop.read_text().splitlines()[0]
     assert [] == sorted(p.name for p in tmp_path.rglob("*.part"))

@@ -292,10 +292,10 @@ def test_the_suppression_export_lists_objections_on_every_number_and_live_refusa
     audit(log, "fr-2023", "--persons", str(persons), "--suppression", str(export))
 
     lines = export.read_text().splitlines()
-    assert "phone,person_id,principal,reason,since,until" == lines[0]
-    assert ["+33142345678,P,acme,objection (call stop),2026-03-16T10:00:00Z,",
-            "+33612345678,P,acme,objection (call stop),2026-03-16T10:00:00Z,",
-            "+33687654321,,acme,refusal (call no),2026-03-16T10:30:00Z,2026-05-16"] == lines[1:]
+    assert "phone,person_id,principal,purpose,reason,since,until" == lines[0]
+    assert ["+33142345678,P,acme,all,objection (call stop),2026-03-16T10:00:00Z,",
+            "+33612345678,P,acme,all,objection (call stop),2026-03-16T10:00:00Z,",
+            "+33687654321,,acme,canvassing,refusal (call no),2026-03-16T10:30:00Z,2026-05-16"] == lines[1:]
 
 
 def test_automated_calls_must_show_an_npv_number_and_a_log_without_dial_mode_is_not_evaluated(write, audit):  # type: ignore[no-untyped-def]

@@ -1,0 +1,123 @@
+"""Each finding made self-contained for a regulator: the rule's text, citation and certainty, and the reasoning.
+
+A finding written by a check says what happened on one call (`message`) and carries the facts it rests on
+(`evidence`); the rule's text, its citation and how sure we are of it (V verified, S secondary source, U
+unverified) live in the rule definitions and used to reach only the summary. A page handed to the DGCCRF or the
+CNIL is read alone, so every finding now repeats them, and `reasoning` spells out in order why the call breaks
+the rule: the rule, the facts of the call (its local time), the facts from the evidence (each earlier attempt
+counted, with its purpose when the check recorded it; which holiday, in which calendar; the refusal or list
+entry), and what the audit assumed. Pure functions: no I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from functools import lru_cache
+from typing import Any
+
+from campaigns.model.records import Violation
+from campaigns.output_lang import holiday_name, rule_title, translator
+from campaigns.output_lang import message as translated_message
+from campaigns.rules.model import Pack, Rule
+
+CERTAINTY = {"V": "verified against the text", "S": "from a secondary source", "U": "unverified"}
+
+Translate = Callable[[str], str]
+
+
+def rules_by_id(packs: Iterable[Pack]) -> dict[str, Rule]:
+    """Every rule of the packs by id."""
+    return {rule.id: rule for pack in packs for rule in pack.rules}
+
+
+def _attempt_text(item: Mapping[str, Any], t: Translate) -> str:
+    parts = [str(item.get("call_id", "?")), str(item.get("started_at_utc", item.get("started_at", "")))]
+    for key in ("campaign", "purpose", "disposition", "phone"):
+        if item.get(key):
+            parts.append(f"{t(key)} {item[key]}")
+    return " ".join(p for p in parts if p)
+
+
+@lru_cache(maxsize=1024)
+def _rule_sentence(rule_id: str, title: str, citation: str, certainty: str, lang: str) -> str:
+    t = translator(lang)
+    return t("rule {id}: {title} ({citation}; certainty {certainty}: {meaning})").format(
+        id=rule_id, title=rule_title(rule_id, title, lang), citation=citation, certainty=certainty,
+        meaning=t(CERTAINTY.get(certainty, certainty)))
+
+
+def reasoning(v: Violation, rule: Rule | None, lang: str = "en") -> list[str]:
+    """Why this call breaks the rule, as sentences in order: the rule, the call, the evidence, the assumptions."""
+    t = translator(lang)
+    out = []
+    if rule is not None:
+        out.append(_rule_sentence(rule.id, rule.title, rule.citation, rule.certainty, lang))
+    if v.local_time:
+        out.append(t("the call started at {local} callee time ({zones}), {utc} UTC").format(
+            local=v.local_time, zones=", ".join(v.zones) or "-", utc=v.started_at_utc))
+    out.append(t("finding: {message}").format(message=translated_message(v.message, lang)))
+    ev = v.evidence
+    if ev.get("holiday"):
+        out.append(t("{date} is {holiday}, a public holiday in the calendar {calendar} (holidays package)").format(
+            date=ev.get("date", ""), calendar=ev.get("calendar", ""),
+            holiday=holiday_name(str(ev.get("calendar", "")), str(ev.get("date", "")), str(ev["holiday"]), lang)))
+    earlier = ev.get("earlier_attempts")
+    if isinstance(earlier, list) and earlier:
+        out.append(t("earlier attempts counted ({n}):").format(n=len(earlier)) + " "
+                   + "; ".join(_attempt_text(a, t) for a in earlier if isinstance(a, dict)))
+    for key in ("refusal", "opt_out", "entry", "list_entry", "consents_seen", "contracts_seen"):
+        value = ev.get(key)
+        if not value:
+            continue
+        if isinstance(value, dict):
+            out.append(f"{t(key)}: {_attempt_text(value, t)}")
+        elif isinstance(value, list) and value:
+            out.append(f"{t(key)}: " + "; ".join(_attempt_text(v, t) if isinstance(v, dict) else str(v)
+                                                 for v in value))
+        else:
+            out.append(f"{t(key)}: {value}")
+    if ev.get("principal_basis") == "assumed_single":
+        out.append(t("assumed: no principal known, every campaign of the log counted as one principal"))
+    if ev.get("zone_basis"):
+        out.append(t("assumed: time zone from the {basis}").format(basis=t(str(ev["zone_basis"]))))
+    return out
+
+
+def explained(v: Violation, rule: Rule | None, lang: str = "en") -> dict[str, Any]:
+    """The finding as a JSON-ready dict with `rule_text`, `citation`, `certainty` and `reasoning` added (and the
+    message in `lang`)."""
+    row = v.as_json()
+    row["message"] = translated_message(v.message, lang)
+    row["rule_text"] = rule_title(rule.id, rule.title, lang) if rule else ""
+    row["citation"] = rule.citation if rule else ""
+    row["certainty"] = rule.certainty if rule else ""
+    row["reasoning"] = reasoning(v, rule, lang)
+    return row
+
+
+class RuleLookup:
+    """Rules by id for findings written while the audit runs: the requested packs loaded up front (with the
+    run's parameter overrides), and a pack a campaign registry adds loaded when its first finding arrives."""
+
+    def __init__(self, names: Iterable[str], params: Mapping[str, str]) -> None:
+        from campaigns.rules.load import load_packs
+
+        self._params = dict(params)
+        self._rules = rules_by_id(load_packs(names, params))
+        self._tried: set[str] = set()
+
+    def __call__(self, rule_id: str) -> Rule | None:
+        rule = self._rules.get(rule_id)
+        pack = rule_id.rsplit(".", 1)[0]
+        if rule is None and pack not in self._tried:
+            from campaigns.rules.load import load_packs
+            from mystery_core.errors import InputError
+
+            self._tried.add(pack)
+            try:
+                self._rules.update(rules_by_id(load_packs([pack], {k: v for k, v in self._params.items()
+                                                                    if k.startswith(pack + ".")})))
+            except InputError:
+                return None
+            rule = self._rules.get(rule_id)
+        return rule
