@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from mystery.pipeline.process import process_campaign
 from mystery.pipeline.campaign import dial_scenario
+from mystery.pipeline.process import process_campaign
 from mystery.records import Word
 from mystery.scenario.load import load_scenario
 from mystery.schedule import account_from_settings
