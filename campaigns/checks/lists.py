@@ -13,7 +13,7 @@ from campaigns.checks.base import Check, Outcome
 from campaigns.checks.contract import exempted
 from campaigns.model.call import Call
 from campaigns.model.facts import Facts
-from campaigns.model.history import PersonHistory
+from campaigns.model.history import REFUSALS, Past, PersonHistory
 from campaigns.model.records import Finding
 
 
@@ -53,29 +53,59 @@ class ConsentParams:
     scopes: frozenset[str]
     max_age_s: float | None
     contract_exception: bool
+    withdrawn_by: frozenset[str]  # dispositions of a call to the same principal that withdraw an earlier consent
 
 
 def prepare_consent(params: Mapping[str, Any]) -> ConsentParams:
     age = params.get("max_age_days")
+    withdrawn_by = frozenset(params.get("withdrawn_by", ()))
+    if not withdrawn_by <= REFUSALS:
+        raise ValueError(f"withdrawn_by: expected some of {', '.join(sorted(REFUSALS))}, "
+                         f"got {', '.join(sorted(withdrawn_by - REFUSALS))}")
     return ConsentParams(frozenset(params.get("scopes", ["canvassing", "all"])),
                          float(age) * 86400 if age not in (None, "") else None,
-                         bool(params.get("contract_exception", False)))
+                         bool(params.get("contract_exception", False)), withdrawn_by)
+
+
+def withdrawal(history: PersonHistory | None, dispositions: frozenset[str], ts: float) -> Past | None:
+    """The latest call to this principal and person, before `ts`, whose outcome withdrew consent (a refusal
+    or an opt-out said on the phone), or None."""
+    if history is None or not dispositions:
+        return None
+    found = [past for past in (history.refusal, history.opt_out)
+             if past is not None and past.disposition in dispositions and past.ts < ts]
+    if found:
+        return max(found)
+    # the latest refusal may be of a kind that does not withdraw: look through the kept attempts
+    for past in reversed(history.attempts):
+        if past.ts < ts and past.disposition in dispositions:
+            return past
+    return None
 
 
 def eval_consent(call: Call, rule: Any, p: ConsentParams, history: PersonHistory | None,
                  facts: Facts) -> Outcome:
     ts = call.attempt.ts
+    principal = call.attempt.principal
+    said = withdrawal(history, p.withdrawn_by, ts)
     seen = []
     for consent in facts.consents_for(call.phone.e164, call.person_id):
         if consent.scope not in p.scopes:
             continue
         given = consent.given_at.timestamp()
         withdrawn = consent.withdrawn_at.timestamp() if consent.withdrawn_at else None
-        if given <= ts and (withdrawn is None or withdrawn > ts) and (p.max_age_s is None or ts - given <= p.max_age_s):
+        entry: dict[str, Any] = {"given_at": consent.given_at.isoformat(),
+                                 "withdrawn_at": consent.withdrawn_at.isoformat() if consent.withdrawn_at else None,
+                                 "scope": consent.scope, "principal": consent.principal or "(any)",
+                                 "file": consent.file, "line": consent.line}
+        if consent.principal and consent.principal != principal:
+            entry["not_applied_because"] = f"given to {consent.principal}, not to {principal}"
+        elif said is not None and said.ts >= given:
+            entry["not_applied_because"] = f"withdrawn by the callee's {said.disposition} on call {said.call_id}"
+            entry["withdrawn_by_call"] = said.as_json()
+        elif given <= ts and (withdrawn is None or withdrawn > ts) and (p.max_age_s is None or ts - given <= p.max_age_s):
             return None
-        seen.append({"given_at": consent.given_at.isoformat(),
-                     "withdrawn_at": consent.withdrawn_at.isoformat() if consent.withdrawn_at else None,
-                     "scope": consent.scope, "file": consent.file, "line": consent.line})
+        seen.append(entry)
     why = "no consent on file for this person or number" if not seen else "no consent valid at the time of the call"
     evidence = {"consents_seen": seen, "scopes_accepted": sorted(p.scopes),
                 "max_age_days": p.max_age_s / 86400 if p.max_age_s else None, "person_key": call.person_key}

@@ -66,12 +66,14 @@ def _inside(windows: Windows, minute: int) -> bool:
 
 
 def has_scope_consent(call: Call, facts: Facts, scope: str) -> bool:
-    """A consent of `scope`, given before the call and not withdrawn at its time."""
+    """A consent of `scope`, given to the call's principal (or to any, when it names none) before the call
+    and not withdrawn at its time."""
     if not scope:
         return False
     ts = call.attempt.ts
+    principal = call.attempt.principal
     for consent in facts.consents_for(call.phone.e164, call.person_id):
-        if consent.scope == scope and consent.given_at.timestamp() <= ts and (
+        if consent.scope == scope and consent.principal in ("", principal) and consent.given_at.timestamp() <= ts and (
                 consent.withdrawn_at is None or consent.withdrawn_at.timestamp() > ts):
             return True
     return False

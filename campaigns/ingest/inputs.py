@@ -22,7 +22,7 @@ from mystery_core.errors import InputError
 COLUMNS = {
     "persons": (("person_id", "phone"), ("region",)),
     "oppositions": (("phone", "listed_at", "source"), ()),
-    "consents": (("phone", "person_id", "given_at", "withdrawn_at", "scope"), ()),
+    "consents": (("phone", "person_id", "given_at", "withdrawn_at", "scope"), ("principal",)),
     "contracts": (("principal", "started_at", "subject"), ("phone", "person_id", "ended_at")),
     "scrubs": (("principal", "source", "scrubbed_at"), ()),
     "campaigns": (("campaign", "principal", "purpose"), ("packs", "sector", "subjects")),
@@ -127,7 +127,8 @@ def _add(facts: Facts, kind: str, row: dict[str, str], path: str, line: int) -> 
             raise _Bad("phone", "give a phone or a person_id")
         withdrawn = _when(row["withdrawn_at"], "withdrawn_at") if row["withdrawn_at"] else None
         facts.add_consent(Consent(_phone(facts, row["phone"]) if row["phone"] else "", row["person_id"],
-                                  _when(row["given_at"], "given_at"), withdrawn, scope, path, line))
+                                  _when(row["given_at"], "given_at"), withdrawn, scope, path, line,
+                                  row.get("principal", "")))
     elif kind == "scrubs":
         source = row["source"].lower()
         if source not in LIST_SOURCES:

@@ -25,11 +25,15 @@ class Facts:
     registry: dict[str, CampaignInfo] = field(default_factory=dict)
     present: set[str] = field(default_factory=set)
     phones: PhoneBook = field(default_factory=PhoneBook)
+    consents_any_principal: int = 0
+    """Consents that name no principal: each counts for every principal of the log (the summary says so)."""
 
     def add_opposition(self, entry: Opposition) -> None:
         self.oppositions.setdefault(entry.phone, []).append(entry)
 
     def add_consent(self, consent: Consent) -> None:
+        if not consent.principal:
+            self.consents_any_principal += 1
         if consent.phone:
             self.consents.setdefault("n:" + consent.phone, []).append(consent)
         if consent.person_id:

@@ -87,7 +87,8 @@ class Opposition:
 
 @dataclass(frozen=True, slots=True)
 class Consent:
-    """A consent record. scope: canvassing (the opt-in of L223-1), out_of_hours (D223-9 al. 2), or all."""
+    """A consent record. scope: canvassing (the opt-in of L223-1), out_of_hours (D223-9 al. 2), or all;
+    principal: the professional it was given to (L223-1 from 2026-08-11), "" = every principal of the log."""
 
     phone: str
     person_id: str
@@ -96,6 +97,7 @@ class Consent:
     scope: str
     file: str
     line: int
+    principal: str = ""
 
 
 @dataclass(frozen=True, slots=True)

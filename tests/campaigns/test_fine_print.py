@@ -38,3 +38,50 @@ def test_housing_adaptation_is_banned_only_from_the_2025_law_that_added_it(write
     found = next(v for v in run.violations if v["call_id"] == "adapt_after")
     assert "2025-07-02" == found["evidence"]["sector_banned_since"]
     assert "also_breaches" not in found
+
+
+@ENGINES
+def test_a_consent_binds_only_the_professional_it_was_given_to(write, audit, engine):  # type: ignore[no-untyped-def]
+    # C. consom. L223-1 (from 2026-08-11): the consumer consents to canvassing by one professional; beta's
+    # call does not pass on acme's consent. A consent without a principal counts for all, and the summary says so.
+    consents = write("consents.csv", "phone,person_id,given_at,withdrawn_at,scope,principal\n"
+                                     "+33142345678,,2026-08-01,,canvassing,acme\n"
+                                     "+33142345679,,2026-08-01,,canvassing,")
+    log = _log(write, [("acme", "2026-08-12T11:00:00+02:00", "+33142345678", "answered"),
+                       ("beta", "2026-08-12T11:05:00+02:00", "+33142345678", "answered", {"principal": "beta"}),
+                       ("any_acme", "2026-08-12T11:10:00+02:00", "+33142345679", "answered"),
+                       ("any_beta", "2026-08-12T11:15:00+02:00", "+33142345679", "answered", {"principal": "beta"})])
+    run = audit(log, "fr-2026", "--consents", str(consents), "--engine", engine)
+
+    assert (["fr-2026.consent"], 1) == (run.rules_of("beta"), run.count("fr-2026.consent"))
+    assert [] == run.rules_of("acme") == run.rules_of("any_acme") == run.rules_of("any_beta")
+    found = next(v for v in run.violations if v["call_id"] == "beta")
+    assert "given to acme, not to beta" == found["evidence"]["consents_seen"][0]["not_applied_because"]
+    assert "also_breaches" not in found
+    assert any("1 consent(s) name no principal" in w for w in run.summary["warnings"])
+
+
+@ENGINES
+def test_a_refusal_or_opt_out_withdraws_consent(write, audit, engine):  # type: ignore[no-untyped-def]
+    # C. consom. L223-1 (from 2026-08-11): consent may be withdrawn at any time; a person who consented and
+    # then refused (or opted out) on acme's call is not called again on that consent two months later.
+    consents = write("consents.csv", "phone,person_id,given_at,withdrawn_at,scope,principal\n"
+                                     "+33142345678,,2026-08-01,,canvassing,acme\n"
+                                     "+33142345679,,2026-08-01,,canvassing,acme\n"
+                                     "+33142345670,,2026-08-01,,canvassing,acme\n"
+                                     "+33142345670,,2026-09-01,,canvassing,acme")
+    log = _log(write, [("refuse", "2026-08-12T11:00:00+02:00", "+33142345678", "refused"),
+                       ("later", "2026-10-13T11:00:00+02:00", "+33142345678", "answered"),
+                       ("optout", "2026-08-12T11:05:00+02:00", "+33142345679", "opt_out"),
+                       ("after_optout", "2026-10-13T11:05:00+02:00", "+33142345679", "answered"),
+                       ("refuse2", "2026-08-12T11:10:00+02:00", "+33142345670", "refused"),
+                       ("reconsented", "2026-10-13T11:10:00+02:00", "+33142345670", "answered")])
+    run = audit(log, "fr-2026", "--consents", str(consents), "--engine", engine)
+
+    assert ["fr-2026.consent"] == run.rules_of("later")
+    assert ["fr-2026.consent", "gdpr.objection"] == run.rules_of("after_optout")
+    assert [] == run.rules_of("reconsented")  # a new consent given after the refusal
+    assert 2 == run.count("fr-2026.consent")
+    later = next(v for v in run.violations if v["call_id"] == "later")
+    assert "withdrawn by the callee's refused on call refuse" == \
+        later["evidence"]["consents_seen"][0]["not_applied_because"]

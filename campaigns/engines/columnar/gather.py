@@ -28,7 +28,7 @@ from campaigns.model.localtime import Local, utc_tails, wall_texts
 from campaigns.model.records import DISPOSITIONS, Attempt, Violation
 from campaigns.rules.select import RuleSet
 
-HISTORY = {"frequency", "min_gap", "max_per_day", "cooling_off", "objection", "redial_after_abandon"}
+HISTORY = {"frequency", "min_gap", "max_per_day", "cooling_off", "objection", "redial_after_abandon", "consent"}
 
 
 class Gatherer:
