@@ -85,3 +85,20 @@ def test_a_refusal_or_opt_out_withdraws_consent(write, audit, engine):  # type: 
     later = next(v for v in run.violations if v["call_id"] == "later")
     assert "withdrawn by the callee's refused on call refuse" == \
         later["evidence"]["consents_seen"][0]["not_applied_because"]
+
+
+@ENGINES
+def test_only_canvassing_attempts_count_toward_four_in_thirty_days(write, audit, engine):  # type: ignore[no-untyped-def]
+    # C. consom. D223-9 al. 3 limits canvassing attempts to 4 per 30 days: three service calls (delivery,
+    # after-sales) before four canvassing calls leave the fourth canvassing call within the cap; a fifth
+    # canvassing call breaks it, and its evidence lists the four canvassing attempts only.
+    service = {"purpose": "service", "campaign": "after_sales"}
+    rows = [(f"s{i}", f"2026-03-0{i + 2}T11:00:00+01:00", "+33142345678", "answered", service) for i in range(3)]
+    rows += [(f"c{i}", f"2026-03-{9 + i:02d}T11:00:00+01:00", "+33142345678", "no_answer") for i in range(5)]
+    run = audit(_log(write, rows), "fr-2023", "--engine", engine)
+
+    assert [] == run.rules_of("c3")
+    assert (["fr-2023.frequency"], 1) == (run.rules_of("c4"), run.count("fr-2023.frequency"))
+    found = next(v for v in run.violations if v["call_id"] == "c4")
+    assert ["c0", "c1", "c2", "c3"] == [p["call_id"] for p in found["evidence"]["earlier_attempts"]]
+    assert "also_breaches" not in found

@@ -99,8 +99,8 @@ def test_every_report_prints_the_interpretation_parameters(case, audit):  # type
     run = audit(files["log"], "fr-2023", *files["args"])
 
     frequency = next(r for r in run.summary["rules"] if r["rule"] == "fr-2023.frequency")
-    assert {"max_attempts": 4, "window_days": 30, "count_failed": False, "subject": "principal"} == \
-        frequency["params"]
+    assert {"max_attempts": 4, "window_days": 30, "count_failed": False, "subject": "principal",
+            "count_purposes": ["canvassing", "unknown"]} == frequency["params"]
     refusal = next(r for r in run.summary["rules"] if r["rule"] == "fr-2023.refusal")
     assert "next_local_day" == refusal["params"]["start"]
     assert 2 * 375000 == refusal["fine"]["exposure_high"]

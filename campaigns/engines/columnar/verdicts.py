@@ -43,6 +43,7 @@ from campaigns.checks.windows import (
     time_of_day_finding,
 )
 from campaigns.engines.columnar.columns import Names, Rows, object_array
+from campaigns.engines.columnar.layouts import PURPOSES_ANY
 from campaigns.model.calendars import holiday_name
 from campaigns.model.facts import Facts
 from campaigns.model.history import Past
@@ -254,6 +255,8 @@ def frequency(batch: Batch, rule: Any, p: FrequencyParams, flagged: np.ndarray) 
         counts &= merged["disp"][pj] != FAILED
     if p.same_campaign:
         counts &= merged["camp"][pj] == rows.camp[pr]
+    if p.purposes:
+        counts &= np.isin(merged["purpose"][pj], [PURPOSES_ANY.index(x) for x in p.purposes if x in PURPOSES_ANY])
     count = np.bincount(pr[counts], minlength=len(rows))
     breaks = count[decided] >= p.max_attempts
     if not p.count_failed:
