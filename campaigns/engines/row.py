@@ -100,7 +100,8 @@ class Auditor:
         if plan.clock:
             # Clock rules give the same verdict for every call of the same minute and zones: judge them
             # once per minute without consents (NO_FACTS), then fully only where they may fail.
-            memo_key = (key, call.phone.zones, int(attempt.ts // 60), call.region)
+            # (second 0 of a minute apart: a window's end may include it, checks/windows.py on_an_end)
+            memo_key = (key, call.phone.zones, int(attempt.ts // 60), call.region, attempt.ts % 60 == 0)
             failing = self._clock_memo.get(memo_key)
             if failing is None:
                 failing = tuple(entry for entry in plan.clock

@@ -102,3 +102,32 @@ def test_only_canvassing_attempts_count_toward_four_in_thirty_days(write, audit,
     found = next(v for v in run.violations if v["call_id"] == "c4")
     assert ["c0", "c1", "c2", "c3"] == [p["call_id"] for p in found["evidence"]["earlier_attempts"]]
     assert "also_breaches" not in found
+
+
+@ENGINES
+def test_nine_pm_sharp_is_not_after_nine_pm(write, audit, engine):  # type: ignore[no-untyped-def]
+    # 47 CFR 64.1200(c)(1): no solicitation "before the hour of 8 a.m. or after 9 p.m." local time: a call
+    # starting at 21:00:00 is within the hours, one at 21:00:01 is not (both in the same minute).
+    log = _log(write, [("sharp", "2027-01-12T21:00:00-05:00", "+12125551234", "answered"),
+                       ("late", "2027-01-12T21:00:01-05:00", "+12125551235", "answered"),
+                       ("eight", "2027-01-13T08:00:00-05:00", "+12125551236", "answered"),
+                       ("early", "2027-01-13T07:59:59-05:00", "+12125551237", "answered")])
+    run = audit(log, "us-federal", "--engine", engine)
+
+    assert [] == run.rules_of("sharp") == run.rules_of("eight")
+    assert ["us-federal.hours"] == run.rules_of("late") == run.rules_of("early")
+    assert 2 == run.count("us-federal.hours")
+    assert "also_breaches" not in run.violations[0]
+
+
+@ENGINES
+def test_mi_careme_is_a_regional_day_of_the_policy_pack_not_of_d223_9(write, audit, engine):  # type: ignore[no-untyped-def]
+    # C. consom. D223-9 al. 1 bars the public holidays of C. trav. L3133-1 only; Mi-Carême (Guadeloupe,
+    # 2026-03-12) is a local day: policy.regional_holidays (no fine), never fr-2023.holiday.
+    log = _log(write, [("mi_careme", "2026-03-12T11:00:00-04:00", "+590590123456", "answered")])
+    run = audit(log, "fr-2023,policy", "--engine", engine)
+
+    assert (["policy.regional_holidays"], 1) == (run.rules_of("mi_careme"), run.count("policy.regional_holidays"))
+    assert "Mi-Careme" == run.violations[0]["evidence"]["holiday"]
+    assert 0 == run.count("fr-2023.holiday")
+    assert next(r for r in run.summary["rules"] if r["rule"] == "policy.regional_holidays")["fine"] is None

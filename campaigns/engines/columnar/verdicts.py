@@ -159,6 +159,8 @@ def time_of_day(batch: Batch, rule: Any, p: WindowParams, flagged: np.ndarray) -
         inside = np.zeros(len(decided), bool)
         for start, end in windows:
             inside |= (minute >= start) & (minute < end)
+            if p.end_inclusive:  # on_an_end: second 0 of the end minute
+                inside |= (minute == end) & (batch.rows.ts[decided] % 60 == 0)
         outside |= on_day & ~inside
     found = decided[outside]
     found = found[~batch.consented(found, p.exempt_scope)]
