@@ -131,3 +131,26 @@ def test_mi_careme_is_a_regional_day_of_the_policy_pack_not_of_d223_9(write, aud
     assert "Mi-Careme" == run.violations[0]["evidence"]["holiday"]
     assert 0 == run.count("fr-2023.holiday")
     assert next(r for r in run.summary["rules"] if r["rule"] == "policy.regional_holidays")["fine"] is None
+
+
+def test_fine_exposure_is_one_maximum_per_breach_type_with_gdprs_cap(write, audit):  # type: ignore[no-untyped-def]
+    # GDPR art. 83(5) sets EUR 20 M per infringement and art. 83(3) caps several at the gravest one's amount:
+    # four calls after one objection are one infringement (EUR 20 M), not EUR 80 M. C. consom. L242-16 fines
+    # a breach (EUR 375,000 per breach type, the types adding up); TCPA damages stay per call.
+    rows = [("opt", "2026-03-02T11:00:00+01:00", "+33142345678", "opt_out")]
+    rows += [(f"after{i}", f"2026-03-0{3 + i}T11:00:00+01:00", "+33142345678", "answered") for i in range(4)]
+    run = audit(_log(write, rows), "fr-2023")
+
+    assert (4, 4) == (run.count("gdpr.objection"), run.count("fr-2023.refusal"))
+    objection = next(r for r in run.summary["rules"] if r["rule"] == "gdpr.objection")
+    assert (0, 20_000_000) == (objection["fine"]["exposure_low"], objection["fine"]["exposure_high"])
+    by_pack = {e["pack"]: e for e in run.summary["fine_exposure"]}
+    assert 20_000_000 == by_pack["gdpr"]["high"]
+    assert by_pack["gdpr"]["cap"].startswith("gravest")
+    assert ["fr-2023.frequency", "fr-2023.refusal"] == by_pack["fr-2023"]["breach_types"]
+    assert 2 * 375_000 == by_pack["fr-2023"]["high"]
+
+    us = audit(_log(write, [("late1", "2027-01-12T21:30:00-05:00", "+12125551234", "answered"),
+                            ("late2", "2027-01-12T21:40:00-05:00", "+12125551235", "answered")]), "us-federal")
+    assert {"pack": "us-federal", "low": 2 * 500, "high": 2 * 1500, "basis": "call"}.items() <= \
+        us.summary["fine_exposure"][0].items()

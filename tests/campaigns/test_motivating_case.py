@@ -103,6 +103,6 @@ def test_every_report_prints_the_interpretation_parameters(case, audit):  # type
             "count_purposes": ["canvassing", "unknown"]} == frequency["params"]
     refusal = next(r for r in run.summary["rules"] if r["rule"] == "fr-2023.refusal")
     assert "next_local_day" == refusal["params"]["start"]
-    assert 2 * 375000 == refusal["fine"]["exposure_high"]
+    assert 375000 == refusal["fine"]["exposure_high"]  # one breach type, not one fine per call
     assert ["log.csv: 4 rows read = 4 attempts + 0 rejected"] == [
         line.rsplit("/", 1)[1] for line in run.summary["reconciliation"][:1]]
