@@ -154,3 +154,22 @@ def test_fine_exposure_is_one_maximum_per_breach_type_with_gdprs_cap(write, audi
                             ("late2", "2027-01-12T21:40:00-05:00", "+12125551235", "answered")]), "us-federal")
     assert {"pack": "us-federal", "low": 2 * 500, "high": 2 * 1500, "basis": "call"}.items() <= \
         us.summary["fine_exposure"][0].items()
+
+
+@ENGINES
+def test_a_mayotte_only_range_is_judged_in_mayottes_zone_only(write, audit, engine):  # type: ignore[no-untyped-def]
+    # C. consom. D223-9 al. 1 (10:00-13:00, 14:00-20:00 callee local time): +262 639 is a Mayotte mobile range
+    # (UTC+3) that phonenumbers also places in Réunion (UTC+4). 19:30 in Mayotte (20:30 in Réunion) is no
+    # breach; 09:30 in Mayotte is one, judged in Mayotte only. A Réunion/Mayotte +262 692 mobile is still
+    # judged in both zones.
+    log = _log(write, [("early", "2026-03-10T09:30:00+03:00", "+262639012345", "answered"),
+                       ("fine", "2026-03-11T19:30:00+03:00", "+262639012346", "answered"),
+                       ("shared", "2026-03-10T09:30:00+03:00", "+262692123456", "answered")])
+    run = audit(log, "fr-2023", "--engine", engine)
+
+    assert ([], 2) == (run.rules_of("fine"), run.count("fr-2023.hours"))
+    early = next(v for v in run.violations if v["call_id"] == "early")
+    assert (["Indian/Mayotte"], "fr-2023.hours") == (early["zones"], early["rule"])
+    assert "also_breaches" not in early
+    shared = next(v for v in run.violations if v["call_id"] == "shared")
+    assert ["Indian/Mayotte", "Indian/Reunion"] == shared["zones"]
