@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from campaigns.checks.base import Check, Outcome
+from campaigns.checks.base import Check, NotEvaluated, Outcome
 from campaigns.checks.contract import exempted
 from campaigns.model.call import Call
 from campaigns.model.facts import Facts
@@ -54,6 +54,7 @@ class ConsentParams:
     max_age_s: float | None
     contract_exception: bool
     withdrawn_by: frozenset[str]  # dispositions of a call to the same principal that withdraw an earlier consent
+    dial_modes: frozenset[str] = frozenset()  # only calls made in these modes need it (empty = every call)
 
 
 def prepare_consent(params: Mapping[str, Any]) -> ConsentParams:
@@ -64,7 +65,8 @@ def prepare_consent(params: Mapping[str, Any]) -> ConsentParams:
                          f"got {', '.join(sorted(withdrawn_by - REFUSALS))}")
     return ConsentParams(frozenset(params.get("scopes", ["canvassing", "all"])),
                          float(age) * 86400 if age not in (None, "") else None,
-                         bool(params.get("contract_exception", False)), withdrawn_by)
+                         bool(params.get("contract_exception", False)), withdrawn_by,
+                         frozenset(params.get("dial_modes", ())))
 
 
 def withdrawal(history: PersonHistory | None, dispositions: frozenset[str], ts: float) -> Past | None:
@@ -85,6 +87,11 @@ def withdrawal(history: PersonHistory | None, dispositions: frozenset[str], ts: 
 
 def eval_consent(call: Call, rule: Any, p: ConsentParams, history: PersonHistory | None,
                  facts: Facts) -> Outcome:
+    if p.dial_modes:
+        if call.attempt.dial_mode not in p.dial_modes:
+            return None  # e.g. a live agent's call: the automated-call consent rules do not cover it
+        if "consents" not in facts.present:
+            return NotEvaluated("field consents absent (no --consents file)")
     ts = call.attempt.ts
     principal = call.attempt.principal
     said = withdrawal(history, p.withdrawn_by, ts)
@@ -111,7 +118,10 @@ def eval_consent(call: Call, rule: Any, p: ConsentParams, history: PersonHistory
                 "max_age_days": p.max_age_s / 86400 if p.max_age_s else None, "person_key": call.person_key}
     if p.contract_exception and exempted(call, facts, evidence):
         return None
-    return Finding(rule.id, f"canvassing call without prior consent: {why}", evidence, None, True)
+    what = f"{call.attempt.dial_mode} call" if p.dial_modes else "canvassing call"
+    if p.dial_modes:
+        evidence["dial_mode"] = call.attempt.dial_mode
+    return Finding(rule.id, f"{what} without prior consent: {why}", evidence, None, True)
 
 
 @dataclass(frozen=True, slots=True)

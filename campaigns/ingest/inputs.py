@@ -28,7 +28,7 @@ COLUMNS = {
     "campaigns": (("campaign", "principal", "purpose"), ("packs", "sector", "subjects")),
 }
 LIST_SOURCES = ("bloctel", "internal", "tps", "dnc", "dncl", "robinson", "state_dnc")
-CONSENT_SCOPES = ("canvassing", "out_of_hours", "all")
+CONSENT_SCOPES = ("canvassing", "out_of_hours", "automated", "all")
 
 
 @dataclass(slots=True)

@@ -184,15 +184,20 @@ class Violation(NamedTuple):
     source: str
     line: int
     started_at_utc: str
+    also_breaches: tuple[str, ...] = ()
+    """Rules that describe the same act on this call, whose findings this one stands for (engines/same_act.py)."""
 
     def as_json(self) -> dict[str, Any]:
-        return {
+        out = {
             "call_id": self.call_id, "rule": self.rule, "phone": self.phone, "person_id": self.person_id,
             "person_key_basis": self.person_key_basis, "campaign": self.campaign, "principal": self.principal,
             "local_time": self.local_time, "zones": list(self.zones), "message": self.message,
             "evidence": self.evidence, "source": self.source, "line": self.line,
             "started_at_utc": self.started_at_utc,
         }
+        if self.also_breaches:
+            out["also_breaches"] = list(self.also_breaches)
+        return out
 
 
 @dataclass(frozen=True, slots=True)

@@ -141,14 +141,22 @@ def test_fine_exposure_is_one_maximum_per_breach_type_with_gdprs_cap(write, audi
     rows += [(f"after{i}", f"2026-03-0{3 + i}T11:00:00+01:00", "+33142345678", "answered") for i in range(4)]
     run = audit(_log(write, rows), "fr-2023")
 
-    assert (4, 4) == (run.count("gdpr.objection"), run.count("fr-2023.refusal"))
-    objection = next(r for r in run.summary["rules"] if r["rule"] == "gdpr.objection")
-    assert (0, 20_000_000) == (objection["fine"]["exposure_low"], objection["fine"]["exposure_high"])
+    # the four calls break D223-9's refusal bar and GDPR art. 21 at once: one finding each (same_act.py)
+    assert (0, 4) == (run.count("gdpr.objection"), run.count("fr-2023.refusal"))
+    refusal = next(r for r in run.summary["rules"] if r["rule"] == "fr-2023.refusal")
+    assert (0, 375_000) == (refusal["fine"]["exposure_low"], refusal["fine"]["exposure_high"])
     by_pack = {e["pack"]: e for e in run.summary["fine_exposure"]}
-    assert 20_000_000 == by_pack["gdpr"]["high"]
-    assert by_pack["gdpr"]["cap"].startswith("gravest")
     assert ["fr-2023.frequency", "fr-2023.refusal"] == by_pack["fr-2023"]["breach_types"]
     assert 2 * 375_000 == by_pack["fr-2023"]["high"]
+    # beyond D223-9's 60 days the objection alone remains: GDPR's EUR 20 M once, capped (art. 83(3))
+    late = [(f"late{i}", f"2026-0{5 + i}-0{4 + i}T11:00:00+02:00", "+33142345678", "answered") for i in range(4)]
+    run = audit(_log(write, rows[:1] + late), "fr-2023")
+    objection = next(r for r in run.summary["rules"] if r["rule"] == "gdpr.objection")
+    assert (4, 0, 20_000_000) == (run.count("gdpr.objection"), run.count("fr-2023.refusal"),
+                                  objection["fine"]["exposure_high"])
+    gdpr = next(e for e in run.summary["fine_exposure"] if e["pack"] == "gdpr")
+    assert (20_000_000, 4) == (gdpr["high"], gdpr["calls"])
+    assert gdpr["cap"].startswith("gravest")
 
     us = audit(_log(write, [("late1", "2027-01-12T21:30:00-05:00", "+12125551234", "answered"),
                             ("late2", "2027-01-12T21:40:00-05:00", "+12125551235", "answered")]), "us-federal")
@@ -173,3 +181,65 @@ def test_a_mayotte_only_range_is_judged_in_mayottes_zone_only(write, audit, engi
     assert "also_breaches" not in early
     shared = next(v for v in run.violations if v["call_id"] == "shared")
     assert ["Indian/Mayotte", "Indian/Reunion"] == shared["zones"]
+
+
+@ENGINES
+def test_an_opt_out_during_a_survey_is_one_finding_under_d223_9_also_breaching_gdpr(write, audit, engine):  # type: ignore[no-untyped-def]
+    # An opt-out said on a survey call, then canvassing calls 10 and 70 days later: within D223-9 al. 3's 60
+    # days one finding, fr-2023.refusal, with also_breaches [gdpr.objection] (the same act); after them
+    # gdpr.objection (GDPR art. 21) alone. Counts follow the findings.
+    survey = {"purpose": "survey", "campaign": "poll"}
+    log = _log(write, [("poll", "2026-03-02T11:00:00+01:00", "+33142345678", "opt_out", survey),
+                       ("day10", "2026-03-12T11:00:00+01:00", "+33142345678", "answered"),
+                       ("day70", "2026-05-11T11:00:00+02:00", "+33142345678", "answered")])
+    run = audit(log, "fr-2023", "--engine", engine)
+
+    assert ["fr-2023.refusal"] == run.rules_of("day10")
+    day10 = next(v for v in run.violations if v["call_id"] == "day10")
+    assert ["gdpr.objection"] == day10["also_breaches"]
+    assert ["gdpr.objection"] == run.rules_of("day70")
+    assert "also_breaches" not in next(v for v in run.violations if v["call_id"] == "day70")
+    counts = {r["rule"]: r["violations"] for r in run.summary["rules"]}
+    assert (1, 1) == (counts["fr-2023.refusal"], counts["gdpr.objection"])
+    assert {"fr-2023.refusal": 1, "gdpr.objection": 1} == run.summary["campaigns"]["camp"]
+
+
+@ENGINES
+@pytest.mark.parametrize(("pack", "rule", "phone", "start"), [
+    ("fr-2023", "fr-2023.automated_consent", "+33142345678", "2026-03-10T11:00:00+01:00"),  # CPCE L34-5
+    ("us-federal", "us-federal.prerecorded_consent", "+12125551234", "2027-01-12T11:00:00-05:00"),  # TCPA 227(b)
+    ("uk", "uk.recorded_consent", "+442079460000", "2026-03-10T11:00:00+00:00"),  # PECR reg. 19
+    ("ca", "ca.adad_consent", "+14165550123", "2026-03-10T11:00:00-04:00"),  # CRTC UTR Part IV
+])
+def test_a_prerecorded_call_needs_prior_consent(write, audit, engine, pack, rule, phone, start):  # type: ignore[no-untyped-def]
+    # Automated calling systems / prerecorded voice need the callee's prior consent (scope `automated` or
+    # `all`); a live agent's call in the same log does not; a consent of the canvassing scope is not one.
+    header = "call_id,start,callee,caller_id,campaign,purpose,disposition,duration_s,agent,principal,dial_mode"
+    other = phone[:-1] + ("1" if phone[-1] != "1" else "2")
+    log = write("log.csv", "\n".join([header, f"robot,{start},{phone},,camp,canvassing,answered,30,a1,acme,prerecorded",
+                                      f"agent,{start},{other},,camp,canvassing,answered,30,a1,acme,manual"]))
+    consents = write("consents.csv", f"phone,person_id,given_at,withdrawn_at,scope\n{phone},,2025-01-01,,canvassing")
+    run = audit(log, pack, "--consents", str(consents), "--engine", engine)
+
+    assert ([rule], []) == ([r for r in run.rules_of("robot") if r == rule], run.rules_of("agent"))
+    assert 1 == run.count(rule)
+    found = next(v for v in run.violations if v["rule"] == rule)
+    assert "prerecorded call without prior consent" in found["message"]
+    assert "also_breaches" not in found
+    consented = write("consents.csv", f"phone,person_id,given_at,withdrawn_at,scope\n{phone},,2025-01-01,,automated")
+    assert 0 == audit(log, pack, "--consents", str(consented), "--engine", engine).count(rule)
+    without = audit(log, pack, "--engine", engine)
+    stats = next(r for r in without.summary["rules"] if r["rule"] == rule)
+    assert (0, {"field consents absent (no --consents file)": 1}) == (stats["violations"], stats["not_evaluated"])
+
+
+@ENGINES
+def test_a_dncl_copy_older_than_31_days(write, audit, engine):  # type: ignore[no-untyped-def]
+    # CRTC UTR Part II: telemarketers use a version of the National DNCL no older than 31 days.
+    scrubs = write("scrubs.csv", "principal,source,scrubbed_at\nacme,dncl,2026-02-01\nacme,dncl,2026-03-10")
+    log = _log(write, [("stale", "2026-03-05T11:00:00-05:00", "+14165550123", "answered"),
+                       ("fresh", "2026-03-12T11:00:00-04:00", "+14165550124", "answered")])
+    run = audit(log, "ca", "--scrubs", str(scrubs), "--engine", engine)
+
+    assert (["ca.dncl_copy"], [], 1) == (run.rules_of("stale"), run.rules_of("fresh"), run.count("ca.dncl_copy"))
+    assert "acme's last dncl scrub was 33 days before the call (2026-02-01)" in run.violations[0]["message"]

@@ -71,6 +71,8 @@ class Suspects:
                 mask = self._list_threshold(rows, p.sources, p.person_wide, p.effect_s) <= rows.ts
             elif check == "consent":
                 mask = ~self.consented(rows, p.scopes, p.max_age_s)
+                if p.dial_modes:  # eval_consent passes every call made in another mode
+                    mask &= np.array([m in p.dial_modes for m in self.names.modes.names] or [False])[rows.mode]
                 if p.withdrawn_by:
                     mask |= self.withdrawn_maybe(rows, history)
             elif check == "sector_ban":
