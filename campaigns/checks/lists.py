@@ -55,6 +55,7 @@ class ConsentParams:
     contract_exception: bool
     withdrawn_by: frozenset[str]  # dispositions of a call to the same principal that withdraw an earlier consent
     dial_modes: frozenset[str] = frozenset()  # only calls made in these modes need it (empty = every call)
+    expired_only: bool = False  # flag only calls whose consent is valid but for its age (a lifetime rule)
 
 
 def prepare_consent(params: Mapping[str, Any]) -> ConsentParams:
@@ -66,7 +67,7 @@ def prepare_consent(params: Mapping[str, Any]) -> ConsentParams:
     return ConsentParams(frozenset(params.get("scopes", ["canvassing", "all"])),
                          float(age) * 86400 if age not in (None, "") else None,
                          bool(params.get("contract_exception", False)), withdrawn_by,
-                         frozenset(params.get("dial_modes", ())))
+                         frozenset(params.get("dial_modes", ())), bool(params.get("expired_only", False)))
 
 
 def withdrawal(history: PersonHistory | None, dispositions: frozenset[str], ts: float) -> Past | None:
@@ -96,6 +97,7 @@ def eval_consent(call: Call, rule: Any, p: ConsentParams, history: PersonHistory
     principal = call.attempt.principal
     said = withdrawal(history, p.withdrawn_by, ts)
     seen = []
+    aged = False
     for consent in facts.consents_for(call.phone.e164, call.person_id):
         if consent.scope not in p.scopes:
             continue
@@ -110,9 +112,14 @@ def eval_consent(call: Call, rule: Any, p: ConsentParams, history: PersonHistory
         elif said is not None and said.ts >= given:
             entry["not_applied_because"] = f"withdrawn by the callee's {said.disposition} on call {said.call_id}"
             entry["withdrawn_by_call"] = said.as_json()
-        elif given <= ts and (withdrawn is None or withdrawn > ts) and (p.max_age_s is None or ts - given <= p.max_age_s):
-            return None
+        elif given <= ts and (withdrawn is None or withdrawn > ts):
+            if p.max_age_s is None or ts - given <= p.max_age_s:
+                return None
+            aged = True
+            entry["not_applied_because"] = f"given {(ts - given) / 86400:.0f} days before the call"
         seen.append(entry)
+    if p.expired_only and not aged:
+        return None  # no consent, or none valid: the consent rule's finding, not this one's
     why = "no consent on file for this person or number" if not seen else "no consent valid at the time of the call"
     evidence = {"consents_seen": seen, "scopes_accepted": sorted(p.scopes),
                 "max_age_days": p.max_age_s / 86400 if p.max_age_s else None, "person_key": call.person_key}
@@ -121,6 +128,9 @@ def eval_consent(call: Call, rule: Any, p: ConsentParams, history: PersonHistory
     what = f"{call.attempt.dial_mode} call" if p.dial_modes else "canvassing call"
     if p.dial_modes:
         evidence["dial_mode"] = call.attempt.dial_mode
+    if p.expired_only:
+        return Finding(rule.id, f"{what} on a consent older than {p.max_age_s / 86400 if p.max_age_s else 0:g} days",
+                       evidence, None, True)
     return Finding(rule.id, f"{what} without prior consent: {why}", evidence, None, True)
 
 

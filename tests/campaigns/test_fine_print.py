@@ -243,3 +243,28 @@ def test_a_dncl_copy_older_than_31_days(write, audit, engine):  # type: ignore[n
 
     assert (["ca.dncl_copy"], [], 1) == (run.rules_of("stale"), run.rules_of("fresh"), run.count("ca.dncl_copy"))
     assert "acme's last dncl scrub was 33 days before the call (2026-02-01)" in run.violations[0]["message"]
+
+
+@ENGINES
+def test_decree_2026_662_consent_lifetime_is_modelled_unverified(write, audit, engine):  # type: ignore[no-untyped-def]
+    # Décret 2026-662 (secondary source, [U]): consent valid at most a year. A call on a 13-month-old consent
+    # is fr-2026.consent_lifetime (not fr-2026.consent, which the consent still satisfies); a call with no
+    # consent is fr-2026.consent only; a fresh consent passes both.
+    consents = write("consents.csv", "phone,person_id,given_at,withdrawn_at,scope,principal\n"
+                                     "+33142345678,,2025-08-01,,canvassing,acme\n"
+                                     "+33142345679,,2026-08-01,,canvassing,acme")
+    log = _log(write, [("old", "2026-09-01T11:00:00+02:00", "+33142345678", "answered"),
+                       ("fresh", "2026-09-01T11:05:00+02:00", "+33142345679", "answered"),
+                       ("none", "2026-09-01T11:10:00+02:00", "+33142345670", "answered")])
+    run = audit(log, "fr-2026", "--consents", str(consents), "--engine", engine)
+
+    assert ["fr-2026.consent_lifetime"] == run.rules_of("old")
+    assert [] == run.rules_of("fresh")
+    assert ["fr-2026.consent"] == run.rules_of("none")
+    assert (1, 1) == (run.count("fr-2026.consent_lifetime"), run.count("fr-2026.consent"))
+    old = next(v for v in run.violations if v["call_id"] == "old")
+    assert "canvassing call on a consent older than 365 days" == old["message"]
+    assert "also_breaches" not in old
+    rule = next(r for r in run.summary["rules"] if r["rule"] == "fr-2026.consent_lifetime")
+    assert ("U", 3, 5) == (rule["certainty"], rule["params"]["proof_retention_years"],
+                           rule["params"]["callback_within_working_days"])

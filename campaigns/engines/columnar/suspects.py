@@ -75,6 +75,8 @@ class Suspects:
                     mask &= np.array([m in p.dial_modes for m in self.names.modes.names] or [False])[rows.mode]
                 if p.withdrawn_by:
                     mask |= self.withdrawn_maybe(rows, history)
+                if p.expired_only:  # eval_consent flags only rows holding a consent valid but for its age
+                    mask &= self.consented(rows, p.scopes, None)
             elif check == "sector_ban":
                 registry = self.facts.registry
                 bad_campaign = np.array([c not in registry or registry[c].sector in p.sectors
