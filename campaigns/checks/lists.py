@@ -23,11 +23,37 @@ class ListParams:
     effect_s: float
     person_wide: bool
     contract_exception: bool
+    consent_scopes: frozenset[str] = frozenset()  # a consent of these scopes to the principal exempts the call
+    relationship_s: float = 0.0  # a contract with the principal running or ended this recently exempts it (EBR)
 
 
 def prepare_list(params: Mapping[str, Any]) -> ListParams:
     return ListParams(frozenset(params["sources"]), float(params.get("effect_days", 0)) * 86400,
-                      bool(params.get("person_wide", False)), bool(params.get("contract_exception", False)))
+                      bool(params.get("person_wide", False)), bool(params.get("contract_exception", False)),
+                      frozenset(params.get("consent_exception", ())),
+                      float(params.get("business_relationship_days", 0)) * 86400)
+
+
+def list_exemption(call: Call, facts: Facts, p: ListParams) -> dict[str, Any] | None:
+    """What lets a listed number be called (None if nothing): a consent of `consent_scopes` given to the call's
+    principal (or to any) and valid at the call, or an existing business relationship, a contract with the
+    principal running at the call or ended at most `relationship_s` before it."""
+    ts = call.attempt.ts
+    principal = call.attempt.principal
+    if p.consent_scopes:
+        for consent in facts.consents_for(call.phone.e164, call.person_id):
+            if consent.scope in p.consent_scopes and consent.principal in ("", principal) and \
+                    consent.given_at.timestamp() <= ts and (consent.withdrawn_at is None or
+                                                           consent.withdrawn_at.timestamp() > ts):
+                return {"exempt_by": "consent", "given_at": consent.given_at.isoformat(), "file": consent.file,
+                        "line": consent.line}
+    if p.relationship_s:
+        for contract in facts.contracts_for(call.phone.e164, call.person_id):
+            if contract.principal == principal and contract.started_at.timestamp() <= ts and (
+                    contract.ended_at is None or contract.ended_at.timestamp() + p.relationship_s >= ts):
+                return {"exempt_by": "existing_business_relationship", "subject": contract.subject,
+                        "file": contract.file, "line": contract.line}
+    return None
 
 
 def eval_opposition_list(call: Call, rule: Any, p: ListParams, history: PersonHistory | None,
@@ -42,6 +68,8 @@ def eval_opposition_list(call: Call, rule: Any, p: ListParams, history: PersonHi
                                        "source": entry.source, "file": entry.file, "line": entry.line},
                         "effect_days": p.effect_s / 86400}
             if p.contract_exception and exempted(call, facts, evidence):
+                return None
+            if (p.consent_scopes or p.relationship_s) and list_exemption(call, facts, p) is not None:
                 return None
             return Finding(rule.id, f"{entry.phone} is on the {entry.source} list since {entry.listed_at.date()} "
                                     f"(effective after {p.effect_s / 86400:g} days)", evidence, None, True)

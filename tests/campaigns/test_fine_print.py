@@ -268,3 +268,32 @@ def test_decree_2026_662_consent_lifetime_is_modelled_unverified(write, audit, e
     rule = next(r for r in run.summary["rules"] if r["rule"] == "fr-2026.consent_lifetime")
     assert ("U", 3, 5) == (rule["certainty"], rule["params"]["proof_retention_years"],
                            rule["params"]["callback_within_working_days"])
+
+
+@ENGINES
+@pytest.mark.parametrize(("pack", "rule", "source", "phone", "ebr"), [
+    ("us-federal", "us-federal.dnc", "dnc", "+1212555123", True),  # 64.1200(c)(2)(ii), (f)(5)
+    ("uk", "uk.tps", "tps", "+44207946000", False),  # PECR reg. 21(4): consent only
+    ("ca", "ca.dncl", "dncl", "+1416555012", True),  # CRTC UTR Part II: consent, 18-month relationship
+])
+def test_consent_and_business_relationship_exemptions_from_do_not_call_lists(write, audit, engine, pack, rule,  # type: ignore[no-untyped-def]
+                                                                            source, phone, ebr):
+    # Five listed numbers called on 2027-03-10: one consented to acme, one consented to beta only, one with a
+    # contract with acme ended 12 months before, one ended 20 months before, one with nothing.
+    numbers = {name: f"{phone}{i}" for i, name in enumerate(["consent", "beta_consent", "ebr12", "ebr20", "none"])}
+    opp = write("opp.csv", "phone,listed_at,source\n" + "\n".join(f"{n},2020-01-01,{source}" for n in numbers.values()))
+    consents = write("consents.csv", "phone,person_id,given_at,withdrawn_at,scope,principal\n"
+                                     f"{numbers['consent']},,2026-01-01,,canvassing,acme\n"
+                                     f"{numbers['beta_consent']},,2026-01-01,,canvassing,beta")
+    contracts = write("contracts.csv", "principal,started_at,subject,phone,person_id,ended_at\n"
+                                       f"acme,2020-01-01,gas,{numbers['ebr12']},,2026-03-10\n"
+                                       f"acme,2020-01-01,gas,{numbers['ebr20']},,2025-07-10")
+    start = "2027-03-10T12:00:00-05:00" if pack != "uk" else "2027-03-10T12:00:00+00:00"
+    log = _log(write, [(name, start, number, "answered") for name, number in numbers.items()])
+    run = audit(log, pack, "--oppositions", str(opp), "--consents", str(consents), "--contracts", str(contracts),
+                "--engine", engine)
+
+    flagged = sorted(name for name in numbers if rule in run.rules_of(name))
+    assert (["beta_consent", "ebr20", "none"] if ebr else ["beta_consent", "ebr12", "ebr20", "none"]) == flagged
+    assert len(flagged) == run.count(rule)
+    assert all("also_breaches" not in v for v in run.violations)
