@@ -22,27 +22,39 @@ from campaigns.model.records import Finding
 class CliParams:
     automated: frozenset[str]
     prefixes: tuple[str, ...]
+    every_call: bool = False  # every call, whatever its dial mode, must present a valid number (no masked CLI)
 
 
 def prepare_cli(params: Mapping[str, Any]) -> CliParams:
-    return CliParams(frozenset(params.get("automated_modes", ["predictive", "progressive", "prerecorded"])),
-                     tuple(str(p) for p in params["allowed_prefixes"]))
+    """`automated_modes: any` judges every call (the caller-ID display rules); `allowed_prefixes` absent or
+    empty accepts any valid number."""
+    modes = params.get("automated_modes", ["predictive", "progressive", "prerecorded"])
+    every = modes == "any"
+    return CliParams(frozenset() if every else frozenset(modes),
+                     tuple(str(p) for p in params.get("allowed_prefixes") or ()), every)
 
 
 def eval_cli(call: Call, rule: Any, p: CliParams, history: PersonHistory | None, facts: Facts) -> Outcome:
     mode = call.attempt.dial_mode
-    if not mode:
-        return NotEvaluated("field dial_mode absent")
-    if mode not in p.automated:
-        return None
+    if not p.every_call:
+        if not mode:
+            return NotEvaluated("field dial_mode absent")
+        if mode not in p.automated:
+            return None
+    what = "call" if p.every_call else "automated call"
     raw = call.attempt.caller_id
     if not raw:
-        return Finding(rule.id, "automated call with no caller ID presented", {"dial_mode": mode}, None, True)
+        return Finding(rule.id, f"{what} with no caller ID presented", {"dial_mode": mode}, None, True)
     try:
         cli = facts.phones.lookup(raw)
     except PhoneError:
-        return Finding(rule.id, f"automated call presenting {raw!r}, not a phone number", {"dial_mode": mode},
+        return Finding(rule.id, f"{what} presenting {raw!r}, not a phone number", {"dial_mode": mode},
                        None, True)
+    if not p.prefixes:
+        if cli.valid:
+            return None
+        return Finding(rule.id, f"{what} presenting {cli.e164}, not a valid number that can be called back",
+                       {"dial_mode": mode, "caller_id": cli.e164}, None, True)
     if cli.e164.startswith(p.prefixes):
         return None
     return Finding(rule.id, f"automated call presenting {cli.e164} ({cli.kind}), not a number from the allowed "

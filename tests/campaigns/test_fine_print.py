@@ -297,3 +297,27 @@ def test_consent_and_business_relationship_exemptions_from_do_not_call_lists(wri
     assert (["beta_consent", "ebr20", "none"] if ebr else ["beta_consent", "ebr12", "ebr20", "none"]) == flagged
     assert len(flagged) == run.count(rule)
     assert all("also_breaches" not in v for v in run.violations)
+
+
+@ENGINES
+def test_caller_id_rules_flag_masked_and_invalid_numbers_on_every_call(write, audit, engine):  # type: ignore[no-untyped-def]
+    # C. consom. L221-17 (caller-id.fr), 47 CFR 64.1601(e) / TSR 310.4(a)(8) (caller-id.us): every telemarketing
+    # call, live or automated, presents a valid number the callee can call back; an empty caller ID is masked.
+    header = "call_id,start,callee,caller_id,campaign,purpose,disposition,duration_s,agent,principal,dial_mode"
+    log = write("log.csv", "\n".join([
+        header,
+        "masked,2026-03-10T11:00:00+01:00,+33142345678,,camp,canvassing,answered,30,a1,acme,manual",
+        "junk,2026-03-10T11:05:00+01:00,+33142345679,anonymous,camp,canvassing,answered,30,a1,acme,manual",
+        "shown,2026-03-10T11:10:00+01:00,+33142345670,+33162000000,camp,canvassing,answered,30,a1,acme,manual",
+        "us_masked,2027-01-12T11:00:00-05:00,+12125551234,,camp,canvassing,answered,30,a1,acme,predictive",
+        "us_shown,2027-01-12T11:05:00-05:00,+12125551235,+12125550100,camp,canvassing,answered,30,a1,acme,manual"]))
+    run = audit(log, "fr-2023,us-federal,caller-id", "--engine", engine)
+
+    assert (["caller-id.fr"], ["caller-id.fr"], []) == tuple(
+        [r for r in run.rules_of(c) if r.startswith("caller-id")] for c in ("masked", "junk", "shown"))
+    assert ["caller-id.us"] == [r for r in run.rules_of("us_masked") if r.startswith("caller-id")]
+    assert [] == [r for r in run.rules_of("us_shown") if r.startswith("caller-id")]
+    assert (2, 1) == (run.count("caller-id.fr"), run.count("caller-id.us"))
+    masked = next(v for v in run.violations if v["call_id"] == "masked" and v["rule"] == "caller-id.fr")
+    assert "call with no caller ID presented" == masked["message"]
+    assert "also_breaches" not in masked

@@ -107,9 +107,12 @@ class Suspects:
         bad = []
         for raw in self.names.clis.names:
             try:
-                bad.append(not raw or not phones.lookup(raw).e164.startswith(p.prefixes))
+                info = phones.lookup(raw) if raw else None
+                bad.append(info is None or not (info.e164.startswith(p.prefixes) if p.prefixes else info.valid))
             except PhoneError:
                 bad.append(True)
+        if p.every_call:
+            return np.array(bad or [False])[rows.cli]
         automated = np.array([m in p.automated for m in self.names.modes.names])
         return (rows.mode == 0) | (automated[rows.mode] & np.array(bad or [False])[rows.cli])
 
