@@ -62,7 +62,8 @@ def eval_opposition_list(call: Call, rule: Any, p: ListParams, history: PersonHi
     if not p.person_wide and call.phone.e164 not in facts.oppositions:
         return None  # the common case, without building a list
     # a registration not yet effective (listed_at + effect_days after the call) is not a breach
-    for entry in facts.list_entries(call.phone.e164, call.person_id, p.sources, p.person_wide):
+    for entry in facts.list_entries(call.phone.e164, call.person_id, p.sources, p.person_wide,
+                                    call.attempt.principal):
         if entry.listed_at.timestamp() + p.effect_s <= ts:
             evidence = {"list_entry": {"phone": entry.phone, "listed_at": entry.listed_at.isoformat(),
                                        "source": entry.source, "file": entry.file, "line": entry.line},

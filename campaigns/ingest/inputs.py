@@ -21,7 +21,7 @@ from mystery_core.errors import InputError
 
 COLUMNS = {
     "persons": (("person_id", "phone"), ("region",)),
-    "oppositions": (("phone", "listed_at", "source"), ()),
+    "oppositions": (("phone", "listed_at", "source"), ("principal",)),
     "consents": (("phone", "person_id", "given_at", "withdrawn_at", "scope"), ("principal",)),
     "contracts": (("principal", "started_at", "subject"), ("phone", "person_id", "ended_at")),
     "scrubs": (("principal", "source", "scrubbed_at"), ()),
@@ -118,7 +118,7 @@ def _add(facts: Facts, kind: str, row: dict[str, str], path: str, line: int) -> 
         if source not in LIST_SOURCES:
             raise _Bad("source", f"expected one of {', '.join(LIST_SOURCES)}, got {row['source']!r}")
         facts.add_opposition(Opposition(_phone(facts, row["phone"]), _when(row["listed_at"], "listed_at"),
-                                        source, path, line))
+                                        source, path, line, row.get("principal", "")))
     elif kind == "consents":
         scope = (row["scope"] or "canvassing").lower()
         if scope not in CONSENT_SCOPES:

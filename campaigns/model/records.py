@@ -83,6 +83,8 @@ class Opposition:
     source: str
     file: str
     line: int
+    principal: str = ""
+    """Whose list it is, for a company's internal do-not-call list ("" = binds every principal)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -321,3 +321,20 @@ def test_caller_id_rules_flag_masked_and_invalid_numbers_on_every_call(write, au
     masked = next(v for v in run.violations if v["call_id"] == "masked" and v["rule"] == "caller-id.fr")
     assert "call with no caller ID presented" == masked["message"]
     assert "also_breaches" not in masked
+
+
+@ENGINES
+def test_an_internal_do_not_call_list_binds_its_own_principal(write, audit, engine):  # type: ignore[no-untyped-def]
+    # 47 CFR 64.1200(d) (us-federal.internal_dnc) and GDPR art. 21 (gdpr.objection): a company's internal
+    # list binds that company; acme's entry does not stop beta's call. An entry without a principal binds all.
+    opp = write("opp.csv", "phone,listed_at,source,principal\n"
+                           "+12125551234,2026-01-01,internal,acme\n+12125551235,2026-01-01,internal,")
+    log = _log(write, [("acme", "2027-01-12T11:00:00-05:00", "+12125551234", "answered"),
+                       ("beta", "2027-01-12T11:05:00-05:00", "+12125551234", "answered", {"principal": "beta"}),
+                       ("any_beta", "2027-01-12T11:10:00-05:00", "+12125551235", "answered", {"principal": "beta"})])
+    run = audit(log, "us-federal", "--oppositions", str(opp), "--engine", engine)
+
+    assert ["us-federal.internal_dnc"] == run.rules_of("acme") == run.rules_of("any_beta")
+    assert [] == run.rules_of("beta")
+    assert 2 == run.count("us-federal.internal_dnc")
+    assert all("also_breaches" not in v for v in run.violations)
