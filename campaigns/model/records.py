@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
-PURPOSES = ("canvassing", "survey", "service", "collection")
-"""Call purposes of the generic log; `unknown` is used when a log and the registry give none."""
+PURPOSES = ("canvassing", "survey", "service", "collection", "newspaper", "b2b")
+"""Call purposes of the generic log; `unknown` is used when a log and the registry give none.
+`newspaper`: canvassing for newspaper, periodical or magazine subscriptions (exempt from Bloctel,
+C. consom. L223-5); `b2b`: calls to businesses, outside the consumer rules (D223-9, L223-1, TSR, DNCL)."""
 
 DISPOSITIONS = ("answered", "no_answer", "busy", "voicemail", "abandoned", "failed", "refused", "opt_out")
 """Normalized outcomes. `refused`: the person declined the offer or the call; `opt_out`: asked

@@ -338,3 +338,26 @@ def test_an_internal_do_not_call_list_binds_its_own_principal(write, audit, engi
     assert [] == run.rules_of("beta")
     assert 2 == run.count("us-federal.internal_dnc")
     assert all("also_breaches" not in v for v in run.violations)
+
+
+@ENGINES
+def test_newspaper_offers_skip_bloctel_but_keep_d223_9_and_b2b_calls_are_outside_the_consumer_rules(  # type: ignore[no-untyped-def]
+        write, audit, engine):
+    # C. consom. L223-5: the Bloctel ban does not apply to newspaper, periodical or magazine offers; D223-9's
+    # hours still do (it governs telephone canvassing). A b2b call is outside D223-9 and Bloctel (consumers).
+    opp = write("opp.csv", "phone,listed_at,source\n+33142345678,2025-01-01,bloctel\n+33142345679,2025-01-01,bloctel")
+    news, b2b = {"purpose": "newspaper", "campaign": "press"}, {"purpose": "b2b", "campaign": "firms"}
+    log = _log(write, [("press_ok", "2026-03-10T11:00:00+01:00", "+33142345678", "answered", news),
+                       ("press_late", "2026-03-10T20:30:00+01:00", "+33142345678", "answered", news),
+                       ("firm_late", "2026-03-10T20:30:00+01:00", "+33142345679", "answered", b2b),
+                       ("canvass", "2026-03-11T11:00:00+01:00", "+33142345679", "answered")])
+    run = audit(log, "fr-2023", "--oppositions", str(opp), "--engine", engine)
+
+    assert ([], ["fr-2023.hours"], []) == (run.rules_of("press_ok"), run.rules_of("press_late"),
+                                           run.rules_of("firm_late"))
+    assert ["fr-2023.opposition"] == run.rules_of("canvass")
+    assert (1, 1) == (run.count("fr-2023.opposition"), run.count("fr-2023.hours"))
+    opposition = next(r for r in run.summary["rules"] if r["rule"] == "fr-2023.opposition")
+    assert {"purpose newspaper (rule covers canvassing)": 2, "purpose b2b (rule covers canvassing)": 1} == \
+        opposition["out_of_scope"]
+    assert "also_breaches" not in run.violations[0]

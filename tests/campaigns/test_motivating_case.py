@@ -80,7 +80,7 @@ def test_a_genuine_survey_is_flagged_only_for_the_objection(case, audit, dates):
     assert ["gdpr.objection"] == run.rules_of("c3")
     assert 2 == len(run.violations)
     hours = next(r for r in run.summary["rules"] if r["rule"] == "fr-2023.hours")
-    assert {"purpose survey (rule covers canvassing)": 4} == hours["out_of_scope"]
+    assert {"purpose survey (rule covers canvassing, newspaper)": 4} == hours["out_of_scope"]
 
 
 def test_a_survey_under_the_ethics_pack_adds_sunday_and_the_second_call_within_24h(case, audit):  # type: ignore[no-untyped-def]
@@ -100,7 +100,7 @@ def test_every_report_prints_the_interpretation_parameters(case, audit):  # type
 
     frequency = next(r for r in run.summary["rules"] if r["rule"] == "fr-2023.frequency")
     assert {"max_attempts": 4, "window_days": 30, "count_failed": False, "subject": "principal",
-            "count_purposes": ["canvassing", "unknown"]} == frequency["params"]
+            "count_purposes": ["canvassing", "newspaper", "unknown"]} == frequency["params"]
     refusal = next(r for r in run.summary["rules"] if r["rule"] == "fr-2023.refusal")
     assert "next_local_day" == refusal["params"]["start"]
     assert 375000 == refusal["fine"]["exposure_high"]  # one breach type, not one fine per call
