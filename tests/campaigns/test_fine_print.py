@@ -361,3 +361,19 @@ def test_newspaper_offers_skip_bloctel_but_keep_d223_9_and_b2b_calls_are_outside
     assert {"purpose newspaper (rule covers canvassing)": 2, "purpose b2b (rule covers canvassing)": 1} == \
         opposition["out_of_scope"]
     assert "also_breaches" not in run.violations[0]
+
+
+@ENGINES
+def test_newspaper_offers_are_telemarketing_in_the_us_and_exempt_only_from_canadas_dncl(write, audit, engine):  # type: ignore[no-untyped-def]
+    # TSR / 47 CFR 64.1200(c)(1): a subscription offer is a telephone solicitation (hours apply); Canada:
+    # newspapers of general circulation are exempt from the DNCL (Telecommunications Act s. 41.7), not from hours.
+    opp = write("opp.csv", "phone,listed_at,source\n+14165550123,2020-01-01,dncl")
+    news = {"purpose": "newspaper", "campaign": "press"}
+    log = _log(write, [("us_late", "2027-01-12T21:30:00-05:00", "+12125551234", "answered", news),
+                       ("ca_listed", "2027-01-12T11:00:00-05:00", "+14165550123", "answered", news),
+                       ("ca_late", "2027-01-12T22:00:00-05:00", "+14165550124", "answered", news)])
+    run = audit(log, "us-federal,ca", "--oppositions", str(opp), "--engine", engine)
+
+    assert (["us-federal.hours"], [], ["ca.hours"]) == (run.rules_of("us_late"), run.rules_of("ca_listed"),
+                                                       run.rules_of("ca_late"))
+    assert (0, 1, 1) == (run.count("ca.dncl"), run.count("ca.hours"), run.count("us-federal.hours"))
