@@ -17,6 +17,7 @@ from campaigns.output_explain import explained
 from campaigns.output_lang import message as translated_message
 from campaigns.output_lang import rule_title, translator
 from campaigns.output_report import CallGrid, render_html
+from campaigns.rules.exposure import pack_exposure, rule_exposure
 from campaigns.rules.model import Rule
 from mystery_core import jsontext
 from mystery_core.csvcell import safe_cell, safe_row
@@ -137,8 +138,8 @@ def summary(outcome: AuditOutcome) -> dict[str, Any]:
             stats = outcome.stats[rule.id]
             fine = None
             if rule.fine:
-                fine = {**rule.fine.as_json(), "exposure_low": stats.violations * rule.fine.low,
-                        "exposure_high": stats.violations * rule.fine.high}
+                low, high = rule_exposure(rule.fine, stats.violations)
+                fine = {**rule.fine.as_json(), "exposure_low": low, "exposure_high": high}
             rules.append({"rule": rule.id, "title": rule.title, "citation": rule.citation, "certainty": rule.certainty,
                           "status": status[rule.id], "evaluated": stats.evaluated, "violations": stats.violations,
                           "not_evaluated": dict(stats.not_evaluated), "out_of_scope": dict(stats.out_of_scope),
@@ -152,7 +153,9 @@ def summary(outcome: AuditOutcome) -> dict[str, Any]:
             "input_rejected": outcome.input_rejected, "violations": outcome.violations,
             "late_rows": outcome.late, "unmapped_dispositions": outcome.unmapped,
             "ignored_columns": outcome.ignored_columns, "packs": [p.name for p in outcome.packs],
-            "rules": rules, "campaigns": campaigns, "coverage": "gaps" if outcome.gaps() else "full",
+            "rules": rules, "campaigns": campaigns,
+            "fine_exposure": pack_exposure(outcome.packs, {k: s.violations for k, s in outcome.stats.items()}),
+            "coverage": "gaps" if outcome.gaps() else "full",
             "warnings": list(outcome.warnings), "exit_code": outcome.exit_code}
 
 

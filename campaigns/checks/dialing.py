@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from campaigns.checks.base import Check, NotEvaluated, Outcome
@@ -12,6 +13,7 @@ from campaigns.checks.contract import exempted
 from campaigns.model.call import Call
 from campaigns.model.facts import Facts
 from campaigns.model.history import PersonHistory
+from campaigns.model.localtime import date_to_day, day_to_date
 from campaigns.model.phones import PhoneError
 from campaigns.model.records import Finding
 
@@ -20,27 +22,39 @@ from campaigns.model.records import Finding
 class CliParams:
     automated: frozenset[str]
     prefixes: tuple[str, ...]
+    every_call: bool = False  # every call, whatever its dial mode, must present a valid number (no masked CLI)
 
 
 def prepare_cli(params: Mapping[str, Any]) -> CliParams:
-    return CliParams(frozenset(params.get("automated_modes", ["predictive", "progressive", "prerecorded"])),
-                     tuple(str(p) for p in params["allowed_prefixes"]))
+    """`automated_modes: any` judges every call (the caller-ID display rules); `allowed_prefixes` absent or
+    empty accepts any valid number."""
+    modes = params.get("automated_modes", ["predictive", "progressive", "prerecorded"])
+    every = modes == "any"
+    return CliParams(frozenset() if every else frozenset(modes),
+                     tuple(str(p) for p in params.get("allowed_prefixes") or ()), every)
 
 
 def eval_cli(call: Call, rule: Any, p: CliParams, history: PersonHistory | None, facts: Facts) -> Outcome:
     mode = call.attempt.dial_mode
-    if not mode:
-        return NotEvaluated("field dial_mode absent")
-    if mode not in p.automated:
-        return None
+    if not p.every_call:
+        if not mode:
+            return NotEvaluated("field dial_mode absent")
+        if mode not in p.automated:
+            return None
+    what = "call" if p.every_call else "automated call"
     raw = call.attempt.caller_id
     if not raw:
-        return Finding(rule.id, "automated call with no caller ID presented", {"dial_mode": mode}, None, True)
+        return Finding(rule.id, f"{what} with no caller ID presented", {"dial_mode": mode}, None, True)
     try:
         cli = facts.phones.lookup(raw)
     except PhoneError:
-        return Finding(rule.id, f"automated call presenting {raw!r}, not a phone number", {"dial_mode": mode},
+        return Finding(rule.id, f"{what} presenting {raw!r}, not a phone number", {"dial_mode": mode},
                        None, True)
+    if not p.prefixes:
+        if cli.valid:
+            return None
+        return Finding(rule.id, f"{what} presenting {cli.e164}, not a valid number that can be called back",
+                       {"dial_mode": mode, "caller_id": cli.e164}, None, True)
     if cli.e164.startswith(p.prefixes):
         return None
     return Finding(rule.id, f"automated call presenting {cli.e164} ({cli.kind}), not a number from the allowed "
@@ -95,10 +109,19 @@ def eval_redial(call: Call, rule: Any, p: RedialParams, history: PersonHistory |
 class SectorParams:
     sectors: frozenset[str]
     contract_exception: bool
+    since: Mapping[str, int]  # sector -> first local day (days since 1970) the ban covers it; absent = always
 
 
 def prepare_sector(params: Mapping[str, Any]) -> SectorParams:
-    return SectorParams(frozenset(params["sectors"]), bool(params.get("contract_exception", False)))
+    """`sectors`: a list, or a mapping sector -> date from which the law bans it (each sector was added by a
+    different law: energy renovation by loi 2020-901, housing adaptation by loi 2025-594 art. 13)."""
+    sectors = params["sectors"]
+    since: dict[str, int] = {}
+    if isinstance(sectors, Mapping):
+        for sector, start in sectors.items():
+            if start not in (None, ""):
+                since[str(sector)] = date_to_day(start if isinstance(start, date) else date.fromisoformat(str(start)))
+    return SectorParams(frozenset(sectors), bool(params.get("contract_exception", False)), since)
 
 
 def eval_sector(call: Call, rule: Any, p: SectorParams, history: PersonHistory | None, facts: Facts) -> Outcome:
@@ -107,7 +130,12 @@ def eval_sector(call: Call, rule: Any, p: SectorParams, history: PersonHistory |
         return NotEvaluated(f"campaign {call.attempt.campaign!r} absent from the campaigns registry")
     if info.sector not in p.sectors:
         return None
+    start = p.since.get(info.sector)
+    if start is not None and call.day < start:
+        return None  # the law that added this sector was not yet in force on the call's local date
     evidence: dict[str, Any] = {"campaign": info.campaign, "sector": info.sector}
+    if start is not None:
+        evidence["sector_banned_since"] = day_to_date(start).isoformat()
     if p.contract_exception and exempted(call, facts, evidence):
         return None
     return Finding(rule.id, f"canvassing in a banned sector ({info.sector})", evidence, None, True)

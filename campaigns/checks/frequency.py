@@ -26,6 +26,7 @@ class FrequencyParams:
     count_failed: bool
     same_campaign: bool
     states: frozenset[str]
+    purposes: frozenset[str]  # purposes of the earlier attempts that count (empty = every purpose)
 
 
 def prepare_frequency(params: Mapping[str, Any]) -> FrequencyParams:
@@ -37,7 +38,8 @@ def prepare_frequency(params: Mapping[str, Any]) -> FrequencyParams:
     if subject not in {"principal", "campaign"}:
         raise ValueError(f"subject: expected principal or campaign, got {subject!r}")
     return FrequencyParams(int(params["max_attempts"]), days, hours * 3600, bool(params.get("count_failed", False)),
-                           subject == "campaign", frozenset(params.get("states", ())))
+                           subject == "campaign", frozenset(params.get("states", ())),
+                           frozenset(params.get("count_purposes", ())))
 
 
 def counted(call: Call, history: PersonHistory | None, p: FrequencyParams) -> list[Past]:
@@ -57,6 +59,8 @@ def counted(call: Call, history: PersonHistory | None, p: FrequencyParams) -> li
         if past.disposition == "failed" and not p.count_failed:
             continue
         if p.same_campaign and past.campaign != campaign:
+            continue
+        if p.purposes and past.purpose not in p.purposes:
             continue
         out.append(past)
     out.reverse()

@@ -9,11 +9,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from campaigns.checks.base import Check, Outcome
+from campaigns.checks.base import Check, NotEvaluated, Outcome
 from campaigns.checks.contract import exempted
 from campaigns.model.call import Call
 from campaigns.model.facts import Facts
-from campaigns.model.history import PersonHistory
+from campaigns.model.history import REFUSALS, Past, PersonHistory
 from campaigns.model.records import Finding
 
 
@@ -23,11 +23,37 @@ class ListParams:
     effect_s: float
     person_wide: bool
     contract_exception: bool
+    consent_scopes: frozenset[str] = frozenset()  # a consent of these scopes to the principal exempts the call
+    relationship_s: float = 0.0  # a contract with the principal running or ended this recently exempts it (EBR)
 
 
 def prepare_list(params: Mapping[str, Any]) -> ListParams:
     return ListParams(frozenset(params["sources"]), float(params.get("effect_days", 0)) * 86400,
-                      bool(params.get("person_wide", False)), bool(params.get("contract_exception", False)))
+                      bool(params.get("person_wide", False)), bool(params.get("contract_exception", False)),
+                      frozenset(params.get("consent_exception", ())),
+                      float(params.get("business_relationship_days", 0)) * 86400)
+
+
+def list_exemption(call: Call, facts: Facts, p: ListParams) -> dict[str, Any] | None:
+    """What lets a listed number be called (None if nothing): a consent of `consent_scopes` given to the call's
+    principal (or to any) and valid at the call, or an existing business relationship, a contract with the
+    principal running at the call or ended at most `relationship_s` before it."""
+    ts = call.attempt.ts
+    principal = call.attempt.principal
+    if p.consent_scopes:
+        for consent in facts.consents_for(call.phone.e164, call.person_id):
+            if consent.scope in p.consent_scopes and consent.principal in ("", principal) and \
+                    consent.given_at.timestamp() <= ts and (consent.withdrawn_at is None or
+                                                           consent.withdrawn_at.timestamp() > ts):
+                return {"exempt_by": "consent", "given_at": consent.given_at.isoformat(), "file": consent.file,
+                        "line": consent.line}
+    if p.relationship_s:
+        for contract in facts.contracts_for(call.phone.e164, call.person_id):
+            if contract.principal == principal and contract.started_at.timestamp() <= ts and (
+                    contract.ended_at is None or contract.ended_at.timestamp() + p.relationship_s >= ts):
+                return {"exempt_by": "existing_business_relationship", "subject": contract.subject,
+                        "file": contract.file, "line": contract.line}
+    return None
 
 
 def eval_opposition_list(call: Call, rule: Any, p: ListParams, history: PersonHistory | None,
@@ -36,12 +62,15 @@ def eval_opposition_list(call: Call, rule: Any, p: ListParams, history: PersonHi
     if not p.person_wide and call.phone.e164 not in facts.oppositions:
         return None  # the common case, without building a list
     # a registration not yet effective (listed_at + effect_days after the call) is not a breach
-    for entry in facts.list_entries(call.phone.e164, call.person_id, p.sources, p.person_wide):
+    for entry in facts.list_entries(call.phone.e164, call.person_id, p.sources, p.person_wide,
+                                    call.attempt.principal):
         if entry.listed_at.timestamp() + p.effect_s <= ts:
             evidence = {"list_entry": {"phone": entry.phone, "listed_at": entry.listed_at.isoformat(),
                                        "source": entry.source, "file": entry.file, "line": entry.line},
                         "effect_days": p.effect_s / 86400}
             if p.contract_exception and exempted(call, facts, evidence):
+                return None
+            if (p.consent_scopes or p.relationship_s) and list_exemption(call, facts, p) is not None:
                 return None
             return Finding(rule.id, f"{entry.phone} is on the {entry.source} list since {entry.listed_at.date()} "
                                     f"(effective after {p.effect_s / 86400:g} days)", evidence, None, True)
@@ -53,35 +82,85 @@ class ConsentParams:
     scopes: frozenset[str]
     max_age_s: float | None
     contract_exception: bool
+    withdrawn_by: frozenset[str]  # dispositions of a call to the same principal that withdraw an earlier consent
+    dial_modes: frozenset[str] = frozenset()  # only calls made in these modes need it (empty = every call)
+    expired_only: bool = False  # flag only calls whose consent is valid but for its age (a lifetime rule)
 
 
 def prepare_consent(params: Mapping[str, Any]) -> ConsentParams:
     age = params.get("max_age_days")
+    withdrawn_by = frozenset(params.get("withdrawn_by", ()))
+    if not withdrawn_by <= REFUSALS:
+        raise ValueError(f"withdrawn_by: expected some of {', '.join(sorted(REFUSALS))}, "
+                         f"got {', '.join(sorted(withdrawn_by - REFUSALS))}")
     return ConsentParams(frozenset(params.get("scopes", ["canvassing", "all"])),
                          float(age) * 86400 if age not in (None, "") else None,
-                         bool(params.get("contract_exception", False)))
+                         bool(params.get("contract_exception", False)), withdrawn_by,
+                         frozenset(params.get("dial_modes", ())), bool(params.get("expired_only", False)))
+
+
+def withdrawal(history: PersonHistory | None, dispositions: frozenset[str], ts: float) -> Past | None:
+    """The latest call to this principal and person, before `ts`, whose outcome withdrew consent (a refusal
+    or an opt-out said on the phone), or None."""
+    if history is None or not dispositions:
+        return None
+    found = [past for past in (history.refusal, history.opt_out)
+             if past is not None and past.disposition in dispositions and past.ts < ts]
+    if found:
+        return max(found)
+    # the latest refusal may be of a kind that does not withdraw: look through the kept attempts
+    for past in reversed(history.attempts):
+        if past.ts < ts and past.disposition in dispositions:
+            return past
+    return None
 
 
 def eval_consent(call: Call, rule: Any, p: ConsentParams, history: PersonHistory | None,
                  facts: Facts) -> Outcome:
+    if p.dial_modes:
+        if call.attempt.dial_mode not in p.dial_modes:
+            return None  # e.g. a live agent's call: the automated-call consent rules do not cover it
+        if "consents" not in facts.present:
+            return NotEvaluated("field consents absent (no --consents file)")
     ts = call.attempt.ts
+    principal = call.attempt.principal
+    said = withdrawal(history, p.withdrawn_by, ts)
     seen = []
+    aged = False
     for consent in facts.consents_for(call.phone.e164, call.person_id):
         if consent.scope not in p.scopes:
             continue
         given = consent.given_at.timestamp()
         withdrawn = consent.withdrawn_at.timestamp() if consent.withdrawn_at else None
-        if given <= ts and (withdrawn is None or withdrawn > ts) and (p.max_age_s is None or ts - given <= p.max_age_s):
-            return None
-        seen.append({"given_at": consent.given_at.isoformat(),
-                     "withdrawn_at": consent.withdrawn_at.isoformat() if consent.withdrawn_at else None,
-                     "scope": consent.scope, "file": consent.file, "line": consent.line})
+        entry: dict[str, Any] = {"given_at": consent.given_at.isoformat(),
+                                 "withdrawn_at": consent.withdrawn_at.isoformat() if consent.withdrawn_at else None,
+                                 "scope": consent.scope, "principal": consent.principal or "(any)",
+                                 "file": consent.file, "line": consent.line}
+        if consent.principal and consent.principal != principal:
+            entry["not_applied_because"] = f"given to {consent.principal}, not to {principal}"
+        elif said is not None and said.ts >= given:
+            entry["not_applied_because"] = f"withdrawn by the callee's {said.disposition} on call {said.call_id}"
+            entry["withdrawn_by_call"] = said.as_json()
+        elif given <= ts and (withdrawn is None or withdrawn > ts):
+            if p.max_age_s is None or ts - given <= p.max_age_s:
+                return None
+            aged = True
+            entry["not_applied_because"] = f"given {(ts - given) / 86400:.0f} days before the call"
+        seen.append(entry)
+    if p.expired_only and not aged:
+        return None  # no consent, or none valid: the consent rule's finding, not this one's
     why = "no consent on file for this person or number" if not seen else "no consent valid at the time of the call"
     evidence = {"consents_seen": seen, "scopes_accepted": sorted(p.scopes),
                 "max_age_days": p.max_age_s / 86400 if p.max_age_s else None, "person_key": call.person_key}
     if p.contract_exception and exempted(call, facts, evidence):
         return None
-    return Finding(rule.id, f"canvassing call without prior consent: {why}", evidence, None, True)
+    what = f"{call.attempt.dial_mode} call" if p.dial_modes else "canvassing call"
+    if p.dial_modes:
+        evidence["dial_mode"] = call.attempt.dial_mode
+    if p.expired_only:
+        return Finding(rule.id, f"{what} on a consent older than {p.max_age_s / 86400 if p.max_age_s else 0:g} days",
+                       evidence, None, True)
+    return Finding(rule.id, f"{what} without prior consent: {why}", evidence, None, True)
 
 
 @dataclass(frozen=True, slots=True)

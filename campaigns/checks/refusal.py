@@ -125,7 +125,8 @@ def eval_objection(call: Call, rule: Any, p: ObjectionParams, history: PersonHis
         return Finding(rule.id, objection_message(opt_out.call_id, when),
                        objection_evidence(opt_out.as_json(), p, call.person_key, call.person_basis), None, True)
     if p.list_sources and facts.oppositions:
-        for entry in facts.list_entries(call.phone.e164, call.person_id, p.list_sources, person_wide=True):
+        for entry in facts.list_entries(call.phone.e164, call.person_id, p.list_sources, person_wide=True,
+                                        principal=call.attempt.principal):
             if grace_end(entry.listed_at.timestamp(), p) <= ts:
                 return Finding(rule.id, f"called after the person objected ({entry.source} list entry for "
                                         f"{entry.phone} dated {entry.listed_at.date()})",

@@ -11,7 +11,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from campaigns.checks.base import Check, NotEvaluated, Outcome, days_of
-from campaigns.model.calendars import FR_COUNTRIES, french_calendar, holiday_name, regional_calendar
+from campaigns.model.calendars import (
+    FR_COUNTRIES,
+    REGIONAL_ONLY,
+    french_calendar,
+    holiday_name,
+    regional_calendar,
+)
 from campaigns.model.call import Call
 from campaigns.model.facts import Facts
 from campaigns.model.history import PersonHistory
@@ -36,6 +42,7 @@ class WindowParams:
     whole_call: bool
     exempt_scope: str
     text: str
+    end_inclusive: bool = False  # a start exactly on a window's end (hh:mm:00) is inside: "after 9 p.m."
 
 
 def format_windows(windows: Windows) -> str:
@@ -58,7 +65,13 @@ def prepare_windows(params: Mapping[str, Any]) -> WindowParams:
     else:
         text = "; ".join(f"{WEEKDAYS[d]} {format_windows(w)}" for d, w in enumerate(per_day))
     return WindowParams(tuple(per_day), params.get("window_edge", "start") == "whole_call",
-                        str(params.get("exempt_consent_scope", "")), text)
+                        str(params.get("exempt_consent_scope", "")), text, bool(params.get("end_inclusive", False)))
+
+
+def on_an_end(windows: Windows, minute: int, ts: float) -> bool:
+    """A start at second 0 of a window's end minute (21:00:00 is not "after 9 p.m.", 47 CFR 64.1200(c)(1));
+    offsets are whole minutes, so the local second is the UTC one."""
+    return ts % 60 == 0 and any(minute == end for _, end in windows)
 
 
 def _inside(windows: Windows, minute: int) -> bool:
@@ -66,12 +79,14 @@ def _inside(windows: Windows, minute: int) -> bool:
 
 
 def has_scope_consent(call: Call, facts: Facts, scope: str) -> bool:
-    """A consent of `scope`, given before the call and not withdrawn at its time."""
+    """A consent of `scope`, given to the call's principal (or to any, when it names none) before the call
+    and not withdrawn at its time."""
     if not scope:
         return False
     ts = call.attempt.ts
+    principal = call.attempt.principal
     for consent in facts.consents_for(call.phone.e164, call.person_id):
-        if consent.scope == scope and consent.given_at.timestamp() <= ts and (
+        if consent.scope == scope and consent.principal in ("", principal) and consent.given_at.timestamp() <= ts and (
                 consent.withdrawn_at is None or consent.withdrawn_at.timestamp() > ts):
             return True
     return False
@@ -113,7 +128,8 @@ def closed_days_finding(weekdays: list[str], local_time: str, zones: list[str],
 def holiday_finding(name: str, day: int, calendar: str, local_time: str, zones: list[str]) -> tuple[str, dict[str, Any]]:
     """name: the holiday; day: its local day number; calendar: the calendar key it comes from."""
     date = str(day_to_date(day))
-    return (f"called on a public holiday: {name} ({date}, calendar {calendar})",
+    kind = "a regional public holiday" if calendar.endswith(REGIONAL_ONLY) else "a public holiday"
+    return (f"called on {kind}: {name} ({date}, calendar {calendar})",
             {"local_time": local_time, "zones": zones, "holiday": name, "date": date, "calendar": calendar})
 
 
@@ -127,7 +143,8 @@ def eval_time_of_day(call: Call, rule: Any, p: WindowParams, history: PersonHist
         if not windows:
             continue  # a closed day is the closed-days rule's finding, not this one's
         if not _inside(windows, here.minute):
-            bad.append(here)
+            if not (p.end_inclusive and on_an_end(windows, here.minute, call.attempt.ts)):
+                bad.append(here)
         elif p.whole_call and call.attempt.duration_s:
             end = local(here.zone, call.attempt.ts + call.attempt.duration_s)
             if end.day != here.day or not _inside(windows, max(end.minute - 1, here.minute)):
@@ -187,13 +204,17 @@ class HolidayParams:
     calendar: str  # "fr" or "country"
     alsace_moselle: str
     exempt_scope: str
+    days: str = "all"  # all | national (L3133-1 for French callees) | regional (the days a region adds)
 
 
 def prepare_holiday(params: Mapping[str, Any]) -> HolidayParams:
     mode = str(params.get("alsace_moselle", "by_region"))
     if mode not in {"by_region", "always", "never"}:
         raise ValueError(f"alsace_moselle: expected by_region, always or never, got {mode!r}")
-    return HolidayParams(str(params.get("calendar", "fr")), mode, str(params.get("exempt_consent_scope", "")))
+    days = str(params.get("days", "all"))
+    if days not in {"all", "national", "regional"}:
+        raise ValueError(f"days: expected all, national or regional, got {days!r}")
+    return HolidayParams(str(params.get("calendar", "fr")), mode, str(params.get("exempt_consent_scope", "")), days)
 
 
 def calendar_for(call: Call, p: HolidayParams) -> str:
@@ -204,7 +225,10 @@ def calendar_key(country: str, region: str, us_state: Callable[[], str], p: Holi
     """Holiday calendar of a callee from the number's country and the department / state (the columnar
     engine asks it once per distinct country and region); us_state() is called only when needed."""
     if p.calendar == "fr" and country in FR_COUNTRIES:
-        return french_calendar(country, region, p.alsace_moselle)
+        if p.days == "national":
+            return "FR"
+        key = french_calendar(country, region, p.alsace_moselle)
+        return key + REGIONAL_ONLY if p.days == "regional" else key
     if country == "US":
         state = region if len(region) == 2 else us_state()
         return f"US-{state}" if state else "US"

@@ -269,6 +269,16 @@ def assumption_warnings(assumed: set[str]) -> list[str]:
             "findings say principal_basis: assumed_single)"]
 
 
+def consent_warnings(facts: Facts) -> list[str]:
+    """The summary's warning about consents that name no principal (L223-1: consent is given to one
+    professional; without a principal column each consent counts for every principal of the log)."""
+    if not facts.consents_any_principal:
+        return []
+    return [f"{facts.consents_any_principal} consent(s) name no principal: each counts for every principal of "
+            "the log (give a principal column in --consents to hold each consent to the professional it was "
+            "given to)"]
+
+
 def choose_engine(request: AuditRequest, reader: LogReader, ruleset: RuleSet) -> tuple[str, str]:
     """("columnar", "") when the batched engine can run this audit, else ("row", why not)."""
     if request.engine == "row":
@@ -301,7 +311,7 @@ def _outcome(request: AuditRequest, packs: list[Pack], reader: LogReader, audito
         stats=auditor.stats(), by_campaign=dict(auditor.by_campaign), unmapped=dict(reader.unmapped),
         ignored_columns=reader.ignored_columns, started_at=started,
         finished_at=datetime.now(UTC).isoformat(timespec="seconds"), checksums=checksums,
-        warnings=assumption_warnings(reader.context.assumed),
+        warnings=[*assumption_warnings(reader.context.assumed), *consent_warnings(facts)],
         suppression=suppression_list(marks, auditor.rules, facts, last_ts), first_ts=first_ts, last_ts=last_ts, engine=engine,
         engine_note=why_not)
 

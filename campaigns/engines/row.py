@@ -15,6 +15,7 @@ from typing import Any
 
 from campaigns.checks.base import NotEvaluated
 from campaigns.checks.registry import AGGREGATE_CHECKS
+from campaigns.engines.same_act import merge, same_act_table
 from campaigns.model.call import Call, CallBuilder
 from campaigns.model.facts import Facts
 from campaigns.model.history import Ledger
@@ -43,7 +44,7 @@ def violation(call: Call, finding: Finding) -> Violation:
     # call.phone.zones: the zones of call.locals, in the same order (locals is () exactly when zones is)
     return _new(Violation, (a.call_id, finding.rule, a.phone, call.person_id, call.person_basis, a.campaign,
                             a.principal, local, call.phone.zones, finding.message, finding.evidence, a.source, a.line,
-                            utc_iso(a.ts)))
+                            utc_iso(a.ts), ()))
 
 
 class Auditor:
@@ -68,6 +69,7 @@ class Auditor:
         self._aggregate_state: dict[str, dict[Any, Any]] = {}
         self._aggregate_rules: dict[str, Any] = {}
         self._clock_memo: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        self.same_act = same_act_table(rules.rules)
 
     def feed(self, attempt: Attempt) -> list[Violation]:
         ts = attempt.ts
@@ -100,7 +102,8 @@ class Auditor:
         if plan.clock:
             # Clock rules give the same verdict for every call of the same minute and zones: judge them
             # once per minute without consents (NO_FACTS), then fully only where they may fail.
-            memo_key = (key, call.phone.zones, int(attempt.ts // 60), call.region)
+            # (second 0 of a minute apart: a window's end may include it, checks/windows.py on_an_end)
+            memo_key = (key, call.phone.zones, int(attempt.ts // 60), call.region, attempt.ts % 60 == 0)
             failing = self._clock_memo.get(memo_key)
             if failing is None:
                 failing = tuple(entry for entry in plan.clock
@@ -116,6 +119,8 @@ class Auditor:
                 found = self.settle(call, rule, outcome)
                 if found is not None:
                     out.append(found)
+        if len(out) > 1 and self.same_act:
+            out = self.merge_same_act(out)
         for rule, prepared in plan.aggregates:
             state = self._aggregate_state.setdefault(rule.id, {})
             self._aggregate_rules[rule.id] = rule
@@ -132,6 +137,16 @@ class Auditor:
         self._violations[rule.id] += 1
         self.by_campaign[(call.attempt.campaign, rule.id)] += 1
         return violation(call, outcome)
+
+    def merge_same_act(self, found: list[Violation]) -> list[Violation]:
+        """One call's findings with those of the same act merged (same_act.merge), the dropped ones uncounted."""
+        kept, dropped = merge(found, self.same_act)
+        for v in dropped:
+            self._violations[v.rule] -= 1
+            self.by_campaign[(v.campaign, v.rule)] -= 1
+            if not self.by_campaign[(v.campaign, v.rule)]:
+                del self.by_campaign[(v.campaign, v.rule)]
+        return kept
 
     def count_plans(self, key: tuple[Any, ...], count: int) -> None:
         """`count` calls judged under the plan `key` (the columnar engine judges many at once)."""

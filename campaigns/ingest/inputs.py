@@ -21,14 +21,14 @@ from mystery_core.errors import InputError
 
 COLUMNS = {
     "persons": (("person_id", "phone"), ("region",)),
-    "oppositions": (("phone", "listed_at", "source"), ()),
-    "consents": (("phone", "person_id", "given_at", "withdrawn_at", "scope"), ()),
+    "oppositions": (("phone", "listed_at", "source"), ("principal",)),
+    "consents": (("phone", "person_id", "given_at", "withdrawn_at", "scope"), ("principal",)),
     "contracts": (("principal", "started_at", "subject"), ("phone", "person_id", "ended_at")),
     "scrubs": (("principal", "source", "scrubbed_at"), ()),
     "campaigns": (("campaign", "principal", "purpose"), ("packs", "sector", "subjects")),
 }
 LIST_SOURCES = ("bloctel", "internal", "tps", "dnc", "dncl", "robinson", "state_dnc")
-CONSENT_SCOPES = ("canvassing", "out_of_hours", "all")
+CONSENT_SCOPES = ("canvassing", "out_of_hours", "automated", "all")
 
 
 @dataclass(slots=True)
@@ -118,7 +118,7 @@ def _add(facts: Facts, kind: str, row: dict[str, str], path: str, line: int) -> 
         if source not in LIST_SOURCES:
             raise _Bad("source", f"expected one of {', '.join(LIST_SOURCES)}, got {row['source']!r}")
         facts.add_opposition(Opposition(_phone(facts, row["phone"]), _when(row["listed_at"], "listed_at"),
-                                        source, path, line))
+                                        source, path, line, row.get("principal", "")))
     elif kind == "consents":
         scope = (row["scope"] or "canvassing").lower()
         if scope not in CONSENT_SCOPES:
@@ -127,7 +127,8 @@ def _add(facts: Facts, kind: str, row: dict[str, str], path: str, line: int) -> 
             raise _Bad("phone", "give a phone or a person_id")
         withdrawn = _when(row["withdrawn_at"], "withdrawn_at") if row["withdrawn_at"] else None
         facts.add_consent(Consent(_phone(facts, row["phone"]) if row["phone"] else "", row["person_id"],
-                                  _when(row["given_at"], "given_at"), withdrawn, scope, path, line))
+                                  _when(row["given_at"], "given_at"), withdrawn, scope, path, line,
+                                  row.get("principal", "")))
     elif kind == "scrubs":
         source = row["source"].lower()
         if source not in LIST_SOURCES:

@@ -4,7 +4,9 @@ France: the eleven days of Code du travail L3133-1 are `holidays.France()` witho
 Alsace-Moselle (departments 57, 67, 68) adds Good Friday and 26 December (L3134-13); overseas
 departments add their abolition-of-slavery day (L3422-2), chosen from the number's country code
 (+262, +590, ...). Which French calendar applies is a rule parameter (`alsace_moselle`).
-Elsewhere a region the `holidays` package knows as a subdivision of the country (a Spanish
+A rule may keep only the national days (`days: national`, what D223-9 cites through L3133-1) or only
+the regional ones (`days: regional`: the callee's calendar minus the national days, a key ending in
+REGIONAL_ONLY). Elsewhere a region the `holidays` package knows as a subdivision of the country (a Spanish
 autonomous community such as MD, a German Land, a Canadian province) adds its regional days.
 """
 
@@ -21,6 +23,8 @@ from campaigns.model.localtime import day_to_date
 FR_OVERSEAS_SUBDIV = {"RE": "974", "GP": "971", "MQ": "972", "GF": "973", "YT": "976", "BL": "BL", "MF": "MF"}
 ALSACE_MOSELLE = {"57": "57", "67": "6AE", "68": "6AE"}
 FR_COUNTRIES = frozenset({"FR", *FR_OVERSEAS_SUBDIV})
+REGIONAL_ONLY = "/regional"
+"""Suffix of a calendar key holding only the days its region adds to the country's (e.g. FR-57/regional)."""
 
 
 def french_calendar(country: str, region: str, alsace_moselle: str) -> str:
@@ -50,7 +54,7 @@ def _subdivisions(country: str) -> frozenset[str]:
 
 @lru_cache(maxsize=64)
 def _calendar(key: str) -> holidays.HolidayBase:
-    country, _, subdiv = key.partition("-")
+    country, _, subdiv = key.removesuffix(REGIONAL_ONLY).partition("-")
     return holidays.country_holidays(country, subdiv=subdiv or None)
 
 
@@ -68,6 +72,11 @@ def holiday_name(key: str, day: int) -> str:
     """Name of the holiday on local `day` in calendar `key` ("" if none)."""
     hit = _names.get((key, day))
     if hit is None:
-        hit = _calendar(key).get(day_to_date(day)) or ""
+        if key.endswith(REGIONAL_ONLY):
+            key_all = key[:-len(REGIONAL_ONLY)]
+            country = key_all.partition("-")[0]
+            hit = "" if holiday_name(country, day) else holiday_name(key_all, day)
+        else:
+            hit = _calendar(key).get(day_to_date(day)) or ""
         _names[(key, day)] = hit
     return hit

@@ -25,11 +25,15 @@ class Facts:
     registry: dict[str, CampaignInfo] = field(default_factory=dict)
     present: set[str] = field(default_factory=set)
     phones: PhoneBook = field(default_factory=PhoneBook)
+    consents_any_principal: int = 0
+    """Consents that name no principal: each counts for every principal of the log (the summary says so)."""
 
     def add_opposition(self, entry: Opposition) -> None:
         self.oppositions.setdefault(entry.phone, []).append(entry)
 
     def add_consent(self, consent: Consent) -> None:
+        if not consent.principal:
+            self.consents_any_principal += 1
         if consent.phone:
             self.consents.setdefault("n:" + consent.phone, []).append(consent)
         if consent.person_id:
@@ -62,8 +66,10 @@ class Facts:
             found.extend(c for c in self.contracts.get("p:" + person_id, ()) if c not in found)
         return found
 
-    def list_entries(self, phone: str, person_id: str, sources: frozenset[str], person_wide: bool) -> list[Opposition]:
-        """List entries for the number, or for every number of the person when `person_wide`."""
+    def list_entries(self, phone: str, person_id: str, sources: frozenset[str], person_wide: bool,
+                     principal: str | None = None) -> list[Opposition]:
+        """List entries for the number, or for every number of the person when `person_wide`; with `principal`,
+        only entries of that principal's list or of no principal's (an internal list binds its own firm)."""
         phones = [phone]
         if person_wide and person_id:
             phones = self.identity.phones_of_person.get(person_id, [phone])
@@ -72,7 +78,7 @@ class Facts:
         found = []
         for number in phones:
             for entry in self.oppositions.get(number, ()):
-                if entry.source in sources:
+                if entry.source in sources and (principal is None or entry.principal in ("", principal)):
                     found.append(entry)
         return found
 

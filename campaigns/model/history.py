@@ -10,7 +10,8 @@ from campaigns.model.records import Attempt
 
 
 class Past(NamedTuple):
-    """An earlier attempt as evidence: UTC epoch, local day, ids, outcome."""
+    """An earlier attempt as evidence: UTC epoch, local day, ids, outcome, and its purpose (D223-9 counts
+    canvassing attempts only)."""
 
     ts: float
     day: int
@@ -18,6 +19,7 @@ class Past(NamedTuple):
     phone: str
     disposition: str
     campaign: str
+    purpose: str
 
     def as_json(self) -> dict[str, object]:
         return past_json(self.call_id, utc_iso(self.ts), self.phone, self.disposition, self.campaign)
@@ -73,7 +75,8 @@ class Ledger:
         if history is None:
             history = self.by_key[key] = PersonHistory()
         # tuple.__new__ builds the record in C; Past(...) would run namedtuple's Python __new__
-        past = _new(Past, (attempt.ts, day, attempt.call_id, attempt.phone, attempt.disposition, attempt.campaign))
+        past = _new(Past, (attempt.ts, day, attempt.call_id, attempt.phone, attempt.disposition, attempt.campaign,
+                          attempt.purpose))
         attempts = history.attempts
         if attempts and attempts[-1].ts > attempt.ts:
             attempts.append(past)

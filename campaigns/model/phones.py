@@ -41,6 +41,11 @@ ZONE_OVERRIDES: dict[int, tuple[str, ...]] = {
 }
 """Country calling code -> zones that replace what `phonenumbers` returns."""
 
+REGION_ZONES: dict[str, tuple[str, ...]] = {
+    "YT": ("Indian/Mayotte",),  # +262 639 / 269 ranges are Mayotte's alone; phonenumbers adds Réunion's zone
+}
+"""Region of a valid number -> its zones, where `phonenumbers` gives the zones of the whole calling code."""
+
 FR_OVERSEAS_PREFIXES: dict[str, str] = {
     "262": "RE", "692": "RE", "693": "RE",
     "269": "YT", "639": "YT",
@@ -218,6 +223,7 @@ def describe(raw: str, default_region: str = "FR") -> PhoneInfo:
             # work out the number type again (the slow part of describing a number)
             found = phone_timezone._country_level_time_zones_for_number(number)  # noqa: SLF001
         zones, basis = _widen_area_code(number, tuple(z for z in found if z != "Etc/Unknown"))
+    zones = REGION_ZONES.get(region, zones)
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     return PhoneInfo(e164=e164, country=region, zones=tuple(sorted(zones)), kind=_KINDS.get(kind_code, "unknown"),
                      valid=True, zone_basis=basis)
@@ -282,6 +288,7 @@ def describe_slow(raw: str, default_region: str = "FR") -> PhoneInfo:
     elif valid:
         found = tuple(z for z in phone_timezone.time_zones_for_number(number) if z != "Etc/Unknown")
         zones, basis = _widen_area_code(number, found)
+        zones = REGION_ZONES.get(region, zones)
     else:
         zones = _country_zone(number)
         basis = "country" if zones else "number"

@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
-PURPOSES = ("canvassing", "survey", "service", "collection")
-"""Call purposes of the generic log; `unknown` is used when a log and the registry give none."""
+PURPOSES = ("canvassing", "survey", "service", "collection", "newspaper", "b2b")
+"""Call purposes of the generic log; `unknown` is used when a log and the registry give none.
+`newspaper`: canvassing for newspaper, periodical or magazine subscriptions (exempt from Bloctel,
+C. consom. L223-5); `b2b`: calls to businesses, outside the consumer rules (D223-9, L223-1, TSR, DNCL)."""
 
 DISPOSITIONS = ("answered", "no_answer", "busy", "voicemail", "abandoned", "failed", "refused", "opt_out")
 """Normalized outcomes. `refused`: the person declined the offer or the call; `opt_out`: asked
@@ -83,11 +85,14 @@ class Opposition:
     source: str
     file: str
     line: int
+    principal: str = ""
+    """Whose list it is, for a company's internal do-not-call list ("" = binds every principal)."""
 
 
 @dataclass(frozen=True, slots=True)
 class Consent:
-    """A consent record. scope: canvassing (the opt-in of L223-1), out_of_hours (D223-9 al. 2), or all."""
+    """A consent record. scope: canvassing (the opt-in of L223-1), out_of_hours (D223-9 al. 2), or all;
+    principal: the professional it was given to (L223-1 from 2026-08-11), "" = every principal of the log."""
 
     phone: str
     person_id: str
@@ -96,6 +101,7 @@ class Consent:
     scope: str
     file: str
     line: int
+    principal: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,15 +188,20 @@ class Violation(NamedTuple):
     source: str
     line: int
     started_at_utc: str
+    also_breaches: tuple[str, ...] = ()
+    """Rules that describe the same act on this call, whose findings this one stands for (engines/same_act.py)."""
 
     def as_json(self) -> dict[str, Any]:
-        return {
+        out = {
             "call_id": self.call_id, "rule": self.rule, "phone": self.phone, "person_id": self.person_id,
             "person_key_basis": self.person_key_basis, "campaign": self.campaign, "principal": self.principal,
             "local_time": self.local_time, "zones": list(self.zones), "message": self.message,
             "evidence": self.evidence, "source": self.source, "line": self.line,
             "started_at_utc": self.started_at_utc,
         }
+        if self.also_breaches:
+            out["also_breaches"] = list(self.also_breaches)
+        return out
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ import dataclasses
 from collections.abc import Iterable, Mapping
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, PlainValidator
 
@@ -56,6 +56,8 @@ class _Fine(Schema):
     currency: str
     per: str = "breach"
     citation: str
+    basis: Literal["breach_type", "call"] = "breach_type"
+    cap: Literal["", "gravest"] = ""
 
 
 class _InForce(Schema):
@@ -122,7 +124,8 @@ def load_pack_file(path: Path) -> Pack:
             purposes=frozenset((item.purposes or ()) if "purposes" in given else data.purposes),
             countries=frozenset((item.countries or ()) if "countries" in given else data.countries),
             needs=item.needs, params=item.params,
-            fine=None if fine is None else Fine(fine.low, fine.high, fine.currency, fine.per, fine.citation),
+            fine=None if fine is None else Fine(fine.low, fine.high, fine.currency, fine.per, fine.citation,
+                                                       fine.basis, fine.cap),
         )
         rules.append(prepare(rule, doc.where("rules", index), f"rules[{index}].params"))
     return Pack(name=data.pack, title=data.title or data.pack, version=data.version, source_file=str(path),

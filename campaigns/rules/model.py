@@ -12,17 +12,25 @@ from campaigns.model.records import InForce
 
 @dataclass(frozen=True, slots=True)
 class Fine:
-    """Exposure per breach: a range and the text that sets it."""
+    """Exposure per breach: a range and the text that sets it.
+
+    basis: "breach_type" (one maximum per rule broken, however many calls: an administrative fine
+    punishes a breach, not each call) or "call" (statutory damages per call, as the TCPA's);
+    cap: "gravest" when the pack's breaches together are capped at the gravest one's maximum (GDPR
+    art. 83(3)), "" when they add up.
+    """
 
     low: float
     high: float
     currency: str
     per: str
     citation: str
+    basis: str = "breach_type"
+    cap: str = ""
 
     def as_json(self) -> dict[str, Any]:
         return {"low": self.low, "high": self.high, "currency": self.currency, "per": self.per,
-                "citation": self.citation}
+                "citation": self.citation, "basis": self.basis, "cap": self.cap}
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,7 +39,7 @@ def test_walks_find_what_the_ledger_keeps_through_growth_and_compaction(late_sha
     for block in np.array_split(np.arange(rows), 150):
         base = store.append({"group": group[block], "pos": block, "ts": ts[block], "day": block,
                              "disp": np.zeros(len(block), np.int8), "camp": np.zeros(len(block), np.int32),
-                             "key": block, "callref": block})
+                             "key": block, "callref": block, "purpose": np.zeros(len(block), np.int8)})
         for k, row in enumerate(block.tolist()):
             kept = ledger.setdefault(int(group[row]), [])
             assert _walk(store, base + k) == sorted(p for _, p in kept), row

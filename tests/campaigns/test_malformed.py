@@ -48,7 +48,7 @@ def test_every_malformed_row_is_rejected_with_file_line_field_and_reason(tmp_pat
         f"{log}:8: call_id: duplicate call id 'ok1' (already seen earlier in the file; this row is not audited)",
         f"{log}:9: callee: not a phone number: 'call me' ((1) The string supplied did not seem to be a phone "
         "number.)",
-        f"{log}:10: purpose: expected one of canvassing, survey, service, collection, got 'sales'",
+        f"{log}:10: purpose: expected one of canvassing, survey, service, collection, newspaper, b2b, got 'sales'",
         f"{log}:11: duration_s: expected a non-negative number, got '-4'",
     ] == rejected
 

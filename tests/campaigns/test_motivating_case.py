@@ -42,15 +42,16 @@ def test_canvassing_before_the_switch_flags_day_hours_refusal_objection_and_bloc
 
     assert 3 == run.exit_code  # findings, and rules not evaluated (no --scrubs, --campaigns; no dial_mode)
     assert [] == run.rules_of("c1")
-    assert ["fr-2023.hours", "fr-2023.opposition", "fr-2023.refusal", "fr-2023.weekend", "gdpr.objection"] == \
-        run.rules_of("c2")
-    assert ["fr-2023.hours", "fr-2023.refusal", "fr-2023.weekend", "gdpr.objection"] == run.rules_of("c3")
+    # the refusal bar and the objection are one act within D223-9's 60 days: one finding (issue 17)
+    assert ["fr-2023.hours", "fr-2023.opposition", "fr-2023.refusal", "fr-2023.weekend"] == run.rules_of("c2")
+    assert ["fr-2023.hours", "fr-2023.refusal", "fr-2023.weekend"] == run.rules_of("c3")
     assert [] == run.rules_of("c4")
     by_rule = {(v["call_id"], v["rule"]): v for v in run.violations}
     hours = by_rule[("c3", "fr-2023.hours")]
     assert "2026-03-15T20:55:00+01:00 Europe/Paris" == hours["evidence"]["local_time"]
     assert "P1" == hours["person_id"]
-    assert "c1" == by_rule[("c3", "gdpr.objection")]["evidence"]["objection"]["call_id"]
+    assert ["gdpr.objection"] == by_rule[("c3", "fr-2023.refusal")]["also_breaches"]
+    assert "c1" == by_rule[("c3", "fr-2023.refusal")]["evidence"]["refusal"]["call_id"]
     assert "c1" == by_rule[("c2", "fr-2023.refusal")]["evidence"]["refusal"]["call_id"]
     assert "2025-01-10T00:00:00+00:00" == by_rule[("c2", "fr-2023.opposition")]["evidence"]["list_entry"]["listed_at"]
 
@@ -61,8 +62,7 @@ def test_canvassing_after_the_switch_flags_missing_consent_instead_of_bloctel(ca
 
     assert [] == run.rules_of("c1")
     for call in ("c2", "c3"):
-        assert ["fr-2023.hours", "fr-2023.refusal", "fr-2023.weekend", "fr-2026.consent", "gdpr.objection"] == \
-            run.rules_of(call)
+        assert ["fr-2023.hours", "fr-2023.refusal", "fr-2023.weekend", "fr-2026.consent"] == run.rules_of(call)
     assert [] == run.rules_of("c4")
     consent = next(v for v in run.violations if v["rule"] == "fr-2026.consent" and v["call_id"] == "c2")
     assert "2026-09-01T11:02:00+02:00" == consent["evidence"]["consents_seen"][0]["withdrawn_at"]
@@ -80,7 +80,7 @@ def test_a_genuine_survey_is_flagged_only_for_the_objection(case, audit, dates):
     assert ["gdpr.objection"] == run.rules_of("c3")
     assert 2 == len(run.violations)
     hours = next(r for r in run.summary["rules"] if r["rule"] == "fr-2023.hours")
-    assert {"purpose survey (rule covers canvassing)": 4} == hours["out_of_scope"]
+    assert {"purpose survey (rule covers canvassing, newspaper)": 4} == hours["out_of_scope"]
 
 
 def test_a_survey_under_the_ethics_pack_adds_sunday_and_the_second_call_within_24h(case, audit):  # type: ignore[no-untyped-def]
@@ -99,10 +99,10 @@ def test_every_report_prints_the_interpretation_parameters(case, audit):  # type
     run = audit(files["log"], "fr-2023", *files["args"])
 
     frequency = next(r for r in run.summary["rules"] if r["rule"] == "fr-2023.frequency")
-    assert {"max_attempts": 4, "window_days": 30, "count_failed": False, "subject": "principal"} == \
-        frequency["params"]
+    assert {"max_attempts": 4, "window_days": 30, "count_failed": False, "subject": "principal",
+            "count_purposes": ["canvassing", "newspaper", "unknown"]} == frequency["params"]
     refusal = next(r for r in run.summary["rules"] if r["rule"] == "fr-2023.refusal")
     assert "next_local_day" == refusal["params"]["start"]
-    assert 2 * 375000 == refusal["fine"]["exposure_high"]
+    assert 375000 == refusal["fine"]["exposure_high"]  # one breach type, not one fine per call
     assert ["log.csv: 4 rows read = 4 attempts + 0 rejected"] == [
         line.rsplit("/", 1)[1] for line in run.summary["reconciliation"][:1]]

@@ -146,9 +146,9 @@ def test_a_reunion_mobile_whose_holder_lives_in_paris_is_judged_on_paris_time(wr
 def test_a_reunion_resident_is_called_under_reunions_holidays(write, audit, full):  # type: ignore[no-untyped-def]
     """20 December (abolition of slavery, FR-974) is a working day in Paris; a Sunday is avoided here."""
     log = write("log.csv", _rows("hol,2027-12-20T11:00:00+04:00,+33612345678,,c,canvassing,answered,30,a,manual,,974"))
-    run = _both(audit, log, "fr-2023", *full)
+    run = _both(audit, log, "fr-2023,policy", *full)
 
-    assert ["fr-2023.holiday"] == run.rules_of("hol")
+    assert ["policy.regional_holidays"] == run.rules_of("hol")  # a regional day: policy, not D223-9
 
 
 def test_an_area_code_spanning_two_zones_is_judged_in_both(write, audit):  # type: ignore[no-untyped-def]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 COLUMNS = (("group", np.int64), ("pos", np.int64), ("ts", np.float64), ("day", np.int64), ("disp", np.int8),
-           ("camp", np.int32), ("key", np.int64), ("callref", np.int64))
+           ("camp", np.int32), ("key", np.int64), ("callref", np.int64), ("purpose", np.int8))
 DEAD_SHARE = 0.25  # compact rather than grow once this share of the store can never be reached again
 FIRST_CAPACITY = 1024
 

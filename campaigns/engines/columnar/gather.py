@@ -28,7 +28,7 @@ from campaigns.model.localtime import Local, utc_tails, wall_texts
 from campaigns.model.records import DISPOSITIONS, Attempt, Violation
 from campaigns.rules.select import RuleSet
 
-HISTORY = {"frequency", "min_gap", "max_per_day", "cooling_off", "objection", "redial_after_abandon"}
+HISTORY = {"frequency", "min_gap", "max_per_day", "cooling_off", "objection", "redial_after_abandon", "consent"}
 
 
 class Gatherer:
@@ -84,9 +84,26 @@ class Gatherer:
         self._evaluate_rows(rows, local, pos, plan_of, plans, generic, history, found_rows, found_ranks, found)
         if not found:
             return
-        order = np.lexsort((np.concatenate(found_ranks), np.concatenate(found_rows))).tolist()
+        all_rows = np.concatenate(found_rows)
+        order_a = np.lexsort((np.concatenate(found_ranks), all_rows))
+        order = order_a.tolist()
+        if self.auditor.same_act:
+            ordered = self._merge_same_act([found[i] for i in order], all_rows[order_a])
+            self.violations += len(ordered)
+            deque(map(self.on_violation, ordered), maxlen=0)
+            return
         self.violations += len(found)
         deque(map(self.on_violation, map(found.__getitem__, order)), maxlen=0)  # the loop in C
+
+    def _merge_same_act(self, ordered: list[Violation], row_of: np.ndarray) -> list[Violation]:
+        """The findings in emitting order with each call's findings of the same act merged, as the row
+        engine's Auditor.merge_same_act does (and through it, so counts agree)."""
+        starts = np.flatnonzero(np.r_[True, row_of[1:] != row_of[:-1]]).tolist() + [len(ordered)]
+        out: list[Violation] = []
+        for lo, hi in zip(starts[:-1], starts[1:], strict=True):
+            group = ordered[lo:hi]
+            out.extend(self.auditor.merge_same_act(group) if len(group) > 1 else group)
+        return out
 
     def _violations(self, rows: Rows, batch: Batch, rule_id: str, hits: Found) -> list[Violation]:
         """The Violations of array verdicts, counted as Auditor.settle counts them."""
@@ -104,7 +121,7 @@ class Gatherer:
             names.principals.array()[rows.principal[which]].tolist(), hits.local_times or batch.local_iso(which),
             names.zones_of_profiles()[rows.profile[which]].tolist(), hits.messages, hits.evidence,
             repeat(self.source, n), rows.line[which].tolist(), wall_texts(rows.ts[which], utc_tails(n)),
-            strict=True)))
+            repeat((), n), strict=True)))
 
     def _evaluate_rows(self, rows: Rows, local: dict[str, Any], pos: np.ndarray, plan_of: np.ndarray,
                        plans: list[Any], flags: dict[str, np.ndarray], h: dict[str, Any] | None,

@@ -19,6 +19,7 @@ import numpy as np
 from campaigns.engines.columnar.attempts import AttemptStore
 from campaigns.engines.columnar.columns import Blocks, Grow, Names, Rows
 from campaigns.engines.columnar.groups import Groups
+from campaigns.engines.columnar.layouts import PURPOSES_ANY
 from campaigns.engines.columnar.verdicts import history_order
 from campaigns.model.history import REFUSALS, Mark, Past, PersonHistory, past_json
 from campaigns.model.localtime import utc_isos
@@ -64,7 +65,8 @@ class People:
         store = self.attempts
         order = np.argsort(rows.group, kind="stable")  # (group, position): rows come in position order
         base = store.append({"group": rows.group, "pos": pos, "ts": rows.ts, "day": local["call_day"],
-                             "disp": rows.disp, "camp": rows.camp, "key": rows.key, "callref": rows.callref}, order)
+                             "disp": rows.disp, "camp": rows.camp, "key": rows.key, "callref": rows.callref,
+                             "purpose": rows.purpose}, order)
         merged = store.columns
         # walk back from every row through the earlier attempts of its group
         T, prev, reach = merged["ts"], store.prev, store.reach
@@ -173,19 +175,19 @@ class People:
         """Past records of batch rows, as the Ledger makes them."""
         names = self.names.campaigns.names
         new = tuple.__new__
-        return [new(Past, (t, d, c, p, DISPOSITIONS[x], names[m])) for t, d, c, p, x, m in zip(
+        return [new(Past, (t, d, c, p, DISPOSITIONS[x], names[m], PURPOSES_ANY[u])) for t, d, c, p, x, m, u in zip(
             rows.ts[which].tolist(), call_day[which].tolist(), self.blocks.call_texts(rows.callref[which]),
             self.names.numbers.texts(rows.key[which]), rows.disp[which].tolist(), rows.camp[which].tolist(),
-            strict=True)]
+            rows.purpose[which].tolist(), strict=True)]
 
     def _pasts(self, merged: dict[str, np.ndarray], at: np.ndarray) -> list[Past]:
         """Past records of the merged attempts at `at`, as the Ledger made them."""
         names = self.names.campaigns.names
         new = tuple.__new__
-        return [new(Past, (t, d, c, p, DISPOSITIONS[x], names[m])) for t, d, c, p, x, m in zip(
+        return [new(Past, (t, d, c, p, DISPOSITIONS[x], names[m], PURPOSES_ANY[u])) for t, d, c, p, x, m, u in zip(
             merged["ts"][at].tolist(), merged["day"][at].tolist(), self.blocks.call_texts(merged["callref"][at]),
             self.names.numbers.texts(merged["key"][at]), merged["disp"][at].tolist(), merged["camp"][at].tolist(),
-            strict=True)]
+            merged["purpose"][at].tolist(), strict=True)]
 
     # ---------------------------------------------------------------- histories for the checks' own evaluate
 

@@ -48,7 +48,7 @@ class Redials:
         phones = self.names.numbers.texts(rows.key[abandoned])
         campaigns = self.names.campaigns.array()[rows.camp[abandoned]].tolist()
         ts, days = rows.ts[abandoned].tolist(), day[abandoned].tolist()
-        made = {int(i): Past(ts[k], int(days[k]), ids[k], phones[k], "abandoned", campaigns[k])
+        made = {int(i): Past(ts[k], int(days[k]), ids[k], phones[k], "abandoned", campaigns[k], "")
                 for k, i in enumerate(abandoned.tolist())}
         # rows after an abandoned call of the batch see it (the Ledger records each row once judged)
         last: dict[tuple[int, int], Past] = {}

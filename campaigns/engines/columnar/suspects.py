@@ -71,6 +71,12 @@ class Suspects:
                 mask = self._list_threshold(rows, p.sources, p.person_wide, p.effect_s) <= rows.ts
             elif check == "consent":
                 mask = ~self.consented(rows, p.scopes, p.max_age_s)
+                if p.dial_modes:  # eval_consent passes every call made in another mode
+                    mask &= np.array([m in p.dial_modes for m in self.names.modes.names] or [False])[rows.mode]
+                if p.withdrawn_by:
+                    mask |= self.withdrawn_maybe(rows, history)
+                if p.expired_only:  # eval_consent flags only rows holding a consent valid but for its age
+                    mask &= self.consented(rows, p.scopes, None)
             elif check == "sector_ban":
                 registry = self.facts.registry
                 bad_campaign = np.array([c not in registry or registry[c].sector in p.sectors
@@ -101,9 +107,12 @@ class Suspects:
         bad = []
         for raw in self.names.clis.names:
             try:
-                bad.append(not raw or not phones.lookup(raw).e164.startswith(p.prefixes))
+                info = phones.lookup(raw) if raw else None
+                bad.append(info is None or not (info.e164.startswith(p.prefixes) if p.prefixes else info.valid))
             except PhoneError:
                 bad.append(True)
+        if p.every_call:
+            return np.array(bad or [False])[rows.cli]
         automated = np.array([m in p.automated for m in self.names.modes.names])
         return (rows.mode == 0) | (automated[rows.mode] & np.array(bad or [False])[rows.cli])
 
@@ -195,13 +204,15 @@ class Suspects:
         return out
 
     def consented(self, rows: Rows, scopes: frozenset[str], max_age_s: float | None) -> np.ndarray:
-        """Rows with a consent of `scopes` valid at their start (consent's own test is the reference)."""
+        """Rows with a consent of `scopes`, given to their principal (or to any), valid at their start (consent's
+        own test is the reference; withdrawal by a refusal is left to it)."""
         facts = self.facts
         out = np.zeros(len(rows), bool)
         if not facts.consents:
             return out
         keys = np.unique(rows.key)
-        spans: dict[int, list[tuple[float, float, float]]] = {}
+        principals = self.names.principals.ids
+        spans: dict[int, list[tuple[float, float, float, int]]] = {}
         for key in keys.tolist():
             phone = self.names.numbers.e164(key)
             person = facts.identity.person_of_phone.get(phone, "")
@@ -210,7 +221,8 @@ class Suspects:
                 if consent.scope in scopes:
                     given_at = consent.given_at.timestamp()
                     withdrawn_at = consent.withdrawn_at.timestamp() if consent.withdrawn_at else np.inf
-                    found.append((given_at, withdrawn_at, np.inf if max_age_s is None else max_age_s))
+                    to = principals.get(consent.principal, -2) if consent.principal else -1
+                    found.append((given_at, withdrawn_at, np.inf if max_age_s is None else max_age_s, to))
             if found:
                 spans[key] = found
         if not spans:
@@ -220,15 +232,29 @@ class Suspects:
         given = np.full((len(spans), width), np.inf)
         withdrawn = np.full((len(spans), width), -np.inf)
         age = np.full((len(spans), width), -np.inf)
+        given_to = np.full((len(spans), width), -2, np.int64)
         for key, found in spans.items():
-            for s, (start, end, limit) in enumerate(found):
-                given[index[key], s], withdrawn[index[key], s], age[index[key], s] = start, end, limit
+            for s, (start, end, limit, to) in enumerate(found):
+                i = index[key]
+                given[i, s], withdrawn[i, s], age[i, s], given_to[i, s] = start, end, limit, to
         which = np.array([index.get(k, -1) for k in rows.key.tolist()])
         has = which >= 0
         ts = rows.ts[has][:, None]
         w = which[has]
-        valid = (given[w] <= ts) & (withdrawn[w] > ts) & (ts - given[w] <= age[w])
+        mine = (given_to[w] == -1) | (given_to[w] == rows.principal[has].astype(np.int64)[:, None])
+        valid = mine & (given[w] <= ts) & (withdrawn[w] > ts) & (ts - given[w] <= age[w])
         out[has] = valid.any(axis=1)
+        return out
+
+    def withdrawn_maybe(self, rows: Rows, h: dict[str, Any] | None) -> np.ndarray:
+        """Rows whose person refused or opted out on a call of the same principal recorded before them (a
+        superset of the rows whose consent an earlier call withdrew: the mark may start after a late row,
+        whose check then looks through the earlier attempts)."""
+        out = np.zeros(len(rows), bool)
+        if h is None:
+            return out
+        for name in ("refusal", "opt_out"):
+            out |= h[name] != -1
         return out
 
     def _history_mask(self, rows: Rows, rule: Any, h: dict[str, Any]) -> np.ndarray:

@@ -43,6 +43,7 @@ from campaigns.checks.windows import (
     time_of_day_finding,
 )
 from campaigns.engines.columnar.columns import Names, Rows, object_array
+from campaigns.engines.columnar.layouts import PURPOSES_ANY
 from campaigns.model.calendars import holiday_name
 from campaigns.model.facts import Facts
 from campaigns.model.history import Past
@@ -158,6 +159,8 @@ def time_of_day(batch: Batch, rule: Any, p: WindowParams, flagged: np.ndarray) -
         inside = np.zeros(len(decided), bool)
         for start, end in windows:
             inside |= (minute >= start) & (minute < end)
+            if p.end_inclusive:  # on_an_end: second 0 of the end minute
+                inside |= (minute == end) & (batch.rows.ts[decided] % 60 == 0)
         outside |= on_day & ~inside
     found = decided[outside]
     found = found[~batch.consented(found, p.exempt_scope)]
@@ -254,6 +257,8 @@ def frequency(batch: Batch, rule: Any, p: FrequencyParams, flagged: np.ndarray) 
         counts &= merged["disp"][pj] != FAILED
     if p.same_campaign:
         counts &= merged["camp"][pj] == rows.camp[pr]
+    if p.purposes:
+        counts &= np.isin(merged["purpose"][pj], [PURPOSES_ANY.index(x) for x in p.purposes if x in PURPOSES_ANY])
     count = np.bincount(pr[counts], minlength=len(rows))
     breaks = count[decided] >= p.max_attempts
     if not p.count_failed:
