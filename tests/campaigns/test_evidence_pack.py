@@ -167,7 +167,7 @@ def test_pseudonymised_exports_hold_no_number_and_keyed_hashes_stable_per_key(wr
     assert not {f["phone"] for f in rows} & {f["phone"] for f in findings(other)}
     with (pack / "suppression.csv").open() as handle:
         suppression = list(csv.DictReader(handle))
-    assert {(expected, "canvassing", "2026-05-06")} <= {(r["phone"], r["purpose"], r["until"]) for r in suppression}
+    assert {(expected, "canvassing newspaper", "2026-05-06")} <= {(r["phone"], r["purpose"], r["until"]) for r in suppression}
     assert 0 == run("verify", str(pack), "--public-key", f"{keys[0]}.pub")[0]
     assert json.loads((pack / "evidence.json").read_text())["exports"] == {"pseudonymised": True, "lang": "en"}
 

@@ -295,7 +295,7 @@ def test_the_suppression_export_lists_objections_on_every_number_and_live_refusa
     assert "phone,person_id,principal,purpose,reason,since,until" == lines[0]
     assert ["+33142345678,P,acme,all,objection (call stop),2026-03-16T10:00:00Z,",
             "+33612345678,P,acme,all,objection (call stop),2026-03-16T10:00:00Z,",
-            "+33687654321,,acme,canvassing,refusal (call no),2026-03-16T10:30:00Z,2026-05-16"] == lines[1:]
+            "+33687654321,,acme,canvassing newspaper,refusal (call no),2026-03-16T10:30:00Z,2026-05-16"] == lines[1:]
 
 
 def test_automated_calls_must_show_an_npv_number_and_a_log_without_dial_mode_is_not_evaluated(write, audit):  # type: ignore[no-untyped-def]
