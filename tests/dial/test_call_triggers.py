@@ -56,7 +56,9 @@ def test_dtmf_after_prompt_ended_waits_for_the_silence(pjsua_uas, mystery_call):
     prompt_end = log["prompt_started"] + last_sound
     assert ["1"] == [d["digit"] for d in log["digits"]]
     late = log["digits"][0]["t"] - (prompt_end + 0.6)
-    assert 0.0 <= late <= 0.25, late   # network + jitter buffer + frame clock
+    # network + jitter buffer + frame clock; at most one 20 ms frame early: the prompt's last loud frame in the file
+    # can fall under the detector's level once through G.711, so the silence may start a frame sooner than here
+    assert -0.02 <= late <= 0.25, late
     step = run.result["extra"]["steps"][0]
     assert "prompt_ended" == step["fired_by"]
 
