@@ -27,6 +27,7 @@ from mystery_core.store.engine import open_store
 
 if TYPE_CHECKING:
     from mystery_core.settings import Settings
+    from mystery_core.store.engine import Engine
 
 
 def wide_console() -> Console:
@@ -85,6 +86,20 @@ def dial_scenario(settings: Settings, scenario: Scenario, name: str, concurrency
                             quiet_s=quiet_s)
 
     return with_progress(dial, concurrency, console)
+
+
+def dial_stored(settings: Settings, engine: Engine, campaign_name: str, concurrency: int | None, console: Console,
+                quiet_s: float = 0.0) -> int:
+    """Dial what is left of a stored campaign on this host (`resume`, `worker`) with a progress bar; returns
+    its id. The concurrency defaults to the scenario's; with `quiet_s`, analyse in the calendar's gaps."""
+    row = repo.find_campaign(engine, campaign_name)
+    concurrency = concurrency or int((row["scenario"] or {}).get("concurrency") or 1)
+    campaign_id, _ = with_progress(
+        lambda on_start, progress: run_campaign(
+            engine, row["id"], account_from_settings(settings.sip), concurrency, on_start, progress,
+            analyse=analyse_between_calls(settings, console), quiet_s=quiet_s),
+        concurrency, console)
+    return campaign_id
 
 
 def analyse_between_calls(settings: Settings, console: Console) -> Callable[[int], None]:
@@ -195,14 +210,8 @@ def resume(ctx: click.Context, campaign_name: str, concurrency: int | None, no_a
 
     settings = settings_from(ctx)
     engine = open_store(settings.database_url)
-    row = repo.find_campaign(engine, campaign_name)
-    concurrency = concurrency or int((row["scenario"] or {}).get("concurrency") or 1)
     console = wide_console()
-    campaign_id, _ = with_progress(
-        lambda on_start, progress: run_campaign(
-            engine, row["id"], account_from_settings(settings.sip), concurrency, on_start, progress,
-            analyse=analyse_between_calls(settings, console), quiet_s=0.0 if no_analysis else quiet_s),
-        concurrency, console)
+    campaign_id = dial_stored(settings, engine, campaign_name, concurrency, console, 0.0 if no_analysis else quiet_s)
     results = repo.load_calls(engine, campaign_id)
     if not no_analysis:
         between_calls = make_way_for_calls(no_wait, normal_priority, console)
@@ -222,11 +231,7 @@ def worker(ctx: click.Context, campaign_name: str, concurrency: int | None) -> N
     restarted with the same MYSTERY_HOST_ID first settles the calls it left on the line. Analyse with
     `mystery campaign analyse` once the calls are done."""
     settings = settings_from(ctx)
-    engine = open_store(settings.database_url)
-    row = repo.find_campaign(engine, campaign_name)
-    concurrency = concurrency or int((row["scenario"] or {}).get("concurrency") or 1)
-    with_progress(lambda on_start, progress: run_campaign(engine, row["id"], account_from_settings(settings.sip),
-                                                          concurrency, on_start, progress), concurrency, wide_console())
+    dial_stored(settings, open_store(settings.database_url), campaign_name, concurrency, wide_console())
 
 
 @campaign.command("status")

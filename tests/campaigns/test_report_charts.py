@@ -5,9 +5,7 @@ timeline; the page in French; looked at in headless Debian Chromium."""
 from __future__ import annotations
 
 import os
-import struct
 import subprocess
-import zlib
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +15,8 @@ from click.testing import CliRunner
 
 from campaigns.cli import main
 from campaigns.output_charts import bar_chart, heatmap
+from tests.report.test_browser import png_facts, require_chromium
 
-CHROMIUM = "/usr/bin/chromium"
 LOG = """call_id,start,callee,caller_id,campaign,purpose,disposition,duration_s,agent
 a1,2026-03-02T11:00:00+01:00,+33142345678,,camp,canvassing,no_answer,30,a1
 a2,2026-03-03T11:00:00+01:00,+33142345678,,camp,canvassing,no_answer,30,a1
@@ -83,31 +81,14 @@ def test_charts_escape_labels_and_say_when_there_is_nothing():  # type: ignore[n
     assert 0 == heatmap("t", [[0] * 24] * 7, [[]] * 7).count('stroke="#1e8449"')
 
 
-def png_facts(path: Path) -> tuple[int, int, int]:
-    """(width, height, distinct byte values of the image data): a blank page has very few."""
-    data = path.read_bytes()
-    assert data[:8] == b"\x89PNG\r\n\x1a\n"
-    width, height = struct.unpack(">II", data[16:24])
-    idat, offset = b"", 8
-    while offset < len(data):
-        length = struct.unpack(">I", data[offset:offset + 4])[0]
-        if data[offset + 4:offset + 8] == b"IDAT":
-            idat += data[offset + 8:offset + 8 + length]
-        offset += 12 + length
-    return width, height, len(set(zlib.decompress(idat)))
-
-
 @pytest.mark.browser
 @pytest.mark.slow
 def test_the_french_pseudonymised_report_in_chromium(write, tmp_path):  # type: ignore[no-untyped-def]
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("MYSTERY_REQUIRE_ALL") == "1":
-            pytest.fail("chromium is not installed (apt-get install chromium)")
-        pytest.skip("chromium is not installed")
+    chromium = require_chromium()
     key = write("pseudo.key", "a pseudonymisation key for the browser test")
     page, _ = report(write, tmp_path, "--lang", "fr", "--pseudonymise", str(key))
     shot = tmp_path / "report.png"
-    command = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+    command = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
                "--disable-background-networking", "--disable-component-update", "--disable-sync",
                f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={shot}", "--window-size=1280,1800",
                page.as_uri()]
