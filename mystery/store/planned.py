@@ -89,23 +89,19 @@ def plan_of(row: dict[str, Any], account: Account) -> CallPlan:
     return dataclasses.replace(parse_plan(row["plan"], f"planned call {row['call_key']}"), account=account)
 
 
-def move(engine: Engine, call_key: str, state: str, detail: str = "", pid: int | None = None,
-         result: CallResult | None = None, campaign_id: int | None = None) -> None:
+def move(engine: Engine, call_key: str, state: str, detail: str = "", result: CallResult | None = None,
+         campaign_id: int | None = None) -> None:
     """Change a planned call's state and append it to its history; with `result`, store the call in the
     same transaction (a crash between the two cannot leave a stored call `dialling`, or a `done` call
-    unstored). Entering `dialling` counts an attempt and records the dialer's pid and host."""
-    assert state in STATES, state
+    unstored). A call enters `dialling` only through `claim`, which counts the attempt and the host."""
+    assert state in STATES and state != "dialling", state
     now = _now()
     with engine.begin() as conn:
-        row = conn.execute(select(planned_calls.c.history, planned_calls.c.attempts)
-                           .where(planned_calls.c.call_key == call_key)).mappings().one()
+        history = conn.execute(select(planned_calls.c.history)
+                               .where(planned_calls.c.call_key == call_key)).scalar_one()
         entry = {"at": now, "state": state, **({"detail": detail} if detail else {})}
-        values: dict[str, Any] = {"state": state, "updated_at": now, "history": [*row["history"], entry]}
-        if state == "dialling":
-            values.update(attempts=row["attempts"] + 1, pid=pid, host=host_id())
-        elif pid is not None:
-            values["pid"] = pid
-        conn.execute(update(planned_calls).where(planned_calls.c.call_key == call_key).values(**values))
+        conn.execute(update(planned_calls).where(planned_calls.c.call_key == call_key).values(
+            state=state, updated_at=now, history=[*history, entry]))
         if result is not None:
             insert_call(conn, result, campaign_id)
 

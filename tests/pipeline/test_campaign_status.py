@@ -22,11 +22,11 @@ def test_status_counts_states_and_lists_what_is_left(tmp_path: Path) -> None:
              for n, line in enumerate(["desk", "desk", "spa"], start=1)]
     planned.add_planned(engine, campaign_id, plans, ["2026-03-23T09:10:00+00:00", "2026-03-23T11:45:00+00:00",
                                                      "2026-03-24T08:05:00+00:00"])
-    planned.move(engine, "week-12-0001", "dialling")
+    assert "mine" == planned.claim(engine, campaign_id, "week-12-0001", None)
     planned.move(engine, "week-12-0001", "done", result=CallResult(
         call_id="week-12-0001", target_uri="sip:desk@127.0.0.1", outcome="answered",
         started_at="2026-03-23T09:10:00Z"), campaign_id=campaign_id)
-    planned.move(engine, "week-12-0003", "dialling")
+    assert "mine" == planned.claim(engine, campaign_id, "week-12-0003", None)
     planned.move(engine, "week-12-0003", "planned", "never placed: the runner stopped before its dialer's INVITE")
     engine.dispose()
     result = CliRunner().invoke(main, ["--database-url", url, "campaign", "status", "week-12"])
