@@ -25,8 +25,9 @@ from mystery_core.csvcell import safe_cell, safe_row
 FORMATS = ("table", "json", "csv", "html")
 CSV_COLUMNS = ("call_id", "rule", "phone", "person_id", "person_key_basis", "campaign", "principal", "local_time",
                "zones", "message", "evidence", "source", "line", "started_at_utc", "rule_text", "citation",
-               "certainty", "reasoning", "record")
-"""`rule_text`, `citation`, `certainty`: the rule's, from its pack; `reasoning`: why the call breaks it, as a JSON
+               "certainty", "reasoning", "record", "also_breaches")
+"""`also_breaches`: the rules this finding stands for on the same call (engines/same_act.py), space-separated.
+`rule_text`, `citation`, `certainty`: the rule's, from its pack; `reasoning`: why the call breaks it, as a JSON
 list of sentences (campaigns/output_explain.py). `record` is `violation`, or `coverage` for the rows that end the file (one per rule: its coverage as JSON
 in `evidence`, in words in `message`)."""
 
@@ -86,6 +87,7 @@ class ViolationWriter:
             row["zones"] = " ".join(v.zones)
             row["evidence"] = evidence_json if evidence_json is not None else jsontext.dumps(v.evidence)
             row["record"] = "violation"
+            row["also_breaches"] = " ".join(v.also_breaches)
             self._csv.writerow(safe_row(row[c] for c in CSV_COLUMNS))
         else:
             self.rows.append(v)

@@ -65,7 +65,7 @@ def reasoning(v: Violation, rule: Rule | None, lang: str = "en") -> list[str]:
     if isinstance(earlier, list) and earlier:
         out.append(t("earlier attempts counted ({n}):").format(n=len(earlier)) + " "
                    + "; ".join(_attempt_text(a, t) for a in earlier if isinstance(a, dict)))
-    for key in ("refusal", "opt_out", "entry", "list_entry", "consents_seen", "contracts_seen"):
+    for key in ("previous_attempt", "refusal", "opt_out", "entry", "list_entry", "consents_seen", "contracts_seen"):
         value = ev.get(key)
         if not value:
             continue

@@ -23,7 +23,7 @@ BATCH = 2000
 
 
 VIOLATION_COLUMNS = ("run_id", "call_id", "rule", "phone", "person_id", "campaign", "principal", "local_time",
-                     "message", "evidence", "source", "line", "started_at_utc")
+                     "message", "evidence", "source", "line", "started_at_utc", "also_breaches")
 
 
 class RunRecorder:
@@ -51,7 +51,8 @@ class RunRecorder:
         """Store one finding; `evidence_json`: its evidence already serialized (else it is serialized here)."""
         self._violations.append((self.run_id, v.call_id, v.rule, v.phone, v.person_id, v.campaign, v.principal,
                                  v.local_time, v.message, evidence_json if evidence_json is not None else
-                                 jsontext.dumps(v.evidence), v.source, v.line, v.started_at_utc))
+                                 jsontext.dumps(v.evidence), v.source, v.line, v.started_at_utc,
+                                 " ".join(v.also_breaches)))
         if len(self._violations) >= BATCH:
             self._flush()
 
@@ -118,16 +119,22 @@ def load_violations(engine: Engine, run_id: int) -> list[dict[str, Any]]:
     """Violations of a run, in a stable order, as plain dicts (for comparisons and exports)."""
     v = schema.violations
     query = sa.select(v.c.call_id, v.c.rule, v.c.phone, v.c.person_id, v.c.campaign, v.c.principal, v.c.local_time,
-                      v.c.message, v.c.evidence, v.c.source, v.c.line, v.c.started_at_utc).where(
+                      v.c.message, v.c.evidence, v.c.source, v.c.line, v.c.started_at_utc, v.c.also_breaches).where(
         v.c.run_id == run_id).order_by(v.c.started_at_utc, v.c.call_id, v.c.rule)
     with engine.connect() as connection:
-        return [dict(row._mapping) for row in connection.execute(query)]
+        return [_listed(dict(row._mapping)) for row in connection.execute(query)]
+
+
+def _listed(row: dict[str, Any]) -> dict[str, Any]:
+    """A stored finding with its `also_breaches` as a list of rule ids (stored space-separated)."""
+    row["also_breaches"] = str(row.get("also_breaches") or "").split()
+    return row
 
 
 RUN_LIST_COLUMNS = ("id", "started_at", "finished_at", "log_path", "log_format", "packs", "rows", "attempts",
                     "rejected", "violations", "exit_code")
 VIOLATION_PAGE_COLUMNS = ("call_id", "rule", "phone", "person_id", "campaign", "principal", "local_time",
-                          "message", "evidence", "source", "line", "started_at_utc")
+                          "message", "evidence", "source", "line", "started_at_utc", "also_breaches")
 
 
 def list_runs(engine: Engine) -> list[dict[str, Any]]:
@@ -161,7 +168,7 @@ def load_rule_violations(engine: Engine, run_id: int, rule: str, offset: int = 0
     query = (sa.select(*(v.c[name] for name in VIOLATION_PAGE_COLUMNS)).where(v.c.run_id == run_id, v.c.rule == rule)
              .order_by(v.c.started_at_utc, v.c.call_id, v.c.id).offset(offset).limit(limit))
     with engine.connect() as conn:
-        return [dict(row._mapping) for row in conn.execute(query)]
+        return [_listed(dict(row._mapping)) for row in conn.execute(query)]
 
 
 def load_run(engine: Engine, run_id: int) -> dict[str, Any]:
