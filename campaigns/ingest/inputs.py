@@ -23,12 +23,13 @@ COLUMNS = {
     "persons": (("person_id", "phone"), ("region",)),
     "oppositions": (("phone", "listed_at", "source"), ("principal",)),
     "consents": (("phone", "person_id", "given_at", "withdrawn_at", "scope"), ("principal",)),
-    "contracts": (("principal", "started_at", "subject"), ("phone", "person_id", "ended_at")),
+    "contracts": (("principal", "started_at", "subject"), ("phone", "person_id", "ended_at", "kind")),
     "scrubs": (("principal", "source", "scrubbed_at"), ()),
     "campaigns": (("campaign", "principal", "purpose"), ("packs", "sector", "subjects")),
 }
 LIST_SOURCES = ("bloctel", "internal", "tps", "dnc", "dncl", "robinson", "state_dnc")
 CONSENT_SCOPES = ("canvassing", "out_of_hours", "automated", "all")
+CONTRACT_KINDS = ("contract", "inquiry")
 
 
 @dataclass(slots=True)
@@ -147,8 +148,11 @@ def _add(facts: Facts, kind: str, row: dict[str, str], path: str, line: int) -> 
         ended = _when(row["ended_at"], "ended_at") if row.get("ended_at") else None
         if ended is not None and ended < started:
             raise _Bad("ended_at", f"before started_at ({row['started_at']})")
+        kind = (row.get("kind") or "contract").lower()
+        if kind not in CONTRACT_KINDS:
+            raise _Bad("kind", f"expected one of {', '.join(CONTRACT_KINDS)}, got {row['kind']!r}")
         facts.add_contract(Contract(_phone(facts, phone) if phone else "", person_id, row["principal"],
-                                    started, ended, row["subject"].lower(), path, line))
+                                    started, ended, row["subject"].lower(), path, line, kind))
     elif kind == "campaigns":
         purpose = row["purpose"]
         if purpose not in PURPOSES:

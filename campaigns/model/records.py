@@ -134,6 +134,10 @@ class Contract:
     subject: str
     file: str
     line: int
+    kind: str = "contract"
+    """`contract` (a purchase or transaction), or `inquiry`: the consumer asked about or applied for the
+    principal's product on `started_at`; it never exempts as an ongoing contract, only for the inquiry part
+    of an existing business relationship (3 months in the US, 6 in Canada)."""
 
 
 @dataclass(frozen=True, slots=True)
