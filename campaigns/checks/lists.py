@@ -16,7 +16,7 @@ from campaigns.checks.contract import exempted
 from campaigns.model.call import Call
 from campaigns.model.facts import Facts
 from campaigns.model.history import REFUSALS, Past, PersonHistory
-from campaigns.model.records import Finding
+from campaigns.model.records import Finding, Opposition
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +75,19 @@ def list_exemption(call: Call, facts: Facts, p: ListParams) -> dict[str, Any] | 
     return None
 
 
+def entry_json(entry: Opposition) -> dict[str, Any]:
+    """A list entry as evidence, with its scope when it has one (principal, purposes, until)."""
+    out: dict[str, Any] = {"phone": entry.phone, "listed_at": entry.listed_at.isoformat(), "source": entry.source,
+                           "file": entry.file, "line": entry.line}
+    if entry.principal:
+        out["principal"] = entry.principal
+    if entry.purposes:
+        out["purposes"] = list(entry.purposes)
+    if entry.until is not None:
+        out["until"] = entry.until.isoformat()
+    return out
+
+
 def eval_opposition_list(call: Call, rule: Any, p: ListParams, history: PersonHistory | None,
                          facts: Facts) -> Outcome:
     ts = call.attempt.ts
@@ -82,18 +95,17 @@ def eval_opposition_list(call: Call, rule: Any, p: ListParams, history: PersonHi
         return None  # the common case, without building a list
     # a registration not yet effective (listed_at + effect_days after the call) is not a breach
     for entry in facts.list_entries(call.phone.e164, call.person_id, p.sources, p.person_wide,
-                                    call.attempt.principal):
+                                    call.attempt.principal, call.attempt.purpose, ts):
         if entry.listed_at.timestamp() + p.effect_s <= ts:
-            evidence = {"list_entry": {"phone": entry.phone, "listed_at": entry.listed_at.isoformat(),
-                                       "source": entry.source, "file": entry.file, "line": entry.line},
-                        "effect_days": p.effect_s / 86400}
+            evidence = {"list_entry": entry_json(entry), "effect_days": p.effect_s / 86400}
             if p.contract_exception and exempted(call, facts, evidence):
                 return None
             if (p.consent_scopes or p.relationship_s or p.inquiry_months) and \
                     list_exemption(call, facts, p) is not None:
                 return None
             return Finding(rule.id, f"{entry.phone} is on the {entry.source} list since {entry.listed_at.date()} "
-                                    f"(effective after {p.effect_s / 86400:g} days)", evidence, None, True)
+                                    f"(effective after {p.effect_s / 86400:g} days)", evidence,
+                           entry.until.timestamp() if entry.until is not None else None, entry.until is None)
     return None
 
 
