@@ -161,6 +161,30 @@ def count_violations_by_rule(engine: Engine, run_id: int) -> list[tuple[str, int
         return [(str(rule), int(count)) for rule, count in conn.execute(query)]
 
 
+def count_violations_by(engine: Engine, run_id: int, key: str) -> list[tuple[str, int]]:
+    """(value, violations) of a run grouped by `key`: `rule`, `campaign`, `day` (the callee local date, first 10
+    characters of local_time) or `person` (the person id, else the number); the most frequent first, ties by value;
+    `day` in date order. For the dashboard's charts, without loading the findings."""
+    v = schema.violations
+    column = {"rule": v.c.rule, "campaign": v.c.campaign, "day": sa.func.substr(v.c.local_time, 1, 10),
+              "person": sa.func.coalesce(sa.func.nullif(v.c.person_id, ""), v.c.phone)}[key]
+    order = (column,) if key == "day" else (sa.func.count().desc(), column)
+    query = sa.select(column, sa.func.count()).where(v.c.run_id == run_id).group_by(column).order_by(*order)
+    if key == "day":
+        query = query.where(v.c.local_time != "")
+    with engine.connect() as conn:
+        return [(str(value), int(count)) for value, count in conn.execute(query)]
+
+
+def load_person_findings(engine: Engine, run_id: int, persons: list[str]) -> list[tuple[str, str, str]]:
+    """(person label, phone, call id) of each finding of these persons (label: person id, else the number)."""
+    v = schema.violations
+    label = sa.func.coalesce(sa.func.nullif(v.c.person_id, ""), v.c.phone)
+    query = sa.select(label, v.c.phone, v.c.call_id).where(v.c.run_id == run_id, label.in_(persons)).order_by(v.c.id)
+    with engine.connect() as conn:
+        return [(str(a), str(b), str(c)) for a, b, c in conn.execute(query)]
+
+
 def load_rule_violations(engine: Engine, run_id: int, rule: str, offset: int = 0,
                          limit: int = 50) -> list[dict[str, Any]]:
     """One page of a rule's violations in a run, oldest call first (a large audit is read a page at a time)."""
