@@ -56,6 +56,9 @@ def reasoning(v: Violation, rule: Rule | None, lang: str = "en") -> list[str]:
         out.append(t("the call started at {local} callee time ({zones}), {utc} UTC").format(
             local=v.local_time, zones=", ".join(v.zones) or "-", utc=v.started_at_utc))
     out.append(t("finding: {message}").format(message=translated_message(v.message, lang)))
+    if v.also_breaches:
+        out.append(t("the same act also breaches {rules}: one finding, counted under this rule").format(
+            rules=", ".join(v.also_breaches)))
     ev = v.evidence
     if ev.get("holiday"):
         out.append(t("{date} is {holiday}, a public holiday in the calendar {calendar} (holidays package)").format(

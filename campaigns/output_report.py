@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 from campaigns.model.records import Attempt, Violation
 from campaigns.output_charts import WEEKDAYS, bar_chart, heatmap, timeline
 from campaigns.output_explain import rules_by_id
-from campaigns.output_lang import rule_title, translator
+from campaigns.output_lang import reason, rule_title, translator, warning
 from campaigns.rules.model import Pack
 
 TIMELINE_PERSONS = 12
@@ -181,4 +181,5 @@ def render_html(rows: list[Violation], data: dict[str, Any], packs: list[Pack], 
     titles = {r["rule"]: rule_title(r["rule"], r["title"], lang) for r in data["rules"]}
     return env.get_template("audit.html.j2").render(
         rows=findings, total=len(rows), summary=data, json=json, escape=escape, t=translator(lang), lang=lang,
-        titles=titles, charts=charts(rows, packs, grid, lang))
+        titles=titles, charts=charts(rows, packs, grid, lang), reason=lambda text: reason(text, lang),
+        warning=lambda text: warning(text, lang))
