@@ -71,10 +71,10 @@ FR: dict[str, str] = {
     "Attempts per person (persons with findings)": "Tentatives par personne (personnes avec manquements)",
     "no data": "aucune donnée",
     "Showing {shown} of {total} findings (each rule's first ones, then in log order); all {total} are in the CSV and "
-    "JSON outputs (--format csv, --format json) and in the results store.":
+    "JSON outputs (--format csv, --format json), and in the results store when the run is stored.":
         "{shown} manquements affichés sur {total} (les premiers de chaque règle, puis dans l'ordre du journal) ; "
-        "les {total} figurent dans les sorties CSV et JSON (--format csv, --format json) et dans la base de "
-        "résultats.",
+        "les {total} figurent dans les sorties CSV et JSON (--format csv, --format json), et dans la base de "
+        "résultats quand l'audit y est enregistré.",
     "Mon": "lun", "Tue": "mar", "Wed": "mer", "Thu": "jeu", "Fri": "ven", "Sat": "sam", "Sun": "dim",
     "attempt": "tentative", "attempt with a finding": "tentative en manquement",
     # reasoning (campaigns/output_explain.py)
