@@ -176,6 +176,7 @@ RULE_TITLES_FR: dict[str, str] = {
                     "numéro masqué)",
 }
 
+SAID_FR = {"refused": "refus", "opt_out": "opposition"}
 WEEKDAYS_FR = {"mon": "lundi", "tue": "mardi", "wed": "mercredi", "thu": "jeudi", "fri": "vendredi", "sat": "samedi",
                "sun": "dimanche"}
 _DAY = r"\b(mon|tue|wed|thu|fri|sat|sun)\b"
@@ -190,9 +191,11 @@ MESSAGES_FR: list[tuple[re.Pattern[str], Replacement]] = [
     (re.compile(r"^called at (.+), outside (.+)$"), r"appel à \1, hors des plages \2"),
     (re.compile(r"(\d\d:\d\d) in ([\w/+-]+)"), r"\1 (\2)"),
     (re.compile(r"\((\w+) on call ([^)]+)\); (\d+) full calendar days: earliest recontact (\S+) 00:00"),
-     r"(\1, appel \2) ; \3 jours calendaires pleins : recontact au plus tôt le \4 à 00:00"),
+     lambda hit: f"({SAID_FR.get(hit.group(1), hit.group(1))}, appel {hit.group(2)}) ; {hit.group(3)} jours "
+                 f"calendaires pleins : recontact au plus tôt le {hit.group(4)} à 00:00"),
     (re.compile(r"\((\w+) on call ([^)]+)\); (\d+) x 24 h: earliest recontact (\S+)"),
-     r"(\1, appel \2) ; \3 x 24 h : recontact au plus tôt \4"),
+     lambda hit: f"({SAID_FR.get(hit.group(1), hit.group(1))}, appel {hit.group(2)}) ; {hit.group(3)} x 24 h : "
+                 f"recontact au plus tôt {hit.group(4)}"),
     (re.compile(r"\(opt-out on call ([^,]+), "), r"(opposition lors de l'appel \1, "),
     (re.compile(r"^called on a closed day \((.+)\)$"), r"appel un jour exclu (\1)"),
     (re.compile(r"^attempt (\d+) to this person within (\d+) calendar days \(local dates, day of the call "

@@ -49,6 +49,19 @@ def test_each_state_window_boundary_follows_the_state_text(write, audit, engine)
     assert "state_wording" not in texas["evidence"]
 
 
+def test_every_state_boundary_that_leaves_the_default_quotes_its_statute():  # type: ignore[no-untyped-def]
+    """A state whose boundary reading differs from the stricter default carries the words it rests on, with the
+    section its citation names (the evidence shows them to the reader)."""
+    from campaigns.rules.load import load_packs
+
+    states = next(r for r in load_packs(["us-states"], {})[0].rules if r.id == "us-states.hours").params["states"]
+    edited = {code: spec for code, spec in states.items() if spec.get("end_inclusive") or spec.get("start_exclusive")}
+    assert {"FL", "MS", "OK", "PA", "RI", "UT", "WA"} == set(edited)
+    for code, spec in edited.items():
+        section = spec["citation"].split(",")[0].split(" (")[0].split()[-1]
+        assert section in spec["wording"], (code, section)
+
+
 def test_the_guard_opens_utah_one_second_after_eight(write, tmp_path):  # type: ignore[no-untyped-def]
     """The next allowed slot after a Utah night call is 08:00:01 local (13-25a-103(3)(a) forbids 08:00:00)."""
     from campaigns.guard.decide import Guard
