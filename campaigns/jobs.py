@@ -98,25 +98,12 @@ def _remove_if_empty(directory: Path) -> None:
 def _call_grid(request: AuditRequest, outcome: AuditOutcome, rows: list[Violation],
                display: Callable[[str], str]) -> Any:
     """Every attempt of the log read again for the report's heatmap and timeline (campaigns/output_report.py)."""
-    from campaigns.ingest.dispositions import load_mapping
-    from campaigns.model.phones import PhoneBook
-    from campaigns.model.records import Attempt
-    from campaigns.output_report import CallGrid, watched_persons
+    from campaigns.output_report import read_call_grid, watched_persons
 
-    phones = PhoneBook(request.default_region)
-
-    def zone_of(phone: str) -> str | None:
-        zones = phones.lookup(phone).zones
-        return zones[0] if zones else None
-
-    grid = CallGrid(zone_of, watched_persons(rows), display)
-    mapping = load_mapping(request.dispositions) if request.dispositions else None
-    reader = LogReader(request.log, outcome.log_format, source_tz=request.source_tz, phones=phones, mapping=mapping,
-                       encoding=request.encoding)
-    for item in reader:
-        if isinstance(item, Attempt):
-            grid.add(item)
-    return grid
+    return read_call_grid(Path(request.log), outcome.log_format, watched_persons(rows), source_tz=request.source_tz,
+                          encoding=request.encoding, default_region=request.default_region,
+                          dispositions=Path(request.dispositions) if request.dispositions else None,
+                          display=display)
 
 
 def audit_with_outputs(request: AuditRequest, outputs: AuditOutputs, progress: Progress | None = None) -> AuditOutcome:

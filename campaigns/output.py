@@ -15,7 +15,9 @@ from campaigns.engines.audit import AuditOutcome
 from campaigns.model.records import Violation
 from campaigns.output_explain import explained
 from campaigns.output_lang import message as translated_message
+from campaigns.output_lang import reason as translated_reason
 from campaigns.output_lang import rule_title, translator
+from campaigns.output_lang import warning as translated_warning
 from campaigns.output_report import CallGrid, render_html
 from campaigns.rules.exposure import pack_exposure, rule_exposure
 from campaigns.rules.model import Rule
@@ -25,8 +27,9 @@ from mystery_core.csvcell import safe_cell, safe_row
 FORMATS = ("table", "json", "csv", "html")
 CSV_COLUMNS = ("call_id", "rule", "phone", "person_id", "person_key_basis", "campaign", "principal", "local_time",
                "zones", "message", "evidence", "source", "line", "started_at_utc", "rule_text", "citation",
-               "certainty", "reasoning", "record")
-"""`rule_text`, `citation`, `certainty`: the rule's, from its pack; `reasoning`: why the call breaks it, as a JSON
+               "certainty", "reasoning", "record", "also_breaches")
+"""`also_breaches`: the rules this finding stands for on the same call (engines/same_act.py), space-separated.
+`rule_text`, `citation`, `certainty`: the rule's, from its pack; `reasoning`: why the call breaks it, as a JSON
 list of sentences (campaigns/output_explain.py). `record` is `violation`, or `coverage` for the rows that end the file (one per rule: its coverage as JSON
 in `evidence`, in words in `message`)."""
 
@@ -49,13 +52,17 @@ def rule_coverage(outcome: AuditOutcome) -> list[dict[str, Any]]:
     return out
 
 
-def coverage_text(item: dict[str, Any]) -> str:
+def coverage_text(item: dict[str, Any], lang: str = "en") -> str:
     """One rule's coverage in words: `fr-2023.hours: partly evaluated: 3 evaluated; not evaluated on 1
     (reason)`."""
-    parts = [f"{item['evaluated']} evaluated"]
-    parts += [f"not evaluated on {n} ({reason})" for reason, n in sorted(item["not_evaluated"].items())]
-    parts += [f"out of scope on {n} ({reason})" for reason, n in sorted(item["out_of_scope"].items())]
-    return f"{item['rule']}: {item['status']}: " + "; ".join(parts)
+    t = translator(lang)
+    parts = [t("{n} evaluated").format(n=item["evaluated"])]
+    parts += [t("not evaluated on {n} ({reason})").format(n=n, reason=translated_reason(reason, lang))
+              for reason, n in sorted(item["not_evaluated"].items())]
+    parts += [t("out of scope on {n} ({reason})").format(n=n, reason=translated_reason(reason, lang))
+              for reason, n in sorted(item["out_of_scope"].items())]
+    return t("{rule}: {status}: {parts}").format(rule=item["rule"], status=t(item["status"]),
+                                                 parts=(" ; " if lang == "fr" else "; ").join(parts))
 
 
 class ViolationWriter:
@@ -86,6 +93,7 @@ class ViolationWriter:
             row["zones"] = " ".join(v.zones)
             row["evidence"] = evidence_json if evidence_json is not None else jsontext.dumps(v.evidence)
             row["record"] = "violation"
+            row["also_breaches"] = " ".join(v.also_breaches)
             self._csv.writerow(safe_row(row[c] for c in CSV_COLUMNS))
         else:
             self.rows.append(v)
@@ -96,7 +104,7 @@ class ViolationWriter:
         coverage = rule_coverage(outcome)
         if self.fmt == "table":
             self.stream.write(render_table(self.rows, self.lang))
-            self.stream.write(render_coverage(coverage, outcome.exit_code))
+            self.stream.write(render_coverage(coverage, outcome.exit_code, self.lang))
         elif self.fmt == "html":
             self.stream.write(render_html(self.rows, summary(outcome), list(outcome.packs), grid, self.lang))
         elif self.fmt == "json":
@@ -104,22 +112,25 @@ class ViolationWriter:
                 self.stream.write(jsontext.dumps({"record": "coverage", **item}) + "\n")
         elif self.fmt == "csv":
             for item in coverage:
-                self._csv.writerow(safe_row({"rule": item["rule"], "message": coverage_text(item), "record": "coverage",
+                self._csv.writerow(safe_row({"rule": item["rule"], "message": coverage_text(item, self.lang),
+                                             "record": "coverage",
                                              "evidence": jsontext.dumps(item)}.get(c, "") for c in CSV_COLUMNS))
 
 
-def render_coverage(coverage: list[dict[str, Any]], exit_code: int) -> str:
+def render_coverage(coverage: list[dict[str, Any]], exit_code: int, lang: str = "en") -> str:
     """The table format's coverage block: a line per rule, and whether every rule in scope was evaluated."""
+    t = translator(lang)
     gaps = [item for item in coverage if item["not_evaluated"]]
-    head = "coverage: full (every rule in scope evaluated on every attempt)" if not gaps and exit_code != 3 else \
-        f"coverage: GAPS ({len(gaps)} rule(s) not evaluated on some attempts; exit code 3)"
-    return "\n".join(["", head, *(f"  {coverage_text(item)}" for item in coverage)]) + "\n"
+    head = t("coverage: full (every rule in scope evaluated on every attempt)") if not gaps and exit_code != 3 else \
+        t("coverage: GAPS ({n} rule(s) not evaluated on some attempts; exit code 3)").format(n=len(gaps))
+    return "\n".join(["", head, *(f"  {coverage_text(item, lang)}" for item in coverage)]) + "\n"
 
 
 def render_table(rows: list[Violation], lang: str = "en") -> str:
+    t = translator(lang)
     if not rows:
-        return "no violations\n" if lang == "en" else "aucun manquement\n"
-    header = ("call_id", "rule", "phone", "local time", "finding")
+        return t("no violations") + "\n"
+    header = tuple(t(name) for name in ("call_id", "rule", "phone", "local time", "finding"))
     cells = [(v.call_id or "-", v.rule, v.phone or v.campaign, v.local_time[:19] or "-",
               translated_message(v.message, lang)) for v in rows]
     widths = [max(len(header[i]), *(len(c[i]) for c in cells)) for i in range(4)]
@@ -163,17 +174,17 @@ def render_summary(data: dict[str, Any], lang: str = "en") -> str:
     """The summary as text, in `lang` (campaigns/output_lang.py)."""
     t = translator(lang)
     engine = data.get("engine", "row")
-    note = f" (columnar not used: {data['engine_note']})" if data.get("engine_note") else ""
+    note = t(" (columnar not used: {why})").format(why=data["engine_note"]) if data.get("engine_note") else ""
     out = [t("campaigns audit summary"), t("engine: {engine}{note}").format(engine=engine, note=note), "",
            t("inputs (rows read = kept + rejected):")]
-    out += [f"  {line}" for line in data["reconciliation"]]
+    out += [f"  {translated_warning(line, lang)}" for line in data["reconciliation"]]
     if data["unmapped_dispositions"]:
         out.append("  " + t("unmapped disposition codes: ") + ", ".join(
             f"{k} ({v})" for k, v in sorted(data["unmapped_dispositions"].items())))
     if data["ignored_columns"]:
         out.append("  " + t("ignored columns: ") + ", ".join(data["ignored_columns"]))
     for warning in data.get("warnings", ()):
-        out.append("  " + t("warning: {w}").format(w=warning))
+        out.append("  " + t("warning: {w}").format(w=translated_warning(warning, lang)))
     if data["late_rows"]:
         out.append("  " + t("{n} attempts arrived more than the reorder window out of time order: sort the log by "
                             "start time for exact counts").format(n=data["late_rows"]))
@@ -187,16 +198,18 @@ def render_summary(data: dict[str, Any], lang: str = "en") -> str:
             title=title))
         out.append("      " + t("citation: {c}").format(c=rule["citation"]))
         for reason, count in sorted(rule["not_evaluated"].items()):
-            out.append("      " + t("not evaluated: {reason} ({n} attempts)").format(reason=reason, n=count))
+            out.append("      " + t("not evaluated: {reason} ({n} attempts)").format(
+                reason=translated_reason(reason, lang), n=count))
         for reason, count in sorted(rule["out_of_scope"].items()):
-            out.append("      " + t("out of scope: {reason} ({n} attempts)").format(reason=reason, n=count))
+            out.append("      " + t("out of scope: {reason} ({n} attempts)").format(
+                reason=translated_reason(reason, lang), n=count))
         if rule["params"]:
             out.append("      " + t("parameters: ") + "; ".join(f"{k}={json.dumps(v, ensure_ascii=False)}"
                                                               for k, v in rule["params"].items()))
         if rule["fine"] and rule["violations"]:
             fine = rule["fine"]
             out.append("      " + t("fine exposure: ") + f"{rule['violations']} x {fine['currency']} {fine['low']:,.0f}-"
-                       f"{fine['high']:,.0f} per {fine['per']} = {fine['currency']} {fine['exposure_low']:,.0f}-"
+                       f"{fine['high']:,.0f} {t('per')} {fine['per']} = {fine['currency']} {fine['exposure_low']:,.0f}-"
                        f"{fine['exposure_high']:,.0f} ({fine['citation']})")
     if data["campaigns"]:
         out += ["", t("violations per campaign:")]

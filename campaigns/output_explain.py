@@ -56,6 +56,9 @@ def reasoning(v: Violation, rule: Rule | None, lang: str = "en") -> list[str]:
         out.append(t("the call started at {local} callee time ({zones}), {utc} UTC").format(
             local=v.local_time, zones=", ".join(v.zones) or "-", utc=v.started_at_utc))
     out.append(t("finding: {message}").format(message=translated_message(v.message, lang)))
+    if v.also_breaches:
+        out.append(t("the same act also breaches {rules}: one finding, counted under this rule").format(
+            rules=", ".join(v.also_breaches)))
     ev = v.evidence
     if ev.get("holiday"):
         out.append(t("{date} is {holiday}, a public holiday in the calendar {calendar} (holidays package)").format(
@@ -65,7 +68,7 @@ def reasoning(v: Violation, rule: Rule | None, lang: str = "en") -> list[str]:
     if isinstance(earlier, list) and earlier:
         out.append(t("earlier attempts counted ({n}):").format(n=len(earlier)) + " "
                    + "; ".join(_attempt_text(a, t) for a in earlier if isinstance(a, dict)))
-    for key in ("refusal", "opt_out", "entry", "list_entry", "consents_seen", "contracts_seen"):
+    for key in ("previous_attempt", "refusal", "opt_out", "entry", "list_entry", "consents_seen", "contracts_seen"):
         value = ev.get(key)
         if not value:
             continue

@@ -21,7 +21,8 @@ def contract_json(contract: Contract) -> dict[str, Any]:
     return {"principal": contract.principal, "subject": contract.subject,
             "started_at": contract.started_at.isoformat(),
             "ended_at": contract.ended_at.isoformat() if contract.ended_at else None,
-            "phone": contract.phone, "person_id": contract.person_id, "file": contract.file, "line": contract.line}
+            "phone": contract.phone, "person_id": contract.person_id, "kind": contract.kind, "file": contract.file,
+            "line": contract.line}
 
 
 def ongoing_contract(call: Call, facts: Facts) -> tuple[Contract | None, list[dict[str, Any]]]:
@@ -35,7 +36,9 @@ def ongoing_contract(call: Call, facts: Facts) -> tuple[Contract | None, list[di
     subjects = info.subjects if info else ()
     seen = []
     for contract in contracts:
-        if contract.principal != attempt.principal:
+        if contract.kind != "contract":
+            why = f"an {contract.kind}, not a contract"
+        elif contract.principal != attempt.principal:
             why = f"held with {contract.principal}, not with {attempt.principal}"
         elif contract.started_at.timestamp() > attempt.ts:
             why = "starts after the call"

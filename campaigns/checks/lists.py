@@ -5,8 +5,10 @@ Both may honour the ongoing-contract exception (`contract_exception: true`, chec
 
 from __future__ import annotations
 
+from calendar import monthrange
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from campaigns.checks.base import Check, NotEvaluated, Outcome
@@ -14,7 +16,7 @@ from campaigns.checks.contract import exempted
 from campaigns.model.call import Call
 from campaigns.model.facts import Facts
 from campaigns.model.history import REFUSALS, Past, PersonHistory
-from campaigns.model.records import Finding
+from campaigns.model.records import Finding, Opposition
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,13 +27,23 @@ class ListParams:
     contract_exception: bool
     consent_scopes: frozenset[str] = frozenset()  # a consent of these scopes to the principal exempts the call
     relationship_s: float = 0.0  # a contract with the principal running or ended this recently exempts it (EBR)
+    inquiry_months: int = 0  # an inquiry to the principal within this many calendar months before the call (EBR)
 
 
 def prepare_list(params: Mapping[str, Any]) -> ListParams:
     return ListParams(frozenset(params["sources"]), float(params.get("effect_days", 0)) * 86400,
                       bool(params.get("person_wide", False)), bool(params.get("contract_exception", False)),
                       frozenset(params.get("consent_exception", ())),
-                      float(params.get("business_relationship_days", 0)) * 86400)
+                      float(params.get("business_relationship_days", 0)) * 86400,
+                      int(params.get("inquiry_months", 0)))
+
+
+def months_after(moment: datetime, months: int) -> datetime:
+    """`moment` plus whole calendar months, the day clamped to the month's last ("three months immediately
+    preceding" a call made on 31 May reaches back to 28 or 29 February)."""
+    index = moment.month - 1 + months
+    year, month = moment.year + index // 12, index % 12 + 1
+    return moment.replace(year=year, month=month, day=min(moment.day, monthrange(year, month)[1]))
 
 
 def list_exemption(call: Call, facts: Facts, p: ListParams) -> dict[str, Any] | None:
@@ -47,13 +59,33 @@ def list_exemption(call: Call, facts: Facts, p: ListParams) -> dict[str, Any] | 
                                                            consent.withdrawn_at.timestamp() > ts):
                 return {"exempt_by": "consent", "given_at": consent.given_at.isoformat(), "file": consent.file,
                         "line": consent.line}
-    if p.relationship_s:
+    if p.relationship_s or p.inquiry_months:
         for contract in facts.contracts_for(call.phone.e164, call.person_id):
-            if contract.principal == principal and contract.started_at.timestamp() <= ts and (
-                    contract.ended_at is None or contract.ended_at.timestamp() + p.relationship_s >= ts):
-                return {"exempt_by": "existing_business_relationship", "subject": contract.subject,
-                        "file": contract.file, "line": contract.line}
+            if contract.principal != principal or contract.started_at.timestamp() > ts:
+                continue
+            if contract.kind == "inquiry":
+                if p.inquiry_months and months_after(contract.started_at, p.inquiry_months).timestamp() >= ts:
+                    return {"exempt_by": "existing_business_relationship", "basis": "inquiry",
+                            "inquiry_at": contract.started_at.isoformat(), "inquiry_months": p.inquiry_months,
+                            "subject": contract.subject, "file": contract.file, "line": contract.line}
+            elif p.relationship_s and (contract.ended_at is None or
+                                       contract.ended_at.timestamp() + p.relationship_s >= ts):
+                return {"exempt_by": "existing_business_relationship", "basis": "purchase or transaction",
+                        "subject": contract.subject, "file": contract.file, "line": contract.line}
     return None
+
+
+def entry_json(entry: Opposition) -> dict[str, Any]:
+    """A list entry as evidence, with its scope when it has one (principal, purposes, until)."""
+    out: dict[str, Any] = {"phone": entry.phone, "listed_at": entry.listed_at.isoformat(), "source": entry.source,
+                           "file": entry.file, "line": entry.line}
+    if entry.principal:
+        out["principal"] = entry.principal
+    if entry.purposes:
+        out["purposes"] = list(entry.purposes)
+    if entry.until is not None:
+        out["until"] = entry.until.isoformat()
+    return out
 
 
 def eval_opposition_list(call: Call, rule: Any, p: ListParams, history: PersonHistory | None,
@@ -63,17 +95,17 @@ def eval_opposition_list(call: Call, rule: Any, p: ListParams, history: PersonHi
         return None  # the common case, without building a list
     # a registration not yet effective (listed_at + effect_days after the call) is not a breach
     for entry in facts.list_entries(call.phone.e164, call.person_id, p.sources, p.person_wide,
-                                    call.attempt.principal):
+                                    call.attempt.principal, call.attempt.purpose, ts):
         if entry.listed_at.timestamp() + p.effect_s <= ts:
-            evidence = {"list_entry": {"phone": entry.phone, "listed_at": entry.listed_at.isoformat(),
-                                       "source": entry.source, "file": entry.file, "line": entry.line},
-                        "effect_days": p.effect_s / 86400}
+            evidence = {"list_entry": entry_json(entry), "effect_days": p.effect_s / 86400}
             if p.contract_exception and exempted(call, facts, evidence):
                 return None
-            if (p.consent_scopes or p.relationship_s) and list_exemption(call, facts, p) is not None:
+            if (p.consent_scopes or p.relationship_s or p.inquiry_months) and \
+                    list_exemption(call, facts, p) is not None:
                 return None
             return Finding(rule.id, f"{entry.phone} is on the {entry.source} list since {entry.listed_at.date()} "
-                                    f"(effective after {p.effect_s / 86400:g} days)", evidence, None, True)
+                                    f"(effective after {p.effect_s / 86400:g} days)", evidence,
+                           entry.until.timestamp() if entry.until is not None else None, entry.until is None)
     return None
 
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 from campaigns.checks.base import Check, Outcome
+from campaigns.checks.lists import entry_json
 from campaigns.model.call import Call
 from campaigns.model.facts import Facts
 from campaigns.model.history import Past, PersonHistory
@@ -126,13 +127,13 @@ def eval_objection(call: Call, rule: Any, p: ObjectionParams, history: PersonHis
                        objection_evidence(opt_out.as_json(), p, call.person_key, call.person_basis), None, True)
     if p.list_sources and facts.oppositions:
         for entry in facts.list_entries(call.phone.e164, call.person_id, p.list_sources, person_wide=True,
-                                        principal=call.attempt.principal):
+                                        principal=call.attempt.principal, purpose=call.attempt.purpose, at=ts):
             if grace_end(entry.listed_at.timestamp(), p) <= ts:
                 return Finding(rule.id, f"called after the person objected ({entry.source} list entry for "
                                         f"{entry.phone} dated {entry.listed_at.date()})",
-                               {"list_entry": {"phone": entry.phone, "listed_at": entry.listed_at.isoformat(),
-                                               "source": entry.source, "file": entry.file, "line": entry.line},
-                                "grace_days": p.grace_days, "person_key": call.person_key}, None, True)
+                               {"list_entry": entry_json(entry), "grace_days": p.grace_days,
+                                "person_key": call.person_key},
+                               entry.until.timestamp() if entry.until is not None else None, entry.until is None)
     return None
 
 

@@ -264,15 +264,29 @@ class StateRule:
     holidays: bool
     citation: str
     certainty: str
+    wording: str = ""  # the statute's own words for the hours, which decide the boundaries below
+    start_exclusive: bool = False  # a start exactly on a window's opening (hh:mm:00) is outside
 
 
 def prepare_states(params: Mapping[str, Any]) -> dict[str, StateRule]:
+    """Each state's windows; `end_inclusive` / `start_exclusive` follow the state's own wording ("after 8 p.m."
+    allows 20:00:00; "between the hours of 9 p.m. and 8 a.m." forbids both 21:00:00 and 08:00:00). Without
+    them a start on the closing minute is a finding, the stricter reading for a text not checked."""
     out = {}
     for state, spec in params["states"].items():
         out[str(state)] = StateRule(prepare_windows(spec), days_of(spec.get("closed", [])),
                                     bool(spec.get("holidays", False)), str(spec.get("citation", "")),
-                                    str(spec.get("certainty", "U")))
+                                    str(spec.get("certainty", "U")), str(spec.get("wording", "")),
+                                    bool(spec.get("start_exclusive", False)))
     return out
+
+
+def state_inside(spec: StateRule, windows: Windows, minute: int, ts: float) -> bool:
+    """Whether a start at local `minute` (UTC epoch `ts`) is inside the state's windows, boundaries as its
+    text reads them."""
+    if _inside(windows, minute):
+        return not (spec.start_exclusive and ts % 60 == 0 and any(minute == start for start, _ in windows))
+    return spec.windows.end_inclusive and on_an_end(windows, minute, ts)
 
 
 def eval_state_hours(call: Call, rule: Any, table: dict[str, StateRule], history: PersonHistory | None,
@@ -295,15 +309,17 @@ def eval_state_hours(call: Call, rule: Any, table: dict[str, StateRule], history
             problems.append(f"{WEEKDAYS[here.weekday]} is closed in {state}")
         elif spec.holidays and holiday_name(key, here.day):
             problems.append(f"{holiday_name(key, here.day)} is a holiday in {state}")
-        elif not _inside(spec.windows.by_weekday[here.weekday], here.minute):
-            problems.append(f"{local_iso(here.zone, ts)[11:16]} in {here.zone} is outside "
+        elif not state_inside(spec, spec.windows.by_weekday[here.weekday], here.minute, ts):
+            problems.append(f"{local_iso(here.zone, ts)[11:19]} in {here.zone} is outside "
                             f"{format_windows(spec.windows.by_weekday[here.weekday])}")
     if not problems:
         return None
-    return Finding(rule.id, f"{state}: " + "; ".join(problems),
-                   {"local_time": call.local_times(), "zones": [z.zone for z in call.locals], "state": state,
-                    "state_citation": spec.citation, "state_certainty": spec.certainty,
-                    "windows": spec.windows.text})
+    evidence = {"local_time": call.local_times(), "zones": [z.zone for z in call.locals], "state": state,
+                "state_citation": spec.citation, "state_certainty": spec.certainty, "windows": spec.windows.text,
+                "closing_time_allowed": spec.windows.end_inclusive, "opening_time_allowed": not spec.start_exclusive}
+    if spec.wording:
+        evidence["state_wording"] = spec.wording
+    return Finding(rule.id, f"{state}: " + "; ".join(problems), evidence)
 
 
 def next_state_hours(call: Call, rule: Any, table: dict[str, StateRule], history: PersonHistory | None,
@@ -317,7 +333,10 @@ def next_state_hours(call: Call, rule: Any, table: dict[str, StateRule], history
             return ()
         return spec.windows.by_weekday[weekday]
 
-    return _latest_open(call, open_day)
+    opens = _latest_open(call, open_day)
+    if opens is not None and spec.start_exclusive and opens % 60 == 0:
+        opens += 1  # "between 9 p.m. and 8 a.m.": 08:00:00 itself is still closed
+    return opens
 
 
 CHECKS = (

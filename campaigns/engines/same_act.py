@@ -23,15 +23,21 @@ def same_act_table(rules: Iterable[object]) -> dict[str, frozenset[str]]:
     return out
 
 
+def absorbed_by(rules: list[str], table: Mapping[str, frozenset[str]]) -> dict[str, str]:
+    """Of the rules found on one call (in the order found): dropped rule -> the rule whose finding keeps it."""
+    present = set(rules)
+    absorbed: dict[str, str] = {}
+    for rule in rules:
+        for other in table.get(rule, ()):
+            if other in present and other not in absorbed and other != rule:
+                absorbed[other] = rule
+    return absorbed
+
+
 def merge(found: list[Violation], table: Mapping[str, frozenset[str]]) -> tuple[list[Violation], list[Violation]]:
     """(findings kept, findings dropped) of one call: a finding whose rule a kept one absorbs is dropped, and
     its rule added to the kept finding's also_breaches (in the order found)."""
-    present = {v.rule for v in found}
-    absorbed: dict[str, str] = {}  # dropped rule -> the rule that keeps it
-    for v in found:
-        for other in table.get(v.rule, ()):
-            if other in present and other not in absorbed and other != v.rule:
-                absorbed[other] = v.rule
+    absorbed = absorbed_by([v.rule for v in found], table)
     if not absorbed:
         return found, []
     kept: list[Violation] = []

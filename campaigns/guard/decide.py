@@ -15,6 +15,7 @@ from typing import Any
 
 from campaigns.checks.base import NotEvaluated
 from campaigns.checks.registry import CHECKS
+from campaigns.engines.same_act import absorbed_by, same_act_table
 from campaigns.model.call import CallBuilder
 from campaigns.model.facts import Facts
 from campaigns.model.history import Ledger, PersonHistory
@@ -59,6 +60,7 @@ class Guard:
         self.builder = CallBuilder(facts.phones, facts)
         self.keep_s = rules.lookback_s()
         self._by_id = {rule.id: rule for rule in rules.rules}
+        self._same_act = same_act_table(rules.rules)
         self._static_skips: dict[int, list[dict[str, str]]] = {}
         self._lock = threading.RLock()
 
@@ -146,10 +148,7 @@ class Guard:
     def _decide(self, attempt: Attempt, history: PersonHistory | None) -> Decision:
         found, skipped, basis = self.findings(attempt, history)
         by_id = self._by_id
-        reasons = [{"rule": f.rule, "message": f.message, "citation": by_id[f.rule].citation,
-                    "certainty": by_id[f.rule].certainty, "evidence": f.evidence,
-                    "until": utc_iso(f.not_before) if f.not_before and not f.permanent else None,
-                    "permanent": f.permanent} for f in found]
+        reasons = self._reasons(found)
         unjudged = [s for s in skipped if s["reason"] != AUDIT_ONLY]
         reasons += [{"rule": s["rule"],
                      "message": f"not evaluated: {s['reason'].removeprefix('not evaluated: ')}; the guard fails closed",
@@ -163,6 +162,27 @@ class Guard:
         next_at = None if permanent or unjudged else self._next_allowed(attempt, found, history)
         return Decision(False, reasons, utc_iso(next_at) if next_at is not None else None,
                         permanent or (next_at is None and not unjudged), skipped, attempt.phone, basis)
+
+    def _reasons(self, found: list[Finding]) -> list[dict[str, Any]]:
+        """One reason per act, as the audit reports one finding per act (engines/same_act.py): a finding another
+        one absorbs is listed in that one's `also_breaches`, whose block then lasts as long as the longer of
+        the two (the answer's permanent_block and next_allowed_at are computed from every finding)."""
+        by_id = self._by_id
+        absorbed = absorbed_by([f.rule for f in found], self._same_act) if self._same_act and len(found) > 1 else {}
+        reasons = []
+        for f in found:
+            if f.rule in absorbed and absorbed[f.rule] not in absorbed:
+                continue
+            also = [d for d in found if absorbed.get(d.rule) == f.rule]
+            permanent = f.permanent or any(d.permanent for d in also)
+            ends = [x.not_before for x in (f, *also) if x.not_before]
+            reason: dict[str, Any] = {"rule": f.rule, "message": f.message, "citation": by_id[f.rule].citation,
+                      "certainty": by_id[f.rule].certainty, "evidence": f.evidence,
+                      "until": utc_iso(max(ends)) if ends and not permanent else None, "permanent": permanent}
+            if also:
+                reason["also_breaches"] = [d.rule for d in also]
+            reasons.append(reason)
+        return reasons
 
     def _next_allowed(self, attempt: Attempt, found: list[Finding], history: PersonHistory | None) -> float | None:
         """Earliest time every rule allows: jump to the latest `not_before`, re-judge, repeat."""

@@ -21,14 +21,15 @@ from mystery_core.errors import InputError
 
 COLUMNS = {
     "persons": (("person_id", "phone"), ("region",)),
-    "oppositions": (("phone", "listed_at", "source"), ("principal",)),
+    "oppositions": (("phone", "listed_at", "source"), ("principal", "purpose", "until")),
     "consents": (("phone", "person_id", "given_at", "withdrawn_at", "scope"), ("principal",)),
-    "contracts": (("principal", "started_at", "subject"), ("phone", "person_id", "ended_at")),
+    "contracts": (("principal", "started_at", "subject"), ("phone", "person_id", "ended_at", "kind")),
     "scrubs": (("principal", "source", "scrubbed_at"), ()),
     "campaigns": (("campaign", "principal", "purpose"), ("packs", "sector", "subjects")),
 }
 LIST_SOURCES = ("bloctel", "internal", "tps", "dnc", "dncl", "robinson", "state_dnc")
 CONSENT_SCOPES = ("canvassing", "out_of_hours", "automated", "all")
+CONTRACT_KINDS = ("contract", "inquiry")
 
 
 @dataclass(slots=True)
@@ -55,12 +56,14 @@ class _Bad(ValueError):
 def _rows(path: Path, kind: str, counts: InputCounts) -> Iterator[tuple[int, dict[str, str]]]:
     required, optional = COLUMNS[kind]
     header: list[str] | None = None
+    fixed: dict[str, str] = {}
     for line, fields, problem in CsvRows(path):
         if header is None:
             if problem:
                 raise InputError(f"{path}:{line}", None, problem)
             header = [h.strip().lower() for h in fields]
-            missing = [c for c in required if c not in header]
+            header, fixed = _as_opposition_header(header) if kind == "oppositions" else (header, {})
+            missing = [c for c in required if c not in header and c not in fixed]
             if missing:
                 raise InputError(f"{path}:1", "header", f"missing column(s) {', '.join(missing)}; a {kind} file "
                                  f"needs {','.join(required)}" + (f" (optional: {','.join(optional)})" if optional
@@ -76,7 +79,23 @@ def _rows(path: Path, kind: str, counts: InputCounts) -> Iterator[tuple[int, dic
             counts.rejected.append(RejectedRow(str(path), line, "row", f"expected {len(header)} fields, got "
                                                                        f"{len(fields)} (truncated line?)"))
             continue
-        yield line, {name: value.strip() for name, value in zip(header, fields, strict=True)}
+        yield line, {**{name: value.strip() for name, value in zip(header, fields, strict=True)}, **fixed}
+
+
+def _as_opposition_header(header: list[str]) -> tuple[list[str], dict[str, str]]:
+    """A suppression list written by `campaigns audit --suppression` read back as an opposition list: its
+    `since` is the entry's `listed_at`, and the source comes from its `reason` (`bloctel list` -> bloctel; a
+    refusal or an objection, the firm's own, -> internal)."""
+    if "listed_at" in header or "since" not in header or "reason" not in header:
+        return header, {}
+    header = ["listed_at" if name == "since" else name for name in header]
+    return header, ({} if "source" in header else {"source": ""})
+
+
+def _source_of_reason(reason: str) -> str:
+    """The list source a suppression row's reason names (`dnc list`), else `internal`."""
+    first, _, rest = reason.strip().lower().partition(" ")
+    return first if rest == "list" and first in LIST_SOURCES else "internal"
 
 
 def _phone(facts: Facts, text: str) -> str:
@@ -115,10 +134,17 @@ def _add(facts: Facts, kind: str, row: dict[str, str], path: str, line: int) -> 
         facts.identity.link(row["person_id"], _phone(facts, row["phone"]), row.get("region", ""))
     elif kind == "oppositions":
         source = row["source"].lower()
+        if not source and "reason" in row:  # a suppression list read back (_as_opposition_header)
+            source = _source_of_reason(row["reason"])
         if source not in LIST_SOURCES:
             raise _Bad("source", f"expected one of {', '.join(LIST_SOURCES)}, got {row['source']!r}")
+        purposes = tuple(row.get("purpose", "").replace(";", " ").split())
+        unknown = [p for p in purposes if p not in (*PURPOSES, "all")]
+        if unknown:
+            raise _Bad("purpose", f"expected purposes among {', '.join(PURPOSES)} or all, got {' '.join(unknown)}")
+        until = _when(row["until"], "until") if row.get("until") else None
         facts.add_opposition(Opposition(_phone(facts, row["phone"]), _when(row["listed_at"], "listed_at"),
-                                        source, path, line, row.get("principal", "")))
+                                        source, path, line, row.get("principal", ""), purposes, until))
     elif kind == "consents":
         scope = (row["scope"] or "canvassing").lower()
         if scope not in CONSENT_SCOPES:
@@ -147,8 +173,11 @@ def _add(facts: Facts, kind: str, row: dict[str, str], path: str, line: int) -> 
         ended = _when(row["ended_at"], "ended_at") if row.get("ended_at") else None
         if ended is not None and ended < started:
             raise _Bad("ended_at", f"before started_at ({row['started_at']})")
+        kind = (row.get("kind") or "contract").lower()
+        if kind not in CONTRACT_KINDS:
+            raise _Bad("kind", f"expected one of {', '.join(CONTRACT_KINDS)}, got {row['kind']!r}")
         facts.add_contract(Contract(_phone(facts, phone) if phone else "", person_id, row["principal"],
-                                    started, ended, row["subject"].lower(), path, line))
+                                    started, ended, row["subject"].lower(), path, line, kind))
     elif kind == "campaigns":
         purpose = row["purpose"]
         if purpose not in PURPOSES:

@@ -67,9 +67,11 @@ class Facts:
         return found
 
     def list_entries(self, phone: str, person_id: str, sources: frozenset[str], person_wide: bool,
-                     principal: str | None = None) -> list[Opposition]:
+                     principal: str | None = None, purpose: str | None = None,
+                     at: float | None = None) -> list[Opposition]:
         """List entries for the number, or for every number of the person when `person_wide`; with `principal`,
-        only entries of that principal's list or of no principal's (an internal list binds its own firm)."""
+        only entries of that principal's list or of no principal's (an internal list binds its own firm); with
+        `purpose` and `at`, only entries whose scope covers that purpose and whose `until` is after `at`."""
         phones = [phone]
         if person_wide and person_id:
             phones = self.identity.phones_of_person.get(person_id, [phone])
@@ -78,7 +80,7 @@ class Facts:
         found = []
         for number in phones:
             for entry in self.oppositions.get(number, ()):
-                if entry.source in sources and (principal is None or entry.principal in ("", principal)):
+                if entry.source in sources and entry.binds(principal, purpose, at):
                     found.append(entry)
         return found
 

@@ -22,14 +22,16 @@ class Past(NamedTuple):
     purpose: str
 
     def as_json(self) -> dict[str, object]:
-        return past_json(self.call_id, utc_iso(self.ts), self.phone, self.disposition, self.campaign)
+        return past_json(self.call_id, utc_iso(self.ts), self.phone, self.disposition, self.campaign, self.purpose)
 
 
-def past_json(call_id: str, started_at_utc: str, phone: str, disposition: str, campaign: str) -> dict[str, object]:
+def past_json(call_id: str, started_at_utc: str, phone: str, disposition: str, campaign: str,
+              purpose: str) -> dict[str, object]:
     """An earlier attempt as findings' evidence lists it (Past.as_json; the columnar engine formats the
-    times of many at once and calls this with them)."""
+    times of many at once and calls this with them). Its purpose is kept: a frequency or cooling-off finding
+    must show that what it counted were canvassing calls (D223-9), not service or survey ones."""
     return {"call_id": call_id, "started_at_utc": started_at_utc, "phone": phone, "disposition": disposition,
-            "campaign": campaign}
+            "campaign": campaign, "purpose": purpose}
 
 
 class PersonHistory:

@@ -87,6 +87,16 @@ class Opposition:
     line: int
     principal: str = ""
     """Whose list it is, for a company's internal do-not-call list ("" = binds every principal)."""
+    purposes: tuple[str, ...] = ()
+    """The call purposes the entry bars (() or `all` = every purpose), as a suppression list scopes its entries."""
+    until: datetime | None = None
+    """First moment calls may resume (a refusal's cooling-off end in a suppression list); None = no end."""
+
+    def binds(self, principal: str | None, purpose: str | None, ts: float | None) -> bool:
+        """Whether the entry applies to a call by `principal` for `purpose` at `ts` (None: not asked)."""
+        return ((principal is None or self.principal in ("", principal))
+                and (purpose is None or not self.purposes or "all" in self.purposes or purpose in self.purposes)
+                and (ts is None or self.until is None or ts < self.until.timestamp()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +144,10 @@ class Contract:
     subject: str
     file: str
     line: int
+    kind: str = "contract"
+    """`contract` (a purchase or transaction), or `inquiry`: the consumer asked about or applied for the
+    principal's product on `started_at`; it never exempts as an ongoing contract, only for the inquiry part
+    of an existing business relationship (3 months in the US, 6 in Canada)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,7 +23,7 @@ BATCH = 2000
 
 
 VIOLATION_COLUMNS = ("run_id", "call_id", "rule", "phone", "person_id", "campaign", "principal", "local_time",
-                     "message", "evidence", "source", "line", "started_at_utc")
+                     "message", "evidence", "source", "line", "started_at_utc", "also_breaches")
 
 
 class RunRecorder:
@@ -51,7 +51,8 @@ class RunRecorder:
         """Store one finding; `evidence_json`: its evidence already serialized (else it is serialized here)."""
         self._violations.append((self.run_id, v.call_id, v.rule, v.phone, v.person_id, v.campaign, v.principal,
                                  v.local_time, v.message, evidence_json if evidence_json is not None else
-                                 jsontext.dumps(v.evidence), v.source, v.line, v.started_at_utc))
+                                 jsontext.dumps(v.evidence), v.source, v.line, v.started_at_utc,
+                                 " ".join(v.also_breaches)))
         if len(self._violations) >= BATCH:
             self._flush()
 
@@ -118,16 +119,22 @@ def load_violations(engine: Engine, run_id: int) -> list[dict[str, Any]]:
     """Violations of a run, in a stable order, as plain dicts (for comparisons and exports)."""
     v = schema.violations
     query = sa.select(v.c.call_id, v.c.rule, v.c.phone, v.c.person_id, v.c.campaign, v.c.principal, v.c.local_time,
-                      v.c.message, v.c.evidence, v.c.source, v.c.line, v.c.started_at_utc).where(
+                      v.c.message, v.c.evidence, v.c.source, v.c.line, v.c.started_at_utc, v.c.also_breaches).where(
         v.c.run_id == run_id).order_by(v.c.started_at_utc, v.c.call_id, v.c.rule)
     with engine.connect() as connection:
-        return [dict(row._mapping) for row in connection.execute(query)]
+        return [_listed(dict(row._mapping)) for row in connection.execute(query)]
+
+
+def _listed(row: dict[str, Any]) -> dict[str, Any]:
+    """A stored finding with its `also_breaches` as a list of rule ids (stored space-separated)."""
+    row["also_breaches"] = str(row.get("also_breaches") or "").split()
+    return row
 
 
 RUN_LIST_COLUMNS = ("id", "started_at", "finished_at", "log_path", "log_format", "packs", "rows", "attempts",
                     "rejected", "violations", "exit_code")
 VIOLATION_PAGE_COLUMNS = ("call_id", "rule", "phone", "person_id", "campaign", "principal", "local_time",
-                          "message", "evidence", "source", "line", "started_at_utc")
+                          "message", "evidence", "source", "line", "started_at_utc", "also_breaches")
 
 
 def list_runs(engine: Engine) -> list[dict[str, Any]]:
@@ -154,6 +161,30 @@ def count_violations_by_rule(engine: Engine, run_id: int) -> list[tuple[str, int
         return [(str(rule), int(count)) for rule, count in conn.execute(query)]
 
 
+def count_violations_by(engine: Engine, run_id: int, key: str) -> list[tuple[str, int]]:
+    """(value, violations) of a run grouped by `key`: `rule`, `campaign`, `day` (the callee local date, first 10
+    characters of local_time) or `person` (the person id, else the number); the most frequent first, ties by value;
+    `day` in date order. For the dashboard's charts, without loading the findings."""
+    v = schema.violations
+    column = {"rule": v.c.rule, "campaign": v.c.campaign, "day": sa.func.substr(v.c.local_time, 1, 10),
+              "person": sa.func.coalesce(sa.func.nullif(v.c.person_id, ""), v.c.phone)}[key]
+    order = (column,) if key == "day" else (sa.func.count().desc(), column)
+    query = sa.select(column, sa.func.count()).where(v.c.run_id == run_id).group_by(column).order_by(*order)
+    if key == "day":
+        query = query.where(v.c.local_time != "")
+    with engine.connect() as conn:
+        return [(str(value), int(count)) for value, count in conn.execute(query)]
+
+
+def load_person_findings(engine: Engine, run_id: int, persons: list[str]) -> list[tuple[str, str, str]]:
+    """(person label, phone, call id) of each finding of these persons (label: person id, else the number)."""
+    v = schema.violations
+    label = sa.func.coalesce(sa.func.nullif(v.c.person_id, ""), v.c.phone)
+    query = sa.select(label, v.c.phone, v.c.call_id).where(v.c.run_id == run_id, label.in_(persons)).order_by(v.c.id)
+    with engine.connect() as conn:
+        return [(str(a), str(b), str(c)) for a, b, c in conn.execute(query)]
+
+
 def load_rule_violations(engine: Engine, run_id: int, rule: str, offset: int = 0,
                          limit: int = 50) -> list[dict[str, Any]]:
     """One page of a rule's violations in a run, oldest call first (a large audit is read a page at a time)."""
@@ -161,7 +192,7 @@ def load_rule_violations(engine: Engine, run_id: int, rule: str, offset: int = 0
     query = (sa.select(*(v.c[name] for name in VIOLATION_PAGE_COLUMNS)).where(v.c.run_id == run_id, v.c.rule == rule)
              .order_by(v.c.started_at_utc, v.c.call_id, v.c.id).offset(offset).limit(limit))
     with engine.connect() as conn:
-        return [dict(row._mapping) for row in conn.execute(query)]
+        return [_listed(dict(row._mapping)) for row in conn.execute(query)]
 
 
 def load_run(engine: Engine, run_id: int) -> dict[str, Any]:

@@ -46,6 +46,8 @@ violations = sa.Table(
     sa.Column("source", sa.Text, nullable=False),
     sa.Column("line", sa.Integer, nullable=False),
     sa.Column("started_at_utc", sa.String(40), nullable=False),
+    # the rules this finding stands for on the same call (engines/same_act.py), space-separated; "" for none
+    sa.Column("also_breaches", sa.Text, nullable=False, server_default=""),
 )
 
 rejected_rows = sa.Table(

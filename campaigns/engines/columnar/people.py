@@ -289,16 +289,17 @@ class People:
     def _make_past_json(self, merged: dict[str, np.ndarray], at: np.ndarray) -> list[dict[str, object]]:
         texts = utc_isos(merged["ts"][at])
         names = self.names.campaigns.names
-        return [past_json(c, t, p, DISPOSITIONS[d], names[m])
-                for c, t, p, d, m in zip(self.blocks.call_texts(merged["callref"][at]), texts,
-                                         self.names.numbers.texts(merged["key"][at]), merged["disp"][at].tolist(),
-                                         merged["camp"][at].tolist(), strict=True)]
+        return [past_json(c, t, p, DISPOSITIONS[d], names[m], PURPOSES_ANY[u])
+                for c, t, p, d, m, u in zip(self.blocks.call_texts(merged["callref"][at]), texts,
+                                            self.names.numbers.texts(merged["key"][at]), merged["disp"][at].tolist(),
+                                            merged["camp"][at].tolist(), merged["purpose"][at].tolist(), strict=True)]
 
     @staticmethod
     def marks_json(pasts: Sequence[Past | None]) -> list[dict[str, object] | None]:
         """Past.as_json of refusals or opt-outs (None stays None), their times formatted at once."""
         texts = utc_isos(np.array([0.0 if past is None else past.ts for past in pasts], np.float64))
-        return [None if past is None else past_json(past.call_id, text, past.phone, past.disposition, past.campaign)
+        return [None if past is None else past_json(past.call_id, text, past.phone, past.disposition, past.campaign,
+                                                    past.purpose)
                 for past, text in zip(pasts, texts, strict=True)]
 
     # ---------------------------------------------------------------- after judging a block

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from campaigns.engines.columnar.columns import Blocks, Names, Rows
+from campaigns.engines.columnar.layouts import PURPOSES_ANY
 from campaigns.model.history import Past
 from campaigns.model.records import DISPOSITIONS
 
@@ -48,7 +49,8 @@ class Redials:
         phones = self.names.numbers.texts(rows.key[abandoned])
         campaigns = self.names.campaigns.array()[rows.camp[abandoned]].tolist()
         ts, days = rows.ts[abandoned].tolist(), day[abandoned].tolist()
-        made = {int(i): Past(ts[k], int(days[k]), ids[k], phones[k], "abandoned", campaigns[k], "")
+        purposes = [PURPOSES_ANY[u] for u in rows.purpose[abandoned].tolist()]
+        made = {int(i): Past(ts[k], int(days[k]), ids[k], phones[k], "abandoned", campaigns[k], purposes[k])
                 for k, i in enumerate(abandoned.tolist())}
         # rows after an abandoned call of the batch see it (the Ledger records each row once judged)
         last: dict[tuple[int, int], Past] = {}
