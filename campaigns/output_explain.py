@@ -148,8 +148,10 @@ class RuleLookup:
 
     def __call__(self, rule_id: str) -> Rule | None:
         rule = self._rules.get(rule_id)
+        if rule is not None:
+            return rule
         pack = rule_id.rsplit(".", 1)[0]
-        if rule is None and pack not in self._tried:
+        if pack not in self._tried:
             from campaigns.rules.load import load_packs
             from mystery_core.errors import InputError
 
