@@ -1,12 +1,12 @@
-"""CSV exports never hand a spreadsheet a formula, and numbers stay numbers."""
+"""CSV exports never hand a spreadsheet a formula, numbers stay numbers, and records read as the csv module writes them."""
 
 from __future__ import annotations
-
-import pytest
 
 import csv
 import io
 import random
+
+import pytest
 
 from mystery_core.csvcell import csv_line, safe_cell, safe_csv_line, safe_row
 
