@@ -22,7 +22,7 @@ from campaigns.output_report import CallGrid, render_html
 from campaigns.rules.exposure import pack_exposure, rule_exposure
 from campaigns.rules.model import Rule
 from mystery_core import jsontext
-from mystery_core.csvcell import safe_cell, safe_row
+from mystery_core.csvcell import csv_line, safe_cell, safe_csv_line
 
 FORMATS = ("table", "json", "csv", "html")
 CSV_COLUMNS = ("call_id", "rule", "phone", "person_id", "person_key_basis", "campaign", "principal", "local_time",
@@ -75,10 +75,8 @@ class ViolationWriter:
         self.rule_of = rule_of
         self.lang = lang
         self.rows: list[Violation] = []
-        self._csv: Any = None
         if fmt == "csv":
-            self._csv = csv.writer(stream)
-            self._csv.writerow(CSV_COLUMNS)
+            stream.write(csv_line(CSV_COLUMNS))
 
     def write(self, v: Violation, evidence_json: str | None = None) -> None:
         """Write one finding; `evidence_json`: its evidence already serialized (else it is serialized here)."""
@@ -94,7 +92,7 @@ class ViolationWriter:
             row["evidence"] = evidence_json if evidence_json is not None else jsontext.dumps(v.evidence)
             row["record"] = "violation"
             row["also_breaches"] = " ".join(v.also_breaches)
-            self._csv.writerow(safe_row(row[c] for c in CSV_COLUMNS))
+            self.stream.write(safe_csv_line([row[c] for c in CSV_COLUMNS]))
         else:
             self.rows.append(v)
 
@@ -112,9 +110,9 @@ class ViolationWriter:
                 self.stream.write(jsontext.dumps({"record": "coverage", **item}) + "\n")
         elif self.fmt == "csv":
             for item in coverage:
-                self._csv.writerow(safe_row({"rule": item["rule"], "message": coverage_text(item, self.lang),
-                                             "record": "coverage",
-                                             "evidence": jsontext.dumps(item)}.get(c, "") for c in CSV_COLUMNS))
+                cells = {"rule": item["rule"], "message": coverage_text(item, self.lang), "record": "coverage",
+                         "evidence": jsontext.dumps(item)}
+                self.stream.write(safe_csv_line([cells.get(c, "") for c in CSV_COLUMNS]))
 
 
 def render_coverage(coverage: list[dict[str, Any]], exit_code: int, lang: str = "en") -> str:

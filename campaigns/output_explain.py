@@ -11,7 +11,7 @@ entry), and what the audit assumed. Pure functions: no I/O.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -22,7 +22,6 @@ from campaigns.rules.model import Pack, Rule
 
 CERTAINTY = {"V": "verified against the text", "S": "from a secondary source", "U": "unverified"}
 
-Translate = Callable[[str], str]
 
 
 def rules_by_id(packs: Iterable[Pack]) -> dict[str, Rule]:
@@ -30,12 +29,53 @@ def rules_by_id(packs: Iterable[Pack]) -> dict[str, Rule]:
     return {rule.id: rule for pack in packs for rule in pack.rules}
 
 
-def _attempt_text(item: Mapping[str, Any], t: Translate) -> str:
-    parts = [str(item.get("call_id", "?")), str(item.get("started_at_utc", item.get("started_at", "")))]
-    for key in ("campaign", "purpose", "disposition", "phone"):
-        if item.get(key):
-            parts.append(f"{t(key)} {item[key]}")
-    return " ".join(p for p in parts if p)
+ATTEMPT_KEYS = ("campaign", "purpose", "disposition", "phone")
+"""The facts of an earlier attempt a reasoning sentence names after its call id and time, in this order."""
+EVIDENCE_KEYS = ("previous_attempt", "refusal", "opt_out", "entry", "list_entry", "consents_seen", "contracts_seen")
+"""Evidence entries a reasoning sentence each, when present."""
+
+
+class _Phrases:
+    """The fixed words of the reasoning in one language, translated once: a large audit explains a few hundred
+    thousand findings, and looking each word up again per finding cost more than writing the finding."""
+
+    __slots__ = ("t", "started", "finding", "also", "holiday", "earlier", "labels", "evidence", "assumed_single",
+                 "zone_basis")
+
+    def __init__(self, lang: str) -> None:
+        t = self.t = translator(lang)
+        self.started = t("the call started at {local} callee time ({zones}), {utc} UTC")
+        self.finding = t("finding: {message}")
+        self.also = t("the same act also breaches {rules}: one finding, counted under this rule")
+        self.holiday = t("{date} is {holiday}, a public holiday in the calendar {calendar} (holidays package)")
+        self.earlier = t("earlier attempts counted ({n}):")
+        self.labels = tuple((key, t(key)) for key in ATTEMPT_KEYS)
+        self.evidence = tuple((key, t(key)) for key in EVIDENCE_KEYS)
+        self.assumed_single = t("assumed: no principal known, every campaign of the log counted as one principal")
+        self.zone_basis = t("assumed: time zone from the {basis}")
+
+    def attempt(self, item: Mapping[str, Any]) -> str:
+        """An earlier attempt (or refusal, list entry) in words: call id, time, then its labelled facts; the
+        empty ones left out. Built by appending (half the time of a list of parts joined: a frequency finding
+        words several attempts)."""
+        get = item.get
+        call_id = get("call_id", "?")
+        when = item["started_at_utc"] if "started_at_utc" in item else get("started_at", "")
+        if type(call_id) is not str:
+            call_id = str(call_id)
+        if type(when) is not str:
+            when = str(when)
+        text = f"{call_id} {when}" if call_id and when else call_id or when
+        for key, label in self.labels:
+            value = get(key)
+            if value:
+                text = f"{text} {label} {value}" if text else f"{label} {value}"
+        return text
+
+
+@lru_cache(maxsize=8)
+def _phrases(lang: str) -> _Phrases:
+    return _Phrases(lang)
 
 
 @lru_cache(maxsize=1024)
@@ -48,41 +88,41 @@ def _rule_sentence(rule_id: str, title: str, citation: str, certainty: str, lang
 
 def reasoning(v: Violation, rule: Rule | None, lang: str = "en") -> list[str]:
     """Why this call breaks the rule, as sentences in order: the rule, the call, the evidence, the assumptions."""
-    t = translator(lang)
+    words = _phrases(lang)
     out = []
     if rule is not None:
         out.append(_rule_sentence(rule.id, rule.title, rule.citation, rule.certainty, lang))
     if v.local_time:
-        out.append(t("the call started at {local} callee time ({zones}), {utc} UTC").format(
-            local=v.local_time, zones=", ".join(v.zones) or "-", utc=v.started_at_utc))
-    out.append(t("finding: {message}").format(message=translated_message(v.message, lang)))
+        out.append(words.started.format(local=v.local_time, zones=", ".join(v.zones) or "-", utc=v.started_at_utc))
+    out.append(words.finding.format(message=v.message if lang == "en" else translated_message(v.message, lang)))
     if v.also_breaches:
-        out.append(t("the same act also breaches {rules}: one finding, counted under this rule").format(
-            rules=", ".join(v.also_breaches)))
+        out.append(words.also.format(rules=", ".join(v.also_breaches)))
     ev = v.evidence
-    if ev.get("holiday"):
-        out.append(t("{date} is {holiday}, a public holiday in the calendar {calendar} (holidays package)").format(
-            date=ev.get("date", ""), calendar=ev.get("calendar", ""),
-            holiday=holiday_name(str(ev.get("calendar", "")), str(ev.get("date", "")), str(ev["holiday"]), lang)))
-    earlier = ev.get("earlier_attempts")
+    get = ev.get
+    if get("holiday"):
+        out.append(words.holiday.format(
+            date=get("date", ""), calendar=get("calendar", ""),
+            holiday=holiday_name(str(get("calendar", "")), str(get("date", "")), str(ev["holiday"]), lang)))
+    earlier = get("earlier_attempts")
     if isinstance(earlier, list) and earlier:
-        out.append(t("earlier attempts counted ({n}):").format(n=len(earlier)) + " "
-                   + "; ".join(_attempt_text(a, t) for a in earlier if isinstance(a, dict)))
-    for key in ("previous_attempt", "refusal", "opt_out", "entry", "list_entry", "consents_seen", "contracts_seen"):
-        value = ev.get(key)
+        attempt = words.attempt
+        out.append(words.earlier.format(n=len(earlier)) + " "
+                   + "; ".join([attempt(a) for a in earlier if isinstance(a, dict)]))
+    for key, label in words.evidence:
+        value = get(key)
         if not value:
             continue
         if isinstance(value, dict):
-            out.append(f"{t(key)}: {_attempt_text(value, t)}")
-        elif isinstance(value, list) and value:
-            out.append(f"{t(key)}: " + "; ".join(_attempt_text(v, t) if isinstance(v, dict) else str(v)
-                                                 for v in value))
+            out.append(f"{label}: {words.attempt(value)}")
+        elif isinstance(value, list):
+            out.append(f"{label}: " + "; ".join([words.attempt(item) if isinstance(item, dict) else str(item)
+                                                 for item in value]))
         else:
-            out.append(f"{t(key)}: {value}")
-    if ev.get("principal_basis") == "assumed_single":
-        out.append(t("assumed: no principal known, every campaign of the log counted as one principal"))
-    if ev.get("zone_basis"):
-        out.append(t("assumed: time zone from the {basis}").format(basis=t(str(ev["zone_basis"]))))
+            out.append(f"{label}: {value}")
+    if get("principal_basis") == "assumed_single":
+        out.append(words.assumed_single)
+    if get("zone_basis"):
+        out.append(words.zone_basis.format(basis=words.t(str(ev["zone_basis"]))))
     return out
 
 
@@ -111,8 +151,10 @@ class RuleLookup:
 
     def __call__(self, rule_id: str) -> Rule | None:
         rule = self._rules.get(rule_id)
+        if rule is not None:
+            return rule
         pack = rule_id.rsplit(".", 1)[0]
-        if rule is None and pack not in self._tried:
+        if pack not in self._tried:
             from campaigns.rules.load import load_packs
             from mystery_core.errors import InputError
 

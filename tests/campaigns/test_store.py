@@ -49,6 +49,38 @@ def test_sqlite_and_postgresql_hold_the_same_results(audit, tmp_path, postgres_u
     assert run_sqlite["summary"]["rules"] == run_postgres["summary"]["rules"]
 
 
+def test_findings_in_several_batches_read_back_as_written_whatever_their_text(database_url):  # type: ignore[no-untyped-def]
+    """A run's findings reach the store in batches on a worker thread (PostgreSQL: COPY, whose text format
+    escapes tabs, line breaks and backslashes; SQLite: executemany); more than one batch, with text a log can
+    hold, reads back field for field."""
+    from campaigns.model.records import Violation
+    from campaigns.store.repo import BATCH, RunRecorder
+    from mystery_core import jsontext
+    from mystery_core.store.engine import open_store
+
+    awkward = ["tab\there", "line\nbreak", "back\\slash", "\\N", "quote \" and ' ", "é ü 中 ☎", ",;|", ""]
+    written = [Violation(call_id=f"c{i:05d}", rule="fr-2023.hours", phone=f"+3361234{i:04d}",
+                         person_id=awkward[i % len(awkward)], person_key_basis="number", campaign=f"camp {i % 3}",
+                         principal="acme", local_time="2026-03-02T07:07:01+01:00", zones=("Europe/Paris",),
+                         message=f"called {awkward[(i + 1) % len(awkward)]}", evidence={"n": i, "text": awkward[i % 8]},
+                         source="log.csv", line=i + 2, started_at_utc=f"2026-03-02T06:{i // 60 % 60:02d}:{i % 60:02d}Z")
+               for i in range(BATCH * 2 + 7)]
+    engine = open_store(database_url)
+    try:
+        with engine.begin() as connection:
+            recorder = RunRecorder(connection, "log.csv", ["fr-2023"], {})
+            for v in written:
+                recorder.violation(v, jsontext.dumps(v.evidence) if v.line % 2 else None)
+            recorder.finish(log_sha256="0" * 64, log_format="generic", evidence={}, summary={}, rows=len(written),
+                            attempts=len(written), rejected=0, violations=len(written), exit_code=1)
+        stored = load_violations(engine, recorder.run_id)
+    finally:
+        engine.dispose()
+    expected = sorted(({**{k: getattr(v, k) for k in stored[0] if k != "evidence"}, "evidence": v.evidence}
+                       for v in written), key=lambda row: (row["started_at_utc"], row["call_id"], row["rule"]))
+    assert expected == stored
+
+
 def test_guard_decision_log_fast_writer_stores_what_sqlalchemy_stores(database_url):  # type: ignore[no-untyped-def]
     """The guard writes decisions through the driver's executemany (repo.decision_writer); the rows must read
     back exactly as rows inserted by SQLAlchemy's own insert path, on SQLite and PostgreSQL."""
