@@ -76,7 +76,8 @@ def test_findings_in_several_batches_read_back_as_written_whatever_their_text(da
         stored = load_violations(engine, recorder.run_id)
     finally:
         engine.dispose()
-    expected = sorted(({**{k: getattr(v, k) for k in stored[0] if k != "evidence"}, "evidence": v.evidence}
+    expected = sorted(({**{k: getattr(v, k) for k in stored[0] if k not in ("evidence", "also_breaches")},
+                        "evidence": v.evidence, "also_breaches": list(v.also_breaches)}
                        for v in written), key=lambda row: (row["started_at_utc"], row["call_id"], row["rule"]))
     assert expected == stored
 
