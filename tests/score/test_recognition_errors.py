@@ -57,6 +57,14 @@ def test_a_number_of_digits_is_found_however_the_recogniser_grouped_them() -> No
     assert [] == find_keyword(tokenize(spoken("47190"), "en"), "4 7 1 9", "en")  # not a part of a longer number
 
 
+def test_a_keyword_matches_its_singular_or_plural_but_not_another_word() -> None:
+    stream = tokenize(spoken("yes we have room for those dates"), "en")
+    assert 1 == len(find_keyword(stream, "we have rooms", "en"))
+    assert [] == find_keyword(stream, "we have rooms")  # words as written: no language, no plural rule
+    assert [] == find_keyword(tokenize(spoken("we have roof"), "en"), "we have rooms", "en")
+    assert [] == find_keyword(tokenize(spoken("it is"), "en"), "its", "en")  # short words are not plurals
+
+
 def test_a_number_read_from_several_words_keeps_the_time_of_all_of_them() -> None:
     stream = tokenize(spoken("at one hundred and nine euros"), "en")
     assert ("at", "109", "euros") == stream.tokens
@@ -79,6 +87,12 @@ def test_a_staff_name_from_the_scenario_list_is_enough_for_the_agent_name(hotel_
     verdicts = {v.item_id: v for v in score_call(hotel_checklist, spoken("good afternoon how may I help you"),
                                                  answer_s=1.0, variables=STAFF).verdicts}
     assert NOT_SAID == verdicts["agent_name"].status
+
+
+def test_a_closing_bye_is_polite_closing(hotel_checklist: Checklist) -> None:
+    verdicts = {v.item_id: v for v in score_call(hotel_checklist, spoken("you're welcome bye"), answer_s=1.0,
+                                                 variables=STAFF).verdicts}
+    assert SAID == verdicts["closing"].status
 
 
 def test_the_misheard_rate_and_name_of_the_issue_are_said(hotel_checklist: Checklist) -> None:
