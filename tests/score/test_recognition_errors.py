@@ -76,6 +76,9 @@ def test_staff_names_are_heard_by_sound_and_spelling_but_script_words_never_are(
     hits = name_hits(["living", "mark", "speaking", "lucan", "julian", "speaking", "thank", "you"],
                      ["sophie", "marc", "julia", "lucas"])
     assert [(1, "marc"), (3, "lucas"), (4, "julia")] == [(h.index, h.name) for h in hits]
+    # the same sound code but another word: not a name
+    assert [] == name_hits(["save", "safe", "likes", "looks", "color"], ["sophie", "lucas", "claire"])
+    assert ["sophie", "claire"] == [h.name for h in name_hits(["sofie", "clair"], ["sophie", "lucas", "claire"])]
 
 
 def test_a_staff_name_from_the_scenario_list_is_enough_for_the_agent_name(hotel_checklist: Checklist) -> None:
