@@ -14,7 +14,7 @@ Three sets of calls:
 - `real` (benchmarks/verdict_real.py, sources in benchmarks/verdict_real.md): 22 clips of six real
   people (read sentences, a phone number read digit by digit) with their published transcripts,
   through the audio corpus's phone line; each clip has its own checklist made from the reference
-  texts (its own phrase, longest word and number: said; the same kinds from other clips: not
+  texts (its own phrases, longest words and number: said; the same kinds from other clips: not
   said), reported per kind of item.
 - `prompts` (verdict_corpus.py): one real person's recorded voice: Debian's Asterisk prompts
   (transcripts published with them) joined into turns, prices read digit by digit, under line
