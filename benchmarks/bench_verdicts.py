@@ -1,18 +1,25 @@
 """How often a checklist verdict is right, measured on simulator calls whose spoken text is known.
 
     python benchmarks/bench_verdicts.py                 # 60 simulator calls, Whisper tiny.en, every configuration
-    python benchmarks/bench_verdicts.py --set real      # 24 calls in a real person's voice
+    python benchmarks/bench_verdicts.py --set real      # 22 clips of six real people (benchmarks/verdict_real.py)
+    python benchmarks/bench_verdicts.py --set prompts   # 24 calls of Asterisk's prompts (one real voice)
     python benchmarks/bench_verdicts.py --calls 12      # quicker
     python benchmarks/bench_verdicts.py --json out.json
     python benchmarks/bench_verdicts.py --model models/whisper-small.en   # a larger model
 
-Two sets of calls (benchmarks/verdict_corpus.py):
-- `sim`: the demo hotel's front-desk agents: each call's persona, voice, speed and wording as the
-  switchboard chooses them, spoken by espeak-ng at 8 kHz, through G.711; one call in four has a
-  careless agent who leaves out a turn's key words.
-- `real`: a real person's recorded voice: Debian's Asterisk prompts (transcripts published with
-  them) joined into turns, prices read digit by digit, under line noise and G.711. No hotel is
-  named in them: a hotel name "heard" there came from the recogniser's vocabulary.
+Three sets of calls:
+- `sim` (benchmarks/verdict_corpus.py): the demo hotel's front-desk agents: each call's persona,
+  voice, speed and wording as the switchboard chooses them, spoken by espeak-ng at 8 kHz, through
+  G.711; one call in four has a careless agent who leaves out a turn's key words.
+- `real` (benchmarks/verdict_real.py, sources in benchmarks/verdict_real.md): 22 clips of six real
+  people (read sentences, a phone number read digit by digit) with their published transcripts,
+  through the audio corpus's phone line; each clip has its own checklist made from the reference
+  texts (its own phrases, longest words and number: said; the same kinds from other clips: not
+  said), reported per kind of item.
+- `prompts` (verdict_corpus.py): one real person's recorded voice: Debian's Asterisk prompts
+  (transcripts published with them) joined into turns, prices read digit by digit, under line
+  noise and G.711. No hotel is named in them: a hotel name "heard" there came from the
+  recogniser's vocabulary.
 
 The truth of an item is the verdict the checklist gives on the text really said; the verdict
 under test is the one it gives on what the recogniser heard. Configurations:
@@ -43,9 +50,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from verdict_corpus import SimCall, agent_names, build_calls, build_prompt_calls  # noqa: E402
+from verdict_real import build_clip_calls, item_class  # noqa: E402
 
 from mystery.records import Word  # noqa: E402
-from mystery.score.checklist import find_checklist, load_checklist  # noqa: E402
+from mystery.score.checklist import Checklist, find_checklist, load_checklist  # noqa: E402
 from mystery.score.hearings import combine_hearings  # noqa: E402
 from mystery.score.scorecard import NOT_SAID, SAID, UNSURE, Measures, score_call  # noqa: E402
 from mystery.score.vocabulary import campaign_vocabulary  # noqa: E402
@@ -94,20 +102,28 @@ def tally(rows: list[tuple[str, str, str]]) -> dict[str, float]:
 
 def run(calls: list[SimCall], configs: list[str], cache: Path | None = None,
         model: Path | None = None) -> dict[str, object]:
-    checklist = load_checklist(find_checklist("hotel_booking"))
+    hotel = load_checklist(find_checklist("hotel_booking"))
     staff = ", ".join(agent_names())
     known = {"hotel": HOTEL, "staff": staff, "vocabulary": ROOMS}
     unknown = {"hotel": HOTEL}
-    vocabulary = campaign_vocabulary(checklist, [known])
+    vocabulary = campaign_vocabulary(hotel, [known])
+    own = any(c.checklist is not None for c in calls)  # the real clips: a checklist each, no hotel
+    if own:
+        known = unknown = {}
+        vocabulary = Vocabulary()
+
+    def checklist_of(c: SimCall) -> Checklist:
+        return c.checklist or hotel
+
     # the truth is said or not said, never unsure: the text is known
-    truths = {c.call_id: score_call(checklist, c.truth_words(), c.turns[0].start_s, known,
+    truths = {c.call_id: score_call(checklist_of(c), c.truth_words(), c.turns[0].start_s, known,
                                     measures=Measures(unsure=False)) for c in calls}
     heard: dict[bool, dict[str, object]] = {}
     out: dict[str, object] = {"calls": len(calls), "glossary": vocabulary.glossary()}
     for use_vocab in sorted({v for c in configs for v in CONFIGS[c][0]}):
         started = time.process_time()
         kind = "vocabulary" if use_vocab else "plain"
-        cached = cache / f"{calls[0].call_id[:4]}-{len(calls)}-{kind}.json" if cache else None
+        cached = cache / f"{len(calls)}-{kind}.json" if cache else None
         if cached is not None and cached.exists():  # re-scoring only: the words of an earlier run
             heard[use_vocab] = {k: Transcript(tuple(Word(**w) for w in v), "whisper", "cached", "en", "callee",
                                               (), 0.0) for k, v in json.loads(cached.read_text()).items()}
@@ -119,11 +135,14 @@ def run(calls: list[SimCall], configs: list[str], cache: Path | None = None,
                 cached.parent.mkdir(parents=True, exist_ok=True)
                 cached.write_text(json.dumps({k: [dataclasses.asdict(w) for w in t.words]  # type: ignore[attr-defined]
                                               for k, t in heard[use_vocab].items()}))
-        edits = words = 0
+        by_speaker: dict[str, list[int]] = defaultdict(lambda: [0, 0])
         for c in calls:
             _, e, n = word_error_rate(c.text, heard[use_vocab][c.call_id].text)  # type: ignore[attr-defined]
-            edits, words = edits + e, words + n
-        out[f"wer_{'vocabulary' if use_vocab else 'plain'}"] = round(edits / words, 3)
+            for key in ("all", c.agent):
+                by_speaker[key][0] += e
+                by_speaker[key][1] += n
+        out[f"wer_{kind}"] = round(by_speaker["all"][0] / by_speaker["all"][1], 3)
+        out[f"wer_{kind}_by_speaker"] = {k: round(e / n, 3) for k, (e, n) in by_speaker.items() if k != "all"}
         out[f"cpu_s_{'vocabulary' if use_vocab else 'plain'}"] = round(time.process_time() - started, 1)
         out[f"heard_{'vocabulary' if use_vocab else 'plain'}"] = {
             c.call_id: heard[use_vocab][c.call_id].text for c in calls}  # type: ignore[attr-defined]
@@ -133,23 +152,28 @@ def run(calls: list[SimCall], configs: list[str], cache: Path | None = None,
         rows: list[tuple[str, str, str]] = []
         examples: dict[str, list[str]] = defaultdict(list)
         for c in calls:
-            cards = [score_call(checklist, heard[h][c.call_id].words, c.turns[0].start_s,  # type: ignore[attr-defined]
-                                known if staff_known else unknown, speech=[(t.start_s, t.end_s) for t in c.turns],
-                                measures=measures) for h in hearings]
+            cards = [score_call(checklist_of(c), heard[h][c.call_id].words,  # type: ignore[attr-defined]
+                                c.turns[0].start_s, known if staff_known else unknown,
+                                speech=[(t.start_s, t.end_s) for t in c.turns], measures=measures) for h in hearings]
             card = cards[0] if len(cards) == 1 else combine_hearings(cards[0], cards[1])
             for truth, verdict in zip(truths[c.call_id].verdicts, card.verdicts, strict=True):
-                rows.append((truth.item_id, truth.status, verdict.status))
-                if truth.status != verdict.status and len(examples[truth.item_id]) < 8:
-                    examples[truth.item_id].append(f"{c.call_id} truth {truth.status}, got {verdict.status}: "
-                                                   f"{verdict.reason[:160]}")
-        per_item = {item.id: tally([r for r in rows if r[0] == item.id]) for item in checklist.items}
+                key = item_class(truth.item_id) if own else truth.item_id
+                rows.append((key, truth.status, verdict.status))
+                if truth.status != verdict.status and len(examples[key]) < 12:
+                    examples[key].append(f"{c.call_id} truth {truth.status}, got {verdict.status}: "
+                                         f"{verdict.reason[:200]}")
+        keys = list(dict.fromkeys(r[0] for r in rows))
+        per_item = {key: tally([r for r in rows if r[0] == key]) for key in keys}
         out[name] = {"overall": tally(rows), "items": per_item, "wrong_examples": dict(examples)}
     return out
 
 
-def show(result: dict[str, object], configs: list[str]) -> None:
+def show(result: dict[str, object], configs: list[str], wrong: bool = False) -> None:
     print(f"{result['calls']} calls; WER plain {result.get('wer_plain')}, "
           f"with vocabulary {result.get('wer_vocabulary')}")
+    for kind in ("plain", "vocabulary"):
+        if f"wer_{kind}_by_speaker" in result:
+            print(f"WER {kind} by speaker: {result[f'wer_{kind}_by_speaker']}")
     head = f"{'config':11} {'item':16} {'said':>4} {'accuracy':>8} {'false_not':>9} {'false_said':>10} {'unsure':>6}"
     print(head)
     for name in configs:
@@ -158,12 +182,16 @@ def show(result: dict[str, object], configs: list[str]) -> None:
         for item, t in [*block["items"].items(), ("OVERALL", block["overall"])]:
             print(f"{name:11} {item:16} {t['said']:4d} {t['accuracy']:8.1%} {t['false_not_said']:9.1%} "
                   f"{t['false_said']:10.1%} {t['unsure']:6.1%}")
+        if wrong:
+            for item, lines in block["wrong_examples"].items():
+                print(f"  wrong {name} {item}:", *lines, sep="\n    ")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--set", dest="which", choices=("sim", "real"), default="sim")
-    parser.add_argument("--calls", type=int, help="default: 60 simulator calls, 24 real-voice calls")
+    parser.add_argument("--set", dest="which", choices=("sim", "real", "prompts"), default="sim")
+    parser.add_argument("--calls", type=int, help="default: 60 simulator calls, 22 real clips, 24 prompt calls")
+    parser.add_argument("--wrong", action="store_true", help="print every wrong verdict with its reason")
     parser.add_argument("--config", action="append", choices=list(CONFIGS))
     parser.add_argument("--json", type=Path)
     parser.add_argument("--model", type=Path, help="a CTranslate2 Whisper folder (default: the packaged tiny.en)")
@@ -171,9 +199,10 @@ def main() -> None:
                         "re-transcribing; delete it after changing the recogniser)")
     args = parser.parse_args()
     configs = args.config or list(CONFIGS)
-    calls = (build_calls(args.calls or 60) if args.which == "sim" else build_prompt_calls(args.calls or 24))
-    result = run(calls, configs, args.cache, args.model)
-    show(result, configs)
+    calls = {"sim": lambda: build_calls(args.calls or 60), "real": lambda: build_clip_calls(args.calls),
+             "prompts": lambda: build_prompt_calls(args.calls or 24)}[args.which]()
+    result = run(calls, configs, args.cache and args.cache / args.which, args.model)
+    show(result, configs, args.wrong)
     if args.json:
         args.json.write_text(json.dumps(result, indent=1))
 

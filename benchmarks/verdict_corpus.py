@@ -22,6 +22,7 @@ import soundfile
 
 from mystery.audio.synthetic import g711_round_trip, line_noise
 from mystery.records import Segment, Word
+from mystery.score.checklist import Checklist
 from switchboard.config import load_switchboard
 from switchboard.persona import call_rng, choose_persona
 from switchboard.render import default_cache_dir, render_speech
@@ -47,7 +48,8 @@ class Turn:
 
 @dataclass(frozen=True)
 class SimCall:
-    """A call of the corpus: the callee channel, its agent turns and the agent's names and voice."""
+    """A call of the corpus: the callee channel, its agent turns and the agent's names and voice;
+    `checklist`: its own checklist (None: the demo hotel's)."""
 
     call_id: str
     agent: str
@@ -55,6 +57,7 @@ class SimCall:
     speed_wpm: int
     samples: np.ndarray
     turns: tuple[Turn, ...]
+    checklist: Checklist | None = None
 
     @property
     def segments(self) -> tuple[Segment, ...]:

@@ -13,7 +13,8 @@
           - phrases: ["{hotel}"]
             min_score: 80     # fuzzy phrases: rapidfuzz ratio 0-100 (default 85)
 
-A rule is one of `keywords` (exact words), `phrases` (fuzzy), `regex` (Python syntax, on the
+A rule is one of `keywords` (exact words; a singular matches its plural in s, digits match however
+grouped), `phrases` (fuzzy), `regex` (Python syntax, on the
 normalised transcript: lower case, no accents or punctuation, numbers as digits) or `names` (any of
 the names, matched by sound and spelling; `{staff}` gives the scenario's comma-separated list). `speaker` is agent (default),
 caller or any. `{name}` inserts a variable (the hotel's name, set per line).

@@ -99,13 +99,47 @@ class Match:
 
 
 def find_keyword(stream: TokenStream, keyword: str, language: str | None = None) -> list[Match]:
-    """Every place where the keyword's tokens appear consecutively."""
+    """Every place where the keyword's tokens appear consecutively. With a language, a keyword of
+    digits alone is a number however it was grouped: "4 7 1 9" = "4719" = "47 19" (a phone number
+    read digit by digit, written by the recogniser as it likes), and in a language of s plurals a
+    word matches its singular or plural ("we have rooms" = "we have room")."""
     wanted = tuple(normalize_pattern(keyword, language).split())
     n = len(wanted)
     if not n:
         return []
+    if language is not None and all(t.isdigit() for t in wanted):
+        return _find_digits(stream, "".join(wanted), keyword)
+    plural = language in S_PLURALS
     return [Match(i, i + n - 1, 100.0, keyword) for i in range(len(stream.tokens) - n + 1)
-            if stream.tokens[i:i + n] == wanted]
+            if stream.tokens[i:i + n] == wanted
+            or plural and all(_same_word(a, b) for a, b in zip(stream.tokens[i:i + n], wanted, strict=True))]
+
+
+S_PLURALS = frozenset({"en", "fr", "es", "pt"})
+"""Languages whose plurals mostly add an s: there a keyword matches its singular or plural."""
+
+
+def _same_word(a: str, b: str) -> bool:
+    """The same word, or one is the other's plural in s ("we have room" = "we have rooms"): a
+    recogniser drops or adds a final s that a phone line blurs."""
+    return a == b or (len(a) >= 3 and len(b) >= 3 and a.isalpha() and (a == b + "s" or b == a + "s"))
+
+
+def _find_digits(stream: TokenStream, digits: str, keyword: str) -> list[Match]:
+    """Runs of digit tokens, starting and ending on token boundaries, whose digits are `digits`."""
+    out = []
+    tokens = stream.tokens
+    for i in range(len(tokens)):
+        joined = ""
+        for j in range(i, len(tokens)):
+            if not tokens[j].isdigit():
+                break
+            joined += tokens[j]
+            if joined == digits:
+                out.append(Match(i, j, 100.0, keyword))
+            if len(joined) >= len(digits):
+                break
+    return out
 
 
 def _suppress_overlaps(candidates: list[Match]) -> list[Match]:

@@ -2,8 +2,8 @@
 
 "Lucan speaking" is Lucas, "Mark" is Marc, "Julian" is Julia: a recogniser that does not know the
 staff's names writes the nearest word it knows. A token counts as a name when its metaphone code
-(`jellyfish`, a maintained phonetic encoder) equals the name's, or when its Jaro-Winkler similarity
-(`rapidfuzz`) reaches `MIN_SIMILARITY`. Short tokens never count: "is" sounds like too much.
+(`jellyfish`, a maintained phonetic encoder) equals the name's and its spelling is close
+(`MIN_SOUND_SIMILARITY`), or when its Jaro-Winkler similarity (`rapidfuzz`) reaches `MIN_SIMILARITY`. Short tokens never count: "is" sounds like too much.
 """
 
 from __future__ import annotations
@@ -16,6 +16,10 @@ from rapidfuzz.distance import JaroWinkler
 
 MIN_SIMILARITY = 0.88
 """Jaro-Winkler (0-1) a token needs against a name when their metaphone codes differ."""
+MIN_SOUND_SIMILARITY = 0.8
+"""... and when they are the same: a sound code alone is shared by common words ("save" and
+"safe" sound like Sophie, "likes" and "looks" like Lucas, "color" like Claire), and an agent who
+says them has not given a name."""
 MIN_LENGTH = 3
 COMMON = frozenset({"the", "and", "you", "your", "for", "can", "how", "help", "this", "that", "thank", "have",
                     "speaking", "name", "may", "good", "hello", "calling", "room", "night", "day", "moment"})
@@ -45,7 +49,7 @@ def name_hits(tokens: Iterable[str], names: Iterable[str]) -> list[NameHit]:
                 score = 100.0
             else:
                 similarity = JaroWinkler.similarity(token, name)
-                if code != name_code and similarity < MIN_SIMILARITY:
+                if similarity < (MIN_SOUND_SIMILARITY if code == name_code else MIN_SIMILARITY):
                     continue
                 score = round(100.0 * max(similarity, 0.9 if code == name_code else 0.0), 1)
             if best is None or score > best.score:

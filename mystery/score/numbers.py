@@ -45,15 +45,31 @@ def _value(run: tuple[str, ...], language: str) -> int | None:
     return int(value)
 
 
+def _digit(token: str, language: str) -> int | None:
+    """0-9 for a digit word of the language ("seven", "sept"), else None."""
+    if token.isdigit() or not token.isalpha():
+        return None
+    value = _value((token,), language)
+    return value if value is not None and value < 10 else None
+
+
 def read_numbers(tokens: list[str], language: str = "en") -> list[tuple[str, int, int]]:
     """(token, first, last) triples: runs of number words become one digit token (positions into
     `tokens`, inclusive); other tokens pass through. A lone small number word stays a word
-    ("one moment please"), unless a currency follows it."""
+    ("one moment please"), unless a currency follows it. Two or more digit words in a row are a
+    number read digit by digit (a phone number, a booking reference): one digit token each
+    ("zero one four" -> "0 1 4", not "14")."""
     out: list[tuple[str, int, int]] = []
     n = len(tokens)
     i = 0
     use_words = language in TEXT2NUM_LANGUAGES
     while i < n:
+        if use_words and i + 1 < n and _digit(tokens[i], language) is not None \
+                and _digit(tokens[i + 1], language) is not None:
+            while i < n and (digit := _digit(tokens[i], language)) is not None:
+                out.append((str(digit), i, i))
+                i += 1
+            continue
         found = None
         if use_words and not tokens[i].isdigit():
             for end in range(min(n, i + MAX_RUN), i, -1):

@@ -201,7 +201,8 @@ def score_item(item: ChecklistItem, words: Sequence[Word], answer_s: float,
     near: list[Evidence] = []
     doubts: list[str] = []
     for rule in item.rules:
-        patterns = fill_rule(rule, normalised_vars)
+        # a names rule splits its list at commas, which normalising would remove ("Sophie, Marc" is two names)
+        patterns = fill_rule(rule, variables if rule.kind == "names" else normalised_vars)
         found = _matches(stream, rule, patterns, language, measures)
         in_time = [m for m in found if deadline is None or m.start_s(stream) <= deadline]
         if in_time:

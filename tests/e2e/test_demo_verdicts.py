@@ -89,9 +89,11 @@ def test_items_the_simulated_agent_said_are_rarely_reported_not_said(tmp_path: P
                 wrong.append(f"{call.call_id} {verdict.item_id}: said {verdict.quote!r}, reported not said "
                              f"({got[verdict.item_id]['reason']})")
     assert said_items >= 15, f"only {said_items} said items on the demo's person calls; not scored: {unscored}"
-    # Whisper tiny.en still mishears about one said item in twenty-five on these calls ("89 euros a night"
-    # -> "maybe I'm your overnight"), so the bound is one in ten, not zero (it was 10 in 21 before
-    # issue 18); benchmarks/bench_verdicts.py measures the rate on 60 calls.
+    # Whisper tiny.en still mishears a price now and then on these calls ("for 89 euros a night" ->
+    # "maybe I'm your overnight": the number is lost), so the bound is one in ten, not zero (it was 10
+    # in 21 before issue 18). Made strict after the last matching fixes, a run failed on exactly two
+    # such prices in 21 said items; the rate card in the vocabulary did not help on the benchmark.
+    # benchmarks/bench_verdicts.py measures the rate on 60 calls (1.7 %, docs/scoring.md).
     assert len(wrong) <= said_items // 10, "\n".join([f"{len(wrong)} of {said_items} said items reported not said:",
                                                        *wrong])
     assert unsure <= said_items // 4, f"{unsure} of {said_items} said items unsure"

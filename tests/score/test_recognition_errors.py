@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from mystery.records import Word
 from mystery.score.checklist import Checklist
-from mystery.score.match import tokenize
+from mystery.score.match import find_keyword, tokenize
 from mystery.score.names import name_hits
 from mystery.score.numbers import name_currencies, read_numbers
 from mystery.score.scorecard import NOT_SAID, SAID, UNSURE, Measures, score_call
@@ -42,6 +42,29 @@ def test_a_lone_small_number_word_stays_a_word() -> None:
     assert ["2", "euros"] == read("two euros")
 
 
+def test_digit_words_in_a_row_are_a_number_read_digit_by_digit() -> None:
+    assert ["call", "0", "1", "4", "7", "please"] == read("call zero one four seven please")
+    assert ["for", "2", "2", "nights"] == read("for two two nights")
+    assert ["for", "two", "nights"] == read("for two nights")
+
+
+def test_a_number_of_digits_is_found_however_the_recogniser_grouped_them() -> None:
+    for heard in ("four seven one nine", "4719", "47-19", "4, 7, 1, 9", "it is 4 7 19 thanks"):
+        stream = tokenize(spoken(heard), "en")
+        found = find_keyword(stream, "4 7 1 9", "en")
+        assert 1 == len(found), heard
+    assert [] == find_keyword(tokenize(spoken("four seven one"), "en"), "4 7 1 9", "en")
+    assert [] == find_keyword(tokenize(spoken("47190"), "en"), "4 7 1 9", "en")  # not a part of a longer number
+
+
+def test_a_keyword_matches_its_singular_or_plural_but_not_another_word() -> None:
+    stream = tokenize(spoken("yes we have room for those dates"), "en")
+    assert 1 == len(find_keyword(stream, "we have rooms", "en"))
+    assert [] == find_keyword(stream, "we have rooms")  # words as written: no language, no plural rule
+    assert [] == find_keyword(tokenize(spoken("we have roof"), "en"), "we have rooms", "en")
+    assert [] == find_keyword(tokenize(spoken("it is"), "en"), "its", "en")  # short words are not plurals
+
+
 def test_a_number_read_from_several_words_keeps_the_time_of_all_of_them() -> None:
     stream = tokenize(spoken("at one hundred and nine euros"), "en")
     assert ("at", "109", "euros") == stream.tokens
@@ -53,6 +76,26 @@ def test_staff_names_are_heard_by_sound_and_spelling_but_script_words_never_are(
     hits = name_hits(["living", "mark", "speaking", "lucan", "julian", "speaking", "thank", "you"],
                      ["sophie", "marc", "julia", "lucas"])
     assert [(1, "marc"), (3, "lucas"), (4, "julia")] == [(h.index, h.name) for h in hits]
+    # the same sound code but another word: not a name
+    assert [] == name_hits(["save", "safe", "likes", "looks", "color"], ["sophie", "lucas", "claire"])
+    assert ["sophie", "claire"] == [h.name for h in name_hits(["sofie", "clair"], ["sophie", "lucas", "claire"])]
+
+
+def test_a_staff_name_from_the_scenario_list_is_enough_for_the_agent_name(hotel_checklist: Checklist) -> None:
+    # no "speaking", no "my name is": only the name, misheard, from the comma-separated staff list
+    words = spoken("good afternoon Grand Hotel Riviera Ms Lucan how may I help you")
+    verdicts = {v.item_id: v for v in score_call(hotel_checklist, words, answer_s=1.0, variables=STAFF).verdicts}
+    assert SAID == verdicts["agent_name"].status
+    assert "Lucan" in verdicts["agent_name"].quote
+    verdicts = {v.item_id: v for v in score_call(hotel_checklist, spoken("good afternoon how may I help you"),
+                                                 answer_s=1.0, variables=STAFF).verdicts}
+    assert NOT_SAID == verdicts["agent_name"].status
+
+
+def test_a_closing_bye_is_polite_closing(hotel_checklist: Checklist) -> None:
+    verdicts = {v.item_id: v for v in score_call(hotel_checklist, spoken("you're welcome bye"), answer_s=1.0,
+                                                 variables=STAFF).verdicts}
+    assert SAID == verdicts["closing"].status
 
 
 def test_the_misheard_rate_and_name_of_the_issue_are_said(hotel_checklist: Checklist) -> None:
