@@ -1,7 +1,9 @@
 """Live listening to the callee channel, so caller steps can wait for audio events (pure).
 
-The dialer feeds one level per 20 ms frame as it arrives (wall-clock time, dBFS). This is
-deliberately simple, energy only; the offline audio analysis does the real segmentation.
+The dialer feeds each 20 ms frame as it arrives (wall-clock time, dBFS, and its samples). Sound and
+silence come from the level; whether a stretch of sound was a voice comes from cheap per-frame voicing
+(voicing.py: one FFT per loud frame), so that the person cue below does not fire on the silence after
+hold music, on line noise or after a beep. The offline audio analysis does the real segmentation.
 
 - prompt ended: sound (a prompt, an announcement, a greeting), then at least N ms of silence.
 - silence: the callee has been quiet for N s.
@@ -18,16 +20,21 @@ deliberately simple, energy only; the offline audio analysis does the real segme
       bridged) and then 2 s of silence: a person who answered the line ("Grand Hotel, Sophie
       speaking, how may I help you?") and now waits for the caller. Music and announcements do
       not leave such pauses between them. Event time: when that pause reaches 2 s.
+  Without samples (feed() given a level only) every stretch counts as a voice, as before.
   It can be fooled by an IVR prompt that starts right after the caller spoke, by an IVR menu
-  that waits for a key (arm the step after the menu's last DTMF), or by hold music that stops
-  for good with no one there.
+  that waits for a key (arm the step after the menu's last DTMF), or by any recorded voice that
+  then pauses for a second (a closed message, a voicemail greeting without a beep): a recording
+  sounds like a voice.
 """
 
 from __future__ import annotations
 
 import math
 from array import array
+from collections import deque
 from dataclasses import dataclass
+
+from mystery.dial.voicing import FrameVoicing, analyse_frame, pcm16_samples, speech_score, summarise
 
 FRAME_S = 0.02
 ONSET_FRAMES = 2            # consecutive loud frames before sound starts (ignores clicks)
@@ -37,8 +44,9 @@ HUMAN_WINDOW = (-0.5, 4.0)  # reply onset relative to the end of the caller's li
 HOLD_MIN_S = 6.0            # sound this long (gaps < BRIDGE_S bridged) is hold music, not a prompt
 BRIDGE_S = 0.5
 GREETING_PAUSE_S = 0.8      # a greeting after hold ends with the speaker waiting this long
-GREETED_PAUSE_S = 2.0       # a person who answered the line waits this long for the caller
-GREETED_MIN_S = 0.6
+GREETED_PAUSE_S = 1.4       # a person who answered the line waits this long for the caller
+GREETED_MIN_S = 0.3         # "Hello?" is short
+VOICE_WINDOW = 75           # frames (1.5 s) before a pause whose voicing decides if it was a voice
 
 
 def frame_dbfs(pcm16: bytes) -> float:
@@ -70,10 +78,18 @@ class Listener:
         self._loud_run = 0
         self._loud_since = 0.0
         self._quiet_since: float | None = None
+        self._recent: deque[FrameVoicing | float] = deque(maxlen=VOICE_WINDOW)
+        self._previous: object = None      # the previous frame's samples (pitch periods span 2 frames)
+        self._voiced_pause: dict[float, bool] = {}   # pause start -> the sound before it was a voice
 
-    def feed(self, t: float, dbfs: float) -> None:
-        """One frame that ended at wall time `t`."""
+    def feed(self, t: float, dbfs: float, pcm16: bytes | None = None) -> None:
+        """One frame that ended at wall time `t`, with its samples when the dialer has them."""
         start = t - FRAME_S
+        if pcm16 is not None:
+            samples = pcm16_samples(pcm16)
+            loud = dbfs > self.level_dbfs
+            self._recent.append(analyse_frame(self._previous, samples, dbfs) if loud else dbfs)  # type: ignore[arg-type]
+            self._previous = samples
         if self.first_frame is None:
             self.first_frame = start
             self._quiet_since = start
@@ -91,6 +107,9 @@ class Listener:
             if sounding:
                 self.bursts[-1].end = start
                 self._quiet_since = start
+                if self._recent:   # the frames before this one (a frame without samples, e.g. no RTP, too)
+                    before = list(self._recent)[:-1] if pcm16 is not None else list(self._recent)
+                    self._voiced_pause[start] = speech_score(summarise(before)) > 0
 
     @property
     def quiet_since(self) -> float | None:
@@ -132,11 +151,15 @@ class Listener:
                 out.append((burst.start, end))
         return out
 
+    def _voiced_before(self, quiet: float) -> bool:
+        """The sound that ended at `quiet` sounded like a voice (always True when fed levels only)."""
+        return self._voiced_pause.get(quiet, True)
+
     def _greeting(self, armed_at: float, now: float) -> float | None:
         """Cues (b) and (c): the callee fell silent after a long hold, or after a greeting that began
         after arming, and is still silent: someone waits for the caller."""
         quiet = self._quiet_since
-        if quiet is None or not self.bursts or now < quiet + GREETING_PAUSE_S:
+        if quiet is None or not self.bursts or now < quiet + GREETING_PAUSE_S or not self._voiced_before(quiet):
             return None
         stretches = self._stretches(now)
         if any(end > armed_at and end - start >= HOLD_MIN_S for start, end in stretches):
