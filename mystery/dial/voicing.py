@@ -29,6 +29,7 @@ _LAGS = (20, 134)              # 400 Hz .. 60 Hz
 _WINDOW = np.hanning(2 * FRAME).astype(np.float64)
 VOICED_R = 0.55                # harmonicity of a voiced frame
 NOTE_FRAMES = 8               # a pitch held this many frames (160 ms) is a note, not a syllable
+BEEP_SHARE = 0.85              # a single sine (a beep, EU ringback) puts ~0.9 of the band in 3 bins
 TONE_SHARE = 0.6               # share of the band's power in its 3 strongest bins: a tone, not a voice
 
 
@@ -112,7 +113,7 @@ def summarise(frames: Sequence[FrameVoicing | float]) -> StretchVoicing:
                           in_notes / max(len(voiced), 1),
                           sum(f.tone_share >= TONE_SHARE for f in loud) / len(loud),
                           float(np.median([f.flatness for f in loud])), swing,
-                          sum(f.tone_share >= TONE_SHARE for f in loud[-10:]) > 5)
+                          sum(f.tone_share >= BEEP_SHARE for f in loud[-10:]) > 5)
 
 
 def speech_score(s: StretchVoicing) -> float:
