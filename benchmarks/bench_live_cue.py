@@ -12,9 +12,10 @@ Sets:
   on as bench_audio_corpus_e2e.py streams it; the caller says a line on `human_reached`.
 - `sim`: real SIP recordings of the simulator (benchmarks/collect_switchboard_calls.py OUT; pass OUT with
   --sim), with the steps tests/e2e/test_audio_vs_switchboard.py dials them with, truth from the simulator.
-  After the cue fires the recording holds the agent's reaction to the caller who dialled it, not to the
-  replayed caller: the counts below only need the audio up to 1.5 s after the greeting, which the caller
-  does not change.
+  After the recorded caller spoke, the recording holds the agent's reaction to that caller, not to the
+  replayed one: a miss on a call whose recorded caller spoke before the replayed cue fired and before
+  1.5 s after the greeting is also counted apart (misses_after_recorded_caller): it says nothing about
+  the cue (the coordinator's live test is the judge there).
 
 Counted per set: a false fire is a fire before the person's first word, or any fire on a call with no
 person; a miss is no cue fire within 1.5 s after the person's first turn ends (a step's timeout_s fallback
@@ -72,6 +73,7 @@ class ReplayCall:
     person_start_s: float | None
     first_turn_end_s: float | None
     truth: list[tuple[str, float, float]]   # (label, start, end) of the callee's phases, from the answer
+    recorded_caller_s: float | None = None  # sim: when the dialer that recorded the call first spoke
 
 
 def _steps(*raw: dict[str, Any]) -> tuple[Step, ...]:
@@ -132,11 +134,12 @@ def sim_calls(folder: Path) -> Iterator[ReplayCall]:
         speech = sorted((p for p in truth[r["call_id"]]["phases"] if p["name"] == "agent_speech"),
                         key=lambda p: p["start"])
         group = r["call_id"].split("-", 1)[1].rsplit("-", 1)[0]
+        caller = sorted(p["start"] for p in truth[r["call_id"]]["phases"] if p["name"] == "caller_speech")
         yield ReplayCall(r["call_id"], "sim", group, audio[int(round(answer * RATE)):, 1], _steps(*SIM_STEPS[group]),
                          speech[0]["start"] - origin - answer if speech else None,
                          speech[0]["end"] - origin - answer if speech else None,
                          [(p["name"], p["start"] - origin - answer, p["end"] - origin - answer)
-                          for p in truth[r["call_id"]]["phases"]])
+                          for p in truth[r["call_id"]]["phases"]], caller[0] - origin - answer if caller else None)
 
 
 def load_listen(ref: str | None) -> ModuleType:
@@ -192,10 +195,16 @@ def replay(call: ReplayCall, listen: ModuleType) -> dict[str, Any]:
     fire = detected if fired_by == "human_reached" else None
     false_fire = fire is not None and (call.person_start_s is None or fire < call.person_start_s)
     miss = call.first_turn_end_s is not None and (fire is None or fire > call.first_turn_end_s + CUE_MISS_S)
+    # sim: the agent reacted to the caller who dialled the call; once that caller has spoken, the recording
+    # is no longer what the replayed caller would hear, so a miss after that moment is not the cue's
+    spoke = call.recorded_caller_s
+    shaped = (miss and spoke is not None and call.first_turn_end_s is not None
+              and spoke < call.first_turn_end_s + CUE_MISS_S and (fire is None or fire > spoke))
     return {"name": call.name, "kind": call.kind, "seconds": round(frames * FRAME_S, 2),
             "person_s": None if call.person_start_s is None else round(call.person_start_s, 2),
             "turn_end_s": None if call.first_turn_end_s is None else round(call.first_turn_end_s, 2),
             "fire_s": None if fire is None else round(fire, 2), "false_fire": false_fire, "miss": miss,
+            "miss_after_recorded_caller": shaped,
             "latency_s": None if fire is None or call.first_turn_end_s is None or false_fire
             else round(fire - call.first_turn_end_s, 2)}
 
@@ -206,6 +215,7 @@ def score(rows: list[dict[str, Any]]) -> dict[str, Any]:
     return {"calls": len(rows), "with_person": len(people), "false_fires": sum(r["false_fire"] for r in rows),
             "false_fires_no_person": sum(r["false_fire"] for r in rows if r["turn_end_s"] is None),
             "misses": sum(r["miss"] for r in people),
+            "misses_after_recorded_caller": sum(r["miss_after_recorded_caller"] for r in people),
             "latency_p50_s": None if not len(lat) else round(float(np.percentile(lat, 50)), 2),
             "latency_p95_s": None if not len(lat) else round(float(np.percentile(lat, 95)), 2),
             "latency_max_s": None if not len(lat) else round(float(lat.max()), 2)}

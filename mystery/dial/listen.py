@@ -13,13 +13,17 @@ hold music, on line noise or after a beep. The offline audio analysis does the r
       caller spoke, and a recorded prompt does not wait for the caller. Event time: the onset.
   (b) a greeting after hold: after a long stretch of sound (>= 6 s with no gap of 0.5 s: hold
       music, or hold music running into a greeting) that went on after arming, the callee falls
-      silent for 0.8 s, i.e. someone greeted and now waits for the caller. Announcements inside
-      the music do not count because the music goes on after them. Event time: when that
-      pause reaches 0.8 s.
-  (c) a greeting that waits: sound that started after arming (0.6 s or more, gaps < 0.5 s
-      bridged) and then 2 s of silence: a person who answered the line ("Grand Hotel, Sophie
-      speaking, how may I help you?") and now waits for the caller. Music and announcements do
-      not leave such pauses between them. Event time: when that pause reaches 2 s.
+      silent for 1 s, i.e. someone greeted and now waits for the caller. Announcements inside
+      the music do not count because the music goes on after them. The 1.5 s of audio before
+      the pause must sound like a voice: music that stops, or noise, is not a greeting. 1 s, not
+      less: an agent who picks up just after an announcement leaves up to ~0.9 s of silence
+      before the greeting. Event time: when that pause reaches 1 s.
+  (c) a greeting that waits: sound that started after arming (0.3 s or more, gaps < 0.5 s
+      bridged), sounding like a voice, then 1.4 s of silence: a person who answered the line
+      ("Grand Hotel, Sophie speaking, how may I help you?") and now waits for the caller. Music
+      and announcements do not leave such pauses between them. 1.4 s: within 1.5 s of the
+      greeting's end (issue 14), and longer than the ~1.3 s a "please hold" prompt leaves before
+      its music. Event time: when that pause reaches 1.4 s.
   Without samples (feed() given a level only) every stretch counts as a voice, as before.
   It can be fooled by an IVR prompt that starts right after the caller spoke, by an IVR menu
   that waits for a key (arm the step after the menu's last DTMF), or by any recorded voice that
@@ -43,7 +47,7 @@ HUMAN_MIN_S = 0.3           # a reply lasts at least this long
 HUMAN_WINDOW = (-0.5, 4.0)  # reply onset relative to the end of the caller's line
 HOLD_MIN_S = 6.0            # sound this long (gaps < BRIDGE_S bridged) is hold music, not a prompt
 BRIDGE_S = 0.5
-GREETING_PAUSE_S = 0.8      # a greeting after hold ends with the speaker waiting this long
+GREETING_PAUSE_S = 1.0      # a greeting after hold ends with the speaker waiting this long
 GREETED_PAUSE_S = 1.4       # a person who answered the line waits this long for the caller
 GREETED_MIN_S = 0.3         # "Hello?" is short
 VOICE_WINDOW = 75           # frames (1.5 s) before a pause whose voicing decides if it was a voice
