@@ -34,7 +34,6 @@ hold music, on line noise or after a beep. The offline audio analysis does the r
 from __future__ import annotations
 
 import math
-from array import array
 from collections import deque
 from dataclasses import dataclass
 
@@ -55,11 +54,10 @@ VOICE_WINDOW = 75           # frames (1.5 s) before a pause whose voicing decide
 
 def frame_dbfs(pcm16: bytes) -> float:
     """Level of one frame of 16-bit little-endian PCM in dBFS (-inf for digital silence)."""
-    samples = array("h")
-    samples.frombytes(pcm16[: len(pcm16) // 2 * 2])
-    if not samples:
+    samples = pcm16_samples(pcm16)
+    if not len(samples):
         return -math.inf
-    power = sum(s * s for s in samples) / len(samples)
+    power = float(samples @ samples) / len(samples)
     return 10 * math.log10(power / (32768.0 * 32768.0)) if power > 0 else -math.inf
 
 

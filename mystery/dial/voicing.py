@@ -44,27 +44,38 @@ class FrameVoicing:
     tone_share: float          # 0..1, share of the band's power in its 3 strongest bins
 
 
+def _window_acf(n: int) -> np.ndarray:
+    """Autocorrelation of the analysis window itself: dividing by it undoes the window's taper (Boersma)."""
+    w = np.fft.rfft(_WINDOW[:n] if n == 2 * FRAME else np.hanning(n), NFFT)
+    acf = np.fft.irfft(w.real ** 2 + w.imag ** 2, NFFT)
+    return np.maximum(acf[_LAGS[0]:_LAGS[1]] / acf[0], 0.1)
+
+
+_WINDOW_ACF = {n: _window_acf(n) for n in (FRAME, 2 * FRAME)}
+_HANN = {FRAME: np.hanning(FRAME), 2 * FRAME: _WINDOW}
+_PITCH = RATE / np.arange(_LAGS[0], _LAGS[1])
+# a period's multiples correlate as well as the period: favour short lags (up to 30 %) against octave errors
+_OCTAVE = 1.0 - 0.3 * (np.arange(_LAGS[0], _LAGS[1]) - _LAGS[0]) / (_LAGS[1] - _LAGS[0])
+
+
 def analyse_frame(previous: np.ndarray | None, frame: np.ndarray, dbfs: float) -> FrameVoicing:
-    """Voicing of `frame` (160 samples, float), read with the frame before it (pitch periods need 2 frames)."""
+    """Voicing of `frame` (160 samples, float), read with the frame before it (pitch periods need 2 frames).
+
+    One FFT: the band's power gives flatness and tone share, and its inverse the autocorrelation."""
     both = frame if previous is None or len(previous) != len(frame) else np.concatenate((previous, frame))
-    x = both - both.mean()
-    spectrum = np.fft.rfft(x * _WINDOW[: len(x)], NFFT)
+    spectrum = np.fft.rfft(both * _HANN[len(both)], NFFT)
     power = spectrum.real ** 2 + spectrum.imag ** 2
-    band = power[_BAND] + 1e-12
+    power[:3] = 0.0          # DC and its window leakage (under 50 Hz): not part of any pitch
+    band = power[_BAND] + 1e-9
     total = float(band.sum())
-    flatness = float(math.exp(float(np.log(band).mean())) / (total / len(band)))
-    top = np.partition(band, -3)[-3:]
-    tone_share = float(top.sum() / total)
-    # autocorrelation of the unwindowed pair via its power spectrum; normalised by the lag's overlap
-    whole = np.fft.rfft(x, NFFT)
-    acf = np.fft.irfft(whole.real ** 2 + whole.imag ** 2, NFFT)[: _LAGS[1]]
-    n = len(x)
+    flatness = math.exp(float(np.log(band).mean())) * len(band) / total
+    tone_share = float(np.partition(band, -3)[-3:].sum()) / total
+    acf = np.fft.irfft(power, NFFT)
     if acf[0] <= 0:
         return FrameVoicing(dbfs, 0.0, 0.0, flatness, tone_share)
-    lags = np.arange(_LAGS[0], _LAGS[1])
-    normalised = acf[_LAGS[0]:_LAGS[1]] / acf[0] * n / (n - lags)
-    best = int(np.argmax(normalised))
-    return FrameVoicing(dbfs, float(min(normalised[best], 1.0)), RATE / float(lags[best]), flatness, tone_share)
+    normalised = acf[_LAGS[0]:_LAGS[1]] / (acf[0] * _WINDOW_ACF[len(both)])
+    best = int(np.argmax(normalised * _OCTAVE))
+    return FrameVoicing(dbfs, min(float(normalised[best]), 1.0), float(_PITCH[best]), flatness, tone_share)
 
 
 def pcm16_samples(pcm16: bytes) -> np.ndarray:
@@ -120,11 +131,11 @@ def speech_score(s: StretchVoicing) -> float:
     """How much a stretch sounds like a voice: > 0 speech, < 0 music, noise or tones (see module docstring).
 
     A logistic regression fitted on 1.5 s windows of the corpus's tuning half (speech against music and
-    noise; benchmarks/bench_live_cue.py --fit), plus a penalty for held notes, which hold music has and
+    noise; benchmarks/fit_live_voicing.py), plus a penalty for held notes, which hold music has and
     speech seldom has (2 % of the tuning half's speech windows have half their voiced frames in notes).
     """
     if s.loud < 10 or s.ends_in_tone:   # a click or a blip, or a beep: never the end of a greeting
         return -1.0
-    linear = (0.971 * s.voiced + 1.257 * s.gliding + 0.006 * s.held - 0.442 * s.notes + 0.659 * s.tonal
-              - 0.594 * s.flatness + 2.083 * min(s.level_swing_db, 40.0) / 10.0 - 5.757)
+    linear = (0.905 * s.voiced + 1.336 * s.gliding + 0.109 * s.held - 0.225 * s.notes + 0.649 * s.tonal
+              - 0.591 * s.flatness + 2.079 * min(s.level_swing_db, 40.0) / 10.0 - 5.860)
     return linear - 3.0 * max(0.0, s.notes - 0.4)
