@@ -12,6 +12,8 @@ from array import array
 
 import pytest
 
+from mystery.dial.listen import GREETING_PAUSE_S
+
 pytestmark = pytest.mark.sip
 
 SOUNDS = "/usr/share/asterisk/sounds/en"
@@ -102,5 +104,5 @@ def test_human_reached_fires_when_a_greeting_after_hold_music_pauses(pjsua_uas, 
     _, last_sound = sound_span(LINE)
     greeting_end = log["reply_started"] + last_sound
     assert ["9"] == [d["digit"] for d in log["digits"]]
-    late = log["digits"][0]["t"] - (greeting_end + 0.8)
+    late = log["digits"][0]["t"] - (greeting_end + GREETING_PAUSE_S)
     assert -0.05 <= late <= 0.3, late
