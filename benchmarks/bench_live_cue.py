@@ -84,9 +84,13 @@ def _int16(x: np.ndarray) -> np.ndarray:
     return np.clip(np.round(np.asarray(x, np.float64) * 32767), -32768, 32767).astype(np.int16)
 
 
-def corpus_calls(half: str, indices: list[int] | None = None) -> Iterator[ReplayCall]:
-    """Issue 14's corpus calls as bench_audio_corpus_e2e.py streams them, from the end of the ringback, but
-    with the callee alone on mono calls (the live tap never hears the caller's own recorded lines)."""
+def corpus_callee(half: str, index: int) -> tuple[Any, np.ndarray]:
+    """A corpus call (BuiltCall) and its callee side alone, float at 8 kHz from the first sample.
+
+    Why: on a mono call the file's channel also holds the caller's recorded lines, which a live tap never
+    hears (the dialer's own lines go out on the other direction). build_call sends the callee through the
+    line first, then the caller: the first treated signal is the callee as the file has it.
+    """
     import audio_corpus.build as build
     treated: list[np.ndarray] = []
     line = build.treat
@@ -95,21 +99,28 @@ def corpus_calls(half: str, indices: list[int] | None = None) -> Iterator[Replay
         treated.append(line(x, *args))
         return treated[-1]
 
-    build.treat = keep   # build_call treats the callee first: keep it, so a mono call's callee has no caller
+    build.treat = keep
     try:
-        for index in indices if indices is not None else range(build.CALLS_PER_HALF):
-            treated.clear()
-            call = build.build_call(half, index)
-            callee = np.clip(treated[0], -1, 1) if call.channel == "mono" else \
-                call.audio[:, 1 if call.channel == "right" else 0]
-            ring = next((end for label, _, end in call.truth if label == "ringback"), 0.0)
-            turn_end = call.details.get("first_turn_end_s")
-            yield ReplayCall(call.name, half, call.kind, _int16(callee[int(round(ring * RATE)):]),
-                             _steps(SAY, HANGUP), None if call.human_start_s is None else call.human_start_s - ring,
-                             None if turn_end is None else float(turn_end) - ring,  # type: ignore[arg-type]
-                             [(label, s - ring, e - ring) for label, s, e in call.truth if e > ring])
+        call = build.build_call(half, index)
     finally:
         build.treat = line
+    if call.channel != "mono":
+        return call, call.audio[:, 1 if call.channel == "right" else 0]
+    return call, np.clip(treated[0], -1, 1)
+
+
+def corpus_calls(half: str, indices: list[int] | None = None) -> Iterator[ReplayCall]:
+    """Issue 14's corpus calls as bench_audio_corpus_e2e.py streams them: the callee side alone, from the end
+    of the ringback (SIPp answers then)."""
+    from audio_corpus.build import CALLS_PER_HALF
+    for index in indices if indices is not None else range(CALLS_PER_HALF):
+        call, callee = corpus_callee(half, index)
+        ring = next((end for label, _, end in call.truth if label == "ringback"), 0.0)
+        turn_end = call.details.get("first_turn_end_s")
+        yield ReplayCall(call.name, half, call.kind, _int16(callee[int(round(ring * RATE)):]),
+                         _steps(SAY, HANGUP), None if call.human_start_s is None else call.human_start_s - ring,
+                         None if turn_end is None else float(turn_end) - ring,
+                         [(label, s - ring, e - ring) for label, s, e in call.truth if e > ring])
 
 
 def _wall(iso: str) -> float:
