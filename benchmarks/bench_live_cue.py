@@ -23,6 +23,7 @@ is not a cue fire); latency is fire - end of the first turn. The baseline is mai
 the same run (`git show main:mystery/dial/listen.py`). CPU: process time of the replay per second of audio.
 
     python benchmarks/bench_live_cue.py --sets tuning,sim --sim /tmp/sim [--json out.json] [--per-call]
+    python benchmarks/bench_live_cue.py --sets '' --live /tmp/sim   # the dialer's own fires, no replay
 """
 
 from __future__ import annotations
@@ -153,6 +154,34 @@ def sim_calls(folder: Path) -> Iterator[ReplayCall]:
                           for p in truth[r["call_id"]]["phases"]], caller[0] - origin - answer if caller else None)
 
 
+def live_rows(folder: Path) -> list[dict[str, Any]]:
+    """The cue as the dialer itself fired it on calls collected by collect_switchboard_calls.py (no replay):
+    the `human_reached` step's event time from the call result, against the simulator's truth."""
+    truth = {}
+    for line in (folder / "truth.jsonl").read_text().splitlines():
+        record = json.loads(line)
+        truth[record["call_id"]] = record
+    rows = []
+    for line in (folder / "results.jsonl").read_text().splitlines():
+        r = json.loads(line)
+        if r.get("time_to_answer_s") is None or r["call_id"] not in truth:
+            continue
+        t0 = _wall(r["started_at"])
+        speech = sorted((p for p in truth[r["call_id"]]["phases"] if p["name"] == "agent_speech"),
+                        key=lambda p: p["start"])
+        person, turn_end = (speech[0]["start"] - t0, speech[0]["end"] - t0) if speech else (None, None)
+        step = next((s for s in r["extra"]["steps"] if s["on"] == "human_reached"), None)
+        fire = step["event_t_s"] if step and step["fired_by"] == "human_reached" else None
+        false_fire = fire is not None and (person is None or fire < person)
+        miss = turn_end is not None and (fire is None or fire > turn_end + CUE_MISS_S)
+        rows.append({"name": r["call_id"], "kind": r["call_id"].split("-", 1)[1].rsplit("-", 1)[0],
+                     "seconds": r.get("duration_s") or 0.0, "person_s": person, "turn_end_s": turn_end,
+                     "fire_s": fire, "false_fire": false_fire, "miss": miss, "miss_after_recorded_caller": False,
+                     "latency_s": None if fire is None or turn_end is None or false_fire
+                     else round(fire - turn_end, 2)})
+    return rows
+
+
 def load_listen(ref: str | None) -> ModuleType:
     """listen.py of this checkout (ref None) or of a git ref, e.g. the baseline `main`."""
     if ref is None:
@@ -244,6 +273,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sets", default="tuning,sim", help="comma list of tuning, heldout, sim")
     parser.add_argument("--sim", type=Path, help="folder written by collect_switchboard_calls.py")
+    parser.add_argument("--live", type=Path, action="append", default=[],
+                        help="also score the cue as the dialer fired it on these collected simulator calls")
     parser.add_argument("--baseline", default="main", help="git ref of the baseline listen.py ('' for none)")
     parser.add_argument("--json", dest="json_out", type=Path)
     parser.add_argument("--per-call", action="store_true")
@@ -255,7 +286,7 @@ def main() -> None:
     if args.baseline:
         variants["baseline"] = load_listen(args.baseline)
     report: dict[str, Any] = {}
-    for name in args.sets.split(","):
+    for name in filter(None, args.sets.split(",")):
         calls = loaders[name]()
         for variant, listen in variants.items():
             rows, cpu = run_set(calls, listen)
@@ -266,6 +297,10 @@ def main() -> None:
                         print(variant, json.dumps(r))
             print(f"{name:8s} {variant:9s}", json.dumps(report[f"{name}/{variant}"]), flush=True)
             report[f"{name}/{variant}"]["calls_detail"] = rows
+    for folder in args.live:
+        rows = live_rows(folder)
+        report[f"live:{folder}"] = {**score(rows), "calls_detail": rows}
+        print(f"live {folder}", json.dumps(score(rows)), flush=True)
     if args.json_out:
         args.json_out.write_text(json.dumps(report, indent=1))
 

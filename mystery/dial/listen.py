@@ -24,6 +24,7 @@ hold music, on line noise or after a beep. The offline audio analysis does the r
       and announcements do not leave such pauses between them. 1.4 s: within 1.5 s of the
       greeting's end (issue 14), and longer than the ~1.3 s a "please hold" prompt leaves before
       its music. Event time: when that pause reaches 1.4 s.
+  For (b) and (c) the pause must also be hushed (see HUSH_BELOW_DB): quiet music fading in ends it.
   Without samples (feed() given a level only) every stretch counts as a voice, as before.
   It can be fooled by an IVR prompt that starts right after the caller spoke, by an IVR menu
   that waits for a key (arm the step after the menu's last DTMF), or by any recorded voice that
@@ -49,6 +50,14 @@ BRIDGE_S = 0.5
 GREETING_PAUSE_S = 1.0      # a greeting after hold ends with the speaker waiting this long
 GREETED_PAUSE_S = 1.4       # a person who answered the line waits this long for the caller
 GREETED_MIN_S = 0.3         # "Hello?" is short
+# A pause that counts for cues (b) and (c) is hushed: under level_dbfs - HUSH_BELOW_DB (-55 dBFS), or under
+# the floor + FLOOR_MARGIN_DB on a noisy line. Hold music fading in after a "please hold" crosses -55 dBFS
+# ~0.4 s before -45 dBFS: without this the simulator's prompt-then-music gap (1.24-1.42 s at -45 dBFS under
+# load) came within a frame of the 1.4 s wait of cue (c).
+HUSH_BELOW_DB = 10.0
+FLOOR_MARGIN_DB = 15.0
+HUSH_BREAK_FRAMES = 3       # a sound breaks the hush after 60 ms over it (a click does not)
+FLOOR_FRAMES = 50           # the noise floor: median level of the last 50 quiet frames (lost frames, clicks aside)
 VOICE_WINDOW = 75           # frames (1.5 s) before a pause whose voicing decides if it was a voice
 
 
@@ -83,10 +92,28 @@ class Listener:
         self._recent: deque[FrameVoicing | float] = deque(maxlen=VOICE_WINDOW)
         self._previous: object = None      # the previous frame's samples (pitch periods span 2 frames)
         self._voiced_pause: dict[float, bool] = {}   # pause start -> the sound before it was a voice
+        self._levels: deque[float] = deque(maxlen=FLOOR_FRAMES)
+        self._floor = -math.inf
+        self._hush_since: float | None = None   # start of the current run of frames under the hush level
+        self._murmur_run = 0
+        self._quiet_frames = 0
 
     def feed(self, t: float, dbfs: float, pcm16: bytes | None = None) -> None:
         """One frame that ended at wall time `t`, with its samples when the dialer has them."""
         start = t - FRAME_S
+        if dbfs <= self.level_dbfs:   # the floor is that of the quiet frames: the line's (or the room's) own noise
+            self._levels.append(max(dbfs, -120.0))
+            self._quiet_frames += 1
+            if self._quiet_frames % 5 == 1:
+                self._floor = sorted(self._levels)[len(self._levels) // 2]
+        if dbfs > max(self.level_dbfs - HUSH_BELOW_DB, self._floor + FLOOR_MARGIN_DB):
+            self._murmur_run += 1
+            if self._murmur_run >= HUSH_BREAK_FRAMES:
+                self._hush_since = None
+        else:
+            self._murmur_run = 0
+            if self._hush_since is None:
+                self._hush_since = start
         if pcm16 is not None:
             samples = pcm16_samples(pcm16)
             loud = dbfs > self.level_dbfs
@@ -161,14 +188,18 @@ class Listener:
         """Cues (b) and (c): the callee fell silent after a long hold, or after a greeting that began
         after arming, and is still silent: someone waits for the caller."""
         quiet = self._quiet_since
-        if quiet is None or not self.bursts or now < quiet + GREETING_PAUSE_S or not self._voiced_before(quiet):
+        if quiet is None or not self.bursts or self._hush_since is None or not self._voiced_before(quiet):
+            return None
+        # the pause is hushed, not just under level_dbfs: music fading in after a "please hold" breaks it
+        pause = max(quiet, self._hush_since)
+        if now < pause + GREETING_PAUSE_S:
             return None
         stretches = self._stretches(now)
         if any(end > armed_at and end - start >= HOLD_MIN_S for start, end in stretches):
-            return quiet + GREETING_PAUSE_S      # the current pause follows the hold (or ends it)
+            return pause + GREETING_PAUSE_S      # the current pause follows the hold (or ends it)
         start, end = stretches[-1]
-        if now >= quiet + GREETED_PAUSE_S and start >= armed_at and end - start >= GREETED_MIN_S:
-            return quiet + GREETED_PAUSE_S
+        if now >= pause + GREETED_PAUSE_S and start >= armed_at and end - start >= GREETED_MIN_S:
+            return pause + GREETED_PAUSE_S
         return None
 
     def _reply_onset(self, armed_at: float, caller_turns: list[tuple[float, float]], now: float) -> float | None:

@@ -174,3 +174,24 @@ def test_music_with_short_dips_is_still_one_hold_stretch():
         t += 1.0
     feed(listener, t, t + 1.0, QUIET)
     assert (t - 0.2) + 1.0 == pytest.approx(listener.human_reached(0.5, [], now=t + 1.0))
+
+
+def test_music_fading_in_under_the_level_ends_the_pause_after_a_prompt():
+    """A "please hold" prompt, 1 s of silence, then hold music fading in (-52 dBFS, under -45 for 0.6 s):
+    the 1.4 s wait for a greeting must not be reached in the fade-in."""
+    listener = Listener(-45)
+    feed(listener, 0.0, 4.0, LOUD)        # "all our agents are busy, please hold"
+    feed(listener, 4.0, 5.0, QUIET)
+    feed(listener, 5.0, 5.6, -52.0)       # the music fades in
+    assert listener.human_reached(0.0, [], now=5.6) is None
+    feed(listener, 5.6, 9.0, LOUD)
+    assert listener.human_reached(0.0, [], now=9.0) is None
+
+
+def test_a_line_noise_floor_under_the_level_does_not_hide_a_waiting_person():
+    """In a noisy room (-50 dBFS between words) the wait after a greeting is still heard."""
+    listener = Listener(-45)
+    feed(listener, 0.0, 2.0, -50.0)
+    feed(listener, 2.0, 3.5, LOUD)        # "Grand Hotel, good morning?"
+    feed(listener, 3.5, 5.0, -50.0)
+    assert 4.9 == pytest.approx(listener.human_reached(0.0, [], now=5.0))
