@@ -284,10 +284,16 @@ def main() -> None:
         "sim": lambda: list(sim_calls(args.sim)) if args.sim else []}
     variants = {"current": load_listen(None)}
     if args.baseline:
-        variants["baseline"] = load_listen(args.baseline)
+        try:
+            variants["baseline"] = load_listen(args.baseline)
+        except subprocess.CalledProcessError:
+            print(f"no baseline: git has no {args.baseline}:mystery/dial/listen.py here", file=sys.stderr)
     report: dict[str, Any] = {}
     for name in filter(None, args.sets.split(",")):
         calls = loaders[name]()
+        if not calls:
+            print(f"{name:8s} no calls (the sim set needs --sim DIR from collect_switchboard_calls.py)")
+            continue
         for variant, listen in variants.items():
             rows, cpu = run_set(calls, listen)
             report[f"{name}/{variant}"] = {**score(rows), "cpu_s_per_audio_s": round(cpu, 5)}
