@@ -10,7 +10,9 @@ spectral flatness of the telephone band and the share of the band's power in its
 Over a stretch of frames, `speech_score` weighs the features that separate them on real recordings:
 - voiced frames whose pitch glides (speech) rather than holds for many frames (a note) or is absent (noise);
 - a level that rises and falls at the syllable rate (speech) rather than runs even (music, noise);
-- not flat (noise) and not one line in the spectrum (ringback, beep, DTMF, SIT).
+- not flat (noise); and a stretch that ends in one line of the spectrum (a voicemail beep) is not a voice.
+The weights are fitted on issue 14's tuning half (benchmarks/fit_live_voicing.py); the whole cue is measured
+by benchmarks/bench_live_cue.py.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ _BAND = slice(round(300 * NFFT / RATE), round(3400 * NFFT / RATE))
 _LAGS = (20, 134)              # 400 Hz .. 60 Hz
 _WINDOW = np.hanning(2 * FRAME).astype(np.float64)
 VOICED_R = 0.55                # harmonicity of a voiced frame
-NOTE_FRAMES = 8               # a pitch held this many frames (160 ms) is a note, not a syllable
+NOTE_FRAMES = 8                # a pitch held this many frames (160 ms) is a note, not a syllable
 BEEP_SHARE = 0.85              # a single sine (a beep, EU ringback) puts ~0.9 of the band in 3 bins
 TONE_SHARE = 0.6               # share of the band's power in its 3 strongest bins: a tone, not a voice
 
