@@ -27,8 +27,10 @@ import soundfile
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from audio_corpus.build import CALLS_PER_HALF, build_call  # noqa: E402
+from audio_corpus.build import CALLS_PER_HALF  # noqa: E402
+from bench_live_cue import corpus_callee  # noqa: E402
 from dial.conftest import dialer_env, free_port_pair, free_udp, parse_sipp_trace  # noqa: E402
 
 SCENARIO = ROOT / "tests" / "dial" / "scenarios" / "uas_answer_stream.xml"
@@ -36,9 +38,10 @@ SAY = "Hello, I would like to book a double room for Friday, please."
 CUE_MISS_S = 1.5
 
 
-def stream_file(call: Any, workdir: Path) -> tuple[Path, float, float]:
-    """The callee side from the answer on as raw A-law; (file, seconds, ringback seconds)."""
-    callee = call.audio if call.channel == "mono" else call.audio[:, 1 if call.channel == "right" else 0]
+def stream_file(call: Any, callee: Any, workdir: Path) -> tuple[Path, float, float]:
+    """The callee side from the answer on as raw A-law; (file, seconds, ringback seconds). On a mono call
+    `callee` is the callee alone (bench_live_cue.corpus_callee): the caller's recorded lines are not the
+    callee's, and the dialer speaks its own."""
     ring = next((end for label, _, end in call.truth if label == "ringback"), 0.0)
     wav, raw = workdir / f"{call.name}.wav", workdir / f"{call.name}.al"
     soundfile.write(wav, callee[int(round(ring * 8000)):], 8000, subtype="PCM_16")
@@ -46,8 +49,8 @@ def stream_file(call: Any, workdir: Path) -> tuple[Path, float, float]:
     return raw, call.duration_s - ring, ring
 
 
-def dial(call: Any, workdir: Path) -> dict[str, Any]:
-    raw, seconds, ring = stream_file(call, workdir)
+def dial(call: Any, callee: Any, workdir: Path) -> dict[str, Any]:
+    raw, seconds, ring = stream_file(call, callee, workdir)
     answer_ms = max(300, int(ring * 1000))
     text = SCENARIO.read_text()
     for key, value in {"RING_MS": 100, "RING_MAX_MS": 100, "ANSWER_MS": answer_ms, "ANSWER_MAX_MS": answer_ms,
@@ -83,6 +86,8 @@ def dial(call: Any, workdir: Path) -> dict[str, Any]:
     return {"name": call.name, "kind": call.kind, "answer_s": round(ok, 3), "true_tth_s": truth, "tth_s": got,
             "tth_error_s": None if truth is None or got is None else round(got - truth, 3),
             "cue_fired_t_s": fired, "cue_false_fire": false_fire, "cue_miss": miss,
+            "cue_after_turn_s": None if fired is None or turn_end is None or false_fire
+            else round(fired - (ok + float(turn_end) - ring), 3),
             "outcome": r["outcome"], "false_person": truth is None and got is not None}
 
 
@@ -99,7 +104,7 @@ def main() -> None:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for index in indices:
-            row = dial(build_call("heldout", index), Path(tmp))
+            row = dial(*corpus_callee("heldout", index), Path(tmp))
             rows.append(row)
             print(json.dumps(row), flush=True)
     ok = [r for r in rows if "error" not in r]

@@ -20,11 +20,12 @@ from mystery.dial.listen import frame_dbfs
 
 
 class LevelTap(pj.AudioMediaPort):
-    """Receives every callee frame from the conference bridge (bridge clock thread) and keeps its level."""
+    """Receives every callee frame from the conference bridge (bridge clock thread) and keeps its level and
+    samples for the listener (mystery/dial/listen.py), which reads them on the dialer's own thread."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.levels: collections.deque[tuple[float, float]] = collections.deque()
+        self.levels: collections.deque[tuple[float, float, bytes | None]] = collections.deque()
         self.ticks = array("d")      # wall time of every bridge tick, to find frames the clock skipped
 
     def onFrameReceived(self, frame: Any) -> None:  # noqa: N802 - pjsua2 name
@@ -36,11 +37,13 @@ class LevelTap(pj.AudioMediaPort):
             return
         t = time.time()
         ticks.append(t)
+        pcm: bytes | None = None
         if frame.type == pj.PJMEDIA_FRAME_TYPE_AUDIO and frame.size:
-            level = frame_dbfs(bytes(frame.buf))
+            pcm = bytes(frame.buf)
+            level = frame_dbfs(pcm)
         else:
             level = -math.inf
-        levels.append((t, level))
+        levels.append((t, level, pcm))
 
 
 def disconnect(sources: tuple[Any, ...], sinks: tuple[Any, ...]) -> None:

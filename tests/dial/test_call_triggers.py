@@ -12,6 +12,8 @@ from array import array
 
 import pytest
 
+from mystery.dial.listen import GREETING_PAUSE_S
+
 pytestmark = pytest.mark.sip
 
 SOUNDS = "/usr/share/asterisk/sounds/en"
@@ -102,5 +104,21 @@ def test_human_reached_fires_when_a_greeting_after_hold_music_pauses(pjsua_uas, 
     _, last_sound = sound_span(LINE)
     greeting_end = log["reply_started"] + last_sound
     assert ["9"] == [d["digit"] for d in log["digits"]]
-    late = log["digits"][0]["t"] - (greeting_end + 0.8)
+    late = log["digits"][0]["t"] - (greeting_end + GREETING_PAUSE_S)
     assert -0.05 <= late <= 0.3, late
+
+
+def test_human_reached_does_not_fire_when_hold_music_stops_with_no_one_there(pjsua_uas, mystery_call, tmp_path):
+    """Issue 14: the live cue hears the samples, not just the level, so the silence after music is not a
+    person (on levels alone, the greeting-after-hold rule fired 1 s into that silence)."""
+    import subprocess
+
+    music = tmp_path / "hold.wav"   # 8 s of Debian's music on hold, then nothing
+    subprocess.run(["sox", "/usr/share/asterisk/moh/manolo_camp-morning_coffee.wav", str(music), "trim", "20", "8"],
+                   check=True)
+    uas = pjsua_uas(ring_ms=100, answer_ms=200, prompt=str(music), prompt_at=0.2, hangup_after=12)
+    run = mystery_call(uas.uri, "--dtmf", "9@human_reached")
+    log = uas.finish()
+    assert 0 == run.returncode, run.stderr
+    assert [] == log["digits"]
+    assert [None] == [s["fired_t_s"] for s in run.result["extra"]["steps"]]
