@@ -34,6 +34,7 @@ MIN_MATCH_DENSITY = 15.0  # hits per second of the span: a replay agrees on 30-6
 MIN_SELF_MATCH_HITS = 30
 MIN_SELF_MATCH_S = 1.0
 TURN_WINDOW_S = 3.0      # the caller's reply starts within this after the callee stops, and vice versa
+MAX_QUESTION_S = 3.0     # a person asking a silent caller "hello?" says a short phrase; prompts run longer
 MAX_ATTACHED_GAP_S = 5.0  # longer silences between different phases are reported as silence
 
 
@@ -466,7 +467,7 @@ def _label(pieces: list[_Piece], caller: np.ndarray, have_caller: bool) -> None:
         long_pause = any((q.unit.start - e) * FRAME_S >= 2.0 for q, e in zip(later, ends, strict=False))
         # (a later phrase heard on another call as a person's, "thank you for calling", is no recording)
         if not music_later and not any(q.recorded and q.heard_as != "live_human" for q in later) and \
-                not _speaks_between(caller, u.start, len(caller)) and long_pause:
+                not _speaks_between(caller, u.start, len(caller)) and long_pause and u.seconds <= MAX_QUESTION_S:
             # nobody answers, and the callee speaks again after a long pause: a person asking "hello?"
             p.label, p.confidence, p.why, human = "live_human", 0.6, "speaks again to a silent caller", True
             continue

@@ -328,8 +328,31 @@ def _merge_neighbours(units: list[Unit]) -> list[Unit]:
     return merged
 
 
+_DTMF_LOW = np.array([697.0, 770.0, 852.0, 941.0])
+_DTMF_HIGH = np.array([1209.0, 1336.0, 1477.0, 1633.0])
+
+
+def dtmf_frames(f: FrameFeatures) -> np.ndarray:
+    """Frames of a DTMF digit: nearly all energy in two peaks, one of each DTMF group.
+
+    The steadiness test of `tone_frames` fails on a key press through a lossy G.711 line (a lost
+    frame, a level jump), and webrtcvad calls the digit speech; the two frequencies do not lie.
+    """
+    def near(hz: np.ndarray, group: np.ndarray) -> np.ndarray:
+        return np.min(np.abs(hz[:, None] - group[None, :]), axis=1) <= 25
+
+    low, high = np.minimum(f.peak_hz, f.peak2_hz), np.maximum(f.peak_hz, f.peak2_hz)
+    digit = (f.tonality > 0.6) & near(low, _DTMF_LOW) & near(high, _DTMF_HIGH)
+    return close_gaps(digit, 2)
+
+
 def speech_frames(f: FrameFeatures) -> np.ndarray:
     """Frames where this channel carries speech (tones and DTMF excluded): used for the caller."""
     active = audible(f) & (f.energy_db > -45)
     speech = active & ~tone_frames(f, active) & f.vad
-    return drop_short(close_gaps(speech, 15), 10)
+    speech = drop_short(close_gaps(speech, 15), 10)
+    digits = dtmf_frames(f)
+    for s, e in runs(speech):
+        if digits[s:e].mean() > 0.3:    # a key press, with its edges
+            speech[s:e] = False
+    return speech
