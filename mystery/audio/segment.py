@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from mystery.audio.classes import CLASSES, class_log_probs
+from mystery.audio.confidence import Evidence
 from mystery.audio.features import FRAME_S, frame_features, note_persistence
 from mystery.audio.fingerprint import FingerprintLibrary, Landmarks, Match, landmarks
 from mystery.audio.sounds import Unit, audible, runs, sound_units, speech_frames, step_costs
@@ -57,6 +59,7 @@ class CallAnalysis:
     stretches: tuple[Stretch, ...] = ()
     repeated_items: tuple[int, ...] = ()          # library items this call matched
     caller_speech: tuple[tuple[float, float], ...] = ()
+    evidence: Evidence | None = None               # what the time to a person rests on (confidence.py)
     notes: dict[str, object] = field(default_factory=dict)
 
 
@@ -178,7 +181,8 @@ def segment_call(
     f = frame_features(callee)
     n = f.n
     held = note_persistence(f.power, 1)
-    units = _drop_stray_tones(sound_units(f, held))
+    log_probs = class_log_probs(f, held)
+    units = _drop_stray_tones(sound_units(f, held, log_probs))
     active = audible(f)
     caller_mask = np.zeros(n, bool)
     if caller is not None and len(caller):
@@ -222,6 +226,8 @@ def segment_call(
     pieces = _split_voice_changes(pieces, active, f.power)
     _label(pieces, caller_mask, have_caller=caller is not None)
     segments = _timeline(pieces, n)
+    evidence = _evidence(pieces, segments, caller_mask, caller is not None, log_probs, active,
+                         0 if library is None else sum(1 for item in library.items if item.call_id != call_id))
     stretches = tuple(
         Stretch(p.label, p.unit.start, p.unit.end, p.marks)
         for p in pieces if p.marks is not None and len(p.marks.hashes) and p.label in _REMEMBERED
@@ -230,8 +236,44 @@ def segment_call(
         segments=tuple(segments), duration_s=len(callee) / 8000, stretches=stretches,
         repeated_items=tuple(sorted(repeated)),
         caller_speech=tuple((s * FRAME_S, e * FRAME_S) for s, e in runs(caller_mask)),
+        evidence=evidence,
         notes={"units": [(p.unit.kind, round(p.unit.start_s, 2), round(p.unit.end_s, 2), p.label, p.why)
                          for p in pieces]},
+    )
+
+
+_FIRST_UTTERANCE = "start of the person's first utterance"
+_POSITIONAL = "recorded-like position, no turn-taking"
+
+
+def _evidence(pieces: list[_Piece], segments: list[Segment], caller: np.ndarray, have_caller: bool,
+              log_probs: np.ndarray, active: np.ndarray, line_history: int) -> Evidence:
+    """What the first person (or the absence of one) rests on, for `confidence.rate_time_to_human`."""
+    turn = int(TURN_WINDOW_S / FRAME_S)
+    humans = [p for p in pieces if p.label == "live_human"]
+    rule = next((p.why for p in humans if p.why != _FIRST_UTTERANCE), humans[0].why if humans else None)
+    start = next((int(round(s.start_s / FRAME_S)) for s in segments if s.label == "live_human"), None)
+    margin, touches = None, False
+    if start is not None:
+        first = np.flatnonzero(active[start:start + 50]) + start
+        if len(first):
+            lp = log_probs[first]
+            speech = lp[:, CLASSES.index("speech")]
+            others = np.delete(lp, CLASSES.index("speech"), axis=1).max(axis=1)
+            margin = round(float(np.mean(speech - others)), 2)
+        before = [p for p in pieces if p.unit.end <= start + 5 and p.label in ("hold_music", "announcement",
+                                                                               "ivr_prompt")]
+        last = max(before, key=lambda p: p.unit.end) if before else None
+        # a boundary the library vouches for (a matched recording ends) may be near; an unmatched one not
+        touches = last is not None and start - last.unit.end < (15 if last.recorded else 50)
+    positional = [p for p in pieces if p.unit.kind == "speech" and not p.recorded and p.why == _POSITIONAL]
+    unheard_before = start is not None and any(0 <= start - p.unit.end < int(TURN_WINDOW_S / FRAME_S)
+                                               for p in positional)
+    return Evidence(
+        have_caller=have_caller, caller_spoke=bool(caller.any()), line_history=line_history,
+        human_rule=rule if start is not None else None, start_margin=margin, start_touches=touches,
+        positional_speech=len(positional), speech_before=unheard_before,
+        answered_speech=any(_speaks_between(caller, p.unit.end - 10, p.unit.end + turn) for p in positional),
     )
 
 

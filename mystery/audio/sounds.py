@@ -165,15 +165,17 @@ def _viterbi(scores: np.ndarray, penalty: float) -> np.ndarray:
     return path
 
 
-def sound_units(f: FrameFeatures, held: np.ndarray | None = None) -> list[Unit]:
+def sound_units(f: FrameFeatures, held: np.ndarray | None = None, log_probs: np.ndarray | None = None) -> list[Unit]:
     """Cut a channel into units of tone, speech, music and noise (silence is what lies between).
 
-    `held`: the per-frame note persistence, `note_persistence(f.power, 1)`, if the caller has it."""
+    `held`: the per-frame note persistence, `note_persistence(f.power, 1)`, and `log_probs` the
+    sound classifier's (`classes.class_log_probs`), if the caller has them."""
     if held is None:
         held = note_persistence(f.power, 1)
     active = audible(f)
     tone_mask = tone_frames(f, active)
-    log_probs = class_log_probs(f, held)
+    if log_probs is None:
+        log_probs = class_log_probs(f, held)
     tone_mask |= learned_ring_frames(f, active, log_probs)
     units: list[Unit] = []
     for s, e in runs(tone_mask):
