@@ -23,7 +23,7 @@ from mystery.audio.classes import CLASSES, class_log_probs
 from mystery.audio.confidence import Evidence
 from mystery.audio.features import FRAME_S, frame_features, note_persistence
 from mystery.audio.fingerprint import FingerprintLibrary, Landmarks, Match, landmarks
-from mystery.audio.sounds import Unit, audible, runs, sound_units, speech_frames, step_costs
+from mystery.audio.sounds import Unit, audible, dtmf_frames, runs, sound_units, speech_frames, step_costs
 from mystery.records import Segment
 
 MIN_MATCH_SCORE = 0.05
@@ -185,9 +185,13 @@ def segment_call(
     units = _drop_stray_tones(sound_units(f, held, log_probs))
     active = audible(f)
     caller_mask = np.zeros(n, bool)
+    keys = dtmf_frames(f) if caller is None else np.zeros(n, bool)   # a mono mix carries the caller's keys
     if caller is not None and len(caller):
-        cm = speech_frames(frame_features(caller))
+        cf = frame_features(caller)
+        cm, ck = speech_frames(cf), dtmf_frames(cf)
         caller_mask[: min(n, len(cm))] = cm[:n]
+        keys[: min(n, len(ck))] |= ck[:n]
+    key_presses = [s for s, e in runs(keys) if e - s >= 3]
     pieces = [_Piece(u) for u in units]
     # fingerprints of speech and music units
     for p in pieces:
@@ -224,7 +228,7 @@ def segment_call(
     _match_within_call(pieces, f.power, active, caller_mask)
     pieces = _split_answered_music(pieces, caller_mask, active, f.power)
     pieces = _split_voice_changes(pieces, active, f.power)
-    _label(pieces, caller_mask, have_caller=caller is not None)
+    _label(pieces, caller_mask, have_caller=caller is not None, key_presses=key_presses)
     segments = _timeline(pieces, n)
     evidence = _evidence(pieces, segments, caller_mask, caller is not None, log_probs, active,
                          0 if library is None else sum(1 for item in library.items if item.call_id != call_id))
@@ -426,8 +430,10 @@ def _split_at_voice_change(p: _Piece, active: np.ndarray, power: np.ndarray) -> 
             _Piece(tail, marks=landmarks(power, tail.start, tail.end), why="another voice"))
 
 
-def _label(pieces: list[_Piece], caller: np.ndarray, have_caller: bool) -> None:
-    """Give every piece a label, walking the call in order."""
+def _label(pieces: list[_Piece], caller: np.ndarray, have_caller: bool, key_presses: list[int] | None = None) -> None:
+    """Give every piece a label, walking the call in order; `key_presses`: first frames of the caller's
+    DTMF digits (a caller who presses keys after a phrase is talking to a machine)."""
+    key_presses = key_presses or []
     pieces.sort(key=lambda p: p.unit.start)
     turn = int(TURN_WINDOW_S / FRAME_S)
     speech_idx = [i for i, p in enumerate(pieces) if p.unit.kind == "speech"]
@@ -450,6 +456,9 @@ def _label(pieces: list[_Piece], caller: np.ndarray, have_caller: bool) -> None:
             human_end = pieces[idx - 1].unit.end
         if u.kind == "ring":
             p.label, p.confidence = "ringback", 0.95
+            continue
+        if u.kind in ("beep", "tone") and any(u.start - 5 <= k < u.end for k in key_presses):
+            p.label, p.confidence, p.why = "ivr_prompt", 0.6, "a key press (mono mix)"
             continue
         if u.kind in ("beep", "tone"):
             p.label, p.confidence = ("voicemail_greeting", 0.9) if u.start in beeps else ("noise", 0.6)
@@ -490,6 +499,9 @@ def _label(pieces: list[_Piece], caller: np.ndarray, have_caller: bool) -> None:
             continue
         if human:
             p.label, p.confidence, p.why = "live_human", 0.85, "conversation goes on"
+            continue
+        if u.kind == "speech" and any(u.start + 10 <= k < u.end + turn for k in key_presses):
+            p.label, p.confidence, p.why = "ivr_prompt", 0.8, "the caller answers it with a key press"
             continue
         if queued and music_later:
             p.label, p.confidence, p.why = "announcement", 0.75, "between stretches of music"
