@@ -83,7 +83,8 @@ def _drop_stray_tones(units: list[Unit]) -> list[Unit]:
     kept = []
     for u in units:
         if u.kind in ("ring", "beep", "tone"):
-            inside = any(b.start < u.start and u.end < b.end - 5 for b in body)
+            # a voicemail beep can end the greeting's unit: only a tone well inside a sound belongs to it
+            inside = any(b.start < u.start and u.end < b.end - (25 if u.kind == "beep" else 5) for b in body)
             if inside or (u.kind == "ring" and u.seconds < 0.3):
                 continue
         kept.append(u)
@@ -479,7 +480,7 @@ def _label(pieces: list[_Piece], caller: np.ndarray, have_caller: bool, key_pres
             continue
         queued = any(s < u.start for s in music_starts)
         music_later = any(s >= u.end for s in music_starts)
-        beep_next = any(0 <= b - u.end <= int(2.0 / FRAME_S) for b in beeps)
+        beep_next = any(u.start < b and -int(1.0 / FRAME_S) <= b - u.end <= int(2.0 / FRAME_S) for b in beeps)
         if beep_next:
             p.label, p.confidence = "voicemail_greeting", 0.9
             continue
@@ -525,7 +526,9 @@ def _label(pieces: list[_Piece], caller: np.ndarray, have_caller: bool, key_pres
             # nobody answers, and the callee speaks again after a long pause: a person asking "hello?"
             p.label, p.confidence, p.why, human = "live_human", 0.6, "speaks again to a silent caller", True
             continue
-        if not music_later and not have_caller and not any(q.recorded for q in later):
+        # (a recording cut off by the end of the file is no person: a person's turn ends before the hang-up)
+        if not music_later and not have_caller and not any(q.recorded for q in later) and \
+                (later or len(caller) - u.end >= int(1.0 / FRAME_S)):
             # no caller channel (mono recording): the last unrecorded speech after the queue is a person
             p.label, p.confidence, p.why, human = "live_human", 0.6, "last speech, no caller channel", True
             continue
