@@ -37,6 +37,7 @@ MIN_SELF_MATCH_HITS = 30
 MIN_SELF_MATCH_S = 1.0
 TURN_WINDOW_S = 3.0      # the caller's reply starts within this after the callee stops, and vice versa
 MAX_QUESTION_S = 3.0     # a person asking a silent caller "hello?" says a short phrase; prompts run longer
+MAX_AGAIN_S = 2.0        # ... or speaks again briefly after a pause
 MAX_ATTACHED_GAP_S = 5.0  # longer silences between different phases are reported as silence
 
 
@@ -519,16 +520,21 @@ def _label(pieces: list[_Piece], caller: np.ndarray, have_caller: bool, key_pres
             p.label, p.confidence, p.why, human = "live_human", 0.85, "turn-taking with the caller", True
             continue
         ends = [u.end] + [q.unit.end for q in later]
-        long_pause = any((q.unit.start - e) * FRAME_S >= 2.0 for q, e in zip(later, ends, strict=False))
+        gaps = [(q.unit.start - e) * FRAME_S for q, e in zip(later, ends, strict=False)]
+        long_pause = any(g >= 2.0 for g in gaps)
+        # or, after a shorter pause, a brief phrase ("hello?"): a machine goes on with whole sentences
+        again = any(g >= 1.5 and q.unit.seconds <= MAX_AGAIN_S for q, g in zip(later, gaps, strict=False))
         # (a later phrase heard on another call as a person's, "thank you for calling", is no recording)
         if not music_later and not any(q.recorded and q.heard_as != "live_human" for q in later) and \
-                not _speaks_between(caller, u.start, len(caller)) and long_pause and u.seconds <= MAX_QUESTION_S:
+                not _speaks_between(caller, u.start, len(caller)) and \
+                (long_pause and u.seconds <= MAX_QUESTION_S or again):
             # nobody answers, and the callee speaks again after a long pause: a person asking "hello?"
             p.label, p.confidence, p.why, human = "live_human", 0.6, "speaks again to a silent caller", True
             continue
-        # (a recording cut off by the end of the file is no person: a person's turn ends before the hang-up)
+        # (a short recording cut off by the end of the file is no person: a person's turn ends before the
+        # hang-up, or is a long mix of two voices)
         if not music_later and not have_caller and not any(q.recorded for q in later) and \
-                (later or len(caller) - u.end >= int(1.0 / FRAME_S)):
+                (later or len(caller) - u.end >= int(1.0 / FRAME_S) or u.seconds >= 6.0):
             # no caller channel (mono recording): the last unrecorded speech after the queue is a person
             p.label, p.confidence, p.why, human = "live_human", 0.6, "last speech, no caller channel", True
             continue
