@@ -459,7 +459,7 @@ def _label(pieces: list[_Piece], caller: np.ndarray, have_caller: bool, key_pres
         if u.kind == "ring":
             p.label, p.confidence = "ringback", 0.95
             continue
-        if u.kind in ("beep", "tone") and any(u.start - 5 <= k < u.end for k in key_presses):
+        if u.kind in ("beep", "tone", "speech") and u.seconds < 0.6 and any(u.start - 5 <= k < u.end for k in key_presses):
             p.label, p.confidence, p.why = "ivr_prompt", 0.6, "a key press (mono mix)"
             continue
         if u.kind in ("beep", "tone"):
