@@ -43,6 +43,8 @@ class Evidence:
     positional_speech: int            # unrecorded speech units labelled a prompt by position only
     answered_speech: bool             # the caller answered some unrecorded speech that stayed a prompt
     speech_before: bool = False       # unmatched speech called a prompt by position ends < 3 s before the person
+    noise_before: bool = False        # noise ends < 1 s before the person (a room or a line: first word hidden or faked)
+    caller_before: bool = False       # the caller spoke in the 3 s before the person's first word was found
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +74,10 @@ def rate_time_to_human(e: Evidence) -> Confidence:
             doubts.append((1, "the person starts right where music or a prompt stops"))
         if e.speech_before:
             doubts.append((1, "speech just before the person was called a prompt by its position only"))
+        if e.noise_before:
+            doubts.append((1, "noise right before the person may hide or fake their first word"))
+        if e.caller_before:
+            doubts.append((1, "the caller spoke before the person's first word was found"))
     else:
         if e.positional_speech:
             cost = 1 if e.caller_spoke and e.line_history else 2

@@ -272,13 +272,16 @@ def _evidence(pieces: list[_Piece], segments: list[Segment], caller: np.ndarray,
         last = max(before, key=lambda p: p.unit.end) if before else None
         # a boundary the library vouches for (a matched recording ends) may be near; an unmatched one not
         touches = last is not None and start - last.unit.end < (15 if last.recorded else 50)
+    noise_before = start is not None and any(p.label == "noise" and 0 <= start - p.unit.end < 50 for p in pieces)
+    caller_before = start is not None and _speaks_between(caller, start - turn, start - 5)
     positional = [p for p in pieces if p.unit.kind == "speech" and not p.recorded and p.why == _POSITIONAL]
     unheard_before = start is not None and any(0 <= start - p.unit.end < int(TURN_WINDOW_S / FRAME_S)
                                                for p in positional)
     return Evidence(
         have_caller=have_caller, caller_spoke=bool(caller.any()), line_history=line_history,
         human_rule=rule if start is not None else None, start_margin=margin, start_touches=touches,
-        positional_speech=len(positional), speech_before=unheard_before,
+        positional_speech=len(positional), speech_before=unheard_before, noise_before=noise_before,
+        caller_before=caller_before,
         answered_speech=any(_speaks_between(caller, p.unit.end - 10, p.unit.end + turn) for p in positional),
     )
 
@@ -609,7 +612,7 @@ def _timeline(pieces: list[_Piece], n: int) -> list[Segment]:
     out: list[list] = []
     max_gap = int(MAX_ATTACHED_GAP_S / FRAME_S)
     first = spans[0]
-    if first[0] * FRAME_S > 0.6:
+    if first[0] * FRAME_S > 0.6 or first[2] == "live_human" and first[0] > 0:   # a person starts at their first word
         out.append([0, first[0], "silence", 0.8])
     else:
         first[0] = 0
