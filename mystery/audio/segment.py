@@ -29,6 +29,7 @@ from mystery.records import Segment
 MIN_MATCH_SCORE = 0.05
 MIN_MATCH_HITS = 12
 MIN_MATCH_S = 0.6        # a few hashes agreeing over a syllable are chance (same voice, same words)
+MIN_HEAD_MATCH_S = 0.4   # a recording's first words before a person cuts it off (see _head_match)
 MIN_MATCH_DENSITY = 15.0  # hits per second of the span: a replay agrees on 30-60 a second, the same TTS
                           # voice saying the same words on another call on about 6
 # inside one call a voice repeats its own pitch and words ("thank you for calling ..." in the greeting
@@ -209,6 +210,9 @@ def segment_call(
             found = library.match(p.marks, exclude_call=call_id, min_hits=MIN_MATCH_HITS, min_score=MIN_MATCH_SCORE)
             found = [m for m in found if (m.end_frame - m.start_frame) * FRAME_S >= MIN_MATCH_S and
                      m.hits >= MIN_MATCH_DENSITY * (m.end_frame - m.start_frame) * FRAME_S]
+            if not found and split and p.unit.kind == "speech" and p.unit.seconds >= 2.0 and \
+                    (split[-1].unit.kind == "music" or split[-1].recorded) and p.unit.start - split[-1].unit.end < 40:
+                found = _head_match(library, p, f.power, call_id)
             if not found:
                 split.append(p)
                 continue
@@ -246,6 +250,17 @@ def segment_call(
         notes={"units": [(p.unit.kind, round(p.unit.start_s, 2), round(p.unit.end_s, 2), p.label, p.why)
                          for p in pieces]},
     )
+
+
+def _head_match(library: FingerprintLibrary, p: _Piece, power: np.ndarray, call_id: str) -> list[Match]:
+    """A recording cut off by a person without a pause is one unit, mostly the person: its hashes are too
+    few among the unit's to match. Its first 2 s alone still match a stored prompt or announcement."""
+    head = landmarks(power, p.unit.start, min(p.unit.end, p.unit.start + 100))
+    found = library.match(head, exclude_call=call_id, min_hits=MIN_MATCH_HITS, min_score=MIN_MATCH_SCORE)
+    # the head may be shorter than a match elsewhere must be: as dense, but over 0.4 s with 20 hashes
+    return [m for m in found if (m.end_frame - m.start_frame) * FRAME_S >= MIN_HEAD_MATCH_S and m.hits >= 20 and
+            m.hits >= MIN_MATCH_DENSITY * (m.end_frame - m.start_frame) * FRAME_S and
+            m.item.label in ("announcement", "ivr_prompt")]
 
 
 _FIRST_UTTERANCE = "start of the person's first utterance"
