@@ -38,6 +38,7 @@ MIN_SELF_MATCH_HITS = 30
 MIN_SELF_MATCH_S = 1.0
 TURN_WINDOW_S = 3.0      # the caller's reply starts within this after the callee stops, and vice versa
 MAX_QUESTION_S = 3.0     # a person asking a silent caller "hello?" says a short phrase; prompts run longer
+MAX_HELLO_S = 1.5        # a "hello?" before the person's next words (see _label)
 MAX_AGAIN_S = 2.0        # ... or speaks again briefly after a pause
 MAX_ATTACHED_GAP_S = 5.0  # longer silences between different phases are reported as silence
 
@@ -573,6 +574,14 @@ def _label(pieces: list[_Piece], caller: np.ndarray, have_caller: bool, key_pres
                 p.unit.start - pieces[j].unit.start <= int(6.0 / FRAME_S):
             pieces[j].label, pieces[j].why = "live_human", "start of the person's first utterance"
             j -= 1
+        # "hello? ... hello?": a short first phrase of the call (nothing but ring, noise or silence before it)
+        # that nobody answered, up to 2 s before the person found, is the person's first word
+        first = pieces[j] if j >= 0 else None
+        if first is not None and first.unit.kind == "speech" and not first.recorded and \
+                first.label in ("announcement", "ivr_prompt") and first.unit.seconds <= MAX_HELLO_S and \
+                pieces[j + 1].unit.start - first.unit.end <= int(2.0 / FRAME_S) and \
+                all(q.unit.kind in ("ring", "noise", "beep", "tone") for q in pieces[:j]):
+            first.label, first.why = "live_human", "start of the person's first utterance"
     # a greeting split by a pause into several units: everything contiguous before the beep is the greeting
     for i, p in enumerate(pieces):
         if p.unit.kind in ("beep", "tone") and p.label == "voicemail_greeting":
