@@ -21,9 +21,10 @@ import numpy as np
 
 from mystery.audio.classes import CLASSES, class_log_probs
 from mystery.audio.confidence import Evidence
-from mystery.audio.features import FRAME_S, frame_features, note_persistence
+from mystery.audio.features import FRAME_S, band_log_energy, delta_bic, frame_features, note_persistence
 from mystery.audio.fingerprint import FingerprintLibrary, Landmarks, Match, landmarks
 from mystery.audio.sounds import Unit, audible, dtmf_frames, runs, sound_units, speech_frames, step_costs
+from mystery.audio.timeline import build_timeline
 from mystery.records import Segment
 
 MIN_MATCH_SCORE = 0.05
@@ -40,7 +41,6 @@ TURN_WINDOW_S = 3.0      # the caller's reply starts within this after the calle
 MAX_QUESTION_S = 3.0     # a person asking a silent caller "hello?" says a short phrase; prompts run longer
 MAX_HELLO_S = 1.5        # a "hello?" before the person's next words (see _label)
 MAX_AGAIN_S = 2.0        # ... or speaks again briefly after a pause
-MAX_ATTACHED_GAP_S = 5.0  # longer silences between different phases are reported as silence
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,7 +236,7 @@ def segment_call(
     pieces = _split_answered_music(pieces, caller_mask, active, f.power)
     pieces = _split_voice_changes(pieces, active, f.power)
     _label(pieces, caller_mask, have_caller=caller is not None, key_presses=key_presses)
-    segments = _timeline(pieces, n)
+    segments = build_timeline(pieces, n)
     evidence = _evidence(pieces, segments, caller_mask, caller is not None, log_probs, active,
                          0 if library is None else sum(1 for item in library.items if item.call_id != call_id))
     stretches = tuple(
@@ -388,24 +388,6 @@ def _split_answered_music(pieces: list[_Piece], caller: np.ndarray, active: np.n
     return out
 
 
-def _band_log_energy(power: np.ndarray) -> np.ndarray:
-    """16 log-spaced bands from 150 to 3600 Hz: a coarse voice colour per frame."""
-    edges = np.unique(np.geomspace(10, 230, 17).astype(int))
-    bands = np.add.reduceat(power[:, edges[0]:edges[-1]].astype(np.float64), edges[:-1] - edges[0], axis=1)
-    return np.log(bands + 1e-10)
-
-
-def _delta_bic(x: np.ndarray, k: int, penalty: float = 1.0) -> float:
-    """BIC gain of modelling x[:k] and x[k:] with two diagonal Gaussians instead of one (speaker change)."""
-    n, d = x.shape
-
-    def logdet(part: np.ndarray) -> float:
-        return float(np.sum(np.log(part.var(axis=0) + 1e-6)))
-
-    gain = 0.5 * (n * logdet(x) - k * logdet(x[:k]) - (n - k) * logdet(x[k:]))
-    return gain - penalty * 0.5 * (2 * d) * np.log(n)
-
-
 def _split_voice_changes(pieces: list[_Piece], active: np.ndarray, power: np.ndarray) -> list[_Piece]:
     """A recording cut off by a person without a pause: split an unrecorded unit that follows a
     queue or prompt where the voice changes (BIC over band energies, at a pause of the unit).
@@ -432,13 +414,13 @@ def _split_voice_changes(pieces: list[_Piece], active: np.ndarray, power: np.nda
 def _split_at_voice_change(p: _Piece, active: np.ndarray, power: np.ndarray) -> tuple[_Piece, _Piece] | None:
     u = p.unit
     idx = np.flatnonzero(active[u.start:u.end]) + u.start
-    x = _band_log_energy(power[idx])
+    x = band_log_energy(power[idx])
     pauses = np.flatnonzero(np.diff(idx) > 3) + 1
     candidates = [k for k in pauses if 75 <= k <= len(idx) - 75]
     if not candidates:
         return None
     penalty = 1.0 if u.seconds > 6.0 else 2.5
-    gains = [_delta_bic(x, int(k), penalty=penalty) for k in candidates]
+    gains = [delta_bic(x, int(k), penalty=penalty) for k in candidates]
     best = int(np.argmax(gains))
     if gains[best] <= 0:
         return None
@@ -611,64 +593,3 @@ def _talked_with(u: Unit, pieces: list[_Piece], caller_turns: list[tuple[int, in
     return any(q.unit.kind == "speech" and not q.recorded and q.unit.start >= u.end and
                q.unit.end - turn_end >= 25 and q.unit.start - turn_end <= turn
                for q in pieces)
-
-
-def _timeline(pieces: list[_Piece], n: int) -> list[Segment]:
-    """Paint labels on frames, fill the pauses inside a phase, and cut segments."""
-    labels = np.full(n, "", dtype=object)
-    conf = np.zeros(n)
-    order = {"noise": 0, "hold_music": 1}
-    for p in sorted(pieces, key=lambda p: (order.get(p.label, 2), p.unit.kind in ("ring", "beep"))):
-        labels[p.unit.start:p.unit.end] = p.label
-        conf[p.unit.start:p.unit.end] = p.confidence
-    painted = [(s, e) for s, e in runs(labels != "")]
-    if not painted:
-        return [Segment(0.0, round(n * FRAME_S, 2), "silence", 0.9)] if n else []
-    spans: list[list] = []
-    for s, e in painted:
-        k = s
-        while k < e:
-            j = k
-            while j < e and labels[j] == labels[k]:
-                j += 1
-            spans.append([k, j, labels[k], float(np.mean(conf[k:j]))])
-            k = j
-    out: list[list] = []
-    max_gap = int(MAX_ATTACHED_GAP_S / FRAME_S)
-    first = spans[0]
-    if first[0] * FRAME_S > 0.6 or first[2] == "live_human" and first[0] > 0:   # a person starts at their first word
-        out.append([0, first[0], "silence", 0.8])
-    else:
-        first[0] = 0
-    for span in spans:
-        if not out or out[-1][2] == "silence" and out[-1][1] < span[0]:
-            out.append(span)
-            continue
-        prev = out[-1]
-        gap = span[0] - prev[1]
-        if prev[2] == span[2] and (gap <= max_gap or span[2] == "live_human"):
-            a, b = prev[1] - prev[0], span[1] - span[0]
-            prev[3] = (prev[3] * a + span[3] * b) / (a + b)
-            prev[1] = span[1]
-        elif prev[2] == "ringback":
-            # the answer: about half a second before the next sound; a person starts at their first word
-            cut = span[0] if span[2] == "live_human" else max(prev[1], span[0] - 25)
-            prev[1] = min(prev[1] + 200, cut)
-            if cut > prev[1]:
-                out.append([prev[1], cut, "silence", 0.5])
-            span[0] = cut
-            out.append(span)
-        elif gap > max_gap and prev[2] != "live_human" or prev[2] == "voicemail_greeting" and gap > 25:
-            out.append([prev[1], span[0], "silence", 0.7])
-            out.append(span)
-        else:
-            prev[1] = span[0]
-            out.append(span)
-    last = out[-1]
-    tail = n - last[1]
-    if last[2] == "voicemail_greeting" and tail > 25 or last[2] == "ringback" and tail > 250:
-        out.append([last[1], n, "silence", 0.7])
-    else:
-        last[1] = n
-    return [Segment(round(s * FRAME_S, 2), round(e * FRAME_S, 2), str(lab), round(float(c), 2))
-            for s, e, lab, c in out if e > s]
