@@ -9,7 +9,9 @@ telephone line), writes every call as a WAV file and runs `mystery analyse`'s ow
 - time-to-person error (reported - true first word), |error| p50/p95/max, share of calls that reach a
   person found within 0.5 s (a person not found counts as not within);
 - false persons on calls with no person (a `time_to_human_s` or outcome `human`), outcomes right;
-- CPU seconds of analysis per second of call.
+- CPU seconds of analysis per second of call;
+- per confidence class of the time to a person (high / medium / low): calls, calls right (a person within
+  0.5 s, or none reported when there is none), and which were wrong.
 
     python benchmarks/bench_audio_corpus.py [--half heldout] [--calls N] [--json out.json] [--keep DIR]
 
@@ -70,6 +72,7 @@ def compare(call: Any, segments: list[Segment], m: dict[str, Any], used: float) 
         "tth_error_s": error, "within_0_5": error is not None and abs(error) <= 0.5,
         "false_person": call.human_start_s is None and (got is not None or m["outcome"] == "human"),
         "outcome": m["outcome"], "expected_outcome": want, "cpu_s": round(used, 3),
+        "confidence": m.get("time_to_human_confidence"), "reasons": list(m.get("time_to_human_reasons", ())),
         "confusion_s": {f"{t} as {g or '-'}": s for (t, g), s in ev.confusion_s.items() if t != g},
     }
 
@@ -99,7 +102,7 @@ def score_lines(calls: list[Any], out: Path) -> list[dict[str, Any]]:
             ch = audio[call.name]
             cpu = time.process_time()
             analysis = segment_call(ch.callee, ch.caller, library, call.name)
-            measures = measure_phases(analysis.segments, ch.duration_s)
+            measures = measure_phases(analysis.segments, ch.duration_s, evidence=analysis.evidence)
             rows.append(compare(call, list(analysis.segments), dataclasses.asdict(measures),
                                 learn + time.process_time() - cpu))
     return rows
@@ -130,8 +133,26 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "false_persons": sum(r["false_person"] for r in no_person),
         "outcomes_right": sum(r["outcome"] == r["expected_outcome"] for r in rows),
         "cpu_s_per_call_s": round(sum(r["cpu_s"] for r in rows) / total, 4),
+        "per_confidence": per_confidence(rows),
         "mislabelled_s": dict(sorted(((k, v) for k, v in confusion.items() if v >= 5), key=lambda kv: -kv[1])),
     }
+
+
+def right(row: dict[str, Any]) -> bool:
+    """A call's time to a person is right: within 0.5 s of the person, or null (and not `human`) without one."""
+    return row["within_0_5"] if row["true_tth_s"] is not None else not row["false_person"]
+
+
+def per_confidence(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Per confidence class: calls, calls right (see `right`), share right, and the wrong calls' names."""
+    out = {}
+    for level in ("high", "medium", "low", None):
+        mine = [r for r in rows if r["confidence"] == level]
+        if mine:
+            out[str(level)] = {"calls": len(mine), "right": sum(right(r) for r in mine),
+                               "share_right": round(sum(right(r) for r in mine) / len(mine), 3),
+                               "wrong": [r["name"] for r in mine if not right(r)]}
+    return out
 
 
 def check_manifest(calls: list[Any], manifest: Path = MANIFEST) -> list[str]:
@@ -167,7 +188,7 @@ def run_half(half: str, calls: list[Any], out: Path, quiet: bool = False) -> lis
         print(f"{row['name']:34s} {row['channel']:5s} {row['duration_s']:6.1f}s acc {row['label_accuracy']:.3f} "
               f"tth {row['tth_s']} true {row['true_tth_s']} err {err} outcome {row['outcome']}"
               f"{'' if row['outcome'] == row['expected_outcome'] else ' (want ' + row['expected_outcome'] + ')'}"
-              f"{' FALSE PERSON' if row['false_person'] else ''}", flush=True)
+              f"{' FALSE PERSON' if row['false_person'] else ''} confidence {row['confidence']}", flush=True)
     return rows
 
 

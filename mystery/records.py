@@ -97,6 +97,8 @@ class CallResult:
     ivr_s: float | None = None
     hold_s: float | None = None
     time_to_human_s: float | None = None
+    time_to_human_confidence: str | None = None   # high, medium, low (audio analysis); None: not rated
+    time_to_human_reasons: tuple[str, ...] = ()   # why the confidence is not higher
     wait_basis: str = "time_to_answer (provisional)"
     duration_s: float | None = None    # INVITE -> end of call
     hangup_by: str = ""                # caller, callee, timeout, ""

@@ -36,4 +36,6 @@ def analyse(file: Path, channel: str, fingerprints: Path | None, no_learn: bool,
     for s in result["segments"]:
         click.echo(f"{s['start_s']:8.2f} {s['end_s']:8.2f}  {s['label']:<19} {s['confidence']:.2f}")
     m = result["measures"]
-    click.echo(" ".join(f"{k}={v}" for k, v in m.items() if k != "human_start_s"))
+    click.echo(" ".join(f"{k}={v}" for k, v in m.items() if k not in ("human_start_s", "time_to_human_reasons")))
+    if m["time_to_human_reasons"]:
+        click.echo("not surer because: " + "; ".join(m["time_to_human_reasons"]))

@@ -32,7 +32,8 @@ def analyse_file(path: Path, channel: str = "right", fingerprints: Path | None =
     library = FingerprintLibrary(fingerprints) if fingerprints is not None else None
     call_id = call_id or path.stem
     analysis = segment_call(channels.callee, channels.caller, library, call_id)
-    measures = measure_phases(analysis.segments, channels.duration_s, recording_offset_s)
+    measures = measure_phases(analysis.segments, channels.duration_s, recording_offset_s,
+                              evidence=analysis.evidence)
     if library is not None and learn:
         remember(library, call_id, analysis)
         library.save()

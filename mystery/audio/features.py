@@ -142,3 +142,21 @@ def note_persistence(power: np.ndarray, frames: int = 50) -> np.ndarray:
     share = held.sum(axis=1) / np.maximum(is_peak[1:].sum(axis=1), 1)
     share = np.concatenate([[share[0] if len(share) else 0.0], share])
     return window_mean(share, frames)
+
+
+def band_log_energy(power: np.ndarray) -> np.ndarray:
+    """16 log-spaced bands from 150 to 3600 Hz: a coarse voice colour per frame."""
+    edges = np.unique(np.geomspace(10, 230, 17).astype(int))
+    bands = np.add.reduceat(power[:, edges[0]:edges[-1]].astype(np.float64), edges[:-1] - edges[0], axis=1)
+    return np.log(bands + 1e-10)
+
+
+def delta_bic(x: np.ndarray, k: int, penalty: float = 1.0) -> float:
+    """BIC gain of modelling x[:k] and x[k:] with two diagonal Gaussians instead of one (speaker change)."""
+    n, d = x.shape
+
+    def logdet(part: np.ndarray) -> float:
+        return float(np.sum(np.log(part.var(axis=0) + 1e-6)))
+
+    gain = 0.5 * (n * logdet(x) - k * logdet(x[:k]) - (n - k) * logdet(x[k:]))
+    return gain - penalty * 0.5 * (2 * d) * np.log(n)

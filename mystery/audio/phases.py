@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from mystery.audio.confidence import Evidence, rate_time_to_human
 from mystery.audio.truth import QUEUE
 from mystery.records import Segment
 
@@ -24,12 +25,17 @@ class AudioMeasures:
     answer_s: float                # recording time of the answer (end of ringback, or 0)
     human_start_s: float | None    # recording time of the first word of a live person
     outcome: str | None            # human, voicemail, ivr_dead_end, abandoned_in_queue, no_answer; None: unknown
+    time_to_human_confidence: str | None = None   # high, medium, low (of the time, or of "no person"); None: not rated
+    time_to_human_reasons: tuple[str, ...] = ()   # why it is not surer (confidence.py)
 
 
 def measure_phases(segments: Sequence[Segment], duration_s: float, recording_offset_s: float = 0.0,
-                   answer_s: float | None = None) -> AudioMeasures:
-    """Measures from segments timed on the recording; `recording_offset_s` = INVITE -> first sample."""
+                   answer_s: float | None = None, evidence: Evidence | None = None) -> AudioMeasures:
+    """Measures from segments timed on the recording; `recording_offset_s` = INVITE -> first sample.
+
+    With the segmenter's `evidence` (CallAnalysis.evidence), the time to a person is graded too."""
     ordered = sorted(segments, key=lambda s: s.start_s)
+    rated = None if evidence is None else rate_time_to_human(evidence)
     if answer_s is None:
         rings = [s.end_s for s in ordered if s.label == "ringback"]
         answer_s = max(rings) if rings else 0.0
@@ -65,4 +71,6 @@ def measure_phases(segments: Sequence[Segment], duration_s: float, recording_off
         answer_s=round(answer_s, 2),
         human_start_s=human,
         outcome=outcome,
+        time_to_human_confidence=None if rated is None else rated.level,
+        time_to_human_reasons=() if rated is None else rated.reasons,
     )

@@ -19,14 +19,18 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from mystery.audio.features import FRAME_S, frame_features, note_persistence
+from mystery.audio.classes import CLASSES, class_log_probs
+from mystery.audio.confidence import Evidence
+from mystery.audio.features import FRAME_S, band_log_energy, delta_bic, frame_features, note_persistence
 from mystery.audio.fingerprint import FingerprintLibrary, Landmarks, Match, landmarks
-from mystery.audio.sounds import Unit, audible, runs, sound_units, speech_frames, step_costs
+from mystery.audio.sounds import Unit, audible, dtmf_frames, runs, sound_units, speech_frames, step_costs
+from mystery.audio.timeline import build_timeline
 from mystery.records import Segment
 
 MIN_MATCH_SCORE = 0.05
 MIN_MATCH_HITS = 12
 MIN_MATCH_S = 0.6        # a few hashes agreeing over a syllable are chance (same voice, same words)
+MIN_HEAD_MATCH_S = 0.4   # a recording's first words before a person cuts it off (see _head_match)
 MIN_MATCH_DENSITY = 15.0  # hits per second of the span: a replay agrees on 30-60 a second, the same TTS
                           # voice saying the same words on another call on about 6
 # inside one call a voice repeats its own pitch and words ("thank you for calling ..." in the greeting
@@ -34,7 +38,9 @@ MIN_MATCH_DENSITY = 15.0  # hits per second of the span: a replay agrees on 30-6
 MIN_SELF_MATCH_HITS = 30
 MIN_SELF_MATCH_S = 1.0
 TURN_WINDOW_S = 3.0      # the caller's reply starts within this after the callee stops, and vice versa
-MAX_ATTACHED_GAP_S = 5.0  # longer silences between different phases are reported as silence
+MAX_QUESTION_S = 3.0     # a person asking a silent caller "hello?" says a short phrase; prompts run longer
+MAX_HELLO_S = 1.5        # a "hello?" before the person's next words (see _label)
+MAX_AGAIN_S = 2.0        # ... or speaks again briefly after a pause
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +62,7 @@ class CallAnalysis:
     stretches: tuple[Stretch, ...] = ()
     repeated_items: tuple[int, ...] = ()          # library items this call matched
     caller_speech: tuple[tuple[float, float], ...] = ()
+    evidence: Evidence | None = None               # what the time to a person rests on (confidence.py)
     notes: dict[str, object] = field(default_factory=dict)
 
 
@@ -79,7 +86,8 @@ def _drop_stray_tones(units: list[Unit]) -> list[Unit]:
     kept = []
     for u in units:
         if u.kind in ("ring", "beep", "tone"):
-            inside = any(b.start < u.start and u.end < b.end - 5 for b in body)
+            # a voicemail beep can end the greeting's unit: only a tone well inside a sound belongs to it
+            inside = any(b.start < u.start and u.end < b.end - (25 if u.kind == "beep" else 5) for b in body)
             if inside or (u.kind == "ring" and u.seconds < 0.3):
                 continue
         kept.append(u)
@@ -177,12 +185,17 @@ def segment_call(
     f = frame_features(callee)
     n = f.n
     held = note_persistence(f.power, 1)
-    units = _drop_stray_tones(sound_units(f, held))
+    log_probs = class_log_probs(f, held)
+    units = _drop_stray_tones(sound_units(f, held, log_probs))
     active = audible(f)
     caller_mask = np.zeros(n, bool)
+    keys = dtmf_frames(f) if caller is None else np.zeros(n, bool)   # a mono mix carries the caller's keys
     if caller is not None and len(caller):
-        cm = speech_frames(frame_features(caller))
+        cf = frame_features(caller)
+        cm, ck = speech_frames(cf), dtmf_frames(cf)
         caller_mask[: min(n, len(cm))] = cm[:n]
+        keys[: min(n, len(ck))] |= ck[:n]
+    key_presses = [s for s, e in runs(keys) if e - s >= 3]
     pieces = [_Piece(u) for u in units]
     # fingerprints of speech and music units
     for p in pieces:
@@ -198,6 +211,9 @@ def segment_call(
             found = library.match(p.marks, exclude_call=call_id, min_hits=MIN_MATCH_HITS, min_score=MIN_MATCH_SCORE)
             found = [m for m in found if (m.end_frame - m.start_frame) * FRAME_S >= MIN_MATCH_S and
                      m.hits >= MIN_MATCH_DENSITY * (m.end_frame - m.start_frame) * FRAME_S]
+            if not found and split and p.unit.kind == "speech" and p.unit.seconds >= 2.0 and \
+                    (split[-1].unit.kind == "music" or split[-1].recorded) and p.unit.start - split[-1].unit.end < 40:
+                found = _head_match(library, p, f.power, call_id)
             if not found:
                 split.append(p)
                 continue
@@ -219,8 +235,10 @@ def segment_call(
     _match_within_call(pieces, f.power, active, caller_mask)
     pieces = _split_answered_music(pieces, caller_mask, active, f.power)
     pieces = _split_voice_changes(pieces, active, f.power)
-    _label(pieces, caller_mask, have_caller=caller is not None)
-    segments = _timeline(pieces, n)
+    _label(pieces, caller_mask, have_caller=caller is not None, key_presses=key_presses)
+    segments = build_timeline(pieces, n)
+    evidence = _evidence(pieces, segments, caller_mask, caller is not None, log_probs, active,
+                         0 if library is None else sum(1 for item in library.items if item.call_id != call_id))
     stretches = tuple(
         Stretch(p.label, p.unit.start, p.unit.end, p.marks)
         for p in pieces if p.marks is not None and len(p.marks.hashes) and p.label in _REMEMBERED
@@ -229,8 +247,58 @@ def segment_call(
         segments=tuple(segments), duration_s=len(callee) / 8000, stretches=stretches,
         repeated_items=tuple(sorted(repeated)),
         caller_speech=tuple((s * FRAME_S, e * FRAME_S) for s, e in runs(caller_mask)),
+        evidence=evidence,
         notes={"units": [(p.unit.kind, round(p.unit.start_s, 2), round(p.unit.end_s, 2), p.label, p.why)
                          for p in pieces]},
+    )
+
+
+def _head_match(library: FingerprintLibrary, p: _Piece, power: np.ndarray, call_id: str) -> list[Match]:
+    """A recording cut off by a person without a pause is one unit, mostly the person: its hashes are too
+    few among the unit's to match. Its first 2 s alone still match a stored prompt or announcement."""
+    head = landmarks(power, p.unit.start, min(p.unit.end, p.unit.start + 100))
+    found = library.match(head, exclude_call=call_id, min_hits=MIN_MATCH_HITS, min_score=MIN_MATCH_SCORE)
+    # the head may be shorter than a match elsewhere must be: as dense, but over 0.4 s with 20 hashes
+    return [m for m in found if (m.end_frame - m.start_frame) * FRAME_S >= MIN_HEAD_MATCH_S and m.hits >= 20 and
+            m.hits >= MIN_MATCH_DENSITY * (m.end_frame - m.start_frame) * FRAME_S and
+            m.item.label in ("announcement", "ivr_prompt")]
+
+
+_FIRST_UTTERANCE = "start of the person's first utterance"
+_POSITIONAL = "recorded-like position, no turn-taking"
+
+
+def _evidence(pieces: list[_Piece], segments: list[Segment], caller: np.ndarray, have_caller: bool,
+              log_probs: np.ndarray, active: np.ndarray, line_history: int) -> Evidence:
+    """What the first person (or the absence of one) rests on, for `confidence.rate_time_to_human`."""
+    turn = int(TURN_WINDOW_S / FRAME_S)
+    humans = [p for p in pieces if p.label == "live_human"]
+    rule = next((p.why for p in humans if p.why != _FIRST_UTTERANCE), humans[0].why if humans else None)
+    start = next((int(round(s.start_s / FRAME_S)) for s in segments if s.label == "live_human"), None)
+    margin, touches = None, False
+    if start is not None:
+        first = np.flatnonzero(active[start:start + 50]) + start
+        if len(first):
+            lp = log_probs[first]
+            speech = lp[:, CLASSES.index("speech")]
+            others = np.delete(lp, CLASSES.index("speech"), axis=1).max(axis=1)
+            margin = round(float(np.mean(speech - others)), 2)
+        before = [p for p in pieces if p.unit.end <= start + 5 and p.label in ("hold_music", "announcement",
+                                                                               "ivr_prompt")]
+        last = max(before, key=lambda p: p.unit.end) if before else None
+        # a boundary the library vouches for (a matched recording ends) may be near; an unmatched one not
+        touches = last is not None and start - last.unit.end < (15 if last.recorded else 50)
+    noise_before = start is not None and any(p.label == "noise" and 0 <= start - p.unit.end < 50 for p in pieces)
+    caller_before = start is not None and _speaks_between(caller, start - turn, start - 5)
+    positional = [p for p in pieces if p.unit.kind == "speech" and not p.recorded and p.why == _POSITIONAL]
+    unheard_before = start is not None and any(0 <= start - p.unit.end < int(TURN_WINDOW_S / FRAME_S)
+                                               for p in positional)
+    return Evidence(
+        have_caller=have_caller, caller_spoke=bool(caller.any()), line_history=line_history,
+        human_rule=rule if start is not None else None, start_margin=margin, start_touches=touches,
+        positional_speech=len(positional), speech_before=unheard_before, noise_before=noise_before,
+        caller_before=caller_before,
+        answered_speech=any(_speaks_between(caller, p.unit.end - 10, p.unit.end + turn) for p in positional),
     )
 
 
@@ -320,24 +388,6 @@ def _split_answered_music(pieces: list[_Piece], caller: np.ndarray, active: np.n
     return out
 
 
-def _band_log_energy(power: np.ndarray) -> np.ndarray:
-    """16 log-spaced bands from 150 to 3600 Hz: a coarse voice colour per frame."""
-    edges = np.unique(np.geomspace(10, 230, 17).astype(int))
-    bands = np.add.reduceat(power[:, edges[0]:edges[-1]].astype(np.float64), edges[:-1] - edges[0], axis=1)
-    return np.log(bands + 1e-10)
-
-
-def _delta_bic(x: np.ndarray, k: int, penalty: float = 1.0) -> float:
-    """BIC gain of modelling x[:k] and x[k:] with two diagonal Gaussians instead of one (speaker change)."""
-    n, d = x.shape
-
-    def logdet(part: np.ndarray) -> float:
-        return float(np.sum(np.log(part.var(axis=0) + 1e-6)))
-
-    gain = 0.5 * (n * logdet(x) - k * logdet(x[:k]) - (n - k) * logdet(x[k:]))
-    return gain - penalty * 0.5 * (2 * d) * np.log(n)
-
-
 def _split_voice_changes(pieces: list[_Piece], active: np.ndarray, power: np.ndarray) -> list[_Piece]:
     """A recording cut off by a person without a pause: split an unrecorded unit that follows a
     queue or prompt where the voice changes (BIC over band energies, at a pause of the unit).
@@ -364,13 +414,13 @@ def _split_voice_changes(pieces: list[_Piece], active: np.ndarray, power: np.nda
 def _split_at_voice_change(p: _Piece, active: np.ndarray, power: np.ndarray) -> tuple[_Piece, _Piece] | None:
     u = p.unit
     idx = np.flatnonzero(active[u.start:u.end]) + u.start
-    x = _band_log_energy(power[idx])
+    x = band_log_energy(power[idx])
     pauses = np.flatnonzero(np.diff(idx) > 3) + 1
     candidates = [k for k in pauses if 75 <= k <= len(idx) - 75]
     if not candidates:
         return None
     penalty = 1.0 if u.seconds > 6.0 else 2.5
-    gains = [_delta_bic(x, int(k), penalty=penalty) for k in candidates]
+    gains = [delta_bic(x, int(k), penalty=penalty) for k in candidates]
     best = int(np.argmax(gains))
     if gains[best] <= 0:
         return None
@@ -383,8 +433,10 @@ def _split_at_voice_change(p: _Piece, active: np.ndarray, power: np.ndarray) -> 
             _Piece(tail, marks=landmarks(power, tail.start, tail.end), why="another voice"))
 
 
-def _label(pieces: list[_Piece], caller: np.ndarray, have_caller: bool) -> None:
-    """Give every piece a label, walking the call in order."""
+def _label(pieces: list[_Piece], caller: np.ndarray, have_caller: bool, key_presses: list[int] | None = None) -> None:
+    """Give every piece a label, walking the call in order; `key_presses`: first frames of the caller's
+    DTMF digits (a caller who presses keys after a phrase is talking to a machine)."""
+    key_presses = key_presses or []
     pieces.sort(key=lambda p: p.unit.start)
     turn = int(TURN_WINDOW_S / FRAME_S)
     speech_idx = [i for i, p in enumerate(pieces) if p.unit.kind == "speech"]
@@ -408,6 +460,9 @@ def _label(pieces: list[_Piece], caller: np.ndarray, have_caller: bool) -> None:
         if u.kind == "ring":
             p.label, p.confidence = "ringback", 0.95
             continue
+        if u.kind in ("beep", "tone", "speech") and u.seconds < 0.6 and any(u.start - 5 <= k < u.end for k in key_presses):
+            p.label, p.confidence, p.why = "ivr_prompt", 0.6, "a key press (mono mix)"
+            continue
         if u.kind in ("beep", "tone"):
             p.label, p.confidence = ("voicemail_greeting", 0.9) if u.start in beeps else ("noise", 0.6)
             continue
@@ -427,7 +482,7 @@ def _label(pieces: list[_Piece], caller: np.ndarray, have_caller: bool) -> None:
             continue
         queued = any(s < u.start for s in music_starts)
         music_later = any(s >= u.end for s in music_starts)
-        beep_next = any(0 <= b - u.end <= int(2.0 / FRAME_S) for b in beeps)
+        beep_next = any(u.start < b and -int(1.0 / FRAME_S) <= b - u.end <= int(2.0 / FRAME_S) for b in beeps)
         if beep_next:
             p.label, p.confidence = "voicemail_greeting", 0.9
             continue
@@ -448,6 +503,9 @@ def _label(pieces: list[_Piece], caller: np.ndarray, have_caller: bool) -> None:
         if human:
             p.label, p.confidence, p.why = "live_human", 0.85, "conversation goes on"
             continue
+        if u.kind == "speech" and any(u.start + 10 <= k < u.end + turn for k in key_presses):
+            p.label, p.confidence, p.why = "ivr_prompt", 0.8, "the caller answers it with a key press"
+            continue
         if queued and music_later:
             p.label, p.confidence, p.why = "announcement", 0.75, "between stretches of music"
             continue
@@ -463,14 +521,21 @@ def _label(pieces: list[_Piece], caller: np.ndarray, have_caller: bool) -> None:
             p.label, p.confidence, p.why, human = "live_human", 0.85, "turn-taking with the caller", True
             continue
         ends = [u.end] + [q.unit.end for q in later]
-        long_pause = any((q.unit.start - e) * FRAME_S >= 2.0 for q, e in zip(later, ends, strict=False))
+        gaps = [(q.unit.start - e) * FRAME_S for q, e in zip(later, ends, strict=False)]
+        long_pause = any(g >= 2.0 for g in gaps)
+        # or, after a shorter pause, a brief phrase ("hello?"): a machine goes on with whole sentences
+        again = any(g >= 1.5 and q.unit.seconds <= MAX_AGAIN_S for q, g in zip(later, gaps, strict=False))
         # (a later phrase heard on another call as a person's, "thank you for calling", is no recording)
         if not music_later and not any(q.recorded and q.heard_as != "live_human" for q in later) and \
-                not _speaks_between(caller, u.start, len(caller)) and long_pause:
+                not _speaks_between(caller, u.start, len(caller)) and \
+                (long_pause and u.seconds <= MAX_QUESTION_S or again):
             # nobody answers, and the callee speaks again after a long pause: a person asking "hello?"
             p.label, p.confidence, p.why, human = "live_human", 0.6, "speaks again to a silent caller", True
             continue
-        if not music_later and not have_caller and not any(q.recorded for q in later):
+        # (a short recording cut off by the end of the file is no person: a person's turn ends before the
+        # hang-up, or is a long mix of two voices)
+        if not music_later and not have_caller and not any(q.recorded for q in later) and \
+                (later or len(caller) - u.end >= int(1.0 / FRAME_S) or u.seconds >= 6.0):
             # no caller channel (mono recording): the last unrecorded speech after the queue is a person
             p.label, p.confidence, p.why, human = "live_human", 0.6, "last speech, no caller channel", True
             continue
@@ -491,6 +556,14 @@ def _label(pieces: list[_Piece], caller: np.ndarray, have_caller: bool) -> None:
                 p.unit.start - pieces[j].unit.start <= int(6.0 / FRAME_S):
             pieces[j].label, pieces[j].why = "live_human", "start of the person's first utterance"
             j -= 1
+        # "hello? ... hello?": a short first phrase of the call (nothing but ring, noise or silence before it)
+        # that nobody answered, up to 2 s before the person found, is the person's first word
+        first = pieces[j] if j >= 0 else None
+        if first is not None and first.unit.kind == "speech" and not first.recorded and \
+                first.label in ("announcement", "ivr_prompt") and first.unit.seconds <= MAX_HELLO_S and \
+                pieces[j + 1].unit.start - first.unit.end <= int(2.0 / FRAME_S) and \
+                all(q.unit.kind in ("ring", "noise", "beep", "tone") for q in pieces[:j]):
+            first.label, first.why = "live_human", "start of the person's first utterance"
     # a greeting split by a pause into several units: everything contiguous before the beep is the greeting
     for i, p in enumerate(pieces):
         if p.unit.kind in ("beep", "tone") and p.label == "voicemail_greeting":
@@ -520,64 +593,3 @@ def _talked_with(u: Unit, pieces: list[_Piece], caller_turns: list[tuple[int, in
     return any(q.unit.kind == "speech" and not q.recorded and q.unit.start >= u.end and
                q.unit.end - turn_end >= 25 and q.unit.start - turn_end <= turn
                for q in pieces)
-
-
-def _timeline(pieces: list[_Piece], n: int) -> list[Segment]:
-    """Paint labels on frames, fill the pauses inside a phase, and cut segments."""
-    labels = np.full(n, "", dtype=object)
-    conf = np.zeros(n)
-    order = {"noise": 0, "hold_music": 1}
-    for p in sorted(pieces, key=lambda p: (order.get(p.label, 2), p.unit.kind in ("ring", "beep"))):
-        labels[p.unit.start:p.unit.end] = p.label
-        conf[p.unit.start:p.unit.end] = p.confidence
-    painted = [(s, e) for s, e in runs(labels != "")]
-    if not painted:
-        return [Segment(0.0, round(n * FRAME_S, 2), "silence", 0.9)] if n else []
-    spans: list[list] = []
-    for s, e in painted:
-        k = s
-        while k < e:
-            j = k
-            while j < e and labels[j] == labels[k]:
-                j += 1
-            spans.append([k, j, labels[k], float(np.mean(conf[k:j]))])
-            k = j
-    out: list[list] = []
-    max_gap = int(MAX_ATTACHED_GAP_S / FRAME_S)
-    first = spans[0]
-    if first[0] * FRAME_S > 0.6:
-        out.append([0, first[0], "silence", 0.8])
-    else:
-        first[0] = 0
-    for span in spans:
-        if not out or out[-1][2] == "silence" and out[-1][1] < span[0]:
-            out.append(span)
-            continue
-        prev = out[-1]
-        gap = span[0] - prev[1]
-        if prev[2] == span[2] and (gap <= max_gap or span[2] == "live_human"):
-            a, b = prev[1] - prev[0], span[1] - span[0]
-            prev[3] = (prev[3] * a + span[3] * b) / (a + b)
-            prev[1] = span[1]
-        elif prev[2] == "ringback":
-            # the answer: about half a second before the next sound; a person starts at their first word
-            cut = span[0] if span[2] == "live_human" else max(prev[1], span[0] - 25)
-            prev[1] = min(prev[1] + 200, cut)
-            if cut > prev[1]:
-                out.append([prev[1], cut, "silence", 0.5])
-            span[0] = cut
-            out.append(span)
-        elif gap > max_gap and prev[2] != "live_human" or prev[2] == "voicemail_greeting" and gap > 25:
-            out.append([prev[1], span[0], "silence", 0.7])
-            out.append(span)
-        else:
-            prev[1] = span[0]
-            out.append(span)
-    last = out[-1]
-    tail = n - last[1]
-    if last[2] == "voicemail_greeting" and tail > 25 or last[2] == "ringback" and tail > 250:
-        out.append([last[1], n, "silence", 0.7])
-    else:
-        last[1] = n
-    return [Segment(round(s * FRAME_S, 2), round(e * FRAME_S, 2), str(lab), round(float(c), 2))
-            for s, e, lab, c in out if e > s]

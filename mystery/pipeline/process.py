@@ -58,6 +58,8 @@ def apply_audio(result: CallResult, segments: tuple[Segment, ...], measures: Aud
         ivr_s=m.ivr_s if answered else None,
         hold_s=m.hold_s if answered else None,
         time_to_human_s=m.time_to_human_s,
+        time_to_human_confidence=m.time_to_human_confidence,
+        time_to_human_reasons=m.time_to_human_reasons,
         talk_s=m.talk_s if m.talk_s is not None else (0.0 if answered else None),
         talk_basis="audio",
         wait_basis="time_to_human",
@@ -95,7 +97,8 @@ def analyse_recordings(calls: list[CallResult], fingerprints_dir: Path,
             ch = audio[call.call_id]
             analysis = segment_call(ch.callee, ch.caller, library, call.call_id)
             answer_s = max(0.0, (call.time_to_answer_s or 0.0) - call.recording_offset_s)
-            measures = measure_phases(analysis.segments, ch.duration_s, call.recording_offset_s, answer_s)
+            measures = measure_phases(analysis.segments, ch.duration_s, call.recording_offset_s, answer_s,
+                                      analysis.evidence)
             analysed[call.call_id] = apply_audio(call, tuple(analysis.segments), measures)
             advance()
     return [analysed.get(c.call_id, c) for c in calls]

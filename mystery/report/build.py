@@ -32,8 +32,8 @@ from mystery_core.yamlfile import LocatedYaml, load_located_yaml
 
 CSV_COLUMNS = (
     "number", "call_id", "line", "started_at", "started_local", "outcome", "sip_status", "sip_reason",
-    "pdd_s", "ring_s", "time_to_answer_s", "ivr_s", "hold_s", "time_to_human_s", "talk_s", "duration_s",
-    "wait_basis", "loss_probability", "weight", "script_score", "script_said", "script_not_said",
+    "pdd_s", "ring_s", "time_to_answer_s", "ivr_s", "hold_s", "time_to_human_s", "time_to_human_confidence",
+    "time_to_human_reasons", "talk_s", "duration_s", "wait_basis", "loss_probability", "weight", "script_score", "script_said", "script_not_said",
     "script_unsure", "recording",
 )
 
@@ -155,7 +155,9 @@ def calls_csv(context: ReportContext, calls: Sequence[CallResult], estimate: Rev
             "started_local": row.started_local, "outcome": row.outcome, "sip_status": _cell(row.sip_status),
             "sip_reason": call.sip_reason, "pdd_s": _cell(row.pdd_s), "ring_s": _cell(row.ring_s),
             "time_to_answer_s": _cell(row.time_to_answer_s), "ivr_s": _cell(row.ivr_s), "hold_s": _cell(row.hold_s),
-            "time_to_human_s": _cell(row.time_to_human_s), "talk_s": _cell(row.talk_s),
+            "time_to_human_s": _cell(row.time_to_human_s),
+            "time_to_human_confidence": row.time_to_human_confidence or "",
+            "time_to_human_reasons": "; ".join(row.time_to_human_reasons), "talk_s": _cell(row.talk_s),
             "duration_s": _cell(row.duration_s), "wait_basis": row.wait_basis,
             "loss_probability": _cell(row.loss_probability), "weight": _cell(weights.get(row.call_id)),
             "script_score": _cell(row.score_share),

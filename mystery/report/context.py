@@ -128,6 +128,8 @@ class CallRow:
     ivr_s: float | None
     hold_s: float | None
     time_to_human_s: float | None
+    time_to_human_confidence: str | None     # high, medium, low; None: not graded (SIP-only or older analysis)
+    time_to_human_reasons: tuple[str, ...]   # why the confidence is not higher
     talk_s: float | None
     duration_s: float
     wait_basis: str
@@ -406,6 +408,8 @@ def build_context(
             ivr_s=call.ivr_s,
             hold_s=call.hold_s,
             time_to_human_s=call.time_to_human_s,
+            time_to_human_confidence=call.time_to_human_confidence,
+            time_to_human_reasons=call.time_to_human_reasons,
             talk_s=call.talk_s,
             duration_s=_duration(call),
             wait_basis=call.wait_basis,

@@ -66,6 +66,12 @@ def list_campaigns(engine: Engine) -> list[dict[str, Any]]:
 _CALL_COLUMNS = [c.name for c in calls.columns if c.name not in {"id", "call_key", "campaign_id"}]
 
 
+def _call_values(result: CallResult) -> dict[str, Any]:
+    values = {name: getattr(result, name) for name in _CALL_COLUMNS}
+    values["time_to_human_reasons"] = list(result.time_to_human_reasons)
+    return values
+
+
 def save_call(engine: Engine, result: CallResult, campaign_id: int | None = None) -> int:
     """Store one call with its events, segments and words, in one transaction."""
     with engine.begin() as conn:
@@ -74,8 +80,7 @@ def save_call(engine: Engine, result: CallResult, campaign_id: int | None = None
 
 def insert_call(conn: Any, result: CallResult, campaign_id: int | None = None) -> int:
     """`save_call` inside the caller's transaction (with the planned call's new state, say)."""
-    values = {name: getattr(result, name) for name in _CALL_COLUMNS if name != "extra"}
-    values["extra"] = result.extra
+    values = _call_values(result)
     call_id = inserted_id(conn.execute(insert(calls).values(call_key=result.call_id, campaign_id=campaign_id,
                                                             **values)))
     _insert_children(conn, call_id, result)
@@ -99,8 +104,7 @@ def _insert_children(conn: Any, call_id: int, result: CallResult, events: bool =
 
 def replace_analysis(engine: Engine, call_key: str, result: CallResult) -> None:
     """Store a re-analysis of a call: new measures, segments and words replace the old ones."""
-    values = {name: getattr(result, name) for name in _CALL_COLUMNS if name != "extra"}
-    values["extra"] = result.extra
+    values = _call_values(result)
     with engine.begin() as conn:
         call_id = conn.execute(select(calls.c.id).where(calls.c.call_key == call_key)).scalar_one()
         conn.execute(update(calls).where(calls.c.id == call_id).values(**values))
@@ -136,6 +140,7 @@ def load_calls(engine: Engine, campaign_id: int | None = None) -> list[CallResul
     for row in rows:
         children = by_call[row["id"]]
         values = {name: row[name] for name in _CALL_COLUMNS}
+        values["time_to_human_reasons"] = tuple(values["time_to_human_reasons"] or ())
         results.append(CallResult(call_id=row["call_key"], events=tuple(children["events"]),
                                   segments=tuple(children["segments"]), words=tuple(children["words"]),
                                   **values))

@@ -51,6 +51,8 @@ calls = Table(
     Column("ivr_s", Float),
     Column("hold_s", Float),
     Column("time_to_human_s", Float),
+    Column("time_to_human_confidence", String(10)),
+    Column("time_to_human_reasons", JSON, nullable=False, default=list),
     Column("wait_basis", String(40), nullable=False, default="time_to_answer (provisional)"),
     Column("duration_s", Float),
     Column("hangup_by", String(20), nullable=False, default=""),

@@ -28,6 +28,9 @@ def test_analyse_prints_segments_and_measures_and_grows_the_library(tmp_path):
     assert "human" == result["measures"]["outcome"]
     assert abs(result["measures"]["time_to_human_s"] - call.time_to_human_s) <= 0.5
     assert {"start_s", "end_s", "label", "confidence"} == set(result["segments"][0])
+    # how sure the time to a person is, and why not surer (a first call on its line: said, costs nothing)
+    assert result["measures"]["time_to_human_confidence"] in ("high", "medium", "low")
+    assert isinstance(result["measures"]["time_to_human_reasons"], list)
     assert (tmp_path / "fp" / "items.json").exists() and result["fingerprints"]["items"] > 0
 
 

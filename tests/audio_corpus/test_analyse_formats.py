@@ -78,11 +78,7 @@ def test_the_command_reads_each_format_with_the_callee_on_the_left(call, ext, tm
     assert "human" == measures["outcome"] and abs(measures["time_to_human_s"] - call.human_start_s) <= 0.5
 
 
-@pytest.mark.parametrize("index", [
-    2, 26,
-    pytest.param(35, marks=pytest.mark.xfail(strict=True, reason="issue 14: an IVR prompt at the very start of "
-                                                                  "the file is taken as the person (tth = answer)")),
-])
+@pytest.mark.parametrize("index", [2, 26, 35])   # 35: an IVR prompt at the very start of the file
 def test_a_recording_that_starts_at_the_answer(index, tmp_path):
     call = build_call("tuning", index)
     answer = next(end for label, _, end in call.truth if label == "ringback")

@@ -162,14 +162,11 @@ def test_a_client_line_repeats_its_recordings_across_calls_and_never_its_people(
     assert found(piece, callee(other)[int(start * RATE): int(start * RATE) + 2 * RATE]) < 0.4   # not another line's
 
 
-TODAY_PASSES = {2: "ivr_person", 26: "ivr_queue_person", 18: "voicemail", 41: "endless_queue"}
+TODAY_PASSES = {0: "direct_greeting", 2: "ivr_person", 7: "voicemail", 12: "direct_hello", 14: "queue_person",
+                18: "voicemail", 26: "ivr_queue_person", 41: "endless_queue"}
 TODAY_FAILS = {
-    0: "a 0.1 s blip inside a US ring burst (a lost frame, concealed) is taken as the person: tth 0.42 s, truth 8.43 s",
-    5: "EU ring bursts with lost frames are labelled IVR prompt and the room noise before the first word the "
-       "person: 0.9 s early",
-    7: "EU ringback with lost frames and comfort noise on a mono line: the gaps between bursts are a person "
-       "(false person on a voicemail call)",
-    14: "recording starts at the answer; chiptune hold music and the person are all one IVR prompt: person missed",
+    5: "the room noise before the first word is taken as the person: 1.1 s early",
+    15: "the agent's first words right after the music are labelled hold music: 1.3 s late",
 }
 WANT = {"voicemail": "voicemail", "endless_queue": "abandoned_in_queue", "closed": "ivr_dead_end",
         "ivr_dead_end": "ivr_dead_end"}
@@ -189,3 +186,19 @@ def test_todays_analysis_on_tuning_calls(index, tmp_path: Path):
         assert measures["time_to_human_s"] is None
     else:
         assert abs(measures["time_to_human_s"] - call.human_start_s) <= 0.5
+
+
+@pytest.mark.parametrize("index", [*TODAY_PASSES, *TODAY_FAILS])
+def test_a_wrong_time_to_a_person_is_never_graded_high(index, tmp_path: Path):
+    """Issue 14 part 6: a call whose time to a person is off by more than 0.5 s (or a person missed or
+    invented) says so: its confidence is medium or low, with reasons."""
+    call = build_call("tuning", index)
+    path = tmp_path / f"{call.name}.wav"
+    path.write_bytes(wav_bytes(call))
+    measures = analyse_file(path, call.channel)["measures"]
+    got, want = measures["time_to_human_s"], call.human_start_s
+    right = got is None and want is None or got is not None and want is not None and abs(got - want) <= 0.5
+    assert measures["time_to_human_confidence"] in ("high", "medium", "low")
+    if not right:
+        assert measures["time_to_human_confidence"] in ("medium", "low"), measures
+        assert measures["time_to_human_reasons"]

@@ -64,6 +64,9 @@ def test_call_json_has_audio_measures_after_hangup(sipp_uas, mystery_call, tmp_p
     assert segments and 0.0 == segments[0]["start_s"]
     assert all(a["end_s"] == b["start_s"] for a, b in zip(segments, segments[1:], strict=False))
     assert r["ivr_s"] is not None and r["hold_s"] is not None
+    # how sure the time to a person is (issue 14 part 6), with the reasons it is not surer
+    assert r["time_to_human_confidence"] in ("high", "medium", "low")
+    assert isinstance(r["time_to_human_reasons"], list)
     human = next((s["start_s"] for s in segments if s["label"] == "live_human"), None)
     if human is None:
         assert r["time_to_human_s"] is None and r["outcome"] != "human"

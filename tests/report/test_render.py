@@ -214,3 +214,24 @@ def test_a_relative_recording_path_is_found_in_the_recordings_folder(
                          recordings_dir=tmp_path)
     assert () == lost.recordings
     assert (tmp_path / "b" / "recordings" / "call-01.wav",) == found.recordings
+
+
+def test_a_time_to_a_person_is_shown_with_how_sure_the_analysis_is(tmp_path: Path, fixture_calls, campaign) -> None:  # type: ignore[no-untyped-def]
+    import dataclasses
+
+    reason = "the caller never spoke: turn-taking cannot be checked"
+    graded = [dataclasses.replace(fixture_calls[0], time_to_human_confidence="low", time_to_human_reasons=(reason,))]
+    files = write_report(campaign, graded + fixture_calls[1:], {}, campaign_assumptions(campaign), tmp_path / "g")
+    soup = BeautifulSoup(files.html.read_text(encoding="utf-8"), "html.parser")
+    row = soup.select_one('tr[data-call="call-01"]')
+    assert "28.8 s" == row.select_one('[data-key="tth"]').get_text(strip=True)     # the number, unchanged
+    beside = row.select_one('[data-key="tth-confidence"]')
+    assert "low" == beside.get_text(strip=True) and reason == beside["title"]
+    assert "—" == soup.select_one('tr[data-call="call-02"] [data-key="tth-confidence"]').get_text(strip=True)
+    card = soup.select_one("#call-1")
+    assert "low confidence" == card.select_one('[data-key="card-tth-confidence"]').get_text(strip=True)
+    assert reason in card.select_one('[data-key="card-tth-reasons"]').get_text()
+    with files.csv.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert ("low", reason) == (rows[0]["time_to_human_confidence"], rows[0]["time_to_human_reasons"])
+    assert ("", "") == (rows[1]["time_to_human_confidence"], rows[1]["time_to_human_reasons"])

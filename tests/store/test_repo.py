@@ -81,3 +81,16 @@ def test_a_reanalysis_replaces_segments_and_words_but_keeps_sip_events(database_
                                  segments=(Segment(0.0, 3.5, "ringback", 0.7),), words=())
     repo.replace_analysis(engine, "c1", redone)
     assert [redone] == repo.load_calls(engine, campaign_id)
+
+
+def test_a_time_to_human_is_stored_with_its_confidence_and_reasons(database_url: str) -> None:
+    import dataclasses
+
+    engine = open_store(database_url)
+    campaign_id = repo.create_campaign(engine, "dec", {})
+    graded = dataclasses.replace(sample_call(), outcome="human", time_to_human_s=4.1, time_to_human_confidence="low",
+                                 time_to_human_reasons=("the caller never spoke: turn-taking cannot be checked",
+                                                        "person found only by weak evidence (last speech)"))
+    repo.save_call(engine, graded, campaign_id)
+    repo.save_call(engine, sample_call("c2"), campaign_id)   # never graded: no confidence, no reasons
+    assert [graded, sample_call("c2")] == repo.load_calls(engine, campaign_id)
