@@ -19,7 +19,6 @@ import pjsua2 as pj
 
 from mystery.dial.listen import frame_dbfs
 
-
 _POINTER = ctypes.sizeof(ctypes.c_void_p)
 _direct: list[bool] = []     # whether frame_bytes may read the vector's memory (checked on the first frame)
 
