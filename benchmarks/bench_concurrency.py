@@ -8,8 +8,12 @@ timing error against SIPp's own trace (the dialer's time to answer against SIPp'
 CPU seconds per call (all dialer processes) and the largest dialer process's memory, with the
 p95 timing error as a ratio to the first level's (the baseline measured in the same run).
 
-    python benchmarks/bench_concurrency.py                      # 10 25 50 100
-    python benchmarks/bench_concurrency.py --levels 10 25 --json out.json
+`--calls-per-process 1 4` runs every level once per mode (1: a dialer process per call; 4: up to 4
+calls in one process, mystery.dial.runner.Packer), side by side in the same run; the ratio is then
+to the first mode's same level.
+
+    python benchmarks/bench_concurrency.py                      # 10 25 50 100, one call per process
+    python benchmarks/bench_concurrency.py --levels 10 25 --calls-per-process 1 4 --json out.json
 
 Run it alone: CPU contention is measured as timing error.
 """
@@ -30,8 +34,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.stress_dialer import dial_all, start_sipp  # noqa: E402
+from benchmarks.stress_dialer import start_sipp  # noqa: E402
 from mystery.dial import CallPlan, Step  # noqa: E402
+from mystery.dial.runner import DialerCrashed, Packer  # noqa: E402
 from mystery.records import CallResult  # noqa: E402
 from tests.dial.conftest import parse_sipp_trace  # noqa: E402
 
@@ -41,7 +46,23 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
 
-def level(calls: int, work: Path) -> dict[str, object]:
+async def dial_all(plans: list[CallPlan], per_process: int) -> tuple[list[object], list[str]]:
+    """Every plan dialled once, all at once, `per_process` calls per dialer process."""
+    packer = Packer(per_process)
+    results: list[object] = []
+    crashes: list[str] = []
+
+    async def one(plan: CallPlan) -> None:
+        try:
+            results.append(await packer.dial(plan))
+        except DialerCrashed as error:
+            crashes.append(f"{plan.call_id}: {str(error)[-1500:]}")
+
+    await asyncio.gather(*(one(plan) for plan in plans))
+    return results, crashes
+
+
+def level(calls: int, work: Path, per_process: int = 1) -> dict[str, object]:
     trace = work / "sipp" / "messages.log"
     sipp, port = start_sipp(work / "sipp", calls, trace)
     steps = (Step("say", "Hello, I would like to book a room for two nights.", on="human_reached", timeout_s=6),
@@ -51,7 +72,7 @@ def level(calls: int, work: Path) -> dict[str, object]:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     try:
-        results, crashes = asyncio.run(dial_all(plans, calls))
+        results, crashes = asyncio.run(dial_all(plans, per_process))
     finally:
         sipp.kill()
         sipp.wait()
@@ -76,17 +97,20 @@ def level(calls: int, work: Path) -> dict[str, object]:
             with wave.open(result.recording) as w:
                 complete.append(w.getnframes() / w.getframerate() / (result.duration_s - result.recording_offset_s))
     cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
-    return {"at_once": calls, "stored": len(results), "crashes": len(crashes),
+    return {"at_once": calls, "calls_per_process": per_process, "stored": len(results), "crashes": len(crashes),
             "timing_error_ms": {"p50": round(percentile(errors, 0.5), 1), "p95": round(percentile(errors, 0.95), 1),
                                 "max": round(max(errors), 1) if errors else None},
             "recording_complete_min": round(min(complete), 3) if complete else None,
             "cpu_s_per_call": round(cpu / max(1, calls), 3), "max_dialer_rss_mb": round(after.ru_maxrss / 1024, 1),
+            "rss_mb_per_call": round(after.ru_maxrss / 1024 / per_process, 1),
             "seconds": round(seconds, 1), "crash_samples": crashes[:3]}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--levels", type=int, nargs="+", default=[10, 25, 50, 100])
+    parser.add_argument("--calls-per-process", type=int, nargs="+", default=[1], metavar="N",
+                        help="modes to compare (1 to 4 calls per dialer process), each at every level")
     parser.add_argument("--json", help="also write the results to this file")
     args = parser.parse_args()
     if not shutil.which("sipp"):
@@ -94,14 +118,30 @@ def main() -> None:
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench-concurrency-") as folder:
         for calls in args.levels:
-            rows.append(level(calls, Path(folder) / f"level{calls}"))
-            print(json.dumps(rows[-1]), flush=True)
+            for per_process in args.calls_per_process:
+                rows.append(level(calls, Path(folder) / f"level{calls}-{per_process}", per_process))
+                print(json.dumps(rows[-1]), flush=True)
     base = float(rows[0]["timing_error_ms"]["p95"]) or 1.0   # type: ignore[index]
     for row in rows:
-        row["p95_ratio_to_first_level"] = round(float(row["timing_error_ms"]["p95"]) / base, 2)   # type: ignore[index]
+        p95 = float(row["timing_error_ms"]["p95"])   # type: ignore[index]
+        row["p95_ratio_to_first_level"] = round(p95 / base, 2)
+        same = next(r for r in rows if r["at_once"] == row["at_once"])   # the first mode, same level
+        row["p95_ratio_to_first_mode"] = round(p95 / (float(same["timing_error_ms"]["p95"]) or 1.0), 2)  # type: ignore[index]
     print(json.dumps(rows, indent=2))
+    print_table(rows)
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=2))
+
+
+def print_table(rows: list[dict[str, object]]) -> None:
+    """The rows side by side, one line per level and mode."""
+    print("at once | calls/process | stored | crashes | timing error p50/p95/max ms | shortest rec/call | "
+          "CPU s/call | dialer RSS MB | s")
+    for r in rows:
+        t = r["timing_error_ms"]
+        print(f"{r['at_once']} | {r['calls_per_process']} | {r['stored']} | {r['crashes']} | "
+              f"{t['p50']} / {t['p95']} / {t['max']} | {r['recording_complete_min']} | {r['cpu_s_per_call']} | "  # type: ignore[index]
+              f"{r['max_dialer_rss_mb']} | {r['seconds']}")
 
 
 if __name__ == "__main__":

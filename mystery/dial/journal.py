@@ -140,6 +140,14 @@ def salvage(plan: CallPlan, reason: str) -> CallResult | None:
     )
 
 
+def placed(plan: CallPlan) -> bool:
+    """The call's journal says its INVITE was about to go (or went): the far end may have rung."""
+    try:
+        return '"placing"' in journal_path(plan).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+
+
 def discard(plan: CallPlan) -> None:
     """Remove a journal and the recorders' files of a call that never left (it will be dialled again)."""
     path = journal_path(plan)

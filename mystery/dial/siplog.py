@@ -41,7 +41,7 @@ class WireMessage:
 def parse_pjsip_log(text: str, around: float) -> list[WireMessage]:
     """Messages in a pjsip log; `around` is a wall time during the call (gives the date)."""
     base = dt.datetime.fromtimestamp(around).astimezone()
-    messages = []
+    messages: list[WireMessage] = []
     for line in text.splitlines():
         if messages and not messages[-1].call_id and line[:8].lower() == "call-id:":
             messages[-1] = dataclasses.replace(messages[-1], call_id=line[8:].strip())

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from mystery.dial.journal import discard, journal_path, read_result, result_path, salvage
+from mystery.dial.journal import discard, journal_path, placed, read_result, result_path, salvage
 from mystery.scenario.plan import Account
 from mystery.store import planned
 
@@ -42,14 +42,6 @@ def worker_alive(call_id: str, host: str) -> bool:
     return False
 
 
-def _placing(journal: Path) -> bool:
-    """The journal says the INVITE was about to go (or went): the far end may have rung."""
-    try:
-        return '"placing"' in journal.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return False
-
-
 def adopt(engine: Engine, campaign_id: int, row: dict[str, Any], account: Account,
           alive: Callable[[str, str], bool] = worker_alive) -> str:
     """Settle one `dialling` row from what its dialer left; returns the row's new state."""
@@ -65,8 +57,7 @@ def adopt(engine: Engine, campaign_id: int, row: dict[str, Any], account: Accoun
         result_path(plan).unlink(missing_ok=True)
         journal_path(plan).unlink(missing_ok=True)
         return state
-    journal = journal_path(plan)
-    if _placing(journal):
+    if placed(plan):
         partial = salvage(plan, "the runner stopped during the call and its dialer left no result")
         planned.move(engine, plan.call_id, "crashed_after_invite", "its dialer left no result after placing the "
                      "call: kept as far as its journal goes", result=partial, campaign_id=campaign_id)
