@@ -9,11 +9,12 @@ CPU seconds per call (all dialer processes) and the largest dialer process's mem
 p95 timing error as a ratio to the first level's (the baseline measured in the same run).
 
 `--calls-per-process 1 4` runs every level once per mode (1: a dialer process per call; 4: up to 4
-calls in one process, mystery.dial.runner.Packer), side by side in the same run; the ratio is then
-to the first mode's same level.
+calls in one process, mystery.dial.runner.Packer), and `--pool cold warm` once started as the calls are
+dialled and once with the dialer processes started warm beforehand (imports done, `Packer.warm_up`),
+side by side in the same run; `p95_ratio_to_first_mode` compares each with the first mode's same level.
 
-    python benchmarks/bench_concurrency.py                      # 10 25 50 100, one call per process
-    python benchmarks/bench_concurrency.py --levels 10 25 --calls-per-process 1 4 --json out.json
+    python benchmarks/bench_concurrency.py                      # 10 25 50 100, one cold call per process
+    python benchmarks/bench_concurrency.py --levels 10 25 --calls-per-process 1 4 --pool cold warm --json out.json
 
 Run it alone: CPU contention is measured as timing error.
 """
@@ -46,9 +47,12 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
 
-async def dial_all(plans: list[CallPlan], per_process: int) -> tuple[list[object], list[str]]:
-    """Every plan dialled once, all at once, `per_process` calls per dialer process."""
-    packer = Packer(per_process)
+async def dial_all(plans: list[CallPlan], per_process: int, warm: bool) -> tuple[list[object], list[str]]:
+    """Every plan dialled once, all at once, `per_process` calls per dialer process; with `warm`, the
+    processes are started and ready before the first call."""
+    packer = Packer(per_process, linger_s=0.2)
+    if warm:
+        await packer.warm_up(-(-len(plans) // per_process))
     results: list[object] = []
     crashes: list[str] = []
 
@@ -59,10 +63,11 @@ async def dial_all(plans: list[CallPlan], per_process: int) -> tuple[list[object
             crashes.append(f"{plan.call_id}: {str(error)[-1500:]}")
 
     await asyncio.gather(*(one(plan) for plan in plans))
+    await packer.close()
     return results, crashes
 
 
-def level(calls: int, work: Path, per_process: int = 1) -> dict[str, object]:
+def level(calls: int, work: Path, per_process: int = 1, warm: bool = False) -> dict[str, object]:
     trace = work / "sipp" / "messages.log"
     sipp, port = start_sipp(work / "sipp", calls, trace)
     steps = (Step("say", "Hello, I would like to book a room for two nights.", on="human_reached", timeout_s=6),
@@ -72,7 +77,7 @@ def level(calls: int, work: Path, per_process: int = 1) -> dict[str, object]:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     try:
-        results, crashes = asyncio.run(dial_all(plans, per_process))
+        results, crashes = asyncio.run(dial_all(plans, per_process, warm))
     finally:
         sipp.kill()
         sipp.wait()
@@ -97,7 +102,7 @@ def level(calls: int, work: Path, per_process: int = 1) -> dict[str, object]:
             with wave.open(result.recording) as w:
                 complete.append(w.getnframes() / w.getframerate() / (result.duration_s - result.recording_offset_s))
     cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
-    return {"at_once": calls, "calls_per_process": per_process, "stored": len(results), "crashes": len(crashes),
+    return {"at_once": calls, "calls_per_process": per_process, "pool": "warm" if warm else "cold", "stored": len(results), "crashes": len(crashes),
             "timing_error_ms": {"p50": round(percentile(errors, 0.5), 1), "p95": round(percentile(errors, 0.95), 1),
                                 "max": round(max(errors), 1) if errors else None},
             "recording_complete_min": round(min(complete), 3) if complete else None,
@@ -111,6 +116,8 @@ def main() -> None:
     parser.add_argument("--levels", type=int, nargs="+", default=[10, 25, 50, 100])
     parser.add_argument("--calls-per-process", type=int, nargs="+", default=[1], metavar="N",
                         help="modes to compare (1 to 4 calls per dialer process), each at every level")
+    parser.add_argument("--pool", nargs="+", choices=["cold", "warm"], default=["cold"],
+                        help="dialer processes started as the calls are dialled (cold) or before (warm)")
     parser.add_argument("--json", help="also write the results to this file")
     args = parser.parse_args()
     if not shutil.which("sipp"):
@@ -119,8 +126,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-concurrency-") as folder:
         for calls in args.levels:
             for per_process in args.calls_per_process:
-                rows.append(level(calls, Path(folder) / f"level{calls}-{per_process}", per_process))
-                print(json.dumps(rows[-1]), flush=True)
+                for pool in args.pool:
+                    rows.append(level(calls, Path(folder) / f"level{calls}-{per_process}-{pool}", per_process,
+                                      pool == "warm"))
+                    print(json.dumps(rows[-1]), flush=True)
     base = float(rows[0]["timing_error_ms"]["p95"]) or 1.0   # type: ignore[index]
     for row in rows:
         p95 = float(row["timing_error_ms"]["p95"])   # type: ignore[index]
@@ -135,11 +144,11 @@ def main() -> None:
 
 def print_table(rows: list[dict[str, object]]) -> None:
     """The rows side by side, one line per level and mode."""
-    print("at once | calls/process | stored | crashes | timing error p50/p95/max ms | shortest rec/call | "
+    print("at once | calls/process | pool | stored | crashes | timing error p50/p95/max ms | shortest rec/call | "
           "CPU s/call | dialer RSS MB | s")
     for r in rows:
         t = r["timing_error_ms"]
-        print(f"{r['at_once']} | {r['calls_per_process']} | {r['stored']} | {r['crashes']} | "
+        print(f"{r['at_once']} | {r['calls_per_process']} | {r['pool']} | {r['stored']} | {r['crashes']} | "
               f"{t['p50']} / {t['p95']} / {t['max']} | {r['recording_complete_min']} | {r['cpu_s_per_call']} | "  # type: ignore[index]
               f"{r['max_dialer_rss_mb']} | {r['seconds']}")
 

@@ -9,6 +9,7 @@ The plan (which may carry the SIP password) goes over the worker's stdin, never 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import json
 import subprocess
@@ -172,28 +173,77 @@ def settle_together(plans: list[CallPlan], returncode: int, stdout: bytes, stder
     return out
 
 
+async def start_warm() -> asyncio.subprocess.Process:
+    """A worker that imports what a call needs, says `ready`, then waits for its plans (`run_on_warm`)."""
+    proc = await asyncio.create_subprocess_exec(
+        *WORKER, "--warm", stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE)
+    assert proc.stdout is not None
+    await proc.stdout.readline()   # `ready` (or nothing: it died, and run_on_warm says so per call)
+    return proc
+
+
+async def run_on_warm(proc: asyncio.subprocess.Process, plans: list[CallPlan],
+                      on_spawn: Callable[[int], None] | None = None) -> list[CallResult | DialerCrashed | InputError]:
+    """`run_calls_together` on a warm worker. Each call's journal names the worker before it gets the plans,
+    so a runner stopped from then on finds the worker still on them (its command line names no call)."""
+    from mystery.dial.journal import hand_over
+
+    for plan in plans:
+        hand_over(plan, proc.pid)
+    if on_spawn is not None:
+        on_spawn(proc.pid)
+    try:
+        stdout, stderr = await proc.communicate(json.dumps([plan.to_json() for plan in plans]).encode())
+    except (BrokenPipeError, ConnectionResetError):   # it died while warm: no call reached it
+        stdout, stderr = b"", b"the warm dialer died before its calls"
+        await proc.wait()
+    assert proc.returncode is not None
+    return settle_together(plans, proc.returncode, stdout, stderr)
+
+
+Entry = tuple[CallPlan, "asyncio.Future[CallResult]", Callable[[int], None] | None]
+
+
 class Packer:
     """Puts the calls that start within `linger_s` of each other (and share an account) into dialer processes
-    of up to `per_process` calls; `per_process` 1 is one process per call (`run_call_async`).
+    of up to `per_process` calls, started warm ahead of them when `spare` > 0.
 
-    Fewer processes start (each Python interpreter and pjsua2 endpoint costs about 0.25 CPU s) and fewer
-    poll loops run, at the price of crash isolation: a process that dies takes all its calls with it (each
-    is kept as far as its journal goes, none is dialled twice)."""
+    Fewer processes start (each Python interpreter and its imports cost about 0.25 CPU s) and fewer poll
+    loops run, at the price of crash isolation: a process that dies takes all its calls with it (each is
+    kept as far as its journal goes, none is dialled twice). `spare` warm processes wait, imports done, for
+    the next calls (`warm_up` fills the pool and waits for it; `close` ends the idle ones), so an INVITE
+    goes out when its call is due instead of after a start-up that competes with the calls on the line."""
 
-    def __init__(self, per_process: int, linger_s: float = 0.05) -> None:
+    def __init__(self, per_process: int, linger_s: float = 0.05, spare: int = 0) -> None:
         from mystery.dial.endpoint import MAX_CALLS_PER_PROCESS
 
         if not 1 <= per_process <= MAX_CALLS_PER_PROCESS:
             raise InputError("sip.calls_per_process", None,
                              f"a dialer process places 1 to {MAX_CALLS_PER_PROCESS} calls, not {per_process}")
-        self.per_process, self.linger_s = per_process, linger_s
-        self.waiting: dict[Any, list[tuple[CallPlan, asyncio.Future[CallResult], Callable[[int], None] | None]]] = {}
+        self.per_process, self.linger_s, self.spare = per_process, linger_s, spare
+        self.waiting: dict[Any, list[Entry]] = {}
         self.timers: dict[Any, asyncio.TimerHandle] = {}
         self.running: set[asyncio.Task[None]] = set()
+        self.pool: list[asyncio.Task[asyncio.subprocess.Process]] = []
+
+    async def warm_up(self, processes: int | None = None) -> None:
+        """Start warm workers until `processes` (default `spare`) wait, and wait until each is ready."""
+        while len(self.pool) < (self.spare if processes is None else processes):
+            self.pool.append(asyncio.get_running_loop().create_task(start_warm()))
+        await asyncio.gather(*self.pool)
+
+    async def close(self) -> None:
+        """End the warm workers no call took (their stdin closes with no plan: they exit 0)."""
+        pool, self.pool = self.pool, []
+        for task in pool:
+            proc = await task
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                await proc.communicate(b"")
 
     async def dial(self, plan: CallPlan, on_spawn: Callable[[int], None] | None = None) -> CallResult:
         """The call's result, placed in a process with the calls that came with it."""
-        if self.per_process == 1:
+        if self.per_process == 1 and not self.spare and not self.pool:
             return await run_call_async(plan, on_spawn)
         loop = asyncio.get_running_loop()
         future: asyncio.Future[CallResult] = loop.create_future()
@@ -210,29 +260,41 @@ class Packer:
         if timer is not None:
             timer.cancel()
         batch, self.waiting[key] = self.waiting[key][:self.per_process], self.waiting[key][self.per_process:]
+        loop = asyncio.get_running_loop()
         if batch:
-            task = asyncio.get_running_loop().create_task(self._run(batch))
+            warm = self.pool.pop(0) if self.pool else None
+            if self.spare and len(self.pool) < self.spare:   # the next calls find one ready too
+                self.pool.append(loop.create_task(start_warm()))
+            task = loop.create_task(self._run(batch, warm))
             self.running.add(task)
             task.add_done_callback(self.running.discard)
         if self.waiting[key]:
-            self.timers[key] = asyncio.get_running_loop().call_later(self.linger_s, self._launch, key)
+            self.timers[key] = loop.call_later(self.linger_s, self._launch, key)
 
-    async def _run(self, batch: list[tuple[CallPlan, asyncio.Future[CallResult], Callable[[int], None] | None]]
-                   ) -> None:
+    async def _run(self, batch: list[Entry], warm: asyncio.Task[asyncio.subprocess.Process] | None) -> None:
         def spawned(pid: int) -> None:
             for _, _, on_spawn in batch:
                 if on_spawn is not None:
                     on_spawn(pid)
 
+        plans = [plan for plan, _, _ in batch]
         try:
-            if len(batch) == 1:
-                outcomes: list[CallResult | DialerCrashed | InputError] = []
+            proc = None
+            if warm is not None:
                 try:
-                    outcomes.append(await run_call_async(batch[0][0], spawned))
+                    proc = await warm
+                except OSError:   # it could not start: the calls start a process of their own
+                    proc = None
+            if proc is not None:
+                outcomes = await run_on_warm(proc, plans, spawned)
+            elif len(batch) == 1:
+                outcomes = []
+                try:
+                    outcomes.append(await run_call_async(plans[0], spawned))
                 except (DialerCrashed, InputError) as error:
                     outcomes.append(error)
             else:
-                outcomes = await run_calls_together([plan for plan, _, _ in batch], spawned)
+                outcomes = await run_calls_together(plans, spawned)
         except BaseException as error:   # the runner is stopping: every waiting call hears it
             for _, future, _ in batch:
                 if not future.done():

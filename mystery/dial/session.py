@@ -288,7 +288,8 @@ class Session:
         caller_wav = recordings / f".{name}.{os.getpid()}.caller.wav"
         callee_wav = recordings / f".{name}.{os.getpid()}.callee.wav"
         self.journal = Journal(journal_path(plan), {"final": str(final), "caller_wav": str(caller_wav),
-                                                     "callee_wav": str(callee_wav), "opened": time.time()})
+                                                     "callee_wav": str(callee_wav), "opened": time.time(),
+                                                     "pid": os.getpid()})
         for event in self.events:   # what came before the call (REGISTER)
             self.journal.event(*event)
         clock, caller_rec, callee_rec, tap = start_recording(self.ep, caller_wav, callee_wav)

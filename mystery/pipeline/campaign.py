@@ -44,6 +44,7 @@ from mystery.store import planned, repo
 from mystery_core.errors import InputError
 
 CLAIM_RETRY_S = 1.0   # a call whose site is full (calls on other hosts) asks again this often
+MAX_SPARE = 8         # warm dialer processes kept ready for the next calls (about 50 MB each)
 
 
 def run_campaign(
@@ -63,11 +64,14 @@ def run_campaign(
     runners (dialer hosts, MYSTERY_HOST_ID) share a campaign: each call is claimed by one of them; on
     SQLite a second runner is refused. With `analyse` and `quiet_s`, the campaign is analysed whenever no
     call is on the line and the next is at least `quiet_s` away (a day's calls have ended). Calls that start
-    together share dialer processes, up to `calls_per_process` each (mystery.dial.runner.Packer)."""
+    together share dialer processes, up to `calls_per_process` each, started warm before their calls
+    (mystery.dial.runner.Packer): the processes for the first calls at once before the first call, then a
+    few spare ones."""
     quiet = Quiet(quiet_s, lambda: analyse(campaign_id)) if analyse is not None and quiet_s > 0 else None
     with _one_runner_on_sqlite(engine):
+        spare = min(MAX_SPARE, -(-concurrency // calls_per_process))
         return _run(engine, campaign_id, account, concurrency, on_start, progress, clock, quiet,
-                    Packer(calls_per_process))
+                    Packer(calls_per_process, spare=spare))
 
 
 @contextlib.contextmanager
@@ -142,9 +146,16 @@ def _run(engine: Engine, campaign_id: int, account: Account, concurrency: int,
         return [planned.plan_of(retry, account)]
 
     crashed: list[CrashedCall] = []
+
+    async def dial_all() -> list[CallResult]:
+        await packer.warm_up(-(-min(concurrency, len(plans)) // packer.per_process))
+        try:
+            return await run_calls(plans, concurrency, store, dialer=dial, crashed=crashed, gates=gates, quiet=quiet)
+        finally:
+            await packer.close()
+
     try:
-        results = asyncio.run(run_calls(plans, concurrency, store, dialer=dial, crashed=crashed, gates=gates,
-                                        quiet=quiet))
+        results = asyncio.run(dial_all())
     except BaseException:
         repo.finish_campaign(engine, campaign_id, status="interrupted")
         raise

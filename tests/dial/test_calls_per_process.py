@@ -5,6 +5,7 @@ every one of its calls `crashed_after_invite` with the audio it had, and none is
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -87,19 +88,9 @@ def test_the_packer_puts_calls_that_start_together_into_one_process(sipp_uas, tm
     assert 0 == sipp.wait(timeout=30)
 
 
-def _worker_pids(call_key: str) -> list[int]:
-    """Dialer worker processes whose command line names `call_key`."""
-    found = []
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            cmdline = (proc / "cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if b"mystery.dial.worker" in cmdline and call_key.encode() in cmdline:
-            found.append(int(proc.name))
-    return found
+def _dialer_pid(journal: Path) -> int:
+    """The dialer process a call's journal names (its first line: the call's start)."""
+    return int(json.loads(journal.read_text().splitlines()[0])["start"]["pid"])
 
 
 def test_a_dialer_process_killed_mid_call_leaves_each_of_its_calls_crashed_after_invite(sipp_uas,
@@ -131,7 +122,7 @@ calls:
             journals = sorted((tmp_path / "recordings").rglob(".*.journal.jsonl"))
             if len(journals) == calls and all('"200"' in j.read_text() for j in journals):
                 time.sleep(3.0)
-                pids = {pid for j in journals for pid in _worker_pids(j.name[1:].removesuffix(".journal.jsonl"))}
+                pids = {_dialer_pid(j) for j in journals}
                 for pid in pids:
                     os.kill(pid, signal.SIGKILL)
                     killed.append(pid)
@@ -173,3 +164,26 @@ def test_a_process_that_dies_before_its_invites_leaves_calls_to_dial_again(tmp_p
     assert 2 == len(outcomes)
     assert all(not isinstance(o, CallResult | DialerCrashed) for o in outcomes), outcomes
     assert all("missing.wav" in str(o) for o in outcomes)
+
+
+def test_warm_dialers_place_their_calls_and_the_idle_ones_end_with_the_packer(sipp_uas, tmp_path: Path) -> None:
+    sipp = sipp_uas("uas_answer.xml", calls=2, RING_MS=100, ANSWER_MS=100)
+    steps = (Step("hangup", on="answered", offset_s=1.0),)
+    plans = [CallPlan(uri=sipp.uri, steps=steps, recordings_dir=str(tmp_path / "recordings"), call_id=f"warm-{n}",
+                      max_seconds=30) for n in range(2)]
+    pids: list[int] = []
+
+    async def dial_all() -> tuple[list[CallResult], list[int]]:
+        packer = Packer(2, spare=1)
+        await packer.warm_up()
+        warm = [(await task).pid for task in packer.pool]
+        results = await asyncio.gather(*(packer.dial(p, pids.append) for p in plans))
+        idle = [(await task) for task in packer.pool]    # the spare started for the next calls
+        await packer.close()
+        assert all(proc.returncode == 0 for proc in idle)   # no call came: it ended without one
+        return list(results), warm
+
+    results, warm = asyncio.run(dial_all())
+    assert ["answered", "answered"] == [r.outcome for r in results]
+    assert warm == sorted(set(pids))          # both calls went to the process started before them
+    assert 0 == sipp.wait(timeout=30)
