@@ -381,7 +381,7 @@ class Session:
             yield
         ticks.append(rec_stopped)         # a clock still behind at the end lost those frames too
         gaps = clock_gaps(ticks)
-        duration = interleave(caller_wav, callee_wav, final, gaps)
+        duration = interleave(caller_wav, callee_wav, final, gaps, min_s=ticks[-1] - ticks[0])
         caller_wav.unlink(missing_ok=True)
         callee_wav.unlink(missing_ok=True)
 

@@ -41,7 +41,7 @@ def check_lines(plan: CallPlan, where: str = "steps[{index}].value") -> None:
 def prepare_lines(plan: CallPlan, workdir: Path) -> dict:
     """Every `say` step as an 8 kHz WAV (text rendered by espeak-ng), keyed by step index."""
     from mystery.dial.session import Line
-    from mystery.dial.speech import render_text, to_telephone_wav, wav_seconds
+    from mystery.dial.speech import cached_text, to_telephone_wav, wav_seconds
 
     lines = {}
     for index, step in enumerate(plan.steps):
@@ -50,7 +50,7 @@ def prepare_lines(plan: CallPlan, workdir: Path) -> dict:
         if say_is_file(step.value):
             wav = to_telephone_wav(Path(step.value), workdir / f"line{index}.wav")
         else:
-            wav = render_text(step.value, workdir / f"line{index}.wav", voice=plan.voice)
+            wav = cached_text(step.value, workdir / f"line{index}.wav", voice=plan.voice)
         lines[index] = Line(wav, wav_seconds(wav))
     return lines
 
