@@ -7,6 +7,9 @@ timing error against SIPp's own trace (the dialer's time to answer against SIPp'
 -> 200 OK sent, p50 / p95 / max), recording completeness (WAV length against the call's length),
 CPU seconds per call (all dialer processes) and the largest dialer process's memory, with the
 p95 timing error as a ratio to the first level's (the baseline measured in the same run).
+Dialer and SIPp stamp the same wall clock, so the error splits into its two sides: how late SIPp read
+the INVITE after the dialer stamped it (`sipp_invite_late_ms`: the reference's own lateness) and how
+late the dialer read the 200 OK after SIPp stamped it (`dialer_200_late_ms`).
 
 `--calls-per-process 1 4` runs every level once per mode (1: a dialer process per call; 4: up to 4
 calls in one process, mystery.dial.runner.Packer), and `--pool cold warm` once started as the calls are
@@ -30,6 +33,7 @@ import sys
 import tempfile
 import time
 import wave
+from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -67,6 +71,13 @@ async def dial_all(plans: list[CallPlan], per_process: int, warm: bool) -> tuple
     return results, crashes
 
 
+def spread(values: list[float]) -> dict[str, float | None]:
+    """min / p50 / p95 / max, in the unit given, to 0.1 (a side's lateness is negative when the other side
+    stamped late: the dialer stamps its INVITE just after sending it)."""
+    return {"min": round(min(values), 1) if values else None, "p50": round(percentile(values, 0.5), 1),
+            "p95": round(percentile(values, 0.95), 1), "max": round(max(values), 1) if values else None}
+
+
 def level(calls: int, work: Path, per_process: int = 1, warm: bool = False) -> dict[str, object]:
     trace = work / "sipp" / "messages.log"
     sipp, port = start_sipp(work / "sipp", calls, trace)
@@ -91,13 +102,16 @@ def level(calls: int, work: Path, per_process: int = 1, warm: bool = False) -> d
             invite.setdefault(m.call_id, m.t)
         elif m.code == 200 and m.sent:
             ok.setdefault(m.call_id, m.t)
-    errors, complete = [], []
+    errors, complete, sipp_late, dialer_late = [], [], [], []
     for result in results:
         if not isinstance(result, CallResult):
             continue
         key, tta = result.call_id, result.time_to_answer_s
         if tta is not None and key in invite and key in ok:
             errors.append(abs(tta - (ok[key] - invite[key])) * 1000)
+            sent = datetime.fromisoformat(result.started_at.replace("Z", "+00:00")).timestamp()
+            sipp_late.append((invite[key] - sent) * 1000)
+            dialer_late.append((sent + tta - ok[key]) * 1000)
         if result.recording and result.duration_s:
             with wave.open(result.recording) as w:
                 complete.append(w.getnframes() / w.getframerate() / (result.duration_s - result.recording_offset_s))
@@ -105,6 +119,7 @@ def level(calls: int, work: Path, per_process: int = 1, warm: bool = False) -> d
     return {"at_once": calls, "calls_per_process": per_process, "pool": "warm" if warm else "cold", "stored": len(results), "crashes": len(crashes),
             "timing_error_ms": {"p50": round(percentile(errors, 0.5), 1), "p95": round(percentile(errors, 0.95), 1),
                                 "max": round(max(errors), 1) if errors else None},
+            "sipp_invite_late_ms": spread(sipp_late), "dialer_200_late_ms": spread(dialer_late),
             "recording_complete_min": round(min(complete), 3) if complete else None,
             "cpu_s_per_call": round(cpu / max(1, calls), 3), "max_dialer_rss_mb": round(after.ru_maxrss / 1024, 1),
             "rss_mb_per_call": round(after.ru_maxrss / 1024 / per_process, 1),
@@ -113,7 +128,8 @@ def level(calls: int, work: Path, per_process: int = 1, warm: bool = False) -> d
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--levels", type=int, nargs="+", default=[10, 25, 50, 100])
+    parser.add_argument("--levels", "--at-once", type=int, nargs="+", default=[10, 25, 50, 100],
+                        help="calls placed at once, one run per level")
     parser.add_argument("--calls-per-process", type=int, nargs="+", default=[1], metavar="N",
                         help="modes to compare (1 to 4 calls per dialer process), each at every level")
     parser.add_argument("--pool", nargs="+", choices=["cold", "warm"], default=["cold"],
@@ -144,12 +160,13 @@ def main() -> None:
 
 def print_table(rows: list[dict[str, object]]) -> None:
     """The rows side by side, one line per level and mode."""
-    print("at once | calls/process | pool | stored | crashes | timing error p50/p95/max ms | shortest rec/call | "
-          "CPU s/call | dialer RSS MB | s")
+    print("at once | calls/process | pool | stored | crashes | timing error p50/p95/max ms | SIPp late on INVITE "
+          "p95 | dialer late on 200 p95 | shortest rec/call | CPU s/call | dialer RSS MB | s")
     for r in rows:
         t = r["timing_error_ms"]
         print(f"{r['at_once']} | {r['calls_per_process']} | {r['pool']} | {r['stored']} | {r['crashes']} | "
-              f"{t['p50']} / {t['p95']} / {t['max']} | {r['recording_complete_min']} | {r['cpu_s_per_call']} | "  # type: ignore[index]
+              f"{t['p50']} / {t['p95']} / {t['max']} | {r['sipp_invite_late_ms']['p95']} | "  # type: ignore[index]
+              f"{r['dialer_200_late_ms']['p95']} | {r['recording_complete_min']} | {r['cpu_s_per_call']} | "  # type: ignore[index]
               f"{r['max_dialer_rss_mb']} | {r['seconds']}")
 
 
