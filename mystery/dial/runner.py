@@ -240,9 +240,8 @@ class Packer:
         """End the warm workers no call took (their stdin closes with no plan: they exit 0)."""
         pool, self.pool = self.pool, []
         for task in pool:
-            proc = await task
-            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-                await proc.communicate(b"")
+            with contextlib.suppress(OSError):   # one that could not start, or died meanwhile
+                await (await task).communicate(b"")
 
     async def dial(self, plan: CallPlan, on_spawn: Callable[[int], None] | None = None) -> CallResult:
         """The call's result, placed in a process with the calls that came with it."""

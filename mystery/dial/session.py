@@ -43,6 +43,8 @@ from mystery.scenario.plan import CallPlan
 
 DISCONNECT_WAIT_S = 5.0
 QUIET_BEFORE_HANGUP_S = 0.04
+QUIET_TICKS = 3         # bridge ticks after the players' disconnection before the hang-up
+QUIET_MAX_WAIT_S = 1.0  # a bridge clock that stopped ticking does not hold the hang-up longer
 
 
 # pjsip's compiled receive buffer (PJSIP_MAX_PKT_LEN) in the PyPI pjsua2 2.15 wheel: a longer message
@@ -129,6 +131,8 @@ class Session:
         self.recorders: tuple[Any, ...] = ()  # keeps the recorders alive during the call
         self.local_hangup = ""
         self.hangup_due: float | None = None   # when the BYE/CANCEL goes, once our players have gone quiet
+        self.quiet_from_tick = 0                # the bridge tick count when they were disconnected
+        self.ticks: Any = ()                    # the level tap's tick times (the bridge clock's progress)
         self.call_ids: set[str] = {plan.call_id}   # every leg's SIP Call-ID (its messages in a shared log)
         self.stop_requested = False     # set by the worker's SIGTERM/SIGINT handler
 
@@ -293,6 +297,7 @@ class Session:
         for event in self.events:   # what came before the call (REGISTER)
             self.journal.event(*event)
         clock, caller_rec, callee_rec, tap = start_recording(self.ep, caller_wav, callee_wav)
+        self.ticks = tap.ticks
         self.held.append(tap)
         rec_started = time.time()
         self.journal.mark("rec_started", rec_started)
@@ -331,7 +336,7 @@ class Session:
             while tap.levels:
                 self.listener.feed(*tap.levels.popleft())
             if hung_up_at is not None:
-                if self.hangup_due is not None and now >= self.hangup_due:
+                if self.hangup_due is not None and self._quiet_done(now):
                     self._send_hangup(now)
                 if now - hung_up_at > DISCONNECT_WAIT_S:
                     break
@@ -430,7 +435,7 @@ class Session:
             am = self.call.getAudioMedia(media.index)
             am.startTransmit(callee_rec)
             am.startTransmit(tap)
-            for player in self.players:
+            for player in self.players if not self.local_hangup else ():   # quieted for the hang-up
                 player.startTransmit(am)
             first = self.call_media is None
             self.call_media = am
@@ -495,8 +500,16 @@ class Session:
         self.note(now, kind, None, reason)
         if self._quiet_before_hangup():
             self.hangup_due = now + QUIET_BEFORE_HANGUP_S   # the loop sends it (other sessions go on meanwhile)
+            self.quiet_from_tick = len(self.ticks)
         else:
             self._send_hangup(now)
+
+    def _quiet_done(self, now: float) -> bool:
+        """The bridge has ticked QUIET_TICKS times since our players were disconnected (a starved clock
+        thread applies the change late), and QUIET_BEFORE_HANGUP_S has passed; or it stopped ticking."""
+        assert self.hangup_due is not None
+        ticked = len(self.ticks) - self.quiet_from_tick >= QUIET_TICKS
+        return now >= self.hangup_due and (ticked or now >= self.hangup_due + QUIET_MAX_WAIT_S)
 
     def _send_hangup(self, now: float) -> None:
         self.hangup_due = None
@@ -514,8 +527,8 @@ class Session:
         return self.transfers.live_legs(unique)
 
     def _quiet_before_hangup(self) -> bool:
-        """Stop our players feeding the call's stream; True when the bridge needs two ticks to apply it
-        before the hang-up (QUIET_BEFORE_HANGUP_S).
+        """Stop our players feeding the call's stream; True when the bridge must apply it before the hang-up
+        (QUIET_TICKS of its ticks, and QUIET_BEFORE_HANGUP_S: a clock thread starved on busy cores ticks late).
 
         pjsip 2.15 applies conference changes late: a stream torn down by the hang-up could still be
         fed a frame by the bridge, whose send on the closed RTP socket aborts the process (an assertion
