@@ -6,6 +6,7 @@ each call sends DTMF at 0.5 s, says a line at 1.0 s and hangs up at 2.5 s after 
 
     python benchmarks/stress_dialer.py --calls 500 --concurrency 50      # the acceptance run
     python benchmarks/stress_dialer.py --calls 100 --concurrency 20 --json out.json
+    python benchmarks/stress_dialer.py --calls 500 --concurrency 50 --calls-per-process 4   # warm, 4 a process
 
 Run it alone on the machine: CPU contention changes the crash rate (more preemption in the bridge
 thread) and SIP timings. Prints one JSON object: calls, crashes, stored results and outcomes.
@@ -29,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from mystery.dial import CallPlan, Step, run_call_async  # noqa: E402
-from mystery.dial.runner import DialerCrashed  # noqa: E402
+from mystery.dial.runner import DialerCrashed, Packer  # noqa: E402
 
 SCENARIO = ROOT / "tests" / "dial" / "scenarios" / "uas_answer.xml"
 SIPP_PCAPS = Path("/usr/share/sip-tester")  # holds g711a.pcap, which the scenario plays as pcap/g711a.pcap
@@ -62,20 +63,26 @@ def start_sipp(workdir: Path, calls: int, trace: Path | None = None) -> tuple[su
     return process, port
 
 
-async def dial_all(plans: list[CallPlan], concurrency: int) -> tuple[list[object], list[str]]:
-    """Every plan dialled once (a crashed call is never re-dialled: it may have rung), `concurrency` at once."""
+async def dial_all(plans: list[CallPlan], concurrency: int, per_process: int = 0) -> tuple[list[object], list[str]]:
+    """Every plan dialled once (a crashed call is never re-dialled: it may have rung), `concurrency` at once;
+    with `per_process`, through warm dialer processes of up to that many calls (mystery.dial.runner.Packer)."""
     gate = asyncio.Semaphore(concurrency)
     results: list[object] = []
     crashes: list[str] = []
+    packer = Packer(per_process, spare=min(8, -(-concurrency // per_process))) if per_process else None
+    if packer is not None:
+        await packer.warm_up(-(-concurrency // per_process))
 
     async def one(plan: CallPlan) -> None:
         async with gate:
             try:
-                results.append(await run_call_async(plan))
+                results.append(await (packer.dial(plan) if packer is not None else run_call_async(plan)))
             except DialerCrashed as error:
                 crashes.append(f"{plan.call_id}: {str(error)[-1500:]}")
 
     await asyncio.gather(*(one(plan) for plan in plans))
+    if packer is not None:
+        await packer.close()
     return results, crashes
 
 
@@ -83,6 +90,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--calls", type=int, default=100)
     parser.add_argument("--concurrency", type=int, default=20)
+    parser.add_argument("--calls-per-process", type=int, default=0, metavar="N",
+                        help="dial through warm dialer processes of up to N calls (default: a cold process per call)")
     parser.add_argument("--json", help="also write the results to this file")
     args = parser.parse_args()
     if not shutil.which("sipp"):
@@ -97,14 +106,14 @@ def main() -> None:
                           call_id=f"stress-{n:04d}", max_seconds=60) for n in range(args.calls)]
         started = time.perf_counter()
         try:
-            results, crashes = asyncio.run(dial_all(plans, args.concurrency))
+            results, crashes = asyncio.run(dial_all(plans, args.concurrency, args.calls_per_process))
         finally:
             sipp.kill()
             sipp.wait()
         seconds = time.perf_counter() - started
         orphans = sorted(p.name for p in (work / "recordings").glob(".*.wav"))
     outcomes = Counter(getattr(r, "outcome", "?") for r in results)
-    report = {"calls": args.calls, "concurrency": args.concurrency, "results": len(results),
+    report = {"calls": args.calls, "concurrency": args.concurrency, "calls_per_process": args.calls_per_process, "results": len(results),
               "crashes": len(crashes), "crash_rate": round(len(crashes) / args.calls, 4),
               "outcomes": dict(outcomes), "orphaned_temporaries": len(orphans), "seconds": round(seconds, 1),
               "crash_samples": crashes[:5]}

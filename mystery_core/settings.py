@@ -48,6 +48,13 @@ Whole = Annotated[int, PlainValidator(lambda value: whole_number(value, "int", t
 Items = Annotated[tuple[str, ...], BeforeValidator(_items)]
 
 
+def _calls_per_process(value: Any) -> int:
+    number = whole_number(value, "int", text=True)
+    if not 1 <= number <= 4:
+        raise Invalid(f"expected 1 to 4 (pjsua2 places at most 4 calls in one process), got {number}")
+    return number
+
+
 class _Section(Schema):
     unknown_key: ClassVar[str] = "unknown setting (known: {known})"
 
@@ -70,6 +77,9 @@ class SipSettings(_Section):
         "SRTP (SDES) for the media: off, optional (offered, RTP accepted) or mandatory", "off")
     tls_ca_file: str = _help("CA certificates (PEM) that sign the trunk's TLS certificate; empty: the "
                              "system's", "")
+    calls_per_process: Annotated[int, PlainValidator(_calls_per_process)] = _help(
+        "Calls placed together in one dialer process, 1 to 4 (pjsua2's limit): fewer processes to start and poll "
+        "(docs/scenarios.md, how many calls at once), but a crash of a process takes all its calls", 4)
     trunk_agent: str = _help("Text in the Server or User-Agent header of the trunk's own answers: its 403 and "
                              "503 pause a campaign instead of counting against a hotel's line", "")
 

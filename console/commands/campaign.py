@@ -83,7 +83,7 @@ def dial_scenario(settings: Settings, scenario: Scenario, name: str, concurrency
         return run_scenario(open_store(settings.database_url), scenario, name, concurrency,
                             Path(settings.recordings_dir), account_from_settings(settings.sip),
                             on_start=on_start, progress=progress, analyse=analyse_between_calls(settings, console),
-                            quiet_s=quiet_s)
+                            quiet_s=quiet_s, calls_per_process=settings.sip.calls_per_process)
 
     return with_progress(dial, concurrency, console)
 
@@ -97,7 +97,8 @@ def dial_stored(settings: Settings, engine: Engine, campaign_name: str, concurre
     campaign_id, _ = with_progress(
         lambda on_start, progress: run_campaign(
             engine, row["id"], account_from_settings(settings.sip), concurrency, on_start, progress,
-            analyse=analyse_between_calls(settings, console), quiet_s=quiet_s),
+            analyse=analyse_between_calls(settings, console), quiet_s=quiet_s,
+            calls_per_process=settings.sip.calls_per_process),
         concurrency, console)
     return campaign_id
 

@@ -10,8 +10,11 @@ from __future__ import annotations
 import gc
 import socket
 from dataclasses import dataclass
+from typing import Any
 
 import pjsua2 as pj
+
+from mystery.scenario.plan import Account
 
 MAX_CALLS_PER_PROCESS = 4
 
@@ -32,6 +35,8 @@ class EndpointOptions:
     tls_ca_file: str = ""           # CA list for verifying a TLS far end; "" = the system's bundle
 
 
+SRTP_USE = {"off": pj.PJMEDIA_SRTP_DISABLED, "optional": pj.PJMEDIA_SRTP_OPTIONAL,
+            "mandatory": pj.PJMEDIA_SRTP_MANDATORY}
 TRANSPORTS = {"udp": pj.PJSIP_TRANSPORT_UDP, "tcp": pj.PJSIP_TRANSPORT_TCP, "tls": pj.PJSIP_TRANSPORT_TLS}
 SYSTEM_CA_FILE = "/etc/ssl/certs/ca-certificates.crt"
 
@@ -108,6 +113,30 @@ def create_endpoint(options: EndpointOptions) -> tuple[pj.Endpoint, int, pj.Tran
     media.boundAddress = options.bind_ip
     media.publicAddress = options.bind_ip
     return ep, sip_port, media
+
+
+def account_config(a: Account, sip_port: int, media: pj.TransportConfig) -> Any:
+    """The process's pjsua2 account for the plan's `account` (registrar, credentials, proxy, SRTP)."""
+    ac = pj.AccountConfig()
+    host = a.registrar.split(":", 1)[1] if a.registrar.startswith("sip") else a.registrar
+    if a.caller_id:
+        ac.idUri = a.caller_id
+    elif a.username and host:
+        ac.idUri = f"sip:{a.username}@{host.split(';')[0]}"
+    else:
+        ac.idUri = f"sip:mystery@{a.bind_ip}:{sip_port}"
+    if a.registrar:
+        ac.regConfig.registrarUri = with_transport(a.registrar, a.transport)
+        ac.regConfig.registerOnAdd = True
+        ac.regConfig.retryIntervalSec = 0
+    if a.username:
+        ac.sipConfig.authCreds.append(pj.AuthCredInfo("digest", a.realm or "*", a.username, 0, a.password))
+    if a.outbound_proxy:
+        ac.sipConfig.proxies.append(with_transport(a.outbound_proxy, a.transport))
+    ac.mediaConfig.transportConfig = media
+    ac.mediaConfig.srtpUse = SRTP_USE[a.srtp]
+    ac.mediaConfig.srtpSecureSignaling = 0   # SDES keys are offered over any transport (tls keeps them secret)
+    return ac
 
 
 def set_codec_order(ep: pj.Endpoint, codecs: tuple[str, ...]) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 import wave
 from pathlib import Path
 from typing import IO, Any
@@ -138,6 +139,30 @@ def salvage(plan: CallPlan, reason: str) -> CallResult | None:
         extra={"end_reason": "crashed", "crash": reason[:2000], "recording_partial": bool(recording),
                "recording_s": None if seconds is None else round(seconds, 3)},
     )
+
+
+def hand_over(plan: CallPlan, pid: int) -> None:
+    """Before a runner gives `plan` to the already running dialer `pid` (a warm one, whose command line names
+    no call): a journal that names it, so a runner stopped from here on finds the dialer still on the call
+    (mystery.pipeline.adopt) and never dials it a second time. The dialer's own journal replaces it."""
+    Journal(journal_path(plan), {"pid": pid, "opened": time.time()}).close()
+
+
+def dialer_pid(plan: CallPlan) -> int | None:
+    """The dialer process its journal names, if any."""
+    try:
+        start, _ = _read(journal_path(plan))
+    except OSError:
+        return None
+    return int(start["pid"]) if isinstance(start.get("pid"), int) else None
+
+
+def placed(plan: CallPlan) -> bool:
+    """The call's journal says its INVITE was about to go (or went): the far end may have rung."""
+    try:
+        return '"placing"' in journal_path(plan).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
 
 
 def discard(plan: CallPlan) -> None:

@@ -35,12 +35,14 @@ def _fill(samples: array, gaps: list[tuple[int, int]], frame: int) -> array:
 
 
 def interleave(caller: Path, callee: Path, target: Path, gaps: list[tuple[int, int]] | None = None,
-               frame_s: float = 0.02) -> float:
+               frame_s: float = 0.02, min_s: float = 0.0) -> float:
     """Write `target` (stereo, caller left) from two mono WAVs; returns its duration in seconds.
 
     `gaps` (from `clock_gaps`) put back, as silence, the frames a starved bridge clock skipped,
-    so the file keeps wall-clock time. The shorter input is padded with silence at the end.
-    The file appears atomically (tmp + rename).
+    so the file keeps wall-clock time. The shorter input is padded with silence at the end, and both
+    up to `min_s` (the wall time the recorders ran: a clock still behind when they stopped, by less
+    than a gap `clock_gaps` counts, never produced those last frames). The file appears atomically
+    (tmp + rename).
     """
     left, rate = _samples(caller)
     right, rate_right = _samples(callee)
@@ -48,7 +50,7 @@ def interleave(caller: Path, callee: Path, target: Path, gaps: list[tuple[int, i
         raise ValueError(f"sample rates differ: {rate} vs {rate_right}")
     frame = round(rate * frame_s)
     left, right = _fill(left, gaps or [], frame), _fill(right, gaps or [], frame)
-    frames = max(len(left), len(right))
+    frames = max(len(left), len(right), round(min_s * rate))
     left.extend([0] * (frames - len(left)))
     right.extend([0] * (frames - len(right)))
     stereo = array("h", bytes(4 * frames))

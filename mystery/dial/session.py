@@ -1,10 +1,11 @@
 """One outbound call with pjsua2: the dialer's only pjsua2 code (besides mystery.dial.endpoint).
 
 Runs in a worker process (`python -m mystery.dial.worker`), never in the orchestrator: one
-Endpoint per process, polled from the main thread (`threadCnt=0`, `mainThreadOnly`), so
+Endpoint per process (shared by up to 4 sessions, mystery.dial.calls), polled from the main thread (`threadCnt=0`, `mainThreadOnly`), so
 callbacks run inside `libHandleEvents` and their `time.time()` stamps are within ~1 ms of the
 wire (sip_recipes.md). Callbacks only record facts; the loop decides, using the pure modules
-`steps`, `listen` and `outcome`.
+`steps`, `listen` and `outcome`. The loop is a generator (`call_steps`) that yields wherever it waits for
+pjsip, so one process can poll its endpoint once and step every session it holds.
 
 Recording: two mono recorders (caller, callee) created together and both fed by the null
 sound device, so they tick from the same conference frame and stay aligned; merged into one
@@ -14,13 +15,13 @@ stereo WAV at the end (left caller, right callee).
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import datetime as dt
 import gc
 import os
 import re
 import sys
 import time
+from collections.abc import Generator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,30 +29,28 @@ from typing import Any
 import pjsua2 as pj
 
 from mystery.dial.bridge import disconnect, start_recording
-from mystery.dial.endpoint import EndpointOptions, create_endpoint, destroy_endpoint, with_transport
+from mystery.dial.endpoint import with_transport
 from mystery.dial.journal import Journal, journal_path
 from mystery.dial.listen import Listener
 from mystery.dial.outcome import MAX_REDIRECTS, CallFacts, judge
 from mystery.dial.recording import clock_gaps, interleave
 from mystery.dial.runner import PLACING_MARK
-from mystery.dial.siplog import wire_messages
 from mystery.dial.sipmsg import has_to_tag, header_value, redirect_of, uri_key
 from mystery.dial.steps import StepRunner
 from mystery.dial.transfer import Transfers
 from mystery.records import CallResult, sip_events, utc_iso
 from mystery.scenario.plan import CallPlan
-from mystery_core.errors import InputError
 
-POLL_MS = 5             # libHandleEvents wakes early on packets; 5 ms bounds timer lateness
-REGISTER_WAIT_S = 10.0
 DISCONNECT_WAIT_S = 5.0
+QUIET_BEFORE_HANGUP_S = 0.04
+QUIET_TICKS = 3         # bridge ticks after the players' disconnection before the hang-up
+QUIET_MAX_WAIT_S = 1.0  # a bridge clock that stopped ticking does not hold the hang-up longer
 
 
 # pjsip's compiled receive buffer (PJSIP_MAX_PKT_LEN) in the PyPI pjsua2 2.15 wheel: a longer message
 # over UDP arrives cut to exactly this many bytes (docs/dialer.md)
 MAX_SIP_MESSAGE_BYTES = 4000
-SRTP_USE = {"off": pj.PJMEDIA_SRTP_DISABLED, "optional": pj.PJMEDIA_SRTP_OPTIONAL,
-            "mandatory": pj.PJMEDIA_SRTP_MANDATORY}
+Steps = Generator[None, None, CallResult]   # a session's call: yields whenever it waits for pjsip
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,17 +84,20 @@ class _Call(pj.Call):
         return self.session.on_redirected(message, str(prm.targetUri))
 
 
-class _Account(pj.Account):
-    def __init__(self, session: Session) -> None:
+class Account(pj.Account):
+    """The process's one account: every session it holds hears its registration."""
+
+    def __init__(self, sessions: list[Session]) -> None:
         super().__init__()
-        self.session = session
+        self.sessions = sessions
 
     def onRegState(self, prm: Any) -> None:  # noqa: N802
-        self.session.on_reg_state(prm)
+        for session in self.sessions:
+            session.on_reg_state(prm)
 
 
 class Session:
-    """Places one call per `CallPlan` and returns its CallResult."""
+    """Places one call per `CallPlan` and returns its CallResult (run by mystery.dial.calls)."""
 
     def __init__(self, plan: CallPlan, lines: dict[int, Line]) -> None:
         self.plan = plan
@@ -128,6 +130,10 @@ class Session:
         self.journal: Journal | None = None   # the events on disk as they happen (a crash loses none)
         self.recorders: tuple[Any, ...] = ()  # keeps the recorders alive during the call
         self.local_hangup = ""
+        self.hangup_due: float | None = None   # when the BYE/CANCEL goes, once our players have gone quiet
+        self.quiet_from_tick = 0                # the bridge tick count when they were disconnected
+        self.ticks: Any = ()                    # the level tap's tick times (the bridge clock's progress)
+        self.call_ids: set[str] = {plan.call_id}   # every leg's SIP Call-ID (its messages in a shared log)
         self.stop_requested = False     # set by the worker's SIGTERM/SIGINT handler
 
     # --- callbacks: record facts only -----------------------------------------------------
@@ -190,6 +196,7 @@ class Session:
     def on_call_state(self, call: Any) -> None:
         t = time.time()
         info = call.getInfo()
+        self.call_ids.add(info.callIdString)
         self.note(t, "state", info.lastStatusCode or None, info.stateText)
         if self.transfers is not None and self.transfers.hops:
             action = self.transfers.on_state(call, t, info.state == pj.PJSIP_INV_STATE_CONFIRMED,
@@ -257,69 +264,15 @@ class Session:
         self.reg_status, self.reg_reason = int(prm.code), str(prm.reason)
         self.note(t, "REGISTER", int(prm.code), str(prm.reason))
 
-    # --- setup ------------------------------------------------------------------------------
-
-    def _account_config(self, sip_port: int, media: Any) -> Any:
-        a = self.plan.account
-        ac = pj.AccountConfig()
-        host = a.registrar.split(":", 1)[1] if a.registrar.startswith("sip") else a.registrar
-        if a.caller_id:
-            ac.idUri = a.caller_id
-        elif a.username and host:
-            ac.idUri = f"sip:{a.username}@{host.split(';')[0]}"
-        else:
-            ac.idUri = f"sip:mystery@{a.bind_ip}:{sip_port}"
-        if a.registrar:
-            ac.regConfig.registrarUri = with_transport(a.registrar, a.transport)
-            ac.regConfig.registerOnAdd = True
-            ac.regConfig.retryIntervalSec = 0
-        if a.username:
-            ac.sipConfig.authCreds.append(pj.AuthCredInfo("digest", a.realm or "*", a.username, 0, a.password))
-        if a.outbound_proxy:
-            ac.sipConfig.proxies.append(with_transport(a.outbound_proxy, a.transport))
-        ac.mediaConfig.transportConfig = media
-        ac.mediaConfig.srtpUse = SRTP_USE[a.srtp]
-        ac.mediaConfig.srtpSecureSignaling = 0   # SDES keys are offered over any transport (tls keeps them secret)
-        return ac
-
-    def _pump(self, ms: int = POLL_MS) -> None:
-        self.ep.libHandleEvents(ms)
-
-    def _register(self) -> bool:
-        deadline = time.time() + REGISTER_WAIT_S
-        while time.time() < deadline:
-            self._pump()
-            if self.reg_status is not None and self.reg_status >= 200:
-                return 200 <= self.reg_status < 300
-        self.reg_reason = self.reg_reason or "no response to REGISTER"
-        return False
-
     # --- the call -----------------------------------------------------------------------------
 
-    def run(self, log_file: Path) -> CallResult:
-        """Place the call; pjsip's message log goes to `log_file` and becomes `extra.sip_messages`."""
-        plan, account = self.plan, self.plan.account
-        options = EndpointOptions(bind_ip=account.bind_ip, sip_port=account.port, rtp_port=account.rtp_port,
-                                  codecs=tuple(account.codecs), log_file=str(log_file), log_level=4,
-                                  transport=account.transport, tls_ca_file=account.tls_ca_file)
-        try:
-            self.ep, sip_port, media = create_endpoint(options)
-        except OSError as error:
-            raise InputError("sip.port", None, f"{error} (is another process using it?)") from None
-        recordings = Path(plan.recordings_dir)
+    def call_steps(self, recordings: Path, registered: bool = True) -> Steps:
+        """The call, one poll of the endpoint per `yield`; returns its result. `registered`: False when the
+        process's REGISTER failed (the result then says so, and nothing is dialled)."""
+        if not registered:
+            return self._registration_failed()
         recordings.mkdir(parents=True, exist_ok=True)
-        acc = self.acc = _Account(self)
-        self.held.append(acc)
-        try:
-            acc.create(self._account_config(sip_port, media))
-            if account.registrar and not self._register():
-                result = self._registration_failed()
-            else:
-                result = self._call(acc, recordings)
-        finally:
-            self._shutdown(acc)
-        wire = wire_messages(log_file, self.t_invite or time.time())
-        return dataclasses.replace(result, extra={**result.extra, "sip_messages": wire})
+        return (yield from self._call(self.acc, recordings))
 
     def _registration_failed(self) -> CallResult:
         now = self.t_invite = time.time()
@@ -329,7 +282,7 @@ class Session:
             f"{self.reg_reason}", hangup_by="", events=sip_events(self.events, now),
             extra={"end_reason": "registration_failed"})
 
-    def _call(self, acc: Any, recordings: Path) -> CallResult:
+    def _call(self, acc: Any, recordings: Path) -> Steps:
         plan = self.plan
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
         safe_id = re.sub(r"[^A-Za-z0-9._-]", "_", plan.call_id)[:80]
@@ -339,10 +292,12 @@ class Session:
         caller_wav = recordings / f".{name}.{os.getpid()}.caller.wav"
         callee_wav = recordings / f".{name}.{os.getpid()}.callee.wav"
         self.journal = Journal(journal_path(plan), {"final": str(final), "caller_wav": str(caller_wav),
-                                                     "callee_wav": str(callee_wav), "opened": time.time()})
+                                                     "callee_wav": str(callee_wav), "opened": time.time(),
+                                                     "pid": os.getpid()})
         for event in self.events:   # what came before the call (REGISTER)
             self.journal.event(*event)
         clock, caller_rec, callee_rec, tap = start_recording(self.ep, caller_wav, callee_wav)
+        self.ticks = tap.ticks
         self.held.append(tap)
         rec_started = time.time()
         self.journal.mark("rec_started", rec_started)
@@ -372,7 +327,7 @@ class Session:
         rtp_seen, rtp_count, next_rtp_check = time.time(), -1, 0.0
         hung_up_at: float | None = None
         while self.call is not None and self.disconnected_at is None:
-            self._pump()
+            yield
             now = time.time()
             if self.media_changed:
                 self.media_changed = False
@@ -381,6 +336,8 @@ class Session:
             while tap.levels:
                 self.listener.feed(*tap.levels.popleft())
             if hung_up_at is not None:
+                if self.hangup_due is not None and self._quiet_done(now):
+                    self._send_hangup(now)
                 if now - hung_up_at > DISCONNECT_WAIT_S:
                     break
                 continue
@@ -426,10 +383,10 @@ class Session:
         gc.collect()
         settle = time.time() + 0.2      # let the 200 OK to our BYE (or the ACK) come in
         while time.time() < settle:
-            self._pump()
+            yield
         ticks.append(rec_stopped)         # a clock still behind at the end lost those frames too
         gaps = clock_gaps(ticks)
-        duration = interleave(caller_wav, callee_wav, final, gaps)
+        duration = interleave(caller_wav, callee_wav, final, gaps, min_s=ticks[-1] - ticks[0])
         caller_wav.unlink(missing_ok=True)
         callee_wav.unlink(missing_ok=True)
 
@@ -478,7 +435,7 @@ class Session:
             am = self.call.getAudioMedia(media.index)
             am.startTransmit(callee_rec)
             am.startTransmit(tap)
-            for player in self.players:
+            for player in self.players if not self.local_hangup else ():   # quieted for the hang-up
                 player.startTransmit(am)
             first = self.call_media is None
             self.call_media = am
@@ -541,7 +498,21 @@ class Session:
         else:  # RFC 3261: no CANCEL before a provisional response; pjsip just abandons the INVITE
             kind = "CANCEL_sent" if self.facts.first_response_s is not None else "INVITE_abandoned"
         self.note(now, kind, None, reason)
-        self._quiet_before_hangup()
+        if self._quiet_before_hangup():
+            self.hangup_due = now + QUIET_BEFORE_HANGUP_S   # the loop sends it (other sessions go on meanwhile)
+            self.quiet_from_tick = len(self.ticks)
+        else:
+            self._send_hangup(now)
+
+    def _quiet_done(self, now: float) -> bool:
+        """The bridge has ticked QUIET_TICKS times since our players were disconnected (a starved clock
+        thread applies the change late), and QUIET_BEFORE_HANGUP_S has passed; or it stopped ticking."""
+        assert self.hangup_due is not None
+        ticked = len(self.ticks) - self.quiet_from_tick >= QUIET_TICKS
+        return now >= self.hangup_due and (ticked or now >= self.hangup_due + QUIET_MAX_WAIT_S)
+
+    def _send_hangup(self, now: float) -> None:
+        self.hangup_due = None
         for leg in self._live_legs():     # after a transfer, a leg still up ends with the call
             try:
                 leg.hangup(pj.CallOpParam())
@@ -555,19 +526,18 @@ class Session:
         unique = [leg for i, leg in enumerate(legs) if leg is not None and all(leg is not o for o in legs[:i])]
         return self.transfers.live_legs(unique)
 
-    def _quiet_before_hangup(self) -> None:
-        """Stop our players feeding the call's stream and give the bridge two ticks to apply it.
+    def _quiet_before_hangup(self) -> bool:
+        """Stop our players feeding the call's stream; True when the bridge must apply it before the hang-up
+        (QUIET_TICKS of its ticks, and QUIET_BEFORE_HANGUP_S: a clock thread starved on busy cores ticks late).
 
         pjsip 2.15 applies conference changes late: a stream torn down by the hang-up could still be
         fed a frame by the bridge, whose send on the closed RTP socket aborts the process (an assertion
         in pj_ioqueue_sendto, about 1 call in 300 at 50 at once).
         """
         if self.call_media is None or not self.players:
-            return
+            return False
         disconnect(tuple(self.players), (self.call_media,))
-        end = time.time() + 0.04
-        while time.time() < end:
-            self._pump(10)
+        return True
 
     def _rtp_packets(self) -> int:
         try:
@@ -575,25 +545,19 @@ class Session:
         except pj.Error:
             return -1
 
-    def _shutdown(self, acc: Any) -> None:
+    def release(self) -> Generator[None, None, None]:
+        """Hang up what is still up (the loop was interrupted) and let go of the call's media; the endpoint
+        itself is destroyed by mystery.dial.calls, after every session's release."""
         if self.call is not None and self.disconnected_at is None:
             for leg in self._live_legs():
                 with contextlib.suppress(pj.Error):
                     leg.hangup(pj.CallOpParam())
             end = time.time() + 0.3
             while time.time() < end:
-                self._pump()
+                yield
         self.recorders = ()
         self.players = []
         self.call_media = None
         self.call = None
         if self.journal is not None:
             self.journal.close()
-        acc.shutdown()
-        gc.collect()
-        destroy_endpoint(self.ep)
-        # libDestroy freed what these wrap; their destructors would call into the destroyed library
-        for obj in self.held:
-            obj.thisown = False
-        self.held.clear()
-

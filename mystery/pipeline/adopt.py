@@ -17,16 +17,17 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from mystery.dial.journal import discard, journal_path, read_result, result_path, salvage
+from mystery.dial.journal import dialer_pid, discard, journal_path, placed, read_result, result_path, salvage
 from mystery.scenario.plan import Account
 from mystery.store import planned
 
 POLL_S = 0.5
 
 
-def worker_alive(call_id: str, host: str) -> bool:
-    """True while a dialer worker on this host is on `call_id` (found by its command line, which names the
-    call: the runner may have died between starting it and writing down its pid)."""
+def worker_alive(call_id: str, host: str, pid: int | None = None) -> bool:
+    """True while a dialer worker on this host is on `call_id`: found by its command line, which names the
+    call (the runner may have died between starting it and writing down its pid), or, for a warm dialer
+    started before its calls were known, by the pid its journal names (`pid`)."""
     if host and host != planned.host_id():
         return False
     wanted = b"\0--call-id\0" + call_id.encode() + b"\0"
@@ -37,25 +38,17 @@ def worker_alive(call_id: str, host: str) -> bool:
             cmdline = (proc / "cmdline").read_bytes()
         except OSError:
             continue
-        if b"mystery.dial.worker" in cmdline and wanted in cmdline + b"\0":
+        if b"mystery.dial.worker" in cmdline and (wanted in cmdline + b"\0" or proc.name == str(pid)):
             return True
     return False
 
 
-def _placing(journal: Path) -> bool:
-    """The journal says the INVITE was about to go (or went): the far end may have rung."""
-    try:
-        return '"placing"' in journal.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return False
-
-
 def adopt(engine: Engine, campaign_id: int, row: dict[str, Any], account: Account,
-          alive: Callable[[str, str], bool] = worker_alive) -> str:
+          alive: Callable[[str, str, int | None], bool] = worker_alive) -> str:
     """Settle one `dialling` row from what its dialer left; returns the row's new state."""
     plan = planned.plan_of(row, account)
     deadline = time.time() + plan.max_seconds + 60
-    while alive(row["call_key"], row["host"]) and time.time() < deadline:
+    while alive(row["call_key"], row["host"], dialer_pid(plan)) and time.time() < deadline:
         time.sleep(POLL_S)     # its call is still on: let it finish
     result = read_result(plan)
     if result is not None:
@@ -65,8 +58,7 @@ def adopt(engine: Engine, campaign_id: int, row: dict[str, Any], account: Accoun
         result_path(plan).unlink(missing_ok=True)
         journal_path(plan).unlink(missing_ok=True)
         return state
-    journal = journal_path(plan)
-    if _placing(journal):
+    if placed(plan):
         partial = salvage(plan, "the runner stopped during the call and its dialer left no result")
         planned.move(engine, plan.call_id, "crashed_after_invite", "its dialer left no result after placing the "
                      "call: kept as far as its journal goes", result=partial, campaign_id=campaign_id)

@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from mystery.dial.runner import DialerCrashed, run_call_async
+from mystery.dial.runner import DialerCrashed, Packer
 from mystery.pipeline.adopt import adopt
 from mystery.pipeline.runner import (
     CampaignRun,
@@ -44,6 +44,7 @@ from mystery.store import planned, repo
 from mystery_core.errors import InputError
 
 CLAIM_RETRY_S = 1.0   # a call whose site is full (calls on other hosts) asks again this often
+MAX_SPARE = 8         # warm dialer processes kept ready for the next calls (about 50 MB each)
 
 
 def run_campaign(
@@ -56,15 +57,21 @@ def run_campaign(
     clock: Callable[[], float] = time.time,
     analyse: Callable[[int], None] | None = None,
     quiet_s: float = 0.0,
+    calls_per_process: int = 1,
 ) -> CampaignRun:
     """Dial the campaign's `planned` calls, first settling the calls a stopped runner left `dialling`
     (mystery.pipeline.adopt). `on_start` is told how many calls are left to dial. On PostgreSQL several
     runners (dialer hosts, MYSTERY_HOST_ID) share a campaign: each call is claimed by one of them; on
     SQLite a second runner is refused. With `analyse` and `quiet_s`, the campaign is analysed whenever no
-    call is on the line and the next is at least `quiet_s` away (a day's calls have ended)."""
+    call is on the line and the next is at least `quiet_s` away (a day's calls have ended). Calls that start
+    together share dialer processes, up to `calls_per_process` each, started warm before their calls
+    (mystery.dial.runner.Packer): the processes for the first calls at once before the first call, then a
+    few spare ones."""
     quiet = Quiet(quiet_s, lambda: analyse(campaign_id)) if analyse is not None and quiet_s > 0 else None
     with _one_runner_on_sqlite(engine):
-        return _run(engine, campaign_id, account, concurrency, on_start, progress, clock, quiet)
+        spare = min(MAX_SPARE, -(-concurrency // calls_per_process))
+        return _run(engine, campaign_id, account, concurrency, on_start, progress, clock, quiet,
+                    Packer(calls_per_process, spare=spare))
 
 
 @contextlib.contextmanager
@@ -85,7 +92,7 @@ def _one_runner_on_sqlite(engine: Engine) -> Iterator[None]:
 
 def _run(engine: Engine, campaign_id: int, account: Account, concurrency: int,
          on_start: Callable[[int], None] | None, progress: Callable[[CallResult], None] | None,
-         clock: Callable[[], float], quiet: Quiet | None) -> CampaignRun:
+         clock: Callable[[], float], quiet: Quiet | None, packer: Packer) -> CampaignRun:
     repo.set_campaign_status(engine, campaign_id, "running")
     here = planned.host_id()
     for row in planned.planned(engine, campaign_id):
@@ -109,7 +116,7 @@ def _run(engine: Engine, campaign_id: int, account: Account, concurrency: int,
                 raise TakenElsewhere(plan.call_id)
             await asyncio.sleep(CLAIM_RETRY_S)
         try:
-            return await run_call_async(plan, on_spawn=lambda pid: planned.set_pid(engine, plan.call_id, pid))
+            return await packer.dial(plan, on_spawn=lambda pid: planned.set_pid(engine, plan.call_id, pid))
         except DialerCrashed as crash:
             if not crash.placed:   # never rang: run_calls may dial it again
                 planned.move(engine, plan.call_id, "planned", f"dialer crashed before the INVITE: {crash}"[:500])
@@ -139,9 +146,16 @@ def _run(engine: Engine, campaign_id: int, account: Account, concurrency: int,
         return [planned.plan_of(retry, account)]
 
     crashed: list[CrashedCall] = []
+
+    async def dial_all() -> list[CallResult]:
+        await packer.warm_up(-(-min(concurrency, len(plans)) // packer.per_process))
+        try:
+            return await run_calls(plans, concurrency, store, dialer=dial, crashed=crashed, gates=gates, quiet=quiet)
+        finally:
+            await packer.close()
+
     try:
-        results = asyncio.run(run_calls(plans, concurrency, store, dialer=dial, crashed=crashed, gates=gates,
-                                        quiet=quiet))
+        results = asyncio.run(dial_all())
     except BaseException:
         repo.finish_campaign(engine, campaign_id, status="interrupted")
         raise
@@ -202,6 +216,7 @@ def dial_scenario(
     seed: int | None = None,
     analyse: Callable[[int], None] | None = None,
     quiet_s: float = 0.0,
+    calls_per_process: int = 1,
 ) -> CampaignRun:
     """Create the campaign `name` in the store with its planned calls, then dial them (`run_campaign`):
     a scheduled scenario's calls at their times on its calendar plan (`now`, `seed`: as for
@@ -229,7 +244,7 @@ def dial_scenario(
     campaign_id = repo.create_campaign(engine, name, scenario.to_json(), scenario.path, scenario.client)
     planned.add_planned(engine, campaign_id, plans, due, sites, policies)
     return run_campaign(engine, campaign_id, account, concurrency, on_start, progress, analyse=analyse,
-                        quiet_s=quiet_s)
+                        quiet_s=quiet_s, calls_per_process=calls_per_process)
 
 
 def campaign_key(name: str) -> str:

@@ -34,8 +34,11 @@ def _journal(tmp_path: Path, call_key: str) -> str:
         return ""
 
 
+@pytest.mark.parametrize("calls_per_process", ["1", "2"])
 def test_a_runner_killed_mid_campaign_resumes_without_dialling_any_call_twice(sipp_uas, tmp_path: Path,
-                                                                               database_url: str) -> None:
+                                                                               database_url: str,
+                                                                               calls_per_process: str) -> None:
+    """With 2 calls per dialer process too: a process that outlives the runner is found by either call id."""
     sipp = sipp_uas("uas_answer.xml", calls=CALLS, timeout_s=300, RING_MS=200, ANSWER_MS=300)
     scenario = tmp_path / "hotel.yaml"
     scenario.write_text(f"""\
@@ -50,7 +53,8 @@ calls:
     steps:
       - {{action: hangup, on: answered, offset_s: 3}}
 """)
-    env = {**dialer_env(tmp_path), "MYSTERY_DATABASE_URL": database_url}
+    env = {**dialer_env(tmp_path), "MYSTERY_DATABASE_URL": database_url,
+           "MYSTERY_SIP_CALLS_PER_PROCESS": calls_per_process}
     command = [sys.executable, "-m", "mystery", "campaign"]
     runner = subprocess.Popen([*command, "run", str(scenario), "--no-analysis"], cwd=tmp_path, env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)

@@ -61,3 +61,14 @@ def test_silence_is_put_back_in_both_channels(tmp_path):
     assert (320 + 320) / 8000 == seconds
     left = list(frames[0::2])
     assert [1] * 160 + [0] * 320 + [1] * 160 == left
+
+
+def test_a_clock_still_behind_when_the_recorders_stopped_is_padded_to_the_wall_time(tmp_path):
+    write(tmp_path / "caller.wav", [1] * 320)      # 40 ms recorded, but the recorders ran for 50 ms of wall time
+    write(tmp_path / "callee.wav", [2] * 320)
+    seconds = interleave(tmp_path / "caller.wav", tmp_path / "callee.wav", tmp_path / "call.wav", min_s=0.05)
+    with wave.open(str(tmp_path / "call.wav")) as w:
+        frames = array("h", w.readframes(w.getnframes()))
+    assert 0.05 == seconds
+    assert [1] * 320 + [0] * 80 == list(frames[0::2])
+    assert [2] * 320 + [0] * 80 == list(frames[1::2])
