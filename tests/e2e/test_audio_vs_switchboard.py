@@ -89,6 +89,7 @@ def test_audio_analysis_matches_ground_truth(analysed) -> None:  # type: ignore[
              "tth_abs_error_p50_s": round(float(np.percentile(errors, 50)), 3) if len(errors) else None,
              "tth_abs_error_p95_s": round(float(np.percentile(errors, 95)), 3) if len(errors) else None,
              "tth_abs_error_max_s": round(float(errors.max()), 3) if len(errors) else None,
+             "tth_error_median_s": round(float(np.median(tth_errors)), 3) if len(errors) else None,
              "false_human_calls": sorted(set(false_humans))}
     print("audio analysis vs ground truth:", json.dumps(stats))
     if os.environ.get("MYSTERY_AUDIO_REPORT"):
