@@ -2,7 +2,7 @@
 
 Text is spoken by espeak-ng and resampled by sox (espeak-ng writes 22.05 kHz); WAV files in
 other formats are converted by sox. Both tools are Debian packages (scripts/system-packages.txt).
-A spoken line is kept in a cache by its text, voice and speed (`cached_text`): a campaign says the
+A spoken line is kept in a cache by its text, voice, speed and tools (`cached_text`): a campaign says the
 same lines in many calls, and rendering them (two programs, about 12 ms of CPU) would otherwise
 happen in every dialer process just before its INVITE, beside the calls on the line.
 """
@@ -77,11 +77,22 @@ def render_text(text: str, target: Path, voice: str = "en", speed_wpm: int = 160
 LINE_CACHE = Path.home() / ".cache" / "mystery" / "lines"
 
 
+def _speaker_identity() -> str:
+    """Which espeak-ng and sox made a cached line (path, size, modification time): an upgraded package
+    speaks differently, so its lines get new keys instead of a stale cache."""
+    parts = []
+    for tool in ("espeak-ng", "sox"):
+        found = _needs(tool)
+        stat = os.stat(os.path.realpath(found))
+        parts.append(f"{found}:{stat.st_size}:{stat.st_mtime_ns}")
+    return "|".join(parts)
+
+
 def cached_text(text: str, target: Path, voice: str = "en", speed_wpm: int = 160, cache: Path = LINE_CACHE) -> Path:
     """`render_text`, from the cache when this line was spoken before (else rendered at `target` and
     copied into the cache whole or not at all); returns the WAV to play. Without a usable cache folder,
     the line is rendered as before."""
-    key = hashlib.sha256(f"{voice}\0{speed_wpm}\0{RATE}\0{text}".encode()).hexdigest()[:32]
+    key = hashlib.sha256(f"{_speaker_identity()}\0{voice}\0{speed_wpm}\0{RATE}\0{text}".encode()).hexdigest()[:32]
     kept = cache / f"{key}.wav"
     if kept.exists():
         return kept
