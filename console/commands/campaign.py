@@ -228,9 +228,10 @@ def resume(ctx: click.Context, campaign_name: str, concurrency: int | None, no_a
 def worker(ctx: click.Context, campaign_name: str, concurrency: int | None) -> None:
     """Dial a stored campaign's calls on this host, beside workers on other hosts (PostgreSQL store).
 
-    Each call is taken by one worker only, every site's calls-at-once cap holds across hosts, and a worker
-    restarted with the same MYSTERY_HOST_ID first settles the calls it left on the line. Analyse with
-    `mystery campaign analyse` once the calls are done."""
+    On PostgreSQL the calls come as jobs of the campaign's procrastinate queue, each at its due time: each
+    call is taken by one worker only, every site's calls-at-once cap holds across hosts, the jobs of a dead
+    worker go back to the queue, and a worker restarted with the same MYSTERY_HOST_ID first settles the calls
+    it left on the line. Analyse with `mystery campaign analyse` once the calls are done."""
     settings = settings_from(ctx)
     dial_stored(settings, open_store(settings.database_url), campaign_name, concurrency, wide_console())
 
