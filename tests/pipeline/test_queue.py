@@ -63,3 +63,24 @@ def test_sqlite_stores_get_no_queue(tmp_path: Path) -> None:
     assert not queue.uses_queue(engine)
     assert not [name for name in inspect(engine).get_table_names() if name.startswith("procrastinate")]
     engine.dispose()
+
+
+@pytest.mark.postgres
+def test_a_claim_holds_a_cap_above_1_across_hosts_and_takes_a_call_once(postgres_url: str,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """What stands in for a procrastinate lock where a site takes two calls at once: planned.claim counts the
+    site's calls `dialling` on every host, under the campaign's advisory lock."""
+    engine = open_store(postgres_url)
+    now = timedelta(0)
+    campaign_id = campaign(engine, {"spa": 2}, [("spa", now), ("spa", now), ("spa", now)])
+    monkeypatch.setenv("MYSTERY_HOST_ID", "host-a")
+    assert "mine" == planned.claim(engine, campaign_id, "week-0001", 2)
+    monkeypatch.setenv("MYSTERY_HOST_ID", "host-b")
+    assert "taken" == planned.claim(engine, campaign_id, "week-0001", 2)   # a job run twice dials nothing
+    assert "mine" == planned.claim(engine, campaign_id, "week-0002", 2)
+    assert "full" == planned.claim(engine, campaign_id, "week-0003", 2)    # two on the line, one per host
+    planned.move(engine, "week-0001", "done")
+    assert "mine" == planned.claim(engine, campaign_id, "week-0003", 2)
+    assert {"on host-a", "on host-b"} == {h["detail"] for r in planned.planned(engine, campaign_id)
+                                          for h in r["history"] if h["state"] == "dialling"}
+    engine.dispose()
