@@ -45,6 +45,7 @@ TASK = "mystery.dial_planned_call"
 HEARTBEAT_S = 2.0        # a worker's heartbeat; one silent for STALLED_S is dead, and its jobs go back
 STALLED_S = 10.0
 WATCH_S = 1.0            # how often a worker checks whether its campaign is done
+REQUEUE_EVERY = 30       # checks between two passes queueing a job for planned calls that have none
 
 
 def uses_queue(engine: Engine) -> bool:
@@ -143,11 +144,15 @@ def work(engine: Engine, campaign_id: int, account: Account, concurrency: int, p
                 queues=[queue_of(campaign_id)], concurrency=concurrency, name=f"mystery@{planned.host_id()}",
                 update_heartbeat_interval=HEARTBEAT_S, stalled_worker_timeout=STALLED_S, delete_jobs="never"))
             try:
+                checks = 0
                 while not worker.done():
                     await _requeue_stalled(app, campaign_id)
                     if gates.paused or _done_here(engine, campaign_id):
                         worker.cancel()
                         break
+                    checks += 1
+                    if checks % REQUEUE_EVERY == 0:   # a planned call whose job failed for good gets a new one
+                        defer(engine, planned.planned(engine, campaign_id))
                     await asyncio.sleep(WATCH_S)
                 with contextlib.suppress(asyncio.CancelledError):
                     await worker
