@@ -170,3 +170,37 @@ def test_a_second_runner_on_one_sqlite_store_is_refused(sipp_uas, tmp_path: Path
     assert 0 == first.wait(timeout=120), first.stderr.read() if first.stderr else ""
     assert 0 == sipp.wait(timeout=60)
     engine.dispose()
+
+
+@pytest.mark.postgres
+def test_sigint_to_a_worker_lets_its_call_end_and_leaves_the_rest_queued(sipp_uas, tmp_path: Path,
+                                                                        postgres_url: str) -> None:
+    """What the systemd unit's KillSignal=SIGINT relies on: procrastinate stops taking jobs, the call on the
+    line ends with its result, the campaign is `interrupted`, and the next worker dials the rest, each once."""
+    sipp = sipp_uas("uas_answer.xml", calls=2 * PER_HOTEL, timeout_s=300, RING_MS=200, ANSWER_MS=300)
+    scenario = tmp_path / "chain.yaml"
+    scenario.write_text(scenario_text(f"127.0.0.1:{sipp.port}", "chain"))
+    engine = open_store(postgres_url)
+    campaign_id = store_scenario(engine, load_scenario(str(scenario)), "chain", 1, tmp_path / "recordings", Account())
+    env = {**dialer_env(tmp_path), "MYSTERY_DATABASE_URL": postgres_url, "MYSTERY_HOST_ID": "host-a"}
+    worker = [sys.executable, "-m", "mystery", "campaign", "worker", "chain"]
+    first = subprocess.Popen(worker, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                             text=True)
+    deadline = time.time() + 90
+    while time.time() < deadline and not planned.counts(engine, campaign_id)["dialling"]:
+        assert first.poll() is None, first.stderr.read() if first.stderr else ""
+        time.sleep(0.05)
+    (on_the_line,) = [r["call_key"] for r in planned.planned(engine, campaign_id) if r["state"] == "dialling"]
+    first.send_signal(signal.SIGINT)
+    assert 0 == first.wait(timeout=120), first.stderr.read() if first.stderr else ""
+    rows = {r["call_key"]: r for r in planned.planned(engine, campaign_id)}
+    assert "done" == rows[on_the_line]["state"]           # ended with its result, not cut off
+    assert "planned" in {r["state"] for r in rows.values()} and "interrupted" == repo.find_campaign(
+        engine, "chain")["status"]
+    rest = subprocess.run(worker, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=240)
+    assert 0 == rest.returncode, rest.stderr[-2000:]
+    assert 0 == sipp.wait(timeout=60)
+    rows_now = planned.planned(engine, campaign_id)
+    assert {"done": 2 * PER_HOTEL} == dict(Counter(r["state"] for r in rows_now))
+    assert_one_invite_each_one_call_at_a_time(sipp, rows_now)
+    engine.dispose()
