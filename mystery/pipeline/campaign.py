@@ -62,7 +62,7 @@ def run_campaign(
     spare = min(MAX_SPARE, -(-concurrency // calls_per_process))
     if queue.uses_queue(engine):   # any number of workers on any number of hosts share the campaign's queue
         return queue.run_queued(engine, campaign_id, account, concurrency, Packer(calls_per_process, spare=spare),
-                                on_start, progress, finish)
+                                on_start, progress, finish, quiet)
     with _one_runner_on_sqlite(engine):
         return _run(engine, campaign_id, account, concurrency, on_start, progress, clock, quiet,
                     Packer(calls_per_process, spare=spare))

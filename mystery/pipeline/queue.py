@@ -16,6 +16,12 @@ the campaign's advisory lock, across every host.
 Jobs of one site run in the order of their priority, which is minus their due time: procrastinate lets a
 locked job wait behind any waiting job of its lock with a higher priority (or the same priority, queued
 first), whatever its `schedule_at`; ordered by due time, the job a site waits for is always the next due.
+
+With `quiet` (--analyse-when-quiet), each worker watches the whole campaign's table: no call `dialling` on any
+host, calls settled since the last analysis this worker ran or saw running (counted in memory, per worker), and
+the next planned call at least `quiet.after_s` away. Then the first worker to take the campaign's analysis lock
+(a PostgreSQL advisory lock, tried without waiting) analyses in a thread, and its jobs wait for the analysis to
+end; the others skip it (those calls are being analysed) and go on dialling.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -32,11 +39,12 @@ from procrastinate.exceptions import AlreadyEnqueued
 from sqlalchemy import Engine, text
 
 from mystery.dial.runner import Packer
-from mystery.pipeline.runner import CampaignRun, Gates, run_calls
+from mystery.pipeline.runner import CampaignRun, Gates, Quiet, quiet_now, run_calls
 from mystery.pipeline.session import Session, adopt_left_here, site_caps
 from mystery.records import CallResult
 from mystery.scenario.plan import Account
 from mystery.store import planned, repo
+from mystery_core.store.locks import held_if_free
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +113,7 @@ def _queued(engine: Engine, campaign_id: int) -> set[str]:
 
 def work(engine: Engine, campaign_id: int, account: Account, concurrency: int, packer: Packer,
          on_start: Callable[[int], None] | None = None, progress: Callable[[CallResult], None] | None = None,
-         ) -> tuple[list[CallResult], Session]:
+         quiet: Quiet | None = None) -> tuple[list[CallResult], Session]:
     """Run a procrastinate worker on the campaign's queue until no call is left for this host: none
     `planned`, none `dialling` here, and no job waiting or running in its queue (or the trunk failed).
     First settle what a stopped worker of this host left on the line, and defer a job for every planned
@@ -143,6 +151,7 @@ def work(engine: Engine, campaign_id: int, account: Account, concurrency: int, p
             worker = asyncio.create_task(app.run_worker_async(
                 queues=[queue_of(campaign_id)], concurrency=concurrency, name=f"mystery@{planned.host_id()}",
                 update_heartbeat_interval=HEARTBEAT_S, stalled_worker_timeout=STALLED_S, delete_jobs="never"))
+            watcher = asyncio.create_task(analyse_when_quiet(engine, campaign_id, quiet, gates)) if quiet else None
             try:
                 checks = 0
                 while not worker.done():
@@ -157,6 +166,8 @@ def work(engine: Engine, campaign_id: int, account: Account, concurrency: int, p
                 with contextlib.suppress(asyncio.CancelledError):
                     await worker
             finally:
+                if watcher is not None:   # an analysis under way ends in its thread (asyncio.run waits for it)
+                    watcher.cancel()
                 await packer.close()
 
     try:
@@ -165,6 +176,44 @@ def work(engine: Engine, campaign_id: int, account: Account, concurrency: int, p
         repo.finish_campaign(engine, campaign_id, status="interrupted")
         raise
     return results, session
+
+
+async def analyse_when_quiet(engine: Engine, campaign_id: int, quiet: Quiet, gates: Gates) -> None:
+    """Analyse the campaign whenever it is quiet on every host (`quiet_gap`, `quiet_now`) and no other worker
+    is analysing it (the campaign's analysis lock); meanwhile this worker's jobs wait (`gates.not_analysing`),
+    though none should be due: the next call is at least `quiet.after_s` away."""
+    analysed = 0   # calls settled when this worker last analysed, or saw another host analysing (in memory)
+    while True:
+        await asyncio.sleep(min(WATCH_S, quiet.after_s / 4))
+        dialling, settled, gap = quiet_gap(await asyncio.to_thread(planned.planned, engine, campaign_id), time.time())
+        if not quiet_now(dialling, settled - analysed, gap, quiet.after_s):
+            continue
+        analysed = settled
+        gates.not_analysing.clear()
+        try:
+            await asyncio.to_thread(analyse_alone, engine, campaign_id, quiet.analyse)
+        except Exception:   # an analysis that fails never stops the calls; the final pass retries
+            log.exception("analysis between calls failed")
+        finally:
+            gates.not_analysing.set()
+
+
+def quiet_gap(rows: list[dict[str, Any]], now: float) -> tuple[int, int, float | None]:
+    """From the campaign's planned calls on every host: how many are on the line (`dialling`), how many are
+    settled, and the seconds until the next planned one is due (0 for one due at once; None when none is left)."""
+    dialling = sum(1 for r in rows if r["state"] == "dialling")
+    settled = sum(1 for r in rows if r["state"] in planned.SETTLED)
+    dues = [datetime.fromisoformat(r["due_at"]).timestamp() if r["due_at"] else now
+            for r in rows if r["state"] == "planned"]
+    return dialling, settled, max(0.0, min(dues) - now) if dues else None
+
+
+def analyse_alone(engine: Engine, campaign_id: int, analyse: Callable[[], None]) -> bool:
+    """Run `analyse` unless another host is analysing the campaign (its advisory lock); True if it ran."""
+    with held_if_free(engine, f"mystery.analysis:{campaign_id}") as mine:
+        if mine:
+            analyse()
+        return mine
 
 
 async def _requeue_stalled(app: App, campaign_id: int) -> None:
@@ -188,7 +237,8 @@ def _done_here(engine: Engine, campaign_id: int) -> bool:
 
 def run_queued(engine: Engine, campaign_id: int, account: Account, concurrency: int, packer: Packer,
                on_start: Callable[[int], None] | None, progress: Callable[[CallResult], None] | None,
-               finish: Callable[[Engine, int, Account, list[CallResult], Session], CampaignRun]) -> CampaignRun:
+               finish: Callable[[Engine, int, Account, list[CallResult], Session], CampaignRun],
+               quiet: Quiet | None = None) -> CampaignRun:
     """`work`, then record how the campaign stands (`finish`: mystery.pipeline.campaign's)."""
-    results, session = work(engine, campaign_id, account, concurrency, packer, on_start, progress)
+    results, session = work(engine, campaign_id, account, concurrency, packer, on_start, progress, quiet)
     return finish(engine, campaign_id, account, results, session)
