@@ -223,16 +223,19 @@ def resume(ctx: click.Context, campaign_name: str, concurrency: int | None, no_a
 @campaign.command("worker")
 @click.argument("campaign_name")
 @click.option("--concurrency", type=click.IntRange(1, 256), help="Calls in flight at once on this host.")
+@quiet_option
 @click.pass_context
 @exit_on_input_error
-def worker(ctx: click.Context, campaign_name: str, concurrency: int | None) -> None:
+def worker(ctx: click.Context, campaign_name: str, concurrency: int | None, quiet_s: float) -> None:
     """Dial a stored campaign's calls on this host, beside workers on other hosts (PostgreSQL store).
 
-    Each call is taken by one worker only, every site's calls-at-once cap holds across hosts, and a worker
-    restarted with the same MYSTERY_HOST_ID first settles the calls it left on the line. Analyse with
-    `mystery campaign analyse` once the calls are done."""
+    On PostgreSQL the calls come as jobs of the campaign's procrastinate queue, each at its due time: each
+    call is taken by one worker only, every site's calls-at-once cap holds across hosts, the jobs of a dead
+    worker go back to the queue, and a worker restarted with the same MYSTERY_HOST_ID first settles the calls
+    it left on the line. In the calendar's quiet gaps one worker at a time analyses the calls so far
+    (--analyse-when-quiet); analyse with `mystery campaign analyse` once the calls are done."""
     settings = settings_from(ctx)
-    dial_stored(settings, open_store(settings.database_url), campaign_name, concurrency, wide_console())
+    dial_stored(settings, open_store(settings.database_url), campaign_name, concurrency, wide_console(), quiet_s)
 
 
 @campaign.command("status")

@@ -21,29 +21,20 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from mystery.dial.runner import DialerCrashed, Packer
-from mystery.pipeline.adopt import adopt
-from mystery.pipeline.runner import (
-    CampaignRun,
-    CrashedCall,
-    Gates,
-    Quiet,
-    TakenElsewhere,
-    check_ports,
-    run_calls,
-)
+from mystery.dial.runner import Packer
+from mystery.pipeline import queue
+from mystery.pipeline.runner import CampaignRun, Gates, Quiet, check_ports, run_calls
+from mystery.pipeline.session import Session, adopt_left_here, site_caps
 from mystery.pipeline.trunk import trunk_failure
 from mystery.records import CallResult
 from mystery.scenario.load import CallGroup, Scenario
-from mystery.scenario.plan import Account, CallPlan
-from mystery.scenario.retry import RetryPolicy, next_open_s
+from mystery.scenario.plan import Account
 from mystery.schedule import call_plan, interleaved_groups
 from mystery.schedule.calendar import plan_calendar
 from mystery.schedule.slots import open_runs
 from mystery.store import planned, repo
 from mystery_core.errors import InputError
 
-CLAIM_RETRY_S = 1.0   # a call whose site is full (calls on other hosts) asks again this often
 MAX_SPARE = 8         # warm dialer processes kept ready for the next calls (about 50 MB each)
 
 
@@ -68,8 +59,11 @@ def run_campaign(
     (mystery.dial.runner.Packer): the processes for the first calls at once before the first call, then a
     few spare ones."""
     quiet = Quiet(quiet_s, lambda: analyse(campaign_id)) if analyse is not None and quiet_s > 0 else None
+    spare = min(MAX_SPARE, -(-concurrency // calls_per_process))
+    if queue.uses_queue(engine):   # any number of workers on any number of hosts share the campaign's queue
+        return queue.run_queued(engine, campaign_id, account, concurrency, Packer(calls_per_process, spare=spare),
+                                on_start, progress, finish, quiet)
     with _one_runner_on_sqlite(engine):
-        spare = min(MAX_SPARE, -(-concurrency // calls_per_process))
         return _run(engine, campaign_id, account, concurrency, on_start, progress, clock, quiet,
                     Packer(calls_per_process, spare=spare))
 
@@ -94,63 +88,22 @@ def _run(engine: Engine, campaign_id: int, account: Account, concurrency: int,
          on_start: Callable[[int], None] | None, progress: Callable[[CallResult], None] | None,
          clock: Callable[[], float], quiet: Quiet | None, packer: Packer) -> CampaignRun:
     repo.set_campaign_status(engine, campaign_id, "running")
-    here = planned.host_id()
-    for row in planned.planned(engine, campaign_id):
-        if row["state"] == "dialling" and row["host"] in ("", here):   # another host's calls are its own
-            adopt(engine, campaign_id, row, account)
+    adopt_left_here(engine, campaign_id, account)
     rows = {row["call_key"]: row for row in planned.planned(engine, campaign_id)}
     todo = [row for row in rows.values() if row["state"] == "planned"]
     plans = [planned.plan_of(row, account) for row in todo]
-    sites = (repo.find_campaign(engine, str(campaign_id))["scenario"] or {}).get("sites") or {}
-    caps = {name: int(site.get("concurrency") or 1) for name, site in sites.items()}
     gates = Gates({r["call_key"]: datetime.fromisoformat(r["due_at"]).timestamp() for r in todo if r["due_at"]},
-                  {r["call_key"]: r["site"] for r in todo if r["site"]}, caps, clock)
+                  {r["call_key"]: r["site"] for r in todo if r["site"]}, site_caps(engine, campaign_id), clock)
+    session = Session(engine, campaign_id, account, packer, gates, progress, clock)
+    session.rows = rows
     if on_start is not None:
         on_start(len(plans))
-
-    async def dial(plan: CallPlan) -> CallResult:
-        # the site's cap across every host sharing the campaign: Gates holds it within this process
-        while (got := planned.claim(engine, campaign_id, plan.call_id, caps.get(gates.site_of.get(plan.call_id, ""))
-                                    )) != "mine":
-            if got == "taken":
-                raise TakenElsewhere(plan.call_id)
-            await asyncio.sleep(CLAIM_RETRY_S)
-        try:
-            return await packer.dial(plan, on_spawn=lambda pid: planned.set_pid(engine, plan.call_id, pid))
-        except DialerCrashed as crash:
-            if not crash.placed:   # never rang: run_calls may dial it again
-                planned.move(engine, plan.call_id, "planned", f"dialer crashed before the INVITE: {crash}"[:500])
-            raise
-
-    def store(result: CallResult) -> list[CallPlan]:
-        why = trunk_failure(result, account)
-        if why:   # not the hotel's doing: no call stored, and no further call until the trunk is fixed
-            planned.move(engine, result.call_id, "planned", f"trunk failure: {why}"[:500])
-            gates.paused = gates.paused or why
-            return []
-        row = rows[result.call_id]
-        if row["retry_of"]:   # an extra call: the first result stays the campaign's (and the estimate's)
-            result = dataclasses.replace(result, extra={**result.extra, "retry_of": row["retry_of"],
-                                                        "retry": row["retry_n"]})
-        state = "crashed_after_invite" if result.outcome == "unknown" else "done"
-        planned.move(engine, result.call_id, state, result=result, campaign_id=campaign_id)
-        if progress is not None:
-            progress(result)
-        retry = _retry(engine, row, result, clock())
-        if retry is None:
-            return []
-        rows[retry["call_key"]] = retry
-        gates.due[retry["call_key"]] = datetime.fromisoformat(retry["due_at"]).timestamp()
-        if retry["site"]:
-            gates.site_of[retry["call_key"]] = retry["site"]
-        return [planned.plan_of(retry, account)]
-
-    crashed: list[CrashedCall] = []
 
     async def dial_all() -> list[CallResult]:
         await packer.warm_up(-(-min(concurrency, len(plans)) // packer.per_process))
         try:
-            return await run_calls(plans, concurrency, store, dialer=dial, crashed=crashed, gates=gates, quiet=quiet)
+            return await run_calls(plans, concurrency, session.store, dialer=session.dial, crashed=session.crashed,
+                                   gates=gates, quiet=quiet)
         finally:
             await packer.close()
 
@@ -159,34 +112,23 @@ def _run(engine: Engine, campaign_id: int, account: Account, concurrency: int,
     except BaseException:
         repo.finish_campaign(engine, campaign_id, status="interrupted")
         raise
-    for crash in crashed:
-        if crash.partial is None:
-            planned.move(engine, crash.plan.call_id, "failed", f"dialer crashed {crash.crashes} times before "
-                         f"the INVITE: {crash.error}"[:500])
+    session.settle_crashes(session.crashed)
+    return finish(engine, campaign_id, account, results, session)
+
+
+def finish(engine: Engine, campaign_id: int, account: Account, results: list[CallResult],
+           session: Session) -> CampaignRun:
+    """Record how the campaign stands once this host stops dialling it, and what this host dialled."""
+    here = planned.host_id()
     left = planned.planned(engine, campaign_id)
     elsewhere = any(r["state"] == "dialling" and r["host"] != here for r in left)
     unsettled = any(r["state"] in ("planned", "dialling") for r in left)
-    status = ("paused" if gates.paused else "running" if elsewhere else "interrupted" if unsettled
-              else "finished" if not crashed else "finished_with_errors")
+    paused = session.gates.paused
+    status = ("paused" if paused else "running" if elsewhere else "interrupted" if unsettled
+              else "finished" if not session.crashed else "finished_with_errors")
     repo.finish_campaign(engine, campaign_id, status=status)
     kept = tuple(sorted((r for r in results if not trunk_failure(r, account)), key=lambda r: r.call_id))
-    return CampaignRun(campaign_id, kept, tuple(crashed), paused=gates.paused)
-
-
-def _retry(engine: Engine, row: dict[str, Any], result: CallResult, now: float) -> dict[str, Any] | None:
-    """The planned retry of `row` after `result`, if its group's policy asks for one and a window is left."""
-    policy = row["policy"]
-    if not policy or result.outcome == "unknown":
-        return None
-    rule = RetryPolicy(tuple(policy["on"]), float(policy["after_s"]), int(policy["max"]))
-    if not rule.wants(result.outcome, result.sip_status, row["retry_n"]):
-        return None
-    due = next_open_s(now + rule.after_s, policy.get("runs"))
-    if due is None:
-        planned.move(engine, row["call_key"], "done", f"not retried after {result.outcome}: no window left")
-        return None
-    why = f"retry {row['retry_n'] + 1} of {rule.max} after {result.outcome} ({result.sip_status or '-'})"
-    return planned.add_retry(engine, row, datetime.fromtimestamp(due, UTC).isoformat(), why)
+    return CampaignRun(campaign_id, kept, tuple(session.crashed), paused=paused)
 
 
 def _policy(scenario: Scenario, group: CallGroup, now: datetime) -> dict[str, Any] | None:
@@ -225,6 +167,15 @@ def dial_scenario(
     `on_start` is told how many calls were planned before the first is dialled; each result is stored
     (and given to `progress`) as its call ends.
     """
+    campaign_id = store_scenario(engine, scenario, name, concurrency, recordings_dir, account, now, seed)
+    return run_campaign(engine, campaign_id, account, concurrency, on_start, progress, analyse=analyse,
+                        quiet_s=quiet_s, calls_per_process=calls_per_process)
+
+
+def store_scenario(engine: Engine, scenario: Scenario, name: str, concurrency: int, recordings_dir: Path,
+                   account: Account, now: datetime | None = None, seed: int | None = None) -> int:
+    """Create the campaign `name` with its planned calls (on PostgreSQL, a queued job each); returns its id.
+    Workers on any host dial it then (`run_campaign`)."""
     key = campaign_key(name)
     now = now or datetime.now(UTC)
     due: list[str | None] | None = None
@@ -243,8 +194,9 @@ def dial_scenario(
     check_ports(plans, concurrency)
     campaign_id = repo.create_campaign(engine, name, scenario.to_json(), scenario.path, scenario.client)
     planned.add_planned(engine, campaign_id, plans, due, sites, policies)
-    return run_campaign(engine, campaign_id, account, concurrency, on_start, progress, analyse=analyse,
-                        quiet_s=quiet_s, calls_per_process=calls_per_process)
+    if queue.uses_queue(engine):   # one job per planned call, at its time, for whichever worker is free
+        queue.defer(engine, planned.planned(engine, campaign_id))
+    return campaign_id
 
 
 def campaign_key(name: str) -> str:

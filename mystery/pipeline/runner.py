@@ -115,8 +115,7 @@ async def run_calls(
     async def analyse_when_quiet(gates: Gates, quiet: Quiet) -> None:
         while True:
             await asyncio.sleep(min(5.0, quiet.after_s / 4))
-            gap = gates.next_due_in()
-            if gates.on_the_line == 0 and gates.ended_since_analysis and gap is not None and gap >= quiet.after_s:
+            if quiet_now(gates.on_the_line, gates.ended_since_analysis, gates.next_due_in(), quiet.after_s):
                 gates.ended_since_analysis = 0
                 gates.not_analysing.clear()
                 try:
@@ -156,6 +155,12 @@ class Quiet:
 
     after_s: float
     analyse: Callable[[], None]
+
+
+def quiet_now(on_the_line: int, ended_since_analysis: int, next_due_in: float | None, after_s: float) -> bool:
+    """Time to analyse between calls: none on the line, some ended since the last analysis, and the next one
+    waiting is at least `after_s` away (None: none waits, the campaign's final pass is the caller's)."""
+    return on_the_line == 0 and ended_since_analysis > 0 and next_due_in is not None and next_due_in >= after_s
 
 
 class TakenElsewhere(Exception):

@@ -84,6 +84,12 @@ def planned(engine: Engine, campaign_id: int) -> list[dict[str, Any]]:
         return [dict(row) for row in conn.execute(query).mappings()]
 
 
+def one(engine: Engine, call_key: str) -> dict[str, Any]:
+    """One planned call, by its key."""
+    with engine.connect() as conn:
+        return dict(conn.execute(select(planned_calls).where(planned_calls.c.call_key == call_key)).mappings().one())
+
+
 def plan_of(row: dict[str, Any], account: Account) -> CallPlan:
     """The row's CallPlan with this process's SIP account."""
     return dataclasses.replace(parse_plan(row["plan"], f"planned call {row['call_key']}"), account=account)

@@ -58,3 +58,22 @@ def locked_transaction(engine: Engine, key: str) -> Iterator[Connection]:
     """A new connection in a transaction holding the lock of `key` (see `locked_connection`)."""
     with engine.connect() as connection, locked_connection(connection, key) as locked:
         yield locked
+
+
+@contextmanager
+def held_if_free(engine: Engine, key: str) -> Iterator[bool]:
+    """Try the lock of `key` for as long as the block runs, without waiting: True if this process holds it,
+    False if another does (it should skip the work). A PostgreSQL session lock on a connection in autocommit
+    (no transaction stays open for a long work); on SQLite, always True (one runner per store)."""
+    if engine.dialect.name != "postgresql":
+        yield True
+        return
+    with engine.connect() as connection:
+        connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+        number = lock_number(key)
+        mine = bool(connection.execute(sa.text("SELECT pg_try_advisory_lock(:key)"), {"key": number}).scalar())
+        try:
+            yield mine
+        finally:
+            if mine:
+                connection.execute(sa.text("SELECT pg_advisory_unlock(:key)"), {"key": number})

@@ -1,7 +1,11 @@
 """Two dialer hosts share one campaign on the PostgreSQL server (MYSTERY_HOST_ID tells them apart on this
-machine): each call is taken by one host, each hotel's calls-at-once cap of 1 holds across both, and a host
-killed with SIGKILL mid-call and restarted settles the call it left on the line without dialling it again.
-SIPp, the far end of both hotels, counts the INVITEs. On SQLite a second runner is refused."""
+machine) through procrastinate's job queue: each planned call is one job, run by one worker; each hotel's
+calls-at-once cap of 1 holds across both (its jobs share a procrastinate lock); a host killed with SIGKILL
+mid-call and restarted settles the call it left on the line without dialling it again, and the job its dead
+worker left `doing` goes back to the queue and finds the call settled. Host A starts with `campaign run`
+(stores the campaign, then works its queue) or, the campaign stored beforehand, with `campaign worker`
+like host B. SIPp, the far end of both hotels, counts the INVITEs. On SQLite a second runner is refused.
+Each PostgreSQL test has a schema of its own (tests/conftest.py: postgres_url)."""
 
 from __future__ import annotations
 
@@ -14,7 +18,12 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine, text
 
+from mystery.pipeline.campaign import store_scenario
+from mystery.pipeline.queue import queue_of
+from mystery.scenario.load import load_scenario
+from mystery.scenario.plan import Account
 from mystery.store import planned, repo
 from mystery_core.store.engine import open_store
 from tests.dial.conftest import dialer_env
@@ -45,9 +54,33 @@ calls:
 """
 
 
+def assert_one_invite_each_one_call_at_a_time(sipp, rows: list[dict]) -> None:  # type: ignore[no-untyped-def]
+    """SIPp's log: exactly one INVITE per planned call, and never two calls at once to one hotel."""
+    messages = sipp.messages()
+    invites = [m for m in messages if m.method == "INVITE" and not m.sent]
+    assert {r["call_key"]: 1 for r in rows} == dict(Counter(m.call_id for m in invites))   # never twice
+    byes = {m.call_id: m.t for m in messages if m.method == "BYE" and not m.sent}
+    spans: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    for m in invites:
+        spans[m.first_line.split("sip:", 1)[1].split("@", 1)[0]].append((m.t, byes[m.call_id]))
+    for hotel, calls in spans.items():             # one call at a time to each hotel, whichever host dialled
+        calls.sort()
+        assert all(end <= start for (_, end), (start, _) in zip(calls, calls[1:], strict=False)), (hotel, calls)
+
+
+def jobs(engine: Engine, campaign_id: int) -> list[dict]:  # type: ignore[type-arg]
+    """The campaign's procrastinate jobs, each with its events in order."""
+    with engine.connect() as conn:
+        return [dict(r) for r in conn.execute(text(
+            "SELECT j.id, j.queueing_lock, j.lock, j.status::text AS status, "
+            "array(SELECT e.type::text FROM procrastinate_events e WHERE e.job_id = j.id ORDER BY e.id) AS events "
+            "FROM procrastinate_jobs j WHERE j.queue_name = :q"), {"q": queue_of(campaign_id)}).mappings()]
+
+
 @pytest.mark.postgres
-def test_two_hosts_share_a_campaign_and_a_killed_host_resumes_its_call(sipp_uas, tmp_path: Path,
-                                                                       postgres_url: str) -> None:
+@pytest.mark.parametrize("first", ["run", "worker"])
+def test_two_hosts_share_a_campaign_and_a_killed_host_resumes_its_call(sipp_uas, tmp_path: Path, postgres_url: str,
+                                                                       first: str) -> None:
     sipp = sipp_uas("uas_answer.xml", calls=2 * PER_HOTEL, timeout_s=300, RING_MS=200, ANSWER_MS=300)
     scenario = tmp_path / "chain.yaml"
     scenario.write_text(scenario_text(f"127.0.0.1:{sipp.port}", "chain"))
@@ -60,8 +93,16 @@ def test_two_hosts_share_a_campaign_and_a_killed_host_resumes_its_call(sipp_uas,
         return subprocess.Popen([*mystery, *args], cwd=tmp_path, env=env(host), stdout=subprocess.DEVNULL,
                                 stderr=subprocess.PIPE, text=True, start_new_session=True)
 
-    host_a = start("host-a", "run", str(scenario), "--no-analysis")
     engine = open_store(postgres_url)
+    if first == "worker":   # stored = queued: one job per planned call, each hotel its procrastinate lock
+        campaign = store_scenario(engine, load_scenario(str(scenario)), "chain", 1, tmp_path / "recordings", Account())
+        queued = jobs(engine, campaign)
+        assert {r["call_key"] for r in planned.planned(engine, campaign)} == {j["queueing_lock"] for j in queued}
+        assert 2 * PER_HOTEL == len(queued) and {"todo"} == {j["status"] for j in queued}
+        assert {f"mystery-site:{campaign}:opera", f"mystery-site:{campaign}:louvre"} == {j["lock"] for j in queued}
+        host_a = start("host-a", "worker", "chain")
+    else:
+        host_a = start("host-a", "run", str(scenario), "--no-analysis")
     deadline, campaign_id = time.time() + 60, None
     while campaign_id is None and time.time() < deadline:
         try:
@@ -98,16 +139,10 @@ def test_two_hosts_share_a_campaign_and_a_killed_host_resumes_its_call(sipp_uas,
     (left,) = placed
     by_key = {r["call_key"]: r for r in rows}
     assert any("adopted" in h.get("detail", "") for h in by_key[left]["history"]) and by_key[left]["attempts"] == 1
-    messages = sipp.messages()
-    invites = [m for m in messages if m.method == "INVITE" and not m.sent]
-    assert {r["call_key"]: 1 for r in rows} == dict(Counter(m.call_id for m in invites))   # never twice
-    byes = {m.call_id: m.t for m in messages if m.method == "BYE" and not m.sent}
-    spans: dict[str, list[tuple[float, float]]] = defaultdict(list)
-    for m in invites:
-        spans[m.first_line.split("sip:", 1)[1].split("@", 1)[0]].append((m.t, byes[m.call_id]))
-    for hotel, calls in spans.items():             # one call at a time to each hotel, whichever host dialled
-        calls.sort()
-        assert all(end <= start for (_, end), (start, _) in zip(calls, calls[1:], strict=False)), (hotel, calls)
+    ran = {j["queueing_lock"]: j for j in jobs(engine, campaign_id)}
+    assert {r["call_key"]: "succeeded" for r in rows} == {k: j["status"] for k, j in ran.items()}
+    assert "deferred_for_retry" in ran[left]["events"], ran[left]   # its dead worker's job went back to the queue
+    assert_one_invite_each_one_call_at_a_time(sipp, rows)
     assert "finished" == repo.find_campaign(engine, "chain")["status"]
     engine.dispose()
 
@@ -134,4 +169,38 @@ def test_a_second_runner_on_one_sqlite_store_is_refused(sipp_uas, tmp_path: Path
     assert second.stderr.startswith("error: database_url: another campaign runner is using the SQLite store")
     assert 0 == first.wait(timeout=120), first.stderr.read() if first.stderr else ""
     assert 0 == sipp.wait(timeout=60)
+    engine.dispose()
+
+
+@pytest.mark.postgres
+def test_sigint_to_a_worker_lets_its_call_end_and_leaves_the_rest_queued(sipp_uas, tmp_path: Path,
+                                                                        postgres_url: str) -> None:
+    """What the systemd unit's KillSignal=SIGINT relies on: procrastinate stops taking jobs, the call on the
+    line ends with its result, the campaign is `interrupted`, and the next worker dials the rest, each once."""
+    sipp = sipp_uas("uas_answer.xml", calls=2 * PER_HOTEL, timeout_s=300, RING_MS=200, ANSWER_MS=300)
+    scenario = tmp_path / "chain.yaml"
+    scenario.write_text(scenario_text(f"127.0.0.1:{sipp.port}", "chain"))
+    engine = open_store(postgres_url)
+    campaign_id = store_scenario(engine, load_scenario(str(scenario)), "chain", 1, tmp_path / "recordings", Account())
+    env = {**dialer_env(tmp_path), "MYSTERY_DATABASE_URL": postgres_url, "MYSTERY_HOST_ID": "host-a"}
+    worker = [sys.executable, "-m", "mystery", "campaign", "worker", "chain"]
+    first = subprocess.Popen(worker, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                             text=True)
+    deadline = time.time() + 90
+    while time.time() < deadline and not planned.counts(engine, campaign_id)["dialling"]:
+        assert first.poll() is None, first.stderr.read() if first.stderr else ""
+        time.sleep(0.05)
+    (on_the_line,) = [r["call_key"] for r in planned.planned(engine, campaign_id) if r["state"] == "dialling"]
+    first.send_signal(signal.SIGINT)
+    assert 0 == first.wait(timeout=120), first.stderr.read() if first.stderr else ""
+    rows = {r["call_key"]: r for r in planned.planned(engine, campaign_id)}
+    assert "done" == rows[on_the_line]["state"]           # ended with its result, not cut off
+    assert "planned" in {r["state"] for r in rows.values()} and "interrupted" == repo.find_campaign(
+        engine, "chain")["status"]
+    rest = subprocess.run(worker, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=240)
+    assert 0 == rest.returncode, rest.stderr[-2000:]
+    assert 0 == sipp.wait(timeout=60)
+    rows_now = planned.planned(engine, campaign_id)
+    assert {"done": 2 * PER_HOTEL} == dict(Counter(r["state"] for r in rows_now))
+    assert_one_invite_each_one_call_at_a_time(sipp, rows_now)
     engine.dispose()

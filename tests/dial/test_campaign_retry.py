@@ -17,7 +17,8 @@ from tests.dial.conftest import dialer_env
 pytestmark = [pytest.mark.sip, pytest.mark.slow]
 
 
-def test_a_busy_line_is_retried_by_policy_and_a_404_never(sipp_uas, tmp_path: Path) -> None:
+def test_a_busy_line_is_retried_by_policy_and_a_404_never(sipp_uas, tmp_path: Path, database_url: str) -> None:
+    """On PostgreSQL each retry is a new planned call and a new job on the campaign's queue."""
     busy = sipp_uas("uas_busy.xml", calls=3, timeout_s=120, RING_MS=100, CODE=486, REASON="Busy Here")
     wrong = sipp_uas("uas_busy.xml", calls=1, timeout_s=120, RING_MS=100, CODE=404, REASON="Not Found")
     scenario = tmp_path / "retry.yaml"
@@ -36,7 +37,7 @@ calls:
     count: 1
     retry: {{on: [busy, no_answer, unavailable], after_s: 2, max: 2}}
 """)
-    url = f"sqlite:///{tmp_path / 'store.db'}"
+    url = database_url
     env = {**dialer_env(tmp_path), "MYSTERY_DATABASE_URL": url}
     done = subprocess.run([sys.executable, "-m", "mystery", "campaign", "run", str(scenario), "--no-analysis"],
                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=180)

@@ -306,10 +306,10 @@ def test_a_transfer_to_a_busy_target_gives_the_caller_back_to_the_receptionist(s
     assert loudness_dbfs(r["recording"], 1, reply + 0.1, reply + 0.9) > -40      # the receptionist, heard again
 
 
-def test_a_trunk_failure_pauses_the_campaign_and_counts_against_no_line(sipp_uas, kamailio, tmp_path):
+def test_a_trunk_failure_pauses_the_campaign_and_counts_against_no_line(sipp_uas, kamailio, tmp_path, database_url):
     """kamailio as the agency's trunk refuses our REGISTER (a wrong password): the campaign pauses at its first
     call, with one clear line and exit 1, stores no call and leaves every call planned; with the password
-    fixed, `resume` dials them all, each once."""
+    fixed, `resume` dials them all, each once (on PostgreSQL, through jobs queued again for the planned calls)."""
     import subprocess
     import sys
     from collections import Counter
@@ -333,7 +333,7 @@ calls:
     steps:
       - {{action: hangup, on: answered, offset_s: 1}}
 """)
-    url = f"sqlite:///{tmp_path / 'store.db'}"
+    url = database_url
     command = [sys.executable, "-m", "mystery", "campaign"]
 
     def campaign(*args: str, password: str) -> subprocess.CompletedProcess:
