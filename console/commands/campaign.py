@@ -120,7 +120,9 @@ def quiet_option(command: Callable[..., None]) -> Callable[..., None]:
     return click.option(
         "--analyse-when-quiet", "quiet_s", type=click.FloatRange(0), default=1800.0, show_default=True,
         metavar="SECONDS", help="On a calendar, analyse the calls so far whenever none is on the line and the "
-                                "next is at least this far away (the end of a day); 0: only at the end.")(command)
+                                "next is at least this far away (the end of a day); 0: never between calls. "
+                                "run and resume also analyse at the end; a worker leaves that final pass "
+                                "to `mystery campaign analyse`.")(command)
 
 
 def with_progress(dial: Callable[[Callable[[int], None], Callable[[CallResult], None]], CampaignRun],
