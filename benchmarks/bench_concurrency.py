@@ -4,7 +4,10 @@ Each level places as many calls as it has at once (all together), each with a `s
 `human_reached` (SIPp plays speech after answering) and a hang-up 4 s after the answer. Printed
 per level: calls stored, crashes (a dialer process that died without a result: a lost call), SIP
 timing error against SIPp's own trace (the dialer's time to answer against SIPp's INVITE received
--> 200 OK sent, p50 / p95 / max), recording completeness (WAV length against the call's length),
+-> 200 OK sent, p50 / p95 / max), recording completeness (WAV length against the call's length, and
+whether each WAV covers the call's audio: from the far end's first provisional or answer, the earliest
+its audio can come, to the end of the call, with the smallest margins at both ends; a WAV begins 20 ms
+before the bridge's first tick, `extra.recording_first_frame_t_s`),
 CPU seconds per call (all dialer processes) and the largest dialer process's memory, with the
 p95 timing error as a ratio to the first level's (the baseline measured in the same run).
 Dialer and SIPp stamp the same wall clock, so the error splits into its two sides: how late SIPp read
@@ -102,7 +105,7 @@ def level(calls: int, work: Path, per_process: int = 1, warm: bool = False) -> d
             invite.setdefault(m.call_id, m.t)
         elif m.code == 200 and m.sent:
             ok.setdefault(m.call_id, m.t)
-    errors, complete, sipp_late, dialer_late = [], [], [], []
+    errors, complete, sipp_late, dialer_late, head, tail = [], [], [], [], [], []
     for result in results:
         if not isinstance(result, CallResult):
             continue
@@ -114,13 +117,25 @@ def level(calls: int, work: Path, per_process: int = 1, warm: bool = False) -> d
             dialer_late.append((sent + tta - ok[key]) * 1000)
         if result.recording and result.duration_s:
             with wave.open(result.recording) as w:
-                complete.append(w.getnframes() / w.getframerate() / (result.duration_s - result.recording_offset_s))
+                length = w.getnframes() / w.getframerate()
+            complete.append(length / (result.duration_s - result.recording_offset_s))
+            first = result.extra.get("recording_first_frame_t_s")
+            media = [t for t in (result.pdd_s, result.time_to_answer_s) if t is not None]
+            if first is not None and media:
+                # the file holds the 20 ms before each bridge tick: [first tick - 20 ms, + its length]
+                start, end = first - 0.02, first - 0.02 + length
+                head.append((min(media) - start) * 1000)
+                tail.append((end - result.duration_s) * 1000)
     cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     return {"at_once": calls, "calls_per_process": per_process, "pool": "warm" if warm else "cold", "stored": len(results), "crashes": len(crashes),
             "timing_error_ms": {"p50": round(percentile(errors, 0.5), 1), "p95": round(percentile(errors, 0.95), 1),
                                 "max": round(max(errors), 1) if errors else None},
             "sipp_invite_late_ms": spread(sipp_late), "dialer_200_late_ms": spread(dialer_late),
             "recording_complete_min": round(min(complete), 3) if complete else None,
+            "recordings_covering_call": f"{sum(1 for h, t in zip(head, tail, strict=True) if h >= 0 and t >= -20)}"
+                                        f"/{len(head)}",
+            "recording_head_margin_ms_min": round(min(head), 1) if head else None,
+            "recording_tail_margin_ms_min": round(min(tail), 1) if tail else None,
             "cpu_s_per_call": round(cpu / max(1, calls), 3), "max_dialer_rss_mb": round(after.ru_maxrss / 1024, 1),
             "rss_mb_per_call": round(after.ru_maxrss / 1024 / per_process, 1),
             "seconds": round(seconds, 1), "crash_samples": crashes[:3]}
@@ -161,12 +176,14 @@ def main() -> None:
 def print_table(rows: list[dict[str, object]]) -> None:
     """The rows side by side, one line per level and mode."""
     print("at once | calls/process | pool | stored | crashes | timing error p50/p95/max ms | SIPp late on INVITE "
-          "p95 | dialer late on 200 p95 | shortest rec/call | CPU s/call | dialer RSS MB | s")
+          "p95 | dialer late on 200 p95 | shortest rec/call | recordings covering the call (head/tail margin min ms) "
+          "| CPU s/call | dialer RSS MB | s")
     for r in rows:
         t = r["timing_error_ms"]
         print(f"{r['at_once']} | {r['calls_per_process']} | {r['pool']} | {r['stored']} | {r['crashes']} | "
               f"{t['p50']} / {t['p95']} / {t['max']} | {r['sipp_invite_late_ms']['p95']} | "  # type: ignore[index]
-              f"{r['dialer_200_late_ms']['p95']} | {r['recording_complete_min']} | {r['cpu_s_per_call']} | "  # type: ignore[index]
+              f"{r['dialer_200_late_ms']['p95']} | {r['recording_complete_min']} | {r['recordings_covering_call']} "  # type: ignore[index]
+              f"({r['recording_head_margin_ms_min']} / {r['recording_tail_margin_ms_min']}) | {r['cpu_s_per_call']} | "
               f"{r['max_dialer_rss_mb']} | {r['seconds']}")
 
 

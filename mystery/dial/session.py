@@ -408,6 +408,7 @@ class Session:
                    "recording_s": round(duration, 3), "srtp": self.srtp, "final_server": self.final_server,
                    "transfers": self.transfers.summary(t0) if self.transfers is not None else [],
                    "clock_gaps": [[round(ticks[i] - t0, 3), n * 0.02] for i, n in gaps], "recording_stopped_t_s": round(rec_stopped - t0, 4),
+                   "recording_first_frame_t_s": round(ticks[0] - t0, 4) if len(ticks) > 1 else None,
                    "channels": {"left": "caller", "right": "callee"}},
         )
 
