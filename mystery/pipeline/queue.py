@@ -134,9 +134,6 @@ def work(engine: Engine, campaign_id: int, account: Account, concurrency: int, p
         row = planned.one(engine, call_key)
         if row["state"] != "planned" or gates.paused:   # settled meanwhile, or taken: nothing to do
             return
-        if repo.campaign_status(engine, campaign_id) == "paused":   # another host saw the trunk fail
-            gates.paused = gates.paused or "paused by another host (trunk failure)"
-            return
         session.rows[call_key] = row
         if row["site"]:
             gates.site_of[call_key] = row["site"]
@@ -159,8 +156,6 @@ def work(engine: Engine, campaign_id: int, account: Account, concurrency: int, p
                 checks = 0
                 while not worker.done():
                     await _requeue_stalled(app, campaign_id)
-                    if not gates.paused and repo.campaign_status(engine, campaign_id) == "paused":
-                        gates.paused = "paused by another host (trunk failure)"
                     if gates.paused or _done_here(engine, campaign_id):
                         worker.cancel()
                         break
