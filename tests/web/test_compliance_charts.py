@@ -16,20 +16,13 @@ from click.testing import CliRunner
 
 from campaigns.cli import main
 from console.web.app import make_app
+from tests.campaigns.test_report_charts import LOG as REPORT_LOG
 from tests.report.test_browser import png_facts, require_chromium
 from tests.web.conftest import Store
 from tests.web.test_command import served
 
-LOG = """call_id,start,callee,caller_id,campaign,purpose,disposition,duration_s,agent
-a1,2026-03-02T11:00:00+01:00,+33142345678,,camp,canvassing,no_answer,30,a1
-a2,2026-03-03T11:00:00+01:00,+33142345678,,camp,canvassing,no_answer,30,a1
-a3,2026-03-04T11:00:00+01:00,+33142345678,,camp,canvassing,no_answer,30,a1
-a4,2026-03-05T11:00:00+01:00,+33142345678,,camp,canvassing,no_answer,30,a1
-a5,2026-03-06T11:00:00+01:00,+33142345678,,camp,canvassing,refused,30,a1
-h1,2026-04-06T11:00:00+02:00,+33687654321,,camp2,canvassing,answered,30,a1
-sat,2026-03-14T15:00:00+01:00,+33687654321,,camp2,canvassing,answered,30,a1
-late,2026-03-16T20:30:00+01:00,+33687654321,,camp,canvassing,answered,30,a1
-early,2026-03-17T08:30:00+01:00,+33611223344,,camp2,canvassing,answered,30,a1"""
+# the report-charts test's log, and one more early call for the heatmap's before-window column
+LOG = REPORT_LOG + "\nearly,2026-03-17T08:30:00+01:00,+33611223344,,camp2,canvassing,answered,30,a1"
 
 
 def _audit(store: Store, tmp_path: Path) -> tuple[int, Path, Path]:
