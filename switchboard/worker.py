@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import contextlib
 import json
 import os
@@ -34,6 +35,7 @@ from switchboard.truth import CallTruth, Phase, append_record
 
 SIMULATED_HEADER = "X-Mystery-Simulated"
 PJSIP_ESESSIONTERMINATED = 171140
+RETIRE_S = 5.0  # how long a stopped player lives on (its end-of-file event may be pending)
 
 
 class CallGone(Exception):
@@ -121,6 +123,8 @@ class Player:
     def close(self) -> None:
         with contextlib.suppress(pj.Error):
             self.pause()
+        if self.player is not None:
+            self.session.worker.retire(self.player)
         self.player = None
 
 
@@ -286,6 +290,7 @@ class CallSession:
             with contextlib.suppress(pj.Error):
                 player.stopTransmit(am)
             self.players.remove(player)
+            self.worker.retire(player)
             self.truth.close(record, end, **({"interrupted_by": digit} if digit else {}))
         return digit
 
@@ -397,6 +402,7 @@ class Worker:
         self.free_ears: list[CallerEar] = []
         self.all_ears: list[CallerEar] = []
         self.loop: asyncio.AbstractEventLoop
+        self.retired: collections.deque[tuple[float, Any]] = collections.deque()
         self.account: SwitchboardAccount | None  # set by main, dropped at shutdown
 
     def on_incoming(self, account: pj.Account, prm: Any) -> None:
@@ -456,6 +462,8 @@ class Worker:
         for player in list(session.players):
             if isinstance(player, Player):
                 player.close()
+            else:
+                self.retire(player)
         session.players.clear()
         for start, end in session.caller_speech():
             session.truth.phases.append(Phase("caller_speech", start, end))
@@ -469,6 +477,20 @@ class Worker:
         session.ear = None
         session.audio = None
         self.sessions.pop(session.call_key, None)
+
+    def retire(self, player: Any) -> None:
+        """Free a player only RETIRE_S after its last use.
+
+        pjmedia 2.15 delivers a player's end-of-file on its event thread, later: a player
+        freed at its natural end (a prompt played to the last frame) let that thread call
+        into a deleted object (SIGSEGV in ``AudioMediaPlayer::eof_cb``, about one worker
+        per minute at 18 SIPp calls at once).
+        """
+        self.retired.append((time.monotonic() + RETIRE_S, player))
+
+    def free_retired(self, now: float) -> None:
+        while self.retired and self.retired[0][0] <= now:
+            self.retired.popleft()
 
     def borrow_ear(self) -> CallerEar:
         ear = self.free_ears.pop() if self.free_ears else CallerEar(f"ear-{len(self.all_ears)}")
@@ -515,6 +537,7 @@ class Worker:
         while not stop.is_set():
             self.ep.libHandleEvents(self._idle_ms())
             await asyncio.sleep(0)
+            self.free_retired(time.monotonic())
             if time.monotonic() >= next_parent_check:
                 next_parent_check = time.monotonic() + 1.0
                 if os.getppid() != parent:  # serve died without stopping us: do not linger
@@ -548,6 +571,9 @@ class Worker:
         for ear in self.all_ears:
             ear.listening = False
             ear.thisown = False  # leaked on purpose: see CallerEar
+        for _due, player in self.retired:
+            player.thisown = False  # an end-of-file may still be on its way: see retire
+        self.retired.clear()
         destroy_endpoint(self.ep)
 
 
