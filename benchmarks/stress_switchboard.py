@@ -61,13 +61,13 @@ def main() -> None:
                     ("ivr", answered_call(6000), 2, 2, 10)]
             codes: list[int] = []
 
-            def one(job: tuple[str, str, int, int, float]) -> None:
+            def one(job: tuple[str, str, int, int, float], codes: list[int]) -> None:
                 line, xml, n, limit, rate = job
                 run = run_sipp(work / "runs", f"127.0.0.1:{sb.port}", line, xml, calls=n, limit=limit, rate=rate,
                                local_port=udp_port(), media_port=udp_port())
                 codes.append(run.returncode)
 
-            threads = [threading.Thread(target=one, args=(job,)) for job in jobs]
+            threads = [threading.Thread(target=one, args=(job, codes)) for job in jobs]
             for t in threads:
                 t.start()
             for t in threads:
