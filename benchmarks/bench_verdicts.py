@@ -28,8 +28,10 @@ under test is the one it gives on what the recogniser heard. Configurations:
     vocabulary   the client's vocabulary reaches the recogniser; matching as before
     matching     no vocabulary; numbers as digits, names by sound, unsure verdicts
     one_hearing  both
-    after        both, and a second hearing without the vocabulary (mystery/score/hearings.py):
-                 what the pipeline now does
+    after        both, and a second hearing without the vocabulary (mystery/score/hearings.py)
+    listening    after, then the items both hearings call not said are decoded again with their own
+                 words in the prompt: heard there, they become unsure (never said): what the
+                 pipeline now does
 
 Per checklist item and overall: accuracy (share of judged verdicts, said or not said, that are
 right), false "not said" (share of said items reported not said), false "said" (share of items
@@ -54,8 +56,8 @@ from verdict_real import build_clip_calls, item_class  # noqa: E402
 
 from mystery.records import Word  # noqa: E402
 from mystery.score.checklist import Checklist, find_checklist, load_checklist  # noqa: E402
-from mystery.score.hearings import combine_hearings  # noqa: E402
-from mystery.score.scorecard import NOT_SAID, SAID, UNSURE, Measures, score_call  # noqa: E402
+from mystery.score.hearings import combine_hearings, missed_terms, recheck_misses  # noqa: E402
+from mystery.score.scorecard import NOT_SAID, SAID, UNSURE, Measures, Scorecard, score_call  # noqa: E402
 from mystery.score.vocabulary import campaign_vocabulary  # noqa: E402
 from mystery.transcribe.accuracy import word_error_rate  # noqa: E402
 from mystery.transcribe.call import transcribe_segments  # noqa: E402
@@ -71,7 +73,10 @@ CONFIGS = {  # name -> (hearings: with the vocabulary or not, matching measures,
     "matching": ((False,), Measures(), True),
     "one_hearing": ((True,), Measures(), True),
     "after": ((True, False), Measures(), True),
+    "listening": ((True, False), Measures(), True),
 }
+LISTENING = "listening"
+"""Like `after`, and what both hearings call not said is listened for once more (mystery/score/hearings.py)."""
 
 
 def whisper(vocabulary: Vocabulary, folder: Path | None = None):  # type: ignore[no-untyped-def]
@@ -147,7 +152,9 @@ def run(calls: list[SimCall], configs: list[str], cache: Path | None = None,
         out[f"heard_{'vocabulary' if use_vocab else 'plain'}"] = {
             c.call_id: heard[use_vocab][c.call_id].text for c in calls}  # type: ignore[attr-defined]
         out["said"] = {c.call_id: c.text for c in calls}
+    listened = ListeningCache(cache / f"{len(calls)}-listening.json" if cache else None)
     for name in configs:
+        started = time.process_time()
         hearings, measures, staff_known = CONFIGS[name]
         rows: list[tuple[str, str, str]] = []
         examples: dict[str, list[str]] = defaultdict(list)
@@ -156,6 +163,8 @@ def run(calls: list[SimCall], configs: list[str], cache: Path | None = None,
                                 c.turns[0].start_s, known if staff_known else unknown,
                                 speech=[(t.start_s, t.end_s) for t in c.turns], measures=measures) for h in hearings]
             card = cards[0] if len(cards) == 1 else combine_hearings(cards[0], cards[1])
+            if name == LISTENING:
+                card = listen_again(c, card, checklist_of(c), known, vocabulary, listened, model)
             for truth, verdict in zip(truths[c.call_id].verdicts, card.verdicts, strict=True):
                 key = item_class(truth.item_id) if own else truth.item_id
                 rows.append((key, truth.status, verdict.status))
@@ -164,8 +173,45 @@ def run(calls: list[SimCall], configs: list[str], cache: Path | None = None,
                                          f"{verdict.reason[:200]}")
         keys = list(dict.fromkeys(r[0] for r in rows))
         per_item = {key: tally([r for r in rows if r[0] == key]) for key in keys}
-        out[name] = {"overall": tally(rows), "items": per_item, "wrong_examples": dict(examples)}
+        out[name] = {"overall": tally(rows), "items": per_item, "wrong_examples": dict(examples),
+                     "cpu_s": round(time.process_time() - started, 1)}
+    listened.save()
+    if LISTENING in configs:
+        out["listening_decodings"] = listened.decodings
     return out
+
+
+class ListeningCache:
+    """The listening hearing's words per call and terms (kept with --cache, like the other hearings)."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.words: dict[str, list[dict[str, object]]] = (
+            json.loads(path.read_text()) if path is not None and path.exists() else {})
+        self.decodings = 0
+
+    def save(self) -> None:
+        if self.path is not None and self.words:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.write_text(json.dumps(self.words))
+
+
+def listen_again(c: SimCall, card: Scorecard, checklist: Checklist, variables: dict[str, str],
+                 vocabulary: Vocabulary, cache: ListeningCache, model: Path | None) -> Scorecard:
+    """The pipeline's third hearing on one benchmark call (mystery/pipeline/process.py does the same)."""
+    terms = missed_terms(checklist, card, variables)
+    if not terms:
+        return card
+    key = f"{c.call_id}|{'; '.join(terms)}"
+    if key not in cache.words:
+        engine = whisper(Vocabulary.of(vocabulary.names, terms), model)
+        heard = transcribe_segments(engine, ChannelAudio(c.samples, 8000, "callee"), c.segments)
+        cache.words[key] = [dataclasses.asdict(w) for w in heard.words]
+        cache.decodings += 1
+    words = [Word(**w) for w in cache.words[key]]  # type: ignore[arg-type]
+    again = score_call(checklist, words, c.turns[0].start_s, variables,
+                       speech=[(t.start_s, t.end_s) for t in c.turns], measures=Measures())
+    return recheck_misses(card, again)
 
 
 def show(result: dict[str, object], configs: list[str], wrong: bool = False) -> None:

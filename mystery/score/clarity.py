@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from mystery.records import Word
+from mystery.score.numbers import CURRENCIES, currency_at, read_numbers
 from mystery.transcribe.accuracy import number_words
 
 LOW_CONFIDENCE = 0.35
@@ -29,6 +30,13 @@ part; its unheard part is its length less the time its words take at SPEECH_WORD
 a person's segment holds pauses too (a price read out slowly is one word a second)."""
 NEAR_MISS_MARGIN = 12.0
 """A phrase that came within this many points of its `min_score` ..."""
+LOST_NUMBER_WORDS = 3
+"""A currency with no number in this many words before it, ..."""
+LOST_NUMBER_UNCLEAR = 2
+"""... and a word below LOW_CONFIDENCE among the last this many or the currency itself: the price's number
+was lost."""
+TURN_GAP_S = 0.5
+"""A pause this long after a word ends the speaker's phrase."""
 NEAR_MISS_CONFIDENCE = 0.6
 """... over words whose mean confidence is below this, or with one word below LOW_CONFIDENCE: unsure
 (it may well have been said)."""
@@ -103,3 +111,37 @@ def near_miss_doubt(score: float, min_score: float, confidences: Sequence[float]
     if mean >= NEAR_MISS_CONFIDENCE and min(confidences) >= LOW_CONFIDENCE:
         return None
     return f"nearly heard (score {score:.0f}, confidence {mean:.2f})"
+
+
+def asks_for_a_price(patterns: Sequence[str]) -> bool:
+    """Does a rule's text look for a currency (a rate item)?"""
+    text = " ".join(patterns).lower()
+    return any(word in text for words in CURRENCIES.values() for word in words)
+
+
+def lost_price(words: Sequence[Word], language: str | None) -> str | None:
+    """A currency heard without its number, itself or just after words heard with low confidence: the
+    recogniser lost the price ("at 89 euros" -> "you have tasted I'm your own", "for 89 euros a night" ->
+    "maybe I'm your overnight", "your" standing for "euros"). The reason, or None."""
+    if language is None:
+        return None
+    tokens = [w.text.lower().strip(".,!?;:") for w in words]
+    numbers = {i for _t, first, last in read_numbers(tokens, language) for i in range(first, last + 1)
+               if any(c.isdigit() for c in _t)}
+    for i, token in enumerate(tokens):
+        if not token or currency_at(tokens, i, language) is None:
+            continue
+        named = any(token in forms for forms in CURRENCIES.values())
+        ends_turn = i + 1 == len(words) or words[i + 1].start_s - words[i].end_s >= TURN_GAP_S
+        if not named and not ends_turn and not tokens[i + 1].startswith("o"):
+            continue  # a sound-alike ("your") stands for "euros" only before the "-os": "your own", "your overnight"
+        before = range(max(0, i - LOST_NUMBER_WORDS), i)
+        if any(j in numbers or tokens[j].isdigit() for j in before):
+            continue
+        unclear = [words[j] for j in range(max(0, i - LOST_NUMBER_UNCLEAR), i + 1)
+                   if words[j].confidence < LOW_CONFIDENCE]
+        if unclear:
+            return (f"a currency ({words[i].text!r} at {words[i].start_s:.1f} s) was heard without its number, "
+                    f"{'after ' if unclear[0] is not words[i] else ''}{unclear[0].text!r} heard with low "
+                    f"confidence ({unclear[0].confidence:.2f})")
+    return None

@@ -79,7 +79,7 @@ def read_numbers(tokens: list[str], language: str = "en") -> list[tuple[str, int
                     break
         if found is not None:
             value, end = found
-            lone_small = end - i == 1 and value < 10 and not (end < n and _currency_at(tokens, end, language))
+            lone_small = end - i == 1 and value < 10 and not (end < n and currency_at(tokens, end, language))
             if not lone_small:
                 out.append((str(value), i, end - 1))
                 i = end
@@ -107,7 +107,8 @@ def _join_hundreds(items: list[tuple[str, int, int]]) -> list[tuple[str, int, in
     return out
 
 
-def _currency_at(tokens: list[str], i: int, language: str) -> str | None:
+def currency_at(tokens: list[str], i: int, language: str) -> str | None:
+    """The currency that token `i` names or sounds like ("euros", "your" -> euros in English), or None."""
     token = tokens[i]
     for name, words in CURRENCIES.items():
         if token in words:
@@ -129,9 +130,9 @@ def name_currencies(items: list[tuple[str, int, int]], tokens: list[str],
         if token.isdigit() and i + 1 < len(items):
             j = i + 1
             while (int(token) >= 10 and j < min(len(items) - 1, i + 3) and items[j][0] in PRICE_FILLERS
-                   and _currency_at(tokens, items[j][1], language) is None):
+                   and currency_at(tokens, items[j][1], language) is None):
                 j += 1
-            name = _currency_at(tokens, items[j][1], language)
+            name = currency_at(tokens, items[j][1], language)
             if name is not None:
                 end = j
                 exact = items[j][0] in CURRENCIES[name]

@@ -12,7 +12,7 @@ from typing import Any, TypedDict
 
 from mystery.records import CallResult, Word
 from mystery.score.checklist import Checklist, ChecklistItem, Rule, fill_rule
-from mystery.score.clarity import hear_window, near_miss_doubt
+from mystery.score.clarity import asks_for_a_price, hear_window, lost_price, near_miss_doubt
 from mystery.score.match import (
     Match,
     TokenStream,
@@ -224,6 +224,10 @@ def score_item(item: ChecklistItem, words: Sequence[Word], answer_s: float,
             misses.append(f"{rule.describe(patterns)} not said" + (
                 f" (closest: {candidate.quote!r} at {candidate.start_s:.1f} s, score {candidate.score:.0f} "
                 f"< {rule.min_score:g})" if candidate is not None else ""))
+    if measures.unsure and not hits and asks_for_a_price([p for rule in item.rules for p in rule.patterns]):
+        lost = lost_price([w for w in spoken if deadline is None or w.start_s <= deadline], language)
+        if lost is not None:
+            doubts.append(lost)
     passed = bool(hits) if item.require == "any" else not misses
     if passed:
         hits.sort(key=lambda e: e.start_s)

@@ -180,3 +180,78 @@ def test_a_miss_one_hearing_cannot_judge_is_unsure(hotel_checklist: Checklist) -
     rate = {v.item_id: v for v in combine_hearings(first, second).verdicts}["rate"]
     assert (NOT_SAID, UNSURE, UNSURE) == (first.verdicts[3].status, second.verdicts[3].status, rate.status)
     assert rate.reason.startswith("unsure: no words were recognised")
+
+
+def test_what_both_hearings_missed_is_listened_for_with_its_own_words(hotel_checklist: Checklist) -> None:
+    from mystery.score.hearings import missed_terms
+
+    # the price was lost in both hearings ("at 89 euros" -> "you have tasted I'm your own")
+    heard = spoken("good morning Grand Hotel Riviera Sophie speaking we have a room with a garden you have tasted "
+                   "I'm your own have a nice day")
+    card = score_call(hotel_checklist, heard, answer_s=1.0, variables=STAFF, speech=[(1.0, 8.0)])
+    missed = {v.item_id for v in card.verdicts if v.status == NOT_SAID}
+    assert "rate" in missed and "greeting" not in missed
+    terms = missed_terms(hotel_checklist, card, STAFF)
+    # the rate's regex words and phrases; nothing of the items that were said
+    assert {"euros", "dollars", "per night", "a night"} <= set(terms)
+    assert "good morning" not in terms and "Sophie" not in terms
+    nothing_missed = score_call(hotel_checklist, spoken(
+        "good morning Grand Hotel Riviera Sophie speaking we have a room at 89 euros a night with breakfast "
+        "may I have your name have a nice day"), answer_s=1.0, variables=STAFF, speech=[(1.0, 12.0)])
+    assert () == missed_terms(hotel_checklist, nothing_missed, STAFF)
+
+
+def test_an_item_heard_only_when_listened_for_is_unsure_never_said(hotel_checklist: Checklist) -> None:
+    from mystery.score.hearings import recheck_misses
+
+    both = score_call(hotel_checklist, spoken("Sophie speaking we have a room with a garden you have tasted "
+                                              "I'm your own"), answer_s=1.0, variables=STAFF, speech=[(1.0, 5.0)])
+    # told to listen for euros, the recogniser wrote the price; told nothing else, it still missed the upsell
+    listened = score_call(hotel_checklist, spoken("Sophie speaking we have a room with a garden view at 89 "
+                                                  "euros"), answer_s=1.0, variables=STAFF, speech=[(1.0, 5.0)])
+    out = {v.item_id: v for v in recheck_misses(both, listened).verdicts}
+    before = {v.item_id: v for v in both.verdicts}
+    assert (NOT_SAID, UNSURE) == (before["rate"].status, out["rate"].status)
+    assert out["rate"].reason.startswith("unsure: heard only when the recogniser listened for it")
+    assert "89 euros" in out["rate"].reason
+    assert NOT_SAID == before["upsell"].status == out["upsell"].status
+    assert before["agent_name"] == out["agent_name"]  # said before: untouched
+
+
+def test_a_currency_heard_without_its_number_after_unclear_words_is_unsure(hotel_checklist: Checklist) -> None:
+    # "a room with a garden view at 89 euros": the number lost, "your" left for "euros"
+    heard = spoken("sure for those dates we have a room with a garden", confidence=0.9)
+    heard += spoken("you have tasted", start_s=4.6, confidence=0.25)
+    heard += spoken("I'm your own", start_s=5.5, confidence=0.9)
+    rate = {v.item_id: v for v in score_call(hotel_checklist, heard, answer_s=1.0, variables=STAFF,
+                                             speech=[(1.0, 6.5)]).verdicts}["rate"]
+    assert UNSURE == rate.status
+    assert "a currency ('your' at 5.8 s) was heard without its number, after 'tasted'" in rate.reason
+    # the same words heard clearly: the agent said no price, and the verdict says so
+    clear = spoken("sure for those dates we have a room with a garden you have tasted I'm your own")
+    assert NOT_SAID == {v.item_id: v for v in score_call(hotel_checklist, clear, answer_s=1.0, variables=STAFF,
+                                                         speech=[(1.0, 6.5)]).verdicts}["rate"].status
+    # a currency right after its number is a price (said), not a lost one
+    priced = spoken("a room with a garden view at", confidence=0.9) + spoken("89", start_s=3.0, confidence=0.2) \
+        + spoken("euros", start_s=3.3, confidence=0.9)
+    assert SAID == {v.item_id: v for v in score_call(hotel_checklist, priced, answer_s=1.0, variables=STAFF,
+                                                     speech=[(1.0, 4.0)]).verdicts}["rate"].status
+
+
+def test_your_before_a_noun_is_not_a_lost_currency(hotel_checklist: Checklist) -> None:
+    # "Shall I reserve it under your name?" -> "Can I remember with under your name": no price was said
+    heard = spoken("Can I remember", confidence=0.9) + spoken("with", start_s=2.0, confidence=0.16) \
+        + spoken("under your name", start_s=2.3, confidence=0.95)
+    rate = {v.item_id: v for v in score_call(hotel_checklist, heard, answer_s=1.0, variables=STAFF,
+                                             speech=[(1.0, 3.3)]).verdicts}["rate"]
+    assert NOT_SAID == rate.status, rate.reason
+
+
+def test_a_currency_sound_alike_itself_unclear_is_a_lost_price(hotel_checklist: Checklist) -> None:
+    # the demo's "for 89 euros a night" -> "for maybe I'm your overnight", "your" at 0.24
+    heard = spoken("I can offer you a superior room for maybe I'm") + spoken("your", start_s=3.7, confidence=0.24) \
+        + spoken("overnight", start_s=4.0)
+    rate = {v.item_id: v for v in score_call(hotel_checklist, heard, answer_s=1.0, variables=STAFF,
+                                             speech=[(1.0, 4.3)]).verdicts}["rate"]
+    assert UNSURE == rate.status
+    assert "a currency ('your' at 3.7 s) was heard without its number, 'your' heard with low confidence" in rate.reason
