@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, BinaryIO, TextIO
 
 from campaigns.engines.audit import AuditOutcome, AuditRequest, run_audit
 from campaigns.ingest.reader import LogReader
@@ -47,6 +47,12 @@ def atomic_output(path: str | None, default: TextIO) -> Iterator[TextIO]:
         temporary.replace(target)
     finally:
         temporary.unlink(missing_ok=True)
+
+
+def _bytes_under(stream: TextIO, path: str | None) -> BinaryIO | None:
+    """The byte layer of a file `atomic_output` opened for `path` (UTF-8, no newline translation), for writers that
+    write bytes; None for the default stream (stdout's encoding and newlines are the platform's)."""
+    return stream.buffer if path and path != "-" else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,11 +142,12 @@ def audit_with_outputs(request: AuditRequest, outputs: AuditOutputs, progress: P
             recorder = RunRecorder(connection, str(request.log), list(request.rules), request.params)
             stack.callback(recorder.close)  # before the transaction ends, whichever way
         stream = stack.enter_context(atomic_output(outputs.violations, sys.stdout))
-        writers = [report.ViolationWriter(fmt, stream, rule_of, outputs.lang)]
+        writers = [report.ViolationWriter(fmt, stream, rule_of, outputs.lang, _bytes_under(stream, outputs.violations))]
         for pack_fmt, name in PACK_FILES.items():
             if pack is not None:
                 pack_stream = stack.enter_context(atomic_output(str(pack / name), sys.stdout))
-                writers.append(report.ViolationWriter(pack_fmt, pack_stream, rule_of, outputs.lang))
+                writers.append(report.ViolationWriter(pack_fmt, pack_stream, rule_of, outputs.lang,
+                                                      _bytes_under(pack_stream, str(pack / name))))
 
         def on_violation(v: Violation) -> None:
             evidence_json = jsontext.dumps(v.evidence) if recorder and fmt in ("json", "csv") else None

@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Callable
-from typing import Any, TextIO
+from typing import Any, BinaryIO, TextIO
 
 from campaigns.engines.audit import AuditOutcome
 from campaigns.model.records import Violation
@@ -65,18 +65,31 @@ def coverage_text(item: dict[str, Any], lang: str = "en") -> str:
                                                  parts=(" ; " if lang == "fr" else "; ").join(parts))
 
 
+JSON_LINES_BATCH = 256
+"""JSON lines collected before one write to the byte stream under a JSON writer's text stream."""
+
+
 class ViolationWriter:
-    """Streams violations in one format; html and table keep rows until `close` (they need widths / a page)."""
+    """Streams violations in one format; html and table keep rows until `close` (they need widths / a page).
+
+    `binary`: the byte stream under `stream` (UTF-8, no newline translation: a file `campaigns.jobs.atomic_output`
+    opened), or None. With it, JSON lines go to it as orjson's bytes, a batch at a time, the same bytes as
+    through `stream`: decoding each line to `str` and the text layer encoding it back cost as much as the
+    serializing."""
 
     def __init__(self, fmt: str, stream: TextIO, rule_of: Callable[[str], Rule | None] = lambda _: None,
-                 lang: str = "en") -> None:
+                 lang: str = "en", binary: BinaryIO | None = None) -> None:
         self.fmt = fmt
         self.stream = stream
         self.rule_of = rule_of
         self.lang = lang
         self.rows: list[Violation] = []
+        self._binary = binary if fmt == "json" else None
+        self._lines: list[bytes] = []
         if fmt == "csv":
             stream.write(csv_line(CSV_COLUMNS))
+        if self._binary is not None:
+            stream.flush()  # whatever the text layer holds goes first
 
     def write(self, v: Violation, evidence_json: str | None = None) -> None:
         """Write one finding; `evidence_json`: its evidence already serialized (else it is serialized here)."""
@@ -84,7 +97,14 @@ class ViolationWriter:
             row = explained(v, self.rule_of(v.rule), self.lang)
             if evidence_json is not None:
                 row["evidence"] = jsontext.already(evidence_json)
-            self.stream.write(jsontext.dumps(row) + "\n")
+            if self._binary is None:
+                self.stream.write(jsontext.dumps(row) + "\n")
+                return
+            lines = self._lines
+            lines.append(jsontext.dumps_line(row))
+            if len(lines) >= JSON_LINES_BATCH:
+                self._binary.write(b"".join(lines))
+                lines.clear()
         elif self.fmt == "csv":
             row = explained(v, self.rule_of(v.rule), self.lang)
             row["reasoning"] = jsontext.dumps(row["reasoning"])
@@ -99,6 +119,9 @@ class ViolationWriter:
     def close(self, outcome: AuditOutcome, grid: CallGrid | None = None) -> None:
         """Finish the file: the table or page (with the calls' `grid` for its charts), and in every format the
         coverage of each rule."""
+        if self._binary is not None and self._lines:
+            self._binary.write(b"".join(self._lines))
+            self._lines.clear()
         coverage = rule_coverage(outcome)
         if self.fmt == "table":
             self.stream.write(render_table(self.rows, self.lang))
