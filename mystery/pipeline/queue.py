@@ -36,6 +36,7 @@ from typing import Any
 
 from procrastinate import App, PsycopgConnector, RetryStrategy
 from procrastinate.exceptions import AlreadyEnqueued
+from procrastinate.worker import Worker
 from sqlalchemy import Engine, text
 
 from mystery.dial.runner import Packer
@@ -52,6 +53,7 @@ QUEUE = "mystery-dial"
 TASK = "mystery.dial_planned_call"
 HEARTBEAT_S = 2.0        # a worker's heartbeat; one silent for STALLED_S is dead, and its jobs go back
 STALLED_S = 10.0
+STOP_RETRY_S = 1.0        # how often a stop is asked again until the worker has ended
 WATCH_S = 1.0            # how often a worker checks whether its campaign is done
 REQUEUE_EVERY = 30       # checks between two passes queueing a job for planned calls that have none
 
@@ -134,6 +136,9 @@ def work(engine: Engine, campaign_id: int, account: Account, concurrency: int, p
         row = planned.one(engine, call_key)
         if row["state"] != "planned" or gates.paused:   # settled meanwhile, or taken: nothing to do
             return
+        if repo.campaign_status(engine, campaign_id) == "paused":   # another host saw the trunk fail
+            gates.paused = gates.paused or "paused by another host (trunk failure)"
+            return
         session.rows[call_key] = row
         if row["site"]:
             gates.site_of[call_key] = row["site"]
@@ -148,23 +153,25 @@ def work(engine: Engine, campaign_id: int, account: Account, concurrency: int, p
     async def main() -> None:
         async with app.open_async():
             await packer.warm_up(-(-concurrency // packer.per_process))
-            worker = asyncio.create_task(app.run_worker_async(
-                queues=[queue_of(campaign_id)], concurrency=concurrency, name=f"mystery@{planned.host_id()}",
-                update_heartbeat_interval=HEARTBEAT_S, stalled_worker_timeout=STALLED_S, delete_jobs="never"))
+            app.perform_import_paths()
+            queue_worker = Worker(app, queues=[queue_of(campaign_id)], concurrency=concurrency,
+                                  name=f"mystery@{planned.host_id()}", update_heartbeat_interval=HEARTBEAT_S,
+                                  stalled_worker_timeout=STALLED_S, delete_jobs="never")
+            worker = asyncio.create_task(queue_worker.run())
             watcher = asyncio.create_task(analyse_when_quiet(engine, campaign_id, quiet, gates)) if quiet else None
             try:
                 checks = 0
                 while not worker.done():
                     await _requeue_stalled(app, campaign_id)
+                    if not gates.paused and repo.campaign_status(engine, campaign_id) == "paused":
+                        gates.paused = "paused by another host (trunk failure)"
                     if gates.paused or _done_here(engine, campaign_id):
-                        worker.cancel()
                         break
                     checks += 1
                     if checks % REQUEUE_EVERY == 0:   # a planned call whose job failed for good gets a new one
                         defer(engine, planned.planned(engine, campaign_id))
                     await asyncio.sleep(WATCH_S)
-                with contextlib.suppress(asyncio.CancelledError):
-                    await worker
+                await _stop_worker(worker, queue_worker)
             finally:
                 if watcher is not None:   # an analysis under way ends in its thread (asyncio.run waits for it)
                     watcher.cancel()
@@ -176,6 +183,20 @@ def work(engine: Engine, campaign_id: int, account: Account, concurrency: int, p
         repo.finish_campaign(engine, campaign_id, status="interrupted")
         raise
     return results, session
+
+
+async def _stop_worker(task: asyncio.Task[None], worker: Worker) -> None:
+    """Stop the procrastinate worker gracefully (a call under way ends first) and wait until it has.
+
+    The stop is repeated until it takes: one that comes before the worker starts running is cleared by it,
+    and cancelling the task instead (procrastinate's documented way) was lost now and then on a loaded
+    machine, when the cancel reached the worker while it was still registering: it then ran on, and a
+    campaign paused at its start ended 60-77 s late (a CI run timed out on it)."""
+    while not task.done():
+        worker.stop()
+        await asyncio.wait({task}, timeout=STOP_RETRY_S)
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 async def analyse_when_quiet(engine: Engine, campaign_id: int, quiet: Quiet, gates: Gates) -> None:

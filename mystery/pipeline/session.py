@@ -80,6 +80,7 @@ class Session:
         if why:   # not the hotel's doing: no call stored, and no further call until the trunk is fixed
             planned.move(engine, result.call_id, "planned", f"trunk failure: {why}"[:500])
             self.gates.paused = self.gates.paused or why
+            repo.set_campaign_status(engine, self.campaign_id, "paused")   # at once: other hosts stop too
             return []
         row = self.rows[result.call_id]
         if row["retry_of"]:   # an extra call: the first result stays the campaign's (and the estimate's)

@@ -45,6 +45,13 @@ def set_campaign_status(engine: Engine, campaign_id: int, status: str) -> None:
                      .values(status=status, finished_at=None))
 
 
+def campaign_status(engine: Engine, campaign_id: int) -> str:
+    """The campaign's status now (another host may have paused it)."""
+    with engine.connect() as conn:
+        return str(conn.execute(select(call_campaigns.c.status).where(call_campaigns.c.id == campaign_id))
+                   .scalar_one())
+
+
 def find_campaign(engine: Engine, name: str) -> dict[str, Any]:
     """The campaign row by name (or numeric id), or an InputError listing the known names."""
     with engine.connect() as conn:
