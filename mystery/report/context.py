@@ -472,7 +472,11 @@ def unsure_reasons(verdicts: Iterable[Verdict]) -> tuple[tuple[str, int], ...]:
         if not v.unsure:
             continue
         reason = v.reason.removeprefix("unsure: ")
-        if "no words were recognised" in reason:
+        if reason.startswith("heard only when the recogniser listened for it"):
+            kind = "heard only when the recogniser was told to listen for it"
+        elif "was heard without its number" in reason:
+            kind = "a price whose number the recogniser lost"
+        elif "no words were recognised" in reason:
             kind = "no words recognised where the item could be"
         elif "gave no words" in reason:
             kind = "stretches of the agent's speech gave no words"

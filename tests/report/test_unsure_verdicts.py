@@ -37,3 +37,23 @@ def test_an_unsure_item_is_left_out_of_the_score_and_counted_with_its_reason(
     assert ("greeting_with_hotel_name;rate", "", "availability") == (
         rows["call-01"]["script_said"], rows["call-01"]["script_not_said"], rows["call-01"]["script_unsure"])
     assert "1" == rows["call-01"]["script_score"]  # 2 of 2 judged
+
+
+def test_the_listening_hearing_and_a_lost_price_are_named_in_the_unsure_note() -> None:
+    from mystery.report.context import Verdict, unsure_reasons
+
+    def unsure(reason: str) -> Verdict:
+        return Verdict("rate", "unsure", None, "", reason)
+
+    # the reasons as mystery/score/hearings.py and clarity.py word them (both mention low confidence or a
+    # near miss further on: the kind comes from how the reason starts)
+    kinds = dict(unsure_reasons([
+        unsure("unsure: heard only when the recogniser listened for it (at 20.8 s: '...'); regex ... not said "
+               "(closest: '...' score 78 < 90)"),
+        unsure("unsure: a currency ('your' at 12.8 s) was heard without its number, after 'hated' heard with "
+               "low confidence (0.28) (regex ... not said)"),
+        unsure("unsure: 16 of 45 words were heard with low confidence (phrase ... not said)"),
+    ]))
+    assert {"heard only when the recogniser was told to listen for it": 1,
+            "a price whose number the recogniser lost": 1,
+            "many words heard with low confidence": 1} == kinds
