@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from mystery.records import Word
-from mystery.score.numbers import CURRENCIES, currency_at, read_numbers
+from mystery.score.match import TokenStream
+from mystery.score.numbers import CURRENCIES, currency_at
 from mystery.transcribe.accuracy import number_words
 
 LOW_CONFIDENCE = 0.35
@@ -119,29 +120,32 @@ def asks_for_a_price(patterns: Sequence[str]) -> bool:
     return any(word in text for words in CURRENCIES.values() for word in words)
 
 
-def lost_price(words: Sequence[Word], language: str | None) -> str | None:
+def lost_price(stream: TokenStream, language: str | None, until_s: float | None = None) -> str | None:
     """A currency heard without its number, itself or just after words heard with low confidence: the
     recogniser lost the price ("at 89 euros" -> "you have tasted I'm your own", "for 89 euros a night" ->
-    "maybe I'm your overnight", "your" standing for "euros"). The reason, or None."""
+    "maybe I'm your overnight", "your" standing for "euros"). `stream`: the agent's words as the matching
+    reads them (numbers as digits, a currency after its number named); only words starting by `until_s`
+    count. The reason, or None."""
     if language is None:
         return None
-    tokens = [w.text.lower().strip(".,!?;:") for w in words]
-    numbers = {i for _t, first, last in read_numbers(tokens, language) for i in range(first, last + 1)
-               if any(c.isdigit() for c in _t)}
+    tokens, words = list(stream.tokens), stream.words
     for i, token in enumerate(tokens):
-        if not token or currency_at(tokens, i, language) is None:
+        word = words[stream.word_of[i]]
+        if until_s is not None and word.start_s > until_s:
+            break
+        if currency_at(tokens, i, language) is None:
             continue
         named = any(token in forms for forms in CURRENCIES.values())
-        ends_turn = i + 1 == len(words) or words[i + 1].start_s - words[i].end_s >= TURN_GAP_S
-        if not named and not ends_turn and not tokens[i + 1].startswith("o"):
+        following = stream.last_word(i) + 1
+        ends_phrase = following == len(words) or words[following].start_s - words[following - 1].end_s >= TURN_GAP_S
+        if not named and not ends_phrase and not (i + 1 < len(tokens) and tokens[i + 1].startswith("o")):
             continue  # a sound-alike ("your") stands for "euros" only before the "-os": "your own", "your overnight"
-        before = range(max(0, i - LOST_NUMBER_WORDS), i)
-        if any(j in numbers or tokens[j].isdigit() for j in before):
-            continue
-        unclear = [words[j] for j in range(max(0, i - LOST_NUMBER_UNCLEAR), i + 1)
-                   if words[j].confidence < LOW_CONFIDENCE]
+        if any(tokens[j].isdigit() for j in range(max(0, i - LOST_NUMBER_WORDS), i)):
+            continue  # a number just before it: a price (read as digits by the stream)
+        unclear = [words[stream.word_of[j]] for j in range(max(0, i - LOST_NUMBER_UNCLEAR), i + 1)
+                   if words[stream.word_of[j]].confidence < LOW_CONFIDENCE]
         if unclear:
-            return (f"a currency ({words[i].text!r} at {words[i].start_s:.1f} s) was heard without its number, "
-                    f"{'after ' if unclear[0] is not words[i] else ''}{unclear[0].text!r} heard with low "
+            return (f"a currency ({word.text!r} at {word.start_s:.1f} s) was heard without its number, "
+                    f"{'after ' if unclear[0] is not word else ''}{unclear[0].text!r} heard with low "
                     f"confidence ({unclear[0].confidence:.2f})")
     return None

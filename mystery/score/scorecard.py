@@ -225,7 +225,7 @@ def score_item(item: ChecklistItem, words: Sequence[Word], answer_s: float,
                 f" (closest: {candidate.quote!r} at {candidate.start_s:.1f} s, score {candidate.score:.0f} "
                 f"< {rule.min_score:g})" if candidate is not None else ""))
     if measures.unsure and not hits and asks_for_a_price([p for rule in item.rules for p in rule.patterns]):
-        lost = lost_price([w for w in spoken if deadline is None or w.start_s <= deadline], language)
+        lost = lost_price(stream, language, deadline)
         if lost is not None:
             doubts.append(lost)
     passed = bool(hits) if item.require == "any" else not misses
