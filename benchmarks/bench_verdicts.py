@@ -56,9 +56,9 @@ from verdict_real import build_clip_calls, item_class  # noqa: E402
 
 from mystery.records import Word  # noqa: E402
 from mystery.score.checklist import Checklist, find_checklist, load_checklist  # noqa: E402
-from mystery.score.hearings import combine_hearings, missed_terms, recheck_misses  # noqa: E402
+from mystery.score.hearings import combine_hearings, recheck_misses  # noqa: E402
 from mystery.score.scorecard import NOT_SAID, SAID, UNSURE, Measures, Scorecard, score_call  # noqa: E402
-from mystery.score.vocabulary import campaign_vocabulary  # noqa: E402
+from mystery.score.vocabulary import campaign_vocabulary, listening_vocabulary  # noqa: E402
 from mystery.transcribe.accuracy import word_error_rate  # noqa: E402
 from mystery.transcribe.call import transcribe_segments  # noqa: E402
 from mystery.transcribe.models import packaged_models, verify_packaged  # noqa: E402
@@ -199,12 +199,12 @@ class ListeningCache:
 def listen_again(c: SimCall, card: Scorecard, checklist: Checklist, variables: dict[str, str],
                  vocabulary: Vocabulary, cache: ListeningCache, model: Path | None) -> Scorecard:
     """The pipeline's third hearing on one benchmark call (mystery/pipeline/process.py does the same)."""
-    terms = missed_terms(checklist, card, variables)
-    if not terms:
+    listening = listening_vocabulary(vocabulary, checklist, card, variables)
+    if not listening:
         return card
-    key = f"{c.call_id}|{'; '.join(terms)}"
+    key = f"{c.call_id}|{'; '.join(listening.terms)}"
     if key not in cache.words:
-        engine = whisper(Vocabulary.of(vocabulary.names, terms), model)
+        engine = whisper(listening, model)
         heard = transcribe_segments(engine, ChannelAudio(c.samples, 8000, "callee"), c.segments)
         cache.words[key] = [dataclasses.asdict(w) for w in heard.words]
         cache.decodings += 1

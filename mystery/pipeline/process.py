@@ -236,15 +236,14 @@ def hear(request: HearingRequest) -> Hearing:
     if r.checklist is not None:
         scorecard = score_heard(r.checklist, transcript.words, transcript.spans, segments or (), r.variables)
         if model.engine == "whisper" and vocabulary:  # the other hearings (mystery/score/hearings.py)
-            from mystery.score.hearings import combine_hearings, missed_terms, recheck_misses
-            from mystery.transcribe.vocabulary import Vocabulary
+            from mystery.score.hearings import combine_hearings, recheck_misses
+            from mystery.score.vocabulary import listening_vocabulary
 
             plain = transcribe_segments(open_transcriber(model, r.language), audio, segments, r.labels, pad_s)
             scorecard = combine_hearings(scorecard, score_heard(r.checklist, plain.words, plain.spans,
                                                                 segments or (), r.variables))
-            terms = missed_terms(r.checklist, scorecard, r.variables)
-            if terms:  # what both missed, listened for once more (mystery/score/hearings.py)
-                listening = Vocabulary.of(vocabulary.names, terms)
+            listening = listening_vocabulary(vocabulary, r.checklist, scorecard, r.variables)
+            if listening:  # what both missed, listened for once more (mystery/score/hearings.py)
                 again = transcribe_segments(open_transcriber(model, r.language, vocabulary=listening), audio,
                                             segments, r.labels, pad_s)
                 scorecard = recheck_misses(scorecard, score_heard(r.checklist, again.words, again.spans,
@@ -257,10 +256,9 @@ def transcribe_and_score(engine: Engine, settings: Settings, campaign_id: int, c
     """Transcribe the speech of every analysed call, refine outcomes, score agents; store all of it
     (`between_calls` after each call, as in analyse_campaign)."""
     from mystery.score.checklist import find_checklist, load_checklist
-    from mystery.score.hearings import combine_hearings, missed_terms, recheck_misses
-    from mystery.score.vocabulary import campaign_vocabulary
+    from mystery.score.hearings import combine_hearings, recheck_misses
+    from mystery.score.vocabulary import campaign_vocabulary, listening_vocabulary
     from mystery.transcribe.call import CallTranscription
-    from mystery.transcribe.vocabulary import Vocabulary
 
     row = repo.find_campaign(engine, str(campaign_id))
     scenario = row["scenario"] or {}
@@ -300,10 +298,10 @@ def transcribe_and_score(engine: Engine, settings: Settings, campaign_id: int, c
                     other = second(call, language).words
                     card = combine_hearings(card, score_heard(checklist, other, updated.segments,
                                                               updated.segments, variables))
-                    terms = missed_terms(checklist, card, variables)
-                    if terms:  # what both missed, listened for once more (mystery/score/hearings.py)
+                    listening = listening_vocabulary(vocabulary, checklist, card, variables)
+                    if listening:  # what both missed, listened for once more (mystery/score/hearings.py)
                         listen = CallTranscription(second.engine, Path(asr.model_dir), asr.models,
-                                                   vocabulary=Vocabulary.of(vocabulary.names, terms))
+                                                   vocabulary=listening)
                         card = recheck_misses(card, score_heard(checklist, listen(call, language).words,
                                                                 updated.segments, updated.segments, variables))
                 repo.save_scores(engine, call.call_id, card.to_json()["verdicts"])

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from mystery.score.checklist import Checklist
+from mystery.score.hearings import missed_terms
+from mystery.score.scorecard import Scorecard
 from mystery.transcribe.vocabulary import Vocabulary, split_terms
 
 NAME_VARIABLES = ("hotel", "brand", "staff", "client")
@@ -31,3 +33,11 @@ def campaign_vocabulary(checklist: Checklist | None, variables: Iterable[Mapping
         for key, value in values.items():
             (names if key in NAME_VARIABLES else terms).extend(split_terms(value))
     return Vocabulary.of(names, terms)
+
+
+def listening_vocabulary(vocabulary: Vocabulary, checklist: Checklist, card: Scorecard,
+                         variables: Mapping[str, str]) -> Vocabulary:
+    """The vocabulary of the listening hearing (mystery/score/hearings.py): the campaign's names, then the
+    words of every item `card` calls not said. Empty (false) when nothing was missed: no third decoding."""
+    terms = missed_terms(checklist, card, variables)
+    return Vocabulary.of(vocabulary.names, terms) if terms else Vocabulary()
