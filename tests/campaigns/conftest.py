@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import Engine
 
 from campaigns.cli import main
 
@@ -66,3 +67,20 @@ def audit(tmp_path: Path) -> Callable[..., AuditRun]:
         return AuditRun(result.exit_code, violations, data, result.stderr, coverage)
 
     return _audit
+
+
+def store_upgraded_from(engine: Engine, revision: str, *statements: str) -> None:
+    """A user's store of an older version: the schema at `revision`, `statements` (SQL inserts) run in it,
+    then migrated to the newest schema as `campaigns` does on start."""
+    import sqlalchemy as sa
+    from alembic import command
+
+    from mystery_core.store.engine import _alembic_config, migrate
+
+    config = _alembic_config(engine)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+        for statement in statements:
+            connection.execute(sa.text(statement))
+    migrate(engine)

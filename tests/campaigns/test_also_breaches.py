@@ -16,6 +16,7 @@ from click.testing import CliRunner
 from campaigns.cli import main
 from campaigns.store.repo import load_rule_violations, load_violations
 from mystery_core.store.engine import make_engine
+from tests.campaigns.conftest import store_upgraded_from
 from tests.campaigns.test_guard import KEY, _call, _check
 
 HEADER = "call_id,start,callee,caller_id,campaign,purpose,disposition,duration_s,agent,principal"
@@ -62,26 +63,16 @@ def test_the_store_keeps_also_breaches_on_sqlite_and_postgresql(audit, tmp_path,
 
 
 def test_findings_stored_before_c0003_read_back_with_no_also_breaches(database_url):  # type: ignore[no-untyped-def]
-    import sqlalchemy as sa
-    from alembic import command
-
-    from mystery_core.store.engine import _alembic_config, migrate
-
     engine = make_engine(database_url)
     try:
-        config = _alembic_config(engine)
-        with engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.upgrade(config, "c0002")
-            connection.execute(sa.text(
-                "INSERT INTO campaigns_audit_runs (id, started_at, log_path, packs, params) VALUES "
-                "(1, '2026-03-02T10:00:00+00:00', 'old.csv', '[]', '{}')"))
-            connection.execute(sa.text(
-                "INSERT INTO campaigns_violations (run_id, call_id, rule, phone, person_id, campaign, principal,"
-                " local_time, message, evidence, source, line, started_at_utc) VALUES (1, 'old-1',"
-                " 'fr-2023.hours', '+33142345678', '', 'camp', 'acme', '2026-03-02T21:00:00+01:00', 'late',"
-                " '{}', 'old.csv', 2, '2026-03-02T20:00:00+00:00')"))
-        migrate(engine)
+        store_upgraded_from(
+            engine, "c0002",
+            "INSERT INTO campaigns_audit_runs (id, started_at, log_path, packs, params) VALUES "
+            "(1, '2026-03-02T10:00:00+00:00', 'old.csv', '[]', '{}')",
+            "INSERT INTO campaigns_violations (run_id, call_id, rule, phone, person_id, campaign, principal,"
+            " local_time, message, evidence, source, line, started_at_utc) VALUES (1, 'old-1',"
+            " 'fr-2023.hours', '+33142345678', '', 'camp', 'acme', '2026-03-02T21:00:00+01:00', 'late',"
+            " '{}', 'old.csv', 2, '2026-03-02T20:00:00+00:00')")
         stored = load_violations(engine, 1)
     finally:
         engine.dispose()

@@ -8,6 +8,7 @@ import pytest
 
 from campaigns.store.repo import load_run, load_violations
 from mystery_core.store.engine import make_engine
+from tests.campaigns.conftest import store_upgraded_from
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "campaigns"
 
@@ -120,24 +121,18 @@ def test_guard_attempts_stored_before_c0002_are_outcomes_already_known(database_
     """A store at the first `campaigns` revision, with a guard attempt in it, brought to the newest schema:
     the attempt is not waiting for an outcome, so it is read back as it was and its id stays taken."""
     import sqlalchemy as sa
-    from alembic import command
 
     from campaigns.store import schema
     from campaigns.store.guard_history import person_attempts
-    from mystery_core.store.engine import _alembic_config, migrate
 
     engine = make_engine(database_url)
     try:
-        config = _alembic_config(engine)
-        with engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.upgrade(config, "c0001")
-            connection.execute(sa.text(
-                "INSERT INTO campaigns_guard_attempts (attempt_id, phone, campaign, principal, purpose, disposition,"
-                " started_at, ts, duration_s, region, received_at) VALUES ('old-1', '+33612345678', 'solar',"
-                " 'SolarCo', 'canvassing', 'refused', '2026-03-02T11:00:00+01:00', 1772445600.0, 30.0, '',"
-                " '2026-03-02T10:00:01+00:00')"))
-        migrate(engine)
+        store_upgraded_from(
+            engine, "c0001",
+            "INSERT INTO campaigns_guard_attempts (attempt_id, phone, campaign, principal, purpose, disposition,"
+            " started_at, ts, duration_s, region, received_at) VALUES ('old-1', '+33612345678', 'solar',"
+            " 'SolarCo', 'canvassing', 'refused', '2026-03-02T11:00:00+01:00', 1772445600.0, 30.0, '',"
+            " '2026-03-02T10:00:01+00:00')")
         with engine.connect() as connection:
             rows = person_attempts(connection, "SolarCo", ["+33612345678"], 0.0)
             columns = {column["name"] for column in sa.inspect(connection).get_columns(schema.guard_attempts.name)}
