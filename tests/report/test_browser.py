@@ -42,19 +42,25 @@ def png_facts(path: Path) -> tuple[int, int, int]:
     return width, height, len(set(zlib.decompress(idat)))
 
 
-def test_report_opens_in_chromium_and_the_screenshot_is_not_blank(
-        tmp_path: Path, fixture_calls: list[CallResult], campaign: dict, scores: dict) -> None:
-    binary = require_chromium()
-    files = write_report(campaign, fixture_calls, scores, campaign_assumptions(campaign, calls_per_month=1200),
-                         tmp_path / "out")
-    shot = tmp_path / "shot.png"
-    command = chromium_command(binary, str(tmp_path / "profile"), f"--screenshot={shot}", "--window-size=1280,2400",
-                               files.html.resolve().as_uri())
+def screenshot(url: str, shot: Path, window: tuple[int, int], profile: Path) -> None:
+    """Open `url` in headless Chromium and save a `window`-sized screenshot at `shot`: Chromium must exit 0,
+    and the image must have that size and not look blank."""
+    command = chromium_command(require_chromium(), str(profile), f"--screenshot={shot}",
+                               f"--window-size={window[0]},{window[1]}", url)
     completed = subprocess.run(command, capture_output=True, text=True, timeout=180, check=False)
     assert 0 == completed.returncode, completed.stderr[-800:]
     width, height, distinct = png_facts(shot)
-    assert (1280, 2400) == (width, height)
+    assert window == (width, height)
     assert distinct > 50, "the screenshot looks blank"
+
+
+def test_report_opens_in_chromium_and_the_screenshot_is_not_blank(
+        tmp_path: Path, fixture_calls: list[CallResult], campaign: dict, scores: dict) -> None:
+    require_chromium()
+    files = write_report(campaign, fixture_calls, scores, campaign_assumptions(campaign, calls_per_month=1200),
+                         tmp_path / "out")
+    shot = tmp_path / "shot.png"
+    screenshot(files.html.resolve().as_uri(), shot, (1280, 2400), tmp_path / "profile")
     assert shot.stat().st_size > 50_000
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,7 @@ from click.testing import CliRunner
 from campaigns.cli import main
 from console.web.app import make_app
 from tests.campaigns.test_report_charts import LOG as REPORT_LOG
-from tests.report.test_browser import png_facts, require_chromium
+from tests.report.test_browser import require_chromium, screenshot
 from tests.web.conftest import Store
 from tests.web.test_command import served
 
@@ -82,19 +81,11 @@ async def test_the_run_page_draws_the_reports_charts_from_the_store_and_the_log(
 @pytest.mark.browser
 @pytest.mark.slow
 def test_the_run_page_with_its_charts_in_chromium(sqlite_store: Store, tmp_path: Path) -> None:
-    chromium = require_chromium()
+    require_chromium()
     run_id, _, _ = _audit(sqlite_store, tmp_path)
     shot = tmp_path / "run.png"
     with served(sqlite_store, tmp_path) as url:
-        command = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                   f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={shot}", "--window-size=1400,1800",
-                   f"{url}/compliance/runs/{run_id}"]
-        done = subprocess.run(command, capture_output=True, text=True, timeout=180, check=False)
-    assert 0 == done.returncode, done.stderr[-800:]
-    width, height, distinct = png_facts(shot)
-    assert (1400, 1800) == (width, height)
-    assert distinct > 50, "the screenshot looks blank"
+        screenshot(f"{url}/compliance/runs/{run_id}", shot, (1400, 1800), tmp_path / "profile")
     keep = os.environ.get("CAMPAIGNS_DASHBOARD_SCREENSHOT")
     if keep:
         shutil.copyfile(shot, keep)
