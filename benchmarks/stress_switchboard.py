@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import socket
 import sys
 import tempfile
 import threading
@@ -29,15 +28,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from switchboard import running_switchboard  # noqa: E402
+from tests.switchboard.conftest import udp_port  # noqa: E402
 from tests.switchboard.sipp import answered_call, run_sipp  # noqa: E402
 
 LINES = ROOT / "tests" / "switchboard" / "data" / "lines.yaml"
-
-
-def udp_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def main() -> None:
